@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The README's test command: installs what it needs, builds, and runs every
+# suite, then prints one line "N passed, N failed, N skipped".
+#
+#   bash tests/run.sh [--no-asan] [--no-fuzz] [--no-vm] [--fuzz-seconds S]
+#
+# Suites: unit/property/CLI tests (make check), the same under ASan+UBSan,
+# a bounded libFuzzer run of every decoder of untrusted bytes, and the VM
+# tests of the kernel target. Logs stay in build/ and build-asan/.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+do_asan=1 do_fuzz=1 do_vm=1 fuzz_seconds=${DDRAID_FUZZ_SECONDS:-20}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-asan) do_asan=0 ;;
+	--no-fuzz) do_fuzz=0 ;;
+	--no-vm) do_vm=0 ;;
+	--fuzz-seconds) fuzz_seconds=$2; shift ;;
+	-h|--help) sed -n '3,11p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+passed=0 failed=0 skipped=0
+declare -a failures=()
+
+note() { printf '\n=== %s\n' "$*"; }
+
+# Count automake results from the .trs files of one build tree.
+count_trs() {
+	local dir=$1 label=$2 res name f
+	while IFS= read -r f; do
+		name=${f#"$dir"/tests/}
+		while read -r _ res _; do
+			case $res in
+			PASS|XFAIL) passed=$((passed + 1)) ;;
+			SKIP) skipped=$((skipped + 1)) ;;
+			*) failed=$((failed + 1)); failures+=("$label ${name%.trs} ($res)") ;;
+			esac
+		done < <(grep '^:test-result:' "$f")
+	done < <(find "$dir/tests" -name '*.trs' | sort)
+}
+
+# Count a TAP stream saved in a file.
+count_tap() {
+	local file=$1 label=$2 line
+	while IFS= read -r line; do
+		case $line in
+		"not ok"*"# TODO"*) passed=$((passed + 1)) ;;
+		"not ok"*) failed=$((failed + 1)); failures+=("$label: $line") ;;
+		"ok"*"# SKIP"*|"ok"*"# skip"*) skipped=$((skipped + 1)) ;;
+		"ok"*) passed=$((passed + 1)) ;;
+		esac
+	done <"$file"
+}
+
+# A whole suite that could not run counts as one failure, never as silence.
+suite_failed() {
+	failed=$((failed + 1))
+	failures+=("$1")
+}
+
+build_tree() {
+	local dir=$1; shift
+	mkdir -p "$dir"
+	(cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@"; } &&
+		make -j"$(nproc)" >make.log 2>&1) || { tail -30 "$dir/make.log" 2>/dev/null; return 1; }
+}
+
+note "dependencies"
+if ! bash scripts/install-deps.sh; then
+	echo "run.sh: installing dependencies failed" >&2
+	suite_failed "install-deps"
+fi
+
+note "build"
+if [ ! -x configure ] || [ configure.ac -nt configure ] ||
+   find . -name Makefile.am -newer configure | grep -q .; then
+	autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; suite_failed "autoreconf"; }
+fi
+if build_tree build; then
+	note "unit, property and CLI tests"
+	(cd build && make -j"$(nproc)" check >check.log 2>&1)
+	count_trs build ""
+	grep -E '^(FAIL|ERROR|XPASS):' build/tests/test-suite.log 2>/dev/null | head -20
+else
+	suite_failed "build"
+fi
+
+if [ $do_asan = 1 ]; then
+	note "the same tests under ASan+UBSan"
+	if build_tree build-asan --enable-sanitizers; then
+		(cd build-asan && ASAN_OPTIONS=detect_leaks=1 make -j"$(nproc)" check \
+			>check.log 2>&1)
+		count_trs build-asan "asan:"
+	else
+		suite_failed "asan build"
+	fi
+fi
+
+if [ $do_fuzz = 1 ]; then
+	note "fuzzing every decoder for ${fuzz_seconds}s each"
+	tests/fuzz/run-fuzz.sh --seconds "$fuzz_seconds" --out build/fuzz | tee build/fuzz.tap
+	count_tap build/fuzz.tap "fuzz"
+fi
+
+if [ $do_vm = 1 ]; then
+	note "kernel target in qemu VMs"
+	if [ -x tests/vm/run-vm-tests.sh ]; then
+		tests/vm/run-vm-tests.sh --build "$top/build" | tee build/vm.tap
+		count_tap build/vm.tap "vm"
+		grep -q '^1\.\.' build/vm.tap || suite_failed "vm: no TAP plan"
+	else
+		echo "ok - vm tests # SKIP tests/vm/run-vm-tests.sh not present" | tee build/vm.tap
+		count_tap build/vm.tap "vm"
+	fi
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	note "failures"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
