@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm: disks=1 size=16M timeout=120
+# vm: disks=1 size=16M timeout=120 host=yes
 #
 # Self-test of the VM harness: write a random pattern to /dev/vda with dd
 # inside the VM, read it back there, and let the host check the disk
