@@ -115,7 +115,8 @@ static int validate_members(const struct ddraid_sb *sb, const char **why)
 		const struct ddraid_member_info *m = &sb->member[i];
 
 		if (i >= sb->members) {
-			if (m->state != DDRAID_MEMBER_EMPTY || m->recovery_block)
+			if (m->state != DDRAID_MEMBER_EMPTY || m->recovery_block ||
+			    m->failed_events)
 				FAIL("member table entry past the member count is in use");
 			continue;
 		}
@@ -132,6 +133,9 @@ static int validate_members(const struct ddraid_sb *sb, const char **why)
 		default:
 			FAIL("unknown member state");
 		}
+		if (m->state == DDRAID_MEMBER_FAILED ?
+		    m->failed_events > sb->events : m->failed_events != 0)
+			FAIL("failure event count invalid for the member state");
 	}
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		for (j = i + 1; j < DDRAID_BITMAP_SLOTS; j++)
@@ -237,6 +241,7 @@ int ddraid_sb_encode(const struct ddraid_sb *sb, void *buf, const char **why)
 
 		ddr_put_le32(sb->member[i].state, e);
 		ddr_put_le64(sb->member[i].recovery_block, e + 8);
+		ddr_put_le64(sb->member[i].failed_events, e + 16);
 	}
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		ddr_put_le32(sb->slot_nodeid[i], b + DDRAID_SBO_SLOT_TABLE + 4 * i);
@@ -322,6 +327,9 @@ int ddraid_sb_decode(const void *buf, size_t len, struct ddraid_sb *out,
 		if (ddr_get_le32(e + 4))
 			FAIL("member table flags are not zero");
 		sb.member[i].recovery_block = ddr_get_le64(e + 8);
+		sb.member[i].failed_events = ddr_get_le64(e + 16);
+		if (!all_zero(e + 24, 8))
+			FAIL("member table reserved bytes are not zero");
 	}
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		sb.slot_nodeid[i] = ddr_get_le32(b + DDRAID_SBO_SLOT_TABLE + 4 * i);

@@ -58,12 +58,15 @@
 #define DDRAID_SBO_BITMAP_OFFSET	0x0c0
 #define DDRAID_SBO_BITMAP_SLOT_BYTES	0x0c8
 #define DDRAID_SBO_MEMBER_SIZE		0x0d0
-#define DDRAID_SBO_MEMBER_TABLE		0x100	/* 16 entries of 16 bytes */
-#define DDRAID_SBO_SLOT_TABLE		0x200	/* 32 le32 node ids */
+#define DDRAID_SBO_MEMBER_TABLE		0x100	/* 16 entries of 32 bytes */
+#define DDRAID_SBO_SLOT_TABLE		0x300	/* 32 le32 node ids */
 #define DDRAID_SBO_CRC			0xffc
 
-/* One member table entry: le32 state, le32 flags (0), le64 recovery. */
-#define DDRAID_MEMBER_ENTRY_BYTES	16
+/*
+ * One member table entry: le32 state, le32 flags (0), le64 recovery_block,
+ * le64 failed_events, 8 reserved bytes (0).
+ */
+#define DDRAID_MEMBER_ENTRY_BYTES	32
 
 enum ddraid_member_state {
 	DDRAID_MEMBER_EMPTY = 0,	/* table entry past n */
@@ -75,6 +78,13 @@ enum ddraid_member_state {
 struct ddraid_member_info {
 	u32 state;		/* enum ddraid_member_state */
 	u64 recovery_block;	/* REBUILDING: blocks [0, this) are valid */
+	/*
+	 * FAILED: the events value that recorded the failure. The member's own
+	 * superblock then says failed_events - 1 or less; if it comes back
+	 * with exactly that, only the regions written since (kept dirty in
+	 * the write-intent bitmaps while degraded) need resyncing onto it.
+	 */
+	u64 failed_events;
 };
 
 /* The decoded, validated superblock of one member. */

@@ -69,6 +69,7 @@ static void test_round_trip_and_offsets(void **state)
 	sb.member[2].state = DDRAID_MEMBER_REBUILDING;
 	sb.member[2].recovery_block = 1000;
 	sb.member[4].state = DDRAID_MEMBER_FAILED;
+	sb.member[4].failed_events = 0x1122334455667788ull;
 	sb.slot_nodeid[3] = 0xdeadbeef;
 	assert_int_equal(ddraid_sb_encode(&sb, buf, NULL), 0);
 	assert_int_equal(ddraid_sb_decode(buf, sizeof(buf), &out, NULL), 0);
@@ -92,12 +93,14 @@ static void test_round_trip_and_offsets(void **state)
 	assert_int_equal(ddr_get_le64(buf + 0x0b0), sb.data_offset);
 	assert_int_equal(ddr_get_le64(buf + 0x0b8), sb.data_size);
 	assert_int_equal(ddr_get_le64(buf + 0x0c0), 65536);
-	assert_int_equal(ddr_get_le32(buf + 0x100 + 2 * 16),
+	assert_int_equal(ddr_get_le32(buf + 0x100 + 2 * 32),
 			 DDRAID_MEMBER_REBUILDING);
-	assert_int_equal(ddr_get_le64(buf + 0x100 + 2 * 16 + 8), 1000);
-	assert_int_equal(ddr_get_le32(buf + 0x100 + 4 * 16),
+	assert_int_equal(ddr_get_le64(buf + 0x100 + 2 * 32 + 8), 1000);
+	assert_int_equal(ddr_get_le32(buf + 0x100 + 4 * 32),
 			 DDRAID_MEMBER_FAILED);
-	assert_int_equal(ddr_get_le32(buf + 0x200 + 3 * 4), 0xdeadbeef);
+	assert_int_equal(ddr_get_le64(buf + 0x100 + 4 * 32 + 16),
+			 sb.events);
+	assert_int_equal(ddr_get_le32(buf + 0x300 + 3 * 4), 0xdeadbeef);
 	assert_int_equal(ddr_get_le32(buf + 0xffc),
 			 ddraid_crc32c(buf, 0xffc));
 }
@@ -155,11 +158,14 @@ static void test_field_mutations(void **state)
 		{ 0x0d0, 8, 1, -EINVAL, "member size" },
 		{ 0x078, 8, 0, -EINVAL, "event counter" },
 		{ 0x0d8, 8, 1, -EINVAL, "reserved" },
-		{ 0x100 + 16 * 4, 4, 7, -EINVAL, "unknown member state" },
-		{ 0x100 + 16 * 4 + 4, 4, 1, -EINVAL, "flags" },
-		{ 0x100 + 16 * 4 + 8, 8, 3, -EINVAL, "not rebuilding" },
-		{ 0x100 + 16 * 5, 4, 1, -EINVAL, "past the member count" },
-		{ 0x200 + 4 * 32, 4, 1, -EINVAL, "reserved" },
+		{ 0x100 + 32 * 4, 4, 7, -EINVAL, "unknown member state" },
+		{ 0x100 + 32 * 4 + 4, 4, 1, -EINVAL, "flags" },
+		{ 0x100 + 32 * 4 + 8, 8, 3, -EINVAL, "not rebuilding" },
+		{ 0x100 + 32 * 4 + 16, 8, 1, -EINVAL, "failure event" },
+		{ 0x100 + 32 * 4 + 24, 4, 1, -EINVAL, "member table reserved" },
+		{ 0x100 + 32 * 5, 4, 1, -EINVAL, "past the member count" },
+		{ 0x100 + 32 * 5 + 16, 8, 1, -EINVAL, "past the member count" },
+		{ 0x300 + 4 * 32, 4, 1, -EINVAL, "reserved" },
 		{ 0xff8, 4, 1, -EINVAL, "reserved" },
 	};
 	struct ddraid_sb sb, out;
