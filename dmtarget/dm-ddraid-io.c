@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The IO path of the ddraid target.
+ *
+ * map() cuts nothing: dm has already split bios at max_io_len, so one bio
+ * covers at most DDRAID_MAX_IO_BLOCKS whole volume blocks. For each member
+ * it builds one bio over the same contiguous member range, pointing
+ * straight at the pages of the original bio at that member's fragment
+ * offsets (no data copy). Only parity lives in separate pages, taken from
+ * a mempool. Member bios come from the target's bio_set and are submitted
+ * one by one, so that the bio_set's rescuer can always make progress.
+ *
+ * Completion runs in the member bios' end_io. The plain cases (all members
+ * fine, nothing to reconstruct) end the original bio there; everything
+ * else (XOR for a reconstruction or verification, a member error, a write
+ * that skipped a member) goes to the target's workqueue, because XOR uses
+ * the FPU and recording a failure writes superblocks.
+ */
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/raid/xor.h>
+
+#include "dm-ddraid.h"
+
+/* A member bio and what it belongs to (bio_set front_pad). */
+struct ddraid_mbio {
+	struct ddraid_io *io;
+	u32 member;
+	struct bio bio;
+};
+
+/* ---- parity buffer pool ---- */
+
+static void *ps_alloc(gfp_t gfp, void *data)
+{
+	struct ddraid_pages *ps = kzalloc(sizeof(*ps), gfp);
+	int i;
+
+	if (!ps)
+		return NULL;
+	for (i = 0; i < DDRAID_PS_PAGES; i++) {
+		ps->page[i] = alloc_page(gfp);
+		if (!ps->page[i])
+			goto fail;
+	}
+	return ps;
+fail:
+	while (i--)
+		__free_page(ps->page[i]);
+	kfree(ps);
+	return NULL;
+}
+
+static void ps_free(void *element, void *data)
+{
+	struct ddraid_pages *ps = element;
+	int i;
+
+	for (i = 0; i < DDRAID_PS_PAGES; i++)
+		__free_page(ps->page[i]);
+	kfree(ps);
+}
+
+/* Pages come from alloc_page() without __GFP_HIGHMEM: always mapped. */
+static void *ps_ptr(struct ddraid_pages *ps, u64 off)
+{
+	return page_address(ps->page[off >> PAGE_SHIFT]) +
+	       (off & (PAGE_SIZE - 1));
+}
+
+int ddraid_pool_init(struct ddraid_ctx *ctx)
+{
+	int ret;
+
+	ret = bioset_init(&ctx->bs, 4 * DDRAID_MAX_MEMBERS,
+			  offsetof(struct ddraid_mbio, bio),
+			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
+	if (ret)
+		return ret;
+	ret = mempool_init(&ctx->page_pool, 4, ps_alloc, ps_free, NULL);
+	if (ret)
+		bioset_exit(&ctx->bs);
+	return ret;
+}
+
+void ddraid_pool_exit(struct ddraid_ctx *ctx)
+{
+	mempool_exit(&ctx->page_pool);
+	bioset_exit(&ctx->bs);
+}
+
+/* ---- XOR and the walk over a bio's fragments ---- */
+
+/*
+ * dst ^= src. xor_blocks() wants FPU-friendly alignment and whole
+ * 512-byte multiples, which every page-cache and direct IO buffer gives;
+ * anything else takes the byte loop rather than being refused.
+ */
+static void xor_into(void *dst, const void *src, unsigned int len)
+{
+	void *srcs[1] = { (void *)src };
+	u8 *d = dst;
+	const u8 *s = src;
+
+	if (!(((unsigned long)dst | (unsigned long)src | len) & 511)) {
+		xor_blocks(1, len, dst, srcs);
+		return;
+	}
+	while (len--)
+		*d++ ^= *s++;
+}
+
+/*
+ * What to do with one piece of a fragment: @data points into the bio's
+ * pages, @pbuf at the same bytes of the block's parity fragment in the
+ * IO's parity buffer; @d is the data member the piece belongs to.
+ */
+enum piece_op {
+	PIECE_PARITY,		/* parity = d0 ^ d1 ^ ... (write) */
+	PIECE_XOR_OTHERS,	/* parity ^= every data member but rebuild */
+	PIECE_COPY_REBUILT,	/* rebuild member's pieces = parity */
+	PIECE_XOR_ALL,		/* parity ^= every data member (verify) */
+};
+
+static void walk_pieces(struct ddraid_io *io, enum piece_op op)
+{
+	const struct ddraid_geom *g = &io->ctx->geom;
+	u32 fmask = g->frag_size - 1;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	u64 pos = 0;		/* byte in the bio */
+
+	bio_for_each_segment(bv, io->bio, iter) {
+		u8 *addr = bvec_kmap_local(&bv);
+		unsigned int off = 0;
+
+		while (off < bv.bv_len) {
+			u32 in_frag = pos & fmask;
+			u32 d = (pos >> g->frag_shift) & (g->data_members - 1);
+			u32 len = min_t(u32, bv.bv_len - off,
+					g->frag_size - in_frag);
+			u8 *p = ps_ptr(io->ps, ((pos >> DDRAID_BLOCK_SHIFT) <<
+						g->frag_shift) + in_frag);
+
+			switch (op) {
+			case PIECE_PARITY:
+				if (d == 0)
+					memcpy(p, addr + off, len);
+				else
+					xor_into(p, addr + off, len);
+				break;
+			case PIECE_XOR_OTHERS:
+				if (d != io->rebuild)
+					xor_into(p, addr + off, len);
+				break;
+			case PIECE_COPY_REBUILT:
+				if (d == io->rebuild)
+					memcpy(addr + off, p, len);
+				break;
+			case PIECE_XOR_ALL:
+				xor_into(p, addr + off, len);
+				break;
+			}
+			off += len;
+			pos += len;
+		}
+		kunmap_local(addr);
+		if (op == PIECE_COPY_REBUILT)
+			flush_dcache_page(bv.bv_page);
+	}
+}
+
+/* ---- member bios ---- */
+
+static void member_endio(struct bio *bio);
+
+static struct bio *mbio_alloc(struct ddraid_io *io, u32 m, blk_opf_t opf,
+			      unsigned short nr_vecs)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	struct ddraid_mbio *mb;
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(ctx->member[m].dev->bdev, nr_vecs, opf,
+			       GFP_NOIO, &ctx->bs);
+	mb = container_of(bio, struct ddraid_mbio, bio);
+	mb->io = io;
+	mb->member = m;
+	bio->bi_iter.bi_sector =
+		ddraid_member_offset(&ctx->geom, io->block) >> SECTOR_SHIFT;
+	bio->bi_end_io = member_endio;
+	bio->bi_private = io;
+	return bio;
+}
+
+static void mbio_submit(struct ddraid_io *io, struct bio *bio)
+{
+	atomic_inc(&io->pending);
+	submit_bio_noacct(bio);
+}
+
+/* Member @m's fragments of the IO, straight in the original bio's pages. */
+static void submit_data(struct ddraid_io *io, u32 m, u32 d, blk_opf_t opf)
+{
+	const struct ddraid_geom *g = &io->ctx->geom;
+	u32 fmask = g->frag_size - 1;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	struct bio *bio;
+	bool bad = false;
+	u64 pos = 0;
+
+	bio = mbio_alloc(io, m, opf, min_t(u32, 2 * io->nblocks, BIO_MAX_VECS));
+	bio_for_each_segment(bv, io->bio, iter) {
+		unsigned int off = 0;
+
+		while (off < bv.bv_len) {
+			u32 in_frag = pos & fmask;
+			u32 len = min_t(u32, bv.bv_len - off,
+					g->frag_size - in_frag);
+
+			if (((pos >> g->frag_shift) & (g->data_members - 1)) == d &&
+			    bio_add_page(bio, bv.bv_page, len,
+					 bv.bv_offset + off) != len) {
+				/* max_io_len makes this impossible. */
+				WARN_ON_ONCE(1);
+				bad = true;
+			}
+			off += len;
+			pos += len;
+		}
+	}
+	if (bad) {
+		/* Fail this member's part rather than send a partial bio. */
+		atomic_inc(&io->pending);
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+		return;
+	}
+	mbio_submit(io, bio);
+}
+
+/* The parity member's range, in the IO's parity buffer. */
+static void submit_parity(struct ddraid_io *io, blk_opf_t opf)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	u32 bytes = ddraid_member_bytes(&ctx->geom, io->nblocks);
+	struct bio *bio;
+	u32 i;
+
+	bio = mbio_alloc(io, ctx->geom.parity_member, opf,
+			 DIV_ROUND_UP(bytes, PAGE_SIZE));
+	for (i = 0; bytes; i++) {
+		u32 len = min_t(u32, bytes, PAGE_SIZE);
+
+		__bio_add_page(bio, io->ps->page[i], len, 0);
+		bytes -= len;
+	}
+	mbio_submit(io, bio);
+}
+
+/* ---- completion ---- */
+
+static void io_complete(struct ddraid_io *io, blk_status_t status)
+{
+	if (io->ps) {
+		mempool_free(io->ps, &io->ctx->page_pool);
+		io->ps = NULL;
+	}
+	io->bio->bi_status = status;
+	bio_endio(io->bio);
+}
+
+/* Does finishing this IO need the workqueue? */
+static bool io_needs_work(struct ddraid_io *io)
+{
+	if (READ_ONCE(io->errors))
+		return true;
+	if (bio_data_dir(io->bio) == READ)
+		return io->rebuild != DDRAID_NO_MEMBER || io->verify;
+	/* A write or flush that skipped a member: record it first. */
+	return io->skip & ~READ_ONCE(io->ctx->recorded);
+}
+
+static void io_put(struct ddraid_io *io)
+{
+	if (!atomic_dec_and_test(&io->pending))
+		return;
+	if (io_needs_work(io))
+		queue_work(io->ctx->wq, &io->work);
+	else
+		io_complete(io, BLK_STS_OK);
+}
+
+static void member_endio(struct bio *bio)
+{
+	struct ddraid_mbio *mb = container_of(bio, struct ddraid_mbio, bio);
+	struct ddraid_io *io = mb->io;
+
+	if (bio->bi_status) {
+		atomic64_inc(&io->ctx->member_errors);
+		set_bit(mb->member, &io->errors);
+	}
+	bio_put(bio);
+	io_put(io);
+}
+
+/*
+ * Mark members failed from now on and tell userspace (dm event). Never
+ * cleared while the table is loaded.
+ */
+void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask)
+{
+	bool changed = false;
+	u32 m;
+
+	for (m = 0; m < ctx->geom.members; m++) {
+		if (!test_bit(m, &mask) || test_and_set_bit(m, &ctx->failed))
+			continue;
+		changed = true;
+		DMERR("%s: member %u (%s) failed",
+		      dm_device_name(dm_table_get_md(ctx->ti->table)), m,
+		      ctx->member[m].dev ? ctx->member[m].dev->name : "-");
+	}
+	if (changed)
+		schedule_work(&ctx->event_work);
+}
+
+/* ---- submission ---- */
+
+/*
+ * WRITE-INTENT GATE. Before a write reaches any member, the region(s) it
+ * covers must be recorded dirty for this node (design brief invariant 2).
+ * In cluster mode this is where the write will wait for ddraidd to grant
+ * the region (a later issue). A standalone volume has no write intent: a
+ * crash during a write leaves the parity of the block being written
+ * unchecked until a scrub/resync (only that block: RAID 3.5 has no write
+ * hole for other data).
+ */
+static void ddraid_write_intent_gate(struct ddraid_ctx *ctx,
+				     struct ddraid_io *io)
+{
+	WARN_ON_ONCE(!ctx->standalone);
+}
+
+/* Plan and submit a read with the members currently up. */
+static blk_status_t submit_read(struct ddraid_io *io)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	const struct ddraid_geom *g = &ctx->geom;
+	blk_opf_t opf = REQ_OP_READ |
+			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO |
+					    REQ_RAHEAD));
+	u32 d;
+
+	io->skip = READ_ONCE(ctx->failed);
+	if (hweight_long(io->skip) > 1)
+		return BLK_STS_IOERR;
+	io->rebuild = DDRAID_NO_MEMBER;
+	for (d = 0; d < g->data_members; d++)
+		if (test_bit(d, &io->skip))
+			io->rebuild = d;
+	/* Verify needs every member; degraded, there is nothing to compare. */
+	io->verify = ctx->verify && !io->skip;
+	if ((io->rebuild != DDRAID_NO_MEMBER || io->verify) && !io->ps)
+		io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
+
+	atomic_set(&io->pending, 1);
+	for (d = 0; d < g->data_members; d++)
+		if (d != io->rebuild)
+			submit_data(io, d, d, opf);
+	if (io->rebuild != DDRAID_NO_MEMBER || io->verify)
+		submit_parity(io, opf);
+	if (io->rebuild != DDRAID_NO_MEMBER)
+		atomic64_inc(&ctx->reconstructs);
+	io_put(io);
+	return BLK_STS_OK;
+}
+
+static blk_status_t submit_write(struct ddraid_io *io)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	const struct ddraid_geom *g = &ctx->geom;
+	u32 p = g->parity_member;
+	blk_opf_t opf = REQ_OP_WRITE |
+			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO |
+					    REQ_FUA | REQ_PREFLUSH | REQ_IDLE));
+	u32 d;
+
+	io->skip = READ_ONCE(ctx->failed);
+	if (hweight_long(io->skip) > 1)
+		return BLK_STS_IOERR;
+	ddraid_write_intent_gate(ctx, io);
+
+	/* A mirror's parity is the data itself: no buffer, no copy. */
+	if (g->k && !test_bit(p, &io->skip)) {
+		io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
+		walk_pieces(io, PIECE_PARITY);
+	}
+	atomic_set(&io->pending, 1);
+	for (d = 0; d < g->data_members; d++)
+		if (!test_bit(d, &io->skip))
+			submit_data(io, d, d, opf);
+	if (!test_bit(p, &io->skip)) {
+		if (g->k)
+			submit_parity(io, opf);
+		else
+			submit_data(io, p, 0, opf);
+	}
+	io_put(io);
+	return BLK_STS_OK;
+}
+
+/* An empty REQ_PREFLUSH: flush every member that is up. */
+static blk_status_t submit_flush(struct ddraid_io *io)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	u32 m;
+
+	io->skip = READ_ONCE(ctx->failed);
+	if (hweight_long(io->skip) > 1)
+		return BLK_STS_IOERR;
+	atomic_set(&io->pending, 1);
+	for (m = 0; m < ctx->geom.members; m++)
+		if (!test_bit(m, &io->skip))
+			mbio_submit(io, mbio_alloc(io, m, REQ_OP_WRITE |
+						   REQ_PREFLUSH | REQ_SYNC, 0));
+	io_put(io);
+	return BLK_STS_OK;
+}
+
+/* ---- the workqueue side of completion ---- */
+
+static blk_status_t finish_read(struct ddraid_io *io)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+	u32 bytes = ddraid_member_bytes(&ctx->geom, io->nblocks);
+	u32 off;
+
+	if (io->rebuild != DDRAID_NO_MEMBER) {
+		walk_pieces(io, PIECE_XOR_OTHERS);
+		walk_pieces(io, PIECE_COPY_REBUILT);
+		return BLK_STS_OK;
+	}
+	if (!io->verify)
+		return BLK_STS_OK;
+	walk_pieces(io, PIECE_XOR_ALL);
+	for (off = 0; off < bytes; off += PAGE_SIZE)
+		if (memchr_inv(ps_ptr(io->ps, off), 0,
+			       min_t(u32, bytes - off, PAGE_SIZE))) {
+			atomic64_inc(&ctx->mismatches);
+			DMERR_LIMIT("%s: parity mismatch in blocks %llu+%u",
+				    dm_device_name(dm_table_get_md(ctx->ti->table)),
+				    io->block, io->nblocks);
+			return BLK_STS_IOERR;
+		}
+	return BLK_STS_OK;
+}
+
+static void io_work(struct work_struct *work)
+{
+	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
+	struct ddraid_ctx *ctx = io->ctx;
+	unsigned long errors = READ_ONCE(io->errors);
+	blk_status_t status;
+
+	if (errors)
+		ddraid_fail_members(ctx, errors);
+
+	if (bio_data_dir(io->bio) == READ) {
+		/*
+		 * Retry with the failed member(s) left out: a read never
+		 * returns data from a member that failed it. The failed set
+		 * only grows, so this ends after at most n retries.
+		 */
+		if (errors) {
+			io->errors = 0;
+			if (io->retries++ >= DDRAID_MAX_MEMBERS)
+				status = BLK_STS_IOERR;
+			else
+				status = submit_read(io);
+			if (status != BLK_STS_OK)
+				io_complete(io, status);
+			return;
+		}
+		io_complete(io, finish_read(io));
+		return;
+	}
+
+	/*
+	 * A write or flush: acknowledged only when at most one member missed
+	 * it and the superblocks of the others say that member failed.
+	 */
+	if (hweight_long(io->skip | errors) > 1 || ddraid_record_failures(ctx))
+		status = BLK_STS_IOERR;
+	else
+		status = BLK_STS_OK;
+	io_complete(io, status);
+}
+
+int ddraid_map(struct dm_target *ti, struct bio *bio)
+{
+	struct ddraid_ctx *ctx = ti->private;
+	struct ddraid_io *io = dm_per_bio_data(bio, sizeof(*io));
+	sector_t sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	blk_status_t status;
+
+	io->ctx = ctx;
+	io->bio = bio;
+	io->ps = NULL;
+	io->errors = 0;
+	io->retries = 0;
+	io->rebuild = DDRAID_NO_MEMBER;
+	io->verify = false;
+	io->block = sector >> (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT);
+	io->nblocks = bio->bi_iter.bi_size >> DDRAID_BLOCK_SHIFT;
+	INIT_WORK(&io->work, io_work);
+
+	if (bio_op(bio) == REQ_OP_FLUSH ||
+	    ((bio->bi_opf & REQ_PREFLUSH) && !bio_sectors(bio)))
+		return submit_flush(io) ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
+
+	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
+		DMERR_LIMIT("unsupported operation %u", bio_op(bio));
+		return DM_MAPIO_KILL;
+	}
+	/* io_hints make this impossible; never turn it into wrong data. */
+	if ((sector | bio_sectors(bio)) & 7 || !io->nblocks ||
+	    io->nblocks > ctx->max_io_blocks) {
+		DMERR_LIMIT("bio not in whole 4 KiB blocks: sector %llu, %u bytes",
+			    (unsigned long long)sector, bio->bi_iter.bi_size);
+		return DM_MAPIO_KILL;
+	}
+
+	if (bio_data_dir(bio) == READ) {
+		atomic64_inc(&ctx->reads);
+		status = submit_read(io);
+	} else {
+		atomic64_inc(&ctx->writes);
+		status = submit_write(io);
+	}
+	if (status) {
+		if (io->ps)
+			mempool_free(io->ps, &ctx->page_pool);
+		return DM_MAPIO_KILL;
+	}
+	return DM_MAPIO_SUBMITTED;
+}

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-ddraid: RAID 3.5 over 2, 3, 5 or 9 member block devices.
+ *
+ * Table line (docs/dm-target.md):
+ *
+ *   <start> <len> ddraid <#members> <dev|-> ... <#opt_args> [standalone] [verify]
+ *
+ * Members are given in member order, "-" for an absent one. The target
+ * reads every member's superblock itself and refuses a table that does not
+ * describe one consistent, current volume. "standalone" is required for
+ * now: the cluster mode (write intent through ddraidd) is a later issue.
+ */
+#include <linux/module.h>
+#include <linux/blkdev.h>
+
+#include "dm-ddraid.h"
+
+static void ddraid_event_work(struct work_struct *work)
+{
+	struct ddraid_ctx *ctx = container_of(work, struct ddraid_ctx,
+					      event_work);
+
+	dm_table_event(ctx->ti->table);
+}
+
+static void ddraid_put_members(struct ddraid_ctx *ctx)
+{
+	u32 m;
+
+	for (m = 0; m < DDRAID_MAX_MEMBERS; m++)
+		if (ctx->member[m].dev)
+			dm_put_device(ctx->ti, ctx->member[m].dev);
+}
+
+static int parse_members(struct ddraid_ctx *ctx, struct dm_arg_set *as)
+{
+	static const struct dm_arg members_arg = {
+		2, DDRAID_MAX_MEMBERS, "Invalid member count (2, 3, 5 or 9)"
+	};
+	struct dm_target *ti = ctx->ti;
+	unsigned int n, m;
+	int ret;
+
+	ret = dm_read_arg(&members_arg, as, &n, &ti->error);
+	if (ret)
+		return ret;
+	if (ddraid_members_to_k(n) < 0) {
+		ti->error = "Invalid member count (2, 3, 5 or 9)";
+		return -EINVAL;
+	}
+	if (as->argc < n) {
+		ti->error = "Fewer member devices than the member count";
+		return -EINVAL;
+	}
+	ctx->geom.members = n;
+	for (m = 0; m < n; m++) {
+		const char *path = dm_shift_arg(as);
+
+		if (!strcmp(path, "-")) {
+			__set_bit(m, &ctx->missing);
+			continue;
+		}
+		ret = dm_get_device(ti, path, dm_table_get_mode(ti->table),
+				    &ctx->member[m].dev);
+		if (ret) {
+			ti->error = "Member device lookup failed";
+			return ret;
+		}
+	}
+	if (hweight_long(ctx->missing) > 1) {
+		ti->error = "More than one member missing";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
+{
+	static const struct dm_arg opt_args = {
+		0, 2, "Invalid number of optional arguments"
+	};
+	struct dm_target *ti = ctx->ti;
+	unsigned int nopt;
+	int ret;
+
+	ret = dm_read_arg_group(&opt_args, as, &nopt, &ti->error);
+	if (ret)
+		return ret;
+	while (nopt--) {
+		const char *opt = dm_shift_arg(as);
+
+		if (!strcasecmp(opt, "standalone") && !ctx->standalone) {
+			ctx->standalone = true;
+		} else if (!strcasecmp(opt, "verify") && !ctx->verify) {
+			ctx->verify = true;
+		} else {
+			ti->error = "Unknown or repeated optional argument";
+			return -EINVAL;
+		}
+	}
+	if (as->argc) {
+		ti->error = "Extra arguments after the optional arguments";
+		return -EINVAL;
+	}
+	if (!ctx->standalone) {
+		ti->error = "Cluster mode needs ddraidd (not implemented): use the standalone option";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Read every present member's superblock and check that together they
+ * are one current volume, in table order, that fits the table and the
+ * devices. Leaves the newest superblock in ctx->sb.
+ */
+static int check_members(struct ddraid_ctx *ctx)
+{
+	struct dm_target *ti = ctx->ti;
+	struct ddraid_sb *sbs;
+	const char *why;
+	u64 events = 0;
+	u32 m, first = DDRAID_NO_MEMBER, newest = 0;
+	int ret = 0;
+
+	sbs = kcalloc(ctx->geom.members, sizeof(*sbs), GFP_KERNEL);
+	if (!sbs) {
+		ti->error = "Cannot allocate memory";
+		return -ENOMEM;
+	}
+	for (m = 0; m < ctx->geom.members; m++) {
+		struct dm_dev *dev = ctx->member[m].dev;
+		u32 lbs;
+
+		if (!dev)
+			continue;
+		lbs = bdev_logical_block_size(dev->bdev);
+		if (lbs > DDRAID_SB_BYTES) {
+			DMERR("member %u (%s): logical block size %u", m,
+			      dev->name, lbs);
+			ti->error = "Member logical block size larger than 4096";
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = ddraid_read_sb(dev->bdev, ctx->sb_page, &sbs[m], &why);
+		if (ret) {
+			DMERR("member %u (%s): %s", m, dev->name, why);
+			ti->error = ret == -ENODATA ?
+				"Member has no ddraid superblock" :
+				ret == -EIO ? "Member superblock unreadable" :
+				"Member superblock invalid";
+			goto out;
+		}
+		if (sbs[m].member_index != m) {
+			DMERR("member %u (%s): superblock says member %u", m,
+			      dev->name, sbs[m].member_index);
+			ti->error = "Member in the wrong position";
+			ret = -EINVAL;
+			goto out;
+		}
+		if (sbs[m].members != ctx->geom.members) {
+			DMERR("member %u (%s): volume has %u members, table %u",
+			      m, dev->name, sbs[m].members, ctx->geom.members);
+			ti->error = "Member count differs from the superblock";
+			ret = -EINVAL;
+			goto out;
+		}
+		if (first == DDRAID_NO_MEMBER) {
+			first = m;
+		} else if (!ddraid_sb_same_volume(&sbs[first], &sbs[m])) {
+			DMERR("member %u (%s) is not of the volume of member %u",
+			      m, dev->name, first);
+			ti->error = "Member belongs to another volume";
+			ret = -EINVAL;
+			goto out;
+		}
+		if (sbs[m].events > events) {
+			events = sbs[m].events;
+			newest = m;
+		}
+	}
+	if (first == DDRAID_NO_MEMBER) {
+		ti->error = "No member present";
+		ret = -EINVAL;
+		goto out;
+	}
+	ctx->sb = sbs[newest];
+	ret = ddraid_sb_geom(&ctx->sb, &ctx->geom);
+	if (ret) {
+		ti->error = "Superblock geometry invalid";
+		goto out;
+	}
+
+	ret = -EINVAL;
+	for (m = 0; m < ctx->geom.members; m++) {
+		struct dm_dev *dev = ctx->member[m].dev;
+		u32 state = ctx->sb.member[m].state;
+
+		if (state == DDRAID_MEMBER_FAILED) {
+			__set_bit(m, &ctx->recorded);
+		} else if (state != DDRAID_MEMBER_ACTIVE) {
+			DMERR("member %u is %s", m, ddraid_member_state_name(state));
+			ti->error = "Member is rebuilding: not supported by this target";
+			goto out;
+		}
+		if (!dev)
+			continue;
+		if (state == DDRAID_MEMBER_FAILED) {
+			DMERR("member %u (%s) is recorded failed", m, dev->name);
+			ti->error = "Member is recorded failed: give it as -";
+			goto out;
+		}
+		if (sbs[m].events < events) {
+			DMERR("member %u (%s): events %llu, newest %llu", m,
+			      dev->name, sbs[m].events, events);
+			ti->error = "Member is stale (event counter behind)";
+			goto out;
+		}
+		if (bdev_nr_bytes(dev->bdev) < ctx->sb.member_size) {
+			DMERR("member %u (%s): %llu bytes, volume needs %llu",
+			      m, dev->name, bdev_nr_bytes(dev->bdev),
+			      ctx->sb.member_size);
+			ti->error = "Member device too small";
+			goto out;
+		}
+		if (!ddraid_geom_member_lbs_ok(&ctx->geom,
+					       bdev_logical_block_size(dev->bdev))) {
+			DMERR("member %u (%s): logical block size %u, fragment %u",
+			      m, dev->name, bdev_logical_block_size(dev->bdev),
+			      ctx->geom.frag_size);
+			ti->error = "Member logical block size does not divide the fragment size";
+			goto out;
+		}
+	}
+	ctx->failed = ctx->missing | ctx->recorded;
+	if (hweight_long(ctx->failed) > 1) {
+		ti->error = "More than one member missing or recorded failed";
+		goto out;
+	}
+	if (ti->len != ctx->sb.data_size >> SECTOR_SHIFT) {
+		DMERR("table length %llu sectors, volume %llu",
+		      (unsigned long long)ti->len,
+		      ctx->sb.data_size >> SECTOR_SHIFT);
+		ti->error = "Table length does not match the volume size";
+		goto out;
+	}
+	ret = 0;
+out:
+	kfree(sbs);
+	return ret;
+}
+
+static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct dm_arg_set as = { .argc = argc, .argv = argv };
+	struct ddraid_ctx *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx) {
+		ti->error = "Cannot allocate context";
+		return -ENOMEM;
+	}
+	ctx->ti = ti;
+	ti->private = ctx;
+	mutex_init(&ctx->sb_lock);
+	INIT_WORK(&ctx->event_work, ddraid_event_work);
+	atomic64_set(&ctx->reads, 0);
+	atomic64_set(&ctx->writes, 0);
+	atomic64_set(&ctx->reconstructs, 0);
+	atomic64_set(&ctx->member_errors, 0);
+	atomic64_set(&ctx->mismatches, 0);
+
+	ret = parse_members(ctx, &as);
+	if (!ret)
+		ret = parse_options(ctx, &as);
+	if (ret)
+		goto bad;
+	ctx->sb_page = alloc_page(GFP_KERNEL);
+	if (!ctx->sb_page) {
+		ti->error = "Cannot allocate superblock page";
+		ret = -ENOMEM;
+		goto bad;
+	}
+	ret = check_members(ctx);
+	if (ret)
+		goto bad;
+
+	ctx->max_io_blocks = min_t(u32, DDRAID_MAX_IO_BLOCKS,
+				   DDRAID_PS_BYTES >> ctx->geom.frag_shift);
+	ret = dm_set_target_max_io_len(ti, ctx->max_io_blocks <<
+				       (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT));
+	if (ret)
+		goto bad;
+	ret = ddraid_pool_init(ctx);
+	if (ret) {
+		ti->error = "Cannot allocate bio_set or page pool";
+		goto bad;
+	}
+	ctx->wq = alloc_workqueue("kddraidd", WQ_MEM_RECLAIM, 0);
+	if (!ctx->wq) {
+		ti->error = "Cannot allocate workqueue";
+		ddraid_pool_exit(ctx);
+		ret = -ENOMEM;
+		goto bad;
+	}
+
+	ti->num_flush_bios = 1;
+	/* Discard and write-zeroes are refused: see docs/dm-target.md. */
+	ti->num_discard_bios = 0;
+	ti->num_write_zeroes_bios = 0;
+	ti->per_io_data_size = sizeof(struct ddraid_io);
+	return 0;
+
+bad:
+	ddraid_put_members(ctx);
+	if (ctx->sb_page)
+		__free_page(ctx->sb_page);
+	kfree(ctx);
+	return ret;
+}
+
+static void ddraid_dtr(struct dm_target *ti)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	destroy_workqueue(ctx->wq);
+	cancel_work_sync(&ctx->event_work);
+	ddraid_pool_exit(ctx);
+	ddraid_put_members(ctx);
+	__free_page(ctx->sb_page);
+	kfree(ctx);
+}
+
+static char health_char(struct ddraid_ctx *ctx, u32 m)
+{
+	if (test_bit(m, &ctx->missing))
+		return '-';
+	return test_bit(m, &ctx->failed) ? 'D' : 'A';
+}
+
+static void ddraid_status(struct dm_target *ti, status_type_t type,
+			  unsigned int status_flags, char *result,
+			  unsigned int maxlen)
+{
+	struct ddraid_ctx *ctx = ti->private;
+	unsigned int sz = 0, down;
+	u32 m;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		down = ddraid_down_count(ctx);
+		DMEMIT("%u ", ctx->geom.members);
+		for (m = 0; m < ctx->geom.members; m++)
+			DMEMIT("%c", health_char(ctx, m));
+		DMEMIT(" %s %lld %lld %lld %lld %lld",
+		       !down ? "ok" : down == 1 ? "degraded" : "failed",
+		       atomic64_read(&ctx->reads),
+		       atomic64_read(&ctx->writes),
+		       atomic64_read(&ctx->reconstructs),
+		       atomic64_read(&ctx->member_errors),
+		       atomic64_read(&ctx->mismatches));
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%u", ctx->geom.members);
+		for (m = 0; m < ctx->geom.members; m++)
+			DMEMIT(" %s", ctx->member[m].dev ?
+			       ctx->member[m].dev->name : "-");
+		DMEMIT(" %u standalone%s", 1 + ctx->verify,
+		       ctx->verify ? " verify" : "");
+		break;
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",members=%u,standalone=%c,verify=%c;",
+		       ctx->geom.members, ctx->standalone ? 'y' : 'n',
+		       ctx->verify ? 'y' : 'n');
+		break;
+	}
+}
+
+/*
+ * "fail <member index>": take a member out as if it had failed (its
+ * failure is recorded on the others' superblocks with the next write, or
+ * now when only one member is down). "clear_counters": zero the counters.
+ */
+static int ddraid_message(struct dm_target *ti, unsigned int argc,
+			  char **argv, char *result, unsigned int maxlen)
+{
+	struct ddraid_ctx *ctx = ti->private;
+	unsigned int m;
+
+	if (argc == 2 && !strcasecmp(argv[0], "fail")) {
+		if (kstrtouint(argv[1], 10, &m) || m >= ctx->geom.members) {
+			DMERR("fail: member index %s out of range", argv[1]);
+			return -EINVAL;
+		}
+		ddraid_fail_members(ctx, 1ul << m);
+		if (ddraid_down_count(ctx) == 1 && ddraid_record_failures(ctx))
+			DMERR("fail: could not record member %u failed", m);
+		return 0;
+	}
+	if (argc == 1 && !strcasecmp(argv[0], "clear_counters")) {
+		atomic64_set(&ctx->reads, 0);
+		atomic64_set(&ctx->writes, 0);
+		atomic64_set(&ctx->reconstructs, 0);
+		atomic64_set(&ctx->member_errors, 0);
+		atomic64_set(&ctx->mismatches, 0);
+		return 0;
+	}
+	DMERR("unknown message (use: fail <member> | clear_counters)");
+	return -EINVAL;
+}
+
+static int ddraid_iterate_devices(struct dm_target *ti,
+				  iterate_devices_callout_fn fn, void *data)
+{
+	struct ddraid_ctx *ctx = ti->private;
+	sector_t start = ctx->geom.data_offset >> SECTOR_SHIFT;
+	sector_t len = ddraid_member_bytes(&ctx->geom, ctx->geom.blocks) >>
+		       SECTOR_SHIFT;
+	int ret = 0;
+	u32 m;
+
+	for (m = 0; m < ctx->geom.members && !ret; m++)
+		if (ctx->member[m].dev)
+			ret = fn(ti, ctx->member[m].dev, start, len, data);
+	return ret;
+}
+
+static void ddraid_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	/* Whole volume blocks only: no sub-block IO may ever arrive. */
+	limits->logical_block_size = DDRAID_BLOCK_SIZE;
+	limits->physical_block_size = DDRAID_BLOCK_SIZE;
+	blk_limits_io_min(limits, DDRAID_BLOCK_SIZE);
+	/* 64 KiB per data member: each member sees 64 KiB contiguous IO. */
+	blk_limits_io_opt(limits, ctx->geom.data_members * (64u << 10));
+}
+
+static struct target_type ddraid_target = {
+	.name = "ddraid",
+	.version = {1, 0, 0},
+	.module = THIS_MODULE,
+	.ctr = ddraid_ctr,
+	.dtr = ddraid_dtr,
+	.map = ddraid_map,
+	.status = ddraid_status,
+	.message = ddraid_message,
+	.iterate_devices = ddraid_iterate_devices,
+	.io_hints = ddraid_io_hints,
+};
+
+static int __init dm_ddraid_init(void)
+{
+	return dm_register_target(&ddraid_target);
+}
+
+static void __exit dm_ddraid_exit(void)
+{
+	dm_unregister_target(&ddraid_target);
+}
+
+module_init(dm_ddraid_init);
+module_exit(dm_ddraid_exit);
+
+MODULE_DESCRIPTION(DM_NAME " RAID 3.5 target (ddraid)");
+MODULE_LICENSE("GPL");
