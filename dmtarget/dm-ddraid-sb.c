@@ -120,10 +120,16 @@ int ddraid_record_failures(struct ddraid_ctx *ctx)
 			ret = -EIO;
 			break;
 		}
-		for (m = 0; m < ctx->geom.members; m++)
-			if (test_bit(m, &failed))
-				ctx->sb.member[m].state = DDRAID_MEMBER_FAILED;
 		ctx->sb.events++;
+		for (m = 0; m < ctx->geom.members; m++) {
+			struct ddraid_member_info *mi = &ctx->sb.member[m];
+
+			if (!test_bit(m, &failed) ||
+			    mi->state == DDRAID_MEMBER_FAILED)
+				continue;
+			mi->state = DDRAID_MEMBER_FAILED;
+			mi->failed_events = ctx->sb.events;
+		}
 		ctx->sb.utime = ktime_get_real_seconds();
 		newly = write_copy(ctx, 0);
 		if (!newly)
