@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddraidctl table / assemble / stop: the kernel target's table line made
+ * from the members' superblocks, and the /dev/mapper device created and
+ * removed through libdevmapper. docs/dm-target.md describes the table.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
+
+#include "cli.h"
+
+#define TARGET_NAME	"ddraid"
+/* dm uuid prefix: lets "stop" and other tools recognise our devices. */
+#define DM_UUID_PREFIX	"DDRAID-"
+
+struct table_opts {
+	bool verify;
+};
+
+/* What the members on the command line turned out to be. */
+struct volume_table {
+	struct ddraid_sb sb;		/* the newest superblock */
+	const char *path[DDRAID_MAX_MEMBERS];	/* by member index; NULL: absent */
+	dev_t dev[DDRAID_MAX_MEMBERS];
+	char params[DDRAID_MAX_MEMBERS * 16 + 64];
+	u64 sectors;
+};
+
+static const char table_help[] =
+	"Usage: ddraidctl table [--verify] DEV...\n"
+	"\n"
+	"Print the device-mapper table line of the volume whose members are\n"
+	"DEV... (block devices, in any order: each superblock says its place;\n"
+	"the word 'missing' is accepted and ignored). A stale member or one\n"
+	"the others record as failed is left out, as '-'.\n"
+	"\n"
+	"  --verify     reads also read parity and fail on a mismatch\n"
+	"  -h, --help   show this help\n";
+
+static const char assemble_help[] =
+	"Usage: ddraidctl assemble --name NAME [--verify] DEV...\n"
+	"\n"
+	"Create /dev/mapper/NAME, the kernel target (dm-ddraid) over the\n"
+	"members DEV... (in any order, as for 'ddraidctl table').\n"
+	"\n"
+	"  -n, --name NAME  the device-mapper name\n"
+	"  --verify         reads also read parity and fail on a mismatch\n"
+	"  -h, --help       show this help\n";
+
+static const char stop_help[] =
+	"Usage: ddraidctl stop NAME\n"
+	"\n"
+	"Remove /dev/mapper/NAME, a ddraid device made by 'ddraidctl assemble'.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+/*
+ * Read every member's superblock, put each at its index, leave out stale
+ * and recorded-failed members, and make the table parameters. Prints the
+ * reason and returns CLI_FAIL when the members are not one usable volume.
+ */
+static int build_table(int argc, char **argv, const struct table_opts *o,
+		       struct volume_table *t)
+{
+	struct ddraid_sb sbs[DDRAID_MAX_MEMBERS];
+	int idx_of_arg[DDRAID_MAX_MEMBERS];
+	char err[DDRAID_ERRMSG_MAX];
+	int first = -1, newest = -1, i;
+	unsigned int m, down = 0;
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < argc; i++) {
+		struct ddraid_sb *sb = &sbs[i];
+		struct stat st;
+		int r;
+
+		idx_of_arg[i] = -1;
+		if (!strcmp(argv[i], DDRAID_MISSING))
+			continue;
+		if (stat(argv[i], &st)) {
+			cli_err("%s: %s", argv[i], strerror(errno));
+			return CLI_FAIL;
+		}
+		if (!S_ISBLK(st.st_mode)) {
+			cli_err("%s: not a block device (the kernel target needs one; for an image file use losetup)",
+				argv[i]);
+			return CLI_FAIL;
+		}
+		r = ddraid_read_member_sb(argv[i], sb, NULL, err, sizeof(err));
+		if (r) {
+			cli_err("%s", err[0] ? err : strerror(-r));
+			return CLI_FAIL;
+		}
+		if (first < 0) {
+			first = i;
+		} else if (!ddraid_sb_same_volume(sb, &sbs[first])) {
+			cli_err("%s is not a member of the volume of %s (other uuid or geometry)",
+				argv[i], argv[first]);
+			return CLI_FAIL;
+		}
+		if (t->path[sb->member_index]) {
+			cli_err("%s and %s both say they are member %u",
+				t->path[sb->member_index], argv[i],
+				sb->member_index);
+			return CLI_FAIL;
+		}
+		t->path[sb->member_index] = argv[i];
+		t->dev[sb->member_index] = st.st_rdev;
+		idx_of_arg[i] = (int)sb->member_index;
+		if (newest < 0 || sb->events > sbs[newest].events)
+			newest = i;
+	}
+	if (first < 0) {
+		cli_err("no member given (only '%s')", DDRAID_MISSING);
+		return CLI_FAIL;
+	}
+	t->sb = sbs[newest];
+
+	for (i = 0; i < argc; i++) {
+		int mi = idx_of_arg[i];
+
+		if (mi < 0)
+			continue;
+		if (t->sb.member[mi].state == DDRAID_MEMBER_FAILED) {
+			cli_warn("%s (member %d) is recorded failed: left out",
+				 argv[i], mi);
+			t->path[mi] = NULL;
+		} else if (t->sb.member[mi].state != DDRAID_MEMBER_ACTIVE) {
+			cli_err("%s (member %d) is %s: the kernel target cannot use it yet",
+				argv[i], mi,
+				ddraid_member_state_name(t->sb.member[mi].state));
+			return CLI_FAIL;
+		} else if (sbs[i].events < t->sb.events) {
+			cli_warn("%s (member %d) is stale (events %" PRIu64 ", newest %" PRIu64 "): left out",
+				 argv[i], mi, sbs[i].events, t->sb.events);
+			t->path[mi] = NULL;
+		}
+	}
+	for (m = 0; m < t->sb.members; m++) {
+		if (t->path[m])
+			continue;
+		down++;
+		if (t->sb.member[m].state == DDRAID_MEMBER_ACTIVE)
+			cli_warn("member %u is missing: the volume runs degraded",
+				 m);
+	}
+	if (down > 1) {
+		cli_err("%u of %u members missing, stale or failed: at most one may be",
+			down, t->sb.members);
+		return CLI_FAIL;
+	}
+
+	t->sectors = t->sb.data_size >> 9;
+	len = (size_t)snprintf(t->params, sizeof(t->params), "%u",
+			       t->sb.members);
+	for (m = 0; m < t->sb.members; m++) {
+		if (t->path[m])
+			len += (size_t)snprintf(t->params + len,
+						sizeof(t->params) - len,
+						" %u:%u", major(t->dev[m]),
+						minor(t->dev[m]));
+		else
+			len += (size_t)snprintf(t->params + len,
+						sizeof(t->params) - len, " -");
+	}
+	snprintf(t->params + len, sizeof(t->params) - len, " %u standalone%s",
+		 o->verify ? 2u : 1u, o->verify ? " verify" : "");
+	return CLI_OK;
+}
+
+/* The kernel's reason for refusing a table, from the kernel log. */
+static void print_kernel_reason(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *last = NULL, *save;
+	int n;
+
+	if (size <= 0)
+		return;
+	buf = malloc((size_t)size + 1);
+	if (!buf)
+		return;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (n > 0) {
+		buf[n] = '\0';
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (strstr(line, "device-mapper: table:") &&
+			    strstr(line, TARGET_NAME))
+				last = line;
+		if (last)
+			cli_err("kernel: %s", strstr(last, "device-mapper:"));
+	}
+	free(buf);
+}
+
+static int parse_common(int argc, char **argv, const char *help,
+			const char **name, struct table_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "n:h", longopts)) != -1) {
+		switch (c) {
+		case 'n':
+			if (!name)
+				return cli_usage("unknown option '--name'");
+			*name = optarg;
+			break;
+		case 'V':
+			o->verify = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return -1;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	return cli_need_members(argc - optind);
+}
+
+int cmd_table(int argc, char **argv)
+{
+	struct table_opts o = { 0 };
+	struct volume_table t;
+	int r = parse_common(argc, argv, table_help, NULL, &o);
+
+	if (r)
+		return r < 0 ? CLI_OK : r;
+	r = build_table(argc - optind, argv + optind, &o, &t);
+	if (r)
+		return r;
+	printf("0 %" PRIu64 " %s %s\n", t.sectors, TARGET_NAME, t.params);
+	return CLI_OK;
+}
+
+/* Run @dmt with udev synchronisation (or none under DM_DISABLE_UDEV=1). */
+static int dm_run_synced(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dm_task_set_cookie(dmt, &cookie, 0))
+		return 0;
+	ok = dm_task_run(dmt);
+	dm_udev_wait(cookie);
+	return ok;
+}
+
+int cmd_assemble(int argc, char **argv)
+{
+	struct table_opts o = { 0 };
+	const char *name = NULL;
+	struct volume_table t;
+	char uuid[DM_UUID_LEN];
+	struct dm_task *dmt;
+	int r = parse_common(argc, argv, assemble_help, &name, &o);
+	unsigned int i;
+
+	if (r)
+		return r < 0 ? CLI_OK : r;
+	if (!name)
+		return cli_usage("--name NAME is required");
+	if (!*name || strlen(name) >= DM_NAME_LEN || strchr(name, '/'))
+		return cli_usage("'%s' is not a device-mapper name", name);
+	r = build_table(argc - optind, argv + optind, &o, &t);
+	if (r)
+		return r;
+
+	i = (unsigned int)snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX);
+	for (r = 0; r < DDRAID_UUID_BYTES; r++)
+		i += (unsigned int)snprintf(uuid + i, sizeof(uuid) - i, "%02x",
+					    t.sb.uuid[r]);
+	dmt = dm_task_create(DM_DEVICE_CREATE);
+	if (!dmt) {
+		cli_err("cannot talk to device-mapper (is dm-mod loaded?)");
+		return CLI_FAIL;
+	}
+	if (!dm_task_set_name(dmt, name) || !dm_task_set_uuid(dmt, uuid) ||
+	    !dm_task_add_target(dmt, 0, t.sectors, TARGET_NAME, t.params)) {
+		cli_err("cannot prepare the device-mapper request");
+		dm_task_destroy(dmt);
+		return CLI_FAIL;
+	}
+	if (!dm_run_synced(dmt)) {
+		cli_err("creating /dev/mapper/%s with table '0 %" PRIu64 " %s %s' failed",
+			name, t.sectors, TARGET_NAME, t.params);
+		print_kernel_reason();
+		dm_task_destroy(dmt);
+		return CLI_FAIL;
+	}
+	dm_task_destroy(dmt);
+	printf("/dev/mapper/%s\n", name);
+	return CLI_OK;
+}
+
+/* Is @name a device whose only target is ddraid? */
+static int check_is_ddraid(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
+	char *type = NULL, *params;
+	uint64_t start, length;
+	struct dm_info info;
+	void *next;
+	int r = CLI_FAIL;
+
+	if (!dmt) {
+		cli_err("cannot talk to device-mapper (is dm-mod loaded?)");
+		return CLI_FAIL;
+	}
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info)) {
+		cli_err("cannot query device-mapper device '%s'", name);
+		goto out;
+	}
+	if (!info.exists) {
+		cli_err("no device-mapper device '%s'", name);
+		goto out;
+	}
+	next = dm_get_next_target(dmt, NULL, &start, &length, &type, &params);
+	if (!type || strcmp(type, TARGET_NAME) || next) {
+		cli_err("'%s' is not a ddraid device (target '%s'): not removed",
+			name, type ? type : "none");
+		goto out;
+	}
+	r = CLI_OK;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dm_task *dmt;
+	const char *name;
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+		if (c == 'h') {
+			fputs(stop_help, stdout);
+			return CLI_OK;
+		}
+		return CLI_USAGE;
+	}
+	if (argc - optind != 1)
+		return cli_usage("give exactly one device-mapper name");
+	name = argv[optind];
+	r = check_is_ddraid(name);
+	if (r)
+		return r;
+	dmt = dm_task_create(DM_DEVICE_REMOVE);
+	if (!dmt || !dm_task_set_name(dmt, name) || !dm_run_synced(dmt)) {
+		cli_err("removing '%s' failed (still open or mounted?)", name);
+		if (dmt)
+			dm_task_destroy(dmt);
+		return CLI_FAIL;
+	}
+	dm_task_destroy(dmt);
+	return CLI_OK;
+}
