@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the userspace engine, shared by its source files and by the
+ * benchmark (which measures one member through the very same IO layer that
+ * the engine uses, so that the two are throttled identically).
+ */
+#ifndef DDRAID_ENGINE_INTERNAL_H
+#define DDRAID_ENGINE_INTERNAL_H
+
+#include <liburing.h>
+#include <stdarg.h>
+
+#include "ddraid.h"
+
+/* Volume data per member-IO batch unit: 1 MiB, i.e. 1 MiB >> k per member. */
+#define DDRAID_CHUNK_BLOCKS	256u
+/* Volume data handled in one round of IO (several chunks in flight). */
+#define DDRAID_WINDOW_BLOCKS	2048u
+/* Ring entries: enough for every member IO of a full window. */
+#define DDRAID_RING_DEPTH	128u
+/* Buffers are aligned for O_DIRECT on any member. */
+#define DDRAID_BUF_ALIGN	4096u
+
+/* ---- throttle.c: a per-member token bucket (bytes/s and IOPS) ---- */
+
+struct ddraid_throttle {
+	double bps;		/* bytes per second, 0: unlimited */
+	double iops;		/* operations per second, 0: unlimited */
+	double tat_bytes;	/* theoretical arrival time, byte bucket */
+	double tat_ops;		/* theoretical arrival time, op bucket */
+};
+
+void ddraid_throttle_set(struct ddraid_throttle *t, u64 bps, u64 iops);
+/* Seconds to wait before an IO of @len bytes may start; 0 if it may now. */
+double ddraid_throttle_wait(const struct ddraid_throttle *t, double now,
+			    size_t len);
+/* Account an IO of @len bytes started at @now. */
+void ddraid_throttle_charge(struct ddraid_throttle *t, double now, size_t len);
+/* Monotonic seconds. */
+double ddraid_now(void);
+
+/* ---- member_io.c: member IO through io_uring ---- */
+
+struct ddraid_member_fd {
+	int fd;			/* -1: absent */
+	bool direct;		/* opened with O_DIRECT */
+	bool rdonly;
+	bool inject_error;	/* fail every IO (tests) */
+	char *path;
+	struct ddraid_throttle th;
+};
+
+struct ddraid_mio {
+	struct io_uring ring;
+	bool ring_ok;		/* false: synchronous pread/pwrite fallback */
+	unsigned int nmembers;
+	struct ddraid_member_fd m[DDRAID_MAX_MEMBERS];
+};
+
+struct ddraid_mio_req {
+	u32 member;
+	bool write;
+	u64 off;		/* member byte offset */
+	void *buf;
+	size_t len;
+	/* filled in by ddraid_mio_run() */
+	size_t done;
+	int res;		/* 0 or -errno */
+	int state;		/* private */
+};
+
+int ddraid_mio_init(struct ddraid_mio *io, unsigned int nmembers);
+void ddraid_mio_exit(struct ddraid_mio *io);
+/*
+ * Open @path as member @idx: O_DIRECT unless @buffered (falls back to
+ * buffered when the member refuses O_DIRECT). Returns 0 or -errno.
+ */
+int ddraid_mio_open(struct ddraid_mio *io, unsigned int idx, const char *path,
+		    bool rdonly, bool buffered);
+void ddraid_mio_close(struct ddraid_mio *io, unsigned int idx);
+/*
+ * Run every request, many in flight, each member's IO honouring its
+ * throttle. Every request gets its own result; returns the number of
+ * requests that failed.
+ */
+unsigned int ddraid_mio_run(struct ddraid_mio *io, struct ddraid_mio_req *r,
+			    unsigned int n);
+/* fdatasync member @idx. */
+int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx);
+void *ddraid_buf_alloc(size_t len);
+
+/* ---- the volume ---- */
+
+struct ddraid_vol {
+	struct ddraid_sb sb;		/* newest; member_index meaningless */
+	struct ddraid_geom g;
+	unsigned int flags;
+	struct ddraid_mio io;
+	char *path[DDRAID_MAX_MEMBERS];	/* as given; NULL when missing */
+	/*
+	 * Failed in this process but not (yet) recorded on disk: only
+	 * happens read-only, where no superblock may be written.
+	 */
+	bool mem_failed[DDRAID_MAX_MEMBERS];
+	/* Window buffers: one per member plus a spare for scrub. */
+	u8 *buf[DDRAID_MAX_MEMBERS + 1];
+	struct ddraid_mio_req *reqs;
+	char err[DDRAID_ERRMSG_MAX];
+};
+
+/* One contiguous run of volume blocks and where its data lives in memory. */
+struct ddraid_extent {
+	u64 block;
+	u64 nblocks;
+	u8 *data;		/* volume layout, nblocks * 4096 bytes */
+};
+
+int ddraid_set_err(struct ddraid_vol *vol, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ddraid_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ACTIVE, open and not failed: may be read. */
+bool ddraid_member_usable(const struct ddraid_vol *vol, u32 m);
+/* Open and ACTIVE or REBUILDING, not failed: must be written. */
+bool ddraid_member_writable(const struct ddraid_vol *vol, u32 m);
+unsigned int ddraid_unusable_count(const struct ddraid_vol *vol);
+
+/*
+ * Is open member @i big enough for the volume, and does its logical block
+ * size divide the fragment? Message in @err if not.
+ */
+int ddraid_check_member_fit(struct ddraid_vol *vol, u32 i, char *err,
+			    size_t errlen);
+
+/* Read slot @slot as the union over the members in @mask. */
+int ddraid_bitmap_read_mask(struct ddraid_vol *vol, u32 slot, u8 *map,
+			    u32 mask);
+/* Write slot @slot to the members in @mask (and flush them). */
+int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
+			     u32 mask);
+
+/*
+ * Write the volume's superblock (events already set by the caller) to
+ * every writable member. A member whose superblock write fails is failed
+ * in turn. Returns 0 or the first error.
+ */
+int ddraid_sb_update_all(struct ddraid_vol *vol);
+/*
+ * Record members in @mask FAILED (one events bump) on every other writable
+ * member and close them. @why names the cause for messages.
+ */
+int ddraid_record_failed(struct ddraid_vol *vol, u32 mask, const char *why);
+
+/*
+ * Member IO over extents (at most DDRAID_WINDOW_BLOCKS blocks in all):
+ * member m's fragments of the extents lie back to back in vol->buf[m]
+ * (or in @bufs[m] if @bufs is given). Members in @mask are read or
+ * written. Returns the mask of members whose IO failed.
+ */
+u32 ddraid_window_io(struct ddraid_vol *vol, const struct ddraid_extent *ex,
+		     unsigned int nex, u32 mask, bool write, u8 *const *bufs);
+
+/*
+ * Read or write independent extents of whole blocks as one batch (all
+ * their member IOs in flight together): the engine's queue depth. Total
+ * at most DDRAID_WINDOW_BLOCKS. Used by ddraid_read/write and the
+ * benchmark's random IO.
+ */
+int ddraid_rw_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
+		      unsigned int nex, bool write);
+
+#endif /* DDRAID_ENGINE_INTERNAL_H */
