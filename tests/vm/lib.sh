@@ -75,5 +75,137 @@ vm_load_module() {
 	local ko=${DDRAID_KO:-$VM_SRCDIR/dmtarget/dm-ddraid.ko}
 	modprobe dm-mod || bail "modprobe dm-mod"
 	[ -f "$ko" ] || bail "module not built: $ko"
+	# insmod does not load what the module depends on (xor, libcrc32c).
+	modprobe -a $(modinfo -F depends "$ko" | tr ',' ' ') ||
+		bail "modprobe the dependencies of $ko"
 	insmod "$ko" || bail "insmod $ko"
+}
+
+# The first n member disks, /dev/vda /dev/vdb ...
+vm_disks() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		vm_disk "$i"
+	done
+}
+
+# A value from "ddraidctl examine --json DEV" (an object or an array of them).
+examine_field() {
+	"$DDRAIDCTL" examine --json "$1" 2>/dev/null |
+		jq -r "[.. | objects | .$2? // empty] | first // empty"
+}
+
+# Drop the VM's page cache so that reads really go to the devices.
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+# Make FILE a sparse file of SIZE bytes: the expected image of a volume.
+new_expect() {
+	rm -f "$1"
+	truncate -s "$2" "$1"
+}
+
+# write_both SRC DEV EXPECT BLOCK4K: write SRC into DEV (O_DIRECT) and into
+# the expected image at 4 KiB block BLOCK4K.
+write_both() {
+	dd if="$1" of="$2" bs=4096 seek="$4" oflag=direct conv=notrunc \
+		status=none || return 1
+	dd if="$1" of="$3" bs=4096 seek="$4" conv=notrunc status=none
+}
+
+# member_state DEV IDX: what DEV's superblock says of member IDX
+# (active, failed, rebuilding).
+member_state() {
+	"$DDRAIDCTL" examine --json "$1" 2>/dev/null |
+		jq -r "[.. | objects | .member_states? // empty] | first |
+			.[] | select(.index == $2) | .state"
+}
+
+# linear_over NAME DEV: a dm-linear device /dev/mapper/NAME over all of DEV,
+# whose table can later be swapped to "error" (fail_linear).
+linear_over() {
+	local sectors
+	sectors=$(blockdev --getsz "$2") || return 1
+	dmsetup create "$1" --table "0 $sectors linear $2 0"
+}
+
+# fail_linear NAME: from now on every IO to /dev/mapper/NAME fails.
+fail_linear() {
+	local sectors
+	sectors=$(blockdev --getsz "/dev/mapper/$1") || return 1
+	dmsetup suspend "$1" &&
+		dmsetup load "$1" --table "0 $sectors error" &&
+		dmsetup resume "$1"
+}
+
+# heal_linear NAME DEV: back to a working linear map over DEV.
+heal_linear() {
+	local sectors
+	sectors=$(blockdev --getsz "$2") || return 1
+	dmsetup suspend "$1" &&
+		dmsetup load "$1" --table "0 $sectors linear $2 0" &&
+		dmsetup resume "$1"
+}
+
+# sectors_written DEV: 512-byte sectors written to DEV so far (its stat).
+sectors_written() {
+	local b
+	b=$(basename "$(realpath "$1")")
+	awk '{ print $7 }' "/sys/block/$b/stat"
+}
+
+# status_failed NAME: the member indexes that "dmsetup status NAME" reports
+# as failed, one per line. Parses the health string documented in
+# docs/dm-target.md (one character per member, 'A' alive, 'D' down).
+status_failed() {
+	dmsetup status "$1" | awk '{
+		for (i = 4; i <= NF; i++)
+			if ($i ~ /^[AaDd-]+$/ && length($i) >= 2) {
+				for (j = 1; j <= length($i); j++)
+					if (substr($i, j, 1) != "A")
+						print j - 1
+				exit
+			}
+	}'
+}
+
+# vol_table DEV...: the table line of the volume on these members
+# (docs/dm-target.md), "missing" given as "-". Used for hand-made tables.
+vol_table() {
+	local d size=
+	local args=()
+	for d in "$@"; do
+		if [ "$d" = missing ]; then
+			args+=(-)
+		else
+			args+=("$d")
+			[ -n "$size" ] || size=$(examine_field "$d" data_size)
+		fi
+	done
+	[ -n "$size" ] || return 1
+	echo "0 $((size / 512)) ddraid $# ${args[*]} 1 standalone"
+}
+
+# vol_assemble NAME DEV...: "ddraidctl assemble"; until ddraidctl has that
+# command, the documented table line through dmsetup (said in a diag).
+vol_assemble() {
+	local name=$1
+	shift
+	if "$DDRAIDCTL" help 2>&1 | grep -q '^  assemble'; then
+		"$DDRAIDCTL" assemble --name "$name" "$@"
+	else
+		diag "ddraidctl has no assemble yet: dmsetup create $name"
+		dmsetup create "$name" --table "$(vol_table "$@")"
+	fi
+}
+
+# vol_stop NAME: "ddraidctl stop", or dmsetup remove until it exists.
+vol_stop() {
+	if "$DDRAIDCTL" help 2>&1 | grep -q '^  stop'; then
+		"$DDRAIDCTL" stop "$1"
+	else
+		dmsetup remove "$1"
+	fi
 }
