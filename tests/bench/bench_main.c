@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,22 @@ static json_object *host_facts(void)
 	return h;
 }
 
+/* Refuse a JSON path we could not write before spending minutes on it. */
+static int json_path_ok(const char *path)
+{
+	char *copy = strdup(path);
+	int ok;
+
+	if (!copy)
+		return 0;
+	ok = !access(dirname(copy), W_OK);
+	if (!ok)
+		fprintf(stderr, "ddraid-bench: cannot write %s: %s\n", path,
+			strerror(errno));
+	free(copy);
+	return ok;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -174,6 +191,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (json_path && !json_path_ok(json_path))
+		return 2;
 	if (!o.seconds)
 		o.seconds = o.quick ? 0.05 : 1.0;
 

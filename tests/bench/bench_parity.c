@@ -194,6 +194,8 @@ int bench_parity(const struct bench_opts *o, json_object *out)
 	printf("  hot: ~%d KiB working set reused; cold: %zu KiB per source, rotated through %zu MiB (LLC %ld MiB)\n",
 	       HOT_SET >> 10, cold_len >> 10, pool_size >> 20,
 	       llc > 0 ? llc >> 20 : -1);
+	if (o->quick)
+		printf("  --quick: the pool fits in the LLC, so \"cold\" is not cold here\n");
 	printf("  memcpy copies the same sources to a destination as large; ratio = parity / memcpy\n");
 	printf("  %4s %7s %-9s %9s %7s %9s %7s\n", "nsrc", "members", "impl",
 	       "hot GB/s", "ratio", "cold GB/s", "ratio");
