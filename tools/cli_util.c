@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What every ddraidctl command shares: message format, option parsing,
+ * sizes, progress and assembling a volume from the command line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_cmd_name = "ddraidctl";
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "ddraidctl: %s: %s", cli_cmd_name, prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'ddraidctl %s --help'.\n", cli_cmd_name);
+	return CLI_USAGE;
+}
+
+void cli_getopt_reset(void)
+{
+	/* 0, not 1: makes glibc reinitialise its state between commands. */
+	optind = 0;
+	opterr = 0;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char opts[64];
+	int c;
+
+	/* A leading ':' makes getopt tell a missing argument from the rest. */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?') {
+		if (optopt)
+			cli_usage("unknown option '-%c'", optopt);
+		else
+			cli_usage("unknown option '%s'", argv[optind - 1]);
+		return '?';
+	}
+	if (c == ':') {
+		const char *arg = argv[optind - 1];
+
+		/* For a long option argv names it; for a short one optopt. */
+		if (arg[0] == '-' && arg[1] == '-')
+			cli_usage("option '%s' needs an argument", arg);
+		else
+			cli_usage("option '-%c' needs an argument", optopt);
+		return '?';
+	}
+	return c;
+}
+
+int cli_parse_uint(const char *s, u64 max, u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, u64 *out)
+{
+	static const char units[] = "KMGTP";
+	unsigned long long v;
+	unsigned int shift = 0;
+	const char *u;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end) {
+		u = strchr(units, end[0] >= 'a' ? end[0] - 'a' + 'A' : end[0]);
+		if (!u || !end[0])
+			return -EINVAL;
+		shift = 10 * (unsigned int)(u - units + 1);
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && v > (~0ULL >> shift))
+		return -ERANGE;
+	*out = (u64)v << shift;
+	return 0;
+}
+
+const char *cli_human_size(u64 bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB",
+					    "PiB", "EiB" };
+	double v = (double)bytes;
+	int i = 0;
+
+	while (v >= 1024 && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[i]);
+	return buf;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *what)
+{
+	p->what = what;
+	p->tty = isatty(STDERR_FILENO);
+	p->drawn = false;
+	p->last = 0;
+}
+
+int cli_progress_cb(void *arg, u64 done, u64 total)
+{
+	struct cli_progress *p = arg;
+	time_t now;
+
+	if (!p->tty || !total)
+		return 0;
+	/* Redraw at most once a second, and at the end. */
+	now = time(NULL);
+	if (now == p->last && done < total)
+		return 0;
+	p->last = now;
+	fprintf(stderr, "\r%s: %3u%% (%" PRIu64 "/%" PRIu64 " blocks)",
+		p->what, (unsigned int)(done * 100 / total), done, total);
+	fflush(stderr);
+	p->drawn = true;
+	return 0;
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+	if (p->drawn)
+		fputc('\n', stderr);
+	p->drawn = false;
+}
+
+int cli_need_members(int argc)
+{
+	if (argc < 1)
+		return cli_usage("no members given");
+	if (argc > (int)DDRAID_MAX_MEMBERS)
+		return cli_usage("%d members given: a volume has at most %u",
+				 argc, DDRAID_MAX_MEMBERS);
+	return CLI_OK;
+}
+
+int cli_open_volume(int argc, char **argv, unsigned int flags,
+		    struct ddraid_vol **vol)
+{
+	char err[DDRAID_ERRMSG_MAX];
+	int r = cli_need_members(argc), m;
+
+	if (r)
+		return r;
+	err[0] = '\0';
+	r = ddraid_open((const char *const *)argv, (unsigned int)argc, flags,
+			vol, err, sizeof(err));
+	if (r) {
+		cli_err("%s", err[0] ? err : strerror(-r));
+		return CLI_FAIL;
+	}
+	/*
+	 * A member given by path that the newest superblock records failed
+	 * is stale: it is never read or written. Say so, since the user named
+	 * it and may believe it is in use.
+	 */
+	m = ddraid_vol_missing(*vol);
+	if (m >= 0 && m < argc && strcmp(argv[m], DDRAID_MISSING))
+		cli_warn("member %d (%s) is recorded failed (stale): not used; its data is reconstructed from parity",
+			 m, argv[m]);
+	return CLI_OK;
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ddraidctl check: parity scrub of the whole volume, optionally repairing. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* How many mismatching blocks are listed by number. */
+#define SHOW_FIRST	10
+
+static const char help[] =
+	"Usage: ddraidctl check [--repair] DEV...\n"
+	"\n"
+	"Read every block of the volume made of the DEVs (all members present, in\n"
+	"order) and compare the parity member with the XOR of the data members.\n"
+	"Prints how many blocks mismatch and the first few block numbers.\n"
+	"Exit status 0 only when the volume is consistent (after --repair, when\n"
+	"every mismatch was repaired).\n"
+	"\n"
+	"  -r, --repair   rewrite the parity of mismatching blocks from the data\n"
+	"  -h, --help     show this help\n";
+
+static const struct option longopts[] = {
+	{ "repair", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct mismatches {
+	u64 first[SHOW_FIRST];
+	unsigned int shown;
+};
+
+static void on_mismatch(void *arg, u64 block)
+{
+	struct mismatches *m = arg;
+
+	if (m->shown < SHOW_FIRST)
+		m->first[m->shown++] = block;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct ddraid_scrub_result res = { 0 };
+	struct mismatches mm = { .shown = 0 };
+	struct cli_progress prog;
+	struct ddraid_vol *vol;
+	bool repair = false;
+	unsigned int i;
+	u64 blocks;
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "rh", longopts)) != -1) {
+		switch (c) {
+		case 'r':
+			repair = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	r = cli_open_volume(argc - optind, argv + optind,
+			    repair ? 0 : DDRAID_OPEN_RDONLY, &vol);
+	if (r)
+		return r;
+	if (ddraid_vol_missing(vol) >= 0) {
+		cli_err("member %d is missing or failed: parity cannot be checked without every member (rebuild it first)",
+			ddraid_vol_missing(vol));
+		ddraid_close(vol);
+		return CLI_FAIL;
+	}
+	blocks = ddraid_vol_size(vol) >> DDRAID_BLOCK_SHIFT;
+	cli_progress_init(&prog, repair ? "checking and repairing" : "checking");
+	r = ddraid_scrub(vol, 0, blocks, repair, on_mismatch, &mm,
+			 cli_progress_cb, &prog, &res);
+	cli_progress_done(&prog);
+	if (r) {
+		cli_err("%s", ddraid_errmsg(vol));
+		ddraid_close(vol);
+		return CLI_FAIL;
+	}
+	printf("checked %" PRIu64 " blocks: %" PRIu64 " mismatch%s\n",
+	       res.checked, res.mismatches, res.mismatches == 1 ? "" : "es");
+	if (mm.shown) {
+		printf("first mismatching blocks:");
+		for (i = 0; i < mm.shown; i++)
+			printf(" %" PRIu64, mm.first[i]);
+		printf("%s\n", res.mismatches > mm.shown ? " ..." : "");
+	}
+	if (repair)
+		printf("repaired %" PRIu64 " block%s\n", res.repaired,
+		       res.repaired == 1 ? "" : "s");
+	ddraid_close(vol);
+	if (res.checked != blocks)
+		return CLI_FAIL;
+	return res.mismatches == (repair ? res.repaired : 0) ? CLI_OK : CLI_FAIL;
+}

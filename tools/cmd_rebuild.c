@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ddraidctl rebuild --offline: reconstruct a lost member onto a new device. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <uuid.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"Usage: ddraidctl rebuild --offline --member N --new NEWDEV DEV...\n"
+	"\n"
+	"Reconstruct member N of the volume made of the DEVs (in member order; the\n"
+	"old member N may be given as 'missing') onto NEWDEV, a block device or\n"
+	"file at least as large as the volume needs. The volume must not be in use.\n"
+	"\n"
+	"  --offline         work on the members directly (the only mode so far)\n"
+	"  -m, --member N    the index of the member to rebuild\n"
+	"  -n, --new NEWDEV  where to write it\n"
+	"  -f, --force       overwrite NEWDEV even if it holds another volume's\n"
+	"                    ddraid superblock\n"
+	"  -h, --help        show this help\n";
+
+enum { OPT_OFFLINE = 256 };
+
+static const struct option longopts[] = {
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "member", required_argument, NULL, 'm' },
+	{ "new", required_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	if (stat(a, &sa) || stat(b, &sb))
+		return false;
+	if (S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode))
+		return sa.st_rdev == sb.st_rdev;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * NEWDEV may be blank, or an old copy of this volume's member coming back;
+ * a member of some other volume is refused without --force.
+ */
+static int check_new(const char *newdev, const struct ddraid_sb *vsb,
+		     bool force)
+{
+	char err[DDRAID_ERRMSG_MAX], uu[37];
+	struct ddraid_sb sb;
+
+	if (force || ddraid_read_member_sb(newdev, &sb, NULL, err, sizeof(err)))
+		return CLI_OK;
+	if (!memcmp(sb.uuid, vsb->uuid, DDRAID_UUID_BYTES))
+		return CLI_OK;
+	uuid_unparse(sb.uuid, uu);
+	cli_err("%s: holds a superblock of another volume ('%s' uuid %s); use --force to overwrite it",
+		newdev, sb.name, uu);
+	return CLI_FAIL;
+}
+
+int cmd_rebuild(int argc, char **argv)
+{
+	const char *newdev = NULL;
+	struct cli_progress prog;
+	struct ddraid_vol *vol;
+	bool offline = false, force = false, have_m = false;
+	u64 m = 0;
+	int c, r, i, n;
+
+	while ((c = cli_getopt(argc, argv, "m:n:fh", longopts)) != -1) {
+		switch (c) {
+		case OPT_OFFLINE:
+			offline = true;
+			break;
+		case 'm':
+			if (cli_parse_uint(optarg, DDRAID_MAX_MEMBERS - 1, &m))
+				return cli_usage("bad member index '%s' (0 to %u)",
+						 optarg, DDRAID_MAX_MEMBERS - 1);
+			have_m = true;
+			break;
+		case 'n':
+			newdev = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (!offline)
+		return cli_usage("only --offline rebuild exists so far (an online rebuild goes through the daemon)");
+	if (!have_m)
+		return cli_usage("--member N is required");
+	if (!newdev)
+		return cli_usage("--new NEWDEV is required");
+	n = argc - optind;
+	r = cli_need_members(n);
+	if (r)
+		return r;
+	if (m >= (u64)n)
+		return cli_usage("member %" PRIu64 " does not exist: %d members given",
+				 m, n);
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[optind + i], DDRAID_MISSING) &&
+		    same_file(newdev, argv[optind + i]))
+			return cli_usage("%s is member %d of the volume: the new device must be another one",
+					 newdev, i);
+	r = cli_open_volume(n, argv + optind, 0, &vol);
+	if (r)
+		return r;
+	r = check_new(newdev, ddraid_vol_sb(vol), force);
+	if (r) {
+		ddraid_close(vol);
+		return r;
+	}
+	cli_progress_init(&prog, "rebuilding");
+	r = ddraid_rebuild(vol, (u32)m, newdev, cli_progress_cb, &prog);
+	cli_progress_done(&prog);
+	if (r) {
+		cli_err("%s", ddraid_errmsg(vol));
+		ddraid_close(vol);
+		return CLI_FAIL;
+	}
+	printf("member %" PRIu64 " rebuilt onto %s: %" PRIu64 " blocks\n", m,
+	       newdev, ddraid_vol_size(vol) >> DDRAID_BLOCK_SHIFT);
+	ddraid_close(vol);
+	return CLI_OK;
+}
