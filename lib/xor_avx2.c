@@ -64,6 +64,8 @@ AVX2_INLINE size_t xor_body(u8 *d, const u8 *const *s, unsigned int n,
 		__m256i a2 = ld(s[0] + i + 2 * VEC);
 		__m256i a3 = ld(s[0] + i + 3 * VEC);
 
+		/* Fully unrolled for constant n: pointers stay in registers. */
+#pragma GCC unroll 8
 		for (k = 1; k < n; k++) {
 			const u8 *p = s[k] + i;
 
@@ -80,6 +82,7 @@ AVX2_INLINE size_t xor_body(u8 *d, const u8 *const *s, unsigned int n,
 	for (; i + VEC <= len; i += VEC) {
 		__m256i a = ld(s[0] + i);
 
+#pragma GCC unroll 8
 		for (k = 1; k < n; k++)
 			a = _mm256_xor_si256(a, ld(s[k] + i));
 		st(d + i, a, nt);

@@ -65,6 +65,8 @@ AVX512_INLINE size_t xor_body(u8 *d, const u8 *const *s, unsigned int n,
 		__m512i a2 = ld(s[0] + i + 2 * VEC);
 		__m512i a3 = ld(s[0] + i + 3 * VEC);
 
+		/* Fully unrolled for constant n: pointers stay in registers. */
+#pragma GCC unroll 8
 		for (k = 1; k < n; k++) {
 			const u8 *p = s[k] + i;
 
@@ -81,6 +83,7 @@ AVX512_INLINE size_t xor_body(u8 *d, const u8 *const *s, unsigned int n,
 	for (; i + VEC <= len; i += VEC) {
 		__m512i a = ld(s[0] + i);
 
+#pragma GCC unroll 8
 		for (k = 1; k < n; k++)
 			a = _mm512_xor_si512(a, ld(s[k] + i));
 		st(d + i, a, nt);
