@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Daemon <-> daemon messages carried by corosync CPG (docs/cluster-protocol.md
+ * section 9). Every message is a 32-byte header plus a type-specific body,
+ * little-endian, CRC-32C over both. The decoder is strict: a message is
+ * either exactly what an encoder of this version produces, or refused.
+ *
+ * Header:  0 magic "DDCP"  4 version  6 type  8 sender  12 body length
+ *         16 seq  24 crc (computed with this field zero)  28 reserved 0
+ *
+ * Bodies (offsets relative to the body; "runs" is le32 count, le32 zero,
+ * then count x (le64 first, le64 count), sorted, non-empty, neither
+ * overlapping nor touching, first + count without overflow):
+ *
+ *  NEED_STATE       (empty)
+ *  STATE            0 part, 4 parts, 8 applied(64), 16 total, 20 len,
+ *                   24 len bytes of the serialized RS (part of total)
+ *  INIT             0 events(64), 8 members, 12 zero,
+ *                   16 members x (state, zero, failed_events(64),
+ *                   recovery_block(64)), then 32 x le32 slot node ids,
+ *                   then runs (the dirty regions)
+ *  ATTACH           runs (regions the target holds)
+ *  SLOT_CLAIM       (empty)
+ *  SLOT_PERSISTED   0 slot, 4 nodeid
+ *  ACQUIRE/RELEASE/LOCKED/UNLOCK   0 region(64)
+ *  LOCK             0 region(64), 8 purpose, 12 zero
+ *  FENCED           0 nodeid, 4 zero, 8 runs (regions its slot marks dirty)
+ *  MEMBER_FAIL      0 member, 4 errno
+ *  MEMBER_FAILED    0 member, 4 zero, 8 events(64)
+ *  FAIL_APPLIED     0 member, 4 zero
+ *  REBUILD_START    0 member, 4 mode, 8 path length (1..1023), 12 zero,
+ *                   16 path bytes (no NUL, no zero byte)
+ *  REBUILD_READY    0 member, 4 zero
+ *  REBUILD_BEGIN    0 member, 4 zero, 8 events(64), 16 runs (the regions
+ *                   to rebuild: all of them in full mode)
+ *  REBUILD_PROGRESS 0 member, 4 zero, 8 next region(64)
+ *  REBUILD_DONE     0 member, 4 zero, 8 events(64)
+ */
+#ifndef DDRAID_CPGMSG_H
+#define DDRAID_CPGMSG_H
+
+#include "ddraid_compat.h"
+#include "ddraid_geom.h"
+#include "ddraid_format.h"
+
+#define CPGMSG_MAGIC		"DDCP"
+#define CPGMSG_VERSION		1
+#define CPGMSG_HDR_BYTES	32
+#define CPGMSG_BODY_MAX		(1u << 20)	/* a CPG message stays small */
+#define CPGMSG_PATH_MAX		1023
+#define CPGMSG_RUN_BYTES	16
+
+/* One constant per message type: the value of the header's type field. */
+#define MSG_NEED_STATE		1
+#define MSG_STATE		2
+#define MSG_INIT		3
+#define MSG_ATTACH		4
+#define MSG_SLOT_CLAIM		5
+#define MSG_SLOT_PERSISTED	6
+#define MSG_ACQUIRE		7
+#define MSG_RELEASE		8
+#define MSG_LOCK		9
+#define MSG_LOCKED		10
+#define MSG_UNLOCK		11
+#define MSG_FENCED		12
+#define MSG_MEMBER_FAIL		13
+#define MSG_MEMBER_FAILED	14
+#define MSG_FAIL_APPLIED	15
+#define MSG_REBUILD_START	16
+#define MSG_REBUILD_READY	17
+#define MSG_REBUILD_BEGIN	18
+#define MSG_REBUILD_PROGRESS	19
+#define MSG_REBUILD_DONE	20
+#define MSG_TYPE_MAX		20
+
+/* LOCK purposes. */
+#define LOCK_RESYNC		1
+#define LOCK_REBUILD		2
+
+/* REBUILD_START modes. */
+#define REBUILD_FULL		1
+#define REBUILD_BITMAP		2
+
+/*
+ * A region set as it travels: @n runs of 16 bytes at @raw (le64 first,
+ * le64 count). Decoded sets point into the message buffer; use
+ * cpgmsg_run() to read run i.
+ */
+struct cpgmsg_runs {
+	u32 n;
+	const u8 *raw;
+};
+
+/* One member as INIT carries it (from the superblocks). */
+struct cpgmsg_member {
+	u32 state;		/* enum ddraid_member_state */
+	u64 failed_events;
+	u64 recovery_block;
+};
+
+/*
+ * A decoded message. Only the fields the type uses (see the table above)
+ * are meaningful; the others are zero after decoding. Pointers (runs.raw,
+ * data, path) point into the buffer given to cpgmsg_decode() and live as
+ * long as it.
+ */
+struct cpgmsg {
+	u16 type;
+	u32 sender;		/* corosync node id of the sender */
+	u64 seq;		/* sender's message counter */
+
+	u64 region;		/* ACQUIRE RELEASE LOCK LOCKED UNLOCK
+				 * REBUILD_PROGRESS */
+	u64 events;		/* INIT MEMBER_FAILED REBUILD_BEGIN
+				 * REBUILD_DONE */
+	u32 member;		/* MEMBER_* FAIL_APPLIED REBUILD_* */
+	u32 slot;		/* SLOT_PERSISTED */
+	u32 nodeid;		/* SLOT_PERSISTED FENCED */
+	u32 purpose;		/* LOCK */
+	u32 mode;		/* REBUILD_START */
+	u32 err;		/* MEMBER_FAIL: positive errno */
+
+	/* STATE */
+	u32 part, parts, total, data_len;
+	u64 applied;
+	const u8 *data;
+
+	/* INIT */
+	u32 members;
+	struct cpgmsg_member member_info[DDRAID_MAX_MEMBERS];
+	u32 slots[DDRAID_BITMAP_SLOTS];
+
+	/* INIT ATTACH FENCED REBUILD_BEGIN */
+	struct cpgmsg_runs runs;
+
+	/* REBUILD_START: not NUL-terminated */
+	const char *path;
+	u32 path_len;
+};
+
+/* Run @i of @runs. */
+static inline void cpgmsg_run(const struct cpgmsg_runs *runs, u32 i,
+			      u64 *first, u64 *count)
+{
+	*first = ddr_get_le64(runs->raw + (size_t)i * CPGMSG_RUN_BYTES);
+	*count = ddr_get_le64(runs->raw + (size_t)i * CPGMSG_RUN_BYTES + 8);
+}
+
+/*
+ * Check that @raw holds @n valid runs (sorted, non-empty, non-overlapping,
+ * non-adjacent, no overflow) all below @limit (0: no limit). 0 or -EINVAL.
+ */
+int cpgmsg_runs_check(const u8 *raw, u32 n, u64 limit, const char **why);
+
+/* Bytes the encoding of @m takes (header included), or 0 if @m is invalid. */
+size_t cpgmsg_size(const struct cpgmsg *m);
+
+/*
+ * Encode @m (sender and seq included) into @buf of @cap bytes. Returns the
+ * size written, or -EINVAL (@m would not decode; *why says why) or -ENOSPC.
+ */
+long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
+		   const char **why);
+
+/*
+ * Decode and validate one delivered message. Returns 0; -ENODATA (no
+ * magic), -EPROTONOSUPPORT (version), -EBADMSG (checksum) or -EINVAL
+ * (anything else: unknown type, wrong body length for the type, a reserved
+ * or padding field not zero, bad runs, a path with a zero byte, a member
+ * index >= DDRAID_MAX_MEMBERS, a slot >= 32, ...). *why says which rule.
+ * @m is written only on success; it points into @buf.
+ */
+int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *m,
+		  const char **why);
+
+/* "ACQUIRE", ...; "?" for an unknown type. */
+const char *cpgmsg_type_name(u16 type);
+
+#endif /* DDRAID_CPGMSG_H */

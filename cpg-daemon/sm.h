@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The replicated state machine of ddraidd (docs/cluster-protocol.md).
+ *
+ * "Sans-IO": the state machine does no IO, reads no clock, and never calls
+ * corosync. The runtime (ddraidd) or the simulator (tests/sim) feeds it
+ * events through sm_handle() and carries out the effects it returns, in
+ * order. Every effect that does IO carries an id; the runtime reports its
+ * completion later as an SM_EV_IO_DONE event with that id. Because the
+ * same code runs in the simulator and in the daemon, everything the
+ * simulator proves about it holds for the daemon.
+ *
+ * Threading: none. One struct sm per volume per daemon; call sm_handle()
+ * from one thread.
+ *
+ * Runtime contract (what ddraidd must do):
+ *  - Deliver every CPG message of the volume's group that cpgmsg_decode()
+ *    accepts, in delivery order, as SM_EV_CPG_MSG (drop and log the ones it
+ *    refuses: the decoder is deterministic, so every daemon drops the same).
+ *    Deliver every CPG configuration change as SM_EV_CONFCHG, interleaved
+ *    with messages exactly as corosync delivered them.
+ *  - Deliver totem membership changes (node ids alive in corosync) as
+ *    SM_EV_TOTEM and votequorum changes as SM_EV_QUORUM.
+ *  - Deliver every message from the kernel channel as SM_EV_TARGET and the
+ *    loss of the channel as SM_EV_TARGET_GONE.
+ *  - Call SM_EV_TICK with a monotonic time (any unit: the one fence_delay
+ *    is given in) at least every few hundred milliseconds.
+ *  - Carry out the effects in the order given; report each IO effect once
+ *    with SM_EV_IO_DONE (result 0 or a negative errno).
+ *  - Bitmap IO: all bit effects of one slot must reach the disks in the
+ *    order they were issued (keep one in-memory image per slot and write
+ *    pages in order). The state machine never issues two bit effects for
+ *    the same region of the same slot at once.
+ */
+#ifndef DDRAID_SM_H
+#define DDRAID_SM_H
+
+#include "ddraid_compat.h"
+#include "ddraid_format.h"
+#include "ddraid_chan.h"
+#include "cpgmsg.h"
+
+struct sm;
+
+/* Facts the state machine starts from (the local superblocks). */
+struct sm_config {
+	u32 nodeid;		/* this node's corosync node id, non-zero */
+	u32 members;		/* n: 2, 3, 5 or 9 */
+	u64 regions;		/* regions of the volume, >= 1 */
+	u64 region_size;	/* bytes; only reported in status */
+	u64 fence_delay;	/* time (SM_EV_TICK units) after a NODEDOWN
+				 * before its regions are resynced */
+	u32 progress_every;	/* rebuild: REBUILD_PROGRESS every this many
+				 * regions (>= 1) */
+	u64 rebuild_gap;	/* rebuild rate limit: minimum time between
+				 * two regions (0: none) */
+};
+
+/* ---- events ---- */
+
+enum sm_event_type {
+	SM_EV_CPG_MSG = 1,	/* .msg: a decoded CPG message */
+	SM_EV_CONFCHG,		/* .confchg: CPG view change */
+	SM_EV_TOTEM,		/* .totem: node ids in the corosync ring */
+	SM_EV_QUORUM,		/* .quorate */
+	SM_EV_TARGET,		/* .chan: a message from our target */
+	SM_EV_TARGET_GONE,	/* the kernel channel closed (POLLHUP) */
+	SM_EV_IO_DONE,		/* .io: an IO effect finished */
+	SM_EV_TICK,		/* .now: monotonic time */
+	SM_EV_ADMIN,		/* .admin: a ddraidctl command */
+};
+
+/* Why a daemon left the CPG view (the values of CPG_REASON_*). */
+enum sm_left_reason {
+	SM_LEFT_JOIN = 1,
+	SM_LEFT_LEAVE = 2,
+	SM_LEFT_NODEDOWN = 3,
+	SM_LEFT_NODEUP = 4,
+	SM_LEFT_PROCDOWN = 5,
+};
+
+struct sm_left {
+	u32 nodeid;
+	u32 reason;		/* enum sm_left_reason */
+};
+
+/* One CPG configuration change; node ids, one daemon per node. */
+struct sm_confchg {
+	const u32 *members;	/* the new view, any order */
+	u32 n_members;
+	const struct sm_left *left;
+	u32 n_left;
+	const u32 *joined;
+	u32 n_joined;
+};
+
+struct sm_totem {
+	const u32 *nodes;	/* node ids alive in corosync */
+	u32 n_nodes;
+};
+
+/*
+ * What a READ_META effect found (cold start): superblock facts (the copy
+ * with the newest events over all readable members) and the union of all
+ * slots of all readable members. @dirty has ceil(regions / 8) bytes in the
+ * on-disk bit order; it may be NULL when the read failed.
+ */
+struct sm_meta {
+	u64 events;
+	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
+	u32 slots[DDRAID_BITMAP_SLOTS];
+	const u8 *dirty;
+};
+
+struct sm_io_done {
+	u64 id;			/* the effect's id */
+	int result;		/* 0 or -errno */
+	const struct sm_meta *meta;	/* READ_META only */
+	const u8 *bits;		/* READ_SLOT(S) only: ceil(regions / 8)
+				 * bytes, the union over members */
+};
+
+enum sm_admin_cmd {
+	SM_ADMIN_REBUILD = 1,	/* member, mode, path */
+	SM_ADMIN_FAIL_MEMBER,	/* member */
+	SM_ADMIN_FENCED,	/* nodeid: fencing confirmed (Pacemaker) */
+};
+
+struct sm_admin {
+	u32 cmd;		/* enum sm_admin_cmd */
+	u32 member;
+	u32 mode;		/* REBUILD_FULL or REBUILD_BITMAP */
+	const char *path;	/* NUL-terminated, <= CPGMSG_PATH_MAX bytes */
+	u32 nodeid;
+};
+
+struct sm_event {
+	u32 type;		/* enum sm_event_type */
+	union {
+		const struct cpgmsg *msg;
+		struct sm_confchg confchg;
+		struct sm_totem totem;
+		bool quorate;
+		struct ddraid_chan_msg chan;
+		struct sm_io_done io;
+		u64 now;
+		struct sm_admin admin;
+	};
+};
+
+/* ---- effects ---- */
+
+enum sm_effect_type {
+	/* .cpg: multicast to the group (cpg_mcast_joined, CPG_TYPE_AGREED).
+	 * The message's pointers stay valid until sm_effects_reset(). */
+	SM_FX_CPG_SEND = 1,
+	/* .chan: write to the kernel channel (encode with the volume's
+	 * limits). */
+	SM_FX_TARGET_SEND,
+	/* IO .bit: set bit .region in slot .slot on every member not failed,
+	 * and flush. */
+	SM_FX_BIT_SET,
+	/* IO .bit: clear it (same rules; need not flush before reporting). */
+	SM_FX_BIT_CLEAR,
+	/* IO .sb: write both superblock copies on every member not failed
+	 * (flush between copies), with these facts. */
+	SM_FX_WRITE_SB,
+	/* IO: read superblocks and all 32 slots of every member; report an
+	 * struct sm_meta. */
+	SM_FX_READ_META,
+	/* IO .slot: read one slot (union over members); report .bits. */
+	SM_FX_READ_SLOT,
+	/* IO: read every slot (union over slots and members); report .bits. */
+	SM_FX_READ_ALL_SLOTS,
+	/* IO .region: recompute parity of region .region from the data
+	 * members. */
+	SM_FX_RESYNC,
+	/* IO .rebuild: reconstruct member .member's fragments of .region from
+	 * the others and write them to it. */
+	SM_FX_REBUILD,
+	/* IO .rebuild: make the target write member .member at .path (e.g.
+	 * reload the dm table); reads must still avoid it. Then the state
+	 * machine sends MEMBER_STATE rebuilding itself. */
+	SM_FX_MEMBER_PATH,
+	/* .log: a line for the log. */
+	SM_FX_LOG,
+};
+
+enum sm_log_level {
+	SM_LOG_ERR = 3,
+	SM_LOG_WARNING = 4,
+	SM_LOG_NOTICE = 5,
+	SM_LOG_INFO = 6,
+	SM_LOG_DEBUG = 7,
+};
+
+#define SM_LOG_TEXT	160
+
+/* What a WRITE_SB effect writes: the fields the cluster owns. */
+struct sm_sb_facts {
+	u64 events;
+	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
+	u32 slots[DDRAID_BITMAP_SLOTS];
+};
+
+struct sm_effect {
+	u32 type;		/* enum sm_effect_type */
+	u64 id;			/* IO effects: non-zero, unique per sm */
+	union {
+		struct cpgmsg cpg;
+		struct ddraid_chan_msg chan;
+		struct {
+			u32 slot;
+			u64 region;
+		} bit;
+		u32 slot;
+		u64 region;
+		struct {
+			u32 member;
+			u64 region;
+			const char *path;	/* MEMBER_PATH, NUL-terminated */
+		} rebuild;
+		struct sm_sb_facts sb;
+		struct {
+			int level;
+			char text[SM_LOG_TEXT];
+		} log;
+	};
+};
+
+/* A growing list of effects, owned by the caller, reused across calls. */
+struct sm_effects {
+	struct sm_effect *fx;
+	u32 n;
+	u32 cap;
+	/* memory the effects point to (message bodies), freed on reset */
+	void **owned;
+	u32 n_owned, cap_owned;
+};
+
+void sm_effects_init(struct sm_effects *e);
+/* Forget the effects (and free what they point to); keep the arrays. */
+void sm_effects_reset(struct sm_effects *e);
+void sm_effects_free(struct sm_effects *e);
+
+/* ---- the state machine ---- */
+
+/*
+ * A new state machine for one volume, without replicated state: it will
+ * ask for it (NEED_STATE) once it is in a CPG view and quorate, or cold
+ * start the cluster from the disks when no daemon has state. Returns NULL
+ * (and *why) on a bad config or out of memory.
+ */
+struct sm *sm_new(const struct sm_config *cfg, const char **why);
+void sm_free(struct sm *sm);
+
+/*
+ * Feed one event; append the effects to @out (which is not reset).
+ * Returns 0, or for SM_EV_ADMIN a negative errno the runtime reports to the
+ * user (nothing changed then): -EAGAIN not quorate / no state yet, -EINVAL
+ * bad member, mode or path, -EBUSY another rebuild or failure pending,
+ * -EALREADY member already in that state. Events that make no sense
+ * (IO completions with unknown ids, target messages out of place) are
+ * logged and ignored; they return 0.
+ */
+int sm_handle(struct sm *sm, const struct sm_event *ev,
+	      struct sm_effects *out);
+
+/* ---- status (ddraidctl status) ---- */
+
+struct sm_status_member {
+	u32 state;		/* enum ddraid_member_state */
+	u64 failed_events;
+	u64 recovery_block;
+	bool pending_fail;	/* reported failing, not yet recorded */
+};
+
+struct sm_status_node {
+	u32 nodeid;
+	bool has_state;
+	bool attached;		/* ATTACH delivered */
+	bool orphaned;		/* daemon gone, target may still write */
+	int slot;		/* -1: none */
+	u64 held;		/* regions it holds */
+};
+
+struct sm_status {
+	u32 nodeid;
+	bool has_state;
+	bool quorate;
+	bool attached;		/* our ATTACH was delivered */
+	bool frozen;		/* our target is frozen */
+	u32 coordinator;	/* node id, 0 if none */
+	u64 events;
+	u32 members;
+	struct sm_status_member member[DDRAID_MAX_MEMBERS];
+	u32 n_nodes;
+	struct sm_status_node node[DDRAID_BITMAP_SLOTS];
+	u64 regions;
+	u64 region_size;
+	u64 dirty;		/* regions awaiting resync */
+	u64 fence_wait;		/* regions waiting for fence_delay */
+	bool locked;
+	u64 lock_region;
+	u32 lock_purpose;	/* LOCK_RESYNC or LOCK_REBUILD */
+	bool rebuilding;
+	u32 rebuild_member;
+	u64 rebuild_next;	/* next region */
+	u64 rebuild_total;	/* regions to walk */
+	u64 rebuild_done;
+};
+
+/* Fill @st with a snapshot of what this daemon knows. */
+void sm_status(const struct sm *sm, struct sm_status *st);
+
+/*
+ * Serialize the replicated state (what STATE carries) into a malloc'd
+ * buffer (*len bytes); NULL without state or memory. The simulator compares
+ * these across daemons after every step.
+ */
+u8 *sm_rs_serialize(const struct sm *sm, size_t *len);
+
+/* Debug switches that break one rule, so tests can show the checks fire. */
+enum sm_debug {
+	SM_DEBUG_SKIP_INTENT = 1,	/* grant without setting the bit */
+	SM_DEBUG_GRANT_LOCKED = 2,	/* grant while the region is locked */
+	SM_DEBUG_EARLY_COMMIT = 4,	/* COMMIT_FAIL before all applied */
+};
+void sm_set_debug(struct sm *sm, u32 flags);
+
+#endif /* DDRAID_SM_H */
