@@ -12,8 +12,13 @@ export DM_DISABLE_UDEV=1
 
 tap_failed=0
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; tap_failed=1; }
+# Each point also goes to stderr (the log) with the seconds since start.
+ok() { echo "ok - $*"; echo "[${SECONDS}s] ok - $*" >&2; }
+not_ok() {
+	echo "not ok - $*"
+	echo "[${SECONDS}s] not ok - $*" >&2
+	tap_failed=1
+}
 skip() { echo "ok - $1 # SKIP ${2:-}"; }
 diag() { echo "# $*"; }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm: disks=5 size=64M timeout=400 needs=module,ddraidctl host=yes
+# vm: disks=5 size=32M timeout=400 needs=module,ddraidctl host=yes
 #
 # Data written through the kernel target is what userspace reads from the
 # member images, and the reverse:
