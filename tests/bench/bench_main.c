@@ -71,6 +71,7 @@ static json_object *host_facts(void)
 	char model[256];
 	struct utsname u;
 	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	double load = -1;
 
 	cpu_model(model, sizeof(model));
 	json_object_object_add(h, "cpu_model", json_object_new_string(model));
@@ -94,9 +95,14 @@ static json_object *host_facts(void)
 					      json_object_new_string(i->name));
 	json_object_object_add(h, "xor_usable", impls);
 	json_object_object_add(h, "time", json_object_new_int64(time(NULL)));
+	if (getloadavg(&load, 1) == 1)
+		json_object_object_add(h, "loadavg_1min",
+				       json_object_new_double(load));
 
-	printf("host: %s, %ld cpus, xor %s\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), ddraid_xor_selected());
+	printf("host: %s, %ld cpus, xor %s, load average %.2f\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), ddraid_xor_selected(), load);
+	if (load > 0.5 * (double)sysconf(_SC_NPROCESSORS_ONLN))
+		printf("note: the machine is busy; numbers are timed by CPU time but memory is shared\n");
 	return h;
 }
 
