@@ -123,6 +123,8 @@ write_both() {
 # member_state DEV IDX: what DEV's superblock says of member IDX
 # (active, failed, rebuilding).
 member_state() {
+	# The kernel wrote the superblock behind the page cache's back.
+	drop_caches
 	"$DDRAIDCTL" examine --json "$1" 2>/dev/null |
 		jq -r "[.. | objects | .member_states? // empty] | first |
 			.[] | select(.index == $2) | .state"
@@ -156,9 +158,11 @@ heal_linear() {
 
 # sectors_written DEV: 512-byte sectors written to DEV so far (its stat).
 sectors_written() {
-	local b
-	b=$(basename "$(realpath "$1")")
-	awk '{ print $7 }' "/sys/block/$b/stat"
+	local maj min
+	# Without udev, /dev/mapper/X is a node, not a link to dm-N: go by
+	# the device number.
+	read -r maj min < <(stat -L -c '%t %T' "$1") || return 1
+	awk '{ print $7 }' "/sys/dev/block/$((16#$maj)):$((16#$min))/stat"
 }
 
 # status_failed NAME: the member indexes that "dmsetup status NAME" reports

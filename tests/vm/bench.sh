@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Benchmark of the kernel target (not a test: it asserts nothing).
+#
+#   tests/vm/bench.sh [--build DIR] [--bps B] [--iops I] [--runtime S]
+#                     [--json FILE] [--out DIR]
+#
+# One VM, six member disks throttled identically by qemu (default
+# 20 MB/s and 500 IOPS each). fio runs on one raw disk (/dev/vdf) and on a
+# ddraid volume over the other five, and the ratios ddraid/single are
+# printed: sequential 1 MiB direct read and write (goal >= 0.9 x 4, the
+# number of data members) and random 4 KiB read and write at iodepth 16
+# (goal >= 0.9: every volume block is one IO on every member).
+
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=$(cd "$HERE/../.." && pwd)
+
+if [ "${1:-}" = --in-vm ]; then
+	# Inside the VM: $2 runtime per job.
+	runtime=$2
+	. "$HERE/lib.sh"
+	vm_need_build
+	vm_load_module >/dev/null
+	devs=(/dev/vda /dev/vdb /dev/vdc /dev/vdd /dev/vde)
+	"$DDRAIDCTL" create --name bench --assume-clean "${devs[@]}" >&2 ||
+		exit 1
+	vol_assemble bench "${devs[@]}" >&2 || exit 1
+	results=$VM_SHARE/fio
+	mkdir -p "$results"
+	for target in single ddraid; do
+		dev=/dev/vdf
+		[ "$target" = ddraid ] && dev=/dev/mapper/bench
+		for job in seqread:read:1M:4 seqwrite:write:1M:4 \
+			randread:randread:4k:16 randwrite:randwrite:4k:16; do
+			IFS=: read -r name rw bs qd <<<"$job"
+			fio --name="$name" --filename="$dev" --ioengine=libaio \
+				--direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
+				--size=100M --runtime="$runtime" --time_based \
+				--randseed=1 --output-format=json \
+				--output="$results/$target-$name.json" >&2 ||
+				exit 1
+		done
+	done
+	vol_stop bench >&2
+	exit 0
+fi
+
+build=
+bps=$((20 * 1000 * 1000))
+iops=500
+runtime=10
+json=
+out=/var/tmp/ddraid-vm/bench
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$(realpath "$2"); shift 2 ;;
+	--bps) bps=$2; shift 2 ;;
+	--iops) iops=$2; shift 2 ;;
+	--runtime) runtime=$2; shift 2 ;;
+	--json) json=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '5,15p' "$0"; exit 0 ;;
+	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$build" ] || build=$SRCDIR/build
+[ -x "$build/tools/ddraidctl" ] || { echo "bench.sh: no $build/tools/ddraidctl" >&2; exit 2; }
+[ -n "$json" ] || json=$out/bench-vm.json
+
+kver=$(ls /boot/vmlinuz-6.1.* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n 1)
+make -C "$SRCDIR/dmtarget" KDIR="/lib/modules/$kver/build" >/dev/null ||
+	{ echo "bench.sh: the module does not build" >&2; exit 2; }
+
+mkdir -p "$out"
+DDRAID_BUILD=$build "$HERE/vm-run" --disks 6 --disk-size 256M \
+	--throttle-bps "$bps" --throttle-iops "$iops" --out "$out" \
+	--timeout $((runtime * 8 + 120)) "$0" --in-vm "$runtime" >/dev/null ||
+	{ echo "bench.sh: the VM run failed (logs in $out)" >&2; exit 1; }
+
+# Bandwidth (bytes/s) and IOPS of one fio result.
+metric() {
+	local f=$out/share/fio/$1-$2.json dir=read
+	case "$2" in *write) dir=write ;; esac
+	jq -r ".jobs[0].$dir.$3" "$f"
+}
+
+printf '%-10s %14s %14s %8s %8s\n' job single ddraid ratio goal
+rows=()
+for job in seqread seqwrite randread randwrite; do
+	case "$job" in
+	seq*) m=bw_bytes; unit=MB/s; div=1000000; goal=3.6 ;;
+	*) m=iops; unit=IOPS; div=1; goal=0.9 ;;
+	esac
+	s=$(metric single "$job" "$m")
+	d=$(metric ddraid "$job" "$m")
+	ratio=$(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", s > 0 ? d / s : 0 }')
+	printf '%-10s %9.1f %-4s %9.1f %-4s %8s %8s\n' "$job" \
+		"$(awk -v v="$s" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
+		"$(awk -v v="$d" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
+		"$ratio" ">= $goal"
+	rows+=("$(jq -n --arg j "$job" --arg m "$m" --argjson s "$s" \
+		--argjson d "$d" --argjson r "$ratio" --argjson g "$goal" \
+		'{job: $j, metric: $m, single: $s, ddraid: $d, ratio: $r,
+		  goal: $g, met: ($r >= $g)}')")
+done
+printf '%s\n' "${rows[@]}" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
+	--argjson rt "$runtime" --arg k "$kver" \
+	'{bench: "vm", kernel: $k, members: 5, throttle_bps: $bps,
+	  throttle_iops: $iops, runtime_s: $rt, results: .}' >"$json"
+echo "JSON: $json"
