@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CPG messages: header offsets of docs/cluster-protocol.md section 9, round
+ * trips of every type (region runs, INIT tables, STATE parts, paths), and
+ * refusal of bad input with a reason and the output untouched.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "cpgmsg.h"
+#include "ddraid_crc32c.h"
+
+static u8 runs3[3 * CPGMSG_RUN_BYTES];
+
+static void put_run(u8 *raw, u32 i, u64 first, u64 count)
+{
+	ddr_put_le64(first, raw + i * CPGMSG_RUN_BYTES);
+	ddr_put_le64(count, raw + i * CPGMSG_RUN_BYTES + 8);
+}
+
+static struct cpgmsg sample(u16 type)
+{
+	struct cpgmsg m;
+	u32 i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.sender = 0x01020304;
+	m.seq = 0x1122334455667788ull;
+	put_run(runs3, 0, 0, 3);
+	put_run(runs3, 1, 10, 1);
+	put_run(runs3, 2, 1ull << 40, 5);
+	switch (type) {
+	case MSG_STATE:
+		m.part = 1;
+		m.parts = 3;
+		m.applied = 17;
+		m.total = 9000;
+		m.data = (const u8 *)"0123456789";
+		m.data_len = 10;
+		break;
+	case MSG_INIT:
+		m.events = 44;
+		m.members = 5;
+		for (i = 0; i < 5; i++)
+			m.member_info[i].state = DDRAID_MEMBER_ACTIVE;
+		m.member_info[3].state = DDRAID_MEMBER_REBUILDING;
+		m.member_info[3].recovery_block = 4096;
+		m.member_info[4].state = DDRAID_MEMBER_FAILED;
+		m.member_info[4].failed_events = 43;
+		m.slots[0] = 7;
+		m.slots[31] = 9;
+		break;
+	case MSG_SLOT_PERSISTED:
+		m.slot = 31;
+		m.nodeid = 9;
+		break;
+	case MSG_ACQUIRE:
+	case MSG_RELEASE:
+	case MSG_LOCKED:
+	case MSG_UNLOCK:
+		m.region = 123456789;
+		break;
+	case MSG_LOCK:
+		m.region = 5;
+		m.purpose = LOCK_REBUILD;
+		break;
+	case MSG_FENCED:
+		m.nodeid = 12;
+		break;
+	case MSG_MEMBER_FAIL:
+		m.member = 8;
+		m.err = 5;
+		break;
+	case MSG_MEMBER_FAILED:
+	case MSG_REBUILD_DONE:
+		m.member = 2;
+		m.events = 99;
+		break;
+	case MSG_FAIL_APPLIED:
+	case MSG_REBUILD_READY:
+		m.member = 2;
+		break;
+	case MSG_REBUILD_START:
+		m.member = 2;
+		m.mode = REBUILD_FULL;
+		m.path = "/dev/disk/by-id/nvme-new";
+		m.path_len = (u32)strlen(m.path);
+		break;
+	case MSG_REBUILD_BEGIN:
+		m.member = 2;
+		m.events = 100;
+		break;
+	case MSG_REBUILD_PROGRESS:
+		m.member = 2;
+		m.region = 64;
+		break;
+	}
+	if (type == MSG_INIT || type == MSG_ATTACH || type == MSG_FENCED ||
+	    type == MSG_REBUILD_BEGIN) {
+		m.runs.n = 3;
+		m.runs.raw = runs3;
+	}
+	return m;
+}
+
+static void test_header_offsets(void **state)
+{
+	struct cpgmsg m = sample(MSG_ACQUIRE);
+	u8 b[64], copy[64];
+	long n = cpgmsg_encode(&m, b, sizeof(b), NULL);
+
+	assert_int_equal(n, 40);
+	assert_memory_equal(b, "DDCP", 4);
+	assert_int_equal(ddr_get_le16(b + 4), 1);
+	assert_int_equal(ddr_get_le16(b + 6), MSG_ACQUIRE);
+	assert_int_equal(ddr_get_le32(b + 8), 0x01020304);
+	assert_int_equal(ddr_get_le32(b + 12), 8);
+	assert_true(ddr_get_le64(b + 16) == 0x1122334455667788ull);
+	assert_int_equal(ddr_get_le32(b + 28), 0);
+	assert_true(ddr_get_le64(b + 32) == 123456789);
+	memcpy(copy, b, 40);
+	memset(copy + 24, 0, 4);
+	assert_int_equal(ddr_get_le32(b + 24), ddraid_crc32c(copy, 40));
+}
+
+static void test_round_trip_all_types(void **state)
+{
+	static u8 b[4096], again[4096];
+	u16 t;
+
+	for (t = 1; t <= MSG_TYPE_MAX; t++) {
+		struct cpgmsg m = sample(t), out;
+		long n = cpgmsg_encode(&m, b, sizeof(b), NULL), n2;
+		u32 i;
+
+		assert_true(n >= CPGMSG_HDR_BYTES);
+		assert_int_equal((size_t)n, cpgmsg_size(&m));
+		assert_int_equal(cpgmsg_decode(b, (size_t)n, &out, NULL), 0);
+		assert_int_equal(out.type, t);
+		assert_int_equal(out.sender, m.sender);
+		assert_true(out.seq == m.seq);
+		assert_string_not_equal(cpgmsg_type_name(t), "?");
+		switch (t) {
+		case MSG_STATE:
+			assert_int_equal(out.part, 1);
+			assert_int_equal(out.parts, 3);
+			assert_true(out.applied == 17);
+			assert_int_equal(out.total, 9000);
+			assert_int_equal(out.data_len, 10);
+			assert_memory_equal(out.data, "0123456789", 10);
+			break;
+		case MSG_INIT:
+			assert_true(out.events == 44);
+			assert_int_equal(out.members, 5);
+			assert_memory_equal(out.member_info, m.member_info,
+					    sizeof(m.member_info));
+			assert_memory_equal(out.slots, m.slots,
+					    sizeof(m.slots));
+			break;
+		case MSG_REBUILD_START:
+			assert_int_equal(out.path_len, m.path_len);
+			assert_memory_equal(out.path, m.path, m.path_len);
+			assert_int_equal(out.mode, REBUILD_FULL);
+			break;
+		}
+		assert_true(out.region == m.region && out.events == m.events &&
+			    out.member == m.member && out.slot == m.slot &&
+			    out.nodeid == m.nodeid &&
+			    out.purpose == m.purpose && out.err == m.err);
+		assert_int_equal(out.runs.n, m.runs.n);
+		for (i = 0; i < out.runs.n; i++) {
+			u64 f1, c1, f2, c2;
+
+			cpgmsg_run(&out.runs, i, &f1, &c1);
+			cpgmsg_run(&m.runs, i, &f2, &c2);
+			assert_true(f1 == f2 && c1 == c2);
+		}
+		n2 = cpgmsg_encode(&out, again, sizeof(again), NULL);
+		assert_int_equal(n2, n);
+		assert_memory_equal(again, b, (size_t)n);
+	}
+	assert_string_equal(cpgmsg_type_name(0), "?");
+	assert_string_equal(cpgmsg_type_name(MSG_TYPE_MAX + 1), "?");
+}
+
+static void reseal(u8 *b, size_t n)
+{
+	memset(b + 24, 0, 4);
+	ddr_put_le32(ddraid_crc32c(b, n), b + 24);
+}
+
+static void refused(const u8 *b, size_t n, int err, const char *want)
+{
+	struct cpgmsg out, before;
+	const char *why = NULL;
+
+	memset(&out, 0x6b, sizeof(out));
+	before = out;
+	assert_int_equal(cpgmsg_decode(b, n, &out, &why), err);
+	assert_non_null(why);
+	if (want)
+		assert_string_equal(why, want);
+	assert_memory_equal(&out, &before, sizeof(out));
+}
+
+static void test_refusals(void **state)
+{
+	static u8 good[4096], b[4096];
+	struct cpgmsg m = sample(MSG_ATTACH);
+	const char *why = NULL;
+	long n = cpgmsg_encode(&m, good, sizeof(good), NULL);
+
+	assert_true(n > 0);
+	refused(good, 10, -ENODATA, NULL);
+	memcpy(b, good, n);
+	b[0] = 'x';
+	refused(b, n, -ENODATA, NULL);
+	memcpy(b, good, n);
+	b[4] = 2;
+	refused(b, n, -EPROTONOSUPPORT, "unsupported message version");
+	memcpy(b, good, n);
+	b[40] ^= 1;		/* payload change without resealing */
+	refused(b, n, -EBADMSG, "checksum mismatch");
+	refused(good, n - 1, -EINVAL, "body length does not match the message");
+	memcpy(b, good, n);
+	b[28] = 1;
+	reseal(b, n);
+	refused(b, n, -EINVAL, "reserved header field not zero");
+	memcpy(b, good, n);
+	b[6] = MSG_TYPE_MAX + 1;
+	reseal(b, n);
+	refused(b, n, -EINVAL, "unknown message type");
+	memcpy(b, good, n);
+	b[8] = b[9] = b[10] = b[11] = 0;
+	reseal(b, n);
+	refused(b, n, -EINVAL, "sender node id is zero");
+
+	/* Runs: unsorted, touching, empty, overflowing. */
+	put_run(runs3, 1, 3, 1);	/* touches [0,3) */
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "region runs not sorted and separate");
+	memcpy(b, good, n);
+	put_run(b + 40, 1, 3, 1);
+	reseal(b, n);
+	refused(b, n, -EINVAL, "region runs not sorted and separate");
+	memcpy(b, good, n);
+	put_run(b + 40, 1, 10, 0);
+	reseal(b, n);
+	refused(b, n, -EINVAL, "empty region run");
+	memcpy(b, good, n);
+	put_run(b + 40, 2, ~0ull, 2);
+	reseal(b, n);
+	refused(b, n, -EINVAL, "region run overflows");
+	memcpy(b, good, n);
+	ddr_put_le32(4, b + 32);	/* claims a 4th run */
+	reseal(b, n);
+	refused(b, n, -EINVAL, "body too short for its region runs");
+	assert_int_equal(cpgmsg_runs_check(good + 40, 3, 1000, &why), -EINVAL);
+	assert_string_equal(why, "region run beyond the volume");
+	assert_int_equal(cpgmsg_runs_check(good + 40, 3, 0, &why), 0);
+
+	/* Semantic fields. */
+	m = sample(MSG_LOCK);
+	m.purpose = 3;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "unknown lock purpose");
+	m = sample(MSG_LOCK);
+	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
+	b[44] = 1;		/* padding after purpose */
+	reseal(b, n);
+	refused(b, n, -EINVAL, "padding not zero");
+	m = sample(MSG_SLOT_PERSISTED);
+	m.slot = 32;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_MEMBER_FAILED);
+	m.member = 9;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "member index beyond 9");
+	m = sample(MSG_REBUILD_START);
+	m.path = "a\0b";
+	m.path_len = 3;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "rebuild path holds a zero byte");
+	m.path_len = 0;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_INIT);
+	m.slots[5] = 7;		/* node 7 twice */
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "INIT node id in two slots");
+	m = sample(MSG_INIT);
+	m.members = 4;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_STATE);
+	m.part = 3;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_ACQUIRE);
+	assert_int_equal(cpgmsg_encode(&m, b, 39, &why), -ENOSPC);
+}
+
+/* Any single bit flip is refused or re-encodes to the same bytes. */
+static void test_bit_flips(void **state)
+{
+	static u8 good[4096], b[4096], again[4096];
+	u16 t;
+
+	for (t = 1; t <= MSG_TYPE_MAX; t++) {
+		struct cpgmsg m = sample(t), out;
+		long n = cpgmsg_encode(&m, good, sizeof(good), NULL);
+		long bit;
+
+		assert_true(n > 0);
+		for (bit = 0; bit < n * 8; bit++) {
+			memcpy(b, good, n);
+			b[bit / 8] ^= (u8)(1 << (bit % 8));
+			if (bit / 8 < 24 || bit / 8 >= 28)
+				reseal(b, n);
+			if (cpgmsg_decode(b, n, &out, NULL))
+				continue;
+			assert_int_equal(cpgmsg_encode(&out, again,
+						       sizeof(again), NULL), n);
+			assert_memory_equal(again, b, n);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_offsets),
+		cmocka_unit_test(test_round_trip_all_types),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bit_flips),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
