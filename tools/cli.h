@@ -96,6 +96,12 @@ void cli_progress_done(struct cli_progress *p);
 int cli_open_volume(int argc, char **argv, unsigned int flags,
 		    struct ddraid_vol **vol);
 
+/*
+ * The filesystem, RAID and partition-table signatures libblkid finds on
+ * @path, as "ext4, dos" in @found. Returns how many (0: none), or -errno.
+ */
+int cli_find_signatures(const char *path, char *found, size_t len);
+
 /* Refuse to run without members: prints the message, returns CLI_USAGE. */
 int cli_need_members(int argc);
 

@@ -6,12 +6,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <blkid.h>
 
 #include "cli.h"
 
@@ -224,4 +227,42 @@ int cli_open_volume(int argc, char **argv, unsigned int flags,
 		cli_warn("member %d (%s) is recorded failed (stale): not used; its data is reconstructed from parity",
 			 m, argv[m]);
 	return CLI_OK;
+}
+
+int cli_find_signatures(const char *path, char *found, size_t len)
+{
+	blkid_probe pr;
+	size_t used = 0;
+	int count = 0, fd;
+
+	found[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, 0, 0)) {
+		blkid_free_probe(pr);
+		close(fd);
+		return -ENOMEM;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
+					  BLKID_SUBLKS_BADCSUM);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	while (blkid_do_probe(pr) == 0) {
+		const char *type = NULL;
+
+		if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) &&
+		    blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL))
+			type = "unknown";
+		if (used < len)
+			used += (size_t)snprintf(found + used, len - used,
+						 "%s%s", count ? ", " : "",
+						 type);
+		count++;
+	}
+	blkid_free_probe(pr);
+	close(fd);
+	return count;
 }

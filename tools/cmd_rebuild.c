@@ -23,7 +23,8 @@ static const char help[] =
 	"  -m, --member N    the index of the member to rebuild\n"
 	"  -n, --new NEWDEV  where to write it\n"
 	"  -f, --force       overwrite NEWDEV even if it holds another volume's\n"
-	"                    ddraid superblock\n"
+	"                    ddraid superblock or a filesystem, RAID or\n"
+	"                    partition signature\n"
 	"  -h, --help        show this help\n";
 
 enum { OPT_OFFLINE = 256 };
@@ -52,16 +53,26 @@ static bool same_file(const char *a, const char *b)
 
 /*
  * NEWDEV may be blank, or an old copy of this volume's member coming back;
- * a member of some other volume is refused without --force.
+ * a member of some other volume, or a device with a filesystem or
+ * partition table, is refused without --force.
  */
 static int check_new(const char *newdev, const struct ddraid_sb *vsb,
 		     bool force)
 {
-	char err[DDRAID_ERRMSG_MAX], uu[37];
+	char err[DDRAID_ERRMSG_MAX], uu[37], found[128];
 	struct ddraid_sb sb;
 
-	if (force || ddraid_read_member_sb(newdev, &sb, NULL, err, sizeof(err)))
+	if (force)
 		return CLI_OK;
+	if (ddraid_read_member_sb(newdev, &sb, NULL, err, sizeof(err))) {
+		/* Not a ddraid member: is it something else worth keeping? */
+		if (cli_find_signatures(newdev, found, sizeof(found)) > 0) {
+			cli_err("%s: holds a signature (%s); use --force to overwrite it",
+				newdev, found);
+			return CLI_FAIL;
+		}
+		return CLI_OK;
+	}
 	if (!memcmp(sb.uuid, vsb->uuid, DDRAID_UUID_BYTES))
 		return CLI_OK;
 	uuid_unparse(sb.uuid, uu);

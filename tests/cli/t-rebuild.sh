@@ -70,4 +70,14 @@ expect 1 "rebuild onto another volume's member" rebuild --offline --member 2 --n
 	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
 err_has "message names the other volume's member" "$T/o1: holds a superblock of another volume"
 unchanged "rebuild onto another volume's member" "$before" $M "$T/o1"
+mkfiles 16M fs
+mkfs.ext4 -q -F "$T/fs" >/dev/null 2>&1
+before=$(snap $M "$T/fs")
+expect 1 "rebuild onto an ext4 file" rebuild --offline --member 2 --new "$T/fs" \
+	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
+err_has "message names the file and ext4" "$T/fs: holds a signature \(ext4\)"
+unchanged "rebuild onto an ext4 file" "$before" $M "$T/fs"
+expect 0 "rebuild --force onto the ext4 file" rebuild --force --offline --member 2 --new "$T/fs" \
+	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
+t "the forced rebuild is byte-identical" same_data "$T/fs" "$T/m2"
 done_testing
