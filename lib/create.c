@@ -86,13 +86,18 @@ static bool same_file(const struct stat *a, const struct stat *b)
  * Open one member. A block device is opened O_EXCL so that a mounted or
  * otherwise held device is refused by the kernel rather than overwritten.
  */
+static int member_stat(struct member *m, char *err, size_t errlen)
+{
+	if (stat(m->path, &m->st))
+		return seterr(err, errlen, -errno, "%s: %s", m->path,
+			      strerror(errno));
+	return 0;
+}
+
 static int member_open(struct member *m, char *err, size_t errlen)
 {
 	int r, flags = O_RDWR | O_CLOEXEC;
 
-	if (stat(m->path, &m->st))
-		return seterr(err, errlen, -errno, "%s: %s", m->path,
-			      strerror(errno));
 	if (S_ISBLK(m->st.st_mode))
 		flags |= O_EXCL;
 	else if (!S_ISREG(m->st.st_mode))
@@ -292,9 +297,10 @@ static int validate(struct member *mem, unsigned int n,
 			return seterr(err, errlen, -EINVAL,
 				      "member %u: a volume cannot be created with a missing member",
 				      i);
-		r = member_open(&mem[i], err, errlen);
+		r = member_stat(&mem[i], err, errlen);
 		if (r)
 			return r;
+		/* Before opening: a second O_EXCL open would say "in use". */
 		for (j = 0; j < i; j++)
 			if (same_file(&mem[i].st, &mem[j].st))
 				return seterr(err, errlen, -EINVAL,
@@ -302,6 +308,9 @@ static int validate(struct member *mem, unsigned int n,
 					      mem[i].path, j, i,
 					      S_ISBLK(mem[i].st.st_mode) ?
 					      "device" : "file");
+		r = member_open(&mem[i], err, errlen);
+		if (r)
+			return r;
 	}
 	for (i = 0; i < n && !o->force; i++) {
 		r = check_ddraid_sb(&mem[i], err, errlen);
