@@ -35,6 +35,9 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
+int cmd_table(int argc, char **argv);
+int cmd_assemble(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 
 /* ---- messages (tools/cli_util.c) ---- */
 

@@ -17,6 +17,9 @@ static const struct cli_cmd commands[] = {
 	{ "import", cmd_import, "copy data into the volume from its start" },
 	{ "check", cmd_check, "verify (and with --repair fix) parity" },
 	{ "rebuild", cmd_rebuild, "reconstruct a lost member onto a new device" },
+	{ "table", cmd_table, "print the kernel target's table line for the members" },
+	{ "assemble", cmd_assemble, "create /dev/mapper/NAME (kernel target) over the members" },
+	{ "stop", cmd_stop, "remove a /dev/mapper device made by assemble" },
 	{ NULL, NULL, NULL }
 };
 
