@@ -182,6 +182,9 @@ int cmd_import(int argc, char **argv)
 		}
 	}
 	r = copy_in(vol, fd, input ? input : "standard input");
+	if (ddraid_vol_missing(vol) >= 0)
+		cli_warn("member %d was not written and is on record as failed: rebuild it (ddraidctl rebuild --offline --member %d)",
+			 ddraid_vol_missing(vol), ddraid_vol_missing(vol));
 close:
 	ddraid_close(vol);
 out:

@@ -60,6 +60,7 @@ mv "$T/m1.good" "$T/m1"
 # ---- a stale member: written while it was missing ----
 random "$T/new" 1048576
 expect 0 "degraded import with member 2 missing" import --input "$T/new" "$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
+err_has "import warns that member 2 is on record as failed" "warning: member 2 was not written and is on record as failed"
 t "events went up on the survivors" [ "$(jget "$T/m0" events)" -gt "$(jget "$T/m2" events)" ]
 cp "$T/data" "$T/expect"
 dd if="$T/new" of="$T/expect" conv=notrunc 2>/dev/null
