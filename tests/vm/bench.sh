@@ -95,7 +95,7 @@ for job in seqread seqwrite randread randwrite; do
 	esac
 	s=$(metric single "$job" "$m")
 	d=$(metric ddraid "$job" "$m")
-	ratio=$(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", s > 0 ? d / s : 0 }')
+	ratio=$(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", (s > 0) ? d / s : 0 }')
 	printf '%-10s %9.1f %-4s %9.1f %-4s %8s %8s\n' "$job" \
 		"$(awk -v v="$s" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
 		"$(awk -v v="$d" -v q="$div" 'BEGIN { print v / q }')" "$unit" \

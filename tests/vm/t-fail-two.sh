@@ -59,23 +59,23 @@ scenario() {
 	check "$what: write 4 MiB while healthy" \
 		dd if=/tmp/data of="$dm" bs=1M oflag=direct conv=notrunc status=none
 	drop_caches
-	read_pieces 65536 16
-	check "$what: healthy reads all correct" test "$n_ok" = 16
+	read_pieces 65536 8
+	check "$what: healthy reads all correct" test "$n_ok" = 8
 	check "fail member $a" fail_linear "m$a"
 	drop_caches
-	read_pieces 65536 16
+	read_pieces 65536 8
 	check "$what: one failed, reads all correct (from parity)" \
-		test "$n_ok" = 16
+		test "$n_ok" = 8
 	check "fail member $b" fail_linear "m$b"
 	drop_caches
-	read_pieces 65536 16
+	read_pieces 65536 8
 	check "$what: 64 KiB reads: no wrong data ($n_ok ok, $n_eio EIO)" \
 		test "$n_wrong" = 0
-	check "$what: 64 KiB reads all fail with EIO" test "$n_eio" = 16
-	read_pieces 4096 32
+	check "$what: 64 KiB reads all fail with EIO" test "$n_eio" = 8
+	read_pieces 4096 8
 	check "$what: 4 KiB reads: no wrong data ($n_ok ok, $n_eio EIO)" \
 		test "$n_wrong" = 0
-	check "$what: 4 KiB reads all fail with EIO" test "$n_eio" = 32
+	check "$what: 4 KiB reads all fail with EIO" test "$n_eio" = 8
 	# A buffered read of the device: whatever it returns before the
 	# error must be the data.
 	dd if="$dm" of=/tmp/buffered bs=1M count=4 status=none 2>/dev/null

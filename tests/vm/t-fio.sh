@@ -45,13 +45,13 @@ run_fio() {
 run_fio "sequential 1 MiB write+verify, iodepth 8" \
 	--rw=write --bs=1M --iodepth=8 --size=48M
 run_fio "sequential 4 KiB write+verify, iodepth 16" \
-	--rw=write --bs=4k --iodepth=16 --size=8M --offset=64M
+	--rw=write --bs=4k --iodepth=16 --size=4M --offset=64M
 run_fio "random 4 KiB write+verify, iodepth 16" \
-	--rw=randwrite --bs=4k --iodepth=16 --size=32M --offset=96M \
+	--rw=randwrite --bs=4k --iodepth=16 --size=16M --offset=96M \
 	--randrepeat=1 --randseed=1234 --norandommap=0
 run_fio "random mixed 4k-256k write+verify, iodepth 8" \
 	--rw=randwrite --bsrange=4k-256k --bs_unaligned=0 --iodepth=8 \
-	--size=32M --offset=128M --randseed=99
+	--size=16M --offset=128M --randseed=99
 # A verify-only pass after dropping caches re-reads everything sequentially
 # written above (fio recomputes the same pattern from the same job).
 drop_caches
