@@ -113,7 +113,7 @@ before=$(snap $M)
 expect 1 "a volume with one ext4 member is refused" create $M
 unchanged "refused at member 3" "$before" $M
 expect 2 "unknown command" frobnicate
-for c in create examine export import check rebuild; do
+for c in create examine export import check rebuild table assemble stop; do
 	expect 0 "$c --help" "$c" --help
 done
 expect 0 "--help" --help
