@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddraidd's state machine: life cycle, event dispatch, CPG views, quorum,
+ * admin commands and status. The protocol is docs/cluster-protocol.md; the
+ * message handlers are in sm_msg.c, our target's side in sm_target.c and
+ * the coordinator's work in sm_coord.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sm_internal.h"
+
+/* ---- effects ---- */
+
+void sm_effects_init(struct sm_effects *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+void sm_effects_reset(struct sm_effects *e)
+{
+	u32 i;
+
+	for (i = 0; i < e->n_owned; i++)
+		free(e->owned[i]);
+	e->n_owned = 0;
+	e->n = 0;
+}
+
+void sm_effects_free(struct sm_effects *e)
+{
+	sm_effects_reset(e);
+	free(e->fx);
+	free(e->owned);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Out of memory while recording an effect cannot be reported to anyone
+ * useful: a daemon that silently drops an effect would break the protocol,
+ * so it stops (the runtime restarts it; losing the daemon fails no IO).
+ */
+static void *must(void *p)
+{
+	if (!p)
+		abort();
+	return p;
+}
+
+struct sm_effect *fx_add(struct sm_effects *out, u32 type)
+{
+	struct sm_effect *fx;
+
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 16;
+		out->fx = must(realloc(out->fx, out->cap * sizeof(*out->fx)));
+	}
+	fx = &out->fx[out->n++];
+	memset(fx, 0, sizeof(*fx));
+	fx->type = type;
+	return fx;
+}
+
+void *fx_own(struct sm_effects *out, size_t bytes)
+{
+	if (out->n_owned == out->cap_owned) {
+		out->cap_owned = out->cap_owned ? out->cap_owned * 2 : 8;
+		out->owned = must(realloc(out->owned, out->cap_owned *
+					  sizeof(*out->owned)));
+	}
+	out->owned[out->n_owned] = must(calloc(1, bytes ? bytes : 1));
+	return out->owned[out->n_owned++];
+}
+
+void fx_log(struct sm_effects *out, int level, const char *fmt, ...)
+{
+	struct sm_effect *fx = fx_add(out, SM_FX_LOG);
+	va_list ap;
+
+	fx->log.level = level;
+	va_start(ap, fmt);
+	vsnprintf(fx->log.text, sizeof(fx->log.text), fmt, ap);
+	va_end(ap);
+}
+
+void fx_chan(struct sm *sm, struct sm_effects *out, u16 type, u64 region,
+	     u64 arg, u32 status, u32 flags)
+{
+	struct sm_effect *fx = fx_add(out, SM_FX_TARGET_SEND);
+
+	fx->chan.type = type;
+	fx->chan.seq = ++sm->next_id;
+	fx->chan.region = region;
+	fx->chan.arg = arg;
+	fx->chan.status = status;
+	fx->chan.flags = flags;
+}
+
+struct cpgmsg *fx_cpg(struct sm *sm, struct sm_effects *out, u16 type)
+{
+	struct sm_effect *fx = fx_add(out, SM_FX_CPG_SEND);
+
+	fx->cpg.type = type;
+	fx->cpg.sender = sm->cfg.nodeid;
+	fx->cpg.seq = ++sm->next_id;
+	return &fx->cpg;
+}
+
+/* ---- outstanding IO ---- */
+
+struct io *io_new(struct sm *sm, u32 kind)
+{
+	struct io *io;
+
+	if (sm->n_io == sm->cap_io) {
+		sm->cap_io = sm->cap_io ? sm->cap_io * 2 : 16;
+		sm->io = must(realloc(sm->io, sm->cap_io * sizeof(*sm->io)));
+	}
+	io = &sm->io[sm->n_io++];
+	memset(io, 0, sizeof(*io));
+	io->id = ++sm->next_id;
+	io->kind = kind;
+	io->epoch = sm->epoch;
+	return io;
+}
+
+struct io *io_find(struct sm *sm, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < sm->n_io; i++)
+		if (sm->io[i].id == id)
+			return &sm->io[i];
+	return NULL;
+}
+
+void io_del(struct sm *sm, struct io *io)
+{
+	*io = sm->io[--sm->n_io];
+}
+
+bool io_pending(const struct sm *sm, u32 kind)
+{
+	u32 i;
+
+	for (i = 0; i < sm->n_io; i++)
+		if (sm->io[i].kind == kind && sm->io[i].epoch == sm->epoch)
+			return true;
+	return false;
+}
+
+/* ---- roles ---- */
+
+u32 sm_coordinator(const struct sm *sm)
+{
+	u32 i;
+
+	if (!sm->has_state)
+		return 0;
+	/* view[] is sorted: the first with state is the lowest node id. */
+	for (i = 0; i < sm->rs.n_view; i++)
+		if (sm->rs.view[i].has_state)
+			return sm->rs.view[i].nodeid;
+	return 0;
+}
+
+bool sm_is_coord(const struct sm *sm)
+{
+	return sm->has_state && sm->quorate &&
+	       sm_coordinator(sm) == sm->cfg.nodeid;
+}
+
+/* ---- life cycle ---- */
+
+struct sm *sm_new(const struct sm_config *cfg, const char **why)
+{
+	struct sm *sm;
+	size_t bb;
+
+	if (!cfg->nodeid || ddraid_members_to_k(cfg->members) < 0 ||
+	    !cfg->regions || cfg->regions > (1ull << 32) ||
+	    !cfg->progress_every) {
+		*why = "bad state machine configuration";
+		return NULL;
+	}
+	sm = calloc(1, sizeof(*sm));
+	if (!sm)
+		goto oom;
+	sm->cfg = *cfg;
+	bb = bitmap_bytes(cfg->regions);
+	sm->tgt_held = calloc(1, bb);
+	sm->want = calloc(1, bb);
+	sm->acq_sent = calloc(1, bb);
+	sm->rel_sent = calloc(1, bb);
+	sm->bits = calloc(cfg->regions, 1);
+	if (!sm->tgt_held || !sm->want || !sm->acq_sent || !sm->rel_sent ||
+	    !sm->bits || rs_alloc(&sm->rs, cfg->regions)) {
+		sm_free(sm);
+		goto oom;
+	}
+	return sm;
+oom:
+	*why = "out of memory";
+	return NULL;
+}
+
+static void buf_discard(struct sm *sm)
+{
+	u32 i;
+
+	for (i = 0; i < sm->n_buf; i++)
+		free(sm->buf[i]);
+	sm->n_buf = 0;
+	free(sm->st_data);
+	sm->st_data = NULL;
+	sm->st_total = sm->st_have = sm->st_next_part = sm->st_parts = 0;
+}
+
+void sm_free(struct sm *sm)
+{
+	if (!sm)
+		return;
+	buf_discard(sm);
+	free(sm->buf);
+	free(sm->buf_len);
+	rs_free(&sm->rs);
+	free(sm->tgt_held);
+	free(sm->want);
+	free(sm->acq_sent);
+	free(sm->rel_sent);
+	free(sm->bits);
+	free(sm->io);
+	free(sm->rb_filter);
+	free(sm);
+}
+
+void sm_set_debug(struct sm *sm, u32 flags)
+{
+	sm->debug = flags;
+}
+
+/*
+ * Quorum lost (or a bad STATE): forget the RS and freeze the target so no
+ * write proceeds until a quorate cluster has re-admitted us (I6).
+ */
+void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
+{
+	size_t bb = bitmap_bytes(sm->cfg.regions);
+
+	if (sm->has_state)
+		fx_log(out, SM_LOG_WARNING, "dropping replicated state: %s",
+		       why);
+	sm->has_state = false;
+	rs_clear(&sm->rs, sm->cfg.regions);
+	sm->epoch++;
+	coord_reset(sm, true);
+	buf_discard(sm);
+	sm->need_sent = false;
+	sm->init_started = false;
+	sm->attach_sent = false;
+	sm->claim_sent = false;
+	sm->ready_sent = false;
+	sm->path_pending = false;
+	sm->path_done = false;
+	sm->merr_sent = 0;
+	memset(sm->mstate_done, 0, sizeof(sm->mstate_done));
+	sm->fail_applied_sent = 0;
+	sm->committed = 0;
+	memset(sm->mstate_sent, 0, sizeof(sm->mstate_sent));
+	memset(sm->acq_sent, 0, bb);
+	memset(sm->rel_sent, 0, bb);
+	if (!sm->frozen) {
+		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
+		sm->frozen = true;
+	}
+}
+
+/* ---- views ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void send_need_state(struct sm *sm, struct sm_effects *out)
+{
+	if (sm->has_state || !sm->quorate || !sm->in_view || sm->need_sent)
+		return;
+	fx_cpg(sm, out, MSG_NEED_STATE);
+	sm->need_sent = true;
+}
+
+static bool any_held(const struct sm *sm, int s)
+{
+	u64 r;
+
+	for (r = 0; r < sm->cfg.regions; r++)
+		if ((sm->rs.held[r] | sm->rs.waiting[r]) & (1u << s))
+			return true;
+	return false;
+}
+
+static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
+		       struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 i, m;
+	u64 r;
+
+	for (i = 0; i < c->n_left; i++) {
+		int s = rs_slot_of(rs, c->left[i].nodeid);
+		bool down = c->left[i].reason == SM_LEFT_NODEDOWN;
+		u32 bit;
+
+		if (s < 0 || rs->slot[s].status != SS_VIEW)
+			continue;
+		bit = 1u << s;
+		for (r = 0; r < sm->cfg.regions; r++)
+			rs->waiting[r] &= ~bit;
+		if (!rs->slot[s].attached && !any_held(sm, s))
+			rs->slot[s].status = SS_NONE;
+		else
+			rs->slot[s].status = down ? SS_FENCE : SS_ORPHAN;
+		rs->slot[s].attached = 0;
+		if (down || rs->slot[s].status == SS_NONE) {
+			/* A dead node's target reads nothing any more. */
+			for (m = 0; m < sm->cfg.members; m++)
+				rs->fail_apply[m] &= ~bit;
+			rs->rb_ready &= ~bit;
+		}
+		fx_log(out, SM_LOG_NOTICE, "node %u left (%s)",
+		       c->left[i].nodeid, down ? "node down" :
+		       "daemon gone, target keeps its grants");
+	}
+	for (i = 0; i < c->n_joined; i++) {
+		int s = rs_slot_of(rs, c->joined[i]);
+
+		if (s >= 0 && rs->slot[s].status != SS_VIEW) {
+			rs->slot[s].status = SS_VIEW;
+			rs->slot[s].attached = 0;
+		}
+	}
+	/* The RS view: the new members, keeping has_state of old ones. */
+	{
+		struct rs_view nv[SM_MAX_VIEW];
+		u32 n = 0;
+
+		for (i = 0; i < sm->n_cur_view; i++) {
+			int k = rs_view_find(rs, sm->cur_view[i]);
+			bool joined = false;
+			u32 j;
+
+			for (j = 0; j < c->n_joined; j++)
+				joined |= c->joined[j] == sm->cur_view[i];
+			nv[n].nodeid = sm->cur_view[i];
+			nv[n].has_state = k >= 0 && !joined &&
+					  rs->view[k].has_state;
+			n++;
+		}
+		memcpy(rs->view, nv, n * sizeof(nv[0]));
+		rs->n_view = n;
+	}
+	/* Slots of view members that are not known to be in the view (a
+	 * member present before our state was taken) stay as they are. */
+}
+
+static void on_confchg(struct sm *sm, const struct sm_confchg *c,
+		       struct sm_effects *out)
+{
+	u32 i, n = c->n_members < SM_MAX_VIEW ? c->n_members : SM_MAX_VIEW;
+
+	memcpy(sm->cur_view, c->members, n * sizeof(u32));
+	qsort(sm->cur_view, n, sizeof(u32), cmp_u32);
+	sm->n_cur_view = n;
+	sm->in_view = false;
+	for (i = 0; i < n; i++)
+		sm->in_view |= sm->cur_view[i] == sm->cfg.nodeid;
+	sm->seen = 0;
+	sm->state_sent = false;
+	sm->n_need = 0;
+	sm->n_needlog = 0;
+	sm->st_next_part = 0;
+	sm->st_trigger_ok = false;
+	if (!sm->has_state) {
+		sm->epoch++;	/* a cold start read of the old view is void */
+		/* A snapshot must be taken in the view we adopt it in. */
+		buf_discard(sm);
+		sm->need_sent = false;
+		sm->init_started = false;
+		send_need_state(sm, out);
+		return;
+	}
+	rs_confchg(sm, c, out);
+	coord_reset(sm, false);
+}
+
+static void on_quorum(struct sm *sm, bool quorate, struct sm_effects *out)
+{
+	if (quorate == sm->quorate)
+		return;
+	sm->quorate = quorate;
+	fx_log(out, SM_LOG_NOTICE, "quorum %s", quorate ? "gained" : "lost");
+	if (!quorate) {
+		sm_drop_state(sm, out, "quorum lost");
+		return;
+	}
+	sm->need_sent = false;
+	sm->n_need = 0;
+	send_need_state(sm, out);
+}
+
+static void on_totem(struct sm *sm, const struct sm_totem *t)
+{
+	u32 n = t->n_nodes < SM_MAX_VIEW ? t->n_nodes : SM_MAX_VIEW;
+
+	memcpy(sm->totem, t->nodes, n * sizeof(u32));
+	sm->n_totem = n;
+	sm->totem_known = true;
+}
+
+/* ---- admin ---- */
+
+static int on_admin(struct sm *sm, const struct sm_admin *a,
+		    struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	struct cpgmsg *m;
+	size_t len;
+	char *p;
+
+	if (!sm->has_state || !sm->quorate)
+		return -EAGAIN;
+	switch (a->cmd) {
+	case SM_ADMIN_FAIL_MEMBER:
+		if (a->member >= sm->cfg.members)
+			return -EINVAL;
+		if (rs->member[a->member].state == DDRAID_MEMBER_FAILED ||
+		    rs->pending_fail & (1u << a->member))
+			return -EALREADY;
+		m = fx_cpg(sm, out, MSG_MEMBER_FAIL);
+		m->member = a->member;
+		m->err = ECANCELED;
+		return 0;
+	case SM_ADMIN_REBUILD:
+		if (a->member >= sm->cfg.members)
+			return -EINVAL;
+		if (a->mode != REBUILD_FULL && a->mode != REBUILD_BITMAP)
+			return -EINVAL;
+		len = a->path ? strlen(a->path) : 0;
+		if (!len || len > CPGMSG_PATH_MAX)
+			return -EINVAL;
+		if (rs->member[a->member].state == DDRAID_MEMBER_ACTIVE)
+			return -EALREADY;
+		if (rs->rb_phase != RB_NONE || rs->pending_fail)
+			return -EBUSY;
+		m = fx_cpg(sm, out, MSG_REBUILD_START);
+		m->member = a->member;
+		m->mode = a->mode;
+		p = fx_own(out, len + 1);
+		memcpy(p, a->path, len);
+		m->path = p;
+		m->path_len = (u32)len;
+		return 0;
+	case SM_ADMIN_FENCED: {
+		int s = rs_slot_of(rs, a->nodeid);
+
+		if (s < 0 || (rs->slot[s].status != SS_FENCE &&
+			      rs->slot[s].status != SS_ORPHAN))
+			return -EINVAL;
+		if (!sm_is_coord(sm))
+			return -EAGAIN;
+		/* Confirmed fencing ends the wait at once. */
+		sm->fence_ok |= 1u << s;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* ---- dispatch ---- */
+
+int sm_handle(struct sm *sm, const struct sm_event *ev,
+	      struct sm_effects *out)
+{
+	struct io *io;
+	int ret = 0;
+
+	switch (ev->type) {
+	case SM_EV_CPG_MSG:
+		sm_deliver(sm, ev->msg, out);
+		break;
+	case SM_EV_CONFCHG:
+		on_confchg(sm, &ev->confchg, out);
+		break;
+	case SM_EV_TOTEM:
+		on_totem(sm, &ev->totem);
+		break;
+	case SM_EV_QUORUM:
+		on_quorum(sm, ev->quorate, out);
+		break;
+	case SM_EV_TARGET:
+		tgt_event(sm, &ev->chan, out);
+		break;
+	case SM_EV_TARGET_GONE:
+		sm->tgt_ready = false;
+		memset(sm->tgt_held, 0, bitmap_bytes(sm->cfg.regions));
+		fx_log(out, SM_LOG_WARNING, "target channel closed");
+		break;
+	case SM_EV_IO_DONE:
+		io = io_find(sm, ev->io.id);
+		if (!io) {
+			fx_log(out, SM_LOG_WARNING, "unknown IO %llu done",
+			       (unsigned long long)ev->io.id);
+			break;
+		}
+		{
+			struct io copy = *io;
+
+			io_del(sm, io);
+			if (copy.kind == IO_BIT_SET ||
+			    copy.kind == IO_BIT_CLEAR ||
+			    copy.kind == IO_MEMBER_PATH)
+				tgt_io_done(sm, &copy, ev->io.result, out);
+			else if (copy.epoch == sm->epoch)
+				coord_io_done(sm, &copy, &ev->io, out);
+		}
+		break;
+	case SM_EV_TICK:
+		if (ev->now > sm->now)
+			sm->now = ev->now;
+		break;
+	case SM_EV_ADMIN:
+		ret = on_admin(sm, &ev->admin, out);
+		break;
+	default:
+		fx_log(out, SM_LOG_ERR, "unknown event %u", ev->type);
+		return -EINVAL;
+	}
+	if (sm->has_state) {
+		tgt_kick(sm, out);
+		coord_kick(sm, out);
+	}
+	return ret;
+}
+
+/* ---- status ---- */
+
+void sm_status(const struct sm *sm, struct sm_status *st)
+{
+	const struct rs *rs = &sm->rs;
+	u32 i, s;
+	u64 r;
+
+	memset(st, 0, sizeof(*st));
+	st->nodeid = sm->cfg.nodeid;
+	st->has_state = sm->has_state;
+	st->quorate = sm->quorate;
+	st->frozen = sm->frozen;
+	st->members = sm->cfg.members;
+	st->regions = sm->cfg.regions;
+	st->region_size = sm->cfg.region_size;
+	if (!sm->has_state)
+		return;
+	st->coordinator = sm_coordinator(sm);
+	st->events = rs->events;
+	for (i = 0; i < sm->cfg.members; i++) {
+		st->member[i].state = rs->member[i].state;
+		st->member[i].failed_events = rs->member[i].failed_events;
+		st->member[i].recovery_block = rs->member[i].recovery_block;
+		st->member[i].pending_fail = rs->pending_fail & (1u << i);
+	}
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		struct sm_status_node *n;
+
+		if (!rs->slot[s].nodeid)
+			continue;
+		n = &st->node[st->n_nodes++];
+		n->nodeid = rs->slot[s].nodeid;
+		n->slot = (int)s;
+		n->attached = rs->slot[s].attached;
+		n->orphaned = rs->slot[s].status == SS_ORPHAN;
+		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
+			rs->view[rs_view_find(rs, n->nodeid)].has_state;
+		for (r = 0; r < sm->cfg.regions; r++)
+			n->held += !!(rs->held[r] & (1u << s));
+		if (rs->slot[s].status == SS_FENCE)
+			st->fence_wait += n->held;
+		if (n->nodeid == sm->cfg.nodeid)
+			st->attached = n->attached;
+	}
+	st->dirty = bitmap_count(rs->dirty, sm->cfg.regions);
+	st->locked = rs->locked;
+	st->lock_region = rs->lock_region;
+	st->lock_purpose = rs->lock_purpose;
+	st->rebuilding = rs->rb_phase != RB_NONE;
+	st->rebuild_member = rs->rb_member;
+	st->rebuild_next = rs->rb_next;
+	st->rebuild_done = rs->rb_done;
+	st->rebuild_total = rs->rb_done +
+		bitmap_count(rs->rb_todo, sm->cfg.regions);
+}
+
+u8 *sm_rs_serialize(const struct sm *sm, size_t *len)
+{
+	if (!sm->has_state)
+		return NULL;
+	return rs_serialize(sm, &sm->rs, len);
+}

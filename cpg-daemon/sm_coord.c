@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The coordinator's work: superblock writes (slot table, member failures,
+ * rebuild states), fencing of departed nodes, resync and rebuild under
+ * region locks. Every step is recomputed from the RS, so a new coordinator
+ * resumes where the old one stopped: all of it is idempotent.
+ */
+#include <stdlib.h>
+
+#include "sm_internal.h"
+
+void coord_reset(struct sm *sm, bool all)
+{
+	sm->slots_sent = false;
+	sm->fail_sent = 0;
+	sm->lock_sent = false;
+	sm->unlock_sent = false;
+	sm->rb_begin_sent = false;
+	sm->rb_done_sent = false;
+	sm->fence_sent = 0;
+	sm->fence_timing = 0;
+	if (all) {
+		sm->sb_busy = false;
+		sm->lock_io = false;
+		sm->fence_reading = false;
+		sm->fence_ok = 0;
+	}
+}
+
+static struct sm_effect *write_sb(struct sm *sm, struct sm_effects *out,
+				  u32 kind, struct io **iop)
+{
+	const struct rs *rs = &sm->rs;
+	struct io *io = io_new(sm, kind);
+	struct sm_effect *fx = fx_add(out, SM_FX_WRITE_SB);
+	u32 i;
+
+	fx->id = io->id;
+	fx->sb.events = rs->events;
+	for (i = 0; i < sm->cfg.members; i++)
+		fx->sb.member[i] = rs->member[i];
+	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+		fx->sb.slots[i] = rs->slot[i].nodeid;
+	sm->sb_busy = true;
+	*iop = io;
+	return fx;
+}
+
+/* Slots whose node's daemon is attached: their grants are known. */
+static u32 attached_mask(const struct sm *sm)
+{
+	u32 s, mask = 0;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (sm->rs.slot[s].status == SS_VIEW && sm->rs.slot[s].attached)
+			mask |= 1u << s;
+	return mask;
+}
+
+static bool in_totem(const struct sm *sm, u32 nodeid)
+{
+	u32 i;
+
+	if (!sm->totem_known)
+		return true;
+	for (i = 0; i < sm->n_totem; i++)
+		if (sm->totem[i] == nodeid)
+			return true;
+	return false;
+}
+
+/*
+ * Resync waits for attachment (I5): a node alive in corosync that owns a
+ * slot but whose daemon has not attached may have a target holding grants
+ * nobody knows of.
+ */
+static bool all_attached(const struct sm *sm)
+{
+	u32 s;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		const struct rs_slot *sl = &sm->rs.slot[s];
+
+		if (!sl->nodeid || !in_totem(sm, sl->nodeid))
+			continue;
+		if (sl->status == SS_VIEW && sl->attached)
+			continue;
+		if (sl->status == SS_FENCE)
+			continue;	/* fenced below, from the RS */
+		if (!sm->totem_known && sl->status == SS_NONE)
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static void fence_work(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	u32 s, bit;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		const struct rs_slot *sl = &rs->slot[s];
+		bool waiting = sl->status == SS_FENCE ||
+			(sl->status == SS_ORPHAN && !in_totem(sm, sl->nodeid));
+		struct io *io;
+		struct sm_effect *fx;
+
+		bit = 1u << s;
+		if (!waiting) {
+			sm->fence_timing &= ~bit;
+			sm->fence_ok &= ~bit;
+			continue;
+		}
+		if (!(sm->fence_timing & bit)) {
+			sm->fence_timing |= bit;
+			sm->fence_since[s] = sm->now;
+		}
+		if (sm->fence_sent & bit || sm->fence_reading)
+			continue;
+		if (!(sm->fence_ok & bit) &&
+		    sm->now - sm->fence_since[s] < sm->cfg.fence_delay)
+			continue;
+		/* Its slot names every region it may have written, even
+		 * ones granted while it was cut off from us. */
+		io = io_new(sm, IO_READ_SLOT);
+		io->arg = s;
+		io->events = sl->nodeid;
+		fx = fx_add(out, SM_FX_READ_SLOT);
+		fx->id = io->id;
+		fx->slot = s;
+		sm->fence_reading = true;
+	}
+}
+
+static bool lockable(const struct sm *sm, u64 r, u32 att)
+{
+	return !((sm->rs.held[r] | sm->rs.waiting[r]) & ~att);
+}
+
+static void lock_work(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	u32 att = attached_mask(sm);
+	struct cpgmsg *m;
+	u64 r;
+
+	if (rs->locked) {
+		struct io *io;
+		struct sm_effect *fx;
+
+		if (rs->lock_ack || sm->lock_io || sm->unlock_sent)
+			return;
+		/* Every holder has drained: nothing is in flight in r. */
+		if (rs->lock_purpose == LOCK_RESYNC) {
+			io = io_new(sm, IO_RESYNC);
+			fx = fx_add(out, SM_FX_RESYNC);
+			fx->region = rs->lock_region;
+		} else {
+			io = io_new(sm, IO_REBUILD);
+			fx = fx_add(out, SM_FX_REBUILD);
+			fx->rebuild.member = rs->rb_member;
+			fx->rebuild.region = rs->lock_region;
+			fx->rebuild.path = rs->rb_path;
+		}
+		io->region = rs->lock_region;
+		fx->id = io->id;
+		sm->lock_io = true;
+		return;
+	}
+	if (sm->lock_sent || !all_attached(sm))
+		return;
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (ddraid_bit_test(rs->dirty, r) && lockable(sm, r, att)) {
+			m = fx_cpg(sm, out, MSG_LOCK);
+			m->region = r;
+			m->purpose = LOCK_RESYNC;
+			sm->lock_sent = true;
+			return;
+		}
+	}
+	if (rs->rb_phase != RB_WALK ||
+	    (sm->cfg.rebuild_gap && sm->now - sm->last_rebuild <
+	     sm->cfg.rebuild_gap))
+		return;
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (ddraid_bit_test(rs->rb_todo, r) && lockable(sm, r, att)) {
+			m = fx_cpg(sm, out, MSG_LOCK);
+			m->region = r;
+			m->purpose = LOCK_REBUILD;
+			sm->lock_sent = true;
+			return;
+		}
+	}
+}
+
+static void sb_work(struct sm *sm, struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	struct sm_effect *fx;
+	struct io *io;
+	u32 s, m, mask = 0;
+
+	if (sm->sb_busy)
+		return;
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (rs->slot[s].nodeid && !rs->slot[s].persisted)
+			mask |= 1u << s;
+	if (mask && !sm->slots_sent) {
+		write_sb(sm, out, IO_SB_SLOTS, &io);
+		io->arg = mask;
+		return;
+	}
+	for (m = 0; m < sm->cfg.members; m++) {
+		if (!(rs->pending_fail & (1u << m)) ||
+		    sm->fail_sent & (1u << m))
+			continue;
+		fx = write_sb(sm, out, IO_SB_FAIL, &io);
+		fx->sb.events = rs->events + 1;
+		fx->sb.member[m].state = DDRAID_MEMBER_FAILED;
+		fx->sb.member[m].failed_events = rs->events + 1;
+		fx->sb.member[m].recovery_block = 0;
+		io->arg = m;
+		io->events = rs->events + 1;
+		return;
+	}
+	if (rs->pending_fail)
+		return;
+	if (rs->rb_phase == RB_READY && !rs->rb_ready && !sm->rb_begin_sent) {
+		if (!sm->rb_filter) {
+			size_t bb = bitmap_bytes(sm->cfg.regions);
+
+			if (rs->rb_mode == REBUILD_BITMAP) {
+				if (io_pending(sm, IO_READ_ALL_SLOTS))
+					return;
+				io = io_new(sm, IO_READ_ALL_SLOTS);
+				fx_add(out, SM_FX_READ_ALL_SLOTS)->id = io->id;
+				return;
+			}
+			sm->rb_filter = malloc(bb);
+			if (!sm->rb_filter)
+				abort();
+			memset(sm->rb_filter, 0xff, bb);
+			for (s = 0; s < bb * 8 - sm->cfg.regions; s++)
+				ddraid_bit_clear(sm->rb_filter,
+						 sm->cfg.regions + s);
+		}
+		fx = write_sb(sm, out, IO_SB_RB_BEGIN, &io);
+		fx->sb.events = rs->events + 1;
+		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_REBUILDING;
+		fx->sb.member[rs->rb_member].recovery_block = 0;
+		fx->sb.member[rs->rb_member].failed_events = 0;
+		io->arg = rs->rb_member;
+		io->events = rs->events + 1;
+		return;
+	}
+	if (rs->rb_phase != RB_WALK)
+		return;
+	if (!bitmap_count(rs->rb_todo, sm->cfg.regions) && !rs->locked &&
+	    !sm->rb_done_sent) {
+		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
+		fx->sb.events = rs->events + 1;
+		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_ACTIVE;
+		fx->sb.member[rs->rb_member].recovery_block = 0;
+		fx->sb.member[rs->rb_member].failed_events = 0;
+		io->arg = rs->rb_member;
+		io->events = rs->events + 1;
+		return;
+	}
+	if (rs->rb_done >= sm->rb_progress_at + sm->cfg.progress_every) {
+		u64 blocks = rs->rb_next *
+			(sm->cfg.region_size >> DDRAID_BLOCK_SHIFT);
+
+		fx = write_sb(sm, out, IO_SB_RB_PROGRESS, &io);
+		fx->sb.member[rs->rb_member].recovery_block = blocks;
+		io->arg = rs->rb_member;
+		io->region = rs->rb_next;
+		sm->rb_progress_at = rs->rb_done;
+	}
+}
+
+void coord_kick(struct sm *sm, struct sm_effects *out)
+{
+	if (!sm_is_coord(sm))
+		return;
+	sb_work(sm, out);
+	fence_work(sm, out);
+	lock_work(sm, out);
+}
+
+static void send_init(struct sm *sm, const struct sm_io_done *d,
+		      struct sm_effects *out)
+{
+	const struct sm_meta *meta = d->meta;
+	struct cpgmsg *m;
+	u32 i;
+
+	sm->init_started = false;
+	if (d->result || !meta || !meta->dirty) {
+		fx_log(out, SM_LOG_ERR, "cold start: reading the disks failed"
+		       " (%d)", d->result);
+		return;
+	}
+	m = fx_cpg(sm, out, MSG_INIT);
+	m->events = meta->events;
+	m->members = sm->cfg.members;
+	for (i = 0; i < sm->cfg.members; i++)
+		m->member_info[i] = meta->member[i];
+	memcpy(m->slots, meta->slots, sizeof(m->slots));
+	m->runs = runs_from_bitmap(out, meta->dirty, sm->cfg.regions);
+}
+
+void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
+		   struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	struct cpgmsg *m;
+	u32 s;
+
+	if (io->kind == IO_READ_META) {
+		send_init(sm, d, out);
+		return;
+	}
+	switch (io->kind) {
+	case IO_SB_SLOTS:
+	case IO_SB_FAIL:
+	case IO_SB_RB_BEGIN:
+	case IO_SB_RB_PROGRESS:
+	case IO_SB_RB_DONE:
+		sm->sb_busy = false;
+		break;
+	case IO_RESYNC:
+	case IO_REBUILD:
+		/* lock_io stays set until UNLOCK is delivered */
+		break;
+	case IO_READ_SLOT:
+		sm->fence_reading = false;
+		break;
+	}
+	if (d->result) {
+		fx_log(out, SM_LOG_ERR, "coordinator IO %u failed: %d",
+		       io->kind, d->result);
+		if (io->kind == IO_RESYNC || io->kind == IO_REBUILD)
+			sm->lock_io = false;	/* try again */
+		return;
+	}
+	if (!sm_is_coord(sm))
+		return;
+	switch (io->kind) {
+	case IO_SB_SLOTS:
+		for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+			if (!(io->arg & (1u << s)) || rs->slot[s].persisted ||
+			    !rs->slot[s].nodeid)
+				continue;
+			m = fx_cpg(sm, out, MSG_SLOT_PERSISTED);
+			m->slot = s;
+			m->nodeid = rs->slot[s].nodeid;
+		}
+		sm->slots_sent = true;
+		break;
+	case IO_SB_FAIL:
+		m = fx_cpg(sm, out, MSG_MEMBER_FAILED);
+		m->member = io->arg;
+		m->events = io->events;
+		sm->fail_sent |= 1u << io->arg;
+		break;
+	case IO_READ_ALL_SLOTS:
+		if (!d->bits || rs->rb_phase != RB_READY)
+			break;
+		free(sm->rb_filter);
+		sm->rb_filter = malloc(bitmap_bytes(sm->cfg.regions));
+		if (!sm->rb_filter)
+			abort();
+		memcpy(sm->rb_filter, d->bits, bitmap_bytes(sm->cfg.regions));
+		{
+			u64 r;
+
+			for (r = 0; r < sm->cfg.regions; r++)
+				if (ddraid_bit_test(rs->dirty, r))
+					ddraid_bit_set(sm->rb_filter, r);
+		}
+		break;
+	case IO_SB_RB_BEGIN:
+		if (rs->rb_phase != RB_READY || !sm->rb_filter)
+			break;
+		m = fx_cpg(sm, out, MSG_REBUILD_BEGIN);
+		m->member = io->arg;
+		m->events = io->events;
+		m->runs = runs_from_bitmap(out, sm->rb_filter,
+					   sm->cfg.regions);
+		free(sm->rb_filter);
+		sm->rb_filter = NULL;
+		sm->rb_begin_sent = true;
+		sm->rb_progress_at = 0;
+		break;
+	case IO_SB_RB_PROGRESS:
+		m = fx_cpg(sm, out, MSG_REBUILD_PROGRESS);
+		m->member = io->arg;
+		m->region = io->region;
+		break;
+	case IO_SB_RB_DONE:
+		m = fx_cpg(sm, out, MSG_REBUILD_DONE);
+		m->member = io->arg;
+		m->events = io->events;
+		sm->rb_done_sent = true;
+		break;
+	case IO_RESYNC:
+	case IO_REBUILD:
+		if (!rs->locked || rs->lock_region != io->region)
+			break;
+		if (io->kind == IO_REBUILD)
+			sm->last_rebuild = sm->now;
+		m = fx_cpg(sm, out, MSG_UNLOCK);
+		m->region = io->region;
+		sm->unlock_sent = true;
+		break;
+	case IO_READ_SLOT:
+		s = io->arg;
+		if (!d->bits || rs->slot[s].nodeid != io->events)
+			break;
+		m = fx_cpg(sm, out, MSG_FENCED);
+		m->nodeid = (u32)io->events;
+		m->runs = runs_from_bitmap(out, d->bits, sm->cfg.regions);
+		sm->fence_sent |= 1u << s;
+		break;
+	}
+}

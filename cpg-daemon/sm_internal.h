@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the ddraidd state machine, shared by its files:
+ *   sm.c        life cycle, event dispatch, views, quorum, admin, status
+ *   sm_rs.c     the replicated state (RS): region sets, serialization
+ *   sm_msg.c    one handler per CPG message type (sm_on_<type>)
+ *   sm_target.c our own target: grants, bits, locks, member states
+ *   sm_coord.c  coordinator work: superblocks, fencing, resync, rebuild
+ *
+ * Per-node sets in the RS are u32 masks indexed by bitmap slot: a daemon
+ * claims a slot before it attaches, so every node that can hold a region
+ * or must confirm anything has one.
+ */
+#ifndef DDRAID_SM_INTERNAL_H
+#define DDRAID_SM_INTERNAL_H
+
+#include "sm.h"
+
+#define SM_MAX_VIEW	64	/* CPG view members we track */
+
+/* Slot status: what the node owning the slot is to the cluster. */
+enum slot_status {
+	SS_NONE = 0,	/* not in the view, holds nothing */
+	SS_VIEW,	/* daemon in the view */
+	SS_ORPHAN,	/* daemon gone (PROCDOWN/LEAVE), target may write */
+	SS_FENCE,	/* node gone (NODEDOWN), waiting for fencing */
+};
+
+struct rs_slot {
+	u32 nodeid;		/* 0: free */
+	u8 persisted;		/* written to the superblocks */
+	u8 status;		/* enum slot_status */
+	u8 attached;		/* ATTACH delivered (status VIEW) */
+};
+
+struct rs_view {
+	u32 nodeid;
+	u8 has_state;
+};
+
+enum rebuild_phase {
+	RB_NONE = 0,
+	RB_READY,		/* waiting for every node's REBUILD_READY */
+	RB_WALK,		/* superblocks say rebuilding; walking */
+};
+
+/* The replicated state: identical on every daemon with state. */
+struct rs {
+	u64 events;
+	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
+	u32 pending_fail;	/* member mask */
+	u32 fail_apply[DDRAID_MAX_MEMBERS];	/* slot masks */
+	struct rs_slot slot[DDRAID_BITMAP_SLOTS];
+	u32 n_view;
+	struct rs_view view[SM_MAX_VIEW];	/* sorted by node id */
+	u32 *held;		/* [regions] slot masks */
+	u32 *waiting;		/* [regions] slot masks */
+	u8 *dirty;		/* region bitmap */
+	/* lock */
+	u8 locked;
+	u32 lock_purpose;
+	u64 lock_region;
+	u32 lock_ack;		/* slots still to say LOCKED */
+	/* rebuild */
+	u8 rb_phase;
+	u32 rb_member;
+	u32 rb_mode;
+	char rb_path[CPGMSG_PATH_MAX + 1];
+	u32 rb_ready;		/* slots still to say REBUILD_READY */
+	u64 rb_next;		/* walk position */
+	u64 rb_done;		/* regions rebuilt */
+	u8 *rb_todo;		/* region bitmap */
+};
+
+/* What an outstanding IO effect was for. */
+enum io_kind {
+	IO_NONE = 0,
+	IO_BIT_SET,
+	IO_BIT_CLEAR,
+	IO_SB_SLOTS,
+	IO_SB_FAIL,
+	IO_SB_RB_BEGIN,
+	IO_SB_RB_PROGRESS,
+	IO_SB_RB_DONE,
+	IO_READ_META,
+	IO_READ_SLOT,
+	IO_READ_ALL_SLOTS,
+	IO_RESYNC,
+	IO_REBUILD,
+	IO_MEMBER_PATH,
+};
+
+struct io {
+	u64 id;
+	u32 kind;
+	u64 region;
+	u32 arg;		/* member, slot ... */
+	u64 events;
+	u32 epoch;		/* sm->epoch when issued (state drops bump) */
+};
+
+/* Own slot bits on disk, per region. */
+enum bit_state {
+	BIT_CLEAR = 0,
+	BIT_SETTING,
+	BIT_SET,
+	BIT_CLEARING,
+};
+
+struct sm {
+	struct sm_config cfg;
+	u32 debug;
+	u64 now;
+	u64 next_id;
+	u32 epoch;		/* bumped whenever the RS is dropped */
+
+	/* membership, local knowledge */
+	bool quorate;
+	bool in_view;
+	u32 n_cur_view;
+	u32 cur_view[SM_MAX_VIEW];	/* sorted */
+	bool totem_known;
+	u32 n_totem;
+	u32 totem[SM_MAX_VIEW];
+
+	/* replicated state */
+	bool has_state;
+	struct rs rs;
+	u64 seen;		/* messages delivered since the last confchg */
+	bool state_sent;	/* coordinator: STATE sent for this view */
+	u32 n_need;		/* NEED_STATE senders since the confchg */
+	u32 need[SM_MAX_VIEW];
+
+	/* stateless: buffered messages and the STATE being assembled */
+	u32 n_buf, cap_buf;
+	u8 **buf;
+	size_t *buf_len;
+	u8 *st_data;
+	u32 st_total, st_have, st_next_part, st_parts;
+	u64 st_applied;
+	bool st_trigger_ok;	/* part 0 answered a NEED_STATE of this view */
+	u32 n_needlog;		/* NEED_STATEs since the confchg: */
+	struct {
+		u64 index;	/* position (1-based) since the confchg */
+		u32 sender;
+		u64 seq;
+	} needlog[SM_MAX_VIEW];
+	bool need_sent;
+	bool init_started;
+
+	/* our target */
+	bool tgt_ready;		/* HELD_END seen */
+	bool frozen;		/* we told it FREEZE */
+	bool attach_sent;
+	bool claim_sent;
+	bool path_pending;	/* MEMBER_PATH in flight: no grants yet */
+	u8 *tgt_held;		/* region bitmap: what the target holds */
+	u8 *want;		/* region bitmap: GRANT_REQ not yet granted */
+	u8 *acq_sent;		/* region bitmap: ACQUIRE in flight */
+	u8 *rel_sent;		/* region bitmap: RELEASE in flight */
+	u8 *bits;		/* [regions] enum bit_state of own slot */
+	u32 mstate_sent[DDRAID_MAX_MEMBERS];	/* state told to target */
+	u8 fail_applied_sent;	/* member mask: FAIL_APPLIED sent */
+	u8 committed;		/* member mask: COMMIT_FAIL sent */
+	bool ready_sent;	/* REBUILD_READY sent */
+	bool path_done;		/* MEMBER_PATH of the current rebuild done */
+	u32 mstate_done[DDRAID_MAX_MEMBERS];	/* target confirmed */
+	u32 merr;		/* member mask: MEMBER_ERROR from target */
+	u32 merr_sent;		/* member mask: MEMBER_FAIL sent */
+	bool sticky;		/* a bit was kept while degraded */
+
+	/* coordinator bookkeeping (reset on every view change) */
+	bool sb_busy;
+	u32 fail_sent;		/* member mask: MEMBER_FAILED sent */
+	bool slots_sent;
+	bool lock_sent;		/* LOCK in flight */
+	bool lock_io;		/* RESYNC/REBUILD in flight */
+	bool unlock_sent;
+	bool rb_begin_sent, rb_done_sent;
+	u32 fence_sent;		/* slot mask */
+	u32 fence_ok;		/* slot mask: fencing confirmed by admin */
+	bool fence_reading;
+	u64 fence_since[DDRAID_BITMAP_SLOTS];	/* 0: not waiting */
+	u64 last_rebuild;	/* time the last rebuild region ended */
+	u64 rb_progress_at;	/* rb_done value persisted last */
+	u8 *rb_filter;		/* regions REBUILD_BEGIN will name */
+	u32 fence_timing;	/* slot mask: fence_since[] valid */
+
+	/* outstanding IO */
+	u32 n_io, cap_io;
+	struct io *io;
+};
+
+/* ---- sm.c: effect helpers ---- */
+struct sm_effect *fx_add(struct sm_effects *out, u32 type);
+void *fx_own(struct sm_effects *out, size_t bytes);
+void fx_log(struct sm_effects *out, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void fx_chan(struct sm *sm, struct sm_effects *out, u16 type, u64 region,
+	     u64 arg, u32 status, u32 flags);
+struct cpgmsg *fx_cpg(struct sm *sm, struct sm_effects *out, u16 type);
+struct io *io_new(struct sm *sm, u32 kind);
+struct io *io_find(struct sm *sm, u64 id);
+void io_del(struct sm *sm, struct io *io);
+bool io_pending(const struct sm *sm, u32 kind);
+u32 sm_coordinator(const struct sm *sm);
+bool sm_is_coord(const struct sm *sm);
+void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why);
+
+/* ---- sm_rs.c ---- */
+int rs_alloc(struct rs *rs, u64 regions);
+void rs_free(struct rs *rs);
+void rs_clear(struct rs *rs, u64 regions);
+int rs_slot_of(const struct rs *rs, u32 nodeid);
+int rs_view_find(const struct rs *rs, u32 nodeid);
+u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len);
+int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
+		   const char **why);
+/* encode a region bitmap as runs into effect-owned memory */
+struct cpgmsg_runs runs_from_bitmap(struct sm_effects *out, const u8 *map,
+				    u64 regions);
+void bitmap_or_runs(u8 *map, const struct cpgmsg_runs *runs, u64 regions);
+u64 bitmap_count(const u8 *map, u64 regions);
+static inline size_t bitmap_bytes(u64 regions)
+{
+	return (size_t)((regions + 7) / 8);
+}
+
+/* ---- sm_msg.c ---- */
+void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out);
+void sm_send_state(struct sm *sm, const struct cpgmsg *trigger,
+		   struct sm_effects *out);
+#define STATE_PREFIX	12	/* trigger sender le32, trigger seq le64 */
+#define STATE_PART_MAX	(60u << 10)
+
+/* ---- sm_target.c ---- */
+void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
+	       struct sm_effects *out);
+void tgt_io_done(struct sm *sm, struct io *io, int result,
+		 struct sm_effects *out);
+void tgt_kick(struct sm *sm, struct sm_effects *out);
+void tgt_on_own_attach(struct sm *sm, struct sm_effects *out);
+void tgt_sync_members(struct sm *sm, struct sm_effects *out);
+void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out);
+void tgt_try_attach(struct sm *sm, struct sm_effects *out);
+
+/* ---- sm_coord.c ---- */
+void coord_kick(struct sm *sm, struct sm_effects *out);
+void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
+		   struct sm_effects *out);
+/* Forget messages in flight (view change); @all: IO in flight too. */
+void coord_reset(struct sm *sm, bool all);
+
+#endif /* DDRAID_SM_INTERNAL_H */

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One handler per CPG message type (docs/cluster-protocol.md). Handlers run
+ * on every daemon with state, in the agreed order, and must take the same
+ * decision everywhere: they read only the RS and the message, never local
+ * knowledge (quorum, clocks, our target), except to add effects for our own
+ * target. Messages that do not fit the RS (late, duplicate, from a former
+ * coordinator) are ignored the same way everywhere.
+ */
+#include <stdlib.h>
+
+#include "sm_internal.h"
+
+static u32 slot_bit(const struct sm *sm, u32 nodeid)
+{
+	int s = rs_slot_of(&sm->rs, nodeid);
+
+	return s < 0 ? 0 : 1u << s;
+}
+
+static bool from_coord(const struct sm *sm, const struct cpgmsg *m)
+{
+	return m->sender == sm_coordinator(sm);
+}
+
+static bool me(const struct sm *sm, const struct cpgmsg *m)
+{
+	return m->sender == sm->cfg.nodeid;
+}
+
+/* Slots that must confirm a cluster-wide change: live targets. */
+static u32 confirmers(const struct sm *sm)
+{
+	u32 mask = 0, s;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		const struct rs_slot *sl = &sm->rs.slot[s];
+
+		if ((sl->status == SS_VIEW && sl->attached) ||
+		    sl->status == SS_ORPHAN)
+			mask |= 1u << s;
+	}
+	return mask;
+}
+
+/* ---- state transfer ---- */
+
+void sm_send_state(struct sm *sm, const struct cpgmsg *trigger,
+		   struct sm_effects *out)
+{
+	size_t len, total, off;
+	u8 *rs = rs_serialize(sm, &sm->rs, &len), *blob;
+	u32 parts, i;
+
+	if (!rs) {
+		fx_log(out, SM_LOG_ERR, "out of memory for STATE");
+		return;
+	}
+	total = STATE_PREFIX + len;
+	blob = fx_own(out, total);
+	ddr_put_le32(trigger->sender, blob);
+	ddr_put_le64(trigger->seq, blob + 4);
+	memcpy(blob + STATE_PREFIX, rs, len);
+	free(rs);
+	parts = (u32)((total + STATE_PART_MAX - 1) / STATE_PART_MAX);
+	for (i = 0, off = 0; i < parts; i++, off += STATE_PART_MAX) {
+		struct cpgmsg *m = fx_cpg(sm, out, MSG_STATE);
+
+		m->part = i;
+		m->parts = parts;
+		m->applied = sm->seen;
+		m->total = (u32)total;
+		m->data = blob + off;
+		m->data_len = (u32)(total - off < STATE_PART_MAX ?
+				    total - off : STATE_PART_MAX);
+	}
+}
+
+static bool trigger_ok(const struct sm *sm, const struct cpgmsg *m)
+{
+	u32 i;
+
+	if (m->data_len < STATE_PREFIX)
+		return false;
+	for (i = 0; i < sm->n_needlog; i++)
+		if (sm->needlog[i].index == m->applied &&
+		    sm->needlog[i].sender == ddr_get_le32(m->data) &&
+		    sm->needlog[i].seq == ddr_get_le64(m->data + 4))
+			return true;
+	return false;
+}
+
+static void replay(struct sm *sm, struct sm_effects *out);
+
+static void adopt_state(struct sm *sm, struct sm_effects *out)
+{
+	const char *why = NULL;
+
+	if (rs_deserialize(sm, &sm->rs, sm->st_data + STATE_PREFIX,
+			   sm->st_total - STATE_PREFIX, &why)) {
+		fx_log(out, SM_LOG_ERR, "refusing STATE: %s", why);
+		return;
+	}
+	sm->has_state = true;
+	sm->epoch++;
+	fx_log(out, SM_LOG_NOTICE, "adopted cluster state (events %llu)",
+	       (unsigned long long)sm->rs.events);
+	replay(sm, out);
+}
+
+/* Every part of one STATE, in order, answering a NEED_STATE of this view. */
+static void on_state_part(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	if (m->part == 0) {
+		sm->st_next_part = 0;
+		sm->st_applied = m->applied;
+		sm->st_parts = m->parts;
+		sm->st_total = m->total;
+		sm->st_trigger_ok = trigger_ok(sm, m);
+		sm->st_have = 0;
+		if (!sm->has_state) {
+			free(sm->st_data);
+			sm->st_data = malloc(m->total);
+			if (!sm->st_data)
+				sm->st_trigger_ok = false;
+		}
+	}
+	if (m->part != sm->st_next_part || m->applied != sm->st_applied ||
+	    m->parts != sm->st_parts || m->total != sm->st_total) {
+		sm->st_next_part = 0;
+		sm->st_trigger_ok = false;
+		return;
+	}
+	if (!sm->has_state && sm->st_data) {
+		if (sm->st_have + m->data_len > sm->st_total) {
+			sm->st_trigger_ok = false;
+		} else {
+			memcpy(sm->st_data + sm->st_have, m->data,
+			       m->data_len);
+			sm->st_have += m->data_len;
+		}
+	}
+	sm->st_next_part++;
+	if (m->part + 1 < m->parts)
+		return;
+	sm->st_next_part = 0;
+	if (!sm->st_trigger_ok)
+		return;
+	if (sm->has_state) {
+		u32 i;
+
+		/* Every stateless member of the view adopts it now. */
+		for (i = 0; i < sm->rs.n_view; i++)
+			sm->rs.view[i].has_state = 1;
+		return;
+	}
+	if (sm->st_have == sm->st_total)
+		adopt_state(sm, out);
+}
+
+static void sm_on_need_state(struct sm *sm, const struct cpgmsg *m,
+			     struct sm_effects *out)
+{
+	if (sm->n_needlog < SM_MAX_VIEW) {
+		sm->needlog[sm->n_needlog].index = sm->seen;
+		sm->needlog[sm->n_needlog].sender = m->sender;
+		sm->needlog[sm->n_needlog].seq = m->seq;
+		sm->n_needlog++;
+	}
+	if (sm->has_state) {
+		if (sm_is_coord(sm) && !sm->state_sent) {
+			sm_send_state(sm, m, out);
+			sm->state_sent = true;
+		}
+		return;
+	}
+	/* Stateless: is every member of the view stateless? */
+	{
+		u32 i;
+		bool known = false, inview = false;
+
+		for (i = 0; i < sm->n_need; i++)
+			known |= sm->need[i] == m->sender;
+		for (i = 0; i < sm->n_cur_view; i++)
+			inview |= sm->cur_view[i] == m->sender;
+		if (!known && inview && sm->n_need < SM_MAX_VIEW)
+			sm->need[sm->n_need++] = m->sender;
+	}
+	if (sm->n_need == sm->n_cur_view && sm->quorate && sm->in_view &&
+	    sm->cur_view[0] == sm->cfg.nodeid && !sm->init_started) {
+		struct io *io = io_new(sm, IO_READ_META);
+
+		sm->init_started = true;
+		fx_add(out, SM_FX_READ_META)->id = io->id;
+		fx_log(out, SM_LOG_NOTICE,
+		       "no daemon has state: cold start from the disks");
+	}
+}
+
+static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
+		       struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 i, s;
+
+	if (sm->has_state || m->members != sm->cfg.members ||
+	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
+			      &(const char *){ NULL })) {
+		if (!sm->has_state)
+			fx_log(out, SM_LOG_ERR, "refusing INIT from %u",
+			       m->sender);
+		return;
+	}
+	rs_clear(rs, sm->cfg.regions);
+	rs->events = m->events;
+	for (i = 0; i < m->members; i++)
+		rs->member[i] = m->member_info[i];
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		rs->slot[s].nodeid = m->slots[s];
+		rs->slot[s].persisted = !!m->slots[s];
+	}
+	for (i = 0; i < sm->n_cur_view; i++) {
+		int k = rs_slot_of(rs, sm->cur_view[i]);
+
+		rs->view[i].nodeid = sm->cur_view[i];
+		rs->view[i].has_state = 1;
+		if (k >= 0)
+			rs->slot[k].status = SS_VIEW;
+	}
+	rs->n_view = sm->n_cur_view;
+	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	for (i = 0; i < sm->cfg.members; i++)
+		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
+			/* A rebuild interrupted by a whole-cluster stop:
+			 * resume it in full from recovery_block on. */
+			rs->rb_phase = RB_WALK;
+			rs->rb_member = i;
+			rs->rb_mode = REBUILD_FULL;
+			rs->rb_next = rs->member[i].recovery_block /
+				(sm->cfg.region_size >> DDRAID_BLOCK_SHIFT);
+			memset(rs->rb_todo, 0xff,
+			       bitmap_bytes(sm->cfg.regions));
+			{
+				u64 r;
+
+				for (r = 0; r < rs->rb_next &&
+				     r < sm->cfg.regions; r++)
+					ddraid_bit_clear(rs->rb_todo, r);
+				for (r = sm->cfg.regions;
+				     r < bitmap_bytes(sm->cfg.regions) * 8; r++)
+					ddraid_bit_clear(rs->rb_todo, r);
+			}
+			break;
+		}
+	sm->has_state = true;
+	sm->epoch++;
+	/* What was delivered before INIT came from stateless daemons. */
+	for (i = 0; i < sm->n_buf; i++)
+		free(sm->buf[i]);
+	sm->n_buf = 0;
+	fx_log(out, SM_LOG_NOTICE, "cold start: events %llu, %llu dirty",
+	       (unsigned long long)rs->events,
+	       (unsigned long long)bitmap_count(rs->dirty, sm->cfg.regions));
+}
+
+static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
+			 struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(rs, m->sender);
+	u8 *in;
+	u32 bit;
+	u64 r;
+
+	if (s < 0 || !rs->slot[s].persisted || rs->slot[s].status != SS_VIEW ||
+	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
+			      &(const char *){ NULL }))
+		return;
+	bit = 1u << s;
+	in = calloc(1, bitmap_bytes(sm->cfg.regions));
+	if (!in)
+		abort();
+	bitmap_or_runs(in, &m->runs, sm->cfg.regions);
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (ddraid_bit_test(in, r)) {
+			rs->held[r] |= bit;
+		} else if (rs->held[r] & bit) {
+			/* An orphaned grant the target has dropped. */
+			rs->held[r] &= ~bit;
+			ddraid_bit_set(rs->dirty, r);
+		}
+		rs->waiting[r] &= ~bit;
+	}
+	free(in);
+	if (rs->locked) {
+		if (rs->held[rs->lock_region] & bit)
+			rs->lock_ack |= bit;
+		else
+			rs->lock_ack &= ~bit;
+	}
+	rs->slot[s].attached = 1;
+	if (me(sm, m))
+		tgt_on_own_attach(sm, out);
+}
+
+static void sm_on_slot_claim(struct sm *sm, const struct cpgmsg *m,
+			     struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 s;
+
+	if (rs_slot_of(rs, m->sender) >= 0 ||
+	    rs_view_find(rs, m->sender) < 0)
+		return;
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		if (!rs->slot[s].nodeid) {
+			rs->slot[s].nodeid = m->sender;
+			rs->slot[s].persisted = 0;
+			rs->slot[s].status = SS_VIEW;
+			rs->slot[s].attached = 0;
+			return;
+		}
+	}
+	fx_log(out, SM_LOG_ERR, "no free bitmap slot for node %u", m->sender);
+}
+
+static void sm_on_slot_persisted(struct sm *sm, const struct cpgmsg *m,
+				 struct sm_effects *out)
+{
+	struct rs_slot *sl = &sm->rs.slot[m->slot];
+
+	if (from_coord(sm, m) && sl->nodeid == m->nodeid)
+		sl->persisted = 1;
+	if (sm->cfg.nodeid == m->nodeid)
+		sm->slots_sent = false;
+	else if (sm_is_coord(sm))
+		sm->slots_sent = false;
+}
+
+static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(rs, m->sender);
+	u32 bit;
+
+	if (me(sm, m) && m->region < sm->cfg.regions)
+		ddraid_bit_clear(sm->acq_sent, m->region);
+	if (s < 0 || !rs->slot[s].attached || m->region >= sm->cfg.regions)
+		return;
+	bit = 1u << s;
+	if (rs->locked && rs->lock_region == m->region) {
+		rs->waiting[m->region] |= bit;
+		if (!(sm->debug & SM_DEBUG_GRANT_LOCKED) || !me(sm, m))
+			return;
+	} else {
+		rs->held[m->region] |= bit;
+	}
+	if (me(sm, m) && ddraid_bit_test(sm->want, m->region)) {
+		ddraid_bit_clear(sm->want, m->region);
+		ddraid_bit_set(sm->tgt_held, m->region);
+		fx_chan(sm, out, DDRAID_CHAN_GRANT, m->region, 0, 0, 0);
+	}
+}
+
+static void sm_on_release(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 bit = slot_bit(sm, m->sender);
+
+	if (m->region >= sm->cfg.regions)
+		return;
+	rs->held[m->region] &= ~bit;
+	rs->waiting[m->region] &= ~bit;
+	if (rs->locked && rs->lock_region == m->region)
+		rs->lock_ack &= ~bit;
+	if (me(sm, m)) {
+		ddraid_bit_clear(sm->rel_sent, m->region);
+		tgt_maybe_clear(sm, m->region, out);
+	}
+}
+
+static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
+		       struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u64 r = m->region;
+	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
+
+	if (sm_is_coord(sm) || me(sm, m))
+		sm->lock_sent = false;
+	if (!from_coord(sm, m) || rs->locked || r >= sm->cfg.regions)
+		return;
+	if (m->purpose == LOCK_RESYNC && !ddraid_bit_test(rs->dirty, r))
+		return;
+	if (m->purpose == LOCK_REBUILD && (rs->rb_phase != RB_WALK ||
+					   !ddraid_bit_test(rs->rb_todo, r)))
+		return;
+	rs->locked = 1;
+	rs->lock_region = r;
+	rs->lock_purpose = m->purpose;
+	rs->lock_ack = rs->held[r];
+	if (me_bit && (rs->held[r] & me_bit))
+		fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
+}
+
+static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
+			 struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	if (rs->locked && rs->lock_region == m->region)
+		rs->lock_ack &= ~slot_bit(sm, m->sender);
+}
+
+static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
+			 struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
+	u64 r = m->region;
+
+	if (sm_is_coord(sm) || me(sm, m)) {
+		sm->unlock_sent = false;
+		sm->lock_io = false;
+	}
+	if (!from_coord(sm, m) || !rs->locked || rs->lock_region != r ||
+	    rs->lock_ack)
+		return;
+	rs->locked = 0;
+	if (rs->lock_purpose == LOCK_RESYNC) {
+		ddraid_bit_clear(rs->dirty, r);
+	} else {
+		ddraid_bit_clear(rs->rb_todo, r);
+		rs->rb_done++;
+		rs->rb_next = r + 1;
+	}
+	if (me_bit && (rs->held[r] & me_bit))
+		fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
+	if (me_bit && (rs->waiting[r] & me_bit) &&
+	    ddraid_bit_test(sm->want, r)) {
+		ddraid_bit_clear(sm->want, r);
+		ddraid_bit_set(sm->tgt_held, r);
+		fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
+	}
+	rs->held[r] |= rs->waiting[r];
+	rs->waiting[r] = 0;
+	tgt_maybe_clear(sm, r, out);
+}
+
+static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
+			 struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(rs, m->nodeid);
+	u32 bit, i;
+	u64 r;
+
+	if (sm_is_coord(sm) && s >= 0)
+		sm->fence_sent &= ~(1u << s);
+	if (!from_coord(sm, m) || s < 0 ||
+	    (rs->slot[s].status != SS_FENCE &&
+	     rs->slot[s].status != SS_ORPHAN) ||
+	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
+			      &(const char *){ NULL }))
+		return;
+	bit = 1u << s;
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (rs->held[r] & bit)
+			ddraid_bit_set(rs->dirty, r);
+		rs->held[r] &= ~bit;
+		rs->waiting[r] &= ~bit;
+	}
+	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	rs->lock_ack &= ~bit;
+	for (i = 0; i < sm->cfg.members; i++)
+		rs->fail_apply[i] &= ~bit;
+	rs->rb_ready &= ~bit;
+	rs->slot[s].status = SS_NONE;
+	rs->slot[s].attached = 0;
+	fx_log(out, SM_LOG_NOTICE, "node %u fenced: its regions are dirty",
+	       m->nodeid);
+}
+
+static void sm_on_member_fail(struct sm *sm, const struct cpgmsg *m,
+			      struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	if (m->member >= sm->cfg.members ||
+	    rs->member[m->member].state == DDRAID_MEMBER_FAILED ||
+	    rs->pending_fail & (1u << m->member))
+		return;
+	rs->pending_fail |= 1u << m->member;
+	fx_log(out, SM_LOG_WARNING, "member %u failing (node %u, errno %u)",
+	       m->member, m->sender, m->err);
+}
+
+static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
+				struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	struct cpgmsg_member *mi;
+
+	if (sm_is_coord(sm) || me(sm, m))
+		sm->fail_sent &= ~(1u << m->member);
+	if (!from_coord(sm, m) || m->member >= sm->cfg.members ||
+	    !(rs->pending_fail & (1u << m->member)) ||
+	    m->events != rs->events + 1)
+		return;
+	mi = &rs->member[m->member];
+	mi->state = DDRAID_MEMBER_FAILED;
+	mi->failed_events = m->events;
+	mi->recovery_block = 0;
+	rs->events = m->events;
+	rs->pending_fail &= ~(1u << m->member);
+	rs->fail_apply[m->member] = confirmers(sm);
+	if (rs->rb_phase != RB_NONE && rs->rb_member == m->member) {
+		rs->rb_phase = RB_NONE;
+		rs->rb_ready = 0;
+		memset(rs->rb_todo, 0, bitmap_bytes(sm->cfg.regions));
+		if (rs->locked && rs->lock_purpose == LOCK_REBUILD)
+			rs->lock_purpose = LOCK_RESYNC;
+	}
+	sm->fail_applied_sent &= (u8)~(1u << m->member);
+	sm->committed &= (u8)~(1u << m->member);
+	fx_log(out, SM_LOG_WARNING, "member %u recorded failed (events %llu)",
+	       m->member, (unsigned long long)m->events);
+}
+
+static void sm_on_fail_applied(struct sm *sm, const struct cpgmsg *m,
+			       struct sm_effects *out)
+{
+	if (m->member < sm->cfg.members)
+		sm->rs.fail_apply[m->member] &= ~slot_bit(sm, m->sender);
+}
+
+static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
+				struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	if (m->member >= sm->cfg.members ||
+	    rs->member[m->member].state != DDRAID_MEMBER_FAILED ||
+	    rs->rb_phase != RB_NONE || rs->pending_fail)
+		return;
+	rs->rb_phase = RB_READY;
+	rs->rb_member = m->member;
+	rs->rb_mode = m->mode;
+	memset(rs->rb_path, 0, sizeof(rs->rb_path));
+	memcpy(rs->rb_path, m->path, m->path_len);
+	rs->rb_ready = confirmers(sm);
+	rs->rb_next = 0;
+	rs->rb_done = 0;
+	memset(rs->rb_todo, 0, bitmap_bytes(sm->cfg.regions));
+	sm->ready_sent = false;
+	fx_log(out, SM_LOG_NOTICE, "rebuild of member %u onto %s (%s)",
+	       m->member, rs->rb_path,
+	       m->mode == REBUILD_FULL ? "full" : "bitmap");
+}
+
+static void sm_on_rebuild_ready(struct sm *sm, const struct cpgmsg *m,
+				struct sm_effects *out)
+{
+	if (sm->rs.rb_phase == RB_READY && m->member == sm->rs.rb_member)
+		sm->rs.rb_ready &= ~slot_bit(sm, m->sender);
+}
+
+static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
+				struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	if (sm_is_coord(sm) || me(sm, m))
+		sm->rb_begin_sent = false;
+	if (!from_coord(sm, m) || rs->rb_phase != RB_READY || rs->rb_ready ||
+	    m->member != rs->rb_member || m->events != rs->events + 1 ||
+	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
+			      &(const char *){ NULL }))
+		return;
+	rs->member[m->member].state = DDRAID_MEMBER_REBUILDING;
+	rs->member[m->member].recovery_block = 0;
+	rs->events = m->events;
+	bitmap_or_runs(rs->rb_todo, &m->runs, sm->cfg.regions);
+	rs->rb_phase = RB_WALK;
+	rs->rb_next = 0;
+}
+
+static void sm_on_rebuild_progress(struct sm *sm, const struct cpgmsg *m,
+				   struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	if (!from_coord(sm, m) || rs->rb_phase != RB_WALK ||
+	    m->member != rs->rb_member || m->region > sm->cfg.regions)
+		return;
+	rs->member[m->member].recovery_block =
+		m->region * (sm->cfg.region_size >> DDRAID_BLOCK_SHIFT);
+}
+
+static void sm_on_rebuild_done(struct sm *sm, const struct cpgmsg *m,
+			       struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	struct cpgmsg_member *mi;
+
+	if (sm_is_coord(sm) || me(sm, m))
+		sm->rb_done_sent = false;
+	if (!from_coord(sm, m) || rs->rb_phase != RB_WALK ||
+	    m->member != rs->rb_member || m->events != rs->events + 1 ||
+	    bitmap_count(rs->rb_todo, sm->cfg.regions))
+		return;
+	mi = &rs->member[m->member];
+	mi->state = DDRAID_MEMBER_ACTIVE;
+	mi->failed_events = 0;
+	mi->recovery_block = 0;
+	rs->events = m->events;
+	rs->rb_phase = RB_NONE;
+	fx_log(out, SM_LOG_NOTICE, "member %u rebuilt (events %llu)",
+	       m->member, (unsigned long long)m->events);
+}
+
+/* ---- delivery ---- */
+
+static void dispatch(struct sm *sm, const struct cpgmsg *m,
+		     struct sm_effects *out)
+{
+	switch (m->type) {
+	case MSG_NEED_STATE: sm_on_need_state(sm, m, out); break;
+	case MSG_STATE: on_state_part(sm, m, out); break;
+	case MSG_INIT: sm_on_init(sm, m, out); break;
+	case MSG_ATTACH: sm_on_attach(sm, m, out); break;
+	case MSG_SLOT_CLAIM: sm_on_slot_claim(sm, m, out); break;
+	case MSG_SLOT_PERSISTED: sm_on_slot_persisted(sm, m, out); break;
+	case MSG_ACQUIRE: sm_on_acquire(sm, m, out); break;
+	case MSG_RELEASE: sm_on_release(sm, m, out); break;
+	case MSG_LOCK: sm_on_lock(sm, m, out); break;
+	case MSG_LOCKED: sm_on_locked(sm, m, out); break;
+	case MSG_UNLOCK: sm_on_unlock(sm, m, out); break;
+	case MSG_FENCED: sm_on_fenced(sm, m, out); break;
+	case MSG_MEMBER_FAIL: sm_on_member_fail(sm, m, out); break;
+	case MSG_MEMBER_FAILED: sm_on_member_failed(sm, m, out); break;
+	case MSG_FAIL_APPLIED: sm_on_fail_applied(sm, m, out); break;
+	case MSG_REBUILD_START: sm_on_rebuild_start(sm, m, out); break;
+	case MSG_REBUILD_READY: sm_on_rebuild_ready(sm, m, out); break;
+	case MSG_REBUILD_BEGIN: sm_on_rebuild_begin(sm, m, out); break;
+	case MSG_REBUILD_PROGRESS: sm_on_rebuild_progress(sm, m, out); break;
+	case MSG_REBUILD_DONE: sm_on_rebuild_done(sm, m, out); break;
+	}
+}
+
+/* After adopting a snapshot: apply what was delivered after it. */
+static void replay(struct sm *sm, struct sm_effects *out)
+{
+	u32 i, n = sm->n_buf;
+	u8 **buf = sm->buf;
+	size_t *len = sm->buf_len;
+
+	/* Detach the buffer: handlers must not append to it. */
+	sm->buf = NULL;
+	sm->buf_len = NULL;
+	sm->n_buf = sm->cap_buf = 0;
+	sm->seen = sm->st_applied;
+	for (i = (u32)sm->st_applied; i < n; i++) {
+		struct cpgmsg m;
+
+		if (cpgmsg_decode(buf[i], len[i], &m, NULL))
+			continue;
+		sm->seen++;
+		if (sm->has_state)
+			dispatch(sm, &m, out);
+	}
+	for (i = 0; i < n; i++)
+		free(buf[i]);
+	free(buf);
+	free(len);
+}
+
+static void buffer_msg(struct sm *sm, const struct cpgmsg *m)
+{
+	size_t size = cpgmsg_size(m);
+	u8 *copy;
+
+	if (sm->n_buf == sm->cap_buf) {
+		sm->cap_buf = sm->cap_buf ? sm->cap_buf * 2 : 64;
+		sm->buf = realloc(sm->buf, sm->cap_buf * sizeof(*sm->buf));
+		sm->buf_len = realloc(sm->buf_len,
+				      sm->cap_buf * sizeof(*sm->buf_len));
+		if (!sm->buf || !sm->buf_len)
+			abort();
+	}
+	copy = malloc(size ? size : 1);
+	if (!copy || !size || cpgmsg_encode(m, copy, size, NULL) < 0)
+		abort();
+	sm->buf[sm->n_buf] = copy;
+	sm->buf_len[sm->n_buf] = size;
+	sm->n_buf++;
+}
+
+void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out)
+{
+	if (!sm->has_state) {
+		buffer_msg(sm, m);
+		sm->seen++;
+		if (m->type == MSG_NEED_STATE)
+			sm_on_need_state(sm, m, out);
+		else if (m->type == MSG_STATE)
+			on_state_part(sm, m, out);
+		else if (m->type == MSG_INIT)
+			sm_on_init(sm, m, out);
+		return;
+	}
+	sm->seen++;
+	dispatch(sm, m, out);
+}
