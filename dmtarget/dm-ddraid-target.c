@@ -104,7 +104,7 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 		return -EINVAL;
 	}
 	if (!ctx->standalone) {
-		ti->error = "Cluster mode needs ddraidd (not implemented): use the standalone option";
+		ti->error = "Cluster mode needs ddraidd (not yet): use standalone";
 		return -EINVAL;
 	}
 	return 0;

@@ -23,11 +23,7 @@
 #endif
 
 #ifdef DDRAID_XOR_X86
-/* Defined in xor_avx2.c and xor_avx512.c; same contract as ddraid_xor(). */
-void ddraid_xor_avx2(void *dst, const void *const *srcs, unsigned int nsrc,
-		     size_t len);
-void ddraid_xor_avx512(void *dst, const void *const *srcs, unsigned int nsrc,
-		       size_t len);
+#include "xor_impl.h"
 
 /* XCR0 bits: which register state the OS saves (and so lets us use). */
 #define XCR0_SSE	(1u << 1)

@@ -15,8 +15,7 @@
 #include <stdint.h>
 #include <immintrin.h>
 
-void ddraid_xor_avx2(void *dst, const void *const *srcs, unsigned int nsrc,
-		     size_t len);
+#include "xor_impl.h"
 
 #define VEC		32
 #define UNROLL		4

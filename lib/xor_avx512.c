@@ -16,8 +16,7 @@
 #include <stdint.h>
 #include <immintrin.h>
 
-void ddraid_xor_avx512(void *dst, const void *const *srcs, unsigned int nsrc,
-		     size_t len);
+#include "xor_impl.h"
 
 #define VEC		64
 #define UNROLL		4
