@@ -348,9 +348,12 @@ static blk_status_t submit_read(struct ddraid_io *io)
 {
 	struct ddraid_ctx *ctx = io->ctx;
 	const struct ddraid_geom *g = &ctx->geom;
+	/*
+	 * Not REQ_RAHEAD: a member may fail a readahead bio for reasons that
+	 * say nothing about the disk, and that would fail the member.
+	 */
 	blk_opf_t opf = REQ_OP_READ |
-			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO |
-					    REQ_RAHEAD));
+			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO));
 	u32 d;
 
 	io->skip = READ_ONCE(ctx->failed);

@@ -143,7 +143,8 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 				ddraid_member_state_name(t->sb.member[mi].state));
 			return CLI_FAIL;
 		} else if (sbs[i].events < t->sb.events) {
-			cli_warn("%s (member %d) is stale (events %" PRIu64 ", newest %" PRIu64 "): left out",
+			cli_warn("%s (member %d) is stale (events %" PRIu64
+				 ", newest %" PRIu64 "): left out",
 				 argv[i], mi, sbs[i].events, t->sb.events);
 			t->path[mi] = NULL;
 		}
