@@ -74,6 +74,8 @@ make -C "$SRCDIR/dmtarget" KDIR="/lib/modules/$kver/build" >/dev/null ||
 	{ echo "bench.sh: the module does not build" >&2; exit 2; }
 
 mkdir -p "$out"
+cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko" || exit 2
+export DDRAID_KO=$out/dm-ddraid.ko
 DDRAID_BUILD=$build "$HERE/vm-run" --disks 6 --disk-size 256M \
 	--throttle-bps "$bps" --throttle-iops "$iops" --out "$out" \
 	--timeout $((runtime * 8 + 120)) "$0" --in-vm "$runtime" >/dev/null ||

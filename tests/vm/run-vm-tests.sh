@@ -71,6 +71,12 @@ elif [ ! -f "$SRCDIR/dmtarget/dm-ddraid.ko" ]; then
 	no_module="make produced no dmtarget/dm-ddraid.ko"
 fi
 [ -n "$no_module" ] && log "module: $no_module"
+# The VMs load a private copy: dmtarget/ may be rebuilt or cleaned while
+# they run.
+if [ -z "$no_module" ]; then
+	cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko"
+	export DDRAID_KO=$out/dm-ddraid.ko
+fi
 
 if [ -z "$build" ]; then
 	no_ctl="no --build DIR given"
