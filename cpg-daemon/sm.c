@@ -325,8 +325,12 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		else
 			rs->slot[s].status = down ? SS_FENCE : SS_ORPHAN;
 		rs->slot[s].attached = 0;
-		if (down || rs->slot[s].status == SS_NONE) {
-			/* A dead node's target reads nothing any more. */
+		if (rs->slot[s].status == SS_NONE) {
+			/*
+			 * Nothing to wait for. A NODEDOWN node stays in the
+			 * sets until FENCED: in a partition its target may
+			 * still read a failed member until it freezes.
+			 */
 			for (m = 0; m < sm->cfg.members; m++)
 				rs->fail_apply[m] &= ~bit;
 			rs->rb_ready &= ~bit;
@@ -393,6 +397,9 @@ static void on_confchg(struct sm *sm, const struct sm_confchg *c,
 		send_need_state(sm, out);
 		return;
 	}
+	for (i = 0; i < c->n_left; i++)
+		if (c->left[i].reason == SM_LEFT_NODEDOWN)
+			sm->settle_since = sm->now + 1;
 	rs_confchg(sm, c, out);
 	coord_reset(sm, false);
 }

@@ -283,6 +283,9 @@ void coord_kick(struct sm *sm, struct sm_effects *out)
 {
 	if (!sm_is_coord(sm))
 		return;
+	if (sm->settle_since &&
+	    sm->now + 1 - sm->settle_since < sm->cfg.fence_delay)
+		return;
 	sb_work(sm, out);
 	fence_work(sm, out);
 	lock_work(sm, out);

@@ -185,6 +185,12 @@ struct sm {
 	u64 rb_progress_at;	/* rb_done value persisted last */
 	u8 *rb_filter;		/* regions REBUILD_BEGIN will name */
 	u32 fence_timing;	/* slot mask: fence_since[] valid */
+	/*
+	 * now + 1 when a NODEDOWN was last seen (0: never). We may be the
+	 * minority of a partition that has not heard of its quorum loss
+	 * yet: touch no shared metadata and lock nothing for fence_delay.
+	 */
+	u64 settle_since;
 
 	/* outstanding IO */
 	u32 n_io, cap_io;
