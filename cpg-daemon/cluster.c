@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libcpg and libvotequorum for ddraidd (cluster.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include <corosync/cpg.h>
+#include <corosync/votequorum.h>
+
+#include "cluster.h"
+#include "log.h"
+
+struct cluster {
+	cpg_handle_t cpg;
+	votequorum_handle_t vq;
+	struct cpg_name name;
+	u32 nodeid;
+	const struct cluster_cb *cb;
+	void *arg;
+	int cpg_fd, vq_fd;
+	bool joined;
+};
+
+/* corosync's handles carry a context pointer back to us. */
+static struct cluster *from_cpg(cpg_handle_t h)
+{
+	void *ctx = NULL;
+
+	cpg_context_get(h, &ctx);
+	return ctx;
+}
+
+static void on_deliver(cpg_handle_t h, const struct cpg_name *group,
+		       uint32_t nodeid, uint32_t pid, void *msg, size_t len)
+{
+	struct cluster *cl = from_cpg(h);
+
+	cl->cb->deliver(cl->arg, nodeid, msg, len);
+}
+
+static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
+		       const struct cpg_address *members, size_t n_members,
+		       const struct cpg_address *left, size_t n_left,
+		       const struct cpg_address *joined, size_t n_joined)
+{
+	struct cluster *cl = from_cpg(h);
+	u32 *mem = calloc(n_members + 1, sizeof(u32));
+	u32 *jn = calloc(n_joined + 1, sizeof(u32));
+	struct sm_left *lf = calloc(n_left + 1, sizeof(*lf));
+	struct sm_confchg c;
+	size_t i;
+
+	if (!mem || !jn || !lf) {
+		/* Losing a confchg would desynchronise us: give up. */
+		log_err("out of memory in a configuration change");
+		abort();
+	}
+	for (i = 0; i < n_members; i++)
+		mem[i] = members[i].nodeid;
+	for (i = 0; i < n_joined; i++)
+		jn[i] = joined[i].nodeid;
+	for (i = 0; i < n_left; i++) {
+		lf[i].nodeid = left[i].nodeid;
+		lf[i].reason = left[i].reason;
+	}
+	c = (struct sm_confchg){
+		.members = mem, .n_members = (u32)n_members,
+		.left = lf, .n_left = (u32)n_left,
+		.joined = jn, .n_joined = (u32)n_joined,
+	};
+	log_info("CPG view: %zu members, %zu joined, %zu left", n_members,
+		 n_joined, n_left);
+	cl->cb->confchg(cl->arg, &c);
+	free(mem);
+	free(jn);
+	free(lf);
+}
+
+static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
+		     uint32_t n, const uint32_t *nodes)
+{
+	struct cluster *cl = from_cpg(h);
+	struct sm_totem t = { .nodes = nodes, .n_nodes = n };
+
+	log_info("totem ring %u.%llu: %u nodes", ring.nodeid,
+		 (unsigned long long)ring.seq, n);
+	cl->cb->totem(cl->arg, &t);
+}
+
+
+static void on_quorum(votequorum_handle_t h, uint64_t ctx, uint32_t quorate,
+		      uint32_t n, votequorum_node_t nodes[])
+{
+	struct cluster *cl = (struct cluster *)(uintptr_t)ctx;
+
+	log_notice("quorum: %s (%u nodes)", quorate ? "quorate" : "NOT quorate",
+		   n);
+	cl->cb->quorum(cl->arg, quorate != 0);
+}
+
+static const char *cs_str(cs_error_t e)
+{
+	switch (e) {
+	case CS_ERR_LIBRARY: return "cannot reach corosync";
+	case CS_ERR_ACCESS: return "access denied";
+	case CS_ERR_TRY_AGAIN: return "try again";
+	case CS_ERR_EXIST: return "already joined";
+	default: return "corosync error";
+	}
+}
+
+struct cluster *cluster_new(const char *group, const struct cluster_cb *cb,
+			    void *arg)
+{
+	cpg_model_v1_data_t model = {
+		.model = CPG_MODEL_V1,
+		.cpg_deliver_fn = on_deliver,
+		.cpg_confchg_fn = on_confchg,
+		.cpg_totem_confchg_fn = on_totem,
+		.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+	};
+	votequorum_callbacks_t vqcb = {
+		.votequorum_quorum_notify_fn = on_quorum,
+	};
+	struct cluster *cl = calloc(1, sizeof(*cl));
+	unsigned int nodeid;
+	cs_error_t e;
+	int i;
+
+	if (!cl)
+		return NULL;
+	cl->cb = cb;
+	cl->arg = arg;
+	if (strlen(group) >= sizeof(cl->name.value)) {
+		log_err("CPG group name too long: %s", group);
+		free(cl);
+		return NULL;
+	}
+	cl->name.length = (uint32_t)strlen(group);
+	memcpy(cl->name.value, group, cl->name.length);
+
+	e = cpg_model_initialize(&cl->cpg, CPG_MODEL_V1,
+				 (cpg_model_data_t *)&model, cl);
+	if (e != CS_OK) {
+		log_err("cpg_model_initialize: %s (%d); is corosync running?",
+			cs_str(e), e);
+		free(cl);
+		return NULL;
+	}
+	e = cpg_local_get(cl->cpg, &nodeid);
+	if (e != CS_OK) {
+		log_err("cpg_local_get: %s (%d)", cs_str(e), e);
+		goto fail_cpg;
+	}
+	cl->nodeid = nodeid;
+	cpg_fd_get(cl->cpg, &cl->cpg_fd);
+
+	e = votequorum_initialize(&cl->vq, &vqcb);
+	if (e != CS_OK) {
+		log_err("votequorum_initialize: %s (%d)", cs_str(e), e);
+		goto fail_cpg;
+	}
+	votequorum_fd_get(cl->vq, &cl->vq_fd);
+	e = votequorum_trackstart(cl->vq, (uint64_t)(uintptr_t)cl,
+				  CS_TRACK_CURRENT | CS_TRACK_CHANGES);
+	if (e != CS_OK) {
+		log_err("votequorum_trackstart: %s (%d)", cs_str(e), e);
+		goto fail_vq;
+	}
+	for (i = 0; i < 100; i++) {
+		e = cpg_join(cl->cpg, &cl->name);
+		if (e != CS_ERR_TRY_AGAIN)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	if (e != CS_OK) {
+		log_err("cpg_join %s: %s (%d)", group, cs_str(e), e);
+		goto fail_vq;
+	}
+	cl->joined = true;
+	log_notice("node %u joined CPG group %s", cl->nodeid, group);
+	return cl;
+
+fail_vq:
+	votequorum_finalize(cl->vq);
+fail_cpg:
+	cpg_finalize(cl->cpg);
+	free(cl);
+	return NULL;
+}
+
+void cluster_free(struct cluster *cl)
+{
+	int i;
+
+	if (!cl)
+		return;
+	if (cl->joined)
+		for (i = 0; i < 50; i++)
+			if (cpg_leave(cl->cpg, &cl->name) != CS_ERR_TRY_AGAIN)
+				break;
+	votequorum_trackstop(cl->vq);
+	votequorum_finalize(cl->vq);
+	cpg_finalize(cl->cpg);
+	free(cl);
+}
+
+u32 cluster_nodeid(const struct cluster *cl)
+{
+	return cl->nodeid;
+}
+
+int cluster_cpg_fd(const struct cluster *cl)
+{
+	return cl->cpg_fd;
+}
+
+int cluster_vq_fd(const struct cluster *cl)
+{
+	return cl->vq_fd;
+}
+
+int cluster_dispatch_cpg(struct cluster *cl)
+{
+	cs_error_t e = cpg_dispatch(cl->cpg, CS_DISPATCH_ALL);
+
+	if (e != CS_OK && e != CS_ERR_TRY_AGAIN) {
+		log_err("cpg_dispatch: %s (%d)", cs_str(e), e);
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+int cluster_dispatch_vq(struct cluster *cl)
+{
+	cs_error_t e = votequorum_dispatch(cl->vq, CS_DISPATCH_ALL);
+
+	if (e != CS_OK && e != CS_ERR_TRY_AGAIN) {
+		log_err("votequorum_dispatch: %s (%d)", cs_str(e), e);
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+int cluster_send(struct cluster *cl, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
+			     .iov_len = len };
+	unsigned int tries = 0;
+	cs_error_t e;
+
+	for (;;) {
+		e = cpg_mcast_joined(cl->cpg, CPG_TYPE_AGREED, &iov, 1);
+		if (e != CS_ERR_TRY_AGAIN)
+			break;
+		/* Flow control: corosync's send queue is full. */
+		if (++tries % 100 == 0)
+			log_warn("cpg_mcast_joined: still retrying after %u tries",
+				 tries);
+		if (tries > 3000)
+			return -EAGAIN;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	if (e != CS_OK) {
+		log_err("cpg_mcast_joined: %s (%d)", cs_str(e), e);
+		return -EIO;
+	}
+	return 0;
+}

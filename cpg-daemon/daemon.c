@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddraidd's event loop (daemon.h): poll() over corosync, the kernel
+ * channel, the IO worker's completions, a 200 ms timer, signals and the
+ * control socket. Every event becomes one sm_handle() call whose effects
+ * are carried out before the next event is read, so the order the state
+ * machine sees is the order corosync delivered.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uuid.h>
+
+#include "chan.h"
+#include "cluster.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "io_exec.h"
+#include "log.h"
+
+#define TICK_MS		200
+#define RECONNECT_MS	500
+#define MAX_POLL	32
+
+struct daemon {
+	struct daemon_opts o;
+	struct ddraid_sb sb;
+	char group[128];
+	struct sm *sm;
+	struct sm_effects fx;
+	struct cluster *cl;
+	struct chan *chan;
+	struct io_exec *io;
+	struct ctl *ctl;
+	int sfd, tfd;
+	bool stop;
+	bool chan_lost;		/* a send failed: report TARGET_GONE */
+	int exit_status;
+	u64 next_connect;
+	/* counters for status */
+	u64 cpg_rx, cpg_refused, cpg_tx, chan_rx, chan_tx;
+	u64 resynced, rebuilt, resync_blocks;
+};
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+static void run_effects(struct daemon *d);
+
+static int feed(struct daemon *d, const struct sm_event *ev)
+{
+	int r = sm_handle(d->sm, ev, &d->fx);
+
+	run_effects(d);
+	while (d->chan_lost) {
+		struct sm_event gone = { .type = SM_EV_TARGET_GONE };
+
+		d->chan_lost = false;
+		d->next_connect = now_ms() + RECONNECT_MS;
+		sm_handle(d->sm, &gone, &d->fx);
+		run_effects(d);
+	}
+	return r;
+}
+
+static void send_cpg(struct daemon *d, const struct cpgmsg *m)
+{
+	size_t len = cpgmsg_size(m);
+	const char *why = NULL;
+	void *buf;
+	long n;
+
+	buf = len ? malloc(len) : NULL;
+	if (!buf) {
+		log_err("cannot encode %s (%s)", cpgmsg_type_name(m->type),
+			len ? "out of memory" : "invalid");
+		return;
+	}
+	n = cpgmsg_encode(m, buf, len, &why);
+	if (n < 0) {
+		log_err("cannot encode %s: %s", cpgmsg_type_name(m->type),
+			why ? why : "?");
+	} else if (cluster_send(d->cl, buf, (size_t)n)) {
+		/* Without corosync nothing can be decided: start over. */
+		log_err("lost corosync while sending %s; exiting",
+			cpgmsg_type_name(m->type));
+		d->stop = true;
+		d->exit_status = 1;
+	} else {
+		d->cpg_tx++;
+		log_debug("sent %s", cpgmsg_type_name(m->type));
+	}
+	free(buf);
+}
+
+static void run_effects(struct daemon *d)
+{
+	u32 i;
+
+	for (i = 0; i < d->fx.n; i++) {
+		const struct sm_effect *fx = &d->fx.fx[i];
+
+		switch (fx->type) {
+		case SM_FX_CPG_SEND:
+			send_cpg(d, &fx->cpg);
+			break;
+		case SM_FX_TARGET_SEND:
+			if (!chan_connected(d->chan))
+				break;	/* TARGET_GONE was or will be fed */
+			log_debug("to target: %s %" PRIu64,
+				  ddraid_chan_type_name(fx->chan.type),
+				  fx->chan.region);
+			if (chan_send(d->chan, &fx->chan))
+				d->chan_lost = true;
+			else
+				d->chan_tx++;
+			break;
+		case SM_FX_LOG:
+			log_msg(fx->log.level, "%s", fx->log.text);
+			break;
+		case SM_FX_MEMBER_PATH: {
+			int r = chan_member_path(d->chan, fx->rebuild.member,
+						 fx->rebuild.path);
+
+			if (r && r != -EOPNOTSUPP)
+				log_err("cannot point the target at %s: %s",
+					fx->rebuild.path, strerror(-r));
+		}
+			/* The daemon's own IO opens it too. */
+			__attribute__((fallthrough));
+		case SM_FX_BIT_SET:
+		case SM_FX_BIT_CLEAR:
+		case SM_FX_WRITE_SB:
+		case SM_FX_READ_META:
+		case SM_FX_READ_SLOT:
+		case SM_FX_READ_ALL_SLOTS:
+		case SM_FX_RESYNC:
+		case SM_FX_REBUILD:
+			if (io_exec_submit(d->io, fx)) {
+				log_err("out of memory queueing IO; exiting");
+				d->stop = true;
+				d->exit_status = 1;
+			}
+			break;
+		default:
+			log_err("unknown effect %u", fx->type);
+		}
+	}
+	sm_effects_reset(&d->fx);
+}
+
+/* ---- corosync callbacks ---- */
+
+static void on_deliver(void *arg, u32 nodeid, const void *buf, size_t len)
+{
+	struct daemon *d = arg;
+	struct sm_event ev = { .type = SM_EV_CPG_MSG };
+	const char *why = NULL;
+	struct cpgmsg m;
+	int r;
+
+	r = cpgmsg_decode(buf, len, &m, &why);
+	if (!r && m.sender != nodeid) {
+		r = -EINVAL;
+		why = "sender field differs from the node corosync names";
+	}
+	if (r) {
+		/* Every daemon refuses the same bytes: they stay in step. */
+		d->cpg_refused++;
+		log_warn("dropped a message from node %u: %s", nodeid,
+			 why ? why : strerror(-r));
+		return;
+	}
+	d->cpg_rx++;
+	ev.msg = &m;
+	feed(d, &ev);
+}
+
+static void on_confchg(void *arg, const struct sm_confchg *c)
+{
+	struct sm_event ev = { .type = SM_EV_CONFCHG, .confchg = *c };
+
+	feed(arg, &ev);
+}
+
+static void on_totem(void *arg, const struct sm_totem *t)
+{
+	struct sm_event ev = { .type = SM_EV_TOTEM, .totem = *t };
+
+	feed(arg, &ev);
+}
+
+static void on_quorum(void *arg, bool quorate)
+{
+	struct sm_event ev = { .type = SM_EV_QUORUM, .quorate = quorate };
+
+	feed(arg, &ev);
+}
+
+static const struct cluster_cb cluster_cbs = {
+	.deliver = on_deliver,
+	.confchg = on_confchg,
+	.totem = on_totem,
+	.quorum = on_quorum,
+};
+
+/* ---- the channel ---- */
+
+static void on_chan_msg(void *arg, const struct ddraid_chan_msg *m)
+{
+	struct daemon *d = arg;
+	struct sm_event ev = { .type = SM_EV_TARGET, .chan = *m };
+
+	d->chan_rx++;
+	log_debug("from target: %s %" PRIu64, ddraid_chan_type_name(m->type),
+		  m->region);
+	feed(d, &ev);
+}
+
+static void try_connect(struct daemon *d)
+{
+	int r;
+
+	if (chan_connected(d->chan) || now_ms() < d->next_connect)
+		return;
+	r = chan_connect(d->chan);
+	if (!r) {
+		log_notice("channel to the target connected (%s)",
+			   d->o.channel);
+		return;
+	}
+	if (r != -EAGAIN)
+		log_warn("channel %s: %s", d->o.channel, strerror(-r));
+	d->next_connect = now_ms() + RECONNECT_MS;
+}
+
+static void read_chan(struct daemon *d)
+{
+	if (chan_read(d->chan, on_chan_msg, d) < 0) {
+		log_warn("channel to the target closed");
+		d->chan_lost = true;
+		feed(d, &(struct sm_event){ .type = SM_EV_TICK,
+					    .now = now_ms() });
+	}
+}
+
+/* ---- IO completions ---- */
+
+static void io_completions(struct daemon *d)
+{
+	struct io_done *c;
+
+	while ((c = io_exec_pop(d->io))) {
+		struct sm_event ev = { .type = SM_EV_IO_DONE };
+
+		ev.io.id = c->id;
+		ev.io.result = c->result;
+		if (c->type == SM_FX_READ_META && !c->result)
+			ev.io.meta = &c->meta;
+		ev.io.bits = c->bits;
+		if (!c->result && c->type == SM_FX_RESYNC) {
+			d->resynced++;
+			d->resync_blocks += c->resynced_blocks;
+		}
+		if (!c->result && c->type == SM_FX_REBUILD)
+			d->rebuilt++;
+		feed(d, &ev);
+		io_done_free(c);
+	}
+}
+
+/* ---- control requests ---- */
+
+static const char *state_name(u32 s)
+{
+	switch (s) {
+	case DDRAID_MEMBER_ACTIVE: return "active";
+	case DDRAID_MEMBER_FAILED: return "failed";
+	case DDRAID_MEMBER_REBUILDING: return "rebuilding";
+	default: return "empty";
+	}
+}
+
+#define J_ADD(o, k, v) json_object_object_add(o, k, v)
+#define J_U64(v) json_object_new_uint64(v)
+#define J_INT(v) json_object_new_int64(v)
+#define J_BOOL(v) json_object_new_boolean(v)
+#define J_STR(v) json_object_new_string(v)
+
+static void status_json(struct daemon *d, json_object *o)
+{
+	struct sm_status st;
+	struct io_exec_stats io;
+	json_object *a, *x;
+	char uu[37];
+	u32 i;
+
+	sm_status(d->sm, &st);
+	io_exec_stats(d->io, &io);
+	uuid_unparse(d->sb.uuid, uu);
+	J_ADD(o, "volume", J_STR(d->o.volume));
+	J_ADD(o, "uuid", J_STR(uu));
+	J_ADD(o, "nodeid", J_U64(st.nodeid));
+	J_ADD(o, "has_state", J_BOOL(st.has_state));
+	J_ADD(o, "quorate", J_BOOL(st.quorate));
+	J_ADD(o, "attached", J_BOOL(st.attached));
+	J_ADD(o, "frozen", J_BOOL(st.frozen));
+	J_ADD(o, "coordinator", J_U64(st.coordinator));
+	J_ADD(o, "events", J_U64(st.events));
+	J_ADD(o, "regions", J_U64(st.regions));
+	J_ADD(o, "region_size", J_U64(st.region_size));
+	J_ADD(o, "dirty", J_U64(st.dirty));
+	J_ADD(o, "fence_wait", J_U64(st.fence_wait));
+	J_ADD(o, "locked", J_BOOL(st.locked));
+	if (st.locked) {
+		J_ADD(o, "lock_region", J_U64(st.lock_region));
+		J_ADD(o, "lock_purpose",
+		      J_STR(st.lock_purpose == LOCK_REBUILD ? "rebuild" :
+							      "resync"));
+	}
+	a = json_object_new_array();
+	for (i = 0; i < st.members; i++) {
+		x = json_object_new_object();
+		J_ADD(x, "index", J_U64(i));
+		J_ADD(x, "path", J_STR(d->o.members[i]));
+		J_ADD(x, "state", J_STR(state_name(st.member[i].state)));
+		J_ADD(x, "failed_events", J_U64(st.member[i].failed_events));
+		J_ADD(x, "recovery_block", J_U64(st.member[i].recovery_block));
+		J_ADD(x, "pending_fail", J_BOOL(st.member[i].pending_fail));
+		json_object_array_add(a, x);
+	}
+	J_ADD(o, "members", a);
+	a = json_object_new_array();
+	for (i = 0; i < st.n_nodes; i++) {
+		x = json_object_new_object();
+		J_ADD(x, "nodeid", J_U64(st.node[i].nodeid));
+		J_ADD(x, "has_state", J_BOOL(st.node[i].has_state));
+		J_ADD(x, "attached", J_BOOL(st.node[i].attached));
+		J_ADD(x, "orphaned", J_BOOL(st.node[i].orphaned));
+		J_ADD(x, "slot", J_INT(st.node[i].slot));
+		J_ADD(x, "held", J_U64(st.node[i].held));
+		json_object_array_add(a, x);
+	}
+	J_ADD(o, "nodes", a);
+	x = json_object_new_object();
+	J_ADD(x, "active", J_BOOL(st.rebuilding));
+	if (st.rebuilding) {
+		J_ADD(x, "member", J_U64(st.rebuild_member));
+		J_ADD(x, "next", J_U64(st.rebuild_next));
+		J_ADD(x, "total", J_U64(st.rebuild_total));
+		J_ADD(x, "done", J_U64(st.rebuild_done));
+	}
+	J_ADD(o, "rebuild", x);
+	x = json_object_new_object();
+	J_ADD(x, "spec", J_STR(d->o.channel));
+	J_ADD(x, "connected", J_BOOL(chan_connected(d->chan)));
+	J_ADD(x, "rx", J_U64(d->chan_rx));
+	J_ADD(x, "tx", J_U64(d->chan_tx));
+	J_ADD(o, "channel", x);
+	x = json_object_new_object();
+	J_ADD(x, "rx", J_U64(d->cpg_rx));
+	J_ADD(x, "tx", J_U64(d->cpg_tx));
+	J_ADD(x, "refused", J_U64(d->cpg_refused));
+	J_ADD(o, "cpg", x);
+	x = json_object_new_object();
+	J_ADD(x, "bit_sets", J_U64(io.bit_sets));
+	J_ADD(x, "bit_clears", J_U64(io.bit_clears));
+	J_ADD(x, "sb_writes", J_U64(io.sb_writes));
+	J_ADD(x, "resynced_regions", J_U64(d->resynced));
+	J_ADD(x, "resynced_blocks", J_U64(d->resync_blocks));
+	J_ADD(x, "rebuilt_regions", J_U64(d->rebuilt));
+	J_ADD(x, "errors", J_U64(io.errors));
+	J_ADD(x, "queued", J_U64(io.queued));
+	J_ADD(o, "io", x);
+}
+
+/* A member index from the request; -EINVAL with *why when wrong. */
+static int req_member(struct daemon *d, json_object *req, u32 *m,
+		      const char **why)
+{
+	json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(req, "member", &v) ||
+	    !json_object_is_type(v, json_type_int)) {
+		*why = "\"member\" (an integer) is required";
+		return -EINVAL;
+	}
+	x = json_object_get_int64(v);
+	if (x < 0 || x >= (int64_t)d->sb.members) {
+		*why = "\"member\" is out of range for this volume";
+		return -EINVAL;
+	}
+	*m = (u32)x;
+	return 0;
+}
+
+static const char *admin_why(int r)
+{
+	switch (r) {
+	case -EAGAIN:
+		return "not quorate, or this daemon has no cluster state yet";
+	case -EINVAL:
+		return "refused by the cluster state: bad member, mode or path";
+	case -EBUSY:
+		return "another rebuild or member failure is in progress";
+	case -EALREADY:
+		return "the member is already in that state";
+	default:
+		return NULL;
+	}
+}
+
+static int ctl_request(void *arg, json_object *req, json_object *resp,
+		       const char **why)
+{
+	struct daemon *d = arg;
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	json_object *v;
+	const char *cmd;
+	int r;
+
+	if (!json_object_object_get_ex(req, "cmd", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		*why = "\"cmd\" (a string) is required";
+		return -EINVAL;
+	}
+	cmd = json_object_get_string(v);
+	if (!strcmp(cmd, "status")) {
+		status_json(d, resp);
+		return 0;
+	}
+	if (!strcmp(cmd, "scrub")) {
+		*why = "online scrub is not implemented: the cluster has no scrub lock yet; stop the volume and run 'ddraidctl check'";
+		return -EOPNOTSUPP;
+	}
+	if (!strcmp(cmd, "rebuild")) {
+		const char *mode = "full";
+
+		r = req_member(d, req, &ev.admin.member, why);
+		if (r)
+			return r;
+		if (!json_object_object_get_ex(req, "path", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    !json_object_get_string_len(v) ||
+		    json_object_get_string_len(v) > CPGMSG_PATH_MAX) {
+			*why = "\"path\" (the new device, 1..1023 bytes) is required";
+			return -EINVAL;
+		}
+		ev.admin.path = json_object_get_string(v);
+		if (json_object_object_get_ex(req, "mode", &v)) {
+			if (!json_object_is_type(v, json_type_string)) {
+				*why = "\"mode\" must be \"full\" or \"bitmap\"";
+				return -EINVAL;
+			}
+			mode = json_object_get_string(v);
+		}
+		if (!strcmp(mode, "full"))
+			ev.admin.mode = REBUILD_FULL;
+		else if (!strcmp(mode, "bitmap"))
+			ev.admin.mode = REBUILD_BITMAP;
+		else {
+			*why = "\"mode\" must be \"full\" or \"bitmap\"";
+			return -EINVAL;
+		}
+		ev.admin.cmd = SM_ADMIN_REBUILD;
+	} else if (!strcmp(cmd, "fail")) {
+		r = req_member(d, req, &ev.admin.member, why);
+		if (r)
+			return r;
+		ev.admin.cmd = SM_ADMIN_FAIL_MEMBER;
+	} else if (!strcmp(cmd, "fenced")) {
+		if (!json_object_object_get_ex(req, "nodeid", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) <= 0 ||
+		    json_object_get_int64(v) > UINT32_MAX) {
+			*why = "\"nodeid\" (a corosync node id) is required";
+			return -EINVAL;
+		}
+		ev.admin.nodeid = (u32)json_object_get_int64(v);
+		ev.admin.cmd = SM_ADMIN_FENCED;
+	} else {
+		*why = "unknown command (status, rebuild, fail, fenced, scrub)";
+		return -EINVAL;
+	}
+	r = feed(d, &ev);
+	if (r) {
+		*why = admin_why(r);
+		return r;
+	}
+	J_ADD(resp, "accepted", J_BOOL(1));
+	return 0;
+}
+
+/* ---- setup and loop ---- */
+
+static int setup_fds(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = TICK_MS * 1000000L },
+		.it_value = { .tv_nsec = TICK_MS * 1000000L },
+	};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->sfd < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL))
+		return -errno;
+	return 0;
+}
+
+struct daemon *daemon_new(const struct daemon_opts *o)
+{
+	char err[DDRAID_ERRMSG_MAX], path[256], hex[33];
+	struct ddraid_vol *vol = NULL;
+	struct sm_config cfg;
+	const char *why = NULL;
+	struct daemon *d;
+	unsigned int i;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->o = *o;
+	d->sfd = d->tfd = -1;
+	sm_effects_init(&d->fx);
+
+	d->chan = chan_new(o->channel, &why);
+	if (!d->chan) {
+		log_err("--channel %s: %s", o->channel, why);
+		goto fail;
+	}
+	r = ddraid_open((const char *const *)o->members, o->n_members, 0, &vol,
+			err, sizeof(err));
+	if (r) {
+		log_err("cannot open the volume's members: %s", err);
+		goto fail;
+	}
+	d->sb = *ddraid_vol_sb(vol);
+	if (o->volume[0] && strcmp(o->volume, d->sb.name))
+		log_warn("--volume %s differs from the name in the superblock (%s)",
+			 o->volume, d->sb.name);
+	d->io = io_exec_new(vol);
+	if (!d->io) {
+		ddraid_close(vol);
+		log_err("cannot start the IO worker");
+		goto fail;
+	}
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d->sb.uuid[i]);
+	snprintf(d->group, sizeof(d->group), "ddraid:%s", hex);
+
+	d->cl = cluster_new(d->group, &cluster_cbs, d);
+	if (!d->cl)
+		goto fail;
+	cfg = (struct sm_config){
+		.nodeid = cluster_nodeid(d->cl),
+		.members = d->sb.members,
+		.regions = d->sb.regions,
+		.region_size = d->sb.region_size,
+		.fence_delay = o->fence_delay_ms,
+		.progress_every = 16,
+		.rebuild_gap = o->rebuild_gap_ms,
+	};
+	d->sm = sm_new(&cfg, &why);
+	if (!d->sm) {
+		log_err("state machine: %s", why ? why : "out of memory");
+		goto fail;
+	}
+	ctl_path(o->ctl_dir, o->volume, path, sizeof(path));
+	d->ctl = ctl_new(path, ctl_request, d);
+	if (!d->ctl) {
+		log_err("control socket %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	r = setup_fds(d);
+	if (r) {
+		log_err("signals/timer: %s", strerror(-r));
+		goto fail;
+	}
+	log_notice("volume %s (%u members, %" PRIu64 " regions of %" PRIu64
+		   " KiB), node %u, group %s, control %s",
+		   d->sb.name, d->sb.members, d->sb.regions,
+		   d->sb.region_size >> 10, cfg.nodeid, d->group, path);
+	return d;
+fail:
+	daemon_free(d);
+	return NULL;
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct pollfd pfd[MAX_POLL];
+
+	feed(d, &(struct sm_event){ .type = SM_EV_TICK, .now = now_ms() });
+	try_connect(d);
+	while (!d->stop) {
+		unsigned int n = 0, nctl, i;
+		int chan_i = -1;
+
+		pfd[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = d->tfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = cluster_cpg_fd(d->cl),
+					    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = cluster_vq_fd(d->cl),
+					    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = io_exec_fd(d->io),
+					    .events = POLLIN };
+		if (chan_connected(d->chan)) {
+			chan_i = (int)n;
+			pfd[n++] = (struct pollfd){ .fd = d->chan->fd,
+						    .events = POLLIN };
+		}
+		nctl = ctl_pollfds(d->ctl, pfd + n);
+		if (poll(pfd, n + nctl, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(d->sfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGHUP) {
+				log_notice("signal %u: leaving the cluster",
+					   si.ssi_signo);
+				d->stop = true;
+			}
+		}
+		if (pfd[1].revents) {
+			u64 ticks;
+
+			if (read(d->tfd, &ticks, sizeof(ticks)) < 0)
+				ticks = 0;
+			feed(d, &(struct sm_event){ .type = SM_EV_TICK,
+						    .now = now_ms() });
+			try_connect(d);
+		}
+		if (pfd[2].revents && cluster_dispatch_cpg(d->cl)) {
+			d->exit_status = 1;
+			break;
+		}
+		if (pfd[3].revents && cluster_dispatch_vq(d->cl)) {
+			d->exit_status = 1;
+			break;
+		}
+		if (pfd[4].revents)
+			io_completions(d);
+		if (chan_i >= 0 && pfd[chan_i].revents &&
+		    chan_connected(d->chan))
+			read_chan(d);
+		for (i = 0; i < nctl; i++)
+			if (pfd[n + i].revents)
+				break;
+		if (i < nctl)
+			ctl_service(d->ctl, pfd + n, nctl);
+	}
+	return d->exit_status;
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	/* Leave the group first: the others see LEAVE, not a crash. */
+	cluster_free(d->cl);
+	ctl_free(d->ctl);
+	chan_free(d->chan);
+	io_exec_free(d->io);
+	sm_free(d->sm);
+	sm_effects_free(&d->fx);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	if (d->tfd >= 0)
+		close(d->tfd);
+	free(d);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ddraidd's runtime: one volume, one event loop around the sans-IO state
+ * machine (sm.h). It feeds the machine corosync, channel, IO, timer and
+ * control events and carries out the effects it returns.
+ */
+#ifndef DDRAIDD_DAEMON_H
+#define DDRAIDD_DAEMON_H
+
+#include <stdbool.h>
+
+#include "ddraid.h"
+#include "sm.h"
+
+struct daemon_opts {
+	const char *volume;		/* name: the control socket's name */
+	char **members;			/* member paths, in order */
+	unsigned int n_members;
+	const char *channel;		/* "unix:PATH" or "kernel:DMDEV" */
+	const char *ctl_dir;		/* CTL_DIR unless overridden */
+	bool foreground;
+	bool debug;
+	unsigned int fence_delay_ms;
+	unsigned int rebuild_gap_ms;
+};
+
+struct daemon;
+
+/* Open the members, connect to corosync, listen. NULL (logged) on error. */
+struct daemon *daemon_new(const struct daemon_opts *o);
+/* Run until SIGTERM/SIGINT; returns the exit status. */
+int daemon_run(struct daemon *d);
+/* Leave the CPG group cleanly and free everything. */
+void daemon_free(struct daemon *d);
+
+#endif /* DDRAIDD_DAEMON_H */

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IO effects of the state machine on the member devices (io_exec.h).
+ *
+ * Bitmap updates are read-modify-write of one 4096-byte page: the page is
+ * read from the members (union, as after a crash), the bit changed, and the
+ * page written to every member not failed and flushed. Reading first keeps
+ * bits another node (the coordinator clearing a crashed node's slot, or our
+ * own previous incarnation) wrote; it costs one small read per update.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster_io.h"
+#include "io_exec.h"
+#include "log.h"
+#include "sb_io.h"
+
+struct io_job {
+	struct io_job *next;
+	struct sm_effect fx;	/* pointers replaced by owned copies */
+	char *path;
+};
+
+struct io_exec {
+	struct ddraid_vol *vol;
+	struct ddraid_sb sb;	/* cluster facts as last written or read */
+	u64 regions;
+	u64 region_blocks;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct io_job *head, **tail;
+	struct io_done *done_head, **done_tail;
+	bool stop;
+	int efd;
+	struct io_exec_stats st;
+};
+
+static u32 not_failed_mask(struct io_exec *io)
+{
+	u32 m, mask = 0;
+
+	for (m = 0; m < io->sb.members; m++)
+		if (io->sb.member[m].state != DDRAID_MEMBER_FAILED &&
+		    ddraid_cl_member_fd(io->vol, m) >= 0)
+			mask |= 1u << m;
+	return mask;
+}
+
+static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
+{
+	size_t len = (size_t)io->sb.bitmap_slot_bytes;
+	u64 page = (region / 8) / 4096;
+	u32 failed = 0, mask = not_failed_mask(io);
+	u8 *map;
+	int r;
+
+	if (slot >= DDRAID_BITMAP_SLOTS || region >= io->regions)
+		return -EINVAL;
+	map = malloc(len);
+	if (!map)
+		return -ENOMEM;
+	r = ddraid_cl_bitmap_read(io->vol, slot, map, mask, &failed);
+	if (!r) {
+		u8 *byte = &map[region / 8];
+
+		if (set)
+			*byte |= (u8)(1u << (region % 8));
+		else
+			*byte &= (u8)~(1u << (region % 8));
+		r = ddraid_cl_bitmap_page(io->vol, slot, page,
+					  map + page * 4096, mask & ~failed,
+					  &failed);
+	}
+	if (failed)
+		log_warn("bitmap slot %u region %llu: IO failed on members 0x%x",
+			 slot, (unsigned long long)region, failed);
+	/*
+	 * The bit is durable if it reached every member not failed; one that
+	 * failed now is for the targets to report (MEMBER_ERROR). Failing the
+	 * effect instead would block the write forever on a dead disk, so
+	 * only "no member at all" is an error.
+	 */
+	if (r == -EIO && (mask & ~failed))
+		r = 0;
+	free(map);
+	return r;
+}
+
+static void apply_facts(struct io_exec *io, const struct sm_sb_facts *f)
+{
+	u32 m;
+
+	io->sb.events = f->events;
+	for (m = 0; m < io->sb.members; m++) {
+		io->sb.member[m].state = f->member[m].state;
+		io->sb.member[m].failed_events = f->member[m].failed_events;
+		io->sb.member[m].recovery_block = f->member[m].recovery_block;
+		ddraid_cl_set_member_state(io->vol, m, f->member[m].state);
+	}
+	memcpy(io->sb.slot_nodeid, f->slots, sizeof(io->sb.slot_nodeid));
+}
+
+static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
+{
+	u32 m, wrote = 0, failed = 0;
+	int r = 0;
+
+	apply_facts(io, f);
+	for (m = 0; m < io->sb.members; m++) {
+		int fd = ddraid_cl_member_fd(io->vol, m);
+		struct ddraid_sb s;
+		const char *why = NULL;
+
+		if (f->member[m].state == DDRAID_MEMBER_FAILED || fd < 0)
+			continue;
+		/* Keep the member's own update_seq moving forward. */
+		if (ddraid_sb_read_fd(fd, &s, NULL) < 0) {
+			s = io->sb;
+			s.member_index = m;
+		} else if (s.update_seq < io->sb.update_seq) {
+			s.update_seq = io->sb.update_seq;
+		}
+		s.events = io->sb.events;
+		memcpy(s.member, io->sb.member, sizeof(s.member));
+		memcpy(s.slot_nodeid, io->sb.slot_nodeid,
+		       sizeof(s.slot_nodeid));
+		s.utime = (u64)time(NULL);
+		r = ddraid_sb_write_fd(fd, &s, &why);
+		if (r) {
+			log_err("superblock write to member %u failed: %s", m,
+				why ? why : strerror(-r));
+			failed |= 1u << m;
+		} else {
+			wrote |= 1u << m;
+			if (s.update_seq > io->sb.update_seq)
+				io->sb.update_seq = s.update_seq;
+		}
+	}
+	io->st.sb_writes++;
+	return wrote ? 0 : -EIO;
+}
+
+static int do_read_meta(struct io_exec *io, struct io_done *d)
+{
+	size_t len = (size_t)io->sb.bitmap_slot_bytes, k;
+	struct ddraid_sb best, s;
+	bool have = false;
+	u32 m, slot, failed;
+	u8 *map;
+
+	for (m = 0; m < io->sb.members; m++) {
+		int fd = ddraid_cl_member_fd(io->vol, m);
+
+		if (fd < 0 || ddraid_sb_read_fd(fd, &s, NULL) < 0)
+			continue;
+		if (memcmp(s.uuid, io->sb.uuid, sizeof(s.uuid)))
+			continue;
+		if (!have || s.events > best.events) {
+			best = s;
+			have = true;
+		}
+	}
+	if (!have)
+		return -EIO;
+	io->sb.events = best.events;
+	memcpy(io->sb.member, best.member, sizeof(best.member));
+	memcpy(io->sb.slot_nodeid, best.slot_nodeid, sizeof(best.slot_nodeid));
+	for (m = 0; m < io->sb.members; m++)
+		ddraid_cl_set_member_state(io->vol, m, best.member[m].state);
+
+	d->meta.events = best.events;
+	for (m = 0; m < io->sb.members; m++) {
+		d->meta.member[m].state = best.member[m].state;
+		d->meta.member[m].failed_events = best.member[m].failed_events;
+		d->meta.member[m].recovery_block = best.member[m].recovery_block;
+	}
+	memcpy(d->meta.slots, best.slot_nodeid, sizeof(d->meta.slots));
+
+	map = malloc(len);
+	d->bits = calloc(1, len);
+	if (!map || !d->bits) {
+		free(map);
+		return -ENOMEM;
+	}
+	/* Every copy of every slot on every readable member: the union. */
+	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
+		if (ddraid_cl_bitmap_read(io->vol, slot, map,
+					  not_failed_mask(io), &failed)) {
+			free(map);
+			return -EIO;
+		}
+		for (k = 0; k < len; k++)
+			d->bits[k] |= map[k];
+	}
+	free(map);
+	d->meta.dirty = d->bits;
+	return 0;
+}
+
+static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
+{
+	size_t len = (size_t)io->sb.bitmap_slot_bytes, k;
+	u32 slot, failed;
+	u8 *map = malloc(len);
+
+	d->bits = calloc(1, len);
+	if (!map || !d->bits) {
+		free(map);
+		return -ENOMEM;
+	}
+	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
+		if (only >= 0 && slot != (u32)only)
+			continue;
+		if (ddraid_cl_bitmap_read(io->vol, slot, map,
+					  not_failed_mask(io), &failed)) {
+			free(map);
+			return -EIO;
+		}
+		for (k = 0; k < len; k++)
+			d->bits[k] |= map[k];
+	}
+	free(map);
+	return 0;
+}
+
+static void region_blocks(struct io_exec *io, u64 region, u64 *first,
+			  u64 *n)
+{
+	u64 blocks = io->sb.data_size / DDRAID_BLOCK_SIZE;
+
+	*first = region * io->region_blocks;
+	*n = io->region_blocks;
+	if (*first + *n > blocks)
+		*n = blocks - *first;
+}
+
+static int do_region(struct io_exec *io, struct io_job *j,
+		     struct io_done *d)
+{
+	u64 first, n;
+	u32 failed = 0;
+	int r;
+
+	if (j->fx.type == SM_FX_RESYNC) {
+		if (j->fx.region >= io->regions)
+			return -EINVAL;
+		region_blocks(io, j->fx.region, &first, &n);
+		r = ddraid_cl_resync(io->vol, first, n, &failed);
+		io->st.resyncs++;
+	} else {
+		if (j->fx.rebuild.region >= io->regions)
+			return -EINVAL;
+		region_blocks(io, j->fx.rebuild.region, &first, &n);
+		r = ddraid_cl_rebuild_range(io->vol, j->fx.rebuild.member,
+					    first, n, &failed);
+		io->st.rebuilds++;
+	}
+	if (r)
+		log_err("%s of region %llu failed: %s",
+			j->fx.type == SM_FX_RESYNC ? "resync" : "rebuild",
+			(unsigned long long)(j->fx.type == SM_FX_RESYNC ?
+					     j->fx.region :
+					     j->fx.rebuild.region),
+			ddraid_errmsg(io->vol));
+	else
+		d->resynced_blocks = n;
+	return r;
+}
+
+static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
+{
+	int r;
+
+	switch (j->fx.type) {
+	case SM_FX_BIT_SET:
+	case SM_FX_BIT_CLEAR:
+		r = do_bit(io, j->fx.bit.slot, j->fx.bit.region,
+			   j->fx.type == SM_FX_BIT_SET);
+		if (j->fx.type == SM_FX_BIT_SET)
+			io->st.bit_sets++;
+		else
+			io->st.bit_clears++;
+		break;
+	case SM_FX_WRITE_SB:
+		r = do_write_sb(io, &j->fx.sb);
+		break;
+	case SM_FX_READ_META:
+		r = do_read_meta(io, d);
+		break;
+	case SM_FX_READ_SLOT:
+		r = do_read_slots(io, d, (int)j->fx.slot);
+		break;
+	case SM_FX_READ_ALL_SLOTS:
+		r = do_read_slots(io, d, -1);
+		break;
+	case SM_FX_RESYNC:
+	case SM_FX_REBUILD:
+		r = do_region(io, j, d);
+		break;
+	case SM_FX_MEMBER_PATH:
+		r = ddraid_cl_member_open(io->vol, j->fx.rebuild.member,
+					  j->path);
+		if (r)
+			log_err("cannot open %s as member %u: %s", j->path,
+				j->fx.rebuild.member, strerror(-r));
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r)
+		io->st.errors++;
+	d->result = r;
+}
+
+static void *worker(void *arg)
+{
+	struct io_exec *io = arg;
+
+	pthread_mutex_lock(&io->lock);
+	for (;;) {
+		struct io_job *j;
+		struct io_done *d;
+		u64 one = 1;
+
+		while (!io->head && !io->stop)
+			pthread_cond_wait(&io->cond, &io->lock);
+		if (!io->head)
+			break;
+		j = io->head;
+		io->head = j->next;
+		if (!io->head)
+			io->tail = &io->head;
+		pthread_mutex_unlock(&io->lock);
+
+		d = calloc(1, sizeof(*d));
+		if (d) {
+			d->type = j->fx.type;
+			d->id = j->fx.id;
+			run_job(io, j, d);
+		}
+		free(j->path);
+		free(j);
+
+		pthread_mutex_lock(&io->lock);
+		io->st.queued--;
+		if (d) {
+			*io->done_tail = d;
+			io->done_tail = &d->next;
+			if (write(io->efd, &one, sizeof(one)) < 0)
+				log_err("io: eventfd write failed");
+		}
+	}
+	pthread_mutex_unlock(&io->lock);
+	return NULL;
+}
+
+struct io_exec *io_exec_new(struct ddraid_vol *vol)
+{
+	struct io_exec *io = calloc(1, sizeof(*io));
+
+	if (!io)
+		return NULL;
+	io->vol = vol;
+	io->sb = *ddraid_vol_sb(vol);
+	io->regions = io->sb.regions;
+	io->region_blocks = io->sb.region_size / DDRAID_BLOCK_SIZE;
+	io->tail = &io->head;
+	io->done_tail = &io->done_head;
+	pthread_mutex_init(&io->lock, NULL);
+	pthread_cond_init(&io->cond, NULL);
+	io->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (io->efd < 0 || pthread_create(&io->thread, NULL, worker, io)) {
+		if (io->efd >= 0)
+			close(io->efd);
+		free(io);
+		return NULL;
+	}
+	return io;
+}
+
+void io_exec_free(struct io_exec *io)
+{
+	struct io_done *d;
+
+	if (!io)
+		return;
+	pthread_mutex_lock(&io->lock);
+	io->stop = true;
+	pthread_cond_signal(&io->cond);
+	pthread_mutex_unlock(&io->lock);
+	pthread_join(io->thread, NULL);
+	while ((d = io_exec_pop(io)))
+		io_done_free(d);
+	close(io->efd);
+	ddraid_close(io->vol);
+	free(io);
+}
+
+int io_exec_fd(const struct io_exec *io)
+{
+	return io->efd;
+}
+
+int io_exec_submit(struct io_exec *io, const struct sm_effect *fx)
+{
+	struct io_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->fx = *fx;
+	if (fx->type == SM_FX_MEMBER_PATH) {
+		j->path = strdup(fx->rebuild.path ? fx->rebuild.path : "");
+		if (!j->path) {
+			free(j);
+			return -ENOMEM;
+		}
+		j->fx.rebuild.path = NULL;
+	}
+	pthread_mutex_lock(&io->lock);
+	*io->tail = j;
+	io->tail = &j->next;
+	io->st.queued++;
+	pthread_cond_signal(&io->cond);
+	pthread_mutex_unlock(&io->lock);
+	return 0;
+}
+
+struct io_done *io_exec_pop(struct io_exec *io)
+{
+	struct io_done *d;
+	u64 v;
+
+	pthread_mutex_lock(&io->lock);
+	d = io->done_head;
+	if (d) {
+		io->done_head = d->next;
+		if (!io->done_head)
+			io->done_tail = &io->done_head;
+	} else if (read(io->efd, &v, sizeof(v)) < 0) {
+		/* Nothing left: the counter is reset either way. */
+	}
+	pthread_mutex_unlock(&io->lock);
+	return d;
+}
+
+void io_done_free(struct io_done *d)
+{
+	if (d)
+		free(d->bits);
+	free(d);
+}
+
+void io_exec_stats(struct io_exec *io, struct io_exec_stats *st)
+{
+	pthread_mutex_lock(&io->lock);
+	*st = io->st;
+	pthread_mutex_unlock(&io->lock);
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cluster-mode member IO (lib/cluster_io.h): the engine's window IO and
+ * parity without its standalone failure recording.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "cluster_io.h"
+
+u32 ddraid_cl_writable_mask(const struct ddraid_vol *vol)
+{
+	u32 m, mask = 0;
+
+	for (m = 0; m < vol->g.members; m++)
+		if (ddraid_member_writable(vol, m))
+			mask |= 1u << m;
+	return mask;
+}
+
+static u32 usable_mask(const struct ddraid_vol *vol)
+{
+	u32 m, mask = 0;
+
+	for (m = 0; m < vol->g.members; m++)
+		if (ddraid_member_usable(vol, m))
+			mask |= 1u << m;
+	return mask;
+}
+
+static int popcount(u32 x)
+{
+	return __builtin_popcount(x);
+}
+
+static int check_range(struct ddraid_vol *vol, u64 block, u64 nblocks)
+{
+	if (block > vol->g.blocks || nblocks > vol->g.blocks - block)
+		return ddraid_set_err(vol, -EINVAL,
+				      "blocks %llu+%llu beyond the volume (%llu blocks)",
+				      (unsigned long long)block,
+				      (unsigned long long)nblocks,
+				      (unsigned long long)vol->g.blocks);
+	return 0;
+}
+
+static u64 window(u64 left)
+{
+	return left < DDRAID_WINDOW_BLOCKS ? left : DDRAID_WINDOW_BLOCKS;
+}
+
+int ddraid_cl_write(struct ddraid_vol *vol, u64 block, u64 nblocks,
+		    const void *data, u32 skip, u32 *failed)
+{
+	const struct ddraid_geom *g = &vol->g;
+	const u8 *p = data;
+	u32 all = (1u << g->members) - 1;
+	u32 mask, fail;
+	int r = check_range(vol, block, nblocks);
+
+	*failed = 0;
+	if (r)
+		return r;
+	while (nblocks) {
+		struct ddraid_extent ex = { .block = block,
+					    .nblocks = window(nblocks) };
+		void *dst[DDRAID_MAX_MEMBERS];
+		u32 m;
+
+		mask = ddraid_cl_writable_mask(vol) & ~skip & ~*failed;
+		if (popcount(all & ~mask) > 1)
+			return ddraid_set_err(vol, -EIO,
+					      "write at block %llu: more than one member unavailable",
+					      (unsigned long long)block);
+		for (m = 0; m < g->data_members; m++)
+			dst[m] = vol->buf[m];
+		ddraid_split_blocks(g, p, ex.nblocks, dst);
+		ddraid_parity_members(g, ddraid_xor,
+				      (const void *const *)vol->buf,
+				      ex.nblocks, vol->buf[g->parity_member]);
+		fail = ddraid_window_io(vol, &ex, 1, mask, true, NULL);
+		*failed |= fail;
+		if (popcount(all & ~(mask & ~fail)) > 1)
+			return ddraid_set_err(vol, -EIO,
+					      "write at block %llu: more than one member failed",
+					      (unsigned long long)block);
+		block += ex.nblocks;
+		nblocks -= ex.nblocks;
+		p += ex.nblocks << DDRAID_BLOCK_SHIFT;
+	}
+	return 0;
+}
+
+int ddraid_cl_read(struct ddraid_vol *vol, u64 block, u64 nblocks, void *data,
+		   u32 skip, u32 *failed)
+{
+	const struct ddraid_geom *g = &vol->g;
+	u32 all = (1u << g->members) - 1;
+	u8 *p = data;
+	int r = check_range(vol, block, nblocks);
+
+	*failed = 0;
+	if (r)
+		return r;
+	while (nblocks) {
+		struct ddraid_extent ex = { .block = block,
+					    .nblocks = window(nblocks) };
+		const void *src[DDRAID_MAX_MEMBERS];
+		u32 m, ok, mask, fail;
+		int missing = -1;
+
+		ok = usable_mask(vol) & ~skip & ~*failed;
+		if (popcount(all & ~ok) > 1)
+			return ddraid_set_err(vol, -EIO,
+					      "read at block %llu: more than one member unavailable",
+					      (unsigned long long)block);
+		mask = (1u << g->data_members) - 1;
+		for (m = 0; m < g->data_members; m++)
+			if (!(ok & (1u << m)))
+				missing = (int)m;
+		if (missing >= 0)
+			mask = ok;
+		fail = ddraid_window_io(vol, &ex, 1, mask, false, NULL);
+		if (fail) {
+			/* Read the window again without the failed member. */
+			*failed |= fail;
+			continue;
+		}
+		if (missing >= 0)
+			ddraid_reconstruct_member(g, ddraid_xor,
+						  (void *const *)vol->buf,
+						  (u32)missing, ex.nblocks);
+		for (m = 0; m < g->data_members; m++)
+			src[m] = vol->buf[m];
+		ddraid_join_blocks(g, src, ex.nblocks, p);
+		block += ex.nblocks;
+		nblocks -= ex.nblocks;
+		p += ex.nblocks << DDRAID_BLOCK_SHIFT;
+	}
+	return 0;
+}
+
+int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
+		     u32 *failed)
+{
+	const struct ddraid_geom *g = &vol->g;
+	u32 fail;
+	int r = check_range(vol, first, nblocks);
+
+	*failed = 0;
+	if (r)
+		return r;
+	if (usable_mask(vol) != (1u << g->members) - 1)
+		return ddraid_set_err(vol, -EIO,
+				      "resync needs every member");
+	while (nblocks) {
+		struct ddraid_extent ex = { .block = first,
+					    .nblocks = window(nblocks) };
+
+		fail = ddraid_window_io(vol, &ex, 1,
+					(1u << g->data_members) - 1, false,
+					NULL);
+		if (!fail) {
+			ddraid_parity_members(g, ddraid_xor,
+					      (const void *const *)vol->buf,
+					      ex.nblocks,
+					      vol->buf[g->parity_member]);
+			fail = ddraid_window_io(vol, &ex, 1,
+						1u << g->parity_member, true,
+						NULL);
+		}
+		if (fail) {
+			*failed = fail;
+			return ddraid_set_err(vol, -EIO,
+					      "resync at block %llu: member IO failed",
+					      (unsigned long long)first);
+		}
+		first += ex.nblocks;
+		nblocks -= ex.nblocks;
+	}
+	return 0;
+}
+
+int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
+			    u64 nblocks, u32 *failed)
+{
+	const struct ddraid_geom *g = &vol->g;
+	u32 others = ((1u << g->members) - 1) & ~(1u << m);
+	u32 fail;
+	int r = check_range(vol, first, nblocks);
+
+	*failed = 0;
+	if (r)
+		return r;
+	if (m >= g->members || vol->io.m[m].fd < 0)
+		return ddraid_set_err(vol, -EINVAL,
+				      "rebuild: member %u is not open", m);
+	if ((usable_mask(vol) & others) != others)
+		return ddraid_set_err(vol, -EIO,
+				      "rebuild of member %u needs every other member",
+				      m);
+	while (nblocks) {
+		struct ddraid_extent ex = { .block = first,
+					    .nblocks = window(nblocks) };
+
+		fail = ddraid_window_io(vol, &ex, 1, others, false, NULL);
+		if (!fail) {
+			ddraid_reconstruct_member(g, ddraid_xor,
+						  (void *const *)vol->buf, m,
+						  ex.nblocks);
+			fail = ddraid_window_io(vol, &ex, 1, 1u << m, true,
+						NULL);
+		}
+		if (!fail && ddraid_mio_sync(&vol->io, m))
+			fail = 1u << m;
+		if (fail) {
+			*failed = fail;
+			return ddraid_set_err(vol, -EIO,
+					      "rebuild at block %llu: member IO failed",
+					      (unsigned long long)first);
+		}
+		first += ex.nblocks;
+		nblocks -= ex.nblocks;
+	}
+	return 0;
+}
+
+int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
+			  const void *buf, u32 mask, u32 *failed)
+{
+	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
+	unsigned int n = 0, i;
+	void *b;
+	u32 m;
+
+	*failed = 0;
+	if (slot >= vol->sb.bitmap_slots ||
+	    (page + 1) * 4096 > vol->sb.bitmap_slot_bytes)
+		return ddraid_set_err(vol, -EINVAL,
+				      "bitmap slot %u page %llu out of range",
+				      slot, (unsigned long long)page);
+	b = ddraid_buf_alloc(4096);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b, buf, 4096);
+	for (m = 0; m < vol->g.members; m++) {
+		if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
+			continue;
+		memset(&r[n], 0, sizeof(r[n]));
+		r[n].member = m;
+		r[n].write = true;
+		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot) +
+			   page * 4096;
+		r[n].buf = b;
+		r[n].len = 4096;
+		n++;
+	}
+	ddraid_mio_run(&vol->io, r, n);
+	for (i = 0; i < n; i++)
+		if (r[i].res || ddraid_mio_sync(&vol->io, r[i].member))
+			*failed |= 1u << r[i].member;
+	free(b);
+	return *failed ? -EIO : 0;
+}
+
+int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
+			  u32 mask, u32 *failed)
+{
+	size_t len = (size_t)vol->sb.bitmap_slot_bytes, k;
+	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
+	unsigned int n = 0, i, good = 0;
+	int ret = 0;
+	u32 m;
+
+	*failed = 0;
+	if (slot >= vol->sb.bitmap_slots)
+		return -EINVAL;
+	for (m = 0; m < vol->g.members; m++) {
+		if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
+			continue;
+		memset(&r[n], 0, sizeof(r[n]));
+		r[n].member = m;
+		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot);
+		r[n].len = len;
+		r[n].buf = ddraid_buf_alloc(len);
+		if (!r[n].buf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	ddraid_mio_run(&vol->io, r, n);
+	memset(map, 0, len);
+	for (i = 0; i < n; i++) {
+		const u8 *src = r[i].buf;
+
+		if (r[i].res) {
+			*failed |= 1u << r[i].member;
+			continue;
+		}
+		good++;
+		for (k = 0; k < len; k++)
+			map[k] |= src[k];
+	}
+	if (!good)
+		ret = -EIO;
+out:
+	for (i = 0; i < n; i++)
+		free(r[i].buf);
+	return ret;
+}
+
+void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing)
+{
+	if (m < vol->g.members)
+		vol->mem_failed[m] = failing;
+}
+
+int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m)
+{
+	return m < vol->g.members ? vol->io.m[m].fd : -1;
+}
+
+int ddraid_cl_member_open(struct ddraid_vol *vol, u32 m, const char *path)
+{
+	char *p;
+	int r;
+
+	if (m >= vol->g.members)
+		return -EINVAL;
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	ddraid_mio_close(&vol->io, m);
+	r = ddraid_mio_open(&vol->io, m, path, false,
+			    vol->flags & DDRAID_OPEN_BUFFERED);
+	if (r) {
+		free(p);
+		return r;
+	}
+	free(vol->path[m]);
+	vol->path[m] = p;
+	vol->mem_failed[m] = false;
+	return 0;
+}
+
+void ddraid_cl_set_member_state(struct ddraid_vol *vol, u32 m, u32 state)
+{
+	if (m < vol->g.members)
+		vol->sb.member[m].state = state;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Cluster-mode member IO on top of the engine (used by ddraidd and the
+ * userspace stand-in target of the multi-node tests).
+ *
+ * The engine's own data path is standalone: a write that skips a member
+ * records that member FAILED on the superblocks itself. In a cluster only
+ * the coordinator writes superblocks, after the failure is agreed
+ * (docs/cluster-protocol.md section 7), so these functions never record
+ * anything: they report which members failed and leave the decision to
+ * the caller.
+ */
+#ifndef DDRAID_CLUSTER_IO_H
+#define DDRAID_CLUSTER_IO_H
+
+#include "ddraid.h"
+
+/*
+ * Write @nblocks whole blocks from @data at volume block @block to every
+ * writable member not in @skip. *@failed receives the mask of members
+ * whose IO failed (nothing is recorded). Returns 0 when the data is on
+ * all but at most one member (the one in @skip or *@failed), -EIO when
+ * more than one member is unavailable (the write is lost), -EINVAL for a
+ * range beyond the volume.
+ */
+int ddraid_cl_write(struct ddraid_vol *vol, u64 block, u64 nblocks,
+		    const void *data, u32 skip, u32 *failed);
+
+/*
+ * Read @nblocks whole blocks into @data, not reading members in @skip
+ * (reconstructing from parity). *@failed as above. -EIO when more than
+ * one member is unusable.
+ */
+int ddraid_cl_read(struct ddraid_vol *vol, u64 block, u64 nblocks, void *data,
+		   u32 skip, u32 *failed);
+
+/*
+ * Recompute the parity of blocks [first, first + nblocks) from the data
+ * members. -EIO (with *@failed) when a member could not be read or
+ * written; nothing is recorded.
+ */
+int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
+		     u32 *failed);
+
+/*
+ * Reconstruct member @m's fragments of blocks [first, first + nblocks)
+ * from the other members and write them to @m (which must be open).
+ */
+int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
+			    u64 nblocks, u32 *failed);
+
+/*
+ * Write one 4096-byte page (@page of slot @slot's bitmap) to the members
+ * in @mask and flush them. Returns 0 or -EIO with *@failed.
+ */
+int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
+			  const void *buf, u32 mask, u32 *failed);
+
+/*
+ * Read slot @slot (bitmap_slot_bytes into @map) as the union over the
+ * members in @mask. 0 if at least one member was read, else -EIO.
+ */
+int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
+			  u32 mask, u32 *failed);
+
+/* Treat member @m as failing in this process only (no superblock write). */
+void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing);
+
+/* The open descriptor of member @m, or -1. */
+int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m);
+
+/*
+ * (Re)open member @m at @path for writing: for a rebuild onto a new
+ * device, or a member coming back. Returns 0 or -errno.
+ */
+int ddraid_cl_member_open(struct ddraid_vol *vol, u32 m, const char *path);
+
+/* Members that are open, not failing, and ACTIVE or REBUILDING. */
+u32 ddraid_cl_writable_mask(const struct ddraid_vol *vol);
+
+/* Replace the in-memory newest superblock's cluster-owned fields. */
+void ddraid_cl_set_member_state(struct ddraid_vol *vol, u32 m, u32 state);
+
+#endif /* DDRAID_CLUSTER_IO_H */
