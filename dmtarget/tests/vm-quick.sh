@@ -90,7 +90,23 @@ el=$(losetup -f --show /tmp/empty)
 em=$(majmin "$el")
 chk_fails "refused: a device without superblock" dmsetup create bad \
 	--table "0 $len ddraid $n ${mm[*]:0:$((n - 1))} $em 1 standalone"
-for l in "${fl[@]}" "$el"; do losetup -d "$l"; done
+# Member 0's superblocks on a device with 4096-byte logical blocks: it
+# cannot hold fragments smaller than 4096 (every n but 2).
+truncate -s "$(blockdev --getsize64 ${devs[0]})" /tmp/m0-4k
+dd if=${devs[0]} of=/tmp/m0-4k bs=64k count=16 conv=notrunc status=none
+kl=$(losetup -b 4096 -f --show /tmp/m0-4k)
+km=$(majmin "$kl")
+if [ "$n" -gt 2 ]; then
+	chk_fails "refused: member with 4096-byte logical blocks" dmsetup create \
+		bad --table "0 $len ddraid $n $km ${mm[*]:1} 1 standalone"
+	chk "reason: logical block size" sh -c "dmesg | tail -1 | grep -q 'does not divide the fragment size'"
+else
+	chk "a mirror accepts 4096-byte logical blocks" dmsetup create bad \
+		--table "0 $len ddraid $n $km ${mm[*]:1} 1 standalone"
+	dmsetup remove bad
+fi
+for l in "${fl[@]}" "$el" "$kl"; do losetup -d "$l"; done
+rm -f /tmp/m0-4k
 dmesg | grep -E 'device-mapper: (table|ddraid)' | tail -12 >&2
 
 chk "assemble" "$D" assemble --name q "${devs[@]}"
