@@ -5,7 +5,7 @@
 # member, damaged superblocks.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-mkfiles 16M m0 m1 m2 m3 m4 o0 o1 o2 o3 o4
+mkfiles 8M m0 m1 m2 m3 m4 o0 o1 o2 o3 o4
 M=$(members m 5)
 O=$(members o 5)
 # shellcheck disable=SC2086
@@ -32,7 +32,7 @@ unchanged "wrong count, order, foreign member, two missing" "$before" $ALL
 
 # ---- a truncated member ----
 cp "$T/m3" "$T/m3.full"
-truncate -s 8M "$T/m3"
+truncate -s 4M "$T/m3"
 tbefore=$(snap $ALL)
 expect 1 "a truncated member" import --input "$T/data" $M
 err_has "truncated: message names it" "$T/m3"
@@ -79,11 +79,11 @@ t "the degraded write is readable without the stale member" \
 
 # A member whose events are behind but that no superblock records failed
 # (an old copy put back after a rebuild bumped the events) is refused.
-mkfiles 16M new
+mkfiles 8M new
 expect 0 "rebuild member 2" rebuild --offline --member 2 --new "$T/new" "$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
 mv "$T/new" "$T/m2"
 cp "$T/m0" "$T/m0.now"
-mkfiles 16M new
+mkfiles 8M new
 expect 0 "rebuild member 3" rebuild --offline --member 3 --new "$T/new" "$T/m0" "$T/m1" "$T/m2" missing "$T/m4"
 mv "$T/new" "$T/m3"
 cp "$T/m0" "$T/m0.after"

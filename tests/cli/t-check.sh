@@ -4,7 +4,7 @@
 # data byte, lists the first 10, and --repair makes the volume consistent.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-mkfiles 16M m0 m1 m2 m3 m4
+mkfiles 8M m0 m1 m2 m3 m4
 M=$(members m 5)
 # shellcheck disable=SC2086
 "$DDRAIDCTL" create $M >/dev/null

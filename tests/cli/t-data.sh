@@ -39,13 +39,13 @@ roundtrip() {
 	unchanged "$_n members: export" "$before" $R
 }
 
-roundtrip 5 16M
+roundtrip 5 8M
 roundtrip 2 8M
 roundtrip 3 8M
 roundtrip 9 4M
 
 # ---- stdin and stdout, and an input shorter than the volume ----
-mkfiles 16M m0 m1 m2 m3 m4
+mkfiles 8M m0 m1 m2 m3 m4
 M=$(members m 5)
 # shellcheck disable=SC2086
 "$DDRAIDCTL" create $M >/dev/null

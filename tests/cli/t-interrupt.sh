@@ -13,7 +13,7 @@ if ! command -v strace >/dev/null 2>&1 ||
 	exit 0
 fi
 
-mkfiles 16M m0 m1 m2 m3 m4
+mkfiles 8M m0 m1 m2 m3 m4
 M=$(members m 5)
 # shellcheck disable=SC2086
 "$DDRAIDCTL" create --name old $M >/dev/null

@@ -5,7 +5,7 @@
 # and wrong requests change nothing.
 . "${TESTS_SRCDIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-mkfiles 16M m0 m1 m2 m3 m4
+mkfiles 8M m0 m1 m2 m3 m4
 M=$(members m 5)
 # shellcheck disable=SC2086
 "$DDRAIDCTL" create $M >/dev/null
@@ -24,7 +24,7 @@ same_data() {
 
 for lost in 2 4 0; do
 	mv "$T/m$lost" "$T/lost"
-	mkfiles 16M new
+	mkfiles 8M new
 	L=""
 	for i in 0 1 2 3 4; do
 		if [ $i = $lost ]; then L="$L missing"; else L="$L $T/m$i"; fi
@@ -46,7 +46,7 @@ done
 t "every member active after rebuilds" [ "$(grep -c '"state":"active"' "$T/j")" = 5 ]
 
 # ---- refusals ----
-mkfiles 16M new
+mkfiles 8M new
 mkfiles 4M tiny
 before=$(snap $M "$T/new")
 expect 2 "rebuild without --offline" rebuild --member 2 --new "$T/new" $M
@@ -63,14 +63,14 @@ before=$(snap $M "$T/tiny")
 expect 1 "rebuild onto a file too small" rebuild --offline --member 2 --new "$T/tiny" \
 	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
 unchanged "rebuild onto a small file" "$before" $M "$T/tiny"
-mkfiles 16M o0 o1 o2
+mkfiles 8M o0 o1 o2
 "$DDRAIDCTL" create $(members o 3) >/dev/null
 before=$(snap $M "$T/o1")
 expect 1 "rebuild onto another volume's member" rebuild --offline --member 2 --new "$T/o1" \
 	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
 err_has "message names the other volume's member" "$T/o1: holds a superblock of another volume"
 unchanged "rebuild onto another volume's member" "$before" $M "$T/o1"
-mkfiles 16M fs
+mkfiles 8M fs
 mkfs.ext4 -q -F "$T/fs" >/dev/null 2>&1
 before=$(snap $M "$T/fs")
 expect 1 "rebuild onto an ext4 file" rebuild --offline --member 2 --new "$T/fs" \
