@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_online.h"
 
 static const struct cli_cmd commands[] = {
+	CMD_ONLINE_ENTRIES
 	{ "create", cmd_create, "write a new volume's superblocks to its members" },
 	{ "examine", cmd_examine, "show one member's superblock" },
 	{ "export", cmd_export, "copy the whole volume out (one member may be missing)" },
