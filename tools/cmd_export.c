@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -85,6 +86,24 @@ static int copy_out(struct ddraid_vol *vol, int fd, const char *out)
 	return r ? CLI_FAIL : CLI_OK;
 }
 
+/* Is @out one of the members (which O_TRUNC would destroy)? */
+static int output_is_member(const char *out, int n, char **members)
+{
+	struct stat so, sm;
+	int i;
+
+	if (stat(out, &so))
+		return -1;	/* does not exist yet: cannot be a member */
+	for (i = 0; i < n; i++) {
+		if (stat(members[i], &sm))
+			continue;
+		if (S_ISBLK(so.st_mode) ? so.st_rdev == sm.st_rdev :
+		    so.st_dev == sm.st_dev && so.st_ino == sm.st_ino)
+			return i;
+	}
+	return -1;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *output = NULL;
@@ -106,6 +125,10 @@ int cmd_export(int argc, char **argv)
 	r = cli_need_members(argc - optind);
 	if (r)
 		return r;
+	if (output && (c = output_is_member(output, argc - optind,
+					     argv + optind)) >= 0)
+		return cli_usage("%s is member %d of the volume: refusing to overwrite it",
+				 output, c);
 	if (!output && isatty(STDOUT_FILENO))
 		return cli_usage("refusing to write volume data to a terminal: use --output FILE or a pipe");
 	r = cli_open_volume(argc - optind, argv + optind, DDRAID_OPEN_RDONLY,

@@ -88,4 +88,9 @@ err_has "missing argument named" "option '--output' needs an argument"
 # shellcheck disable=SC2086
 expect 1 "export with two members missing is refused" export --output "$T/x" "$T/m0" missing missing "$T/m3" "$T/m4"
 t "and the output file was not created" [ ! -e "$T/x" ]
+before=$(snap $M)
+# shellcheck disable=SC2086
+expect 2 "export --output onto one of the members is refused" export --output "$T/m3" $M
+err_has "message names the member" "$T/m3 is member 3 of the volume"
+unchanged "export onto a member" "$before" $M
 done_testing
