@@ -58,6 +58,34 @@ out_has "repaired 12" "repaired 12 blocks"
 # shellcheck disable=SC2086
 expect 0 "clean again" check $M
 
+# --assume-clean skips zeroing: old contents stay, and check sees them.
+mkfiles 8M g0 g1 g2
+for f in g0 g1 g2; do
+	head -c 8M /dev/urandom >"$T/$f"
+done
+G=$(members g 3)
+cp "$T/g1" "$T/g1.before"
+# shellcheck disable=SC2086
+expect 0 "create --assume-clean over random contents" create --assume-clean $G
+gdoff=$(jget "$T/g0" data_offset)
+t "the data area was left alone" cmp -s -i "$gdoff:$gdoff" "$T/g1" "$T/g1.before"
+t "the write-intent slots were zeroed all the same" \
+	cmp -s -n $((gdoff - 65536)) -i 65536:0 "$T/g2" /dev/zero
+# shellcheck disable=SC2086
+expect 1 "check finds the stale parity" check $G
+# shellcheck disable=SC2086
+expect 0 "check --repair makes it consistent" check --repair $G
+# shellcheck disable=SC2086
+expect 0 "and it stays so" check $G
+mkfiles 8M g0 g1 g2
+for f in g0 g1 g2; do
+	head -c 8M /dev/urandom >"$T/$f"
+done
+# shellcheck disable=SC2086
+expect 0 "create (zeroing) over random contents" create --force $G
+# shellcheck disable=SC2086
+expect 0 "checks clean" check $G
+
 expect 1 "check with a member missing is refused" check "$T/m0" missing "$T/m2" "$T/m3" "$T/m4"
 expect 2 "check with an unknown option" check --deep $M
 expect 2 "check with no member" check
