@@ -259,10 +259,81 @@ static void submit_parity(struct ddraid_io *io, blk_opf_t opf)
 	mbio_submit(io, bio);
 }
 
+/* ---- overlapping writes ---- */
+
+static bool io_overlap(struct ddraid_io *a, struct ddraid_io *b)
+{
+	return a->block < b->block + b->nblocks &&
+	       b->block < a->block + a->nblocks;
+}
+
+static bool overlaps_any(struct ddraid_io *io, struct list_head *list,
+			 struct ddraid_io *stop)
+{
+	struct ddraid_io *o;
+
+	list_for_each_entry(o, list, wentry) {
+		if (o == stop)
+			break;
+		if (io_overlap(io, o))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Admit a write: true when it may go now; false when it overlaps a write
+ * in flight (or one already waiting, to keep their order) and was queued.
+ */
+static bool write_admit(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	unsigned long flags;
+	bool go;
+
+	spin_lock_irqsave(&ctx->wlock, flags);
+	go = !overlaps_any(io, &ctx->inflight_writes, NULL) &&
+	     !overlaps_any(io, &ctx->waiting_writes, NULL);
+	list_add_tail(&io->wentry, go ? &ctx->inflight_writes : &ctx->waiting_writes);
+	io->in_wlist = true;
+	spin_unlock_irqrestore(&ctx->wlock, flags);
+	return go;
+}
+
+static void io_work(struct work_struct *work);
+static void write_dispatch_work(struct work_struct *work);
+
+/* A write finished: start the waiting writes it was holding back. */
+static void write_release(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	struct ddraid_io *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(ready);
+
+	spin_lock_irqsave(&ctx->wlock, flags);
+	list_del(&io->wentry);
+	io->in_wlist = false;
+	list_for_each_entry_safe(w, tmp, &ctx->waiting_writes, wentry) {
+		if (overlaps_any(w, &ctx->inflight_writes, NULL) ||
+		    overlaps_any(w, &ctx->waiting_writes, w))
+			continue;
+		list_move_tail(&w->wentry, &ctx->inflight_writes);
+		list_add_tail(&w->rentry, &ready);
+	}
+	spin_unlock_irqrestore(&ctx->wlock, flags);
+
+	list_for_each_entry_safe(w, tmp, &ready, rentry) {
+		list_del(&w->rentry);
+		INIT_WORK(&w->work, write_dispatch_work);
+		queue_work(ctx->wq, &w->work);
+	}
+}
+
 /* ---- completion ---- */
 
 static void io_complete(struct ddraid_io *io, blk_status_t status)
 {
+	if (io->in_wlist)
+		write_release(io->ctx, io);
 	if (io->ps) {
 		mempool_free(io->ps, &io->ctx->page_pool);
 		io->ps = NULL;
@@ -501,6 +572,18 @@ static void io_work(struct work_struct *work)
 	io_complete(io, status);
 }
 
+/* A write that waited for an overlapping one, submitted from the wq. */
+static void write_dispatch_work(struct work_struct *work)
+{
+	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
+	blk_status_t status;
+
+	INIT_WORK(&io->work, io_work);
+	status = submit_write(io);
+	if (status)
+		io_complete(io, status);
+}
+
 int ddraid_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ddraid_ctx *ctx = ti->private;
@@ -515,6 +598,7 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	io->retries = 0;
 	io->rebuild = DDRAID_NO_MEMBER;
 	io->verify = false;
+	io->in_wlist = false;
 	io->block = sector >> (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT);
 	io->nblocks = bio->bi_iter.bi_size >> DDRAID_BLOCK_SHIFT;
 	INIT_WORK(&io->work, io_work);
@@ -540,12 +624,13 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 		status = submit_read(io);
 	} else {
 		atomic64_inc(&ctx->writes);
+		if (!write_admit(ctx, io))
+			return DM_MAPIO_SUBMITTED;	/* write_release() */
 		status = submit_write(io);
 	}
 	if (status) {
-		if (io->ps)
-			mempool_free(io->ps, &ctx->page_pool);
-		return DM_MAPIO_KILL;
+		/* Nothing was submitted: end it here (frees, releases). */
+		io_complete(io, status);
 	}
 	return DM_MAPIO_SUBMITTED;
 }

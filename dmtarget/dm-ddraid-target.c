@@ -265,6 +265,9 @@ static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ctx->ti = ti;
 	ti->private = ctx;
 	mutex_init(&ctx->sb_lock);
+	spin_lock_init(&ctx->wlock);
+	INIT_LIST_HEAD(&ctx->inflight_writes);
+	INIT_LIST_HEAD(&ctx->waiting_writes);
 	INIT_WORK(&ctx->event_work, ddraid_event_work);
 	atomic64_set(&ctx->reads, 0);
 	atomic64_set(&ctx->writes, 0);

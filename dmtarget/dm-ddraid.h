@@ -12,6 +12,7 @@
 #include <linux/bio.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "ddraid_geom.h"
@@ -63,6 +64,15 @@ struct ddraid_ctx {
 	struct mutex sb_lock;	/* sb, recorded, sb_page */
 	struct page *sb_page;
 
+	/*
+	 * Writes in flight and writes waiting because they overlap one:
+	 * two writes to one block never run at once, so each block's
+	 * fragments and parity always come from the same write.
+	 */
+	spinlock_t wlock;
+	struct list_head inflight_writes;
+	struct list_head waiting_writes;
+
 	struct bio_set bs;		/* member bios */
 	mempool_t page_pool;		/* struct ddraid_pages */
 	struct workqueue_struct *wq;	/* completion work: reconstruct, retry */
@@ -81,6 +91,9 @@ struct ddraid_io {
 	struct bio *bio;
 	struct ddraid_pages *ps;
 	struct work_struct work;
+	struct list_head wentry;	/* on inflight_ or waiting_writes */
+	struct list_head rentry;	/* write_release()'s ready list */
+	bool in_wlist;
 	atomic_t pending;
 	unsigned long skip;	/* members this IO does not touch */
 	unsigned long errors;	/* members whose bio failed (set_bit) */
