@@ -461,7 +461,8 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 			return -EINVAL;
 		if (rs->member[a->member].state == DDRAID_MEMBER_ACTIVE)
 			return -EALREADY;
-		if (rs->rb_phase != RB_NONE || rs->pending_fail)
+		if (rs->rb_phase != RB_NONE || rs->pending_fail ||
+		    rs->fail_apply[a->member])
 			return -EBUSY;
 		m = fx_cpg(sm, out, MSG_REBUILD_START);
 		m->member = a->member;
@@ -615,4 +616,24 @@ u8 *sm_rs_serialize(const struct sm *sm, size_t *len)
 	if (!sm->has_state)
 		return NULL;
 	return rs_serialize(sm, &sm->rs, len);
+}
+
+int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri)
+{
+	const struct rs *rs = &sm->rs;
+	u32 s, att = 0;
+
+	if (!sm->has_state)
+		return -ENODATA;
+	if (r >= sm->cfg.regions)
+		return -EINVAL;
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (rs->slot[s].status == SS_VIEW && rs->slot[s].attached)
+			att |= 1u << s;
+	ri->dirty = ddraid_bit_test(rs->dirty, r);
+	ri->locked = rs->locked && rs->lock_region == r;
+	ri->held = rs->held[r];
+	ri->waiting = rs->waiting[r];
+	ri->unattached = (rs->held[r] | rs->waiting[r]) & ~att;
+	return 0;
 }

@@ -320,6 +320,18 @@ void sm_status(const struct sm *sm, struct sm_status *st);
  */
 u8 *sm_rs_serialize(const struct sm *sm, size_t *len);
 
+/* One region as the RS sees it (for tests and ddraidctl). */
+struct sm_region_info {
+	bool dirty;		/* awaits resync */
+	bool locked;		/* the cluster-wide lock is on it */
+	u32 held;		/* slot mask of holders */
+	u32 waiting;		/* slot mask of nodes waiting for the lock */
+	u32 unattached;		/* holders whose daemon is not attached */
+};
+
+/* Fill @ri; -ENODATA without state, -EINVAL for a region out of range. */
+int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri);
+
 /* Debug switches that break one rule, so tests can show the checks fire. */
 enum sm_debug {
 	SM_DEBUG_SKIP_INTENT = 1,	/* grant without setting the bit */

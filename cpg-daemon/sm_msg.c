@@ -542,8 +542,13 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 {
 	struct rs *rs = &sm->rs;
 
+	/*
+	 * Not before every target has committed the failure: writes held
+	 * for skipping the member would otherwise wait forever.
+	 */
 	if (m->member >= sm->cfg.members ||
 	    rs->member[m->member].state != DDRAID_MEMBER_FAILED ||
+	    rs->fail_apply[m->member] ||
 	    rs->rb_phase != RB_NONE || rs->pending_fail)
 		return;
 	rs->rb_phase = RB_READY;

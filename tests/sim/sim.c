@@ -1,0 +1,878 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The simulated world: nodes, a simulated CPG and votequorum, the
+ * scheduler and the faults.
+ *
+ * CPG model (virtual synchrony): every partition has one queue holding
+ * messages and configuration changes in agreed order. Each item is
+ * delivered to all current members of the partition at once, so all see
+ * the same sequence. A message sent after a member left is still delivered
+ * to the others before the next confchg if it was queued before it. A
+ * crashed sender's undelivered messages are lost all-or-nothing. A split
+ * copies the pending queue to both sides, then each side gets its confchg;
+ * partitions heal only once their queues are empty and every daemon has
+ * heard of its quorum change (corosync's token timeout is far longer than
+ * a quorum notification).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "sim.h"
+
+#define QUORUM_DELAY	8	/* steps, well below fence_delay */
+
+/* ---- PRNG: splitmix64, one stream per seed ---- */
+
+u64 sim_rand(struct sim *s, u64 n)
+{
+	u64 z = (s->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return n ? z % n : 0;
+}
+
+void sim_fail(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed)
+		return;
+	s->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	if (s->verbose)
+		fprintf(stderr, "[%llu] FAIL %s\n",
+			(unsigned long long)s->step, s->why);
+}
+
+void sim_trace(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->verbose)
+		return;
+	fprintf(stderr, "[%llu] ", (unsigned long long)s->step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct sim_node *sim_node_by_id(struct sim *s, u32 id)
+{
+	return id && id <= s->n_nodes ? &s->node[id - 1] : NULL;
+}
+
+static u32 idbit(u32 id)
+{
+	return 1u << id;
+}
+
+/* ---- channels ---- */
+
+static void chan_push(struct sim *s, struct sim_chan *c,
+		      const struct ddraid_chan_msg *m)
+{
+	struct ddraid_chan_limits lim = { s->regions, s->members };
+	const char *why = NULL;
+
+	if (c->n == SIM_MAX_CHAN) {
+		sim_fail(s, "sim: channel overflow");
+		return;
+	}
+	if (ddraid_chan_encode(m, &lim, c->msg[c->n], &why)) {
+		sim_fail(s, "invalid channel message %s: %s",
+			 ddraid_chan_type_name(m->type), why);
+		return;
+	}
+	c->n++;
+}
+
+static bool chan_pop(struct sim *s, struct sim_chan *c,
+		     struct ddraid_chan_msg *m)
+{
+	struct ddraid_chan_limits lim = { s->regions, s->members };
+	const char *why = NULL;
+	u8 b[DDRAID_CHAN_MSG_BYTES];
+
+	if (!c->n)
+		return false;
+	memcpy(b, c->msg[0], sizeof(b));
+	memmove(c->msg[0], c->msg[1], (size_t)(c->n - 1) * sizeof(b));
+	c->n--;
+	if (ddraid_chan_decode(b, sizeof(b), &lim, m, &why)) {
+		sim_fail(s, "channel message refused: %s", why);
+		return false;
+	}
+	return true;
+}
+
+void sim_to_daemon(struct sim *s, struct sim_node *n, u16 type, u64 region,
+		   u64 arg, u32 status, u32 flags)
+{
+	struct ddraid_chan_msg m = {
+		.type = type, .region = region, .arg = arg,
+		.status = status, .flags = flags,
+	};
+
+	chan_push(s, &n->to_d, &m);
+}
+
+/* ---- quorum ---- */
+
+bool sim_quorate_truth(const struct sim *s, int part)
+{
+	u32 i, up = 0;
+
+	for (i = 0; i < s->n_nodes; i++)
+		up += s->node[i].up && s->node[i].part == part;
+	return up * 2 > s->n_nodes;
+}
+
+static u32 part_ids(const struct sim *s, int part)
+{
+	u32 i, mask = 0;
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (s->node[i].up && s->node[i].part == part)
+			mask |= idbit(s->node[i].id);
+	return mask;
+}
+
+static u32 part_daemons(const struct sim *s, int part)
+{
+	u32 i, mask = 0;
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (s->node[i].up && s->node[i].part == part &&
+		    s->node[i].d.alive)
+			mask |= idbit(s->node[i].id);
+	return mask;
+}
+
+/* ---- feeding a state machine and carrying out its effects ---- */
+
+static void cpg_push(struct sim *s, int part, const struct sim_item *it)
+{
+	struct sim_part *p = &s->part[part];
+
+	if (p->n == SIM_MAX_Q) {
+		sim_fail(s, "sim: CPG queue overflow");
+		free(it->bytes);
+		return;
+	}
+	p->q[p->n++] = *it;
+}
+
+static void do_effects(struct sim *s, struct sim_node *n)
+{
+	u32 i;
+
+	for (i = 0; i < s->fx.n; i++) {
+		const struct sm_effect *fx = &s->fx.fx[i];
+		struct sim_item it;
+		const char *why = NULL;
+		long len;
+
+		switch (fx->type) {
+		case SM_FX_CPG_SEND:
+			if (!n->d.quorate)
+				sim_fail(s, "I6: node %u sent %s without quorum",
+					 n->id, cpgmsg_type_name(fx->cpg.type));
+			memset(&it, 0, sizeof(it));
+			it.sender = n->id;
+			len = (long)cpgmsg_size(&fx->cpg);
+			it.bytes = malloc(len > 0 ? (size_t)len : 1);
+			if (!it.bytes || len <= 0 ||
+			    cpgmsg_encode(&fx->cpg, it.bytes, (size_t)len,
+					  &why) != len) {
+				sim_fail(s, "node %u: invalid %s: %s", n->id,
+					 cpgmsg_type_name(fx->cpg.type),
+					 why ? why : "size");
+				free(it.bytes);
+				break;
+			}
+			it.len = (u32)len;
+			sim_trace(s, "node %u sends %s", n->id,
+				  cpgmsg_type_name(fx->cpg.type));
+			cpg_push(s, n->part, &it);
+			break;
+		case SM_FX_TARGET_SEND:
+			sim_trace(s, "node %u -> target %s %llu", n->id,
+				  ddraid_chan_type_name(fx->chan.type),
+				  (unsigned long long)fx->chan.region);
+			chan_push(s, &n->to_t, &fx->chan);
+			break;
+		case SM_FX_LOG:
+			sim_trace(s, "node %u log: %s", n->id, fx->log.text);
+			break;
+		default:
+			sim_trace(s, "node %u issues IO %llu type %u", n->id,
+				  (unsigned long long)fx->id, fx->type);
+			disk_issue(s, n, fx);
+		}
+	}
+}
+
+void sim_feed(struct sim *s, struct sim_node *n, const struct sm_event *ev)
+{
+	int r;
+
+	if (!n->d.alive)
+		return;
+	sm_effects_reset(&s->fx);
+	r = sm_handle(n->d.sm, ev, &s->fx);
+	if (r && ev->type != SM_EV_ADMIN)
+		sim_fail(s, "node %u: sm_handle(%u) = %d", n->id, ev->type, r);
+	do_effects(s, n);
+}
+
+static void feed_totem(struct sim *s, struct sim_node *n)
+{
+	u32 ids[SIM_MAX_NODES], k = 0, i, mask = part_ids(s, n->part);
+	struct sm_event ev = { .type = SM_EV_TOTEM };
+
+	if (!n->d.alive || n->d.totem == mask)
+		return;
+	for (i = 1; i <= s->n_nodes; i++)
+		if (mask & idbit(i))
+			ids[k++] = i;
+	ev.totem.nodes = ids;
+	ev.totem.n_nodes = k;
+	n->d.totem = mask;
+	sim_feed(s, n, &ev);
+}
+
+/* Totem and quorum news for every daemon of a partition. */
+static void part_changed(struct sim *s, int part)
+{
+	bool q = sim_quorate_truth(s, part);
+	u32 i;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[i];
+
+		if (!n->up || n->part != part || !n->d.alive)
+			continue;
+		feed_totem(s, n);
+		if (n->d.quorum_next != q || n->d.quorum_due < 0) {
+			if (n->d.quorate == q && n->d.quorum_due < 0)
+				continue;
+			n->d.quorum_next = q;
+			n->d.quorum_due = (int)(s->step + 1 +
+						sim_rand(s, QUORUM_DELAY));
+		}
+	}
+}
+
+static void push_confchg(struct sim *s, int part, u32 reason_of_left,
+			 u32 leavers)
+{
+	struct sim_item it;
+	u32 id;
+
+	memset(&it, 0, sizeof(it));
+	it.confchg = true;
+	it.members = part_daemons(s, part);
+	for (id = 1; id <= s->n_nodes; id++)
+		it.reason[id] = leavers & idbit(id) ? reason_of_left :
+				SM_LEFT_NODEDOWN;
+	cpg_push(s, part, &it);
+}
+
+/* ---- daemons and nodes ---- */
+
+static void daemon_start(struct sim *s, struct sim_node *n)
+{
+	struct sm_config cfg = {
+		.nodeid = n->id,
+		.members = s->members,
+		.regions = s->regions,
+		.region_size = SIM_BPR * DDRAID_BLOCK_SIZE,
+		.fence_delay = s->fence_delay,
+		.progress_every = 2,
+	};
+	const char *why = NULL;
+	u32 dbg = 0;
+
+	n->d.sm = sm_new(&cfg, &why);
+	if (!n->d.sm) {
+		sim_fail(s, "sm_new: %s", why);
+		return;
+	}
+	if (s->brk == BREAK_SKIP_INTENT)
+		dbg = SM_DEBUG_SKIP_INTENT;
+	if (s->brk == BREAK_GRANT_LOCKED)
+		dbg = SM_DEBUG_GRANT_LOCKED;
+	if (s->brk == BREAK_EARLY_COMMIT)
+		dbg = SM_DEBUG_EARLY_COMMIT;
+	sm_set_debug(n->d.sm, dbg);
+	n->d.alive = true;
+	n->d.incarnation++;
+	n->d.view = 0;
+	n->d.quorate = false;
+	n->d.quorum_next = false;
+	n->d.quorum_due = -1;
+	n->d.totem = 0;
+	sim_trace(s, "node %u: daemon starts", n->id);
+	n->to_d.n = n->to_t.n = 0;
+	if (n->t.alive)
+		tgt_connect(s, n);
+	push_confchg(s, n->part, 0, 0);
+	part_changed(s, n->part);
+}
+
+static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
+{
+	struct sim_part *p = &s->part[n->part];
+	bool drop = sim_rand(s, 2);
+	u32 i, k;
+
+	sim_trace(s, "node %u: daemon %s", n->id,
+		  reason == SM_LEFT_NODEDOWN ? "dies with its node" :
+		  "crashes");
+	sm_free(n->d.sm);
+	n->d.sm = NULL;
+	n->d.alive = false;
+	n->t.connected = false;
+	n->to_d.n = n->to_t.n = 0;
+	disk_drop(s, n, true);
+	/* Its undelivered messages: all or nothing. */
+	for (i = 0, k = 0; i < p->n; i++) {
+		if (drop && !p->q[i].confchg && p->q[i].sender == n->id) {
+			free(p->q[i].bytes);
+			continue;
+		}
+		p->q[k++] = p->q[i];
+	}
+	p->n = k;
+	push_confchg(s, n->part, reason, idbit(n->id));
+}
+
+static void node_crash(struct sim *s, struct sim_node *n)
+{
+	int part = n->part;
+
+	sim_trace(s, "node %u crashes", n->id);
+	if (n->d.alive)
+		daemon_stop(s, n, SM_LEFT_NODEDOWN);
+	disk_drop(s, n, true);
+	tgt_crash(s, n);
+	n->up = false;
+	n->to_d.n = n->to_t.n = 0;
+	part_changed(s, part);
+}
+
+static int main_part(const struct sim *s)
+{
+	u32 i, best = 0;
+	int p = 0, k;
+
+	for (k = 0; k < SIM_MAX_NODES; k++) {
+		u32 up = 0;
+
+		if (!s->part[k].used)
+			continue;
+		for (i = 0; i < s->n_nodes; i++)
+			up += s->node[i].up && s->node[i].part == k;
+		if (up > best) {
+			best = up;
+			p = k;
+		}
+	}
+	return p;
+}
+
+static void node_boot(struct sim *s, struct sim_node *n)
+{
+	n->up = true;
+	n->part = main_part(s);
+	sim_trace(s, "node %u boots into partition %d", n->id, n->part);
+	tgt_boot(s, n);
+	part_changed(s, n->part);
+	daemon_start(s, n);
+}
+
+static void split(struct sim *s, int from)
+{
+	struct sim_part *p = &s->part[from], *q = NULL;
+	u32 i, moved = 0, stay = 0;
+	int to = -1, k;
+
+	for (k = 0; k < SIM_MAX_NODES; k++)
+		if (!s->part[k].used) {
+			to = k;
+			q = &s->part[k];
+			break;
+		}
+	if (!q)
+		return;
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[i];
+
+		if (!n->up || n->part != from)
+			continue;
+		if (sim_rand(s, 2))
+			moved |= idbit(n->id);
+		else
+			stay |= idbit(n->id);
+	}
+	if (!moved || !stay)
+		return;
+	sim_trace(s, "partition %d splits off %#x into %d", from, moved, to);
+	memset(q, 0, sizeof(*q));
+	q->used = true;
+	q->view = p->view;
+	for (i = 0; i < p->n; i++) {
+		q->q[i] = p->q[i];
+		if (p->q[i].bytes) {
+			q->q[i].bytes = malloc(p->q[i].len);
+			if (!q->q[i].bytes)
+				abort();
+			memcpy(q->q[i].bytes, p->q[i].bytes, p->q[i].len);
+		}
+	}
+	q->n = p->n;
+	for (i = 0; i < s->n_nodes; i++)
+		if (moved & idbit(s->node[i].id))
+			s->node[i].part = to;
+	push_confchg(s, from, SM_LEFT_NODEDOWN, moved);
+	push_confchg(s, to, SM_LEFT_NODEDOWN, stay);
+	part_changed(s, from);
+	part_changed(s, to);
+}
+
+static bool quorum_settled(const struct sim *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (s->node[i].d.alive && s->node[i].d.quorum_due >= 0)
+			return false;
+	return true;
+}
+
+static bool heal(struct sim *s)
+{
+	int a = main_part(s), b;
+	u32 i;
+
+	if (!quorum_settled(s) || s->part[a].n)
+		return false;
+	for (b = 0; b < SIM_MAX_NODES; b++) {
+		if (b == a || !s->part[b].used || s->part[b].n)
+			continue;
+		if (!part_ids(s, b)) {
+			s->part[b].used = false;	/* nobody left there */
+			continue;
+		}
+		sim_trace(s, "partition %d heals into %d", b, a);
+		for (i = 0; i < s->n_nodes; i++)
+			if (s->node[i].part == b)
+				s->node[i].part = a;
+		s->part[b].used = false;
+		push_confchg(s, a, 0, 0);
+		part_changed(s, a);
+		return true;
+	}
+	return false;
+}
+
+/* ---- CPG delivery ---- */
+
+static void deliver_confchg(struct sim *s, int part, const struct sim_item *it)
+{
+	u32 i, id;
+
+	s->part[part].view = it->members;
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[i];
+		u32 mem[SIM_MAX_NODES], joined[SIM_MAX_NODES];
+		struct sm_left left[SIM_MAX_NODES];
+		struct sm_event ev = { .type = SM_EV_CONFCHG };
+		u32 nm = 0, nj = 0, nl = 0;
+
+		if (!n->up || n->part != part || !n->d.alive ||
+		    !(it->members & idbit(n->id)))
+			continue;
+		for (id = 1; id <= s->n_nodes; id++) {
+			if (it->members & idbit(id)) {
+				mem[nm++] = id;
+				if (!(n->d.view & idbit(id)))
+					joined[nj++] = id;
+			} else if (n->d.view & idbit(id)) {
+				left[nl].nodeid = id;
+				left[nl].reason = it->reason[id];
+				nl++;
+			}
+		}
+		n->d.view = it->members;
+		ev.confchg.members = mem;
+		ev.confchg.n_members = nm;
+		ev.confchg.joined = joined;
+		ev.confchg.n_joined = nj;
+		ev.confchg.left = left;
+		ev.confchg.n_left = nl;
+		sim_trace(s, "node %u: confchg members %#x (+%u -%u)", n->id,
+			  it->members, nj, nl);
+		sim_feed(s, n, &ev);
+	}
+}
+
+static void deliver_msg(struct sim *s, int part, const struct sim_item *it)
+{
+	struct sm_event ev = { .type = SM_EV_CPG_MSG };
+	struct cpgmsg m;
+	const char *why = NULL;
+	u32 i, to = 0;
+
+	if (cpgmsg_decode(it->bytes, it->len, &m, &why)) {
+		sim_fail(s, "CPG message refused: %s", why);
+		return;
+	}
+	ev.msg = &m;
+	sim_trace(s, "deliver %s from %u in partition %d",
+		  cpgmsg_type_name(m.type), m.sender, part);
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[i];
+
+		if (!n->up || n->part != part || !n->d.alive ||
+		    !(s->part[part].view & idbit(n->id)) ||
+		    !(n->d.view & idbit(n->id)))
+			continue;
+		to |= idbit(n->id);
+		sim_feed(s, n, &ev);
+	}
+	check_rs_equal(s, to);
+	s->n_delivered++;
+}
+
+static bool cpg_step(struct sim *s)
+{
+	int k, start = (int)sim_rand(s, SIM_MAX_NODES);
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_NODES; i++) {
+		struct sim_part *p;
+		struct sim_item it;
+
+		k = (start + (int)i) % SIM_MAX_NODES;
+		p = &s->part[k];
+		if (!p->used || !p->n)
+			continue;
+		it = p->q[0];
+		memmove(&p->q[0], &p->q[1], (p->n - 1) * sizeof(p->q[0]));
+		p->n--;
+		if (it.confchg)
+			deliver_confchg(s, k, &it);
+		else
+			deliver_msg(s, k, &it);
+		free(it.bytes);
+		return true;
+	}
+	return false;
+}
+
+/* ---- the scheduler ---- */
+
+static bool chan_step(struct sim *s, bool to_daemon)
+{
+	u32 i, start = (u32)sim_rand(s, s->n_nodes);
+
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
+		struct ddraid_chan_msg m;
+
+		if (to_daemon) {
+			if (!chan_pop(s, &n->to_d, &m))
+				continue;
+			if (n->d.alive) {
+				struct sm_event ev = { .type = SM_EV_TARGET };
+
+				ev.chan = m;
+				sim_trace(s, "target %u -> daemon %s %llu",
+					  n->id, ddraid_chan_type_name(m.type),
+					  (unsigned long long)m.region);
+				sim_feed(s, n, &ev);
+			}
+		} else {
+			if (!chan_pop(s, &n->to_t, &m))
+				continue;
+			if (n->t.alive)
+				tgt_recv(s, n, &m);
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool io_step(struct sim *s)
+{
+	u32 i, start = (u32)sim_rand(s, s->n_nodes);
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (disk_complete(s, &s->node[(start + i) % s->n_nodes]))
+			return true;
+	return false;
+}
+
+static bool member_io_step(struct sim *s)
+{
+	u32 i, start = (u32)sim_rand(s, s->n_nodes);
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (tgt_member_io(s, &s->node[(start + i) % s->n_nodes]))
+			return true;
+	return false;
+}
+
+static bool members_all_active(const struct sim *s)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (s->disk[m].dead ||
+		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
+			return false;
+	return true;
+}
+
+/* Ask a daemon with state to rebuild a failed member. */
+static bool admin_rebuild(struct sim *s)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	struct sm_status st;
+	u32 m, i, start = (u32)sim_rand(s, s->n_nodes);
+	bool full = sim_rand(s, 2);
+	int r;
+
+	for (m = 0; m < s->members; m++)
+		if (sb->member[m].state == DDRAID_MEMBER_FAILED)
+			break;
+	if (m == s->members)
+		return false;
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
+
+		if (!n->up || !n->d.alive)
+			continue;
+		sm_status(n->d.sm, &st);
+		if (!st.has_state || !st.quorate)
+			continue;
+		ev.admin.cmd = SM_ADMIN_REBUILD;
+		ev.admin.member = m;
+		ev.admin.mode = full ? REBUILD_FULL : REBUILD_BITMAP;
+		ev.admin.path = "/dev/new";
+		sm_effects_reset(&s->fx);
+		r = sm_handle(n->d.sm, &ev, &s->fx);
+		do_effects(s, n);
+		if (r)
+			return false;
+		sim_trace(s, "admin: rebuild member %u (%s) via node %u", m,
+			  full ? "new disk" : "old disk back", n->id);
+		/* The disk is there again: blank, or the old one. */
+		if (full)
+			memset(s->disk[m].frag, 0, sizeof(s->disk[m].frag));
+		s->disk[m].dead = false;
+		for (i = 0; i < SIM_MAX_REGIONS; i++)
+			s->disk[m].rebuilt[i] = false;
+		return true;
+	}
+	return false;
+}
+
+static u32 up_count(const struct sim *s)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < s->n_nodes; i++)
+		n += s->node[i].up;
+	return n;
+}
+
+static void fault(struct sim *s)
+{
+	struct sim_node *n = &s->node[sim_rand(s, s->n_nodes)];
+	u32 m;
+
+	switch (sim_rand(s, 9)) {
+	case 0:	/* daemon crash: its target keeps running (I7) */
+		if (n->up && n->d.alive)
+			daemon_stop(s, n, sim_rand(s, 2) ? SM_LEFT_PROCDOWN :
+				    SM_LEFT_LEAVE);
+		break;
+	case 1:
+		if (n->up && !n->d.alive)
+			daemon_start(s, n);
+		break;
+	case 2:	/* node crash; rarely one that costs quorum */
+		if (n->up && (up_count(s) - 1) * 2 > s->n_nodes + 1 ?
+		    true : sim_rand(s, 8) == 0)
+			node_crash(s, n);
+		break;
+	case 3:
+		if (!n->up)
+			node_boot(s, n);
+		break;
+	case 4:
+		split(s, main_part(s));
+		break;
+	case 5:
+		heal(s);
+		break;
+	case 6:	/* a member disk dies (one at a time) */
+		if (!members_all_active(s))
+			break;
+		m = (u32)sim_rand(s, s->members);
+		sim_trace(s, "member %u dies", m);
+		s->disk[m].dead = true;
+		s->n_fails++;
+		break;
+	case 7:
+		admin_rebuild(s);
+		break;
+	case 8:
+		break;
+	}
+	s->n_faults++;
+}
+
+static void tick_all(struct sim *s)
+{
+	struct sm_event ev = { .type = SM_EV_TICK, .now = s->step };
+	u32 i;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[i];
+
+		if (n->up && n->d.alive && n->d.quorum_due >= 0 &&
+		    (u64)n->d.quorum_due <= s->step) {
+			struct sm_event q = { .type = SM_EV_QUORUM };
+
+			n->d.quorum_due = -1;
+			n->d.quorate = n->d.quorum_next;
+			q.quorate = n->d.quorate;
+			sim_trace(s, "node %u: quorum %s", n->id,
+				  q.quorate ? "yes" : "no");
+			sim_feed(s, n, &q);
+		}
+		if (n->up && n->d.alive)
+			sim_feed(s, n, &ev);
+		if (n->up)
+			tgt_poll(s, n);
+	}
+}
+
+static void step(struct sim *s, bool faults, bool writes)
+{
+	u32 w = (u32)sim_rand(s, 100);
+
+	s->step++;
+	tick_all(s);
+	if (faults && w < 2) {
+		fault(s);
+	} else if (writes && w < 12) {
+		tgt_new_write(s, &s->node[sim_rand(s, s->n_nodes)]);
+	} else if (w < 16) {
+		tgt_read(s, &s->node[sim_rand(s, s->n_nodes)]);
+	} else {
+		/* Progress of some kind, in random order. */
+		u32 k, first = (u32)sim_rand(s, 5);
+
+		for (k = 0; k < 5; k++) {
+			bool done = false;
+
+			switch ((first + k) % 5) {
+			case 0: done = cpg_step(s); break;
+			case 1: done = chan_step(s, true); break;
+			case 2: done = chan_step(s, false); break;
+			case 3: done = io_step(s); break;
+			case 4: done = member_io_step(s); break;
+			}
+			if (done)
+				break;
+		}
+	}
+	check_all(s);
+}
+
+void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
+{
+	static const u32 members[] = { 2, 3, 5, 9 };
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	s->seed = seed;
+	s->rng = seed * 0x2545f4914f6cdd1dull + 1;
+	s->verbose = verbose;
+	s->brk = brk;
+	s->n_nodes = 3 + (u32)sim_rand(s, 7);
+	s->members = members[sim_rand(s, 4)];
+	s->regions = 4 + (u32)sim_rand(s, SIM_MAX_REGIONS - 3);
+	s->blocks = s->regions * SIM_BPR;
+	s->fence_delay = 40;
+	sm_effects_init(&s->fx);
+	disk_init(s);
+	s->part[0].used = true;
+	for (i = 0; i < s->n_nodes; i++) {
+		s->node[i].id = i + 1;
+		s->node[i].up = true;
+		s->node[i].part = 0;
+		tgt_boot(s, &s->node[i]);
+	}
+	for (i = 0; i < s->n_nodes; i++)
+		daemon_start(s, &s->node[i]);
+	sim_trace(s, "seed %llu: %u nodes, %u members, %u regions",
+		  (unsigned long long)seed, s->n_nodes, s->members, s->regions);
+}
+
+void sim_free(struct sim *s)
+{
+	u32 i, k;
+
+	for (i = 0; i < s->n_nodes; i++)
+		sm_free(s->node[i].d.sm);
+	for (k = 0; k < SIM_MAX_NODES; k++)
+		for (i = 0; i < s->part[k].n; i++)
+			free(s->part[k].q[i].bytes);
+	sm_effects_free(&s->fx);
+}
+
+bool sim_run(struct sim *s, u32 steps)
+{
+	char why[256];
+	u32 i;
+
+	for (i = 0; i < steps && !s->failed; i++)
+		step(s, true, true);
+	if (s->failed)
+		return false;
+	/* Heal: every node and daemon back, one partition, then quiet. */
+	sim_trace(s, "--- heal ---");
+	for (i = 0; i < 20000 && !s->failed; i++) {
+		u32 j;
+
+		for (j = 0; j < s->n_nodes; j++) {
+			struct sim_node *n = &s->node[j];
+
+			if (!n->up)
+				node_boot(s, n);
+			else if (!n->d.alive)
+				daemon_start(s, n);
+		}
+		heal(s);
+		if (i % 50 == 0)
+			admin_rebuild(s);
+		step(s, false, false);
+		if (i > 100 && check_quiet(s, why, sizeof(why)))
+			break;
+	}
+	if (!s->failed && !check_quiet(s, why, sizeof(why)))
+		sim_fail(s, "no progress after healing: %s", why);
+	return !s->failed;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Deterministic simulation of ddraidd clusters (docs/cluster-protocol.md
+ * section 10): several daemons' state machines (cpg-daemon/sm.h) over a
+ * simulated CPG with agreed order and virtual synchrony, simulated targets
+ * (tests/sim/sim_target.c) and simulated shared disks (sim_disk.c). One
+ * seeded PRNG, no threads, no clock: a seed replays exactly.
+ *
+ *   sim.c         world, simulated CPG and quorum, scheduler, faults
+ *   sim_target.c  the data path of each node (grants, writes, locks)
+ *   sim_disk.c    member disks and the daemons' IO effects
+ *   sim_check.c   the invariants, checked after every step
+ *   test_sim.c    TAP driver: many seeds, and the checks' own tests
+ */
+#ifndef DDRAID_SIM_H
+#define DDRAID_SIM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sm.h"
+
+#define SIM_MAX_NODES	9
+#define SIM_MAX_MEMBERS	9
+#define SIM_MAX_REGIONS	16
+#define SIM_BPR		4	/* blocks per region */
+#define SIM_MAX_BLOCKS	(SIM_MAX_REGIONS * SIM_BPR)
+#define SIM_MAX_WRITES	64	/* in flight per target */
+#define SIM_MAX_Q	1024	/* items in a CPG queue */
+#define SIM_MAX_CHAN	256	/* messages in a channel queue */
+#define SIM_MAX_IO	64	/* disk IO in flight per node */
+
+/* ---- disks ---- */
+
+struct sim_sb {
+	u64 events;
+	struct cpgmsg_member member[SIM_MAX_MEMBERS];
+	u32 slots[DDRAID_BITMAP_SLOTS];
+};
+
+struct sim_disk {
+	bool dead;			/* IO fails */
+	u64 frag[SIM_MAX_BLOCKS];	/* fragment (or parity) value */
+	u8 bits[DDRAID_BITMAP_SLOTS][SIM_MAX_REGIONS];
+	struct sim_sb sb;
+	bool rebuilt[SIM_MAX_REGIONS];	/* this disk's region is valid */
+};
+
+/* ---- targets ---- */
+
+enum sim_wstate {
+	W_FREE = 0,
+	W_WAIT,		/* waits for grant, lock, thaw */
+	W_SUBMITTED,	/* member writes in flight */
+	W_HELD,		/* done, completion held: skipped a failing member */
+};
+
+struct sim_write {
+	u32 state;
+	u64 block;
+	u64 version;
+	u32 pending;	/* members whose write is still in flight */
+	u32 skipped;	/* members this write did not reach */
+	u32 need;	/* of those, failures not yet committed: hold */
+	u64 since;
+};
+
+struct sim_target {
+	bool alive;
+	bool frozen;
+	bool connected;		/* a daemon has the channel */
+	u32 mstate[SIM_MAX_MEMBERS];	/* member state as this target knows */
+	u32 failing;		/* member mask: IO errors seen */
+	u32 committed;		/* member mask: COMMIT_FAIL received */
+	bool held[SIM_MAX_REGIONS];
+	bool requested[SIM_MAX_REGIONS];
+	bool locked[SIM_MAX_REGIONS];
+	bool lock_acked[SIM_MAX_REGIONS];
+	u64 last_use[SIM_MAX_REGIONS];
+	u32 state_done_pending;	/* member mask: MEMBER_STATE to confirm */
+	u32 state_done_val[SIM_MAX_MEMBERS];
+	struct sim_write w[SIM_MAX_WRITES];
+};
+
+/* ---- channels and IO ---- */
+
+struct sim_chan {
+	u32 n;
+	u8 msg[SIM_MAX_CHAN][DDRAID_CHAN_MSG_BYTES];
+};
+
+struct sim_io {
+	bool used;
+	u32 type;		/* enum sm_effect_type */
+	u64 id;
+	u32 slot;
+	u64 region;
+	u32 member;
+	struct sm_sb_facts sb;
+	u64 due;
+	u32 incarnation;	/* daemon incarnation that issued it */
+};
+
+/* ---- CPG ---- */
+
+struct sim_item {
+	bool confchg;
+	u32 sender;		/* message: node id */
+	u32 len;
+	u8 *bytes;
+	u32 members;		/* confchg: node-id mask of the view */
+	u32 reason[SIM_MAX_NODES + 1];	/* confchg: why each leaver left */
+};
+
+struct sim_part {
+	bool used;
+	u32 nodes;		/* node-index mask of up nodes here */
+	u32 view;		/* node-id mask last delivered here */
+	u32 n;
+	struct sim_item q[SIM_MAX_Q];
+};
+
+struct sim_daemon {
+	struct sm *sm;
+	bool alive;
+	u32 incarnation;
+	u32 view;		/* node-id mask of its last confchg */
+	bool quorate;		/* last quorum event it got */
+	int quorum_due;		/* -1: none; else step to deliver */
+	bool quorum_next;
+	u32 totem;		/* node-id mask it was told */
+};
+
+struct sim_node {
+	u32 id;			/* corosync node id, 1.. */
+	bool up;
+	int part;
+	struct sim_daemon d;
+	struct sim_target t;
+	struct sim_chan to_d, to_t;	/* target->daemon, daemon->target */
+	struct sim_io io[SIM_MAX_IO];
+};
+
+/* Deliberate bugs, to show that the checks can fail. */
+enum sim_break {
+	BREAK_NONE = 0,
+	BREAK_SKIP_INTENT,	/* sm grants without the write-intent bit */
+	BREAK_GRANT_LOCKED,	/* sm grants while the region is locked */
+	BREAK_EARLY_COMMIT,	/* sm commits a member failure early */
+	BREAK_NO_RESYNC,	/* coordinator's resync does nothing */
+};
+
+struct sim {
+	u64 seed;
+	u64 rng;
+	u64 step;
+	bool verbose;
+	u32 brk;
+	u32 n_nodes;
+	u32 members;
+	u32 regions;
+	u32 blocks;
+	u64 fence_delay;
+	struct sim_node node[SIM_MAX_NODES];
+	struct sim_part part[SIM_MAX_NODES];
+	struct sim_disk disk[SIM_MAX_MEMBERS];
+	/* oracle */
+	u64 next_version;
+	u64 acked[SIM_MAX_BLOCKS];	/* version acknowledged last */
+	bool torn[SIM_MAX_BLOCKS];	/* a later write was not acked */
+	bool busy[SIM_MAX_BLOCKS];	/* a write is in flight somewhere */
+	u64 n_acked;
+	u64 n_writes;
+	u64 n_delivered;
+	u64 n_faults;
+	u64 n_resyncs, n_rebuilds, n_fails, n_reads;
+	bool rebuild_asked;
+	/* result */
+	bool failed;
+	char why[512];
+	struct sm_effects fx;
+};
+
+/* sim.c */
+void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose);
+void sim_free(struct sim *s);
+/* Run @steps random steps, then heal everything and let it settle. */
+bool sim_run(struct sim *s, u32 steps);
+u64 sim_rand(struct sim *s, u64 n);
+void sim_fail(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sim_trace(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sim_to_daemon(struct sim *s, struct sim_node *n, u16 type, u64 region,
+		   u64 arg, u32 status, u32 flags);
+bool sim_quorate_truth(const struct sim *s, int part);
+struct sim_node *sim_node_by_id(struct sim *s, u32 id);
+
+void sim_feed(struct sim *s, struct sim_node *n, const struct sm_event *ev);
+
+/* sim_target.c */
+void tgt_boot(struct sim *s, struct sim_node *n);
+void tgt_connect(struct sim *s, struct sim_node *n);
+void tgt_recv(struct sim *s, struct sim_node *n,
+	      const struct ddraid_chan_msg *m);
+bool tgt_new_write(struct sim *s, struct sim_node *n);
+bool tgt_member_io(struct sim *s, struct sim_node *n);
+void tgt_poll(struct sim *s, struct sim_node *n);
+void tgt_crash(struct sim *s, struct sim_node *n);
+bool tgt_read(struct sim *s, struct sim_node *n);
+u32 tgt_inflight_region(const struct sim *s, u32 region);
+
+/* sim_disk.c */
+u64 frag_value(u64 version, u32 member, u32 members);
+void disk_init(struct sim *s);
+void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx);
+bool disk_complete(struct sim *s, struct sim_node *n);
+void disk_drop(struct sim *s, struct sim_node *n, bool tear);
+const struct sim_sb *disk_newest_sb(const struct sim *s);
+u32 disk_missing(const struct sim *s);
+
+/* sim_check.c */
+void check_all(struct sim *s);
+void check_rs_equal(struct sim *s, u32 view);
+bool check_quiet(struct sim *s, char *why, size_t len);
+
+#endif /* DDRAID_SIM_H */

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The invariants of the design brief, checked after every simulated step
+ * (I3 at acknowledgement, I4 at read, I5 and I6 at the IO are checked
+ * where they happen, in sim_target.c and sim_disk.c).
+ */
+#include <stdlib.h>
+
+#include "sim.h"
+
+static u32 nbits(u32 x)
+{
+	return (u32)__builtin_popcount(x);
+}
+
+/* Does block b read as version v with member x (or none: ~0) lost? */
+static bool block_reads(const struct sim *s, u64 b, u64 v, u32 x)
+{
+	u32 pm = s->members - 1, d;
+
+	for (d = 0; d < pm; d++) {
+		u64 f;
+
+		if (d != x) {
+			f = s->disk[d].frag[b];
+		} else {
+			u32 o;
+
+			f = s->disk[pm].frag[b];
+			for (o = 0; o < pm; o++)
+				if (o != d)
+					f ^= s->disk[o].frag[b];
+		}
+		if (f != frag_value(v, d, s->members))
+			return false;
+	}
+	return true;
+}
+
+/* I1: every acknowledged write reads back, whichever one member fails. */
+static void check_acked(struct sim *s)
+{
+	u32 miss = disk_missing(s), x;
+	u64 b;
+
+	if (nbits(miss) > 1)
+		return;		/* a double failure may lose data */
+	for (b = 0; b < s->blocks; b++) {
+		if (s->torn[b] || s->busy[b])
+			continue;
+		if (miss) {
+			x = (u32)__builtin_ctz(miss);
+			if (!block_reads(s, b, s->acked[b], x))
+				goto bad;
+			continue;
+		}
+		for (x = 0; x < s->members; x++)
+			if (!block_reads(s, b, s->acked[b], x))
+				goto bad;
+		continue;
+bad:
+		sim_fail(s, "I1: block %llu does not read as acknowledged "
+			 "version %llu with member %u lost",
+			 (unsigned long long)b,
+			 (unsigned long long)s->acked[b], x);
+		return;
+	}
+}
+
+/* I2: a write in flight is recorded in its node's slot on the members. */
+static void check_intent(struct sim *s)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 j, i, m;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		const struct sim_node *n = &s->node[j];
+		int slot = -1;
+
+		if (!n->t.alive)
+			continue;
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			if (sb->slots[i] == n->id)
+				slot = (int)i;
+		for (i = 0; i < SIM_MAX_WRITES; i++) {
+			const struct sim_write *w = &n->t.w[i];
+			u32 r = (u32)(w->block / SIM_BPR);
+
+			if (w->state != W_SUBMITTED || !w->pending)
+				continue;
+			for (m = 0; m < s->members; m++)
+				if (!(disk_missing(s) & (1u << m)) &&
+				    (slot < 0 || !s->disk[m].bits[slot][r])) {
+					sim_fail(s, "I2: node %u has a write in "
+						 "flight in region %u, not "
+						 "dirty on member %u", n->id,
+						 r, m);
+					return;
+				}
+		}
+	}
+}
+
+static struct sim_node *reference(struct sim *s)
+{
+	u32 j;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		struct sim_node *n = &s->node[j];
+		struct sm_status st;
+
+		if (!n->up || !n->d.alive || !sim_quorate_truth(s, n->part))
+			continue;
+		sm_status(n->d.sm, &st);
+		if (st.has_state && st.quorate)
+			return n;
+	}
+	return NULL;
+}
+
+/*
+ * I2, second half: outside the regions the RS still calls dirty, locked,
+ * or held by a node that is not attached, parity is consistent (resync
+ * was done where a crash may have torn a write).
+ */
+static void check_parity(struct sim *s)
+{
+	struct sim_node *ref = reference(s);
+	u32 pm = s->members - 1, r, d;
+	u64 b;
+
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 live = 0, i;
+
+	if (!ref || disk_missing(s))
+		return;
+	/* Slots of nodes whose daemon and target run: the RS may not have
+	 * heard yet of a crash that just happened. */
+	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
+		struct sim_node *n = sim_node_by_id(s, sb->slots[i]);
+
+		if (n && n->up && n->t.alive && n->d.alive)
+			live |= 1u << i;
+	}
+	for (r = 0; r < s->regions; r++) {
+		struct sm_region_info ri;
+
+		if (sm_region(ref->d.sm, r, &ri) || ri.dirty || ri.locked ||
+		    ri.unattached || (ri.held | ri.waiting) & ~live ||
+		    tgt_inflight_region(s, r))
+			continue;
+		for (b = (u64)r * SIM_BPR; b < (u64)(r + 1) * SIM_BPR; b++) {
+			u64 x = 0;
+
+			for (d = 0; d < pm; d++)
+				x ^= s->disk[d].frag[b];
+			if (x != s->disk[pm].frag[b]) {
+				sim_fail(s, "I2: block %llu (region %u) has "
+					 "inconsistent parity but the cluster "
+					 "(node %u) thinks it clean",
+					 (unsigned long long)b, r, ref->id);
+				return;
+			}
+		}
+	}
+}
+
+void check_all(struct sim *s)
+{
+	if (s->failed)
+		return;
+	check_intent(s);
+	if (!s->failed)
+		check_acked(s);
+	if (!s->failed)
+		check_parity(s);
+}
+
+void check_rs_equal(struct sim *s, u32 view)
+{
+	u8 *first = NULL;
+	size_t first_len = 0;
+	u32 first_id = 0, j;
+
+	for (j = 0; j < s->n_nodes && !s->failed; j++) {
+		struct sim_node *n = &s->node[j];
+		size_t len;
+		u8 *rs;
+
+		if (!(view & (1u << n->id)) || !n->d.alive)
+			continue;
+		rs = sm_rs_serialize(n->d.sm, &len);
+		if (!rs)
+			continue;
+		if (!first) {
+			first = rs;
+			first_len = len;
+			first_id = n->id;
+			continue;
+		}
+		if (len != first_len || memcmp(rs, first, len))
+			sim_fail(s, "replicated state of node %u differs from "
+				 "node %u's", n->id, first_id);
+		free(rs);
+	}
+	free(first);
+}
+
+bool check_quiet(struct sim *s, char *why, size_t len)
+{
+	u32 j, i, view = 0, m;
+
+	u32 parts = 0;
+
+	for (j = 0; j < SIM_MAX_NODES; j++) {
+		if (s->part[j].used && s->part[j].n) {
+			snprintf(why, len, "CPG messages pending");
+			return false;
+		}
+		parts += s->part[j].used;
+	}
+	if (parts > 1) {
+		snprintf(why, len, "still partitioned");
+		return false;
+	}
+	for (m = 0; m < s->members; m++)
+		if (s->disk[m].dead) {
+			snprintf(why, len, "member %u not rebuilt", m);
+			return false;
+		}
+	for (j = 0; j < s->n_nodes; j++) {
+		struct sim_node *n = &s->node[j];
+		struct sm_status st;
+
+		if (!n->up || !n->d.alive) {
+			snprintf(why, len, "node %u down", n->id);
+			return false;
+		}
+		if (n->to_d.n || n->to_t.n) {
+			snprintf(why, len, "node %u channel busy", n->id);
+			return false;
+		}
+		for (i = 0; i < SIM_MAX_IO; i++)
+			if (n->io[i].used) {
+				snprintf(why, len, "node %u IO pending", n->id);
+				return false;
+			}
+		for (i = 0; i < SIM_MAX_WRITES; i++)
+			if (n->t.w[i].state != W_FREE) {
+				snprintf(why, len, "node %u: write of block "
+					 "%llu not acknowledged (state %u)",
+					 n->id,
+					 (unsigned long long)n->t.w[i].block,
+					 n->t.w[i].state);
+				return false;
+			}
+		if (n->t.frozen) {
+			snprintf(why, len, "node %u frozen", n->id);
+			return false;
+		}
+		sm_status(n->d.sm, &st);
+		if (!st.has_state || !st.quorate || !st.attached) {
+			snprintf(why, len, "node %u: state %d quorate %d "
+				 "attached %d", n->id, st.has_state,
+				 st.quorate, st.attached);
+			return false;
+		}
+		if (st.dirty || st.locked || st.rebuilding) {
+			snprintf(why, len, "node %u: %llu dirty, locked %d, "
+				 "rebuilding %d", n->id,
+				 (unsigned long long)st.dirty, st.locked,
+				 st.rebuilding);
+			return false;
+		}
+		for (m = 0; m < s->members; m++)
+			if (st.member[m].state != DDRAID_MEMBER_ACTIVE ||
+			    st.member[m].pending_fail) {
+				snprintf(why, len, "member %u state %u", m,
+					 st.member[m].state);
+				return false;
+			}
+		view |= 1u << n->id;
+	}
+	check_rs_equal(s, view);
+	return !s->failed;
+}

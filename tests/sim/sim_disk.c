@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Simulated member disks and the daemons' IO effects on them. A block's
+ * fragment is a 64-bit tag naming the write version and the member, and
+ * the parity member holds the XOR of the data tags, so parity consistency
+ * and "which version does this block read as" are cheap to check.
+ */
+#include <stdlib.h>
+
+#include "sim.h"
+
+u64 frag_value(u64 version, u32 member, u32 members)
+{
+	if (!version)
+		return 0;
+	return version << 4 | (member + 1);
+}
+
+void disk_init(struct sim *s)
+{
+	u32 m, i;
+
+	for (m = 0; m < s->members; m++) {
+		struct sim_disk *d = &s->disk[m];
+
+		memset(d, 0, sizeof(*d));
+		d->sb.events = 1;
+		for (i = 0; i < s->members; i++)
+			d->sb.member[i].state = DDRAID_MEMBER_ACTIVE;
+		for (i = 0; i < SIM_MAX_REGIONS; i++)
+			d->rebuilt[i] = true;
+	}
+}
+
+const struct sim_sb *disk_newest_sb(const struct sim *s)
+{
+	const struct sim_sb *best = NULL;
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (!s->disk[m].dead &&
+		    (!best || s->disk[m].sb.events > best->events))
+			best = &s->disk[m].sb;
+	return best ? best : &s->disk[0].sb;
+}
+
+/*
+ * Members that do not count as holding valid data (or metadata) right now:
+ * dead, or not active in the newest superblock (failed, being rebuilt).
+ */
+u32 disk_missing(const struct sim *s)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 m, mask = 0;
+
+	for (m = 0; m < s->members; m++)
+		if (s->disk[m].dead ||
+		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
+			mask |= 1u << m;
+	return mask;
+}
+
+void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
+{
+	struct sim_io *io = NULL;
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_IO; i++) {
+		if (!n->io[i].used) {
+			io = &n->io[i];
+			break;
+		}
+	}
+	if (!io) {
+		sim_fail(s, "sim: node %u has too much IO in flight", n->id);
+		return;
+	}
+	memset(io, 0, sizeof(*io));
+	io->used = true;
+	io->type = fx->type;
+	io->id = fx->id;
+	io->incarnation = n->d.incarnation;
+	/* Issue order is kept: a later IO is never due before an earlier. */
+	io->due = s->step + 1 + sim_rand(s, 4);
+	for (i = 0; i < SIM_MAX_IO; i++)
+		if (n->io[i].used && &n->io[i] != io && n->io[i].due > io->due)
+			io->due = n->io[i].due;
+	switch (fx->type) {
+	case SM_FX_BIT_SET:
+	case SM_FX_BIT_CLEAR:
+		io->slot = fx->bit.slot;
+		io->region = fx->bit.region;
+		break;
+	case SM_FX_WRITE_SB:
+		io->sb = fx->sb;
+		break;
+	case SM_FX_READ_SLOT:
+		io->slot = fx->slot;
+		break;
+	case SM_FX_RESYNC:
+		io->region = fx->region;
+		break;
+	case SM_FX_REBUILD:
+	case SM_FX_MEMBER_PATH:
+		io->member = fx->rebuild.member;
+		io->region = fx->rebuild.region;
+		break;
+	}
+}
+
+static void apply_bits(struct sim *s, const struct sim_io *io)
+{
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (!s->disk[m].dead)
+			s->disk[m].bits[io->slot][io->region] =
+				io->type == SM_FX_BIT_SET;
+}
+
+static void apply_sb(struct sim *s, const struct sim_io *io)
+{
+	u32 m, i;
+
+	for (m = 0; m < s->members; m++) {
+		struct sim_disk *d = &s->disk[m];
+
+		if (d->dead)
+			continue;
+		d->sb.events = io->sb.events;
+		memcpy(d->sb.member, io->sb.member, sizeof(d->sb.member));
+		memcpy(d->sb.slots, io->sb.slots, sizeof(d->sb.slots));
+	}
+	/* A member the cluster calls active again is valid everywhere. */
+	for (m = 0; m < s->members; m++)
+		if (io->sb.member[m].state == DDRAID_MEMBER_ACTIVE)
+			for (i = 0; i < SIM_MAX_REGIONS; i++)
+				s->disk[m].rebuilt[i] = true;
+}
+
+/* Recompute parity of region r from the data members (when it can be). */
+static void do_resync(struct sim *s, u64 r)
+{
+	u32 pm = s->members - 1, m;
+	u64 b;
+
+	s->n_resyncs++;
+	if (s->brk == BREAK_NO_RESYNC)
+		return;
+	for (m = 0; m < s->members; m++)
+		if (s->disk[m].dead || !s->disk[m].rebuilt[r])
+			return;
+	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
+		u64 x = 0;
+
+		for (m = 0; m < pm; m++)
+			x ^= s->disk[m].frag[b];
+		s->disk[pm].frag[b] = x;
+	}
+}
+
+static void do_rebuild(struct sim *s, u32 target, u64 r)
+{
+	u32 m;
+	u64 b;
+
+	s->n_rebuilds++;
+	for (m = 0; m < s->members; m++)
+		if (m != target && s->disk[m].dead)
+			return;
+	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
+		u64 x = 0;
+
+		for (m = 0; m < s->members; m++)
+			if (m != target)
+				x ^= s->disk[m].frag[b];
+		s->disk[target].frag[b] = x;
+	}
+	s->disk[target].rebuilt[r] = true;
+}
+
+static void union_slot(const struct sim *s, u32 slot, u8 *map)
+{
+	u32 m, r;
+
+	for (m = 0; m < s->members; m++)
+		for (r = 0; r < s->regions; r++)
+			if (!s->disk[m].dead && s->disk[m].bits[slot][r])
+				ddraid_bit_set(map, r);
+}
+
+/* The shared-metadata writes and region IO need quorum (I6). */
+static void need_quorum(struct sim *s, struct sim_node *n, const char *what)
+{
+	if (!sim_quorate_truth(s, n->part))
+		sim_fail(s, "I6: node %u did %s in a partition without quorum",
+			 n->id, what);
+}
+
+bool disk_complete(struct sim *s, struct sim_node *n)
+{
+	struct sim_io *io = NULL, copy;
+	struct sm_event ev = { .type = SM_EV_IO_DONE };
+	struct sm_meta meta;
+	u8 map[(SIM_MAX_REGIONS + 7) / 8];
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_IO; i++)
+		if (n->io[i].used && n->io[i].due <= s->step &&
+		    (!io || n->io[i].due < io->due ||
+		     (n->io[i].due == io->due && n->io[i].id < io->id)))
+			io = &n->io[i];
+	if (!io)
+		return false;
+	copy = *io;
+	io->used = false;
+	memset(map, 0, sizeof(map));
+	memset(&meta, 0, sizeof(meta));
+	switch (copy.type) {
+	case SM_FX_BIT_SET:
+	case SM_FX_BIT_CLEAR:
+		apply_bits(s, &copy);
+		break;
+	case SM_FX_WRITE_SB:
+		need_quorum(s, n, "a superblock write");
+		apply_sb(s, &copy);
+		break;
+	case SM_FX_READ_META: {
+		const struct sim_sb *sb = disk_newest_sb(s);
+
+		meta.events = sb->events;
+		memcpy(meta.member, sb->member, sizeof(meta.member));
+		memcpy(meta.slots, sb->slots, sizeof(meta.slots));
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			union_slot(s, i, map);
+		meta.dirty = map;
+		ev.io.meta = &meta;
+		break;
+	}
+	case SM_FX_READ_SLOT:
+		union_slot(s, copy.slot, map);
+		ev.io.bits = map;
+		break;
+	case SM_FX_READ_ALL_SLOTS:
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			union_slot(s, i, map);
+		ev.io.bits = map;
+		break;
+	case SM_FX_RESYNC:
+	case SM_FX_REBUILD:
+		need_quorum(s, n, "region IO");
+		if (tgt_inflight_region(s, (u32)copy.region))
+			sim_fail(s, "I5: %s of region %llu while a write is in "
+				 "flight there",
+				 copy.type == SM_FX_RESYNC ? "resync" : "rebuild",
+				 (unsigned long long)copy.region);
+		if (copy.type == SM_FX_RESYNC)
+			do_resync(s, copy.region);
+		else
+			do_rebuild(s, copy.member, copy.region);
+		break;
+	case SM_FX_MEMBER_PATH:
+		break;
+	}
+	if (!n->d.alive || n->d.incarnation != copy.incarnation)
+		return true;
+	ev.io.id = copy.id;
+	sim_trace(s, "node %u: IO %llu done (type %u)", n->id,
+		  (unsigned long long)copy.id, copy.type);
+	sim_feed(s, n, &ev);
+	return true;
+}
+
+void disk_drop(struct sim *s, struct sim_node *n, bool tear)
+{
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_IO; i++) {
+		struct sim_io *io = &n->io[i];
+
+		if (!io->used)
+			continue;
+		io->used = false;
+		/* Metadata IO already submitted may or may not land. */
+		if (!tear || sim_rand(s, 2))
+			continue;
+		if (io->type == SM_FX_BIT_SET || io->type == SM_FX_BIT_CLEAR)
+			apply_bits(s, io);
+	}
+}
