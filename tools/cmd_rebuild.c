@@ -19,7 +19,8 @@ static const char help[] =
 	"old member N may be given as 'missing') onto NEWDEV, a block device or\n"
 	"file at least as large as the volume needs. The volume must not be in use.\n"
 	"\n"
-	"  --offline         work on the members directly (the only mode so far)\n"
+	"  --offline         work on the members directly (required here; without\n"
+	"                    it, rebuild asks a running ddraidd)\n"
 	"  -m, --member N    the index of the member to rebuild\n"
 	"  -n, --new NEWDEV  where to write it\n"
 	"  -f, --force       overwrite NEWDEV even if it holds another volume's\n"
@@ -115,7 +116,7 @@ int cmd_rebuild(int argc, char **argv)
 		}
 	}
 	if (!offline)
-		return cli_usage("only --offline rebuild exists so far (an online rebuild goes through the daemon)");
+		return cli_usage("this is the offline rebuild: give --offline (without it, rebuild asks ddraidd)");
 	if (!have_m)
 		return cli_usage("--member N is required");
 	if (!newdev)

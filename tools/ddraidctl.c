@@ -18,7 +18,10 @@ static const struct cli_cmd commands[] = {
 	{ "export", cmd_export, "copy the whole volume out (one member may be missing)" },
 	{ "import", cmd_import, "copy data into the volume from its start" },
 	{ "check", cmd_check, "verify (and with --repair fix) parity" },
-	{ "rebuild", cmd_rebuild, "reconstruct a lost member onto a new device" },
+	/*
+	 * "rebuild" is in CMD_ONLINE_ENTRIES: cmd_online_rebuild hands
+	 * "rebuild --offline" to cmd_rebuild.
+	 */
 	{ "table", cmd_table, "print the kernel target's table line for the members" },
 	{ "assemble", cmd_assemble, "create /dev/mapper/NAME (kernel target) over the members" },
 	{ "stop", cmd_stop, "remove a /dev/mapper device made by assemble" },

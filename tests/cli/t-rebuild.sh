@@ -49,7 +49,7 @@ t "every member active after rebuilds" [ "$(grep -c '"state":"active"' "$T/j")" 
 mkfiles 8M new
 mkfiles 4M tiny
 before=$(snap $M "$T/new")
-expect 2 "rebuild without --offline" rebuild --member 2 --new "$T/new" $M
+expect 2 "rebuild without --offline (the online form takes no --new)" rebuild --member 2 --new "$T/new" $M
 expect 2 "rebuild without --member" rebuild --offline --new "$T/new" $M
 expect 2 "rebuild without --new" rebuild --offline --member 2 $M
 expect 2 "rebuild of member 5 of 5" rebuild --offline --member 5 --new "$T/new" $M
