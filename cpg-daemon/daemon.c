@@ -50,6 +50,7 @@ struct daemon {
 	/* counters for status */
 	u64 cpg_rx, cpg_refused, cpg_tx, chan_rx, chan_tx;
 	u64 resynced, rebuilt, resync_blocks;
+	u64 fenced_msgs, fenced_regions;	/* FENCED delivered */
 };
 
 static u64 now_ms(void)
@@ -187,6 +188,20 @@ static void on_deliver(void *arg, u32 nodeid, const void *buf, size_t len)
 		return;
 	}
 	d->cpg_rx++;
+	if (m.type == MSG_FENCED) {
+		/* What a crashed node's slot marked dirty: the tests compare
+		 * it with the regions resynced. */
+		u64 first, count;
+		u32 i;
+
+		d->fenced_msgs++;
+		for (i = 0; i < m.runs.n; i++) {
+			cpgmsg_run(&m.runs, i, &first, &count);
+			d->fenced_regions += count;
+		}
+		log_notice("node %u fenced: its slot marks %u runs of regions dirty",
+			   m.nodeid, m.runs.n);
+	}
 	ev.msg = &m;
 	feed(d, &ev);
 }
@@ -376,6 +391,8 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "rx", J_U64(d->cpg_rx));
 	J_ADD(x, "tx", J_U64(d->cpg_tx));
 	J_ADD(x, "refused", J_U64(d->cpg_refused));
+	J_ADD(x, "fenced_msgs", J_U64(d->fenced_msgs));
+	J_ADD(x, "fenced_regions", J_U64(d->fenced_regions));
 	J_ADD(o, "cpg", x);
 	x = json_object_new_object();
 	J_ADD(x, "bit_sets", J_U64(io.bit_sets));

@@ -113,7 +113,7 @@ cluster_up() {
 
 corosync_start() { # corosync_start NODE
 	local i=$1 d=$T/n$1
-	nsexec "$i" unshare --mount --propagation private sh -c "
+	ip netns exec "$(ns "$i")" unshare --mount --propagation private sh -c "
 		mount --bind $d/etc /etc/corosync &&
 		mount --bind $d/lib /var/lib/corosync &&
 		mount --bind $d/log /var/log/corosync &&
@@ -141,7 +141,7 @@ members_create() { # members_create NMEMBERS SIZE
 
 daemon_start() { # daemon_start NODE [extra ddraidd options]
 	local i=$1 d=$T/n$1; shift
-	nsexec "$i" "$DDRAIDD" --volume "$VOL" --members "$MEMBERS" \
+	ip netns exec "$(ns "$i")" "$DDRAIDD" --volume "$VOL" --members "$MEMBERS" \
 		--channel "unix:$d/chan.sock" --ctl-dir "$d" --foreground \
 		--fence-delay 1 "$@" >> "$d/ddraidd.log" 2>&1 &
 	echo $! > "$d/ddraidd.pid"; disown $!
@@ -226,7 +226,7 @@ cluster_down() {
 		ip netns del "$(ns "$i")" 2>/dev/null
 	done
 	ip netns del "${PFX}br" 2>/dev/null
-	if [ -n "$KEEP" ] || [ "$tap_fail" -gt 0 ]; then
+	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ]; then
 		note "logs kept in $T"
 	else
 		rm -rf "$T"

@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Multi-node tests of ddraidd with real corosync in network namespaces on
+# this host, the userspace stand-in as each node's target and member files
+# shared by all nodes. One TAP stream on stdout. Needs root.
+#
+#   BUILD=/path/to/build tests/netns/run-netns-tests.sh [TEST...]
+#
+# TEST is one of: basic node_kill daemon_kill partition_quorum
+# partition_noquorum join_during_resync node_kill5 (default: all).
+# KEEP=1 keeps every run's directory (logs of each node); failed runs
+# are always kept.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$HERE/../../build}
+. "$HERE/lib.sh"
+
+ALL="basic node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5"
+TESTS=${*:-$ALL}
+
+plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
+[ "$(id -u)" = 0 ] || plan_skip "needs root (network namespaces)"
+command -v corosync >/dev/null || plan_skip "corosync is not installed"
+command -v corosync-quorumtool >/dev/null || plan_skip "corosync-quorumtool is not installed"
+command -v jq >/dev/null || plan_skip "jq is not installed"
+ip netns list >/dev/null 2>&1 || plan_skip "ip netns does not work here"
+for b in "$DDRAIDD" "$STANDIN" "$DDRAIDCTL"; do
+	[ -x "$b" ] || plan_skip "$b not built (configure with corosync dev packages)"
+done
+
+trap 'cluster_down >/dev/null 2>&1' EXIT
+
+# start NODES MEMBERS [standin options]: cluster, volume, daemons, targets
+start() {
+	local n=$1 mem=$2 i; shift 2
+	cluster_up "$n"
+	members_create "$mem" 24M || { note "create failed"; cat "$T/create.out"; return 1; }
+	for i in $(seq 1 "$n"); do
+		wait_for 40 "node $i quorate" quorate_on "$i" || return 1
+	done
+	for i in $(seq 1 "$n"); do
+		daemon_start "$i"
+		standin_start "$i" "$@"
+	done
+	wait_for 40 "all daemons attached" all_attached $(seq 1 "$n")
+}
+
+# writes_progress NODE N: node acknowledges N more writes from now
+writes_progress() {
+	local base
+	base=$(sv "$1" .acked)
+	wait_for "${3:-30}" "node $1 acknowledges $2 more writes" \
+		acked_at_least "$1" $((base + $2))
+}
+
+finish() { # stop targets, verify data and parity
+	stop_standins
+	check "$1: every acknowledged write reads back (all nodes' journals)" verify_volume
+	check "$1: parity is consistent on every block (ddraidctl check)" parity_clean
+}
+
+t_basic() {
+	note "basic: 3 nodes, 3 members, all write"
+	start 3 3 --blocks 96 --rate 60 --idle-ms 300 || { not_ok "basic: cluster starts"; return; }
+	ok "basic: 3 daemons attached"
+	check "basic: every node agrees node 1 coordinates" \
+		test "$(st 1 .coordinator)$(st 2 .coordinator)$(st 3 .coordinator)" = 111
+	for i in 1 2 3; do
+		check "basic: node $i writes" writes_progress "$i" 60
+	done
+	check "basic: regions went idle and were released" test "$(sv 1 .idles)" -gt 0
+	check "basic: no IO errors" test "$(( $(sv 1 .io_errors) + $(sv 2 .io_errors) + $(sv 3 .io_errors) ))" = 0
+	finish basic
+	cluster_down
+}
+
+node_kill_common() { # NODES MEMBERS TAG
+	local n=$1 tag=$3 victim=$1 c=1 fenced resynced regions before i
+	start "$n" "$2" --blocks 128 --rate 60 --idle-ms 2000 || { not_ok "$tag: cluster starts"; return; }
+	for i in $(seq 1 "$n"); do writes_progress "$i" 30 >/dev/null; done
+	before=$(st $c .io.resynced_regions)
+	note "$tag: killing node $victim (corosync, ddraidd, stand-in) mid-write; it holds $(sv "$victim" .held_regions) regions"
+	kill_node "$victim"
+	check "$tag: survivors resync the dead node's dirty regions" \
+		wait_for 60 "fenced and resynced" sh -c \
+		"[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq '.cpg.fenced_msgs')\" -ge 1 ] &&
+		 [ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" = 0 ]"
+	fenced=$(st $c .cpg.fenced_regions)
+	resynced=$(( $(st $c .io.resynced_regions) - before ))
+	regions=$(st $c .regions)
+	note "$tag: dead node's slot marked $fenced regions dirty; coordinator resynced $resynced of $regions"
+	check "$tag: resynced regions ($resynced) == dirty regions of the dead node ($fenced)" \
+		test "$resynced" = "$fenced"
+	check "$tag: the resync covered some regions, not the whole volume" \
+		test "$resynced" -gt 0 -a "$resynced" -lt "$regions"
+	for i in $(seq 1 $((n - 1))); do
+		check "$tag: node $i keeps writing after the kill" writes_progress "$i" 20
+	done
+	check "$tag: survivors saw no IO errors" \
+		test "$(for i in $(seq 1 $((n - 1))); do sv "$i" .io_errors; done | paste -sd+ | bc)" = 0
+	finish "$tag"
+	cluster_down
+}
+
+t_node_kill() { note "node kill: 3 nodes"; node_kill_common 3 3 node_kill; }
+t_node_kill5() { note "node kill: 5 nodes, 5 members"; node_kill_common 5 5 node_kill5; }
+
+t_daemon_kill() {
+	local acked_disc
+	note "daemon kill -9 under load: node 2's ddraidd dies, its target keeps going"
+	start 3 3 --blocks 96 --rate 80 --idle-ms 5000 || { not_ok "daemon_kill: cluster starts"; return; }
+	writes_progress 2 40 >/dev/null
+	wait_for 20 "node 2 holds regions" sh -c "[ \"\$(jq .held_regions $T/n2/stats.json)\" -gt 0 ]"
+	note "daemon_kill: node 2 holds $(sv 2 .held_regions) regions; kill -9 ddraidd"
+	kill -9 "$(cat "$T/n2/ddraidd.pid")"
+	check "daemon_kill: stand-in sees the channel close" \
+		wait_for 10 "disconnect" sh -c "[ \"\$(jq .connected $T/n2/stats.json)\" = false ]"
+	check "daemon_kill: writes in granted regions continue without a daemon" \
+		wait_for 30 "acked while disconnected" sh -c "[ \"\$(jq .acked_disconnected $T/n2/stats.json)\" -ge 20 ]"
+	acked_disc=$(sv 2 .acked_disconnected)
+	note "daemon_kill: $acked_disc writes acknowledged while the daemon was dead; $(sv 2 .queued) queued for cold regions"
+	check "daemon_kill: other nodes see node 2 orphaned" \
+		wait_for 30 "orphaned" sh -c "DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '.nodes[] | select(.nodeid == 2) | .orphaned' >/dev/null"
+	check "daemon_kill: nodes 1 and 3 keep writing" writes_progress 1 20
+	daemon_start 2
+	check "daemon_kill: restarted daemon reattaches (HELLO/HELD -> ATTACH)" \
+		wait_for 40 "node 2 attached" attached 2
+	check "daemon_kill: the restarted daemon took over the held regions" \
+		test "$(st 1 '.nodes[] | select(.nodeid == 2) | .orphaned')" = false
+	check "daemon_kill: queued writes for cold regions proceed" writes_progress 2 40
+	check "daemon_kill: zero IO errors in the stand-in" test "$(sv 2 .io_errors)" = 0
+	finish daemon_kill
+	cluster_down
+}
+
+t_partition_quorum() {
+	local a3
+	note "partition with quorum: node 3 cut off; 1+2 keep quorum, 3 freezes"
+	start 3 3 --blocks 96 --rate 60 --idle-ms 1000 || { not_ok "partition_quorum: cluster starts"; return; }
+	writes_progress 3 30 >/dev/null
+	partition 3
+	check "partition_quorum: the minority node freezes its target" \
+		wait_for 40 "node 3 frozen" sh -c "[ \"\$(jq .frozen $T/n3/stats.json)\" = true ]"
+	a3=$(sv 3 .acked)
+	check "partition_quorum: the majority keeps writing" writes_progress 1 40 60
+	check "partition_quorum: majority resynced the cut-off node's regions" \
+		wait_for 60 "dirty 0" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.cpg.fenced_msgs')\" -ge 1 ]"
+	check "partition_quorum: the frozen node acknowledged nothing meanwhile" \
+		test "$(sv 3 .acked)" = "$a3"
+	check "partition_quorum: the minority daemon decided nothing (no state)" \
+		test "$(st 3 .has_state)" = false
+	heal
+	check "partition_quorum: after healing node 3 reattaches" \
+		wait_for 60 "node 3 attached" attached 3
+	check "partition_quorum: node 3 thaws and writes again" writes_progress 3 20
+	finish partition_quorum
+	cluster_down
+}
+
+t_partition_noquorum() {
+	local a r1 i
+	note "partition without quorum: 4 nodes split 2+2; nobody decides"
+	start 4 3 --blocks 64 --rate 60 --idle-ms 1000 || { not_ok "partition_noquorum: cluster starts"; return; }
+	writes_progress 4 20 >/dev/null
+	r1=$(st 1 .io.resynced_regions)
+	partition 3 4
+	for i in 1 2 3 4; do
+		check "partition_noquorum: node $i freezes" \
+			wait_for 40 "node $i frozen" sh -c "[ \"\$(jq .frozen $T/n$i/stats.json)\" = true ]"
+	done
+	a=$(for i in 1 2 3 4; do sv "$i" .acked; done | paste -sd+ | bc)
+	check "partition_noquorum: no daemon keeps state without quorum" \
+		test "$(for i in 1 2 3 4; do st "$i" .has_state; done | sort -u)" = false
+	heal
+	check "partition_noquorum: after healing all reattach (cold start)" \
+		wait_for 90 "all attached" all_attached 1 2 3 4
+	check "partition_noquorum: nothing was acknowledged while split" \
+		test "$a" -le "$(for i in 1 2 3 4; do sv "$i" .acked; done | paste -sd+ | bc)"
+	check "partition_noquorum: writes resume everywhere" writes_progress 1 20
+	writes_progress 3 20 >/dev/null
+	note "partition_noquorum: resynced before split $r1"
+	finish partition_noquorum
+	cluster_down
+}
+
+t_join_during_resync() {
+	note "join during resync: node 3 crashes and comes back while its regions await resync"
+	start 3 3 --blocks 96 --rate 60 --idle-ms 5000 || { not_ok "join_during_resync: cluster starts"; return; }
+	writes_progress 3 30 >/dev/null
+	# A long fence delay on the survivors keeps the regions waiting.
+	kill -9 "$(cat "$T/n1/ddraidd.pid")" "$(cat "$T/n2/ddraidd.pid")"
+	daemon_start 1 --fence-delay 8
+	daemon_start 2 --fence-delay 8
+	wait_for 40 "1,2 attached" all_attached 1 2
+	kill_node 3
+	check "join_during_resync: survivors hold node 3's regions for resync" \
+		wait_for 30 "fence wait" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" -gt 0 ]"
+	note "join_during_resync: dirty $(st 1 .dirty) fence_wait $(st 1 .fence_wait); restarting node 3"
+	corosync_start 3
+	wait_for 40 "node 3 quorate" quorate_on 3
+	daemon_start 3
+	standin_start 3 --blocks 96 --rate 60 --idle-ms 5000
+	check "join_during_resync: node 3 rejoins and attaches" \
+		wait_for 60 "node 3 attached" attached 3
+	check "join_during_resync: recovery completes (nothing dirty)" \
+		wait_for 60 "dirty 0" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" = 0 ]"
+	check "join_during_resync: node 3 writes again" writes_progress 3 30
+	check "join_during_resync: all three agree on the coordinator" \
+		test "$(st 1 .coordinator)$(st 2 .coordinator)$(st 3 .coordinator)" = 111
+	finish join_during_resync
+	cluster_down
+}
+
+start_s=$(date +%s)
+for t in $TESTS; do
+	case " $ALL " in
+	*" $t "*) "t_$t" ;;
+	*) not_ok "unknown test $t" ;;
+	esac
+done
+echo "1..$tap_n"
+note "netns tests took $(( $(date +%s) - start_s )) s"
+[ "$tap_fail" = 0 ]
