@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Assembling a volume from its members: every present member must carry a
- * superblock of the same volume, at the position of its index, and be as
- * new as the newest; at most one member may be absent or failed.
+ * superblock of the same volume, at the position of its index, and be
+ * current (common/ddraid_assemble.c decides, for the kernel too); at most
+ * one member may be absent or failed.
  */
 #include "config.h"
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "engine_internal.h"
 #include "sb_io.h"
+#include "ddraid_assemble.h"
 
 static void uuid_str(const u8 *u, char *s)
 {
@@ -53,35 +55,6 @@ static int open_member(struct ddraid_vol *vol, u32 i, const char *path,
 		return r;
 	}
 	return 0;
-}
-
-/* The volume most present members agree on: the first of the largest group. */
-static int reference_member(const struct ddraid_sb *sb, const bool *present,
-			    u32 n)
-{
-	unsigned int best = 0, cnt;
-	int ref = -1;
-	u32 i, j;
-
-	for (i = 0; i < n; i++) {
-		if (!present[i])
-			continue;
-		cnt = 0;
-		for (j = 0; j < n; j++)
-			cnt += present[j] && ddraid_sb_same_volume(&sb[i], &sb[j]);
-		if (cnt > best) {
-			best = cnt;
-			ref = (int)i;
-		}
-	}
-	return ref;
-}
-
-static bool newer(const struct ddraid_sb *a, const struct ddraid_sb *b)
-{
-	if (a->events != b->events)
-		return a->events > b->events;
-	return a->update_seq > b->update_seq;
 }
 
 int ddraid_check_member_fit(struct ddraid_vol *vol, u32 i, char *err,
@@ -136,14 +109,112 @@ static int alloc_buffers(struct ddraid_vol *vol)
 	return vol->reqs ? 0 : -ENOMEM;
 }
 
+/* Turn the shared verdict's refusal into a message naming the member. */
+static int explain_verdict(int r, const struct ddraid_set_verdict *v,
+			   const struct ddraid_sb *sb, const bool *present,
+			   const char *const *paths, u32 n, char *err,
+			   size_t errlen)
+{
+	char u1[2 * DDRAID_UUID_BYTES + 1], u2[2 * DDRAID_UUID_BYTES + 1];
+	int i = v->member, ref = v->newest;
+	size_t len = 0;
+	char list[DDRAID_ERRMSG_MAX / 2];
+	u32 m;
+
+	if (r == -ENODEV && i < 0 && v->newest < 0) {
+		ddraid_errf(err, errlen, "no member given: all %u are \"%s\"", n,
+			    DDRAID_MISSING);
+		return -EINVAL;
+	}
+	if (r == -ENODEV) {
+		list[0] = 0;
+		for (m = 0; m < n; m++) {
+			u32 bit = 1u << m;
+			const char *what = v->absent & bit ? "missing" :
+					   v->recorded_failed & bit ? "failed" :
+					   v->rebuilding & bit ? "rebuilding" : NULL;
+
+			if (what)
+				len += (size_t)snprintf(list + len,
+					len < sizeof(list) ? sizeof(list) - len : 0,
+					" %u (%s, %s)", m,
+					present[m] ? paths[m] : DDRAID_MISSING, what);
+		}
+		ddraid_errf(err, errlen,
+			    "more than one member missing or failed, the data cannot be read:%s",
+			    list);
+		return r;
+	}
+	if (i < 0) {
+		ddraid_errf(err, errlen, "members do not form a volume: %s", v->why);
+		return r;
+	}
+	if (r == -ESTALE) {
+		ddraid_errf(err, errlen,
+			    "member %d (%s) is stale: events %llu, behind %llu of member %d (%s)",
+			    i, paths[i], (unsigned long long)sb[i].events,
+			    (unsigned long long)sb[ref].events, ref, paths[ref]);
+		return r;
+	}
+	if (sb[i].member_index != (u32)i && sb[i].members == n) {
+		ddraid_errf(err, errlen,
+			    "member %d (%s) is member %u of the volume: wrong order",
+			    i, paths[i], sb[i].member_index);
+		return r;
+	}
+	if (sb[i].members != n) {
+		ddraid_errf(err, errlen,
+			    "volume has %u members but %u paths were given (member %d, %s)",
+			    sb[i].members, n, i, paths[i]);
+		return r;
+	}
+	/* Foreign: name both volumes. Any other present member is the reference. */
+	for (m = 0; m < n; m++)
+		if (present[m] && (int)m != i &&
+		    !ddraid_sb_same_volume(&sb[m], &sb[i]))
+			break;
+	if (m == n) {
+		ddraid_errf(err, errlen, "member %d (%s): %s", i, paths[i], v->why);
+		return r;
+	}
+	uuid_str(sb[i].uuid, u1);
+	uuid_str(sb[m].uuid, u2);
+	ddraid_errf(err, errlen,
+		    "member %d (%s) is foreign: volume %s with %u members and %llu bytes, not volume %s with %u members and %llu bytes (member %u, %s)",
+		    i, paths[i], u1, sb[i].members,
+		    (unsigned long long)sb[i].data_size, u2, sb[m].members,
+		    (unsigned long long)sb[m].data_size, m, paths[m]);
+	return r;
+}
+
+/*
+ * A member one metadata update behind (a crash while the survivors'
+ * superblocks were being rewritten) gets the newest superblock, so the
+ * next assembly finds the members agreeing again.
+ */
+static int catch_up_member(struct ddraid_vol *vol, u32 i, char *err,
+			   size_t errlen)
+{
+	struct ddraid_sb sb = vol->sb;
+	const char *why = NULL;
+	int r;
+
+	sb.member_index = i;
+	r = ddraid_sb_write_fd(vol->io.m[i].fd, &sb, &why);
+	if (r)
+		ddraid_errf(err, errlen,
+			    "member %u (%s): cannot bring its superblock up to date: %s",
+			    i, vol->path[i], why ? why : strerror(-r));
+	return r;
+}
+
 static int assemble(struct ddraid_vol *vol, const char *const *paths, u32 n,
 		    char *err, size_t errlen)
 {
 	struct ddraid_sb sb[DDRAID_MAX_MEMBERS];
 	bool present[DDRAID_MAX_MEMBERS] = { false };
-	char u1[2 * DDRAID_UUID_BYTES + 1], u2[2 * DDRAID_UUID_BYTES + 1];
-	unsigned int unusable = 0;
-	int ref, newest = -1, r;
+	struct ddraid_set_verdict v;
+	int r;
 	u32 i;
 
 	for (i = 0; i < n; i++) {
@@ -157,94 +228,34 @@ static int assemble(struct ddraid_vol *vol, const char *const *paths, u32 n,
 			return r;
 		present[i] = true;
 	}
-	ref = reference_member(sb, present, n);
-	if (ref < 0) {
-		ddraid_errf(err, errlen, "no member given: all %u are \"%s\"", n,
-			    DDRAID_MISSING);
-		return -EINVAL;
-	}
-	for (i = 0; i < n; i++) {
-		if (!present[i] || ddraid_sb_same_volume(&sb[i], &sb[ref]))
-			continue;
-		uuid_str(sb[i].uuid, u1);
-		uuid_str(sb[ref].uuid, u2);
-		ddraid_errf(err, errlen,
-			    "member %u (%s) is foreign: volume %s with %u members and %llu bytes, not volume %s with %u members and %llu bytes (member %d, %s)",
-			    i, paths[i], u1, sb[i].members,
-			    (unsigned long long)sb[i].data_size, u2,
-			    sb[ref].members, (unsigned long long)sb[ref].data_size,
-			    ref, paths[ref]);
-		return -EINVAL;
-	}
-	if (sb[ref].members != n) {
-		ddraid_errf(err, errlen,
-			    "volume has %u members but %u paths were given (member %d, %s)",
-			    sb[ref].members, n, ref, paths[ref]);
-		return -EINVAL;
-	}
-	for (i = 0; i < n; i++) {
-		if (!present[i])
-			continue;
-		if (sb[i].member_index != i) {
-			ddraid_errf(err, errlen,
-				    "member %u (%s) is member %u of the volume: wrong order",
-				    i, paths[i], sb[i].member_index);
-			return -EINVAL;
-		}
-		if (newest < 0 || newer(&sb[i], &sb[newest]))
-			newest = (int)i;
-	}
-	vol->sb = sb[newest];
+	r = ddraid_sb_check_set(sb, present, n, &v);
+	if (r)
+		return explain_verdict(r, &v, sb, present, paths, n, err,
+				       errlen);
+	vol->sb = sb[v.newest];
 	r = ddraid_sb_geom(&vol->sb, &vol->g);
 	if (r) {
-		ddraid_errf(err, errlen, "member %d (%s): bad geometry", newest,
-			    paths[newest]);
+		ddraid_errf(err, errlen, "member %d (%s): bad geometry", v.newest,
+			    paths[v.newest]);
 		return r;
 	}
 	for (i = 0; i < n; i++) {
-		u32 st = vol->sb.member[i].state;
-
-		if (present[i] && st == DDRAID_MEMBER_FAILED) {
+		if (v.recorded_failed & (1u << i)) {
 			/* On record as failed: its contents are not trusted. */
 			ddraid_mio_close(&vol->io, i);
 			present[i] = false;
 		}
-		if (present[i] && sb[i].events < vol->sb.events) {
-			ddraid_errf(err, errlen,
-				    "member %u (%s) is stale: events %llu, behind %llu of member %d (%s)",
-				    i, paths[i], (unsigned long long)sb[i].events,
-				    (unsigned long long)vol->sb.events, newest,
-				    paths[newest]);
-			return -ESTALE;
-		}
-		if (present[i]) {
-			r = ddraid_check_member_fit(vol, i, err, errlen);
+		if (!present[i])
+			continue;
+		r = ddraid_check_member_fit(vol, i, err, errlen);
+		if (r)
+			return r;
+		if ((v.lagging & (1u << i)) &&
+		    !(vol->flags & DDRAID_OPEN_RDONLY)) {
+			r = catch_up_member(vol, i, err, errlen);
 			if (r)
 				return r;
 		}
-		unusable += !present[i] || st != DDRAID_MEMBER_ACTIVE;
-	}
-	if (unusable > 1) {
-		size_t len = 0;
-		char list[DDRAID_ERRMSG_MAX / 2];
-
-		list[0] = 0;
-		for (i = 0; i < n; i++) {
-			if (present[i] &&
-			    vol->sb.member[i].state == DDRAID_MEMBER_ACTIVE)
-				continue;
-			len += (size_t)snprintf(list + len,
-						len < sizeof(list) ? sizeof(list) - len : 0,
-						" %u (%s, %s)", i,
-						paths[i] ? paths[i] : DDRAID_MISSING,
-						present[i] ? ddraid_member_state_name(vol->sb.member[i].state) :
-							     vol->sb.member[i].state == DDRAID_MEMBER_FAILED ?
-							     "failed" : "missing");
-		}
-		ddraid_errf(err, errlen,
-			    "more than one member missing or failed, the data cannot be read:%s",
-			    list);
-		return -ENODEV;
 	}
 	return alloc_buffers(vol);
 }
