@@ -414,9 +414,11 @@ static void on_quorum(struct sm *sm, bool quorate, struct sm_effects *out)
 		sm_drop_state(sm, out, "quorum lost");
 		return;
 	}
+	/* NEED_STATEs seen meanwhile still count: their senders are
+	 * stateless until a confchg says otherwise. */
 	sm->need_sent = false;
-	sm->n_need = 0;
 	send_need_state(sm, out);
+	sm_maybe_cold_start(sm, out);
 }
 
 static void on_totem(struct sm *sm, const struct sm_totem *t)

@@ -160,8 +160,8 @@ struct sm {
 	u8 *rel_sent;		/* region bitmap: RELEASE in flight */
 	u8 *bits;		/* [regions] enum bit_state of own slot */
 	u32 mstate_sent[DDRAID_MAX_MEMBERS];	/* state told to target */
-	u8 fail_applied_sent;	/* member mask: FAIL_APPLIED sent */
-	u8 committed;		/* member mask: COMMIT_FAIL sent */
+	u32 fail_applied_sent;	/* member mask: FAIL_APPLIED sent */
+	u32 committed;		/* member mask: COMMIT_FAIL sent */
 	bool ready_sent;	/* REBUILD_READY sent */
 	bool path_done;		/* MEMBER_PATH of the current rebuild done */
 	u32 mstate_done[DDRAID_MAX_MEMBERS];	/* target confirmed */
@@ -234,6 +234,7 @@ static inline size_t bitmap_bytes(u64 regions)
 
 /* ---- sm_msg.c ---- */
 void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out);
+void sm_maybe_cold_start(struct sm *sm, struct sm_effects *out);
 void sm_send_state(struct sm *sm, const struct cpgmsg *trigger,
 		   struct sm_effects *out);
 #define STATE_PREFIX	12	/* trigger sender le32, trigger seq le64 */

@@ -187,15 +187,26 @@ static void sm_on_need_state(struct sm *sm, const struct cpgmsg *m,
 		if (!known && inview && sm->n_need < SM_MAX_VIEW)
 			sm->need[sm->n_need++] = m->sender;
 	}
-	if (sm->n_need == sm->n_cur_view && sm->quorate && sm->in_view &&
-	    sm->cur_view[0] == sm->cfg.nodeid && !sm->init_started) {
-		struct io *io = io_new(sm, IO_READ_META);
+	sm_maybe_cold_start(sm, out);
+}
 
-		sm->init_started = true;
-		fx_add(out, SM_FX_READ_META)->id = io->id;
-		fx_log(out, SM_LOG_NOTICE,
-		       "no daemon has state: cold start from the disks");
-	}
+/*
+ * Every member of the view said NEED_STATE since the last confchg: nobody
+ * has state. The lowest node id reads the disks and sends INIT.
+ */
+void sm_maybe_cold_start(struct sm *sm, struct sm_effects *out)
+{
+	struct io *io;
+
+	if (sm->has_state || sm->n_need != sm->n_cur_view || !sm->quorate ||
+	    !sm->in_view || sm->cur_view[0] != sm->cfg.nodeid ||
+	    sm->init_started)
+		return;
+	io = io_new(sm, IO_READ_META);
+	sm->init_started = true;
+	fx_add(out, SM_FX_READ_META)->id = io->id;
+	fx_log(out, SM_LOG_NOTICE,
+	       "no daemon has state: cold start from the disks");
 }
 
 static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
@@ -300,6 +311,32 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 			rs->lock_ack &= ~bit;
 	}
 	rs->slot[s].attached = 1;
+	{
+		u32 i;
+
+		/*
+		 * Its target may hold writes that skipped a failed member
+		 * (it was cut off when the failure was committed): it must
+		 * confirm too, before a rebuild may start.
+		 */
+		for (i = 0; i < sm->cfg.members; i++)
+			if (rs->member[i].state == DDRAID_MEMBER_FAILED &&
+			    (rs->rb_phase == RB_NONE || rs->rb_member != i))
+				rs->fail_apply[i] |= bit;
+		/*
+		 * During a rebuild walk, regions it holds may have been
+		 * written without the new member: walk them again.
+		 */
+		if (rs->rb_phase == RB_WALK) {
+			for (r = 0; r < sm->cfg.regions; r++) {
+				if (!(rs->held[r] & bit))
+					continue;
+				ddraid_bit_set(rs->rb_todo, r);
+				if (r < rs->rb_next)
+					rs->rb_next = r;
+			}
+		}
+	}
 	if (me(sm, m))
 		tgt_on_own_attach(sm, out);
 }
@@ -524,8 +561,8 @@ static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
 		if (rs->locked && rs->lock_purpose == LOCK_REBUILD)
 			rs->lock_purpose = LOCK_RESYNC;
 	}
-	sm->fail_applied_sent &= (u8)~(1u << m->member);
-	sm->committed &= (u8)~(1u << m->member);
+	sm->fail_applied_sent &= ~(1u << m->member);
+	sm->committed &= ~(1u << m->member);
 	fx_log(out, SM_LOG_WARNING, "member %u recorded failed (events %llu)",
 	       m->member, (unsigned long long)m->events);
 }
@@ -589,6 +626,7 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 	rs->member[m->member].recovery_block = 0;
 	rs->events = m->events;
 	bitmap_or_runs(rs->rb_todo, &m->runs, sm->cfg.regions);
+	rs->fail_apply[m->member] = 0;
 	rs->rb_phase = RB_WALK;
 	rs->rb_next = 0;
 }

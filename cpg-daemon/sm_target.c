@@ -153,12 +153,12 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 			fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m,
 				rs->events, 0, want);
 			sm->mstate_sent[m] = want;
-			sm->committed &= (u8)~(1u << m);
+			sm->committed &= ~(1u << m);
 			if (want == DDRAID_MEMBER_FAILED &&
 			    (sm->debug & SM_DEBUG_EARLY_COMMIT)) {
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);
-				sm->committed |= (u8)(1u << m);
+				sm->committed |= 1u << m;
 			}
 		}
 		if (want == DDRAID_MEMBER_FAILED &&
@@ -169,7 +169,7 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 							  MSG_FAIL_APPLIED);
 
 				c->member = m;
-				sm->fail_applied_sent |= (u8)(1u << m);
+				sm->fail_applied_sent |= 1u << m;
 			}
 			if (!rs->fail_apply[m] &&
 			    !(sm->committed & (1u << m))) {
@@ -177,7 +177,7 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 				 * writes that skipped it may complete (I3). */
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);
-				sm->committed |= (u8)(1u << m);
+				sm->committed |= 1u << m;
 				sm->merr &= ~(1u << m);
 			}
 		}

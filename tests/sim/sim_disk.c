@@ -80,6 +80,15 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 	io->type = fx->type;
 	io->id = fx->id;
 	io->incarnation = n->d.incarnation;
+	/*
+	 * I6: shared metadata and region IO are decided with quorum. (An IO
+	 * decided just before a partition may land just after it; the
+	 * quorate side waits fence_delay before touching shared metadata.)
+	 */
+	if ((fx->type == SM_FX_WRITE_SB || fx->type == SM_FX_RESYNC ||
+	     fx->type == SM_FX_REBUILD) && !n->d.quorate)
+		sim_fail(s, "I6: node %u issued IO type %u without quorum",
+			 n->id, fx->type);
 	/* Issue order is kept: a later IO is never due before an earlier. */
 	io->due = s->step + 1 + sim_rand(s, 4);
 	for (i = 0; i < SIM_MAX_IO; i++)
@@ -189,14 +198,6 @@ static void union_slot(const struct sim *s, u32 slot, u8 *map)
 				ddraid_bit_set(map, r);
 }
 
-/* The shared-metadata writes and region IO need quorum (I6). */
-static void need_quorum(struct sim *s, struct sim_node *n, const char *what)
-{
-	if (!sim_quorate_truth(s, n->part))
-		sim_fail(s, "I6: node %u did %s in a partition without quorum",
-			 n->id, what);
-}
-
 bool disk_complete(struct sim *s, struct sim_node *n)
 {
 	struct sim_io *io = NULL, copy;
@@ -222,7 +223,6 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		apply_bits(s, &copy);
 		break;
 	case SM_FX_WRITE_SB:
-		need_quorum(s, n, "a superblock write");
 		apply_sb(s, &copy);
 		break;
 	case SM_FX_READ_META: {
@@ -248,7 +248,6 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		break;
 	case SM_FX_RESYNC:
 	case SM_FX_REBUILD:
-		need_quorum(s, n, "region IO");
 		if (tgt_inflight_region(s, (u32)copy.region))
 			sim_fail(s, "I5: %s of region %llu while a write is in "
 				 "flight there",

@@ -109,10 +109,25 @@ void tgt_recv(struct sim *s, struct sim_node *n,
 		break;
 	case DDRAID_CHAN_MEMBER_STATE:
 		t->mstate[r] = c->flags;
-		if (c->flags != DDRAID_MEMBER_FAILED) {
-			/* replaced or back: a fresh start for it */
+		if (c->flags == DDRAID_MEMBER_REBUILDING) {
+			u32 i, released = 0;
+
+			/*
+			 * Replaced or back: a fresh start for it. The cluster
+			 * recorded its failure before, and nobody reads a
+			 * member being rebuilt: held writes may complete.
+			 * (ACTIVE alone never clears errors this target saw:
+			 * the cluster may not have heard of them yet.)
+			 */
 			t->failing &= ~bit(r);
 			t->committed &= ~bit(r);
+			for (i = 0; i < SIM_MAX_WRITES; i++) {
+				if (t->w[i].state != W_FREE &&
+				    t->w[i].need & bit(r))
+					released |= bit(r);
+				t->w[i].need &= ~bit(r);
+			}
+			check_i3(s, n, released);
 		}
 		t->state_done_pending |= bit(r);
 		t->state_done_val[r] = c->flags;
@@ -277,10 +292,9 @@ void tgt_poll(struct sim *s, struct sim_node *n)
 	for (r = 0; r < s->regions; r++) {
 		bool busy = false;
 
+		/* A grant stays while a completion is held in it. */
 		for (i = 0; i < SIM_MAX_WRITES; i++)
-			if ((t->w[i].state == W_WAIT ||
-			     (t->w[i].state == W_SUBMITTED &&
-			      t->w[i].pending)) &&
+			if (t->w[i].state != W_FREE &&
 			    t->w[i].block / SIM_BPR == r)
 				busy = true;
 		if (t->locked[r] && !t->lock_acked[r] && t->connected) {
