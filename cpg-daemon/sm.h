@@ -163,7 +163,9 @@ enum sm_effect_type {
 	/* IO .bit: clear it (same rules; need not flush before reporting). */
 	SM_FX_BIT_CLEAR,
 	/* IO .sb: write both superblock copies on every member not failed
-	 * (flush between copies), with these facts. */
+	 * (flush between copies), with these facts. A former coordinator's
+	 * write may still be in flight: never lower a member's events and
+	 * never clear a slot entry (slots are only ever assigned). */
 	SM_FX_WRITE_SB,
 	/* IO: read superblocks and all 32 slots of every member; report an
 	 * struct sm_meta. */
@@ -280,6 +282,12 @@ struct sm_status_node {
 	bool has_state;
 	bool attached;		/* ATTACH delivered */
 	bool orphaned;		/* daemon gone, target may still write */
+	/*
+	 * Orphaned and gone from corosync: its target may still run, cut
+	 * off, with nobody to freeze it. The runtime must fence the node
+	 * (Pacemaker/STONITH) and then report SM_ADMIN_FENCED.
+	 */
+	bool fence_wanted;
 	int slot;		/* -1: none */
 	u64 held;		/* regions it holds */
 };

@@ -57,7 +57,7 @@ static u32 attached_mask(const struct sm *sm)
 	return mask;
 }
 
-static bool in_totem(const struct sm *sm, u32 nodeid)
+bool sm_in_totem(const struct sm *sm, u32 nodeid)
 {
 	u32 i;
 
@@ -81,7 +81,7 @@ static bool all_attached(const struct sm *sm)
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
 		const struct rs_slot *sl = &sm->rs.slot[s];
 
-		if (!sl->nodeid || !in_totem(sm, sl->nodeid))
+		if (!sl->nodeid || !sm_in_totem(sm, sl->nodeid))
 			continue;
 		if (sl->status == SS_VIEW && sl->attached)
 			continue;
@@ -102,7 +102,7 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
 		const struct rs_slot *sl = &rs->slot[s];
 		bool waiting = sl->status == SS_FENCE ||
-			(sl->status == SS_ORPHAN && !in_totem(sm, sl->nodeid));
+			(sl->status == SS_ORPHAN && !sm_in_totem(sm, sl->nodeid));
 		struct io *io;
 		struct sm_effect *fx;
 
@@ -117,6 +117,14 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 			sm->fence_since[s] = sm->now;
 		}
 		if (sm->fence_sent & bit || sm->fence_reading)
+			continue;
+		/*
+		 * A node that left with its daemon running froze its target
+		 * on quorum loss within fence_delay. A node whose daemon was
+		 * already gone has nobody to freeze its target: only real
+		 * fencing (SM_ADMIN_FENCED) makes its regions safe.
+		 */
+		if (sl->status == SS_ORPHAN && !(sm->fence_ok & bit))
 			continue;
 		if (!(sm->fence_ok & bit) &&
 		    sm->now - sm->fence_since[s] < sm->cfg.fence_delay)

@@ -257,5 +257,6 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 		   struct sm_effects *out);
 /* Forget messages in flight (view change); @all: IO in flight too. */
 void coord_reset(struct sm *sm, bool all);
+bool sm_in_totem(const struct sm *sm, u32 nodeid);
 
 #endif /* DDRAID_SM_INTERNAL_H */

@@ -138,6 +138,14 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 			struct io *io;
 			struct sm_effect *fx;
 
+			/* Until the new device is in place, the target must
+			 * not read the member (it is stale or blank). */
+			if (sm->mstate_sent[m] != DDRAID_MEMBER_FAILED &&
+			    sm->mstate_sent[m] != DDRAID_MEMBER_REBUILDING) {
+				fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m,
+					rs->events, 0, DDRAID_MEMBER_FAILED);
+				sm->mstate_sent[m] = DDRAID_MEMBER_FAILED;
+			}
 			if (sm->path_pending)
 				continue;
 			io = io_new(sm, IO_MEMBER_PATH);

@@ -742,6 +742,43 @@ static void fault(struct sim *s)
 	s->n_faults++;
 }
 
+/*
+ * The fencing agent (Pacemaker/STONITH): a coordinator asks for a node
+ * whose daemon died and which then left corosync; power it off and
+ * confirm.
+ */
+static void fencing_agent(struct sim *s)
+{
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	struct sm_status st;
+	u32 i, k;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *c = &s->node[i];
+
+		if (!c->up || !c->d.alive)
+			continue;
+		sm_status(c->d.sm, &st);
+		if (st.coordinator != c->id)
+			continue;
+		for (k = 0; k < st.n_nodes; k++) {
+			struct sim_node *v;
+
+			if (!st.node[k].fence_wanted)
+				continue;
+			v = sim_node_by_id(s, st.node[k].nodeid);
+			if (v && v->up) {
+				sim_trace(s, "fencing agent powers off node %u",
+					  v->id);
+				node_crash(s, v);
+			}
+			ev.admin.cmd = SM_ADMIN_FENCED;
+			ev.admin.nodeid = st.node[k].nodeid;
+			sim_feed(s, c, &ev);
+		}
+	}
+}
+
 static void tick_all(struct sim *s)
 {
 	struct sm_event ev = { .type = SM_EV_TICK, .now = s->step };
@@ -774,6 +811,8 @@ static void step(struct sim *s, bool faults, bool writes)
 
 	s->step++;
 	tick_all(s);
+	if (s->step % 8 == 0)
+		fencing_agent(s);
 	if (faults && w < 2) {
 		fault(s);
 	} else if (writes && w < 12) {
