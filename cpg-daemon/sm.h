@@ -164,8 +164,9 @@ enum sm_effect_type {
 	SM_FX_BIT_CLEAR,
 	/* IO .sb: write both superblock copies on every member not failed
 	 * (flush between copies), with these facts. A former coordinator's
-	 * write may still be in flight: never lower a member's events and
-	 * never clear a slot entry (slots are only ever assigned). */
+	 * write may still be in flight: never lower a member's events (then
+	 * write only the slot table), never clear a slot entry (slots are
+	 * only ever assigned: merge them with what is on disk). */
 	SM_FX_WRITE_SB,
 	/* IO: read superblocks and all 32 slots of every member; report an
 	 * struct sm_meta. */

@@ -88,6 +88,7 @@ static void chan_push(struct sim *s, struct sim_chan *c,
 			 ddraid_chan_type_name(m->type), why);
 		return;
 	}
+	c->at[c->n] = s->step;
 	c->n++;
 }
 
@@ -102,6 +103,7 @@ static bool chan_pop(struct sim *s, struct sim_chan *c,
 		return false;
 	memcpy(b, c->msg[0], sizeof(b));
 	memmove(c->msg[0], c->msg[1], (size_t)(c->n - 1) * sizeof(b));
+	memmove(&c->at[0], &c->at[1], (size_t)(c->n - 1) * sizeof(c->at[0]));
 	c->n--;
 	if (ddraid_chan_decode(b, sizeof(b), &lim, m, &why)) {
 		sim_fail(s, "channel message refused: %s", why);
@@ -578,34 +580,40 @@ static bool cpg_step(struct sim *s)
 
 /* ---- the scheduler ---- */
 
+/* Deliver the oldest message of one direction of a node's channel. */
+static bool chan_deliver(struct sim *s, struct sim_node *n, bool to_daemon)
+{
+	struct ddraid_chan_msg m;
+
+	if (to_daemon) {
+		if (!chan_pop(s, &n->to_d, &m))
+			return false;
+		if (n->d.alive) {
+			struct sm_event ev = { .type = SM_EV_TARGET };
+
+			ev.chan = m;
+			sim_trace(s, "target %u -> daemon %s %llu", n->id,
+				  ddraid_chan_type_name(m.type),
+				  (unsigned long long)m.region);
+			sim_feed(s, n, &ev);
+		}
+	} else {
+		if (!chan_pop(s, &n->to_t, &m))
+			return false;
+		if (n->t.alive)
+			tgt_recv(s, n, &m);
+	}
+	return true;
+}
+
 static bool chan_step(struct sim *s, bool to_daemon)
 {
 	u32 i, start = (u32)sim_rand(s, s->n_nodes);
 
-	for (i = 0; i < s->n_nodes; i++) {
-		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
-		struct ddraid_chan_msg m;
-
-		if (to_daemon) {
-			if (!chan_pop(s, &n->to_d, &m))
-				continue;
-			if (n->d.alive) {
-				struct sm_event ev = { .type = SM_EV_TARGET };
-
-				ev.chan = m;
-				sim_trace(s, "target %u -> daemon %s %llu",
-					  n->id, ddraid_chan_type_name(m.type),
-					  (unsigned long long)m.region);
-				sim_feed(s, n, &ev);
-			}
-		} else {
-			if (!chan_pop(s, &n->to_t, &m))
-				continue;
-			if (n->t.alive)
-				tgt_recv(s, n, &m);
-		}
-		return true;
-	}
+	for (i = 0; i < s->n_nodes; i++)
+		if (chan_deliver(s, &s->node[(start + i) % s->n_nodes],
+				 to_daemon))
+			return true;
 	return false;
 }
 
@@ -779,6 +787,8 @@ static void fencing_agent(struct sim *s)
 	}
 }
 
+static bool chan_deliver(struct sim *s, struct sim_node *n, bool to_daemon);
+
 static void tick_all(struct sim *s)
 {
 	struct sm_event ev = { .type = SM_EV_TICK, .now = s->step };
@@ -802,6 +812,12 @@ static void tick_all(struct sim *s)
 			sim_feed(s, n, &ev);
 		if (n->up)
 			tgt_poll(s, n);
+		/* The kernel channel is fast next to fence_delay: nothing
+		 * waits in it for long. */
+		while (n->up && n->to_t.n && s->step - n->to_t.at[0] > 10)
+			chan_deliver(s, n, false);
+		while (n->up && n->to_d.n && s->step - n->to_d.at[0] > 10)
+			chan_deliver(s, n, true);
 	}
 }
 

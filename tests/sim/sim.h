@@ -87,6 +87,7 @@ struct sim_target {
 struct sim_chan {
 	u32 n;
 	u8 msg[SIM_MAX_CHAN][DDRAID_CHAN_MSG_BYTES];
+	u64 at[SIM_MAX_CHAN];	/* step it was sent */
 };
 
 struct sim_io {

@@ -134,14 +134,17 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 	for (m = 0; m < s->members; m++) {
 		struct sim_disk *d = &s->disk[m];
 
-		if (d->dead || d->sb.events > io->sb.events)
-			continue;	/* a late write from a former
-					 * coordinator: never go back */
-		d->sb.events = io->sb.events;
-		memcpy(d->sb.member, io->sb.member, sizeof(d->sb.member));
+		if (d->dead)
+			continue;
+		/* Slots are only ever assigned: merge them. */
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 			if (io->sb.slots[i])
 				d->sb.slots[i] = io->sb.slots[i];
+		/* A late write of a former coordinator: never go back. */
+		if (d->sb.events > io->sb.events)
+			continue;
+		d->sb.events = io->sb.events;
+		memcpy(d->sb.member, io->sb.member, sizeof(d->sb.member));
 	}
 	/* A member the cluster calls active again is valid everywhere. */
 	for (m = 0; m < s->members; m++)

@@ -10,6 +10,7 @@
 #include "sim.h"
 
 #define IDLE_STEPS	6
+#define MAX_IO_STEPS	12	/* member write latency bound */
 
 static u32 bit(u32 m)
 {
@@ -27,6 +28,8 @@ static bool can_read(const struct sim_target *t, u32 m)
 }
 
 static void check_i3(struct sim *s, struct sim_node *n, u32 mask);
+static void member_write(struct sim *s, struct sim_node *n,
+			 struct sim_write *w, u32 m);
 
 static int slot_of(const struct sim *s, u32 id)
 {
@@ -211,6 +214,7 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 	/* Skipping a member whose failure is committed needs no wait. */
 	check_i3(s, n, w->skipped & t->committed);
 	w->state = W_SUBMITTED;
+	w->since = s->step;
 	t->last_use[r] = s->step;
 }
 
@@ -279,6 +283,11 @@ void tgt_poll(struct sim *s, struct sim_node *n)
 			}
 			break;
 		case W_SUBMITTED:
+			/* Disks answer within a bounded time, well below
+			 * fence_delay: the protocol relies on it. */
+			while (w->pending && s->step - w->since > MAX_IO_STEPS)
+				member_write(s, n, w,
+					     (u32)__builtin_ctz(w->pending));
 			if (w->pending)
 				break;
 			w->state = W_HELD;
@@ -363,6 +372,20 @@ static void write_frag(struct sim *s, u32 m, const struct sim_write *w)
 	s->disk[m].frag[w->block] = v;
 }
 
+/* One member write of @w completes (or fails: the disk is dead). */
+static void member_write(struct sim *s, struct sim_node *n,
+			 struct sim_write *w, u32 m)
+{
+	w->pending &= ~bit(m);
+	if (s->disk[m].dead) {
+		w->skipped |= bit(m);
+		member_error(s, n, m);
+		w->need |= bit(m);
+	} else {
+		write_frag(s, m, w);
+	}
+}
+
 bool tgt_member_io(struct sim *s, struct sim_node *n)
 {
 	struct sim_target *t = &n->t;
@@ -379,14 +402,7 @@ bool tgt_member_io(struct sim *s, struct sim_node *n)
 		do {
 			m = (u32)sim_rand(s, s->members);
 		} while (!(w->pending & bit(m)));
-		w->pending &= ~bit(m);
-		if (s->disk[m].dead) {
-			w->skipped |= bit(m);
-			member_error(s, n, m);
-			w->need |= bit(m);
-		} else {
-			write_frag(s, m, w);
-		}
+		member_write(s, n, w, m);
 		return true;
 	}
 	return false;
