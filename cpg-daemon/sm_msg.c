@@ -96,6 +96,8 @@ static void adopt_state(struct sm *sm, struct sm_effects *out)
 {
 	const char *why = NULL;
 
+	if (!sm->quorate)
+		return;
 	if (rs_deserialize(sm, &sm->rs, sm->st_data + STATE_PREFIX,
 			   sm->st_total - STATE_PREFIX, &why)) {
 		fx_log(out, SM_LOG_ERR, "refusing STATE: %s", why);
@@ -144,6 +146,9 @@ static void on_state_part(struct sm *sm, const struct cpgmsg *m,
 	sm->st_next_part++;
 	if (m->part + 1 < m->parts)
 		return;
+	/* Our STATE is through: a later NEED_STATE gets a new one. */
+	if (me(sm, m))
+		sm->state_sent = false;
 	sm->st_next_part = 0;
 	if (!sm->st_trigger_ok)
 		return;
@@ -215,7 +220,8 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	struct rs *rs = &sm->rs;
 	u32 i, s;
 
-	if (sm->has_state || m->members != sm->cfg.members ||
+	/* Without quorum, adopt nothing: a partition may not decide (I6). */
+	if (sm->has_state || !sm->quorate || m->members != sm->cfg.members ||
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
 			      &(const char *){ NULL })) {
 		if (!sm->has_state)
