@@ -231,6 +231,25 @@ chk "no verify mismatches" sh -c "echo '$st' | awk '{ exit !(\$11 == 0) }'"
 dd if=$dm bs=1M count=64 status=none | sha >"${VM_SHARE:-/tmp}/ext4.sha256"
 chk "stop" "$D" stop q
 chk "userspace check after ext4" "$D" check "${devs[@]}"
+
+# Damage the parity of volume block 1 (ext4's superblock lives in block 0,
+# block 1 holds group descriptors): verify must refuse to return it.
+doff=$("$D" examine --json ${devs[0]} | sed -n 's/.*"data_offset": *\([0-9]*\).*/\1/p')
+frag=$("$D" examine --json ${devs[0]} | sed -n 's/.*"fragment_size": *\([0-9]*\).*/\1/p')
+printf 'XXXXXXXX' | dd of=${devs[$((n - 1))]} bs=1 seek=$((doff + frag)) \
+	conv=notrunc status=none
+chk_fails "userspace check sees the damaged parity" "$D" check "${devs[@]}"
+"$D" assemble --verify --name q "${devs[@]}" >&2
+chk_fails "verify: reading the damaged block fails" dd if=$dm of=/dev/null \
+	bs=4k skip=1 count=1 iflag=direct status=none
+chk "verify: block 0 still reads" dd if=$dm of=/dev/null bs=4k count=1 \
+	iflag=direct status=none
+st=$(dmsetup status q); echo "$st" >&2
+chk "status counts the mismatch" sh -c "echo '$st' | awk '{ exit !(\$11 >= 1) }'"
+chk "status: no member failed by a mismatch" sh -c "echo '$st' | grep -q ' A* ok '"
+"$D" stop q
+chk "check --repair fixes it" "$D" check --repair "${devs[@]}"
+chk "userspace check clean again" "$D" check "${devs[@]}"
 for ((i = 0; i < n; i++)); do dmsetup remove m$i; done
 chk "rmmod" rmmod dm_ddraid
 dmesg | grep -iE 'ddraid|BUG|WARN' >&2
