@@ -92,6 +92,21 @@ static bool trigger_ok(const struct sm *sm, const struct cpgmsg *m)
 
 static void replay(struct sm *sm, struct sm_effects *out);
 
+/*
+ * Who adopts a STATE or INIT: the members of the view that asked for it
+ * (a NEED_STATE since the confchg; a daemon asks only when quorate, and
+ * adopts only when quorate). Only they become eligible as coordinator.
+ */
+static void mark_adopters(struct sm *sm)
+{
+	u32 i, k;
+
+	for (i = 0; i < sm->rs.n_view; i++)
+		for (k = 0; k < sm->n_needlog; k++)
+			if (sm->needlog[k].sender == sm->rs.view[i].nodeid)
+				sm->rs.view[i].has_state = 1;
+}
+
 static void adopt_state(struct sm *sm, struct sm_effects *out)
 {
 	const char *why = NULL;
@@ -153,11 +168,7 @@ static void on_state_part(struct sm *sm, const struct cpgmsg *m,
 	if (!sm->st_trigger_ok)
 		return;
 	if (sm->has_state) {
-		u32 i;
-
-		/* Every stateless member of the view adopts it now. */
-		for (i = 0; i < sm->rs.n_view; i++)
-			sm->rs.view[i].has_state = 1;
+		mark_adopters(sm);
 		return;
 	}
 	if (sm->st_have == sm->st_total)
@@ -241,11 +252,12 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 		int k = rs_slot_of(rs, sm->cur_view[i]);
 
 		rs->view[i].nodeid = sm->cur_view[i];
-		rs->view[i].has_state = 1;
+		rs->view[i].has_state = sm->cur_view[i] == m->sender;
 		if (k >= 0)
 			rs->slot[k].status = SS_VIEW;
 	}
 	rs->n_view = sm->n_cur_view;
+	mark_adopters(sm);
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
