@@ -592,7 +592,10 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		n->slot = (int)s;
 		n->attached = rs->slot[s].attached;
 		n->orphaned = rs->slot[s].status == SS_ORPHAN;
-		n->fence_wanted = n->orphaned && !sm_in_totem(sm, n->nodeid);
+		n->fence_wanted = (n->orphaned &&
+				   !sm_in_totem(sm, n->nodeid)) ||
+			(sm->cfg.require_fencing &&
+			 rs->slot[s].status == SS_FENCE);
 		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
 			rs->view[rs_view_find(rs, n->nodeid)].has_state;
 		for (r = 0; r < sm->cfg.regions; r++)

@@ -54,6 +54,13 @@ struct sm_config {
 				 * regions (>= 1) */
 	u64 rebuild_gap;	/* rebuild rate limit: minimum time between
 				 * two regions (0: none) */
+	/*
+	 * Wait for SM_ADMIN_FENCED for every departed node, not only for
+	 * orphans. Without it, fence_delay must exceed the time a cut-off
+	 * daemon needs to hear of its quorum loss and freeze its target; a
+	 * daemon dying in that very moment leaves its target unfrozen.
+	 */
+	bool require_fencing;
 };
 
 /* ---- events ---- */

@@ -124,7 +124,8 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 		 * already gone has nobody to freeze its target: only real
 		 * fencing (SM_ADMIN_FENCED) makes its regions safe.
 		 */
-		if (sl->status == SS_ORPHAN && !(sm->fence_ok & bit))
+		if ((sl->status == SS_ORPHAN || sm->cfg.require_fencing) &&
+		    !(sm->fence_ok & bit))
 			continue;
 		if (!(sm->fence_ok & bit) &&
 		    sm->now - sm->fence_since[s] < sm->cfg.fence_delay)

@@ -28,7 +28,11 @@ static bool me(const struct sm *sm, const struct cpgmsg *m)
 	return m->sender == sm->cfg.nodeid;
 }
 
-/* Slots that must confirm a cluster-wide change: live targets. */
+/*
+ * Slots that must confirm a cluster-wide change: targets that may be
+ * running. A node gone from the view (NODEDOWN) is included until it is
+ * fenced: cut off in a partition, its target reads until it freezes.
+ */
 static u32 confirmers(const struct sm *sm)
 {
 	u32 mask = 0, s;
@@ -37,7 +41,7 @@ static u32 confirmers(const struct sm *sm)
 		const struct rs_slot *sl = &sm->rs.slot[s];
 
 		if ((sl->status == SS_VIEW && sl->attached) ||
-		    sl->status == SS_ORPHAN)
+		    sl->status == SS_ORPHAN || sl->status == SS_FENCE)
 			mask |= 1u << s;
 	}
 	return mask;

@@ -280,8 +280,7 @@ static void push_confchg(struct sim *s, int part, u32 reason_of_left,
 	it.confchg = true;
 	it.members = part_daemons(s, part);
 	for (id = 1; id <= s->n_nodes; id++)
-		it.reason[id] = leavers & idbit(id) ? reason_of_left :
-				SM_LEFT_NODEDOWN;
+		it.reason[id] = leavers & idbit(id) ? reason_of_left : 0;
 	cpg_push(s, part, &it);
 }
 
@@ -296,6 +295,7 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 		.region_size = SIM_BPR * DDRAID_BLOCK_SIZE,
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
+		.require_fencing = s->require_fencing,
 	};
 	const char *why = NULL;
 	u32 dbg = 0;
@@ -412,6 +412,14 @@ static void split(struct sim *s, int from)
 		}
 	if (!q)
 		return;
+	/*
+	 * Without fencing, the protocol assumes corosync reports a daemon's
+	 * death before a partition that follows it, and that a cut-off
+	 * daemon lives to freeze its target (see daemon_may_crash()).
+	 */
+	for (i = 0; i < p->n && !s->require_fencing; i++)
+		if (p->q[i].confchg)
+			return;
 	for (i = 0; i < s->n_nodes; i++) {
 		struct sim_node *n = &s->node[i];
 
@@ -506,8 +514,17 @@ static void deliver_confchg(struct sim *s, int part, const struct sim_item *it)
 				if (!(n->d.view & idbit(id)))
 					joined[nj++] = id;
 			} else if (n->d.view & idbit(id)) {
+				struct sim_node *o = sim_node_by_id(s, id);
+
+				/* Corosync knows why: gone or cut off is
+				 * NODEDOWN, a dead daemon on a live node in
+				 * reach is PROCDOWN. */
 				left[nl].nodeid = id;
 				left[nl].reason = it->reason[id];
+				if (!o->up || o->part != part)
+					left[nl].reason = SM_LEFT_NODEDOWN;
+				else if (!left[nl].reason)
+					left[nl].reason = SM_LEFT_PROCDOWN;
 				nl++;
 			}
 		}
@@ -703,6 +720,16 @@ static u32 up_count(const struct sim *s)
 	return n;
 }
 
+/*
+ * A daemon that is cut off (or about to hear of a quorum change) and dies
+ * leaves its target unfrozen: a double failure that only fencing covers.
+ */
+static bool daemon_may_crash(const struct sim *s, const struct sim_node *n)
+{
+	return s->require_fencing ||
+	       (n->d.quorum_due < 0 && sim_quorate_truth(s, n->part));
+}
+
 static void fault(struct sim *s)
 {
 	struct sim_node *n = &s->node[sim_rand(s, s->n_nodes)];
@@ -710,7 +737,7 @@ static void fault(struct sim *s)
 
 	switch (sim_rand(s, 9)) {
 	case 0:	/* daemon crash: its target keeps running (I7) */
-		if (n->up && n->d.alive)
+		if (n->up && n->d.alive && daemon_may_crash(s, n))
 			daemon_stop(s, n, sim_rand(s, 2) ? SM_LEFT_PROCDOWN :
 				    SM_LEFT_LEAVE);
 		break;
@@ -871,6 +898,7 @@ void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
 	s->regions = 4 + (u32)sim_rand(s, SIM_MAX_REGIONS - 3);
 	s->blocks = s->regions * SIM_BPR;
 	s->fence_delay = 40;
+	s->require_fencing = sim_rand(s, 2);
 	sm_effects_init(&s->fx);
 	disk_init(s);
 	s->part[0].used = true;

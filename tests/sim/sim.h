@@ -162,6 +162,7 @@ struct sim {
 	u32 regions;
 	u32 blocks;
 	u64 fence_delay;
+	bool require_fencing;	/* every departed node is fenced */
 	struct sim_node node[SIM_MAX_NODES];
 	struct sim_part part[SIM_MAX_NODES];
 	struct sim_disk disk[SIM_MAX_MEMBERS];
