@@ -33,6 +33,7 @@ enum field_use {
 	F_ERRNO_SET,	/* 1..ERRNO_MAX */
 	F_STATE,	/* member state 1..3 */
 	F_HELLO_FLAGS,
+	F_HELD_FLAGS,
 };
 
 struct type_rule {
@@ -47,7 +48,7 @@ static const struct type_rule rules[DDRAID_CHAN_TYPE_MAX + 1] = {
 	[DDRAID_CHAN_HELLO] = { "HELLO", DDRAID_CHAN_TO_DAEMON,
 		F_REGIONS, F_MEMBERS, F_ZERO, F_HELLO_FLAGS },
 	[DDRAID_CHAN_HELD] = { "HELD", DDRAID_CHAN_TO_DAEMON,
-		F_REGION, F_ZERO, F_ZERO, F_ZERO },
+		F_REGION, F_ZERO, F_ZERO, F_HELD_FLAGS },
 	[DDRAID_CHAN_HELD_END] = { "HELD_END", DDRAID_CHAN_TO_DAEMON,
 		F_ZERO, F_ZERO, F_ZERO, F_ZERO },
 	[DDRAID_CHAN_GRANT_REQ] = { "GRANT_REQ", DDRAID_CHAN_TO_DAEMON,
@@ -121,6 +122,11 @@ static const char *check_field(u8 use, u64 v,
 	case F_HELLO_FLAGS:
 		return v & ~(u64)DDRAID_CHAN_HELLO_ALL ? "unknown HELLO flag" :
 			NULL;
+	case F_HELD_FLAGS:
+		if (v & ~(u64)DDRAID_CHAN_HELD_ALL)
+			return "unknown HELD flag";
+		return v == DDRAID_CHAN_HELD_NOGRANT ?
+			"HELD flag NOGRANT without LOCKED" : NULL;
 	}
 	return "internal: unknown field rule";
 }

@@ -25,7 +25,8 @@ enum ddraid_chan_type {
 	DDRAID_CHAN_ATTACH = 1,		/* D>K arg = dev_t */
 	DDRAID_CHAN_HELLO = 2,		/* K>D region = regions, arg = members,
 					 * flags = mode */
-	DDRAID_CHAN_HELD = 3,		/* K>D region held */
+	DDRAID_CHAN_HELD = 3,		/* K>D region held (or locked),
+					 * flags = DDRAID_CHAN_HELD_* */
 	DDRAID_CHAN_HELD_END = 4,	/* K>D end of the HELD list */
 	DDRAID_CHAN_GRANT_REQ = 5,	/* K>D a write waits for region */
 	DDRAID_CHAN_GRANT = 6,		/* D>K region, status 0 or errno */
@@ -51,6 +52,15 @@ enum ddraid_chan_type {
 /* HELLO flags: the mode of the target (bit set = true). */
 #define DDRAID_CHAN_HELLO_FROZEN	0x1u	/* target is frozen */
 #define DDRAID_CHAN_HELLO_ALL		0x1u	/* every known flag */
+
+/*
+ * HELD flags. A lock set by an earlier daemon stays on in the target (it
+ * may guard a resync in progress); the new daemon learns of it here and
+ * lifts it once the cluster has no lock on the region.
+ */
+#define DDRAID_CHAN_HELD_LOCKED		0x1u	/* region is locked */
+#define DDRAID_CHAN_HELD_NOGRANT	0x2u	/* locked only, not held */
+#define DDRAID_CHAN_HELD_ALL		0x3u
 
 /* The decoded message; fields a type does not use are zero. */
 struct ddraid_chan_msg {

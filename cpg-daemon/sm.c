@@ -190,11 +190,12 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	sm->cfg = *cfg;
 	bb = bitmap_bytes(cfg->regions);
 	sm->tgt_held = calloc(1, bb);
+	sm->tgt_locked = calloc(1, bb);
 	sm->want = calloc(1, bb);
 	sm->acq_sent = calloc(1, bb);
 	sm->rel_sent = calloc(1, bb);
 	sm->bits = calloc(cfg->regions, 1);
-	if (!sm->tgt_held || !sm->want || !sm->acq_sent || !sm->rel_sent ||
+	if (!sm->tgt_held || !sm->tgt_locked || !sm->want || !sm->acq_sent || !sm->rel_sent ||
 	    !sm->bits || rs_alloc(&sm->rs, cfg->regions)) {
 		sm_free(sm);
 		goto oom;
@@ -226,6 +227,7 @@ void sm_free(struct sm *sm)
 	free(sm->buf_len);
 	rs_free(&sm->rs);
 	free(sm->tgt_held);
+	free(sm->tgt_locked);
 	free(sm->want);
 	free(sm->acq_sent);
 	free(sm->rel_sent);
@@ -263,6 +265,7 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	sm->ready_sent = false;
 	sm->path_pending = false;
 	sm->path_done = false;
+	sm->lock_told = false;
 	sm->merr_sent = 0;
 	memset(sm->mstate_done, 0, sizeof(sm->mstate_done));
 	sm->fail_applied_sent = 0;

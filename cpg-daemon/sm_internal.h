@@ -155,6 +155,8 @@ struct sm {
 	bool claim_sent;
 	bool path_pending;	/* MEMBER_PATH in flight: no grants yet */
 	u8 *tgt_held;		/* region bitmap: what the target holds */
+	u8 *tgt_locked;		/* region bitmap: locks an earlier daemon
+				 * left in the target */
 	u8 *want;		/* region bitmap: GRANT_REQ not yet granted */
 	u8 *acq_sent;		/* region bitmap: ACQUIRE in flight */
 	u8 *rel_sent;		/* region bitmap: RELEASE in flight */
@@ -168,6 +170,8 @@ struct sm {
 	u32 merr;		/* member mask: MEMBER_ERROR from target */
 	u32 merr_sent;		/* member mask: MEMBER_FAIL sent */
 	bool sticky;		/* a bit was kept while degraded */
+	bool lock_told;		/* we told the target LOCK lock_told_r */
+	u64 lock_told_r;
 
 	/* coordinator bookkeeping (reset on every view change) */
 	bool sb_busy;

@@ -461,8 +461,11 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 	rs->lock_region = r;
 	rs->lock_purpose = m->purpose;
 	rs->lock_ack = rs->held[r];
-	if (me_bit && (rs->held[r] & me_bit))
+	if (me_bit && (rs->held[r] & me_bit)) {
 		fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
+		sm->lock_told = true;
+		sm->lock_told_r = r;
+	}
 }
 
 static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
@@ -496,8 +499,12 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 		rs->rb_done++;
 		rs->rb_next = r + 1;
 	}
-	if (me_bit && (rs->held[r] & me_bit))
+	/* Also when we have released r since: the target keeps the lock. */
+	if ((me_bit && (rs->held[r] & me_bit)) ||
+	    (sm->lock_told && sm->lock_told_r == r)) {
 		fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
+		sm->lock_told = false;
+	}
 	if (me_bit && (rs->waiting[r] & me_bit) &&
 	    ddraid_bit_test(sm->want, r)) {
 		ddraid_bit_clear(sm->want, r);

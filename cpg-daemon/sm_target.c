@@ -102,13 +102,23 @@ void tgt_on_own_attach(struct sm *sm, struct sm_effects *out)
 	sm->fail_applied_sent = 0;
 	sm->ready_sent = false;
 	for (r = 0; r < sm->cfg.regions; r++) {
-		if (!(rs->held[r] & bit))
-			continue;
-		if (rs->locked && rs->lock_region == r)
+		bool cluster_lock = rs->locked && rs->lock_region == r;
+
+		if (cluster_lock && (rs->held[r] & bit)) {
 			fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
-		else
+			sm->lock_told = true;
+			sm->lock_told_r = r;
+		} else if (cluster_lock &&
+			   ddraid_bit_test(sm->tgt_locked, r)) {
+			/* lifted when the cluster's lock ends */
+			sm->lock_told = true;
+			sm->lock_told_r = r;
+		} else if (ddraid_bit_test(sm->tgt_locked, r)) {
+			/* An earlier daemon's lock the cluster has ended. */
 			fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
+		}
 	}
+	memset(sm->tgt_locked, 0, bitmap_bytes(sm->cfg.regions));
 	fx_log(out, SM_LOG_INFO, "attached to the cluster");
 }
 
@@ -299,11 +309,16 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 	case DDRAID_CHAN_HELLO:
 		sm->tgt_ready = false;
 		memset(sm->tgt_held, 0, bitmap_bytes(sm->cfg.regions));
+		memset(sm->tgt_locked, 0, bitmap_bytes(sm->cfg.regions));
 		sm->frozen = c->flags & DDRAID_CHAN_HELLO_FROZEN;
 		return;
 	case DDRAID_CHAN_HELD:
-		if (r < sm->cfg.regions)
+		if (r >= sm->cfg.regions)
+			return;
+		if (!(c->flags & DDRAID_CHAN_HELD_NOGRANT))
 			ddraid_bit_set(sm->tgt_held, r);
+		if (c->flags & DDRAID_CHAN_HELD_LOCKED)
+			ddraid_bit_set(sm->tgt_locked, r);
 		return;
 	case DDRAID_CHAN_HELD_END:
 		sm->tgt_ready = true;

@@ -926,6 +926,50 @@ void sim_free(struct sim *s)
 	sm_effects_free(&s->fx);
 }
 
+static void dump(struct sim *s)
+{
+	u32 j, k, r;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		struct sim_node *n = &s->node[j];
+		struct sm_status st;
+
+		fprintf(stderr, "node %u: up %d part %d daemon %d target "
+			"alive %d frozen %d connected %d\n", n->id, n->up,
+			n->part, n->d.alive, n->t.alive, n->t.frozen,
+			n->t.connected);
+		for (r = 0; r < s->regions; r++)
+			if (n->t.held[r] || n->t.requested[r] || n->t.locked[r])
+				fprintf(stderr, "  region %u: held %d requested "
+					"%d locked %d\n", r, n->t.held[r],
+					n->t.requested[r], n->t.locked[r]);
+		if (!n->d.alive)
+			continue;
+		sm_status(n->d.sm, &st);
+		fprintf(stderr, "  sm: state %d quorate %d attached %d coord "
+			"%u dirty %llu locked %d (%llu) rebuilding %d\n",
+			st.has_state, st.quorate, st.attached, st.coordinator,
+			(unsigned long long)st.dirty, st.locked,
+			(unsigned long long)st.lock_region, st.rebuilding);
+		for (k = 0; k < st.n_nodes; k++)
+			fprintf(stderr, "  slot %d node %u attached %d orphan %d "
+				"held %llu\n", st.node[k].slot,
+				st.node[k].nodeid, st.node[k].attached,
+				st.node[k].orphaned,
+				(unsigned long long)st.node[k].held);
+		for (r = 0; r < s->regions; r++) {
+			struct sm_region_info ri;
+
+			if (!sm_region(n->d.sm, r, &ri) &&
+			    (ri.held || ri.waiting || ri.dirty || ri.locked))
+				fprintf(stderr, "  rs region %u: held %#x "
+					"waiting %#x dirty %d locked %d\n", r,
+					ri.held, ri.waiting, ri.dirty,
+					ri.locked);
+		}
+	}
+}
+
 bool sim_run(struct sim *s, u32 steps)
 {
 	char why[256];
@@ -957,5 +1001,7 @@ bool sim_run(struct sim *s, u32 steps)
 	}
 	if (!s->failed && !check_quiet(s, why, sizeof(why)))
 		sim_fail(s, "no progress after healing: %s", why);
+	if (s->failed && s->verbose)
+		dump(s);
 	return !s->failed;
 }

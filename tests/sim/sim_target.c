@@ -69,8 +69,14 @@ void tgt_connect(struct sim *s, struct sim_node *n)
 	sim_to_daemon(s, n, DDRAID_CHAN_HELLO, s->regions, s->members, 0,
 		      t->frozen ? DDRAID_CHAN_HELLO_FROZEN : 0);
 	for (r = 0; r < s->regions; r++) {
-		if (t->held[r])
-			sim_to_daemon(s, n, DDRAID_CHAN_HELD, r, 0, 0, 0);
+		u32 fl = 0;
+
+		if (t->locked[r])
+			fl |= DDRAID_CHAN_HELD_LOCKED;
+		if (t->locked[r] && !t->held[r])
+			fl |= DDRAID_CHAN_HELD_NOGRANT;
+		if (t->held[r] || t->locked[r])
+			sim_to_daemon(s, n, DDRAID_CHAN_HELD, r, 0, 0, fl);
 		t->requested[r] = false;	/* ask the new daemon */
 		t->lock_acked[r] = false;
 	}
