@@ -43,6 +43,7 @@ static const char *const names[MSG_TYPE_MAX + 1] = {
 	[MSG_REBUILD_BEGIN] = "REBUILD_BEGIN",
 	[MSG_REBUILD_PROGRESS] = "REBUILD_PROGRESS",
 	[MSG_REBUILD_DONE] = "REBUILD_DONE",
+	[MSG_ADOPTED] = "ADOPTED",
 };
 
 const char *cpgmsg_type_name(u16 type)
@@ -94,6 +95,7 @@ static size_t fixed_body(u16 type)
 	switch (type) {
 	case MSG_NEED_STATE:
 	case MSG_SLOT_CLAIM:
+	case MSG_ADOPTED:
 		return 0;
 	case MSG_STATE:
 		return 24;

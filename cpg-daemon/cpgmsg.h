@@ -35,6 +35,7 @@
  *                   to rebuild: all of them in full mode)
  *  REBUILD_PROGRESS 0 member, 4 zero, 8 next region(64)
  *  REBUILD_DONE     0 member, 4 zero, 8 events(64)
+ *  ADOPTED          (empty: the sender has adopted a STATE or INIT)
  */
 #ifndef DDRAID_CPGMSG_H
 #define DDRAID_CPGMSG_H
@@ -71,7 +72,8 @@
 #define MSG_REBUILD_BEGIN	18
 #define MSG_REBUILD_PROGRESS	19
 #define MSG_REBUILD_DONE	20
-#define MSG_TYPE_MAX		20
+#define MSG_ADOPTED		21
+#define MSG_TYPE_MAX		21
 
 /* LOCK purposes. */
 #define LOCK_RESYNC		1

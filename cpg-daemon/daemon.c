@@ -369,6 +369,7 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "orphaned", J_BOOL(st.node[i].orphaned));
 		J_ADD(x, "slot", J_INT(st.node[i].slot));
 		J_ADD(x, "held", J_U64(st.node[i].held));
+		J_ADD(x, "fence_wanted", J_BOOL(st.node[i].fence_wanted));
 		json_object_array_add(a, x);
 	}
 	J_ADD(o, "nodes", a);
@@ -601,6 +602,7 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.fence_delay = o->fence_delay_ms,
 		.progress_every = 16,
 		.rebuild_gap = o->rebuild_gap_ms,
+		.require_fencing = o->require_fencing,
 	};
 	d->sm = sm_new(&cfg, &why);
 	if (!d->sm) {

@@ -22,6 +22,7 @@ struct daemon_opts {
 	bool debug;
 	unsigned int fence_delay_ms;
 	unsigned int rebuild_gap_ms;
+	bool require_fencing;		/* wait for ddraidctl fenced */
 };
 
 struct daemon;

@@ -43,11 +43,13 @@ static const char usage[] =
 	"      --fence-delay S     seconds after a node vanishes before its\n"
 	"                          regions are resynced (default 10)\n"
 	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
+	"      --require-fencing   resync a vanished node's regions only after\n"
+	"                          'ddraidctl fenced' confirms it was fenced\n"
 	"      --ctl-dir DIR       directory of the control socket (" CTL_DIR ")\n"
 	"  -d, --debug             log debug messages\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR };
+enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -57,6 +59,7 @@ static const struct option longopts[] = {
 	{ "fence-delay", required_argument, NULL, OPT_FENCE },
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
+	{ "require-fencing", no_argument, NULL, OPT_REQFENCE },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -152,6 +155,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.rebuild_gap_ms = (unsigned int)v;
+			break;
+		case OPT_REQFENCE:
+			o.require_fencing = true;
 			break;
 		case OPT_CTLDIR:
 			o.ctl_dir = optarg;

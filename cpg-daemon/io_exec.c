@@ -109,6 +109,16 @@ static void apply_facts(struct io_exec *io, const struct sm_sb_facts *f)
 	memcpy(io->sb.slot_nodeid, f->slots, sizeof(io->sb.slot_nodeid));
 }
 
+/* Slot entries of @want win; entries it leaves free keep what @disk has. */
+static void merge_slots(u32 *disk, const u32 *want)
+{
+	u32 i;
+
+	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+		if (want[i])
+			disk[i] = want[i];
+}
+
 static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 {
 	u32 m, wrote = 0, failed = 0;
@@ -129,10 +139,17 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 		} else if (s.update_seq < io->sb.update_seq) {
 			s.update_seq = io->sb.update_seq;
 		}
-		s.events = io->sb.events;
-		memcpy(s.member, io->sb.member, sizeof(s.member));
-		memcpy(s.slot_nodeid, io->sb.slot_nodeid,
-		       sizeof(s.slot_nodeid));
+		/*
+		 * A former coordinator's write may still be in flight: never
+		 * lower a member's events (then only the slot table is
+		 * ours to write), never clear a slot entry (slots are only
+		 * ever assigned: merge with what is on disk).
+		 */
+		if (s.events <= io->sb.events) {
+			s.events = io->sb.events;
+			memcpy(s.member, io->sb.member, sizeof(s.member));
+		}
+		merge_slots(s.slot_nodeid, io->sb.slot_nodeid);
 		s.utime = (u64)time(NULL);
 		r = ddraid_sb_write_fd(fd, &s, &why);
 		if (r) {

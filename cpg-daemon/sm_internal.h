@@ -35,7 +35,7 @@ struct rs_slot {
 
 struct rs_view {
 	u32 nodeid;
-	u8 has_state;
+	u8 has_state;		/* ADOPTED delivered (or INIT sender) */
 };
 
 enum rebuild_phase {

@@ -96,21 +96,6 @@ static bool trigger_ok(const struct sm *sm, const struct cpgmsg *m)
 
 static void replay(struct sm *sm, struct sm_effects *out);
 
-/*
- * Who adopts a STATE or INIT: the members of the view that asked for it
- * (a NEED_STATE since the confchg; a daemon asks only when quorate, and
- * adopts only when quorate). Only they become eligible as coordinator.
- */
-static void mark_adopters(struct sm *sm)
-{
-	u32 i, k;
-
-	for (i = 0; i < sm->rs.n_view; i++)
-		for (k = 0; k < sm->n_needlog; k++)
-			if (sm->needlog[k].sender == sm->rs.view[i].nodeid)
-				sm->rs.view[i].has_state = 1;
-}
-
 static void adopt_state(struct sm *sm, struct sm_effects *out)
 {
 	const char *why = NULL;
@@ -127,6 +112,10 @@ static void adopt_state(struct sm *sm, struct sm_effects *out)
 	fx_log(out, SM_LOG_NOTICE, "adopted cluster state (events %llu)",
 	       (unsigned long long)sm->rs.events);
 	replay(sm, out);
+	/* Others count us as having state (coordinator material) only
+	 * once this is delivered. */
+	if (sm->has_state)
+		fx_cpg(sm, out, MSG_ADOPTED);
 }
 
 /* Every part of one STATE, in order, answering a NEED_STATE of this view. */
@@ -171,10 +160,8 @@ static void on_state_part(struct sm *sm, const struct cpgmsg *m,
 	sm->st_next_part = 0;
 	if (!sm->st_trigger_ok)
 		return;
-	if (sm->has_state) {
-		mark_adopters(sm);
+	if (sm->has_state)
 		return;
-	}
 	if (sm->st_have == sm->st_total)
 		adopt_state(sm, out);
 }
@@ -261,7 +248,6 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 			rs->slot[k].status = SS_VIEW;
 	}
 	rs->n_view = sm->n_cur_view;
-	mark_adopters(sm);
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
@@ -292,9 +278,20 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	for (i = 0; i < sm->n_buf; i++)
 		free(sm->buf[i]);
 	sm->n_buf = 0;
+	if (!me(sm, m))
+		fx_cpg(sm, out, MSG_ADOPTED);
 	fx_log(out, SM_LOG_NOTICE, "cold start: events %llu, %llu dirty",
 	       (unsigned long long)rs->events,
 	       (unsigned long long)bitmap_count(rs->dirty, sm->cfg.regions));
+}
+
+static void sm_on_adopted(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	int k = rs_view_find(&sm->rs, m->sender);
+
+	if (k >= 0)
+		sm->rs.view[k].has_state = 1;
 }
 
 static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
@@ -720,6 +717,7 @@ static void dispatch(struct sm *sm, const struct cpgmsg *m,
 	case MSG_REBUILD_BEGIN: sm_on_rebuild_begin(sm, m, out); break;
 	case MSG_REBUILD_PROGRESS: sm_on_rebuild_progress(sm, m, out); break;
 	case MSG_REBUILD_DONE: sm_on_rebuild_done(sm, m, out); break;
+	case MSG_ADOPTED: sm_on_adopted(sm, m, out); break;
 	}
 }
 

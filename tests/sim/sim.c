@@ -260,9 +260,17 @@ static void part_changed(struct sim *s, int part)
 		if (!n->up || n->part != part || !n->d.alive)
 			continue;
 		feed_totem(s, n);
-		if (n->d.quorum_next != q || n->d.quorum_due < 0) {
-			if (n->d.quorate == q && n->d.quorum_due < 0)
-				continue;
+		if (n->d.quorum_due >= 0 && n->d.quorum_next != q) {
+			/* votequorum reports every transition: deliver the
+			 * pending one now, then schedule the new one. */
+			struct sm_event ev = { .type = SM_EV_QUORUM };
+
+			n->d.quorum_due = -1;
+			n->d.quorate = n->d.quorum_next;
+			ev.quorate = n->d.quorate;
+			sim_feed(s, n, &ev);
+		}
+		if (n->d.quorum_due < 0 && n->d.quorate != q) {
 			n->d.quorum_next = q;
 			n->d.quorum_due = (int)(s->step + 1 +
 						sim_rand(s, QUORUM_DELAY));
