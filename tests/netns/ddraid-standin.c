@@ -367,9 +367,17 @@ static void on_attach(struct st *s)
 	say("daemon attached");
 	send_msg(s, DDRAID_CHAN_HELLO, s->regions, s->n_members, 0,
 		 s->frozen ? DDRAID_CHAN_HELLO_FROZEN : 0);
-	for (r = 0; r < s->regions; r++)
-		if (s->reg[r].state == R_HELD)
-			send_msg(s, DDRAID_CHAN_HELD, r, 0, 0, 0);
+	/* Locks stay on across daemons: the new one lifts them. */
+	for (r = 0; r < s->regions; r++) {
+		u32 fl = 0;
+
+		if (s->reg[r].locked)
+			fl |= DDRAID_CHAN_HELD_LOCKED;
+		if (s->reg[r].state != R_HELD)
+			fl |= DDRAID_CHAN_HELD_NOGRANT;
+		if (s->reg[r].state == R_HELD || s->reg[r].locked)
+			send_msg(s, DDRAID_CHAN_HELD, r, 0, 0, fl);
+	}
 	send_msg(s, DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
 	for (m = 0; m < s->n_members; m++)
 		if (s->merr_pending & (1u << m))

@@ -108,7 +108,8 @@ t_node_kill5() { note "node kill: 5 nodes, 5 members"; node_kill_common 5 5 node
 t_daemon_kill() {
 	local acked_disc
 	note "daemon kill -9 under load: node 2's ddraidd dies, its target keeps going"
-	start 3 3 --blocks 96 --rate 80 --idle-ms 5000 || { not_ok "daemon_kill: cluster starts"; return; }
+	local grants
+	start 3 3 --blocks 400 --rate 80 --idle-ms 5000 || { not_ok "daemon_kill: cluster starts"; return; }
 	writes_progress 2 40 >/dev/null
 	wait_for 20 "node 2 holds regions" sh -c "[ \"\$(jq .held_regions $T/n2/stats.json)\" -gt 0 ]"
 	note "daemon_kill: node 2 holds $(sv 2 .held_regions) regions; kill -9 ddraidd"
@@ -122,12 +123,18 @@ t_daemon_kill() {
 	check "daemon_kill: other nodes see node 2 orphaned" \
 		wait_for 30 "orphaned" sh -c "DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '.nodes[] | select(.nodeid == 2) | .orphaned' >/dev/null"
 	check "daemon_kill: nodes 1 and 3 keep writing" writes_progress 1 20
+	check "daemon_kill: writes to cold regions wait (queued, not failed)" \
+		wait_for 30 "queued" sh -c "[ \"\$(jq .queued $T/n2/stats.json)\" -gt 0 ]"
+	grants=$(sv 2 .grants)
+	note "daemon_kill: $(sv 2 .acked_disconnected) acknowledged without a daemon, $(sv 2 .queued) queued; restarting ddraidd"
 	daemon_start 2
 	check "daemon_kill: restarted daemon reattaches (HELLO/HELD -> ATTACH)" \
 		wait_for 40 "node 2 attached" attached 2
 	check "daemon_kill: the restarted daemon took over the held regions" \
 		test "$(st 1 '.nodes[] | select(.nodeid == 2) | .orphaned')" = false
 	check "daemon_kill: queued writes for cold regions proceed" writes_progress 2 40
+	check "daemon_kill: the new daemon granted the waiting regions" \
+		test "$(sv 2 .grants)" -gt "$grants"
 	check "daemon_kill: zero IO errors in the stand-in" test "$(sv 2 .io_errors)" = 0
 	finish daemon_kill
 	cluster_down
@@ -171,14 +178,22 @@ t_partition_noquorum() {
 	a=$(for i in 1 2 3 4; do sv "$i" .acked; done | paste -sd+ | bc)
 	check "partition_noquorum: no daemon keeps state without quorum" \
 		test "$(for i in 1 2 3 4; do st "$i" .has_state; done | sort -u)" = false
+	# Let every target try to write a while: each wants 10 more writes.
+	for i in 1 2 3 4; do
+		local s0
+		s0=$(sv "$i" .started)
+		wait_for 30 "node $i attempts writes" sh -c \
+			"[ \"\$(jq .started $T/n$i/stats.json)\" -ge $((s0 + 10)) ] || [ \"\$(jq .queued $T/n$i/stats.json)\" -ge 60 ]"
+	done
+	check "partition_noquorum: nothing was acknowledged while split" \
+		test "$a" = "$(for i in 1 2 3 4; do sv "$i" .acked; done | paste -sd+ | bc)"
+	check "partition_noquorum: no resync was decided while split" \
+		test "$(st 1 .io.resynced_regions)" = "$r1"
 	heal
 	check "partition_noquorum: after healing all reattach (cold start)" \
 		wait_for 90 "all attached" all_attached 1 2 3 4
-	check "partition_noquorum: nothing was acknowledged while split" \
-		test "$a" -le "$(for i in 1 2 3 4; do sv "$i" .acked; done | paste -sd+ | bc)"
 	check "partition_noquorum: writes resume everywhere" writes_progress 1 20
 	writes_progress 3 20 >/dev/null
-	note "partition_noquorum: resynced before split $r1"
 	finish partition_noquorum
 	cluster_down
 }
