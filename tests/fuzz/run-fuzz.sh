@@ -28,6 +28,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 	done
 fi
 
+mkdir -p "$out" && out=$(cd "$out" && pwd)	# the runs below cd into it
 echo "1..${#targets[@]}"
 if ! command -v clang >/dev/null; then
 	for t in "${targets[@]}"; do echo "ok - $t # SKIP clang not installed"; done
