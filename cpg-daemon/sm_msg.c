@@ -40,8 +40,10 @@ static u32 confirmers(const struct sm *sm)
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
 		const struct rs_slot *sl = &sm->rs.slot[s];
 
-		if ((sl->status == SS_VIEW && sl->attached) ||
-		    sl->status == SS_ORPHAN || sl->status == SS_FENCE)
+		/* In the view but not attached yet: its target may run
+		 * (an earlier daemon thawed it); it confirms once attached. */
+		if (sl->status == SS_VIEW || sl->status == SS_ORPHAN ||
+		    sl->status == SS_FENCE)
 			mask |= 1u << s;
 	}
 	return mask;
@@ -239,6 +241,14 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 		rs->slot[s].nodeid = m->slots[s];
 		rs->slot[s].persisted = !!m->slots[s];
 	}
+	/*
+	 * A slot owner outside the view may have a target running without
+	 * a daemon (it died, then quorum was lost): treat it as orphaned
+	 * until its daemon attaches or the node is fenced.
+	 */
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (rs->slot[s].nodeid)
+			rs->slot[s].status = SS_ORPHAN;
 	for (i = 0; i < sm->n_cur_view; i++) {
 		int k = rs_slot_of(rs, sm->cur_view[i]);
 
