@@ -156,13 +156,20 @@ u32 sm_coordinator(const struct sm *sm)
 {
 	u32 i;
 
+	const struct rs_view *best = NULL;
+
 	if (!sm->has_state)
 		return 0;
-	/* view[] is sorted: the first with state is the lowest node id. */
+	/*
+	 * The member that has had state the longest: a daemon that adopts
+	 * state never displaces a working coordinator (two would race on a
+	 * lock's IO); the role moves only when the coordinator leaves.
+	 */
 	for (i = 0; i < sm->rs.n_view; i++)
-		if (sm->rs.view[i].has_state)
-			return sm->rs.view[i].nodeid;
-	return 0;
+		if (sm->rs.view[i].has_state &&
+		    (!best || sm->rs.view[i].since < best->since))
+			best = &sm->rs.view[i];
+	return best ? best->nodeid : 0;
 }
 
 bool sm_is_coord(const struct sm *sm)
@@ -365,6 +372,7 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 			nv[n].nodeid = sm->cur_view[i];
 			nv[n].has_state = k >= 0 && !joined &&
 					  rs->view[k].has_state;
+			nv[n].since = nv[n].has_state ? rs->view[k].since : 0;
 			n++;
 		}
 		memcpy(rs->view, nv, n * sizeof(nv[0]));

@@ -36,6 +36,7 @@ struct rs_slot {
 struct rs_view {
 	u32 nodeid;
 	u8 has_state;		/* ADOPTED delivered (or INIT sender) */
+	u64 since;		/* seniority: order in which it got state */
 };
 
 enum rebuild_phase {
@@ -53,6 +54,7 @@ struct rs {
 	struct rs_slot slot[DDRAID_BITMAP_SLOTS];
 	u32 n_view;
 	struct rs_view view[SM_MAX_VIEW];	/* sorted by node id */
+	u64 next_since;		/* seniority counter */
 	u32 *held;		/* [regions] slot masks */
 	u32 *waiting;		/* [regions] slot masks */
 	u8 *dirty;		/* region bitmap */

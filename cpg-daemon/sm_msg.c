@@ -254,10 +254,12 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 
 		rs->view[i].nodeid = sm->cur_view[i];
 		rs->view[i].has_state = sm->cur_view[i] == m->sender;
+		rs->view[i].since = rs->view[i].has_state;
 		if (k >= 0)
 			rs->slot[k].status = SS_VIEW;
 	}
 	rs->n_view = sm->n_cur_view;
+	rs->next_since = 2;
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
@@ -300,8 +302,10 @@ static void sm_on_adopted(struct sm *sm, const struct cpgmsg *m,
 {
 	int k = rs_view_find(&sm->rs, m->sender);
 
-	if (k >= 0)
+	if (k >= 0 && !sm->rs.view[k].has_state) {
 		sm->rs.view[k].has_state = 1;
+		sm->rs.view[k].since = sm->rs.next_since++;
+	}
 }
 
 static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,

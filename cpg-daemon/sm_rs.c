@@ -207,10 +207,12 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 		put8(&w, rs->slot[i].status);
 		put8(&w, rs->slot[i].attached);
 	}
+	put64(&w, rs->next_since);
 	put32(&w, rs->n_view);
 	for (i = 0; i < rs->n_view; i++) {
 		put32(&w, rs->view[i].nodeid);
 		put8(&w, rs->view[i].has_state);
+		put64(&w, rs->view[i].since);
 	}
 	put8(&w, rs->locked);
 	put32(&w, rs->lock_purpose);
@@ -323,11 +325,13 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		rs->slot[i].attached = get8(&b);
 		bad(&b, rs->slot[i].status > SS_FENCE, "state slot status");
 	}
+	rs->next_since = get64(&b);
 	rs->n_view = get32(&b);
 	bad(&b, rs->n_view > SM_MAX_VIEW, "state view too large");
 	for (i = 0; !b.why && i < rs->n_view; i++) {
 		rs->view[i].nodeid = get32(&b);
 		rs->view[i].has_state = get8(&b);
+		rs->view[i].since = get64(&b);
 	}
 	rs->locked = get8(&b);
 	rs->lock_purpose = get32(&b);
