@@ -224,6 +224,10 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 	for (r = 0; r < sm->cfg.regions; r++) {
 		if (!ddraid_bit_test(sm->want, r))
 			continue;
+		/* Our RELEASE is on its way: once it is delivered the RS
+		 * no longer names us, so ask again then. */
+		if (ddraid_bit_test(sm->rel_sent, r))
+			continue;
 		if (rs->held[r] & bit) {
 			ddraid_bit_clear(sm->want, r);
 			ddraid_bit_set(sm->tgt_held, r);
