@@ -16,7 +16,8 @@
  * writes must survive. --verify reads the volume afterwards and checks it
  * against the union of all nodes' journals.
  *
- * Signals: SIGUSR1 injects IO errors on --inject-member; SIGTERM stops.
+ * Signals: SIGUSR1 injects IO errors on --inject-member, SIGUSR2 ends the
+ * injection (the disk was replaced); SIGTERM stops.
  * Counters go to --stats FILE as JSON (rewritten atomically every tick).
  */
 #include "config.h"
@@ -137,7 +138,7 @@ struct st {
 	/* counters */
 	u64 acked, io_errors, acked_disconnected, grant_reqs, grants,
 	    grant_errors, locks, idles, freezes, merr_sent, commits,
-	    attaches, started;
+	    attaches, started, held_total;
 };
 
 static u64 now_ms(void)
@@ -277,6 +278,7 @@ static void do_write(struct st *s, struct wr *w)
 				die("out of memory");
 		}
 		s->held[s->nheld++] = *w;
+		s->held_total++;
 		return;
 	}
 	ack(s, w);
@@ -588,12 +590,14 @@ static void write_stats(struct st *s)
 		",\"freezes\":%" PRIu64 ",\"member_errors\":%" PRIu64
 		",\"commits\":%" PRIu64 ",\"attaches\":%" PRIu64
 		",\"held_regions\":%" PRIu64 ",\"queued\":%u"
-		",\"held_completions\":%zu,\"failing\":%u}\n",
+		",\"held_completions\":%zu,\"held_total\":%" PRIu64
+		",\"failing\":%u}\n",
 		s->node, s->cfd >= 0 ? "true" : "false",
 		s->frozen ? "true" : "false", s->acked, s->started,
 		s->io_errors, s->acked_disconnected, s->grant_reqs, s->grants,
 		s->grant_errors, s->locks, s->idles, s->freezes, s->merr_sent,
-		s->commits, s->attaches, held, s->nq, s->nheld, s->failing);
+		s->commits, s->attaches, held, s->nq, s->nheld, s->held_total,
+		s->failing);
 	fclose(f);
 	rename(tmp, s->stats_path);
 }
@@ -656,6 +660,7 @@ static void run(struct st *s)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sfd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -706,6 +711,9 @@ static void run(struct st *s)
 					    s->inject_member);
 					ddraid_inject_member_error(s->vol,
 								   s->inject_member);
+				} else if (si.ssi_signo == SIGUSR2) {
+					say("no more injected errors");
+					ddraid_inject_member_error(s->vol, -1);
 				} else {
 					s->stop = true;
 				}

@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5"
+ALL="basic member_fail_rebuild node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -99,6 +99,58 @@ node_kill_common() { # NODES MEMBERS TAG
 	check "$tag: survivors saw no IO errors" \
 		test "$(for i in $(seq 1 $((n - 1))); do sv "$i" .io_errors; done | paste -sd+ | bc)" = 0
 	finish "$tag"
+	cluster_down
+}
+
+member_state_is() { # NODE MEMBER STATE
+	[ "$(st "$1" ".members[$2].state")" = "$3" ]
+}
+
+t_member_fail_rebuild() {
+	local i newm
+	note "member failure: node 2's target gets IO errors on member 1; then an online rebuild"
+	cluster_up 3
+	members_create 3 24M || { not_ok "member_fail: create"; return; }
+	for i in 1 2 3; do wait_for 40 "node $i quorate" quorate_on "$i"; done
+	for i in 1 2 3; do
+		daemon_start "$i"
+		standin_start "$i" --blocks 96 --rate 60 --idle-ms 1000 --inject-member 1
+	done
+	wait_for 40 "attached" all_attached 1 2 3 || { not_ok "member_fail: cluster starts"; return; }
+	writes_progress 2 30 >/dev/null
+	kill -USR1 "$(cat "$T/n2/standin.pid")"
+	for i in 1 2 3; do
+		check "member_fail: node $i records member 1 failed" \
+			wait_for 40 "member 1 failed on $i" member_state_is "$i" 1 failed
+	done
+	check "member_fail: node 2's target reported MEMBER_ERROR" test "$(sv 2 .member_errors)" -ge 1
+	check "member_fail: writes that skipped member 1 were held, then committed" \
+		wait_for 30 "commit" sh -c "[ \"\$(jq .commits $T/n2/stats.json)\" -ge 1 ] && [ \"\$(jq .held_completions $T/n2/stats.json)\" = 0 ] && [ \"\$(jq .held_total $T/n2/stats.json)\" -ge 1 ]"
+	note "member_fail: $(sv 2 .held_total) completions were held until COMMIT_FAIL"
+	check "member_fail: superblocks of the survivors say member 1 failed" \
+		sh -c "for m in 0 2; do [ \"\$($DDRAIDCTL examine --json $T/m\$m.img | jq -r '.member_states[1].state')\" = failed ] || exit 1; done"
+	check "member_fail: the failed member's own superblock is behind (stale)" \
+		test "$("$DDRAIDCTL" examine --json "$T/m1.img" | jq .events)" -lt "$("$DDRAIDCTL" examine --json "$T/m0.img" | jq .events)"
+	for i in 1 2 3; do
+		check "member_fail: node $i keeps writing degraded" writes_progress "$i" 20
+	done
+	check "member_fail: no IO errors" test "$(( $(sv 1 .io_errors) + $(sv 2 .io_errors) + $(sv 3 .io_errors) ))" = 0
+	newm=$T/m1new.img
+	truncate -s 24M "$newm"
+	kill -USR2 "$(cat "$T/n2/standin.pid")" 2>/dev/null
+	check "rebuild: ddraidctl rebuild is accepted" \
+		env DDRAID_CTL_DIR="$T/n1" "$DDRAIDCTL" rebuild "$VOL" --member 1 "$newm"
+	check "rebuild: refused while one runs (nothing changes)" \
+		sh -c "! DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL rebuild $VOL --member 1 $newm 2>/dev/null"
+	for i in 1 2 3; do
+		check "rebuild: node $i sees member 1 active again" \
+			wait_for 90 "member 1 active on $i" member_state_is "$i" 1 active
+	done
+	check "rebuild: writes continue after the rebuild" writes_progress 1 20
+	stop_standins
+	MEMBERS=$T/m0.img,$newm,$T/m2.img
+	check "rebuild: every acknowledged write reads back from the rebuilt volume" verify_volume
+	check "rebuild: parity is consistent with the rebuilt member" parity_clean
 	cluster_down
 }
 
