@@ -92,8 +92,8 @@ int ddraid_sb_check_set(const struct ddraid_sb *sbs, const bool *present,
 		return verdict_fail(v, -ESTALE, (int)i,
 				    "member is stale: its event counter is behind the volume's");
 	}
-	if (__builtin_popcount(v->absent | v->recorded_failed |
-			       v->rebuilding) > 1)
+	if (ddr_popcount32(v->absent | v->recorded_failed |
+			   v->rebuilding) > 1)
 		return verdict_fail(v, -ENODEV, -1,
 				    "more than one member missing, recorded failed or rebuilding");
 	return 0;

@@ -14,6 +14,12 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <asm/unaligned.h>
+#include <linux/math64.h>
+#include <linux/bitops.h>
+
+/* u64 by u64 division: a helper call on 32-bit kernels, a plain divide on 64. */
+#define ddr_div64(a, b)		div64_u64(a, b)
+#define ddr_popcount32(v)	hweight32(v)
 
 #define ddr_get_le16(p)		get_unaligned_le16(p)
 #define ddr_get_le32(p)		get_unaligned_le32(p)
@@ -34,6 +40,9 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+
+#define ddr_div64(a, b)		((u64)(a) / (u64)(b))
+#define ddr_popcount32(v)	((unsigned int)__builtin_popcount(v))
 
 /*
  * Byte-wise little-endian accessors: correct on any host endianness and on

@@ -9,11 +9,19 @@
 #include "ddraid_format.h"
 #include "ddraid_crc32c.h"
 
-#define FAIL(msg) do { if (why) *why = (msg); return -EINVAL; } while (0)
+/* Every refusal says why: the reason goes to the caller, -EINVAL back. */
+static int invalid(const char **why, const char *msg)
+{
+	if (why)
+		*why = msg;
+	return -EINVAL;
+}
 
 static u64 div_round_up_u64(u64 a, u64 b)
 {
-	return a / b + (a % b != 0);
+	u64 q = ddr_div64(a, b);
+
+	return q + (q * b != a);
 }
 
 static u64 align_up_u64(u64 v, u64 a)
@@ -117,31 +125,31 @@ static int validate_members(const struct ddraid_sb *sb, const char **why)
 		if (i >= sb->members) {
 			if (m->state != DDRAID_MEMBER_EMPTY || m->recovery_block ||
 			    m->failed_events)
-				FAIL("member table entry past the member count is in use");
+				return invalid(why, "member table entry past the member count is in use");
 			continue;
 		}
 		switch (m->state) {
 		case DDRAID_MEMBER_ACTIVE:
 		case DDRAID_MEMBER_FAILED:
 			if (m->recovery_block)
-				FAIL("recovery offset set on a member that is not rebuilding");
+				return invalid(why, "recovery offset set on a member that is not rebuilding");
 			break;
 		case DDRAID_MEMBER_REBUILDING:
 			if (m->recovery_block >= blocks)
-				FAIL("recovery offset beyond the volume");
+				return invalid(why, "recovery offset beyond the volume");
 			break;
 		default:
-			FAIL("unknown member state");
+			return invalid(why, "unknown member state");
 		}
 		if (m->state == DDRAID_MEMBER_FAILED ?
 		    m->failed_events > sb->events : m->failed_events != 0)
-			FAIL("failure event count invalid for the member state");
+			return invalid(why, "failure event count invalid for the member state");
 	}
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		for (j = i + 1; j < DDRAID_BITMAP_SLOTS; j++)
 			if (sb->slot_nodeid[i] &&
 			    sb->slot_nodeid[i] == sb->slot_nodeid[j])
-				FAIL("node id owns two write-intent slots");
+				return invalid(why, "node id owns two write-intent slots");
 	return 0;
 }
 
@@ -152,53 +160,53 @@ int ddraid_sb_validate(const struct ddraid_sb *sb, const char **why)
 	size_t i, len;
 
 	if (sb->version != DDRAID_SB_VERSION)
-		FAIL("unsupported superblock version");
+		return invalid(why, "unsupported superblock version");
 	if (k < 0)
-		FAIL("member count is not 2, 3, 5 or 9");
+		return invalid(why, "member count is not 2, 3, 5 or 9");
 	if (sb->k != (u32)k)
-		FAIL("k does not match the member count");
+		return invalid(why, "k does not match the member count");
 	if (sb->member_index >= sb->members)
-		FAIL("member index out of range");
+		return invalid(why, "member index out of range");
 	if (sb->block_size != DDRAID_BLOCK_SIZE)
-		FAIL("block size is not 4096");
+		return invalid(why, "block size is not 4096");
 	if (sb->frag_size != DDRAID_BLOCK_SIZE >> k)
-		FAIL("fragment size does not match k");
+		return invalid(why, "fragment size does not match k");
 	if (sb->bitmap_slots != DDRAID_BITMAP_SLOTS)
-		FAIL("write-intent slot count is not 32");
+		return invalid(why, "write-intent slot count is not 32");
 	if (!is_pow2(sb->region_size) || sb->region_size < DDRAID_REGION_MIN ||
 	    sb->region_size > DDRAID_REGION_MAX)
-		FAIL("region size is not a power of two in [64 KiB, 1 GiB]");
+		return invalid(why, "region size is not a power of two in [64 KiB, 1 GiB]");
 	if (!sb->data_size || (sb->data_size & (DDRAID_BLOCK_SIZE - 1)))
-		FAIL("data size is zero or not a multiple of 4096");
+		return invalid(why, "data size is zero or not a multiple of 4096");
 	if (sb->regions != div_round_up_u64(sb->data_size, sb->region_size))
-		FAIL("region count does not match data size");
+		return invalid(why, "region count does not match data size");
 	if (sb->bitmap_offset != DDRAID_BITMAP_OFFSET)
-		FAIL("bitmap offset is not 64 KiB");
+		return invalid(why, "bitmap offset is not 64 KiB");
 	if (sb->bitmap_slot_bytes & (DDRAID_BLOCK_SIZE - 1) ||
 	    sb->bitmap_slot_bytes < div_round_up_u64(sb->regions, 8))
-		FAIL("write-intent slot too small or not 4 KiB aligned");
+		return invalid(why, "write-intent slot too small or not 4 KiB aligned");
 	if (sb->bitmap_slot_bytes > (~0ULL - DDRAID_BITMAP_OFFSET) /
 				    DDRAID_BITMAP_SLOTS)
-		FAIL("write-intent slot size overflows");
+		return invalid(why, "write-intent slot size overflows");
 	bitmap_end = sb->bitmap_offset + DDRAID_BITMAP_SLOTS *
 		     sb->bitmap_slot_bytes;
 	if (sb->data_offset & (DDRAID_BLOCK_SIZE - 1) ||
 	    sb->data_offset < bitmap_end)
-		FAIL("data offset overlaps metadata or is not 4 KiB aligned");
+		return invalid(why, "data offset overlaps metadata or is not 4 KiB aligned");
 	member_data = sb->data_size >> k;
 	if (member_data > ~0ULL - sb->data_offset ||
 	    sb->member_size != sb->data_offset + member_data)
-		FAIL("member size does not match data offset and size");
+		return invalid(why, "member size does not match data offset and size");
 	if (!sb->events)
-		FAIL("event counter is zero");
+		return invalid(why, "event counter is zero");
 	len = 0;
 	while (len < sizeof(sb->name) && sb->name[len])
 		len++;
 	if (len > DDRAID_NAME_MAX)
-		FAIL("volume name is not terminated");
+		return invalid(why, "volume name is not terminated");
 	for (i = 0; i < len; i++)
 		if (!name_char_ok(sb->name[i]))
-			FAIL("volume name has a character outside [A-Za-z0-9._+-]");
+			return invalid(why, "volume name has a character outside [A-Za-z0-9._+-]");
 	return validate_members(sb, why);
 }
 
@@ -290,15 +298,15 @@ int ddraid_sb_decode(const void *buf, size_t len, struct ddraid_sb *out,
 		return -EPROTONOSUPPORT;
 	}
 	if (ddr_get_le32(b + DDRAID_SBO_SB_BYTES) != DDRAID_SB_BYTES)
-		FAIL("superblock size field is not 4096");
+		return invalid(why, "superblock size field is not 4096");
 	sb.feat_compat = ddr_get_le32(b + DDRAID_SBO_FEAT_COMPAT);
 	memcpy(sb.uuid, b + DDRAID_SBO_UUID, DDRAID_UUID_BYTES);
 	memcpy(sb.name, b + DDRAID_SBO_NAME, DDRAID_NAME_MAX + 1);
 	if (sb.name[DDRAID_NAME_MAX])
-		FAIL("volume name is not terminated");
+		return invalid(why, "volume name is not terminated");
 	if (!all_zero(b + DDRAID_SBO_NAME + strlen(sb.name),
 		      DDRAID_NAME_MAX + 1 - strlen(sb.name)))
-		FAIL("bytes after the volume name are not zero");
+		return invalid(why, "bytes after the volume name are not zero");
 	sb.ctime = ddr_get_le64(b + DDRAID_SBO_CTIME);
 	sb.utime = ddr_get_le64(b + DDRAID_SBO_UTIME);
 	sb.events = ddr_get_le64(b + DDRAID_SBO_EVENTS);
@@ -318,25 +326,25 @@ int ddraid_sb_decode(const void *buf, size_t len, struct ddraid_sb *out,
 	sb.member_size = ddr_get_le64(b + DDRAID_SBO_MEMBER_SIZE);
 	if (!all_zero(b + DDRAID_SBO_MEMBER_SIZE + 8,
 		      DDRAID_SBO_MEMBER_TABLE - DDRAID_SBO_MEMBER_SIZE - 8))
-		FAIL("reserved header bytes are not zero");
+		return invalid(why, "reserved header bytes are not zero");
 	for (i = 0; i < DDRAID_SB_MEMBER_SLOTS; i++) {
 		const u8 *e = b + DDRAID_SBO_MEMBER_TABLE +
 			      i * DDRAID_MEMBER_ENTRY_BYTES;
 
 		sb.member[i].state = ddr_get_le32(e);
 		if (ddr_get_le32(e + 4))
-			FAIL("member table flags are not zero");
+			return invalid(why, "member table flags are not zero");
 		sb.member[i].recovery_block = ddr_get_le64(e + 8);
 		sb.member[i].failed_events = ddr_get_le64(e + 16);
 		if (!all_zero(e + 24, 8))
-			FAIL("member table reserved bytes are not zero");
+			return invalid(why, "member table reserved bytes are not zero");
 	}
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		sb.slot_nodeid[i] = ddr_get_le32(b + DDRAID_SBO_SLOT_TABLE + 4 * i);
 	if (!all_zero(b + DDRAID_SBO_SLOT_TABLE + 4 * DDRAID_BITMAP_SLOTS,
 		      DDRAID_SBO_CRC - DDRAID_SBO_SLOT_TABLE -
 		      4 * DDRAID_BITMAP_SLOTS))
-		FAIL("reserved bytes are not zero");
+		return invalid(why, "reserved bytes are not zero");
 	ret = ddraid_sb_validate(&sb, why);
 	if (ret)
 		return ret;

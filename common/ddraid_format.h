@@ -164,7 +164,7 @@ int ddraid_sb_geom(const struct ddraid_sb *sb, struct ddraid_geom *g);
 /* Region of a volume block, and the first block of a region. */
 static inline u64 ddraid_region_of_block(const struct ddraid_sb *sb, u64 block)
 {
-	return (block << DDRAID_BLOCK_SHIFT) / sb->region_size;
+	return ddr_div64(block << DDRAID_BLOCK_SHIFT, sb->region_size);
 }
 
 static inline u64 ddraid_region_first_block(const struct ddraid_sb *sb,

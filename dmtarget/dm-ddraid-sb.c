@@ -64,18 +64,19 @@ int ddraid_read_sb(struct block_device *bdev, struct page *page,
 }
 
 /*
- * Write @sb (with each member's own index) to copy @copy of every member
- * still up. A member that fails this write is failed too. Returns the
- * members that failed.
+ * Write @sb (with each member's own index) to copy @copy of the members in
+ * @which that are still up. A member that fails this write is failed too.
+ * Returns the members that failed.
  */
-static unsigned long write_copy(struct ddraid_ctx *ctx, u32 copy)
+static unsigned long write_copy(struct ddraid_ctx *ctx, u32 copy,
+				unsigned long which)
 {
 	unsigned long newly = 0;
 	const char *why;
 	u32 m;
 
 	for (m = 0; m < ctx->geom.members; m++) {
-		if (test_bit(m, &ctx->failed))
+		if (!test_bit(m, &which) || test_bit(m, &ctx->failed))
 			continue;
 		ctx->sb.member_index = m;
 		if (ddraid_sb_encode(&ctx->sb, page_address(ctx->sb_page),
@@ -131,9 +132,9 @@ int ddraid_record_failures(struct ddraid_ctx *ctx)
 			mi->failed_events = ctx->sb.events;
 		}
 		ctx->sb.utime = ktime_get_real_seconds();
-		newly = write_copy(ctx, 0);
+		newly = write_copy(ctx, 0, ~0ul);
 		if (!newly)
-			newly = write_copy(ctx, 1);
+			newly = write_copy(ctx, 1, ~0ul);
 		if (newly == ~0ul) {
 			ret = -EIO;
 			break;
@@ -150,4 +151,25 @@ int ddraid_record_failures(struct ddraid_ctx *ctx)
 	}
 	mutex_unlock(&ctx->sb_lock);
 	return ret;
+}
+
+/*
+ * At table load: members one superblock update behind (a crash between the
+ * survivors' superblock writes) get the newest superblock, so the members
+ * agree again. Their data is current: see ddraid_sb_check_set().
+ */
+int ddraid_catch_up_members(struct ddraid_ctx *ctx, unsigned long which)
+{
+	unsigned long bad;
+
+	mutex_lock(&ctx->sb_lock);
+	bad = write_copy(ctx, 0, which);
+	if (!bad)
+		bad = write_copy(ctx, 1, which);
+	mutex_unlock(&ctx->sb_lock);
+	if (bad)
+		DMERR("members %#lx: superblock catch-up failed", bad);
+	else
+		DMWARN("members %#lx: superblock brought up to date", which);
+	return bad ? -EIO : 0;
 }

@@ -110,18 +110,60 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 	return 0;
 }
 
+/* ti->error for a refusal of the shared assembly verdict. */
+static char *verdict_error(int ret, const struct ddraid_set_verdict *v)
+{
+	switch (ret) {
+	case -ESTALE:
+		return "Member is stale (event counter behind)";
+	case -ENODEV:
+		return v->newest < 0 ? "No member present" :
+		       "More than one member missing, recorded failed or rebuilding";
+	default:
+		return v->why && strstr(v->why, "position") ?
+		       "Member in the wrong position" :
+		       v->why && strstr(v->why, "count") ?
+		       "Member count differs from the superblock" :
+		       "Member belongs to another volume";
+	}
+}
+
+/* Device facts the superblocks cannot vouch for. */
+static int check_member_device(struct ddraid_ctx *ctx, u32 m)
+{
+	struct dm_dev *dev = ctx->member[m].dev;
+	u32 lbs = bdev_logical_block_size(dev->bdev);
+
+	if (bdev_nr_bytes(dev->bdev) < ctx->sb.member_size) {
+		DMERR("member %u (%s): %llu bytes, volume needs %llu",
+		      m, dev->name, bdev_nr_bytes(dev->bdev),
+		      ctx->sb.member_size);
+		ctx->ti->error = "Member device too small";
+		return -EINVAL;
+	}
+	if (!ddraid_geom_member_lbs_ok(&ctx->geom, lbs)) {
+		DMERR("member %u (%s): logical block size %u, fragment %u",
+		      m, dev->name, lbs, ctx->geom.frag_size);
+		ctx->ti->error = "Member logical block size does not divide the fragment size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
- * Read every present member's superblock and check that together they
- * are one current volume, in table order, that fits the table and the
- * devices. Leaves the newest superblock in ctx->sb.
+ * Read every present member's superblock and let the verdict shared with
+ * userspace (common/ddraid_assemble.c) say whether together they are one
+ * current volume in table order. Leaves the newest superblock in ctx->sb
+ * and brings members one metadata update behind up to date.
  */
 static int check_members(struct ddraid_ctx *ctx)
 {
 	struct dm_target *ti = ctx->ti;
+	bool present[DDRAID_MAX_MEMBERS] = { false };
+	struct ddraid_set_verdict v;
 	struct ddraid_sb *sbs;
 	const char *why;
-	u64 events = 0;
-	u32 m, first = DDRAID_NO_MEMBER, newest = 0;
+	u32 m;
 	int ret = 0;
 
 	sbs = kcalloc(ctx->geom.members, sizeof(*sbs), GFP_KERNEL);
@@ -152,40 +194,20 @@ static int check_members(struct ddraid_ctx *ctx)
 				"Member superblock invalid";
 			goto out;
 		}
-		if (sbs[m].member_index != m) {
-			DMERR("member %u (%s): superblock says member %u", m,
-			      dev->name, sbs[m].member_index);
-			ti->error = "Member in the wrong position";
-			ret = -EINVAL;
-			goto out;
-		}
-		if (sbs[m].members != ctx->geom.members) {
-			DMERR("member %u (%s): volume has %u members, table %u",
-			      m, dev->name, sbs[m].members, ctx->geom.members);
-			ti->error = "Member count differs from the superblock";
-			ret = -EINVAL;
-			goto out;
-		}
-		if (first == DDRAID_NO_MEMBER) {
-			first = m;
-		} else if (!ddraid_sb_same_volume(&sbs[first], &sbs[m])) {
-			DMERR("member %u (%s) is not of the volume of member %u",
-			      m, dev->name, first);
-			ti->error = "Member belongs to another volume";
-			ret = -EINVAL;
-			goto out;
-		}
-		if (sbs[m].events > events) {
-			events = sbs[m].events;
-			newest = m;
-		}
+		present[m] = true;
 	}
-	if (first == DDRAID_NO_MEMBER) {
-		ti->error = "No member present";
+	ret = ddraid_sb_check_set(sbs, present, ctx->geom.members, &v);
+	if (ret) {
+		if (v.member >= 0)
+			DMERR("member %d (%s): %s", v.member,
+			      ctx->member[v.member].dev->name, v.why);
+		else
+			DMERR("%s", v.why);
+		ti->error = verdict_error(ret, &v);
 		ret = -EINVAL;
 		goto out;
 	}
-	ctx->sb = sbs[newest];
+	ctx->sb = sbs[v.newest];
 	ret = ddraid_sb_geom(&ctx->sb, &ctx->geom);
 	if (ret) {
 		ti->error = "Superblock geometry invalid";
@@ -193,51 +215,24 @@ static int check_members(struct ddraid_ctx *ctx)
 	}
 
 	ret = -EINVAL;
-	for (m = 0; m < ctx->geom.members; m++) {
-		struct dm_dev *dev = ctx->member[m].dev;
-		u32 state = ctx->sb.member[m].state;
-
-		if (state == DDRAID_MEMBER_FAILED) {
-			__set_bit(m, &ctx->recorded);
-		} else if (state != DDRAID_MEMBER_ACTIVE) {
-			DMERR("member %u is %s", m, ddraid_member_state_name(state));
-			ti->error = "Member is rebuilding: not supported by this target";
-			goto out;
-		}
-		if (!dev)
-			continue;
-		if (state == DDRAID_MEMBER_FAILED) {
-			DMERR("member %u (%s) is recorded failed", m, dev->name);
-			ti->error = "Member is recorded failed: give it as -";
-			goto out;
-		}
-		if (sbs[m].events < events) {
-			DMERR("member %u (%s): events %llu, newest %llu", m,
-			      dev->name, sbs[m].events, events);
-			ti->error = "Member is stale (event counter behind)";
-			goto out;
-		}
-		if (bdev_nr_bytes(dev->bdev) < ctx->sb.member_size) {
-			DMERR("member %u (%s): %llu bytes, volume needs %llu",
-			      m, dev->name, bdev_nr_bytes(dev->bdev),
-			      ctx->sb.member_size);
-			ti->error = "Member device too small";
-			goto out;
-		}
-		if (!ddraid_geom_member_lbs_ok(&ctx->geom,
-					       bdev_logical_block_size(dev->bdev))) {
-			DMERR("member %u (%s): logical block size %u, fragment %u",
-			      m, dev->name, bdev_logical_block_size(dev->bdev),
-			      ctx->geom.frag_size);
-			ti->error = "Member logical block size does not divide the fragment size";
-			goto out;
-		}
-	}
-	ctx->failed = ctx->missing | ctx->recorded;
-	if (hweight_long(ctx->failed) > 1) {
-		ti->error = "More than one member missing or recorded failed";
+	if (v.rebuilding) {
+		ti->error = "Member is rebuilding: not supported by this target";
 		goto out;
 	}
+	if (v.recorded_failed) {
+		m = __ffs(v.recorded_failed);
+		DMERR("member %u (%s) is recorded failed", m,
+		      ctx->member[m].dev->name);
+		ti->error = "Member is recorded failed: give it as -";
+		goto out;
+	}
+	for (m = 0; m < ctx->geom.members; m++) {
+		if (ctx->sb.member[m].state == DDRAID_MEMBER_FAILED)
+			__set_bit(m, &ctx->recorded);
+		if (present[m] && check_member_device(ctx, m))
+			goto out;
+	}
+	ctx->failed = ctx->missing | ctx->recorded;
 	if (ti->len != ctx->sb.data_size >> SECTOR_SHIFT) {
 		DMERR("table length %llu sectors, volume %llu",
 		      (unsigned long long)ti->len,
@@ -246,6 +241,14 @@ static int check_members(struct ddraid_ctx *ctx)
 		goto out;
 	}
 	ret = 0;
+	if (v.lagging && !(dm_table_get_mode(ti->table) & FMODE_WRITE)) {
+		DMWARN("members %#x one superblock update behind; read-only table leaves them",
+		       v.lagging);
+	} else if (v.lagging) {
+		ret = ddraid_catch_up_members(ctx, v.lagging);
+		if (ret)
+			ti->error = "Cannot bring a lagging member's superblock up to date";
+	}
 out:
 	kfree(sbs);
 	return ret;

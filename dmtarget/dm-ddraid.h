@@ -17,6 +17,7 @@
 
 #include "ddraid_geom.h"
 #include "ddraid_format.h"
+#include "ddraid_assemble.h"
 
 #define DM_MSG_PREFIX "ddraid"
 
@@ -114,6 +115,7 @@ void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask);
 int ddraid_read_sb(struct block_device *bdev, struct page *page,
 		   struct ddraid_sb *sb, const char **why);
 int ddraid_record_failures(struct ddraid_ctx *ctx);
+int ddraid_catch_up_members(struct ddraid_ctx *ctx, unsigned long which);
 
 static inline unsigned int ddraid_down_count(struct ddraid_ctx *ctx)
 {
