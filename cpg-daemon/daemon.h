@@ -27,7 +27,12 @@ struct daemon_opts {
 
 struct daemon;
 
-/* Open the members, connect to corosync, listen. NULL (logged) on error. */
+/*
+ * Open the members, connect to corosync, listen. NULL (logged) on error.
+ * The caller must have blocked SIGTERM, SIGINT and SIGHUP (and ignored
+ * SIGPIPE) before: they are read from a signalfd, and every thread
+ * (the IO worker, corosync's) must inherit the blocked mask.
+ */
 struct daemon *daemon_new(const struct daemon_opts *o);
 /* Run until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(struct daemon *d);

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 	char ident[80], *members = NULL;
 	unsigned long v;
 	struct daemon *d;
+	sigset_t sigs;
 	int c, status;
 
 	while ((c = getopt_long(argc, argv, "v:m:c:fdh", longopts, NULL)) != -1) {
@@ -191,6 +193,14 @@ int main(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		fprintf(stderr, "ddraidd: warning: not running as root\n");
+
+	/* Before any thread exists, so that all inherit it: see daemon.h. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	snprintf(ident, sizeof(ident), "ddraidd/%s", o.volume);
 	log_setup(ident, o.foreground, o.debug);
