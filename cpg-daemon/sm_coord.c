@@ -188,7 +188,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			return;
 		}
 	}
-	if (rs->rb_phase != RB_WALK ||
+	if (rs->rb_phase != RB_WALK || rs->rb_ready ||
 	    (sm->cfg.rebuild_gap && sm->now - sm->last_rebuild <
 	     sm->cfg.rebuild_gap))
 		return;
@@ -266,7 +266,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	if (rs->rb_phase != RB_WALK)
 		return;
 	if (!bitmap_count(rs->rb_todo, sm->cfg.regions) && !rs->locked &&
-	    !sm->rb_done_sent) {
+	    !rs->rb_ready && !sm->rb_done_sent) {
 		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
 		fx->sb.events = rs->events + 1;
 		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_ACTIVE;

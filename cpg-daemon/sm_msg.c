@@ -361,6 +361,9 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 		 * written without the new member: walk them again.
 		 */
 		if (rs->rb_phase == RB_WALK) {
+			/* and no rebuild region is locked before its target
+			 * writes the new member (REBUILD_READY) */
+			rs->rb_ready |= bit;
 			for (r = 0; r < sm->cfg.regions; r++) {
 				if (!(rs->held[r] & bit))
 					continue;
@@ -646,7 +649,7 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 static void sm_on_rebuild_ready(struct sm *sm, const struct cpgmsg *m,
 				struct sm_effects *out)
 {
-	if (sm->rs.rb_phase == RB_READY && m->member == sm->rs.rb_member)
+	if (sm->rs.rb_phase != RB_NONE && m->member == sm->rs.rb_member)
 		sm->rs.rb_ready &= ~slot_bit(sm, m->sender);
 }
 

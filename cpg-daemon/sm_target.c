@@ -201,7 +201,7 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 		}
 		if (want == DDRAID_MEMBER_REBUILDING &&
 		    sm->mstate_done[m] == DDRAID_MEMBER_REBUILDING &&
-		    rs->rb_phase == RB_READY && (rs->rb_ready & bit) &&
+		    rs->rb_phase != RB_NONE && (rs->rb_ready & bit) &&
 		    !sm->ready_sent) {
 			struct cpgmsg *c = fx_cpg(sm, out, MSG_REBUILD_READY);
 

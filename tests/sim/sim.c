@@ -689,6 +689,9 @@ static bool admin_rebuild(struct sim *s)
 			break;
 	if (m == s->members)
 		return false;
+	/* The operator knows a new disk needs a full rebuild. */
+	if (s->disk[m].blank)
+		full = true;
 	for (i = 0; i < s->n_nodes; i++) {
 		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
 
@@ -709,8 +712,10 @@ static bool admin_rebuild(struct sim *s)
 		sim_trace(s, "admin: rebuild member %u (%s) via node %u", m,
 			  full ? "new disk" : "old disk back", n->id);
 		/* The disk is there again: blank, or the old one. */
-		if (full)
+		if (full) {
 			memset(s->disk[m].frag, 0, sizeof(s->disk[m].frag));
+			s->disk[m].blank = true;
+		}
 		s->disk[m].dead = false;
 		for (i = 0; i < SIM_MAX_REGIONS; i++)
 			s->disk[m].rebuilt[i] = false;

@@ -44,6 +44,7 @@ struct sim_disk {
 	u8 bits[DDRAID_BITMAP_SLOTS][SIM_MAX_REGIONS];
 	struct sim_sb sb;
 	bool rebuilt[SIM_MAX_REGIONS];	/* this disk's region is valid */
+	bool blank;			/* replaced by a new, blank disk */
 };
 
 /* ---- targets ---- */

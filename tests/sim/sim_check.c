@@ -63,6 +63,9 @@ bad:
 			 "version %llu with member %u lost",
 			 (unsigned long long)b,
 			 (unsigned long long)s->acked[b], x);
+		for (x = 0; x < s->members && s->verbose; x++)
+			fprintf(stderr, "  member %u: %#llx\n", x,
+				(unsigned long long)s->disk[x].frag[b]);
 		return;
 	}
 }

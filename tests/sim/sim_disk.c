@@ -148,9 +148,11 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 	}
 	/* A member the cluster calls active again is valid everywhere. */
 	for (m = 0; m < s->members; m++)
-		if (io->sb.member[m].state == DDRAID_MEMBER_ACTIVE)
+		if (io->sb.member[m].state == DDRAID_MEMBER_ACTIVE) {
 			for (i = 0; i < SIM_MAX_REGIONS; i++)
 				s->disk[m].rebuilt[i] = true;
+			s->disk[m].blank = false;
+		}
 }
 
 /* Recompute parity of region r from the data members (when it can be). */

@@ -217,6 +217,9 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 			w->skipped |= bit(m);
 	}
 	w->need = w->skipped & ~t->committed;
+	sim_trace(s, "node %u submits block %llu v%llu skipping %#x", n->id,
+		  (unsigned long long)w->block,
+		  (unsigned long long)w->version, w->skipped);
 	/* Skipping a member whose failure is committed needs no wait. */
 	check_i3(s, n, w->skipped & t->committed);
 	w->state = W_SUBMITTED;
@@ -258,6 +261,9 @@ static void check_i3(struct sim *s, struct sim_node *n, u32 mask)
 
 static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 {
+	sim_trace(s, "node %u acks block %llu v%llu (skipped %#x)", n->id,
+		  (unsigned long long)w->block,
+		  (unsigned long long)w->version, w->skipped);
 	s->acked[w->block] = w->version;
 	s->torn[w->block] = false;
 	s->busy[w->block] = false;
