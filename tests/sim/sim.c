@@ -166,7 +166,9 @@ static void cpg_push(struct sim *s, int part, const struct sim_item *it)
 		free(it->bytes);
 		return;
 	}
-	p->q[p->n++] = *it;
+	p->q[p->n] = *it;
+	p->q[p->n].seq = ++s->item_seq;
+	p->n++;
 }
 
 static void do_effects(struct sim *s, struct sim_node *n)
@@ -332,6 +334,7 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 	if (n->t.alive)
 		tgt_connect(s, n);
 	push_confchg(s, n->part, 0, 0);
+	n->d.join_seq = s->item_seq;
 	part_changed(s, n->part);
 }
 
@@ -514,7 +517,7 @@ static void deliver_confchg(struct sim *s, int part, const struct sim_item *it)
 		u32 nm = 0, nj = 0, nl = 0;
 
 		if (!n->up || n->part != part || !n->d.alive ||
-		    !(it->members & idbit(n->id)))
+		    !(it->members & idbit(n->id)) || it->seq < n->d.join_seq)
 			continue;
 		for (id = 1; id <= s->n_nodes; id++) {
 			if (it->members & idbit(id)) {
@@ -568,7 +571,7 @@ static void deliver_msg(struct sim *s, int part, const struct sim_item *it)
 
 		if (!n->up || n->part != part || !n->d.alive ||
 		    !(s->part[part].view & idbit(n->id)) ||
-		    !(n->d.view & idbit(n->id)))
+		    !(n->d.view & idbit(n->id)) || it->seq < n->d.join_seq)
 			continue;
 		to |= idbit(n->id);
 		sim_feed(s, n, &ev);
@@ -815,7 +818,10 @@ static void fencing_agent(struct sim *s)
 			if (!st.node[k].fence_wanted)
 				continue;
 			v = sim_node_by_id(s, st.node[k].nodeid);
-			if (v && v->up) {
+			/* Power it off, unless it already rebooted and its
+			 * new daemon is with us (that was the fencing). */
+			if (v && v->up && (v->part != c->part ||
+					   !v->d.alive)) {
 				sim_trace(s, "fencing agent powers off node %u",
 					  v->id);
 				node_crash(s, v);

@@ -106,6 +106,7 @@ struct sim_io {
 /* ---- CPG ---- */
 
 struct sim_item {
+	u64 seq;		/* global order of sending */
 	bool confchg;
 	u32 sender;		/* message: node id */
 	u32 len;
@@ -131,6 +132,7 @@ struct sim_daemon {
 	int quorum_due;		/* -1: none; else step to deliver */
 	bool quorum_next;
 	u32 totem;		/* node-id mask it was told */
+	u64 join_seq;		/* its own join: nothing older reaches it */
 };
 
 struct sim_node {
@@ -168,6 +170,7 @@ struct sim {
 	struct sim_part part[SIM_MAX_NODES];
 	struct sim_disk disk[SIM_MAX_MEMBERS];
 	/* oracle */
+	u64 item_seq;
 	u64 next_version;
 	u64 acked[SIM_MAX_BLOCKS];	/* version acknowledged last */
 	bool torn[SIM_MAX_BLOCKS];	/* a later write was not acked */

@@ -201,9 +201,15 @@ void check_rs_equal(struct sim *s, u32 view)
 			first_id = n->id;
 			continue;
 		}
-		if (len != first_len || memcmp(rs, first, len))
+		if (len != first_len || memcmp(rs, first, len)) {
+			size_t k = 0;
+
+			while (k < len && k < first_len && rs[k] == first[k])
+				k++;
 			sim_fail(s, "replicated state of node %u differs from "
-				 "node %u's", n->id, first_id);
+				 "node %u's (at byte %zu of %zu)", n->id,
+				 first_id, k, len);
+		}
 		free(rs);
 	}
 	free(first);
