@@ -137,17 +137,22 @@ static void check_parity(struct sim *s)
 
 	if (!ref || disk_missing(s))
 		return;
-	/* Slots of nodes whose daemon and target run: the RS may not have
-	 * heard yet of a crash that just happened. */
-	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
-		struct sim_node *n = sim_node_by_id(s, sb->slots[i]);
-
-		if (n && n->up && n->t.alive && n->d.alive)
-			live |= 1u << i;
-	}
 	for (r = 0; r < s->regions; r++) {
 		struct sm_region_info ri;
 
+		/*
+		 * Holders whose running target does not hold the region: the
+		 * RS has not heard yet of a crash (or of a release) that just
+		 * happened.
+		 */
+		live = 0;
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
+			struct sim_node *n = sim_node_by_id(s, sb->slots[i]);
+
+			if (n && n->up && n->t.alive && n->d.alive &&
+			    n->t.held[r])
+				live |= 1u << i;
+		}
 		if (sm_region(ref->d.sm, r, &ri) || ri.dirty || ri.locked ||
 		    ri.unattached || (ri.held | ri.waiting) & ~live ||
 		    tgt_inflight_region(s, r))
