@@ -164,7 +164,8 @@ enum sm_effect_type {
 	/* .chan: write to the kernel channel (encode with the volume's
 	 * limits). */
 	SM_FX_TARGET_SEND,
-	/* IO .bit: set bit .region in slot .slot on every member not failed,
+	/* IO .bit: set bit .region in slot .slot on every member not failed
+	 * (a member being rebuilt included, once its device is in place),
 	 * and flush. */
 	SM_FX_BIT_SET,
 	/* IO .bit: clear it (same rules; need not flush before reporting). */
@@ -186,7 +187,9 @@ enum sm_effect_type {
 	 * members. */
 	SM_FX_RESYNC,
 	/* IO .rebuild: reconstruct member .member's fragments of .region from
-	 * the others and write them to it. */
+	 * the others and write them to it, and copy bit .region of every
+	 * slot (the union over the others) onto it: once active, the new
+	 * member must carry the write intent of the others (I2). */
 	SM_FX_REBUILD,
 	/* IO .rebuild: make the target write member .member at .path (e.g.
 	 * reload the dm table); reads must still avoid it. Then the state

@@ -11,7 +11,7 @@
 
 void coord_reset(struct sm *sm, bool all)
 {
-	sm->slots_sent = false;
+	sm->slots_sent = 0;
 	sm->fail_sent = 0;
 	sm->lock_sent = false;
 	sm->unlock_sent = false;
@@ -215,7 +215,8 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
 		if (rs->slot[s].nodeid && !rs->slot[s].persisted)
 			mask |= 1u << s;
-	if (mask && !sm->slots_sent) {
+	mask &= ~sm->slots_sent;
+	if (mask) {
 		write_sb(sm, out, IO_SB_SLOTS, &io);
 		io->arg = mask;
 		return;
@@ -367,8 +368,8 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 			m = fx_cpg(sm, out, MSG_SLOT_PERSISTED);
 			m->slot = s;
 			m->nodeid = rs->slot[s].nodeid;
+			sm->slots_sent |= 1u << s;
 		}
-		sm->slots_sent = true;
 		break;
 	case IO_SB_FAIL:
 		m = fx_cpg(sm, out, MSG_MEMBER_FAILED);

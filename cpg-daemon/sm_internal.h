@@ -178,7 +178,7 @@ struct sm {
 	/* coordinator bookkeeping (reset on every view change) */
 	bool sb_busy;
 	u32 fail_sent;		/* member mask: MEMBER_FAILED sent */
-	bool slots_sent;
+	u32 slots_sent;		/* slot mask: SLOT_PERSISTED in flight */
 	bool lock_sent;		/* LOCK in flight */
 	bool lock_io;		/* RESYNC/REBUILD in flight */
 	bool unlock_sent;

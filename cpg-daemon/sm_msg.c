@@ -405,10 +405,7 @@ static void sm_on_slot_persisted(struct sm *sm, const struct cpgmsg *m,
 
 	if (from_coord(sm, m) && sl->nodeid == m->nodeid)
 		sl->persisted = 1;
-	if (sm->cfg.nodeid == m->nodeid)
-		sm->slots_sent = false;
-	else if (sm_is_coord(sm))
-		sm->slots_sent = false;
+	sm->slots_sent &= ~(1u << m->slot);
 }
 
 static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,

@@ -193,6 +193,15 @@ static void do_rebuild(struct sim *s, u32 target, u64 r)
 				x ^= s->disk[m].frag[b];
 		s->disk[target].frag[b] = x;
 	}
+	/* and the write intent the other members record for r */
+	for (b = 0; b < DDRAID_BITMAP_SLOTS; b++) {
+		u8 bit = 0;
+
+		for (m = 0; m < s->members; m++)
+			if (m != target)
+				bit |= s->disk[m].bits[b][r];
+		s->disk[target].bits[b][r] = bit;
+	}
 	s->disk[target].rebuilt[r] = true;
 }
 
