@@ -121,6 +121,9 @@ static void run_effects(struct daemon *d)
 			send_cpg(d, &fx->cpg);
 			break;
 		case SM_FX_TARGET_SEND:
+			if (fx->chan.type == DDRAID_CHAN_MEMBER_STATE)
+				io_exec_member_state(d->io, (u32)fx->chan.region,
+						     fx->chan.flags);
 			if (!chan_connected(d->chan))
 				break;	/* TARGET_GONE was or will be fed */
 			log_debug("to target: %s %" PRIu64,

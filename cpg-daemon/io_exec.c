@@ -23,6 +23,9 @@
 #include "log.h"
 #include "sb_io.h"
 
+/* A job that is not an effect: a member state to apply, no completion. */
+#define JOB_MEMBER_STATE	1000
+
 struct io_job {
 	struct io_job *next;
 	struct sm_effect fx;	/* pointers replaced by owned copies */
@@ -358,6 +361,19 @@ static void *worker(void *arg)
 			io->tail = &io->head;
 		pthread_mutex_unlock(&io->lock);
 
+		if (j->fx.type == JOB_MEMBER_STATE) {
+			u32 m = j->fx.bit.slot;
+
+			if (m < io->sb.members) {
+				io->sb.member[m].state = (u32)j->fx.bit.region;
+				ddraid_cl_set_member_state(io->vol, m,
+							   io->sb.member[m].state);
+			}
+			free(j);
+			pthread_mutex_lock(&io->lock);
+			io->st.queued--;
+			continue;
+		}
 		d = calloc(1, sizeof(*d));
 		if (d) {
 			d->type = j->fx.type;
@@ -449,6 +465,15 @@ int io_exec_submit(struct io_exec *io, const struct sm_effect *fx)
 	pthread_cond_signal(&io->cond);
 	pthread_mutex_unlock(&io->lock);
 	return 0;
+}
+
+int io_exec_member_state(struct io_exec *io, u32 m, u32 state)
+{
+	struct sm_effect fx = { .type = JOB_MEMBER_STATE };
+
+	fx.bit.slot = m;
+	fx.bit.region = state;
+	return io_exec_submit(io, &fx);
 }
 
 struct io_done *io_exec_pop(struct io_exec *io)
