@@ -684,7 +684,7 @@ static bool admin_rebuild(struct sim *s)
 	struct sm_event ev = { .type = SM_EV_ADMIN };
 	struct sm_status st;
 	u32 m, i, start = (u32)sim_rand(s, s->n_nodes);
-	bool full = sim_rand(s, 2);
+	bool full = sim_rand(s, 2), swap;
 	int r;
 
 	for (m = 0; m < s->members; m++)
@@ -692,9 +692,11 @@ static bool admin_rebuild(struct sim *s)
 			break;
 	if (m == s->members)
 		return false;
-	/* The operator knows a new disk needs a full rebuild. */
+	/* The operator knows a new disk needs a full rebuild, and swaps
+	 * disks only for a dead one. */
 	if (s->disk[m].blank)
 		full = true;
+	swap = s->disk[m].dead;
 	for (i = 0; i < s->n_nodes; i++) {
 		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
 
@@ -714,9 +716,12 @@ static bool admin_rebuild(struct sim *s)
 			return false;
 		sim_trace(s, "admin: rebuild member %u (%s) via node %u", m,
 			  full ? "new disk" : "old disk back", n->id);
+		if (!swap)
+			return true;
 		/* The disk is there again: blank, or the old one. */
 		if (full) {
 			memset(s->disk[m].frag, 0, sizeof(s->disk[m].frag));
+			memset(s->disk[m].bits, 0, sizeof(s->disk[m].bits));
 			s->disk[m].blank = true;
 		}
 		s->disk[m].dead = false;
@@ -1014,7 +1019,9 @@ bool sim_run(struct sim *s, u32 steps)
 		heal(s);
 		if (i % 50 == 0)
 			admin_rebuild(s);
-		step(s, false, false);
+		/* Some writes at first: a dead parity member is noticed
+		 * only by writing. */
+		step(s, false, i < 400 && sim_rand(s, 4) == 0);
 		if (i > 100 && check_quiet(s, why, sizeof(why)))
 			break;
 	}
