@@ -272,6 +272,9 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	sm->ready_sent = false;
 	sm->path_pending = false;
 	sm->path_done = false;
+	/* The target keeps a lock we set: sort it out at re-attach. */
+	if (sm->lock_told)
+		ddraid_bit_set(sm->tgt_locked, sm->lock_told_r);
 	sm->lock_told = false;
 	sm->merr_sent = 0;
 	memset(sm->mstate_done, 0, sizeof(sm->mstate_done));
