@@ -19,6 +19,7 @@
 #include <linux/dm-ioctl.h>
 
 #include "cli.h"
+#include "ddraid_assemble.h"
 
 #define TARGET_NAME	"ddraid"
 /* dm uuid prefix: lets "stop" and other tools recognise our devices. */
@@ -76,15 +77,17 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 	struct ddraid_sb sbs[DDRAID_MAX_MEMBERS];
 	int idx_of_arg[DDRAID_MAX_MEMBERS];
 	char err[DDRAID_ERRMSG_MAX];
-	int first = -1, newest = -1, i;
-	unsigned int m, down = 0;
+	struct ddraid_sb osb[DDRAID_MAX_MEMBERS];	/* by member index */
+	bool present[DDRAID_MAX_MEMBERS] = { false };
+	struct ddraid_set_verdict v;
+	int first = -1, i, r;
+	unsigned int m, n;
 	size_t len;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < argc; i++) {
 		struct ddraid_sb *sb = &sbs[i];
 		struct stat st;
-		int r;
 
 		idx_of_arg[i] = -1;
 		if (!strcmp(argv[i], DDRAID_MISSING))
@@ -119,48 +122,58 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 		t->path[sb->member_index] = argv[i];
 		t->dev[sb->member_index] = st.st_rdev;
 		idx_of_arg[i] = (int)sb->member_index;
-		if (newest < 0 || sb->events > sbs[newest].events)
-			newest = i;
 	}
 	if (first < 0) {
 		cli_err("no member given (only '%s')", DDRAID_MISSING);
 		return CLI_FAIL;
 	}
-	t->sb = sbs[newest];
-
-	for (i = 0; i < argc; i++) {
-		int mi = idx_of_arg[i];
-
-		if (mi < 0)
-			continue;
-		if (t->sb.member[mi].state == DDRAID_MEMBER_FAILED) {
-			cli_warn("%s (member %d) is recorded failed: left out",
-				 argv[i], mi);
-			t->path[mi] = NULL;
-		} else if (t->sb.member[mi].state != DDRAID_MEMBER_ACTIVE) {
-			cli_err("%s (member %d) is %s: the kernel target cannot use it yet",
-				argv[i], mi,
-				ddraid_member_state_name(t->sb.member[mi].state));
-			return CLI_FAIL;
-		} else if (sbs[i].events < t->sb.events) {
-			cli_warn("%s (member %d) is stale (events %" PRIu64
-				 ", newest %" PRIu64 "): left out",
-				 argv[i], mi, sbs[i].events, t->sb.events);
-			t->path[mi] = NULL;
+	n = sbs[first].members;
+	for (i = 0; i < argc; i++)
+		if (idx_of_arg[i] >= 0) {
+			osb[idx_of_arg[i]] = sbs[i];
+			present[idx_of_arg[i]] = true;
 		}
+	/*
+	 * The verdict the kernel will reach too (common/ddraid_assemble.c):
+	 * a stale member is left out as '-' and the rest judged again.
+	 */
+	while ((r = ddraid_sb_check_set(osb, present, n, &v)) == -ESTALE) {
+		cli_warn("%s (member %d) is stale (events %" PRIu64
+			 ", behind the volume's): left out",
+			 t->path[v.member], v.member, osb[v.member].events);
+		present[v.member] = false;
+		t->path[v.member] = NULL;
 	}
-	for (m = 0; m < t->sb.members; m++) {
-		if (t->path[m])
-			continue;
-		down++;
-		if (t->sb.member[m].state == DDRAID_MEMBER_ACTIVE)
+	if (r) {
+		if (v.member >= 0)
+			cli_err("%s (member %d): %s", t->path[v.member],
+				v.member, v.why);
+		else if (r == -ENODEV && v.newest >= 0)
+			cli_err("%d of %u members missing, stale or failed: at most one may be",
+				__builtin_popcount(v.absent | v.recorded_failed |
+						   v.rebuilding), n);
+		else
+			cli_err("%s", v.why);
+		return CLI_FAIL;
+	}
+	t->sb = osb[v.newest];
+	for (m = 0; m < n; m++) {
+		if (v.recorded_failed & (1u << m)) {
+			cli_warn("%s (member %u) is recorded failed: left out",
+				 t->path[m], m);
+			t->path[m] = NULL;
+		} else if (v.rebuilding & (1u << m)) {
+			cli_err("%s (member %u) is rebuilding: the kernel target cannot use it yet",
+				t->path[m], m);
+			return CLI_FAIL;
+		} else if (v.lagging & (1u << m)) {
+			cli_warn("%s (member %u) missed the last superblock update: the target brings it up to date",
+				 t->path[m], m);
+		} else if (!t->path[m] &&
+			   t->sb.member[m].state == DDRAID_MEMBER_ACTIVE) {
 			cli_warn("member %u is missing: the volume runs degraded",
 				 m);
-	}
-	if (down > 1) {
-		cli_err("%u of %u members missing, stale or failed: at most one may be",
-			down, t->sb.members);
-		return CLI_FAIL;
+		}
 	}
 
 	t->sectors = t->sb.data_size >> 9;
