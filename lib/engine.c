@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The engine's data path: whole-block reads and writes cut into windows of
- * chunks, split into the members' layout, parity by XOR, degraded reads by
+ * The engine's data path: whole-block reads and writes as a stream of
+ * independent extents of at most a chunk (each in flight on its own),
+ * split into the members' layout, parity by XOR, degraded reads by
  * reconstruction, and the bookkeeping that makes a skipped member stale
- * before any write skips it.
+ * before any write skips it. Maintenance and the cluster IO path use
+ * whole windows (ddraid_window_io).
  */
 #include "config.h"
 #include <stdio.h>
@@ -243,16 +245,6 @@ u32 ddraid_window_io(struct ddraid_vol *vol, const struct ddraid_extent *ex,
 	return failed;
 }
 
-static u64 extents_blocks(const struct ddraid_extent *ex, unsigned int nex)
-{
-	u64 t = 0;
-	unsigned int e;
-
-	for (e = 0; e < nex; e++)
-		t += ex[e].nblocks;
-	return t;
-}
-
 static u32 data_mask(const struct ddraid_geom *g)
 {
 	return (1u << g->data_members) - 1;
@@ -277,13 +269,195 @@ static int rw_fail_eio(struct ddraid_vol *vol, const struct ddraid_extent *ex,
 			      (unsigned long long)ex->block, list);
 }
 
-static int write_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
-			 unsigned int nex, u64 total)
+/*
+ * ---- streams of extents ----
+ *
+ * Every extent in flight holds a slot and its own stretch of the window
+ * buffers, and completes on its own: when it does, the next extent is
+ * issued at once, so a member that is slow on one extent never holds
+ * back the others (no batch waits for its slowest member IO).
+ */
+
+enum { SLOT_REISSUED = 1 };
+
+struct stream;
+
+struct slot {
+	struct ddraid_extent ex;
+	struct stream *st;
+	struct slot *next_ended;
+	u32 pos;		/* first block in the window buffers */
+	u32 span;		/* blocks of the window buffers it holds */
+	u32 fail;		/* members whose IO failed */
+	unsigned int pending;	/* member IOs not finished */
+	int missing;		/* read: member to reconstruct, -1: none */
+	unsigned int tries;	/* read: times issued */
+	bool busy;
+};
+
+struct stream {
+	struct ddraid_vol *vol;
+	bool write;
+	unsigned int inflight;	/* busy slots */
+	unsigned int hi;	/* slots [hi, ...) were never used */
+	struct slot *ended;	/* every member IO finished */
+	u64 used[DDRAID_WINDOW_BLOCKS / 64];	/* window buffer blocks held */
+	struct slot slot[DDRAID_STREAM_SLOTS];
+};
+
+/*
+ * Window buffer space is handed out in power-of-two spans at multiples of
+ * their size, so a span is one mask in one word or whole words.
+ */
+static bool span_free(const u64 *used, u32 pos, u32 span)
 {
+	u32 i;
+
+	if (span < 64)
+		return !(used[pos / 64] & (((1ull << span) - 1) << (pos % 64)));
+	for (i = pos / 64; i < (pos + span) / 64; i++)
+		if (used[i])
+			return false;
+	return true;
+}
+
+static void span_mark(u64 *used, u32 pos, u32 span, bool set)
+{
+	u64 mask;
+	u32 i;
+
+	if (span < 64) {
+		mask = ((1ull << span) - 1) << (pos % 64);
+		if (set)
+			used[pos / 64] |= mask;
+		else
+			used[pos / 64] &= ~mask;
+		return;
+	}
+	for (i = pos / 64; i < (pos + span) / 64; i++)
+		used[i] = set ? ~0ull : 0;
+}
+
+/* A slot and buffer space for @ex, or NULL until something completes. */
+static struct slot *slot_get(struct stream *st, const struct ddraid_extent *ex)
+{
+	u32 span = 1, pos;
+	unsigned int i;
+	struct slot *s;
+
+	while (span < ex->nblocks)
+		span <<= 1;
+	for (pos = 0; pos < DDRAID_WINDOW_BLOCKS; pos += span)
+		if (span_free(st->used, pos, span))
+			break;
+	if (pos >= DDRAID_WINDOW_BLOCKS)
+		return NULL;
+	for (i = 0; i < DDRAID_STREAM_SLOTS && st->slot[i].busy; i++)
+		;
+	if (i == DDRAID_STREAM_SLOTS)
+		return NULL;
+	if (i >= st->hi)
+		st->hi = i + 1;
+	s = &st->slot[i];
+	memset(s, 0, sizeof(*s));
+	s->ex = *ex;
+	s->st = st;
+	s->pos = pos;
+	s->span = span;
+	s->missing = -1;
+	s->busy = true;
+	span_mark(st->used, pos, span, true);
+	st->inflight++;
+	return s;
+}
+
+static void slot_put(struct stream *st, struct slot *s)
+{
+	span_mark(st->used, s->pos, s->span, false);
+	s->busy = false;
+	st->inflight--;
+}
+
+/* Does @ex share a block with an extent in flight? */
+static bool overlaps(const struct stream *st, const struct ddraid_extent *ex)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->hi; i++) {
+		const struct ddraid_extent *o = &st->slot[i].ex;
+
+		if (st->slot[i].busy && o->block < ex->block + ex->nblocks &&
+		    ex->block < o->block + o->nblocks)
+			return true;
+	}
+	return false;
+}
+
+/* One member IO of a slot has finished (called from the IO layer). */
+static void slot_req_end(struct ddraid_mio_req *r)
+{
+	struct slot *s = r->priv;
+
+	if (r->res)
+		s->fail |= 1u << r->member;
+	if (!--s->pending) {
+		s->next_ended = s->st->ended;
+		s->st->ended = s;
+	}
+}
+
+/* Where member @m's fragments of slot @s lie. */
+static void slot_bufs(const struct stream *st, const struct slot *s,
+		      u8 **p)
+{
+	const struct ddraid_vol *vol = st->vol;
+	u32 m;
+
+	for (m = 0; m < vol->g.members; m++)
+		p[m] = vol->buf[m] + ddraid_member_bytes(&vol->g, s->pos);
+}
+
+static void slot_issue(struct stream *st, struct slot *s, u32 mask)
+{
+	struct ddraid_vol *vol = st->vol;
 	const struct ddraid_geom *g = &vol->g;
-	u64 pos = 0;
-	unsigned int e;
-	u32 m, mask, fail;
+	struct ddraid_mio_req *r = vol->reqs + (s - st->slot) * g->members;
+	u8 *p[DDRAID_MAX_MEMBERS];
+	u32 m;
+
+	slot_bufs(st, s, p);
+	s->fail = 0;
+	s->pending = 0;
+	for (m = 0; m < g->members; m++) {
+		if (!(mask & (1u << m)))
+			continue;
+		r[m].member = m;
+		r[m].write = st->write;
+		r[m].off = ddraid_member_offset(g, s->ex.block);
+		r[m].buf = p[m];
+		r[m].len = (size_t)ddraid_member_bytes(g, s->ex.nblocks);
+		r[m].end = slot_req_end;
+		r[m].priv = s;
+		s->pending++;
+	}
+	if (!s->pending) {
+		/* Cannot happen with at most one member unusable. */
+		s->fail = 1u << g->members;
+		s->next_ended = st->ended;
+		st->ended = s;
+		return;
+	}
+	for (m = 0; m < g->members; m++)
+		if (mask & (1u << m))
+			ddraid_mio_queue(&vol->io, &r[m]);
+}
+
+static int slot_start_write(struct stream *st, struct slot *s)
+{
+	struct ddraid_vol *vol = st->vol;
+	const struct ddraid_geom *g = &vol->g;
+	u8 *p[DDRAID_MAX_MEMBERS];
+	u32 m, mask = 0;
 	int r;
 
 	r = record_skipped(vol);
@@ -291,87 +465,216 @@ static int write_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
 		return ddraid_set_err(vol, r, "could not record a skipped member failed: %s",
 				      strerror(-r));
 	if (ddraid_unusable_count(vol) > 1)
-		return rw_fail_eio(vol, ex, true);
-	for (e = 0; e < nex; e++) {
-		void *dst[DDRAID_MAX_MEMBERS];
-
-		for (m = 0; m < g->data_members; m++)
-			dst[m] = vol->buf[m] + ddraid_member_bytes(g, pos);
-		ddraid_split_blocks(g, ex[e].data, ex[e].nblocks, dst);
-		pos += ex[e].nblocks;
-	}
-	ddraid_parity_members(g, ddraid_xor, (const void *const *)vol->buf,
-			      total, vol->buf[g->parity_member]);
-	mask = 0;
+		return rw_fail_eio(vol, &s->ex, true);
+	slot_bufs(st, s, p);
+	ddraid_split_blocks(g, s->ex.data, s->ex.nblocks, (void *const *)p);
+	ddraid_parity_members(g, ddraid_xor, (const void *const *)p,
+			      s->ex.nblocks, p[g->parity_member]);
 	for (m = 0; m < g->members; m++)
 		if (ddraid_member_writable(vol, m))
 			mask |= 1u << m;
-	fail = ddraid_window_io(vol, ex, nex, mask, true, NULL);
-	if (fail) {
-		/*
-		 * The others hold the new data: the write is complete once
-		 * the failed member is on record, unless redundancy is gone.
-		 */
-		r = ddraid_record_failed(vol, fail, "write error");
-		if (ddraid_unusable_count(vol) > 1)
-			return rw_fail_eio(vol, ex, true);
-		if (r < 0)
-			return ddraid_set_err(vol, r, "could not record member failure: %s",
-					      strerror(-r));
-	}
+	slot_issue(st, s, mask);
 	return 0;
 }
 
-static int read_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
-			unsigned int nex, u64 total)
+static int slot_start_read(struct stream *st, struct slot *s)
 {
+	struct ddraid_vol *vol = st->vol;
 	const struct ddraid_geom *g = &vol->g;
-	unsigned int e;
-	u64 pos = 0;
-	u32 mask, fail;
-	int u, r;
+	u32 mask = data_mask(g);
+	int u;
 
-	for (;;) {
-		if (ddraid_unusable_count(vol) > 1)
-			return rw_fail_eio(vol, ex, false);
-		u = ddraid_vol_missing(vol);
-		mask = data_mask(g);
-		if (u >= 0 && (u32)u != g->parity_member)
-			mask = ((1u << g->members) - 1) & ~(1u << u);
-		fail = ddraid_window_io(vol, ex, nex, mask, false, NULL);
+	/*
+	 * Each retry follows a newly failed member, so more tries than
+	 * members means redundancy is gone (and is a bug if it is not).
+	 */
+	if (ddraid_unusable_count(vol) > 1 || ++s->tries > g->members)
+		return rw_fail_eio(vol, &s->ex, false);
+	u = ddraid_vol_missing(vol);
+	s->missing = -1;
+	if (u >= 0 && (u32)u != g->parity_member) {
+		mask = ((1u << g->members) - 1) & ~(1u << u);
+		s->missing = u;
+	}
+	slot_issue(st, s, mask);
+	return 0;
+}
+
+/*
+ * Every member IO of @s has finished: finish the extent (0 or -errno), or
+ * read it again without a member that just failed (SLOT_REISSUED).
+ */
+static int slot_end(struct stream *st, struct slot *s)
+{
+	struct ddraid_vol *vol = st->vol;
+	const struct ddraid_geom *g = &vol->g;
+	u8 *p[DDRAID_MAX_MEMBERS];
+	u32 fail = s->fail & ((1u << g->members) - 1);
+	int r;
+
+	if (s->fail) {
+		r = fail ? ddraid_record_failed(vol, fail, st->write ?
+						"write error" : "read error") : 0;
+		if (st->write) {
+			/*
+			 * The others hold the new data: the write is complete
+			 * once the failed member is on record, unless
+			 * redundancy is gone.
+			 */
+			if (ddraid_unusable_count(vol) > 1 || !fail)
+				return rw_fail_eio(vol, &s->ex, true);
+			if (r < 0)
+				return ddraid_set_err(vol, r, "could not record member failure: %s",
+						      strerror(-r));
+			return 0;
+		}
 		if (!fail)
-			break;
-		/* Fail the member, then read the window again without it. */
-		r = ddraid_record_failed(vol, fail, "read error");
+			return rw_fail_eio(vol, &s->ex, false);
 		if (r < 0 && ddraid_unusable_count(vol) <= 1)
 			return ddraid_set_err(vol, r, "could not record member failure: %s",
 					      strerror(-r));
+		/* Read it again without the failed member. */
+		r = slot_start_read(st, s);
+		return r ? r : SLOT_REISSUED;
 	}
-	if (u >= 0 && (u32)u != g->parity_member)
-		ddraid_reconstruct_member(g, ddraid_xor, (void *const *)vol->buf,
-					  (u32)u, total);
-	for (e = 0; e < nex; e++) {
-		const void *src[DDRAID_MAX_MEMBERS];
-		u32 m;
-
-		for (m = 0; m < g->data_members; m++)
-			src[m] = vol->buf[m] + ddraid_member_bytes(g, pos);
-		ddraid_join_blocks(g, src, ex[e].nblocks, ex[e].data);
-		pos += ex[e].nblocks;
-	}
+	if (st->write)
+		return 0;
+	slot_bufs(st, s, p);
+	if (s->missing >= 0)
+		ddraid_reconstruct_member(g, ddraid_xor, (void *const *)p,
+					  (u32)s->missing, s->ex.nblocks);
+	ddraid_join_blocks(g, (const void *const *)p, s->ex.nblocks,
+			   s->ex.data);
 	return 0;
+}
+
+static int check_extent(struct ddraid_vol *vol, const struct ddraid_extent *ex)
+{
+	if (ex->block > vol->g.blocks ||
+	    ex->nblocks > vol->g.blocks - ex->block)
+		return ddraid_set_err(vol, -EINVAL,
+				      "blocks %llu+%llu beyond the volume (%llu blocks)",
+				      (unsigned long long)ex->block,
+				      (unsigned long long)ex->nblocks,
+				      (unsigned long long)vol->g.blocks);
+	if (ex->nblocks > DDRAID_CHUNK_BLOCKS)
+		return ddraid_set_err(vol, -EINVAL,
+				      "extent of %llu blocks exceeds %u",
+				      (unsigned long long)ex->nblocks,
+				      DDRAID_CHUNK_BLOCKS);
+	return 0;
+}
+
+static void report(const struct ddraid_stream_ops *ops,
+		   const struct ddraid_extent *ex, int res)
+{
+	if (ops->done)
+		ops->done(ops->arg, ex, res);
+}
+
+int ddraid_rw_stream(struct ddraid_vol *vol, bool write, unsigned int qd,
+		     const struct ddraid_stream_ops *ops)
+{
+	struct stream *st;
+	struct ddraid_extent pend, ex;
+	bool have = false, more = true;
+	struct slot *s;
+	int first = 0, r;
+
+	if (write && (vol->flags & DDRAID_OPEN_RDONLY))
+		return ddraid_set_err(vol, -EROFS, "volume is open read-only");
+	if (!qd || qd > DDRAID_STREAM_SLOTS)
+		qd = DDRAID_STREAM_SLOTS;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return ddraid_set_err(vol, -ENOMEM, "out of memory");
+	st->vol = vol;
+	st->write = write;
+	for (;;) {
+		/* Issue as much as the depth and the buffers allow. */
+		while (!first && more && st->inflight < qd) {
+			if (!have && !ops->next(ops->arg, &pend)) {
+				more = false;
+				break;
+			}
+			have = true;
+			r = check_extent(vol, &pend);
+			if (r || !pend.nblocks) {
+				have = false;
+				report(ops, &pend, r);
+				first = r;
+				continue;
+			}
+			/* Overlapping writes go in order. */
+			if (write && overlaps(st, &pend))
+				break;
+			s = slot_get(st, &pend);
+			if (!s)
+				break;
+			have = false;
+			r = write ? slot_start_write(st, s) :
+				    slot_start_read(st, s);
+			if (r) {
+				slot_put(st, s);
+				report(ops, &s->ex, r);
+				first = r;
+			}
+		}
+		if (!st->inflight)
+			break;
+		ddraid_mio_pump(&vol->io);
+		while ((s = st->ended)) {
+			st->ended = s->next_ended;
+			r = slot_end(st, s);
+			if (r == SLOT_REISSUED)
+				continue;
+			ex = s->ex;
+			slot_put(st, s);
+			if (r && !first)
+				first = r;
+			report(ops, &ex, r);
+		}
+	}
+	free(st);
+	return first;
+}
+
+/* ddraid_rw_extents(): the extents, cut into pieces of at most a chunk. */
+struct ex_src {
+	struct ddraid_extent *ex;
+	unsigned int nex, e;
+	u64 off;		/* blocks of ex[e] already handed out */
+};
+
+static bool ex_next(void *arg, struct ddraid_extent *out)
+{
+	struct ex_src *x = arg;
+	u64 n;
+
+	while (x->e < x->nex && x->off >= x->ex[x->e].nblocks) {
+		x->e++;
+		x->off = 0;
+	}
+	if (x->e == x->nex)
+		return false;
+	n = x->ex[x->e].nblocks - x->off;
+	if (n > DDRAID_CHUNK_BLOCKS)
+		n = DDRAID_CHUNK_BLOCKS;
+	out->block = x->ex[x->e].block + x->off;
+	out->nblocks = n;
+	out->data = x->ex[x->e].data + (x->off << DDRAID_BLOCK_SHIFT);
+	x->off += n;
+	return true;
 }
 
 int ddraid_rw_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
 		      unsigned int nex, bool write)
 {
-	u64 total = extents_blocks(ex, nex);
+	struct ex_src x = { .ex = ex, .nex = nex };
+	const struct ddraid_stream_ops ops = { .next = ex_next, .arg = &x };
 	unsigned int e;
 
-	if (total > DDRAID_WINDOW_BLOCKS)
-		return ddraid_set_err(vol, -EINVAL, "batch of %llu blocks exceeds %u",
-				      (unsigned long long)total,
-				      DDRAID_WINDOW_BLOCKS);
+	/* Every extent is checked before any IO. */
 	for (e = 0; e < nex; e++)
 		if (ex[e].block > vol->g.blocks ||
 		    ex[e].nblocks > vol->g.blocks - ex[e].block)
@@ -382,8 +685,7 @@ int ddraid_rw_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
 					      (unsigned long long)vol->g.blocks);
 	if (write && (vol->flags & DDRAID_OPEN_RDONLY))
 		return ddraid_set_err(vol, -EROFS, "volume is open read-only");
-	return write ? write_extents(vol, ex, nex, total) :
-		       read_extents(vol, ex, nex, total);
+	return ddraid_rw_stream(vol, write, 0, &ops);
 }
 
 static int check_range(struct ddraid_vol *vol, u64 offset, size_t len,
@@ -409,24 +711,14 @@ static int check_range(struct ddraid_vol *vol, u64 offset, size_t len,
 static int rw(struct ddraid_vol *vol, u64 offset, u8 *buf, size_t len,
 	      bool write)
 {
-	u64 block = offset >> DDRAID_BLOCK_SHIFT;
-	u64 left = len >> DDRAID_BLOCK_SHIFT;
+	struct ddraid_extent ex = {
+		.block = offset >> DDRAID_BLOCK_SHIFT,
+		.nblocks = len >> DDRAID_BLOCK_SHIFT,
+		.data = buf,
+	};
 	int r = check_range(vol, offset, len, write);
 
-	while (!r && left) {
-		struct ddraid_extent ex = {
-			.block = block,
-			.nblocks = left < DDRAID_WINDOW_BLOCKS ? left :
-							      DDRAID_WINDOW_BLOCKS,
-			.data = buf,
-		};
-
-		r = ddraid_rw_extents(vol, &ex, 1, write);
-		block += ex.nblocks;
-		left -= ex.nblocks;
-		buf += ex.nblocks << DDRAID_BLOCK_SHIFT;
-	}
-	return r;
+	return r ? r : ddraid_rw_extents(vol, &ex, 1, write);
 }
 
 int ddraid_read(struct ddraid_vol *vol, u64 offset, void *buf, size_t len)
@@ -489,6 +781,15 @@ void ddraid_inject_member_error(struct ddraid_vol *vol, int m)
 {
 	u32 i;
 
-	for (i = 0; i < DDRAID_MAX_MEMBERS; i++)
+	for (i = 0; i < DDRAID_MAX_MEMBERS; i++) {
 		vol->io.m[i].inject_error = m >= 0 && (u32)m == i;
+		vol->io.m[i].inject_after = 0;
+	}
+}
+
+void ddraid_inject_member_error_after(struct ddraid_vol *vol, u32 m,
+				      u64 after)
+{
+	if (m < DDRAID_MAX_MEMBERS)
+		vol->io.m[m].inject_after = after;
 }

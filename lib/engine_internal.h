@@ -12,12 +12,21 @@
 
 #include "ddraid.h"
 
-/* Volume data per member-IO batch unit: 1 MiB, i.e. 1 MiB >> k per member. */
+/* Volume data per member IO at most: 1 MiB, i.e. 1 MiB >> k per member. */
 #define DDRAID_CHUNK_BLOCKS	256u
-/* Volume data handled in one round of IO (several chunks in flight). */
+/*
+ * Volume data in flight at once: the size of the window buffers, which
+ * a stream of extents shares out (several chunks in flight).
+ */
 #define DDRAID_WINDOW_BLOCKS	2048u
-/* Ring entries: enough for every member IO of a full window. */
-#define DDRAID_RING_DEPTH	128u
+/*
+ * Member IOs in flight at once: a queue depth of 32 volume IOs on every
+ * member of the widest volume (9 * 32) fits, so that a volume's members
+ * see the same depth as a lone member driven at that depth.
+ */
+#define DDRAID_RING_DEPTH	512u
+/* Most extents of one stream in flight at once. */
+#define DDRAID_STREAM_SLOTS	256u
 /* Buffers are aligned for O_DIRECT on any member. */
 #define DDRAID_BUF_ALIGN	4096u
 
@@ -46,15 +55,24 @@ struct ddraid_member_fd {
 	bool direct;		/* opened with O_DIRECT */
 	bool rdonly;
 	bool inject_error;	/* fail every IO (tests) */
+	u64 inject_after;	/* >0: set inject_error after this many IOs */
 	char *path;
 	struct ddraid_throttle th;
 };
+
+struct ddraid_mio_req;
 
 struct ddraid_mio {
 	struct io_uring ring;
 	bool ring_ok;		/* false: synchronous pread/pwrite fallback */
 	unsigned int nmembers;
 	struct ddraid_member_fd m[DDRAID_MAX_MEMBERS];
+	/* Queued, not yet started: per member, oldest first. */
+	struct ddraid_mio_req *qhead[DDRAID_MAX_MEMBERS];
+	struct ddraid_mio_req *qtail[DDRAID_MAX_MEMBERS];
+	unsigned int inflight;	/* in the ring */
+	unsigned int busy;	/* queued or in the ring */
+	unsigned int rr;	/* next member of the synchronous fallback */
 };
 
 struct ddraid_mio_req {
@@ -63,10 +81,14 @@ struct ddraid_mio_req {
 	u64 off;		/* member byte offset */
 	void *buf;
 	size_t len;
-	/* filled in by ddraid_mio_run() */
+	/* ddraid_mio_queue(): called once when the request has finished */
+	void (*end)(struct ddraid_mio_req *r);
+	void *priv;		/* the submitter's; untouched */
+	/* filled in by the IO layer */
 	size_t done;
 	int res;		/* 0 or -errno */
 	int state;		/* private */
+	struct ddraid_mio_req *next;	/* private: member queue */
 };
 
 int ddraid_mio_init(struct ddraid_mio *io, unsigned int nmembers);
@@ -81,10 +103,25 @@ void ddraid_mio_close(struct ddraid_mio *io, unsigned int idx);
 /*
  * Run every request, many in flight, each member's IO honouring its
  * throttle. Every request gets its own result; returns the number of
- * requests that failed.
+ * requests that failed. Uses r[i].end and r[i].priv itself.
  */
 unsigned int ddraid_mio_run(struct ddraid_mio *io, struct ddraid_mio_req *r,
 			    unsigned int n);
+/*
+ * Continuous IO: queue @r (member, write, off, buf, len, end, priv set);
+ * it starts when its member's throttle and the ring admit it, after the
+ * requests queued to that member before it. r->end(r) is called from
+ * ddraid_mio_pump() when it has finished (r->res 0 or -errno); it may
+ * queue more requests.
+ */
+void ddraid_mio_queue(struct ddraid_mio *io, struct ddraid_mio_req *r);
+/*
+ * Start what may start, then wait for at least one request to finish (or
+ * for a throttled member's next turn). Returns the number that finished.
+ */
+unsigned int ddraid_mio_pump(struct ddraid_mio *io);
+/* Are requests queued or in flight? */
+bool ddraid_mio_busy(const struct ddraid_mio *io);
 /* fdatasync member @idx. */
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx);
 void *ddraid_buf_alloc(size_t len);
@@ -104,6 +141,10 @@ struct ddraid_vol {
 	bool mem_failed[DDRAID_MAX_MEMBERS];
 	/* Window buffers: one per member plus a spare for scrub. */
 	u8 *buf[DDRAID_MAX_MEMBERS + 1];
+	/*
+	 * DDRAID_WINDOW_BLOCKS * members requests: a window's, or a
+	 * stream's (members per slot).
+	 */
 	struct ddraid_mio_req *reqs;
 	char err[DDRAID_ERRMSG_MAX];
 };
@@ -162,12 +203,48 @@ u32 ddraid_window_io(struct ddraid_vol *vol, const struct ddraid_extent *ex,
 		     unsigned int nex, u32 mask, bool write, u8 *const *bufs);
 
 /*
- * Read or write independent extents of whole blocks as one batch (all
- * their member IOs in flight together): the engine's queue depth. Total
- * at most DDRAID_WINDOW_BLOCKS. Used by ddraid_read/write and the
- * benchmark's random IO.
+ * Read or write independent extents of whole blocks, all in flight
+ * together as far as the window buffers allow (a sliding window: each
+ * piece of at most DDRAID_CHUNK_BLOCKS completes on its own and frees
+ * room for the next). Returns 0 or the first error. Writes to
+ * overlapping blocks are done in the order given.
  */
 int ddraid_rw_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
 		      unsigned int nex, bool write);
+
+/*
+ * A stream of extents: @next fills *ex with the next one (at most
+ * DDRAID_CHUNK_BLOCKS blocks; nblocks 0 is allowed) or returns false at
+ * the end; @done (may be NULL) is told each one's result (0 or -errno)
+ * once it has completed, in completion order; for a read, ex->data then
+ * holds the data (untouched on an error). A write's ex->data is
+ * consumed when it is issued.
+ */
+struct ddraid_stream_ops {
+	bool (*next)(void *arg, struct ddraid_extent *ex);
+	void (*done)(void *arg, const struct ddraid_extent *ex, int res);
+	void *arg;
+};
+
+/*
+ * Keep up to @qd extents (0: as many as fit) of the stream in flight,
+ * issuing the next as soon as one completes, so that the members never
+ * wait for each other's stragglers. A write that overlaps one in flight
+ * waits for it (parity stays consistent with data). A member IO error
+ * fails that member and the extent completes from the others; with more
+ * than one member unavailable an extent fails with -EIO. After the first
+ * failed extent no more are taken from @next; those in flight complete.
+ * Returns 0 or the first error.
+ */
+int ddraid_rw_stream(struct ddraid_vol *vol, bool write, unsigned int qd,
+		     const struct ddraid_stream_ops *ops);
+
+/*
+ * Testing: member @m fails every IO once @after more of its IOs have
+ * started (those already in flight included), as a disk dying under
+ * load would. @after 0 cancels.
+ */
+void ddraid_inject_member_error_after(struct ddraid_vol *vol, u32 m,
+				      u64 after);
 
 #endif /* DDRAID_ENGINE_INTERNAL_H */

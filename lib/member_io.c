@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Member IO: batches of reads and writes on the members, many in flight
- * through one io_uring per volume, each member throttled like a disk.
+ * Member IO: reads and writes on the members, many in flight through one
+ * io_uring per volume, each member throttled like a disk. Requests wait
+ * in a queue per member (oldest first) until the member's throttle admits
+ * them, and each finishes on its own (its end callback), so that callers
+ * can keep IO flowing instead of waiting for whole batches.
  * O_DIRECT is used where the member accepts it; a member that refuses it
  * (at open, or with EINVAL on an IO, as tmpfs does) is reopened buffered
  * and the IO retried. Short transfers are resubmitted for the rest.
@@ -174,6 +177,8 @@ static double admit(struct ddraid_member_fd *m, struct ddraid_mio_req *r,
 	if (w > 0)
 		return w;
 	ddraid_throttle_charge(&m->th, now, r->len - r->done);
+	if (m->inject_after && !--m->inject_after)
+		m->inject_error = true;
 	return 0;
 }
 
@@ -191,125 +196,231 @@ static bool req_refused(struct ddraid_member_fd *m, struct ddraid_mio_req *r)
 	return true;
 }
 
-static unsigned int run_sync(struct ddraid_mio *io, struct ddraid_mio_req *r,
-			     unsigned int n)
+static void q_push(struct ddraid_mio *io, struct ddraid_mio_req *r, bool head)
 {
-	unsigned int i, failed = 0;
+	u32 i = r->member;
 
-	for (i = 0; i < n; i++) {
-		struct ddraid_member_fd *m = &io->m[r[i].member];
+	r->state = REQ_NEW;
+	if (head) {
+		r->next = io->qhead[i];
+		io->qhead[i] = r;
+		if (!io->qtail[i])
+			io->qtail[i] = r;
+		return;
+	}
+	r->next = NULL;
+	if (io->qtail[i])
+		io->qtail[i]->next = r;
+	else
+		io->qhead[i] = r;
+	io->qtail[i] = r;
+}
+
+static void q_pop(struct ddraid_mio *io, u32 i)
+{
+	struct ddraid_mio_req *r = io->qhead[i];
+
+	io->qhead[i] = r->next;
+	if (!io->qhead[i])
+		io->qtail[i] = NULL;
+	r->next = NULL;
+}
+
+static void req_finish(struct ddraid_mio *io, struct ddraid_mio_req *r)
+{
+	r->state = REQ_DONE;
+	io->busy--;
+	if (r->end)
+		r->end(r);
+}
+
+void ddraid_mio_queue(struct ddraid_mio *io, struct ddraid_mio_req *r)
+{
+	r->done = 0;
+	r->res = 0;
+	io->busy++;
+	q_push(io, r, false);
+}
+
+bool ddraid_mio_busy(const struct ddraid_mio *io)
+{
+	return io->busy != 0;
+}
+
+/* Without a ring: the oldest request of the next member, synchronously. */
+static unsigned int pump_sync(struct ddraid_mio *io)
+{
+	unsigned int k;
+
+	for (k = 0; k < DDRAID_MAX_MEMBERS; k++) {
+		u32 i = (io->rr + k) % DDRAID_MAX_MEMBERS;
+		struct ddraid_member_fd *m = &io->m[i];
+		struct ddraid_mio_req *r = io->qhead[i];
 		bool fin = false;
 
+		if (!r)
+			continue;
+		q_pop(io, i);
+		io->rr = i + 1;
 		while (!fin) {
 			ssize_t x;
-			u8 *p = (u8 *)r[i].buf + r[i].done;
-			size_t len = r[i].len - r[i].done;
-			off_t off = (off_t)(r[i].off + r[i].done);
+			u8 *p = (u8 *)r->buf + r->done;
+			size_t len = r->len - r->done;
+			off_t off = (off_t)(r->off + r->done);
 			double w;
 
-			if (req_refused(m, &r[i]))
+			if (req_refused(m, r))
 				break;
-			while ((w = admit(m, &r[i], ddraid_now())) > 0)
+			while ((w = admit(m, r, ddraid_now())) > 0)
 				sleep_for(w);
-			x = r[i].write ? pwrite(m->fd, p, len, off) :
-					 pread(m->fd, p, len, off);
-			fin = req_complete(m, &r[i], x < 0 ? -errno : (int)x);
+			x = r->write ? pwrite(m->fd, p, len, off) :
+				       pread(m->fd, p, len, off);
+			fin = req_complete(m, r, x < 0 ? -errno : (int)x);
 		}
-		r[i].state = REQ_DONE;
-		failed += r[i].res != 0;
+		req_finish(io, r);
+		return 1;
 	}
-	return failed;
+	return 0;
+}
+
+/*
+ * Start every queued request that its member's throttle admits (oldest
+ * first per member). Returns the number that finished at once (refused);
+ * *wait gets the shortest time until a blocked member may go on.
+ */
+static unsigned int start_admitted(struct ddraid_mio *io, double *wait)
+{
+	double now = ddraid_now();
+	unsigned int fin = 0, queued = 0;
+	u32 i;
+
+	*wait = 0;
+	for (i = 0; i < DDRAID_MAX_MEMBERS; i++) {
+		struct ddraid_member_fd *m = &io->m[i];
+		struct ddraid_mio_req *r;
+
+		while ((r = io->qhead[i]) && io->inflight < DDRAID_RING_DEPTH) {
+			struct io_uring_sqe *sqe;
+			double w;
+
+			if (req_refused(m, r)) {
+				q_pop(io, i);
+				req_finish(io, r);
+				fin++;
+				continue;
+			}
+			w = admit(m, r, now);
+			if (w > 0) {
+				if (!*wait || w < *wait)
+					*wait = w;
+				break;
+			}
+			sqe = io_uring_get_sqe(&io->ring);
+			if (!sqe) {
+				/* Full: submit and take another. */
+				io_uring_submit(&io->ring);
+				queued = 0;
+				sqe = io_uring_get_sqe(&io->ring);
+				if (!sqe)
+					break;
+			}
+			if (r->write)
+				io_uring_prep_write(sqe, m->fd,
+						    (u8 *)r->buf + r->done,
+						    (unsigned int)(r->len - r->done),
+						    r->off + r->done);
+			else
+				io_uring_prep_read(sqe, m->fd,
+						   (u8 *)r->buf + r->done,
+						   (unsigned int)(r->len - r->done),
+						   r->off + r->done);
+			io_uring_sqe_set_data(sqe, r);
+			q_pop(io, i);
+			r->state = REQ_INFLIGHT;
+			io->inflight++;
+			queued++;
+		}
+	}
+	if (queued)
+		io_uring_submit(&io->ring);
+	return fin;
+}
+
+unsigned int ddraid_mio_pump(struct ddraid_mio *io)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int fin;
+	double wait;
+	int ret;
+
+	if (!io->busy)
+		return 0;
+	if (!io->ring_ok)
+		return pump_sync(io);
+	fin = start_admitted(io, &wait);
+	if (!io->inflight) {
+		/* Only throttled requests are left: wait for the first. */
+		if (!fin)
+			sleep_for(wait);
+		return fin;
+	}
+	if (fin) {
+		/* Let the caller act on those first; reap what is ready. */
+		ret = io_uring_peek_cqe(&io->ring, &cqe);
+	} else if (wait > 0) {
+		struct __kernel_timespec ts = {
+			.tv_sec = (long long)wait,
+			.tv_nsec = (long long)((wait - (double)(long long)wait) * 1e9),
+		};
+
+		ret = io_uring_wait_cqe_timeout(&io->ring, &cqe, &ts);
+	} else {
+		ret = io_uring_wait_cqe(&io->ring, &cqe);
+	}
+	while (!ret) {
+		struct ddraid_mio_req *r = io_uring_cqe_get_data(cqe);
+		struct ddraid_member_fd *m = &io->m[r->member];
+		int res = cqe->res;
+
+		io_uring_cqe_seen(&io->ring, cqe);
+		io->inflight--;
+		/* A dying disk also fails what was already queued to it. */
+		if (m->inject_error)
+			res = -EIO;
+		if (req_complete(m, r, res)) {
+			req_finish(io, r);
+			fin++;
+		} else {
+			/* The rest goes first, before later requests. */
+			q_push(io, r, true);
+		}
+		ret = io_uring_peek_cqe(&io->ring, &cqe);
+	}
+	return fin;
+}
+
+/* Counts the failures of one ddraid_mio_run() batch. */
+static void run_end(struct ddraid_mio_req *r)
+{
+	unsigned int *failed = r->priv;
+
+	failed[0] += r->res != 0;
+	failed[1]--;
 }
 
 unsigned int ddraid_mio_run(struct ddraid_mio *io, struct ddraid_mio_req *r,
 			    unsigned int n)
 {
-	unsigned int i, left = n, inflight = 0, failed = 0;
-	u32 blocked;
+	/* [0]: failed, [1]: not finished yet */
+	unsigned int i, cnt[2] = { 0, n };
 
 	for (i = 0; i < n; i++) {
-		r[i].done = 0;
-		r[i].res = 0;
-		r[i].state = REQ_NEW;
+		r[i].end = run_end;
+		r[i].priv = cnt;
+		ddraid_mio_queue(io, &r[i]);
 	}
-	if (!io->ring_ok)
-		return run_sync(io, r, n);
-
-	while (left) {
-		double now = ddraid_now(), wait = 0;
-		struct io_uring_cqe *cqe;
-		unsigned int queued = 0;
-
-		blocked = 0;
-		for (i = 0; i < n && inflight < DDRAID_RING_DEPTH; i++) {
-			struct ddraid_member_fd *m = &io->m[r[i].member];
-			struct io_uring_sqe *sqe;
-			double w;
-
-			if (r[i].state != REQ_NEW || blocked & (1u << r[i].member))
-				continue;
-			if (req_refused(m, &r[i])) {
-				r[i].state = REQ_DONE;
-				failed++;
-				left--;
-				continue;
-			}
-			w = admit(m, &r[i], now);
-			if (w > 0) {
-				blocked |= 1u << r[i].member;
-				if (!wait || w < wait)
-					wait = w;
-				continue;
-			}
-			sqe = io_uring_get_sqe(&io->ring);
-			if (!sqe)
-				break;
-			if (r[i].write)
-				io_uring_prep_write(sqe, m->fd,
-						    (u8 *)r[i].buf + r[i].done,
-						    (unsigned int)(r[i].len - r[i].done),
-						    r[i].off + r[i].done);
-			else
-				io_uring_prep_read(sqe, m->fd,
-						   (u8 *)r[i].buf + r[i].done,
-						   (unsigned int)(r[i].len - r[i].done),
-						   r[i].off + r[i].done);
-			io_uring_sqe_set_data64(sqe, i);
-			r[i].state = REQ_INFLIGHT;
-			inflight++;
-			queued++;
-		}
-		if (queued)
-			io_uring_submit(&io->ring);
-		if (!inflight) {
-			sleep_for(wait);
-			continue;
-		}
-		if (wait > 0) {
-			struct __kernel_timespec ts = {
-				.tv_sec = (long long)wait,
-				.tv_nsec = (long long)((wait - (double)(long long)wait) * 1e9),
-			};
-
-			if (io_uring_wait_cqe_timeout(&io->ring, &cqe, &ts))
-				continue;
-		} else if (io_uring_wait_cqe(&io->ring, &cqe)) {
-			continue;
-		}
-		do {
-			unsigned int ri = (unsigned int)io_uring_cqe_get_data64(cqe);
-			int res = cqe->res;
-
-			io_uring_cqe_seen(&io->ring, cqe);
-			inflight--;
-			if (req_complete(&io->m[r[ri].member], &r[ri], res)) {
-				r[ri].state = REQ_DONE;
-				failed += r[ri].res != 0;
-				left--;
-			} else {
-				r[ri].state = REQ_NEW;
-			}
-		} while (!io_uring_peek_cqe(&io->ring, &cqe));
-	}
-	return failed;
+	/* Other queued requests (a stream's) may finish meanwhile: fine. */
+	while (cnt[1])
+		ddraid_mio_pump(io);
+	return cnt[0];
 }

@@ -5,7 +5,9 @@
  * against ONE such member driven alone through the very same IO layer and
  * throttle. Sequential throughput should approach 2^k times one member;
  * random 4 KiB IOPS should match one member (every member sees one IO per
- * volume IO). Member files go to o->dir.
+ * volume IO). Random IO keeps BE_QD IOs in flight all the time on both
+ * sides (BE_QD volume IOs, i.e. BE_QD on each member, against BE_QD on
+ * the lone member). Member files go to o->dir.
  */
 #include "config.h"
 #include <fcntl.h>
@@ -86,28 +88,65 @@ static double vol_seq(struct be_ctx *c, bool write)
 	return (double)bytes / t / 1e6;
 }
 
+/*
+ * Random 4 KiB IO at a steady queue depth of BE_QD, for the volume and
+ * the lone member alike: a new IO is issued as soon as one completes
+ * (no batches), until the time is up; then what is in flight completes
+ * and counts, and the time includes it.
+ */
+struct rand_run {
+	struct be_ctx *c;
+	u64 blocks;		/* 4 KiB blocks of the area */
+	double end;		/* stop issuing then */
+	u64 ios;		/* completed without error */
+	unsigned int failed;
+	unsigned int nfree;	/* volume: free data buffers */
+	unsigned int freebuf[BE_QD];
+	unsigned int active;	/* lone member: requests still going */
+	struct ddraid_mio_req r[BE_QD];
+};
+
+static bool vr_next(void *arg, struct ddraid_extent *ex)
+{
+	struct rand_run *x = arg;
+
+	if (!x->nfree || bench_now() >= x->end)
+		return false;
+	ex->block = be_rand(x->c) % x->blocks;
+	ex->nblocks = 1;
+	ex->data = x->c->buf + (size_t)x->freebuf[--x->nfree] * 4096;
+	return true;
+}
+
+static void vr_done(void *arg, const struct ddraid_extent *ex, int res)
+{
+	struct rand_run *x = arg;
+
+	x->freebuf[x->nfree++] = (unsigned int)((ex->data - x->c->buf) / 4096);
+	if (res)
+		x->failed++;
+	else
+		x->ios++;
+}
+
 /* Volume random 4 KiB at queue depth BE_QD: IOPS. */
 static double vol_rand(struct be_ctx *c, bool write)
 {
-	struct ddraid_extent ex[BE_QD];
-	u64 blocks = c->vol_bytes / 4096, ios = 0;
-	double t0 = bench_now(), t;
+	struct rand_run x = { .c = c, .blocks = c->vol_bytes / 4096 };
+	const struct ddraid_stream_ops ops = {
+		.next = vr_next, .done = vr_done, .arg = &x,
+	};
+	double t0 = bench_now();
 	unsigned int i;
 
-	do {
-		for (i = 0; i < BE_QD; i++) {
-			ex[i].block = be_rand(c) % blocks;
-			ex[i].nblocks = 1;
-			ex[i].data = c->buf + (size_t)i * 4096;
-		}
-		if (ddraid_rw_extents(c->vol, ex, BE_QD, write)) {
-			fprintf(stderr, "bench_engine: %s\n", ddraid_errmsg(c->vol));
-			return 0;
-		}
-		ios += BE_QD;
-		t = bench_now() - t0;
-	} while (t < c->secs);
-	return (double)ios / t;
+	for (i = 0; i < BE_QD; i++)
+		x.freebuf[x.nfree++] = i;
+	x.end = t0 + c->secs;
+	if (ddraid_rw_stream(c->vol, write, BE_QD, &ops) || x.failed) {
+		fprintf(stderr, "bench_engine: %s\n", ddraid_errmsg(c->vol));
+		return 0;
+	}
+	return (double)x.ios / (bench_now() - t0);
 }
 
 /* The lone member, sequential: MB/s, BE_SEQ_IO per batch of 1 MiB IOs. */
@@ -139,30 +178,56 @@ static double one_seq(struct be_ctx *c, bool write)
 	return (double)bytes / t / 1e6;
 }
 
+static void one_fill(struct rand_run *x, struct ddraid_mio_req *r)
+{
+	r->off = x->c->one_off + (be_rand(x->c) % x->blocks) * 4096;
+}
+
+/* A lone member's IO has finished: the next takes its place. */
+static void or_end(struct ddraid_mio_req *r)
+{
+	struct rand_run *x = r->priv;
+
+	if (r->res)
+		x->failed++;
+	else
+		x->ios++;
+	if (!x->failed && bench_now() < x->end) {
+		one_fill(x, r);
+		ddraid_mio_queue(&x->c->one, r);
+	} else {
+		x->active--;
+	}
+}
+
 /* The lone member, random 4 KiB at queue depth BE_QD: IOPS. */
 static double one_rand(struct be_ctx *c, bool write)
 {
-	struct ddraid_mio_req r[BE_QD];
-	u64 blocks = c->one_bytes / 4096, ios = 0;
-	double t0 = bench_now(), t;
+	struct rand_run x = { .c = c, .blocks = c->one_bytes / 4096 };
+	double t0 = bench_now();
 	unsigned int i;
 
-	do {
-		for (i = 0; i < BE_QD; i++) {
-			memset(&r[i], 0, sizeof(r[i]));
-			r[i].write = write;
-			r[i].off = c->one_off + (be_rand(c) % blocks) * 4096;
-			r[i].buf = c->buf + (size_t)i * 4096;
-			r[i].len = 4096;
-		}
-		if (ddraid_mio_run(&c->one, r, BE_QD)) {
-			fprintf(stderr, "bench_engine: lone member IO failed\n");
-			return 0;
-		}
-		ios += BE_QD;
-		t = bench_now() - t0;
-	} while (t < c->secs);
-	return (double)ios / t;
+	x.end = t0 + c->secs;
+	for (i = 0; i < BE_QD; i++) {
+		struct ddraid_mio_req *r = &x.r[i];
+
+		memset(r, 0, sizeof(*r));
+		r->write = write;
+		r->buf = c->buf + (size_t)i * 4096;
+		r->len = 4096;
+		r->end = or_end;
+		r->priv = &x;
+		one_fill(&x, r);
+		x.active++;
+		ddraid_mio_queue(&c->one, r);
+	}
+	while (x.active)
+		ddraid_mio_pump(&c->one);
+	if (x.failed) {
+		fprintf(stderr, "bench_engine: lone member IO failed\n");
+		return 0;
+	}
+	return (double)x.ios / (bench_now() - t0);
 }
 
 /* Superblocks without ddraid_create: the layout and both copies. */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "engine_internal.h"
 
 #define ERRLEN DDRAID_ERRMSG_MAX
 
@@ -694,6 +695,300 @@ static void test_bitmap(void **s)
 	fix_free(&f);
 }
 
+/* ---- streams: many independent extents in flight ---- */
+
+struct sop {
+	struct ddraid_extent ex;
+	int res;
+	bool reported;
+};
+
+struct sctx {
+	struct sop *op;
+	unsigned int n, next;
+	unsigned int open, max_open;	/* handed out, not yet reported */
+	unsigned int reports;
+};
+
+static bool s_next(void *arg, struct ddraid_extent *ex)
+{
+	struct sctx *x = arg;
+
+	if (x->next == x->n)
+		return false;
+	*ex = x->op[x->next++].ex;
+	if (++x->open > x->max_open)
+		x->max_open = x->open;
+	return true;
+}
+
+static void s_done(void *arg, const struct ddraid_extent *ex, int res)
+{
+	struct sctx *x = arg;
+	unsigned int i;
+
+	/* Every op has its own data: that names it. */
+	for (i = 0; i < x->next && x->op[i].ex.data != ex->data; i++)
+		;
+	assert_true(i < x->next);
+	assert_false(x->op[i].reported);
+	assert_int_equal(ex->block, x->op[i].ex.block);
+	assert_int_equal(ex->nblocks, x->op[i].ex.nblocks);
+	x->op[i].reported = true;
+	x->op[i].res = res;
+	x->open--;
+	x->reports++;
+}
+
+/*
+ * @n ops on blocks below @range: mostly 1-4 blocks (so that writes
+ * overlap ones in flight), some up to a chunk; each with its own data.
+ */
+static struct sop *make_ops(unsigned int n, u64 range, u64 *rng, u8 **pool)
+{
+	struct sop *op = calloc(n, sizeof(*op));
+	size_t total = 0, at = 0;
+	unsigned int i;
+
+	assert_non_null(op);
+	for (i = 0; i < n; i++) {
+		u64 nb = tu_rand(rng) % 10 ? 1 + tu_rand(rng) % 4 :
+			 100 + tu_rand(rng) % (DDRAID_CHUNK_BLOCKS - 99);
+
+		op[i].ex.block = tu_rand(rng) % (range - nb + 1);
+		op[i].ex.nblocks = nb;
+		total += nb * 4096;
+	}
+	*pool = malloc(total);
+	assert_non_null(*pool);
+	for (i = 0; i < n; i++) {
+		op[i].ex.data = *pool + at;
+		at += op[i].ex.nblocks * 4096;
+	}
+	return op;
+}
+
+static int run_stream(struct ddraid_vol *vol, bool write, unsigned int qd,
+		      struct sctx *x)
+{
+	const struct ddraid_stream_ops ops = {
+		.next = s_next, .done = s_done, .arg = x,
+	};
+
+	return ddraid_rw_stream(vol, write, qd, &ops);
+}
+
+/* Write ops' data into the reference in the order given. */
+static void apply_ops(struct fix *f, const struct sop *op, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		memcpy(f->ref + op[i].ex.block * 4096, op[i].ex.data,
+		       op[i].ex.nblocks * 4096);
+}
+
+static void test_stream_roundtrip(void **s)
+{
+	const unsigned int n = 300, qd = 32;
+	struct ddraid_vol *vol;
+	struct sctx x = { 0 };
+	char err[ERRLEN];
+	struct fix f;
+	unsigned int i;
+	u8 *pool;
+
+	fix_init(&f, 5, 3 << 20, 21);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	/* Writes crowded into 600 blocks: many overlap one in flight. */
+	x.op = make_ops(n, 600, &f.rng, &pool);
+	x.n = n;
+	for (i = 0; i < n; i++)
+		tu_fill(x.op[i].ex.data, x.op[i].ex.nblocks * 4096, &f.rng);
+	assert_int_equal(run_stream(vol, true, qd, &x), 0);
+	assert_int_equal(x.reports, n);
+	assert_true(x.max_open > 1 && x.max_open <= qd);
+	for (i = 0; i < n; i++)
+		assert_int_equal(x.op[i].res, 0);
+	apply_ops(&f, x.op, n);
+	check_volume(vol, f.ref, f.size);
+	free(x.op);
+	free(pool);
+
+	/* Reads all over the volume, each checked as it completes. */
+	memset(&x, 0, sizeof(x));
+	x.op = make_ops(n, f.size / 4096, &f.rng, &pool);
+	x.n = n;
+	for (i = 0; i < n; i++)
+		memset(x.op[i].ex.data, 0xa5, x.op[i].ex.nblocks * 4096);
+	assert_int_equal(run_stream(vol, false, qd, &x), 0);
+	assert_true(x.max_open > 1 && x.max_open <= qd);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(x.op[i].res, 0);
+		assert_memory_equal(x.op[i].ex.data,
+				    f.ref + x.op[i].ex.block * 4096,
+				    x.op[i].ex.nblocks * 4096);
+	}
+	ddraid_close(vol);
+	check_files(&f, 0);
+	free(x.op);
+	free(pool);
+	fix_free(&f);
+}
+
+/* A member dies with many writes in flight: all complete from the others. */
+static void test_stream_fail_in_flight(void **s)
+{
+	const unsigned int n = 300;
+	struct ddraid_vol *vol;
+	struct sctx x = { 0 };
+	char err[ERRLEN];
+	unsigned int i, j;
+	struct fix f;
+	u64 events;
+	u8 *pool;
+
+	fix_init(&f, 5, 3 << 20, 22);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	x.op = make_ops(n, f.size / 4096, &f.rng, &pool);
+	x.n = n;
+	for (i = 0; i < n; i++)
+		tu_fill(x.op[i].ex.data, x.op[i].ex.nblocks * 4096, &f.rng);
+	ddraid_inject_member_error_after(vol, 2, 40);
+	assert_int_equal(run_stream(vol, true, 32, &x), 0);
+	assert_int_equal(x.reports, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(x.op[i].res, 0);
+	apply_ops(&f, x.op, n);
+	assert_int_equal(ddraid_vol_missing(vol), 2);
+	check_volume(vol, f.ref, f.size);
+	ddraid_close(vol);
+	/* Recorded once (one events bump), on every other member. */
+	for (j = 0; j < 5; j++) {
+		u32 st = sb_state(f.t.paths[j], 2, &events);
+
+		if (j == 2)
+			continue;
+		assert_int_equal(st, DDRAID_MEMBER_FAILED);
+		assert_int_equal(events, 2);
+	}
+	check_files(&f, 1u << 2);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	assert_int_equal(ddraid_vol_missing(vol), 2);
+	check_volume(vol, f.ref, f.size);
+	ddraid_close(vol);
+	free(x.op);
+	free(pool);
+	fix_free(&f);
+}
+
+/*
+ * Reads with one member dying, then a second, while many are in flight:
+ * every read that succeeds holds the right data, the others fail with
+ * -EIO and leave their buffer alone; never wrong data.
+ */
+static void test_stream_second_failure(void **s)
+{
+	const unsigned int n = 300;
+	struct ddraid_vol *vol;
+	struct sctx x = { 0 };
+	unsigned int i, ok = 0, bad = 0;
+	char err[ERRLEN];
+	struct fix f;
+	u8 *pool, *one;
+
+	fix_init(&f, 5, 3 << 20, 23);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	x.op = make_ops(n, f.size / 4096, &f.rng, &pool);
+	x.n = n;
+	for (i = 0; i < n; i++)
+		memset(x.op[i].ex.data, 0xa5, x.op[i].ex.nblocks * 4096);
+	ddraid_inject_member_error_after(vol, 1, 30);
+	ddraid_inject_member_error_after(vol, 3, 120);
+	assert_int_equal(run_stream(vol, false, 32, &x), -EIO);
+	assert_non_null(strstr(ddraid_errmsg(vol), "more than one member"));
+	for (i = 0; i < n; i++) {
+		const u8 *d = x.op[i].ex.data;
+		size_t len = x.op[i].ex.nblocks * 4096, k;
+
+		if (x.op[i].reported && !x.op[i].res) {
+			assert_memory_equal(d, f.ref + x.op[i].ex.block * 4096,
+					    len);
+			ok++;
+			continue;
+		}
+		if (x.op[i].reported) {
+			assert_int_equal(x.op[i].res, -EIO);
+			bad++;
+		}
+		for (k = 0; k < len; k++)
+			assert_int_equal(d[k], 0xa5);
+	}
+	/* Some were read degraded after the first failure, some failed. */
+	assert_true(ok > 0 && bad > 0);
+	assert_true(ok + bad < n);
+	/* Nothing can be read or written any more. */
+	one = malloc(4096);
+	memset(one, 0x5a, 4096);
+	assert_int_equal(ddraid_read(vol, 0, one, 4096), -EIO);
+	for (i = 0; i < 4096; i++)
+		assert_int_equal(one[i], 0x5a);
+	assert_int_equal(ddraid_write(vol, 0, one, 4096), -EIO);
+	ddraid_close(vol);
+	free(one);
+	free(x.op);
+	free(pool);
+	fix_free(&f);
+}
+
+/* Extents a stream refuses, before any IO; and a write stream read-only. */
+static void test_stream_bad(void **s)
+{
+	struct ddraid_vol *vol;
+	struct sctx x = { 0 };
+	struct sop op[2];
+	char err[ERRLEN];
+	u8 *snap[DDRAID_MAX_MEMBERS], *buf;
+	size_t len[DDRAID_MAX_MEMBERS];
+	struct fix f;
+
+	fix_init(&f, 3, 1 << 20, 24);
+	buf = malloc((DDRAID_CHUNK_BLOCKS + 1) * 4096);
+	memset(buf, 0x11, (DDRAID_CHUNK_BLOCKS + 1) * 4096);
+	snapshot(&f, snap, len);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	memset(op, 0, sizeof(op));
+	op[0].ex = (struct ddraid_extent){ 0, DDRAID_CHUNK_BLOCKS + 1, buf };
+	x.op = op;
+	x.n = 1;
+	assert_int_equal(run_stream(vol, true, 4, &x), -EINVAL);
+	assert_non_null(strstr(ddraid_errmsg(vol), "exceeds"));
+	assert_true(op[0].reported);
+	memset(&x, 0, sizeof(x));
+	memset(op, 0, sizeof(op));
+	op[0].ex = (struct ddraid_extent){ f.size / 4096 - 1, 2, buf };
+	x.op = op;
+	x.n = 1;
+	assert_int_equal(run_stream(vol, true, 4, &x), -EINVAL);
+	assert_non_null(strstr(ddraid_errmsg(vol), "beyond the volume"));
+	ddraid_close(vol);
+	unchanged(&f, snap, len);
+	snapshot(&f, snap, len);
+	assert_int_equal(tu_open(&f.t, 0, DDRAID_OPEN_RDONLY, &vol, err,
+				 sizeof(err)), 0);
+	memset(&x, 0, sizeof(x));
+	memset(op, 0, sizeof(op));
+	op[0].ex = (struct ddraid_extent){ 0, 1, buf };
+	x.op = op;
+	x.n = 1;
+	assert_int_equal(run_stream(vol, true, 4, &x), -EROFS);
+	assert_false(op[0].reported);
+	ddraid_close(vol);
+	unchanged(&f, snap, len);
+	free(buf);
+	fix_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +1009,10 @@ int main(void)
 		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_rebuild_resume),
 		cmocka_unit_test(test_bitmap),
+		cmocka_unit_test(test_stream_roundtrip),
+		cmocka_unit_test(test_stream_fail_in_flight),
+		cmocka_unit_test(test_stream_second_failure),
+		cmocka_unit_test(test_stream_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
