@@ -306,21 +306,11 @@ static void send_need_state(struct sm *sm, struct sm_effects *out)
 	sm->need_sent = true;
 }
 
-static bool any_held(const struct sm *sm, int s)
-{
-	u64 r;
-
-	for (r = 0; r < sm->cfg.regions; r++)
-		if ((sm->rs.held[r] | sm->rs.waiting[r]) & (1u << s))
-			return true;
-	return false;
-}
-
 static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		       struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
-	u32 i, m;
+	u32 i;
 	u64 r;
 
 	for (i = 0; i < c->n_left; i++) {
@@ -333,21 +323,15 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		bit = 1u << s;
 		for (r = 0; r < sm->cfg.regions; r++)
 			rs->waiting[r] &= ~bit;
-		if (!rs->slot[s].attached && !any_held(sm, s))
-			rs->slot[s].status = SS_NONE;
-		else
-			rs->slot[s].status = down ? SS_FENCE : SS_ORPHAN;
+		/*
+		 * Even a daemon that never attached may leave a target
+		 * running (an earlier daemon thawed it): it stays in the
+		 * sets to confirm until its daemon is back or it is fenced.
+		 * A NODEDOWN node too: in a partition its target may still
+		 * read a failed member until it freezes.
+		 */
+		rs->slot[s].status = down ? SS_FENCE : SS_ORPHAN;
 		rs->slot[s].attached = 0;
-		if (rs->slot[s].status == SS_NONE) {
-			/*
-			 * Nothing to wait for. A NODEDOWN node stays in the
-			 * sets until FENCED: in a partition its target may
-			 * still read a failed member until it freezes.
-			 */
-			for (m = 0; m < sm->cfg.members; m++)
-				rs->fail_apply[m] &= ~bit;
-			rs->rb_ready &= ~bit;
-		}
 		fx_log(out, SM_LOG_NOTICE, "node %u left (%s)",
 		       c->left[i].nodeid, down ? "node down" :
 		       "daemon gone, target keeps its grants");

@@ -53,11 +53,12 @@ void tgt_boot(struct sim *s, struct sim_node *n)
 	/* Until its daemon has attached it knows no member failure: IO
 	 * waits (reads too), see docs/kernel-channel.md. */
 	t->frozen = true;
-	for (m = 0; m < s->members; m++) {
+	/*
+	 * A failure the superblock records may not be applied by every
+	 * target yet: writes that skip it wait for COMMIT_FAIL all the same.
+	 */
+	for (m = 0; m < s->members; m++)
 		t->mstate[m] = sb->member[m].state;
-		if (t->mstate[m] == DDRAID_MEMBER_FAILED)
-			t->committed |= bit(m);
-	}
 }
 
 void tgt_connect(struct sim *s, struct sim_node *n)
