@@ -260,6 +260,11 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	}
 	rs->n_view = sm->n_cur_view;
 	rs->next_since = 2;
+	/* Nobody knows which targets applied a recorded failure: all of
+	 * them confirm again. */
+	for (i = 0; i < sm->cfg.members; i++)
+		if (rs->member[i].state == DDRAID_MEMBER_FAILED)
+			rs->fail_apply[i] = confirmers(sm);
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
