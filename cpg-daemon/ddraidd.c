@@ -209,7 +209,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Never paged out, never throttled as a dirtier: see the top. */
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+	if (getenv("DDRAIDD_NO_MLOCK"))
+		/* Sanitizer builds map terabytes of shadow: never lock them. */
+		log_notice("DDRAIDD_NO_MLOCK set: memory is not locked");
+	else if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		log_warn("mlockall: %s (set LimitMEMLOCK=infinity)",
 			 strerror(errno));
 	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,5 +334,44 @@ int cmd_scrub(int argc, char **argv)
 		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("scrub"));
+	return simple(argv[optind], req);
+}
+
+static const struct option fenced_opts[] = {
+	{ "node", required_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int cmd_fenced(int argc, char **argv)
+{
+	json_object *req;
+	u64 node = 0;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "n:h", fenced_opts)) != -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_uint(optarg, UINT32_MAX, &node) || !node)
+				return cli_usage("--node %s: not a corosync node id",
+						 optarg);
+			break;
+		case 'h':
+			printf("Usage: ddraidctl fenced VOLUME --node N\n\n"
+			       "Tell the volume's coordinator that node N, gone from the cluster,\n"
+			       "has been fenced (powered off): its regions may be resynced now.\n"
+			       "Ask the coordinator's daemon (ddraidctl status shows which).\n");
+			return CLI_OK;
+		default:
+			return CLI_USAGE;
+		}
+	}
+	if (!node)
+		return cli_usage("--node N is required");
+	if (optind != argc - 1 || !valid_volume(argv[optind]))
+		return cli_usage("give one volume name");
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("fenced"));
+	json_object_object_add(req, "nodeid", json_object_new_int64((int64_t)node));
 	return simple(argv[optind], req);
 }

@@ -731,6 +731,11 @@ static void run(struct st *s)
 	unlink(s->sock_path);
 	fclose(s->journal);
 	ddraid_close(s->vol);
+	free(s->reg);
+	free(s->gen);
+	free(s->busy);
+	free(s->buf);
+	free(s->held);
 }
 
 /* ---- verification ---- */
@@ -862,6 +867,10 @@ static int verify(struct st *s, char **journals, unsigned int nj)
 	       " torn-but-unacknowledged, %" PRIu64 " bad\n",
 	       s->vol_blocks, written, torn_ok, bad);
 	ddraid_close(s->vol);
+	free(e);
+	free(buf);
+	free(img_a);
+	free(img_p);
 	return bad ? 1 : 0;
 }
 
@@ -940,8 +949,11 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (do_verify)
-		return verify(&s, argv + optind, (unsigned int)(argc - optind));
+	if (do_verify) {
+		c = verify(&s, argv + optind, (unsigned int)(argc - optind));
+		free(s.members);
+		return c;
+	}
 	if (!s.sock_path || !s.journal_path || !s.node || !s.stride ||
 	    s.index >= s.stride || optind != argc) {
 		fputs(usage, stderr);
@@ -949,5 +961,6 @@ int main(int argc, char **argv)
 	}
 	srandom((unsigned int)(s.node * 7919 + (u64)time(NULL)));
 	run(&s);
+	free(s.members);
 	return 0;
 }

@@ -9,6 +9,10 @@
 # /run), and a directory $T/nN with logs, sockets, journal and stats.
 
 BUILD=${BUILD:?set BUILD to the build directory}
+# A sanitizer build maps huge shadow memory: ddraidd must not mlockall it.
+if grep -q 'SAN_CFLAGS = -fsanitize' "$BUILD/cpg-daemon/Makefile" 2>/dev/null; then
+	export DDRAIDD_NO_MLOCK=1
+fi
 DDRAIDD=$BUILD/cpg-daemon/ddraidd
 STANDIN=$BUILD/cpg-daemon/ddraid-standin
 DDRAIDCTL=$BUILD/tools/ddraidctl

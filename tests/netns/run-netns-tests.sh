@@ -88,19 +88,53 @@ t_basic() {
 	cluster_down
 }
 
-node_kill_common() { # NODES MEMBERS TAG
+# recovered VICTIM: the coordinator fenced the victim's slot and nothing is
+# dirty. If its daemon died before its corosync (PROCDOWN, then gone from
+# corosync) the cluster cannot know its target stopped: it asks for real
+# fencing, which this test confirms as a fencing agent would (we killed it).
+recovered() {
+	local c
+	c=$(st 1 .coordinator)
+	[ -n "$c" ] && [ "$c" != 0 ] || return 1
+	if [ "$(st "$c" ".nodes[] | select(.nodeid == $1) | .fence_wanted")" = true ]; then
+		note "node $1 needs fencing: confirming on coordinator $c"
+		DDRAID_CTL_DIR=$T/n$c "$DDRAIDCTL" fenced "$VOL" --node "$1" || return 1
+	fi
+	[ "$(st "$c" .cpg.fenced_msgs)" -ge 1 ] &&
+		[ "$(st "$c" '.dirty + .fence_wait')" = 0 ]
+}
+
+sum_survivors() { # NODES JQ: sum of a status field over nodes 1..NODES-1
+	local i
+	for i in $(seq 1 $(($1 - 1))); do st "$i" "$2"; done | paste -sd+ | bc
+}
+
+node_kill_common() { # NODES MEMBERS TAG [staged]
 	local n=$1 tag=$3 victim=$1 c=1 fenced resynced regions before i
 	start "$n" "$2" --blocks 128 --rate 60 --idle-ms 2000 || { not_ok "$tag: cluster starts"; return; }
 	for i in $(seq 1 "$n"); do writes_progress "$i" 30 >/dev/null; done
-	before=$(st $c .io.resynced_regions)
+	# Whoever coordinates after the kill does the resync: count on all.
+	before=$(sum_survivors "$n" .io.resynced_regions)
 	note "$tag: killing node $victim (corosync, ddraidd, stand-in) mid-write; it holds $(sv "$victim" .held_regions) regions"
+	if [ "${4:-}" = staged ]; then
+		# The daemon dies first (PROCDOWN: its regions are orphaned,
+		# its target keeps writing), then the whole node: only fencing
+		# can tell the survivors that the target has stopped.
+		kill -9 "$(cat "$T/n$victim/ddraidd.pid")"
+		check "$tag: the daemon's death orphans its regions" \
+			wait_for 30 "orphaned" sh -c "DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '.nodes[] | select(.nodeid == $victim) | .orphaned' >/dev/null"
+	fi
 	kill_node "$victim"
+	if [ "${4:-}" = staged ]; then
+		check "$tag: a node gone with orphaned regions waits for fencing" \
+			wait_for 60 "fence wanted" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.nodes[] | select(.nodeid == $victim) | .fence_wanted')\" = true ]"
+		check "$tag: nothing of it is resynced before fencing is confirmed" \
+			test "$(sum_survivors "$n" .io.resynced_regions)" = "$before"
+	fi
 	check "$tag: survivors resync the dead node's dirty regions" \
-		wait_for 60 "fenced and resynced" sh -c \
-		"[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq '.cpg.fenced_msgs')\" -ge 1 ] &&
-		 [ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" = 0 ]"
+		wait_for 60 "fenced and resynced" recovered "$victim"
 	fenced=$(st $c .cpg.fenced_regions)
-	resynced=$(( $(st $c .io.resynced_regions) - before ))
+	resynced=$(( $(sum_survivors "$n" .io.resynced_regions) - before ))
 	regions=$(st $c .regions)
 	note "$tag: dead node's slot marked $fenced regions dirty; coordinator resynced $resynced of $regions"
 	check "$tag: resynced regions ($resynced) == dirty regions of the dead node ($fenced)" \
@@ -169,7 +203,10 @@ t_member_fail_rebuild() {
 }
 
 t_node_kill() { note "node kill: 3 nodes"; node_kill_common 3 3 node_kill; }
-t_node_kill5() { note "node kill: 5 nodes, 5 members"; node_kill_common 5 5 node_kill5; }
+t_node_kill5() {
+	note "node kill: 5 nodes, 5 members; daemon dies first, then the node (needs fencing)"
+	node_kill_common 5 5 node_kill5 staged
+}
 
 t_daemon_kill() {
 	local acked_disc
