@@ -118,6 +118,13 @@ void tgt_recv(struct sim *s, struct sim_node *n,
 		t->frozen = false;
 		break;
 	case DDRAID_CHAN_MEMBER_STATE:
+		/* Back from failed to active (a rebuild this target only
+		 * hears of now): errors it saw before are history. */
+		if (c->flags == DDRAID_MEMBER_ACTIVE &&
+		    t->mstate[r] != DDRAID_MEMBER_ACTIVE) {
+			t->failing &= ~bit(r);
+			t->committed &= ~bit(r);
+		}
 		t->mstate[r] = c->flags;
 		if (c->flags == DDRAID_MEMBER_REBUILDING) {
 			u32 i, released = 0;
