@@ -184,7 +184,11 @@ enum sm_effect_type {
 	/* IO: read every slot (union over slots and members); report .bits. */
 	SM_FX_READ_ALL_SLOTS,
 	/* IO .region: recompute parity of region .region from the data
-	 * members. */
+	 * members. Members in .missing hold nothing valid there (failed, or
+	 * being rebuilt and not yet rebuilt in this region): with a data
+	 * member missing the parity is the only copy of its fragments and
+	 * must be left alone; with the parity missing there is nothing to
+	 * do. */
 	SM_FX_RESYNC,
 	/* IO .rebuild: reconstruct member .member's fragments of .region from
 	 * the others and write them to it, and copy bit .region of every
@@ -219,6 +223,7 @@ struct sm_sb_facts {
 struct sm_effect {
 	u32 type;		/* enum sm_effect_type */
 	u64 id;			/* IO effects: non-zero, unique per sm */
+	u32 missing;		/* RESYNC: member mask, see above */
 	union {
 		struct cpgmsg cpg;
 		struct ddraid_chan_msg chan;

@@ -162,9 +162,22 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			return;
 		/* Every holder has drained: nothing is in flight in r. */
 		if (rs->lock_purpose == LOCK_RESYNC) {
+			u32 i;
+
 			io = io_new(sm, IO_RESYNC);
 			fx = fx_add(out, SM_FX_RESYNC);
 			fx->region = rs->lock_region;
+			for (i = 0; i < sm->cfg.members; i++) {
+				u32 st = rs->member[i].state;
+
+				if (st == DDRAID_MEMBER_FAILED ||
+				    (st == DDRAID_MEMBER_REBUILDING &&
+				     (rs->rb_phase != RB_WALK ||
+				      rs->lock_region >= rs->rb_next ||
+				      ddraid_bit_test(rs->rb_todo,
+						      rs->lock_region))))
+					fx->missing |= 1u << i;
+			}
 		} else {
 			io = io_new(sm, IO_REBUILD);
 			fx = fx_add(out, SM_FX_REBUILD);

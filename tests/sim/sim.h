@@ -98,6 +98,7 @@ struct sim_io {
 	u32 slot;
 	u64 region;
 	u32 member;
+	u32 missing;
 	struct sm_sb_facts sb;
 	u64 due;
 	u32 incarnation;	/* daemon incarnation that issued it */

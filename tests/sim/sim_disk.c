@@ -108,6 +108,7 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 		break;
 	case SM_FX_RESYNC:
 		io->region = fx->region;
+		io->missing = fx->missing;
 		break;
 	case SM_FX_REBUILD:
 	case SM_FX_MEMBER_PATH:
@@ -155,18 +156,22 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 		}
 }
 
-/* Recompute parity of region r from the data members (when it can be). */
-static void do_resync(struct sim *s, u64 r)
+/*
+ * Recompute parity of region r from the data members, unless the state
+ * machine names a member missing (then there is nothing it may do). A
+ * member it calls present had better hold valid data: the checks see.
+ */
+static void do_resync(struct sim *s, u64 r, u32 missing)
 {
 	u32 pm = s->members - 1, m;
 	u64 b;
 
 	s->n_resyncs++;
-	if (s->brk == BREAK_NO_RESYNC)
+	if (s->brk == BREAK_NO_RESYNC || missing)
 		return;
 	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead || !s->disk[m].rebuilt[r])
-			return;
+		if (s->disk[m].dead)
+			return;		/* the IO fails */
 	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
 		u64 x = 0;
 
@@ -271,7 +276,7 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 				 copy.type == SM_FX_RESYNC ? "resync" : "rebuild",
 				 (unsigned long long)copy.region);
 		if (copy.type == SM_FX_RESYNC)
-			do_resync(s, copy.region);
+			do_resync(s, copy.region, copy.missing);
 		else
 			do_rebuild(s, copy.member, copy.region);
 		break;
