@@ -171,6 +171,11 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 			fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m,
 				rs->events, 0, want);
 			sm->mstate_sent[m] = want;
+			/* An error it reported may predate a failure and
+			 * rebuild it has not heard of: it reports again any
+			 * error that still stands (docs/kernel-channel.md). */
+			if (want == DDRAID_MEMBER_ACTIVE)
+				sm->merr &= ~(1u << m);
 			sm->committed &= ~(1u << m);
 			if (want == DDRAID_MEMBER_FAILED &&
 			    (sm->debug & SM_DEBUG_EARLY_COMMIT)) {

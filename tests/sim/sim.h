@@ -72,6 +72,8 @@ struct sim_target {
 	bool connected;		/* a daemon has the channel */
 	u32 mstate[SIM_MAX_MEMBERS];	/* member state as this target knows */
 	u32 failing;		/* member mask: IO errors seen */
+	u64 events;		/* newest events a MEMBER_STATE told */
+	u64 err_events[SIM_MAX_MEMBERS];	/* events known at the error */
 	u32 committed;		/* member mask: COMMIT_FAIL received */
 	bool held[SIM_MAX_REGIONS];
 	bool requested[SIM_MAX_REGIONS];

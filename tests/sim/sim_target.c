@@ -59,6 +59,7 @@ void tgt_boot(struct sim *s, struct sim_node *n)
 	 */
 	for (m = 0; m < s->members; m++)
 		t->mstate[m] = sb->member[m].state;
+	t->events = sb->events;
 }
 
 void tgt_connect(struct sim *s, struct sim_node *n)
@@ -118,14 +119,27 @@ void tgt_recv(struct sim *s, struct sim_node *n,
 		t->frozen = false;
 		break;
 	case DDRAID_CHAN_MEMBER_STATE:
-		/* Back from failed to active (a rebuild this target only
-		 * hears of now): errors it saw before are history. */
+		/*
+		 * Back from failed to active (a rebuild this target only
+		 * hears of now): errors it saw before are history. So are
+		 * errors seen two generations ago or more (failed, rebuilt
+		 * since): this is how a target tells an old error from one
+		 * the cluster has not heard of yet.
+		 */
 		if (c->flags == DDRAID_MEMBER_ACTIVE &&
-		    t->mstate[r] != DDRAID_MEMBER_ACTIVE) {
+		    (t->mstate[r] != DDRAID_MEMBER_ACTIVE ||
+		     c->arg >= t->err_events[r] + 2)) {
 			t->failing &= ~bit(r);
 			t->committed &= ~bit(r);
 		}
+		if (c->arg > t->events)
+			t->events = c->arg;
 		t->mstate[r] = c->flags;
+		/* Still failing on a member called active: say so again. */
+		if (c->flags == DDRAID_MEMBER_ACTIVE && t->failing & bit(r) &&
+		    t->connected)
+			sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_ERROR, r, 0, EIO,
+				      0);
 		if (c->flags == DDRAID_MEMBER_REBUILDING) {
 			u32 i, released = 0;
 
@@ -373,6 +387,7 @@ static void member_error(struct sim *s, struct sim_node *n, u32 m)
 	if (t->failing & bit(m))
 		return;
 	t->failing |= bit(m);
+	t->err_events[m] = t->events;
 	t->committed &= ~bit(m);
 	if (t->connected)
 		sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_ERROR, m, 0, EIO, 0);
