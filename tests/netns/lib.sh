@@ -175,8 +175,10 @@ all_attached() {
 acked_at_least() { [ "$(sv "$1" .acked)" -ge "$2" ] 2>/dev/null; }
 
 kill_node() { # kill_node NODE: corosync, ddraidd and stand-in, SIGKILL
+	# corosync first: the others see the node vanish (NODEDOWN) rather
+	# than its daemon die first (PROCDOWN), which a power loss gives.
 	local d=$T/n$1 p
-	for p in standin ddraidd corosync; do
+	for p in corosync standin ddraidd; do
 		[ -f "$d/$p.pid" ] && kill -9 "$(cat "$d/$p.pid")" 2>/dev/null
 	done
 	# corosync runs under unshare's exec: the pid is corosync itself.
@@ -219,6 +221,23 @@ parity_clean() {
 
 cluster_down() {
 	local i p
+	[ "$NODES" -gt 0 ] || return 0
+	# Daemons leave with SIGTERM (a sanitizer build reports leaks then).
+	for i in $(seq 1 "$NODES"); do
+		[ -f "$T/n$i/ddraidd.pid" ] &&
+			kill -TERM "$(cat "$T/n$i/ddraidd.pid")" 2>/dev/null
+	done
+	for i in $(seq 1 "$NODES"); do
+		[ -f "$T/n$i/ddraidd.pid" ] && wait_for 10 "ddraidd $i exits" \
+			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null"
+	done
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' \
+		"$T"/n*/ddraidd.log "$T"/n*/standin.log "$T"/verify.out 2>/dev/null; then
+		not_ok "no sanitizer report in any node's logs"
+		grep -hE -A3 'ERROR: |runtime error' "$T"/n*/*.log | head -20 | sed 's/^/#   /'
+	else
+		ok "no sanitizer report in any node's logs"
+	fi
 	for i in $(seq 1 "$NODES"); do
 		for p in standin ddraidd corosync; do
 			[ -f "$T/n$i/$p.pid" ] &&

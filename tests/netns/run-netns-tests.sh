@@ -311,8 +311,10 @@ t_join_during_resync() {
 	daemon_start 2 --fence-delay 8
 	wait_for 40 "1,2 attached" all_attached 1 2
 	kill_node 3
-	check "join_during_resync: survivors hold node 3's regions for resync" \
-		wait_for 30 "fence wait" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" -gt 0 ]"
+	# Its regions now wait: for the fence delay (NODEDOWN), or, if its
+	# daemon's death was seen first, as orphans until it is back.
+	check "join_during_resync: survivors hold node 3's regions for recovery" \
+		wait_for 30 "node 3 detached, regions pending" sh -c "DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '(.nodes[] | select(.nodeid == 3) | .attached == false and .held > 0) and (.dirty + .fence_wait > 0 or (.nodes[] | select(.nodeid == 3) | .orphaned))' >/dev/null"
 	note "join_during_resync: dirty $(st 1 .dirty) fence_wait $(st 1 .fence_wait); restarting node 3"
 	corosync_start 3
 	wait_for 40 "node 3 quorate" quorate_on 3
