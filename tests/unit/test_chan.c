@@ -179,6 +179,20 @@ static void test_refusals(void **state)
 	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
 	assert_string_equal(why, "unknown HELLO flag");
 
+	/* HELD flags: LOCKED, LOCKED|NOGRANT; NOGRANT alone or unknown
+	 * bits are refused. */
+	m = sample(DDRAID_CHAN_HELD);
+	m.flags = DDRAID_CHAN_HELD_LOCKED;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, NULL), 0);
+	m.flags = DDRAID_CHAN_HELD_LOCKED | DDRAID_CHAN_HELD_NOGRANT;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, NULL), 0);
+	m.flags = DDRAID_CHAN_HELD_NOGRANT;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "HELD flag NOGRANT without LOCKED");
+	m.flags = 4;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "unknown HELD flag");
+
 	/* Without limits, only the type's own rules apply. */
 	m = sample(DDRAID_CHAN_HELD);
 	m.region = 1ull << 40;
