@@ -330,8 +330,10 @@ static void write_release(struct ddraid_ctx *ctx, struct ddraid_io *io)
 
 /* ---- completion ---- */
 
-static void io_complete(struct ddraid_io *io, blk_status_t status)
+void ddraid_io_complete(struct ddraid_io *io, blk_status_t status)
 {
+	if (io->gated)
+		ddraid_gate_write_end(io->ctx, io);
 	if (io->in_wlist)
 		write_release(io->ctx, io);
 	if (io->ps) {
@@ -360,7 +362,7 @@ static void io_put(struct ddraid_io *io)
 	if (io_needs_work(io))
 		queue_work(io->ctx->wq, &io->work);
 	else
-		io_complete(io, BLK_STS_OK);
+		ddraid_io_complete(io, BLK_STS_OK);
 }
 
 static void member_endio(struct bio *bio)
@@ -377,41 +379,47 @@ static void member_endio(struct bio *bio)
 }
 
 /*
- * Mark members failed from now on and tell userspace (dm event). Never
- * cleared while the table is loaded.
+ * Mark members failed from now on and tell userspace (dm event) and, in
+ * cluster mode, the daemon (MEMBER_ERROR). Standalone, never cleared while
+ * the table is loaded; in cluster mode the daemon may bring a member back.
  */
 void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask)
 {
-	bool changed = false;
+	unsigned long changed = 0;
 	u32 m;
 
 	for (m = 0; m < ctx->geom.members; m++) {
 		if (!test_bit(m, &mask) || test_and_set_bit(m, &ctx->failed))
 			continue;
-		changed = true;
+		__set_bit(m, &changed);
 		DMERR("%s: member %u (%s) failed",
 		      dm_device_name(dm_table_get_md(ctx->ti->table)), m,
 		      ctx->member[m].dev ? ctx->member[m].dev->name : "-");
 	}
-	if (changed)
-		schedule_work(&ctx->event_work);
+	if (!changed)
+		return;
+	if (ctx->cluster)
+		ddraid_cluster_member_error(ctx, changed);
+	schedule_work(&ctx->event_work);
 }
 
 /* ---- submission ---- */
 
 /*
- * WRITE-INTENT GATE. Before a write reaches any member, the region(s) it
+ * WRITE-INTENT GATE. Before a write reaches any member, the region it
  * covers must be recorded dirty for this node (design brief invariant 2).
- * In cluster mode this is where the write will wait for ddraidd to grant
- * the region (a later issue). A standalone volume has no write intent: a
- * crash during a write leaves the parity of the block being written
- * unchecked until a scrub/resync (only that block: RAID 3.5 has no write
- * hole for other data).
+ * In cluster mode the write waited in ddraid_gate_enter() (map) until
+ * ddraidd granted the region, which it does only once the region's bit is
+ * set on the members; it is counted in its region until its member IO is
+ * done. A standalone volume has no write intent: a crash during a write
+ * leaves the parity of the block being written unchecked until a
+ * scrub/resync (only that block: RAID 3.5 has no write hole for other
+ * data).
  */
 static void ddraid_write_intent_gate(struct ddraid_ctx *ctx,
 				     struct ddraid_io *io)
 {
-	WARN_ON_ONCE(!ctx->standalone);
+	WARN_ON_ONCE(ctx->cluster && !io->gated);
 }
 
 /* Plan and submit a read with the members currently up. */
@@ -427,7 +435,8 @@ static blk_status_t submit_read(struct ddraid_io *io)
 			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO));
 	u32 d;
 
-	io->skip = READ_ONCE(ctx->failed);
+	/* A member being rebuilt is written but not read yet. */
+	io->skip = READ_ONCE(ctx->failed) | READ_ONCE(ctx->noread);
 	if (hweight_long(io->skip) > 1)
 		return BLK_STS_IOERR;
 	io->rebuild = DDRAID_NO_MEMBER;
@@ -554,22 +563,30 @@ static void io_work(struct work_struct *work)
 			else
 				status = submit_read(io);
 			if (status != BLK_STS_OK)
-				io_complete(io, status);
+				ddraid_io_complete(io, status);
 			return;
 		}
-		io_complete(io, finish_read(io));
+		ddraid_io_complete(io, finish_read(io));
 		return;
 	}
 
 	/*
 	 * A write or flush: acknowledged only when at most one member missed
-	 * it and the superblocks of the others say that member failed.
+	 * it and that member's failure is recorded: standalone, the target
+	 * writes the others' superblocks itself; in cluster mode the daemons
+	 * do, and COMMIT_FAIL releases the write.
 	 */
-	if (hweight_long(io->skip | errors) > 1 || ddraid_record_failures(ctx))
+	if (hweight_long(io->skip | errors) > 1) {
 		status = BLK_STS_IOERR;
-	else
+	} else if (ctx->cluster) {
+		ddraid_cluster_hold(ctx, io);
+		return;
+	} else if (ddraid_record_failures(ctx)) {
+		status = BLK_STS_IOERR;
+	} else {
 		status = BLK_STS_OK;
-	io_complete(io, status);
+	}
+	ddraid_io_complete(io, status);
 }
 
 /* A write that waited for an overlapping one, submitted from the wq. */
@@ -581,7 +598,28 @@ static void write_dispatch_work(struct work_struct *work)
 	INIT_WORK(&io->work, io_work);
 	status = submit_write(io);
 	if (status)
-		io_complete(io, status);
+		ddraid_io_complete(io, status);
+}
+
+/* A write the gate let through, submitted from the wq. */
+static void gate_go_work(struct work_struct *work)
+{
+	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
+	blk_status_t status;
+
+	INIT_WORK(&io->work, io_work);
+	if (!write_admit(io->ctx, io))
+		return;		/* write_release() */
+	status = submit_write(io);
+	if (status)
+		ddraid_io_complete(io, status);
+}
+
+/* Cluster mode: the region of a waiting write was granted or unlocked. */
+void ddraid_write_go(struct ddraid_io *io)
+{
+	INIT_WORK(&io->work, gate_go_work);
+	queue_work(io->ctx->wq, &io->work);
 }
 
 int ddraid_map(struct dm_target *ti, struct bio *bio)
@@ -599,6 +637,7 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	io->rebuild = DDRAID_NO_MEMBER;
 	io->verify = false;
 	io->in_wlist = false;
+	io->gated = false;
 	io->block = sector >> (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT);
 	io->nblocks = bio->bi_iter.bi_size >> DDRAID_BLOCK_SHIFT;
 	INIT_WORK(&io->work, io_work);
@@ -624,13 +663,15 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 		status = submit_read(io);
 	} else {
 		atomic64_inc(&ctx->writes);
+		if (ctx->cluster && !ddraid_gate_enter(ctx, io))
+			return DM_MAPIO_SUBMITTED;	/* the daemon's answer */
 		if (!write_admit(ctx, io))
 			return DM_MAPIO_SUBMITTED;	/* write_release() */
 		status = submit_write(io);
 	}
 	if (status) {
 		/* Nothing was submitted: end it here (frees, releases). */
-		io_complete(io, status);
+		ddraid_io_complete(io, status);
 	}
 	return DM_MAPIO_SUBMITTED;
 }

@@ -4,12 +4,14 @@
  *
  * Table line (docs/dm-target.md):
  *
- *   <start> <len> ddraid <#members> <dev|-> ... <#opt_args> [standalone] [verify]
+ *   <start> <len> ddraid <#members> <dev|-> ... <#opt_args>
+ *           standalone|cluster [verify]
  *
  * Members are given in member order, "-" for an absent one. The target
  * reads every member's superblock itself and refuses a table that does not
- * describe one consistent, current volume. "standalone" is required for
- * now: the cluster mode (write intent through ddraidd) is a later issue.
+ * describe one consistent, current volume. "standalone": one node owns the
+ * volume, no write intent. "cluster": every write waits until ddraidd
+ * granted its region, through /dev/ddraid (dm-ddraid-chan.c).
  */
 #include <linux/module.h>
 #include <linux/blkdev.h>
@@ -92,6 +94,8 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 
 		if (!strcasecmp(opt, "standalone") && !ctx->standalone) {
 			ctx->standalone = true;
+		} else if (!strcasecmp(opt, "cluster") && !ctx->cluster) {
+			ctx->cluster = true;
 		} else if (!strcasecmp(opt, "verify") && !ctx->verify) {
 			ctx->verify = true;
 		} else {
@@ -103,8 +107,8 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 		ti->error = "Extra arguments after the optional arguments";
 		return -EINVAL;
 	}
-	if (!ctx->standalone) {
-		ti->error = "Cluster mode needs ddraidd (not yet): use standalone";
+	if (ctx->standalone == ctx->cluster) {
+		ti->error = "Give exactly one of standalone and cluster";
 		return -EINVAL;
 	}
 	return 0;
@@ -241,7 +245,11 @@ static int check_members(struct ddraid_ctx *ctx)
 		goto out;
 	}
 	ret = 0;
-	if (v.lagging && !(dm_table_get_mode(ti->table) & FMODE_WRITE)) {
+	if (v.lagging && ctx->cluster) {
+		/* The daemons write superblocks in cluster mode, not we. */
+		DMWARN("members %#x one superblock update behind; left to ddraidd",
+		       v.lagging);
+	} else if (v.lagging && !(dm_table_get_mode(ti->table) & FMODE_WRITE)) {
 		DMWARN("members %#x one superblock update behind; read-only table leaves them",
 		       v.lagging);
 	} else if (v.lagging) {
@@ -258,6 +266,7 @@ static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
 	struct ddraid_ctx *ctx;
+	bool cluster_init = false;
 	int ret;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -295,6 +304,22 @@ static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	ctx->max_io_blocks = min_t(u32, DDRAID_MAX_IO_BLOCKS,
 				   DDRAID_PS_BYTES >> ctx->geom.frag_shift);
+	if (ctx->cluster) {
+		ret = ddraid_cluster_init(ctx);
+		if (ret) {
+			ti->error = ret == -ENOMEM ?
+				"Cannot allocate the region table" :
+				"Superblock region size invalid";
+			goto bad;
+		}
+		cluster_init = true;
+		/*
+		 * Both powers of two: dm then splits bios at region
+		 * boundaries, and each write has exactly one region.
+		 */
+		ctx->max_io_blocks = min_t(u64, ctx->max_io_blocks,
+					   ctx->cl.region_blocks);
+	}
 	ret = dm_set_target_max_io_len(ti, ctx->max_io_blocks <<
 				       (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT));
 	if (ret)
@@ -317,9 +342,15 @@ static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_discard_bios = 0;
 	ti->num_write_zeroes_bios = 0;
 	ti->per_io_data_size = sizeof(struct ddraid_io);
+	if (ctx->cluster) {
+		ddraid_chan_register(ctx);
+		ddraid_cluster_start(ctx);
+	}
 	return 0;
 
 bad:
+	if (cluster_init)
+		ddraid_cluster_exit(ctx);
 	ddraid_put_members(ctx);
 	if (ctx->sb_page)
 		__free_page(ctx->sb_page);
@@ -331,6 +362,10 @@ static void ddraid_dtr(struct dm_target *ti)
 {
 	struct ddraid_ctx *ctx = ti->private;
 
+	if (ctx->cluster) {
+		ddraid_chan_unregister(ctx);
+		ddraid_cluster_exit(ctx);
+	}
 	destroy_workqueue(ctx->wq);
 	cancel_work_sync(&ctx->event_work);
 	ddraid_pool_exit(ctx);
@@ -343,7 +378,9 @@ static char health_char(struct ddraid_ctx *ctx, u32 m)
 {
 	if (test_bit(m, &ctx->missing))
 		return '-';
-	return test_bit(m, &ctx->failed) ? 'D' : 'A';
+	if (test_bit(m, &ctx->failed))
+		return 'D';
+	return test_bit(m, &ctx->noread) ? 'R' : 'A';
 }
 
 static void ddraid_status(struct dm_target *ti, status_type_t type,
@@ -367,20 +404,23 @@ static void ddraid_status(struct dm_target *ti, status_type_t type,
 		       atomic64_read(&ctx->reconstructs),
 		       atomic64_read(&ctx->member_errors),
 		       atomic64_read(&ctx->mismatches));
+		if (ctx->cluster)
+			ddraid_cluster_status(ctx, result, maxlen, &sz);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%u", ctx->geom.members);
 		for (m = 0; m < ctx->geom.members; m++)
 			DMEMIT(" %s", ctx->member[m].dev ?
 			       ctx->member[m].dev->name : "-");
-		DMEMIT(" %u standalone%s", 1 + ctx->verify,
+		DMEMIT(" %u %s%s", 1 + ctx->verify,
+		       ctx->cluster ? "cluster" : "standalone",
 		       ctx->verify ? " verify" : "");
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",members=%u,standalone=%c,verify=%c;",
+		DMEMIT(",members=%u,standalone=%c,cluster=%c,verify=%c;",
 		       ctx->geom.members, ctx->standalone ? 'y' : 'n',
-		       ctx->verify ? 'y' : 'n');
+		       ctx->cluster ? 'y' : 'n', ctx->verify ? 'y' : 'n');
 		break;
 	}
 }
@@ -402,7 +442,9 @@ static int ddraid_message(struct dm_target *ti, unsigned int argc,
 			return -EINVAL;
 		}
 		ddraid_fail_members(ctx, 1ul << m);
-		if (ddraid_down_count(ctx) == 1 && ddraid_record_failures(ctx))
+		/* In cluster mode the daemons record it (MEMBER_ERROR). */
+		if (ctx->standalone && ddraid_down_count(ctx) == 1 &&
+		    ddraid_record_failures(ctx))
 			DMERR("fail: could not record member %u failed", m);
 		return 0;
 	}
@@ -448,7 +490,7 @@ static void ddraid_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type ddraid_target = {
 	.name = "ddraid",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = ddraid_ctr,
 	.dtr = ddraid_dtr,
@@ -461,12 +503,21 @@ static struct target_type ddraid_target = {
 
 static int __init dm_ddraid_init(void)
 {
-	return dm_register_target(&ddraid_target);
+	int ret;
+
+	ret = ddraid_chan_init();
+	if (ret)
+		return ret;
+	ret = dm_register_target(&ddraid_target);
+	if (ret)
+		ddraid_chan_exit();
+	return ret;
 }
 
 static void __exit dm_ddraid_exit(void)
 {
 	dm_unregister_target(&ddraid_target);
+	ddraid_chan_exit();
 }
 
 module_init(dm_ddraid_init);

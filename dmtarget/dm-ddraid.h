@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * dm-ddraid: the RAID 3.5 device-mapper target. Shared declarations of the
- * target (dm-ddraid-target.c), its IO path (dm-ddraid-io.c) and its
- * superblock IO (dm-ddraid-sb.c). docs/dm-target.md describes the table
- * line, the status output and the messages.
+ * target (dm-ddraid-target.c), its IO path (dm-ddraid-io.c), its
+ * superblock IO (dm-ddraid-sb.c), the cluster mode's region state
+ * (dm-ddraid-region.c) and the daemon channel /dev/ddraid
+ * (dm-ddraid-chan.c). docs/dm-target.md describes the table line, the
+ * status output and the messages; docs/kernel-channel.md the channel.
  */
 #ifndef DM_DDRAID_H
 #define DM_DDRAID_H
@@ -14,10 +16,13 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/kref.h>
+#include <linux/wait.h>
 
 #include "ddraid_geom.h"
 #include "ddraid_format.h"
 #include "ddraid_assemble.h"
+#include "ddraid_chan.h"
 
 #define DM_MSG_PREFIX "ddraid"
 
@@ -42,23 +47,128 @@ struct ddraid_member {
 	struct dm_dev *dev;	/* NULL: given as "-" in the table */
 };
 
+/* Cluster mode: where a region stands with the daemon. */
+enum ddraid_region_state {
+	DDRAID_REGION_COLD,		/* no grant; a write asks for one */
+	DDRAID_REGION_REQUESTED,	/* writes wait for GRANT */
+	DDRAID_REGION_GRANTED,		/* writes go */
+};
+
+/* Messages a region owes the daemon (ddraid_region.out). */
+#define DDRAID_OUT_IDLE		0x1	/* sent in this order */
+#define DDRAID_OUT_GRANT_REQ	0x2
+#define DDRAID_OUT_LOCKED	0x4
+
+/*
+ * One region of a cluster-mode target. An array of these is allocated at
+ * table load (one per superblock region), so the IO path never allocates.
+ */
+struct ddraid_region {
+	struct list_head outq;		/* on ddraid_cluster.outq while out */
+	unsigned long last_write;	/* jiffies of the last write */
+	u32 inflight;			/* writes past the gate, IO not done */
+	u32 waiting;			/* writes waiting at the gate */
+	u8 state;			/* enum ddraid_region_state */
+	u8 out;				/* DDRAID_OUT_* not yet read */
+	bool locked;			/* LOCK: new writes wait */
+	bool lock_pending;		/* LOCK seen, LOCKED owed once drained */
+};
+
+/* Where the reader of a freshly attached channel is. */
+enum ddraid_handshake {
+	DDRAID_HS_HELLO,	/* HELLO next */
+	DDRAID_HS_HELD,		/* HELD for regions from hs_cursor, HELD_END */
+	DDRAID_HS_RUN,		/* member messages, then the region queue */
+};
+
+struct ddraid_ctx;
+
+/* Messages one read() or write() on /dev/ddraid handles at most. */
+#define DDRAID_CHAN_BATCH	64
+
+/*
+ * An open /dev/ddraid (dm-ddraid-chan.c). One reference belongs to the
+ * file, one to the target it is attached to (ddraid_cluster.chan), so
+ * that either side may go first.
+ */
+struct ddraid_chan {
+	struct kref kref;
+	wait_queue_head_t wait;		/* readers and pollers */
+	struct mutex rlock;		/* one reader at a time (rbuf) */
+	struct mutex wlock;		/* one writer at a time (wbuf) */
+	struct ddraid_ctx *ctx;		/* ddraid_chan_mutex; NULL: none */
+	bool attached;			/* ATTACH accepted once */
+	bool dead;			/* its target is gone: EOF, POLLHUP */
+	bool kick;			/* messages may wait (cl.lock) */
+	u8 rbuf[DDRAID_CHAN_BATCH * DDRAID_CHAN_MSG_BYTES];
+	u8 wbuf[DDRAID_CHAN_BATCH * DDRAID_CHAN_MSG_BYTES];
+};
+
+/*
+ * The cluster-mode state of a target (docs/kernel-channel.md).
+ *
+ * Locking: @lock (a spinlock taken with interrupts off, since bios complete
+ * in interrupt context) protects every field below it, the regions, the
+ * io lists and ctx->recorded's changes in cluster mode. Which daemon is
+ * attached (@chan) changes under ddraid_chan_mutex (dm-ddraid-chan.c) and
+ * @lock both, so either one is enough to read it. Bios are never ended and
+ * work is never queued with @lock held when that can be avoided: waiters
+ * move to a private list first.
+ */
+struct ddraid_cluster {
+	struct list_head node;		/* ddraid_chan_mutex: cluster targets */
+	u64 devt;			/* the dm device, new_encode_dev() */
+	struct delayed_work idle_work;	/* drops idle grants */
+
+	spinlock_t lock;
+	struct ddraid_region *reg;	/* kvcalloc(regions) */
+	u64 regions;
+	u64 region_blocks;		/* volume blocks per region */
+	struct list_head gate;		/* ddraid_io waiting for their region */
+	struct list_head held;		/* writes done, completion held (I3) */
+	struct list_head outq;		/* regions with messages owed */
+	struct ddraid_chan *chan;	/* attached daemon or NULL */
+	u64 seq;			/* of messages to the daemon */
+	u8 hs;				/* enum ddraid_handshake */
+	u64 hs_cursor;			/* next region the HELD list looks at */
+	bool frozen;			/* FREEZE: no write passes the gate */
+	unsigned long merr;		/* MEMBER_ERROR owed or not committed */
+	unsigned long out_merr;		/* MEMBER_ERROR not yet read */
+	unsigned long out_mdone;	/* MEMBER_STATE_DONE not yet read */
+	u32 mdone_state[DDRAID_MAX_MEMBERS];
+	u64 granted;			/* regions in GRANTED */
+	u64 nlocked;			/* regions locked */
+	u64 inflight;			/* writes past the gate, IO not done */
+	u64 waiting;			/* writes at the gate */
+	u64 nheld;			/* writes on @held */
+};
+
 struct ddraid_ctx {
 	struct dm_target *ti;
 	struct ddraid_geom geom;
 	struct ddraid_member member[DDRAID_MAX_MEMBERS];
 	u32 max_io_blocks;
 	bool standalone;	/* no write intent: see ddraid_write_intent_gate() */
+	bool cluster;		/* write intent through ddraidd: ->cl */
 	bool verify;		/* reads also read parity and compare */
 
 	/*
 	 * Members not to be read or written: given as "-", recorded failed,
-	 * failed by an IO error or by the "fail" message. Bits only ever get
-	 * set while the table is loaded.
+	 * failed by an IO error or by the "fail" message. In standalone mode
+	 * bits only ever get set while the table is loaded; in cluster mode
+	 * MEMBER_STATE rebuilding or active from the daemon clears them.
 	 */
 	unsigned long failed;
-	/* Of those, the ones the superblocks on disk already say are failed. */
+	/*
+	 * Of those, the ones whose failure is on disk: standalone, the
+	 * superblocks say so; cluster mode, the daemon sent COMMIT_FAIL (or
+	 * the superblocks said so at load). A write that skipped a member not
+	 * in here is not acknowledged (invariant 3).
+	 */
 	unsigned long recorded;
 	unsigned long missing;	/* given as "-" (for the status line) */
+	/* Cluster mode: members written but not read (MEMBER_STATE rebuilding). */
+	unsigned long noread;
 
 	/* The newest superblock; member_index is set per member on write. */
 	struct ddraid_sb sb;
@@ -84,6 +194,8 @@ struct ddraid_ctx {
 	atomic64_t reconstructs;
 	atomic64_t member_errors;
 	atomic64_t mismatches;
+
+	struct ddraid_cluster cl;	/* cluster mode only */
 };
 
 /* Per-bio data of the target (ti->per_io_data_size). */
@@ -94,6 +206,9 @@ struct ddraid_io {
 	struct work_struct work;
 	struct list_head wentry;	/* on inflight_ or waiting_writes */
 	struct list_head rentry;	/* write_release()'s ready list */
+	struct list_head centry;	/* cl.gate or cl.held */
+	u64 region;		/* cluster mode: the one region of a write */
+	bool gated;		/* counted in its region's inflight */
 	bool in_wlist;
 	atomic_t pending;
 	unsigned long skip;	/* members this IO does not touch */
@@ -111,11 +226,38 @@ int ddraid_pool_init(struct ddraid_ctx *ctx);
 void ddraid_pool_exit(struct ddraid_ctx *ctx);
 void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask);
 
+void ddraid_write_go(struct ddraid_io *io);
+void ddraid_io_complete(struct ddraid_io *io, blk_status_t status);
+
 /* dm-ddraid-sb.c */
 int ddraid_read_sb(struct block_device *bdev, struct page *page,
 		   struct ddraid_sb *sb, const char **why);
 int ddraid_record_failures(struct ddraid_ctx *ctx);
 int ddraid_catch_up_members(struct ddraid_ctx *ctx, unsigned long which);
+
+/* dm-ddraid-region.c: cluster mode, see docs/kernel-channel.md */
+int ddraid_cluster_init(struct ddraid_ctx *ctx);
+void ddraid_cluster_start(struct ddraid_ctx *ctx);
+void ddraid_cluster_exit(struct ddraid_ctx *ctx);
+bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask);
+void ddraid_cluster_attach(struct ddraid_ctx *ctx, struct ddraid_chan *chan);
+void ddraid_cluster_detach(struct ddraid_ctx *ctx);
+int ddraid_cluster_next_msg(struct ddraid_ctx *ctx,
+			    struct ddraid_chan_msg *m);
+void ddraid_cluster_apply(struct ddraid_ctx *ctx,
+			  const struct ddraid_chan_msg *m);
+void ddraid_cluster_status(struct ddraid_ctx *ctx, char *result,
+			   unsigned int maxlen, unsigned int *sz);
+
+/* dm-ddraid-chan.c: the misc device /dev/ddraid */
+int ddraid_chan_register(struct ddraid_ctx *ctx);
+void ddraid_chan_unregister(struct ddraid_ctx *ctx);
+void ddraid_chan_kick(struct ddraid_chan *chan);
+int ddraid_chan_init(void);
+void ddraid_chan_exit(void);
 
 static inline unsigned int ddraid_down_count(struct ddraid_ctx *ctx)
 {

@@ -27,6 +27,7 @@
 
 struct table_opts {
 	bool verify;
+	bool cluster;	/* write intent through ddraidd, not standalone */
 };
 
 /* What the members on the command line turned out to be. */
@@ -39,7 +40,7 @@ struct volume_table {
 };
 
 static const char table_help[] =
-	"Usage: ddraidctl table [--verify] DEV...\n"
+	"Usage: ddraidctl table [--verify] [--cluster] DEV...\n"
 	"\n"
 	"Print the device-mapper table line of the volume whose members are\n"
 	"DEV... (block devices, in any order: each superblock says its place;\n"
@@ -47,16 +48,19 @@ static const char table_help[] =
 	"the others record as failed is left out, as '-'.\n"
 	"\n"
 	"  --verify     reads also read parity and fail on a mismatch\n"
+	"  --cluster    cluster mode: writes wait for ddraidd's grants\n"
 	"  -h, --help   show this help\n";
 
 static const char assemble_help[] =
-	"Usage: ddraidctl assemble --name NAME [--verify] DEV...\n"
+	"Usage: ddraidctl assemble --name NAME [--verify] [--cluster] DEV...\n"
 	"\n"
 	"Create /dev/mapper/NAME, the kernel target (dm-ddraid) over the\n"
 	"members DEV... (in any order, as for 'ddraidctl table').\n"
 	"\n"
 	"  -n, --name NAME  the device-mapper name\n"
 	"  --verify         reads also read parity and fail on a mismatch\n"
+	"  --cluster        cluster mode: writes wait for ddraidd's grants\n"
+	"                   (docs/kernel-channel.md)\n"
 	"  -h, --help       show this help\n";
 
 static const char stop_help[] =
@@ -189,8 +193,9 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 			len += (size_t)snprintf(t->params + len,
 						sizeof(t->params) - len, " -");
 	}
-	snprintf(t->params + len, sizeof(t->params) - len, " %u standalone%s",
-		 o->verify ? 2u : 1u, o->verify ? " verify" : "");
+	snprintf(t->params + len, sizeof(t->params) - len, " %u %s%s",
+		 o->verify ? 2u : 1u, o->cluster ? "cluster" : "standalone",
+		 o->verify ? " verify" : "");
 	return CLI_OK;
 }
 
@@ -226,6 +231,7 @@ static int parse_common(int argc, char **argv, const char *help,
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "cluster", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -240,6 +246,9 @@ static int parse_common(int argc, char **argv, const char *help,
 			break;
 		case 'V':
 			o->verify = true;
+			break;
+		case 'C':
+			o->cluster = true;
 			break;
 		case 'h':
 			fputs(help, stdout);

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cluster mode of the ddraid target: the write-intent gate, region grants,
+ * locks, freezing, and the completion of writes that skipped a failed
+ * member (docs/kernel-channel.md, docs/cluster-protocol.md).
+ *
+ * Every region is COLD, REQUESTED or GRANTED, and may be locked on top.
+ * A write passes the gate only into a GRANTED, unlocked region of a target
+ * that is not frozen; otherwise it waits on cl->gate and a COLD region
+ * becomes REQUESTED (GRANT_REQ). The daemon's answers release or fail the
+ * waiting writes. Writes that passed are counted per region until their
+ * member IO is done, so that LOCK can wait for them and IDLE is only ever
+ * sent for a region nothing is writing.
+ *
+ * Messages to the daemon are not queued as such: a region that owes the
+ * daemon something is put on cl->outq with the message kinds in
+ * region->out, and the channel's reader turns them into messages. So a
+ * daemon that does not read makes nothing grow, and the IO path never
+ * allocates.
+ *
+ * Locking: cl->lock (see struct ddraid_cluster) protects all of it. Bios
+ * are ended and work is queued after it is dropped.
+ */
+#include <linux/module.h>
+#include <linux/blkdev.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "dm-ddraid.h"
+
+static unsigned int idle_ms = 5000;
+module_param(idle_ms, uint, 0644);
+MODULE_PARM_DESC(idle_ms,
+		 "cluster mode: milliseconds without a write after which a region's grant is dropped (IDLE)");
+
+/* How many regions the idle scan looks at per hold of cl->lock. */
+#define IDLE_SCAN_BATCH		1024
+
+static unsigned long idle_period(void)
+{
+	return clamp_t(unsigned long, msecs_to_jiffies(READ_ONCE(idle_ms)) / 4,
+		       HZ / 10, HZ);
+}
+
+/* ---- helpers, cl->lock held ---- */
+
+/* The daemon may have messages to read. */
+static void cl_kick(struct ddraid_cluster *cl)
+{
+	if (cl->chan)
+		ddraid_chan_kick(cl->chan);
+}
+
+/* Region @r owes the daemon @what (nothing is owed to nobody). */
+static void cl_out(struct ddraid_cluster *cl, u64 r, u8 what)
+{
+	struct ddraid_region *reg = &cl->reg[r];
+
+	if (!cl->chan)
+		return;
+	reg->out |= what;
+	if (list_empty(&reg->outq))
+		list_add_tail(&reg->outq, &cl->outq);
+	cl_kick(cl);
+}
+
+static bool may_write(struct ddraid_cluster *cl, struct ddraid_region *reg)
+{
+	return !cl->frozen && !reg->locked &&
+	       reg->state == DDRAID_REGION_GRANTED;
+}
+
+static void pass_gate(struct ddraid_cluster *cl, struct ddraid_region *reg,
+		      struct ddraid_io *io)
+{
+	io->gated = true;
+	reg->inflight++;
+	cl->inflight++;
+	reg->last_write = jiffies;
+}
+
+/* Move the waiting writes that may now go to @ready. */
+static void release_gate(struct ddraid_cluster *cl, struct list_head *ready)
+{
+	struct ddraid_io *io, *tmp;
+
+	list_for_each_entry_safe(io, tmp, &cl->gate, centry) {
+		struct ddraid_region *reg = &cl->reg[io->region];
+
+		if (!may_write(cl, reg))
+			continue;
+		list_move_tail(&io->centry, ready);
+		reg->waiting--;
+		cl->waiting--;
+		pass_gate(cl, reg, io);
+	}
+}
+
+/* Move the writes waiting for region @r to @failed. */
+static void fail_gate(struct ddraid_cluster *cl, u64 r,
+		      struct list_head *failed)
+{
+	struct ddraid_io *io, *tmp;
+
+	list_for_each_entry_safe(io, tmp, &cl->gate, centry) {
+		if (io->region != r)
+			continue;
+		list_move_tail(&io->centry, failed);
+		cl->reg[r].waiting--;
+		cl->waiting--;
+	}
+}
+
+/* ---- without cl->lock ---- */
+
+static void go_ios(struct list_head *ready)
+{
+	struct ddraid_io *io, *tmp;
+
+	list_for_each_entry_safe(io, tmp, ready, centry) {
+		list_del(&io->centry);
+		ddraid_write_go(io);
+	}
+}
+
+static void complete_ios(struct list_head *list, blk_status_t status)
+{
+	struct ddraid_io *io, *tmp;
+
+	list_for_each_entry_safe(io, tmp, list, centry) {
+		list_del(&io->centry);
+		ddraid_io_complete(io, status);
+	}
+}
+
+/* ---- the IO path ---- */
+
+/*
+ * A write arrives (map). True when it may go on now; false when it waits
+ * for the daemon's answer (it is then on cl->gate).
+ */
+bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_region *reg;
+	unsigned long flags;
+	bool go;
+
+	/* max_io_len keeps a bio inside one region. */
+	io->region = div64_u64(io->block, cl->region_blocks);
+	if (WARN_ON_ONCE(io->region >= cl->regions))
+		io->region = cl->regions - 1;
+	reg = &cl->reg[io->region];
+
+	spin_lock_irqsave(&cl->lock, flags);
+	go = may_write(cl, reg);
+	if (go) {
+		pass_gate(cl, reg, io);
+	} else {
+		list_add_tail(&io->centry, &cl->gate);
+		reg->waiting++;
+		cl->waiting++;
+		if (reg->state == DDRAID_REGION_COLD) {
+			/* Asked now, or when a daemon attaches. */
+			reg->state = DDRAID_REGION_REQUESTED;
+			cl_out(cl, io->region, DDRAID_OUT_GRANT_REQ);
+		}
+	}
+	spin_unlock_irqrestore(&cl->lock, flags);
+	return go;
+}
+
+/* The member IO of a write that passed the gate is done. Any context. */
+void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_region *reg;
+	unsigned long flags;
+
+	if (!io->gated)
+		return;
+	reg = &cl->reg[io->region];
+	spin_lock_irqsave(&cl->lock, flags);
+	io->gated = false;
+	reg->inflight--;
+	cl->inflight--;
+	reg->last_write = jiffies;
+	if (!reg->inflight && reg->lock_pending) {
+		reg->lock_pending = false;
+		cl_out(cl, io->region, DDRAID_OUT_LOCKED);
+	}
+	spin_unlock_irqrestore(&cl->lock, flags);
+}
+
+/*
+ * A write or flush whose member IO is done and that missed at most one
+ * member. If it missed a member whose failure the cluster has not
+ * committed, its completion waits for COMMIT_FAIL (invariant 3);
+ * otherwise it completes now. Process context (the target's workqueue).
+ */
+void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned long flags;
+
+	ddraid_gate_write_end(ctx, io);
+	spin_lock_irqsave(&cl->lock, flags);
+	if ((io->skip | io->errors) & ~ctx->recorded) {
+		list_add_tail(&io->centry, &cl->held);
+		cl->nheld++;
+		spin_unlock_irqrestore(&cl->lock, flags);
+		return;
+	}
+	spin_unlock_irqrestore(&cl->lock, flags);
+	ddraid_io_complete(io, BLK_STS_OK);
+}
+
+/* Members in @mask just failed: tell the daemon (MEMBER_ERROR). */
+void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned long flags, newly;
+
+	spin_lock_irqsave(&cl->lock, flags);
+	newly = mask & ~cl->merr & ~ctx->recorded;
+	cl->merr |= newly;
+	if (newly && cl->chan) {
+		cl->out_merr |= newly;
+		cl_kick(cl);
+	}
+	spin_unlock_irqrestore(&cl->lock, flags);
+}
+
+/* ---- dropping idle grants ---- */
+
+static void idle_work(struct work_struct *work)
+{
+	struct ddraid_ctx *ctx = container_of(to_delayed_work(work),
+					      struct ddraid_ctx, cl.idle_work);
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned long idle = msecs_to_jiffies(READ_ONCE(idle_ms));
+	u64 r = 0;
+
+	while (r < cl->regions) {
+		u64 end = min_t(u64, r + IDLE_SCAN_BATCH, cl->regions);
+
+		spin_lock_irq(&cl->lock);
+		/*
+		 * Nobody to tell without a daemon (keep the grants: I7);
+		 * none while the HELD list is being read or while frozen.
+		 */
+		if (!cl->chan || cl->hs != DDRAID_HS_RUN || cl->frozen ||
+		    !cl->granted) {
+			spin_unlock_irq(&cl->lock);
+			break;
+		}
+		for (; r < end; r++) {
+			struct ddraid_region *reg = &cl->reg[r];
+
+			if (reg->state != DDRAID_REGION_GRANTED ||
+			    reg->inflight || reg->waiting || reg->locked ||
+			    reg->lock_pending ||
+			    time_before(jiffies, reg->last_write + idle))
+				continue;
+			reg->state = DDRAID_REGION_COLD;
+			cl->granted--;
+			cl_out(cl, r, DDRAID_OUT_IDLE);
+		}
+		spin_unlock_irq(&cl->lock);
+		cond_resched();
+	}
+	queue_delayed_work(ctx->wq, &cl->idle_work, idle_period());
+}
+
+/* ---- attach, detach, and what the daemon reads ---- */
+
+/* A daemon attached (under ddraid_chan_mutex). */
+void ddraid_cluster_attach(struct ddraid_ctx *ctx, struct ddraid_chan *chan)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	u64 r;
+
+	spin_lock_irq(&cl->lock);
+	cl->chan = chan;
+	cl->seq = 0;
+	cl->hs = DDRAID_HS_HELLO;
+	cl->hs_cursor = 0;
+	cl->out_merr = cl->merr;
+	cl->out_mdone = 0;
+	/* Writes that wait ask the new daemon (after HELD_END). */
+	for (r = 0; r < cl->regions; r++)
+		if (cl->reg[r].state == DDRAID_REGION_REQUESTED)
+			cl_out(cl, r, DDRAID_OUT_GRANT_REQ);
+	cl_kick(cl);
+	spin_unlock_irq(&cl->lock);
+}
+
+/* The daemon is gone (under ddraid_chan_mutex). Nothing else changes. */
+void ddraid_cluster_detach(struct ddraid_ctx *ctx)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_region *reg, *tmp;
+
+	spin_lock_irq(&cl->lock);
+	list_for_each_entry_safe(reg, tmp, &cl->outq, outq) {
+		reg->out = 0;
+		list_del_init(&reg->outq);
+	}
+	cl->chan = NULL;
+	cl->out_merr = 0;
+	cl->out_mdone = 0;
+	spin_unlock_irq(&cl->lock);
+}
+
+/* The next HELD of the handshake, or HELD_END. */
+static void next_held(struct ddraid_cluster *cl, struct ddraid_chan_msg *m)
+{
+	while (cl->hs_cursor < cl->regions) {
+		u64 r = cl->hs_cursor++;
+		struct ddraid_region *reg = &cl->reg[r];
+		bool granted = reg->state == DDRAID_REGION_GRANTED;
+
+		if (!granted && !reg->locked)
+			continue;
+		m->type = DDRAID_CHAN_HELD;
+		m->region = r;
+		if (reg->locked)
+			m->flags = DDRAID_CHAN_HELD_LOCKED |
+				   (granted ? 0 : DDRAID_CHAN_HELD_NOGRANT);
+		return;
+	}
+	m->type = DDRAID_CHAN_HELD_END;
+	cl->hs = DDRAID_HS_RUN;
+}
+
+/*
+ * Fill @m with the next message for the daemon: 0, or -EAGAIN when there
+ * is none (then the channel is told so under the lock, so that a message
+ * owed right after wakes the reader). Under ddraid_chan_mutex.
+ */
+int ddraid_cluster_next_msg(struct ddraid_ctx *ctx, struct ddraid_chan_msg *m)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_region *reg;
+	int ret = 0;
+	u32 i;
+
+	memset(m, 0, sizeof(*m));
+	spin_lock_irq(&cl->lock);
+	switch (cl->hs) {
+	case DDRAID_HS_HELLO:
+		m->type = DDRAID_CHAN_HELLO;
+		m->region = cl->regions;
+		m->arg = ctx->geom.members;
+		m->flags = cl->frozen ? DDRAID_CHAN_HELLO_FROZEN : 0;
+		cl->hs = DDRAID_HS_HELD;
+		goto out;
+	case DDRAID_HS_HELD:
+		next_held(cl, m);
+		goto out;
+	}
+	if (cl->out_merr) {
+		i = __ffs(cl->out_merr);
+		__clear_bit(i, &cl->out_merr);
+		m->type = DDRAID_CHAN_MEMBER_ERROR;
+		m->region = i;
+		m->status = EIO;
+		goto out;
+	}
+	if (cl->out_mdone) {
+		i = __ffs(cl->out_mdone);
+		__clear_bit(i, &cl->out_mdone);
+		m->type = DDRAID_CHAN_MEMBER_STATE_DONE;
+		m->region = i;
+		m->flags = cl->mdone_state[i];
+		goto out;
+	}
+	reg = list_first_entry_or_null(&cl->outq, struct ddraid_region, outq);
+	if (!reg) {
+		if (cl->chan)
+			WRITE_ONCE(cl->chan->kick, false);
+		ret = -EAGAIN;
+		goto out;
+	}
+	m->region = reg - cl->reg;
+	/* IDLE before GRANT_REQ: the daemon must see the drop first. */
+	if (reg->out & DDRAID_OUT_IDLE) {
+		reg->out &= ~DDRAID_OUT_IDLE;
+		m->type = DDRAID_CHAN_IDLE;
+	} else if (reg->out & DDRAID_OUT_GRANT_REQ) {
+		reg->out &= ~DDRAID_OUT_GRANT_REQ;
+		m->type = DDRAID_CHAN_GRANT_REQ;
+	} else {
+		reg->out &= ~DDRAID_OUT_LOCKED;
+		m->type = DDRAID_CHAN_LOCKED;
+	}
+	if (!reg->out)
+		list_del_init(&reg->outq);
+out:
+	if (!ret)
+		m->seq = ++cl->seq;
+	spin_unlock_irq(&cl->lock);
+	return ret;
+}
+
+/* ---- what the daemon says ---- */
+
+static void on_grant(struct ddraid_ctx *ctx, u64 r, u32 status)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_region *reg = &cl->reg[r];
+	LIST_HEAD(ready);
+	LIST_HEAD(failed);
+
+	spin_lock_irq(&cl->lock);
+	/* Only an answer to a request counts (a late or repeated one not). */
+	if (reg->state == DDRAID_REGION_REQUESTED) {
+		if (!status) {
+			reg->state = DDRAID_REGION_GRANTED;
+			reg->last_write = jiffies;
+			cl->granted++;
+			release_gate(cl, &ready);
+		} else {
+			reg->state = DDRAID_REGION_COLD;
+			fail_gate(cl, r, &failed);
+		}
+	}
+	spin_unlock_irq(&cl->lock);
+	go_ios(&ready);
+	if (!list_empty(&failed)) {
+		DMERR_LIMIT("%s: region %llu refused (errno %u): failing its waiting writes",
+			    dm_device_name(dm_table_get_md(ctx->ti->table)),
+			    r, status);
+		complete_ios(&failed, errno_to_blk_status(-(int)status));
+	}
+}
+
+static void on_lock(struct ddraid_cluster *cl, u64 r, bool lock)
+{
+	struct ddraid_region *reg = &cl->reg[r];
+	LIST_HEAD(ready);
+
+	spin_lock_irq(&cl->lock);
+	if (lock) {
+		if (!reg->locked)
+			cl->nlocked++;
+		reg->locked = true;
+		/* Drained now, or when the last write in flight ends. */
+		if (reg->inflight)
+			reg->lock_pending = true;
+		else
+			cl_out(cl, r, DDRAID_OUT_LOCKED);
+	} else {
+		if (reg->locked)
+			cl->nlocked--;
+		reg->locked = false;
+		reg->lock_pending = false;
+		release_gate(cl, &ready);
+	}
+	spin_unlock_irq(&cl->lock);
+	go_ios(&ready);
+}
+
+static void on_freeze(struct ddraid_cluster *cl, bool freeze)
+{
+	LIST_HEAD(ready);
+
+	spin_lock_irq(&cl->lock);
+	cl->frozen = freeze;
+	if (!freeze)
+		release_gate(cl, &ready);
+	spin_unlock_irq(&cl->lock);
+	go_ios(&ready);
+}
+
+static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	const char *name = dm_device_name(dm_table_get_md(ctx->ti->table));
+	bool event = false;
+
+	spin_lock_irq(&cl->lock);
+	switch (state) {
+	case DDRAID_MEMBER_FAILED:
+		/* Not read (nor written) from now on. */
+		event = !test_and_set_bit(m, &ctx->failed);
+		break;
+	case DDRAID_MEMBER_REBUILDING:
+	case DDRAID_MEMBER_ACTIVE:
+		if (!ctx->member[m].dev) {
+			spin_unlock_irq(&cl->lock);
+			DMERR("%s: member %u is not in the table: cannot make it %s; reload the table with its device",
+			      name, m, state == DDRAID_MEMBER_ACTIVE ?
+			      "active" : "rebuilding");
+			return;
+		}
+		if (state == DDRAID_MEMBER_ACTIVE && test_bit(m, &cl->merr)) {
+			/* Its error is not through the cluster yet. */
+			spin_unlock_irq(&cl->lock);
+			DMWARN("%s: member %u failed here; not making it active before the cluster records that",
+			       name, m);
+			return;
+		}
+		/* Written again; read again only when active. */
+		if (state == DDRAID_MEMBER_REBUILDING)
+			set_bit(m, &ctx->noread);
+		else
+			clear_bit(m, &ctx->noread);
+		event = test_and_clear_bit(m, &ctx->failed);
+		clear_bit(m, &ctx->recorded);
+		__clear_bit(m, &cl->merr);
+		__clear_bit(m, &cl->out_merr);
+		break;
+	}
+	cl->mdone_state[m] = state;
+	if (cl->chan) {
+		__set_bit(m, &cl->out_mdone);
+		cl_kick(cl);
+	}
+	spin_unlock_irq(&cl->lock);
+	if (event) {
+		DMWARN("%s: member %u now %s (daemon)", name, m,
+		       state == DDRAID_MEMBER_FAILED ? "failed" :
+		       state == DDRAID_MEMBER_ACTIVE ? "active" : "rebuilding");
+		schedule_work(&ctx->event_work);
+	}
+}
+
+static void on_commit_fail(struct ddraid_ctx *ctx, u32 m)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_io *io, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&cl->lock);
+	if (!test_bit(m, &ctx->failed)) {
+		/* Never acknowledge writes past a member this target uses. */
+		spin_unlock_irq(&cl->lock);
+		DMWARN("%s: COMMIT_FAIL for member %u, which is not failed here: ignored",
+		       dm_device_name(dm_table_get_md(ctx->ti->table)), m);
+		return;
+	}
+	set_bit(m, &ctx->recorded);
+	__clear_bit(m, &cl->merr);
+	__clear_bit(m, &cl->out_merr);
+	list_for_each_entry_safe(io, tmp, &cl->held, centry) {
+		if ((io->skip | io->errors) & ~ctx->recorded)
+			continue;
+		list_move_tail(&io->centry, &done);
+		cl->nheld--;
+	}
+	spin_unlock_irq(&cl->lock);
+	complete_ios(&done, BLK_STS_OK);
+}
+
+/* Apply one validated daemon message (process context). */
+void ddraid_cluster_apply(struct ddraid_ctx *ctx,
+			  const struct ddraid_chan_msg *m)
+{
+	switch (m->type) {
+	case DDRAID_CHAN_GRANT:
+		on_grant(ctx, m->region, m->status);
+		break;
+	case DDRAID_CHAN_LOCK:
+	case DDRAID_CHAN_UNLOCK:
+		on_lock(&ctx->cl, m->region, m->type == DDRAID_CHAN_LOCK);
+		break;
+	case DDRAID_CHAN_FREEZE:
+	case DDRAID_CHAN_THAW:
+		on_freeze(&ctx->cl, m->type == DDRAID_CHAN_FREEZE);
+		break;
+	case DDRAID_CHAN_MEMBER_STATE:
+		on_member_state(ctx, (u32)m->region, m->flags);
+		break;
+	case DDRAID_CHAN_COMMIT_FAIL:
+		on_commit_fail(ctx, (u32)m->region);
+		break;
+	}
+}
+
+/* ---- status, set up, tear down ---- */
+
+/*
+ * Appended to the INFO status line (docs/dm-target.md):
+ *   cluster <attached|detached> <granted> <locked> <inflight> <waiting>
+ *   <held> <frozen|running>
+ */
+void ddraid_cluster_status(struct ddraid_ctx *ctx, char *result,
+			   unsigned int maxlen, unsigned int *szp)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned int sz = *szp;
+	u64 granted, nlocked, inflight, waiting, nheld;
+	bool attached, frozen;
+
+	spin_lock_irq(&cl->lock);
+	attached = cl->chan;
+	granted = cl->granted;
+	nlocked = cl->nlocked;
+	inflight = cl->inflight;
+	waiting = cl->waiting;
+	nheld = cl->nheld;
+	frozen = cl->frozen;
+	spin_unlock_irq(&cl->lock);
+	DMEMIT(" cluster %s %llu %llu %llu %llu %llu %s",
+	       attached ? "attached" : "detached", granted, nlocked,
+	       inflight, waiting, nheld, frozen ? "frozen" : "running");
+	*szp = sz;
+}
+
+int ddraid_cluster_init(struct ddraid_ctx *ctx)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	u64 r;
+
+	spin_lock_init(&cl->lock);
+	INIT_LIST_HEAD(&cl->node);
+	INIT_LIST_HEAD(&cl->gate);
+	INIT_LIST_HEAD(&cl->held);
+	INIT_LIST_HEAD(&cl->outq);
+	INIT_DELAYED_WORK(&cl->idle_work, idle_work);
+	cl->regions = ctx->sb.regions;
+	cl->region_blocks = ctx->sb.region_size >> DDRAID_BLOCK_SHIFT;
+	if (!cl->regions || !cl->region_blocks)
+		return -EINVAL;
+	cl->reg = kvcalloc(cl->regions, sizeof(*cl->reg), GFP_KERNEL);
+	if (!cl->reg)
+		return -ENOMEM;
+	for (r = 0; r < cl->regions; r++)
+		INIT_LIST_HEAD(&cl->reg[r].outq);
+	return 0;
+}
+
+/* Start dropping idle grants (the workqueue exists now). */
+void ddraid_cluster_start(struct ddraid_ctx *ctx)
+{
+	queue_delayed_work(ctx->wq, &ctx->cl.idle_work, idle_period());
+}
+
+/* After ddraid_chan_unregister(): no daemon, no IO (dm drained it). */
+void ddraid_cluster_exit(struct ddraid_ctx *ctx)
+{
+	cancel_delayed_work_sync(&ctx->cl.idle_work);
+	WARN_ON_ONCE(!list_empty(&ctx->cl.gate) || !list_empty(&ctx->cl.held));
+	kvfree(ctx->cl.reg);
+	ctx->cl.reg = NULL;
+}
