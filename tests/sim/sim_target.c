@@ -129,8 +129,14 @@ void tgt_recv(struct sim *s, struct sim_node *n,
 		if (c->flags == DDRAID_MEMBER_ACTIVE &&
 		    (t->mstate[r] != DDRAID_MEMBER_ACTIVE ||
 		     c->arg >= t->err_events[r] + 2)) {
+			u32 i;
+
 			t->failing &= ~bit(r);
 			t->committed &= ~bit(r);
+			/* Whole again (rebuilt after these writes landed,
+			 * which fencing guarantees): they may complete. */
+			for (i = 0; i < SIM_MAX_WRITES; i++)
+				t->w[i].need &= ~bit(r);
 		}
 		if (c->arg > t->events)
 			t->events = c->arg;
