@@ -1,167 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Parity with AVX-512F: one pass over every source. For each 256-byte step,
- * every source is loaded once, XORed in registers and the result stored
- * once, so the memory traffic is the sources read plus the destination
- * written, which is what makes parity as cheap as a copy of the same data.
- *
- * Built with a per-function target attribute rather than per-file flags,
- * so the rest of the library stays baseline x86-64; xor.c calls this only
- * after checking the CPU and the OS support AVX-512F (ZMM and opmask state).
- * The code mirrors xor_avx2.c with vectors twice as wide.
+ * Parity with AVX-512F: 64-byte vectors, 256 bytes a step. The algorithm is
+ * lib/xor_simd_body.h.
  */
 #include "ddraid.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <stdint.h>
 #include <immintrin.h>
 
 #include "xor_impl.h"
 
+#define XOR_FN		ddraid_xor_avx512
+#define XOR_TARGET	"avx512f"
+#define XOR_VTYPE	__m512i
 #define VEC		64
-#define UNROLL		4
-#define STEP		(VEC * UNROLL)
-/*
- * From this length on, when dst is not also a source, the result is stored
- * with non-temporal stores: they skip reading the destination lines into
- * the cache before overwriting them (a third of the traffic for two
- * sources) and do not evict the sources. Below it the destination most
- * likely stays in cache and is read soon, so ordinary stores win.
- */
-#ifndef XOR_NT_MIN
-#define XOR_NT_MIN	(512 * 1024)
-#endif
+#define XOR_LOADU(p)	_mm512_loadu_si512((const void *)(p))
+#define XOR_STORE(p, v)	_mm512_store_si512((void *)(p), v)
+#define XOR_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
+#define XOR_XOR(a, b)	_mm512_xor_si512(a, b)
 
-#define AVX512_INLINE static inline \
-	__attribute__((always_inline, target("avx512f")))
-
-AVX512_INLINE __m512i ld(const u8 *p)
-{
-	return _mm512_loadu_si512((const void *)p);
-}
-
-AVX512_INLINE void st(u8 *p, __m512i v, bool nt)
-{
-	if (nt)
-		_mm512_stream_si512((void *)p, v);
-	else
-		_mm512_store_si512((void *)p, v);
-}
-
-/*
- * The whole vectors of @len; @d is VEC-aligned. Inlined with constant @n
- * and @nt so that the loop over sources unrolls and the pointers live in
- * registers. Returns how many bytes were done.
- */
-AVX512_INLINE size_t xor_body(u8 *d, const u8 *const *s, unsigned int n,
-			    size_t len, bool nt)
-{
-	size_t i = 0;
-	unsigned int k;
-
-	for (; i + STEP <= len; i += STEP) {
-		__m512i a0 = ld(s[0] + i), a1 = ld(s[0] + i + VEC);
-		__m512i a2 = ld(s[0] + i + 2 * VEC);
-		__m512i a3 = ld(s[0] + i + 3 * VEC);
-
-		/* Fully unrolled for constant n: pointers stay in registers. */
-#pragma GCC unroll 8
-		for (k = 1; k < n; k++) {
-			const u8 *p = s[k] + i;
-
-			a0 = _mm512_xor_si512(a0, ld(p));
-			a1 = _mm512_xor_si512(a1, ld(p + VEC));
-			a2 = _mm512_xor_si512(a2, ld(p + 2 * VEC));
-			a3 = _mm512_xor_si512(a3, ld(p + 3 * VEC));
-		}
-		st(d + i, a0, nt);
-		st(d + i + VEC, a1, nt);
-		st(d + i + 2 * VEC, a2, nt);
-		st(d + i + 3 * VEC, a3, nt);
-	}
-	for (; i + VEC <= len; i += VEC) {
-		__m512i a = ld(s[0] + i);
-
-#pragma GCC unroll 8
-		for (k = 1; k < n; k++)
-			a = _mm512_xor_si512(a, ld(s[k] + i));
-		st(d + i, a, nt);
-	}
-	return i;
-}
-
-#define BODY(n)	(nt ? xor_body(d, s, n, len, true) : \
-		      xor_body(d, s, n, len, false))
-
-__attribute__((target("avx512f")))
-void ddraid_xor_avx512(void *dst, const void *const *srcs, unsigned int nsrc,
-		     size_t len)
-{
-	const u8 *s[DDRAID_XOR_MAX_SRC];
-	const void *rest[DDRAID_XOR_MAX_SRC];
-	u8 *d = dst;
-	size_t head, done;
-	unsigned int k;
-	bool nt;
-
-	if (nsrc == 1) {
-		/* A copy: libc's is tuned for this machine already. */
-		if (dst != srcs[0])
-			memmove(dst, srcs[0], len);
-		return;
-	}
-	if (nsrc == 0 || nsrc > DDRAID_XOR_MAX_SRC) {
-		/* Outside the contract: leave it to the reference. */
-		ddraid_xor_portable(dst, srcs, nsrc, len);
-		return;
-	}
-	/* Align the destination; the loads stay unaligned. */
-	head = -(uintptr_t)d & (VEC - 1);
-	if (head > len)
-		head = len;
-	if (head)
-		ddraid_xor_portable(d, srcs, nsrc, head);
-	for (k = 0; k < nsrc; k++)
-		s[k] = (const u8 *)srcs[k] + head;
-	d += head;
-	len -= head;
-
-	nt = len >= XOR_NT_MIN && dst != srcs[0];
-	switch (nsrc) {
-	case 2:
-		done = BODY(2);
-		break;
-	case 3:
-		done = BODY(3);
-		break;
-	case 4:
-		done = BODY(4);
-		break;
-	case 5:
-		done = BODY(5);
-		break;
-	case 6:
-		done = BODY(6);
-		break;
-	case 7:
-		done = BODY(7);
-		break;
-	case 8:
-		done = BODY(8);
-		break;
-	default:
-		done = BODY(9);
-		break;
-	}
-	/* Non-temporal stores are weakly ordered: fence before returning. */
-	if (nt)
-		_mm_sfence();
-
-	if (done < len) {
-		for (k = 0; k < nsrc; k++)
-			rest[k] = s[k] + done;
-		ddraid_xor_portable(d + done, rest, nsrc, len - done);
-	}
-}
+#include "xor_simd_body.h"
 
 #endif /* x86 */
