@@ -403,6 +403,11 @@ static void node_boot(struct sim *s, struct sim_node *n)
 {
 	n->up = true;
 	n->part = main_part(s);
+	if (!s->part[n->part].used) {
+		/* every node was down: a fresh partition */
+		memset(&s->part[n->part], 0, sizeof(s->part[0]));
+		s->part[n->part].used = true;
+	}
 	sim_trace(s, "node %u boots into partition %d", n->id, n->part);
 	tgt_boot(s, n);
 	part_changed(s, n->part);
