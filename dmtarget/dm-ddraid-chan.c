@@ -287,7 +287,9 @@ static ssize_t chan_write(struct file *file, const char __user *buf,
 	mutex_unlock(&ddraid_chan_mutex);
 out:
 	mutex_unlock(&chan->wlock);
-	return ret ? ret : n * DDRAID_CHAN_MSG_BYTES;
+	if (ret)
+		return ret;
+	return (ssize_t)n * DDRAID_CHAN_MSG_BYTES;
 }
 
 static __poll_t chan_poll(struct file *file, poll_table *wait)
