@@ -490,7 +490,7 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
 	case DDRAID_MEMBER_ACTIVE:
 		if (!ctx->member[m].dev) {
 			spin_unlock_irq(&cl->lock);
-			DMERR("%s: member %u is not in the table: cannot make it %s; reload the table with its device",
+			DMERR("%s: member %u not in the table: cannot make it %s",
 			      name, m, state == DDRAID_MEMBER_ACTIVE ?
 			      "active" : "rebuilding");
 			return;
@@ -498,7 +498,7 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
 		if (state == DDRAID_MEMBER_ACTIVE && test_bit(m, &cl->merr)) {
 			/* Its error is not through the cluster yet. */
 			spin_unlock_irq(&cl->lock);
-			DMWARN("%s: member %u failed here; not making it active before the cluster records that",
+			DMWARN("%s: member %u failed here: stays out until recorded",
 			       name, m);
 			return;
 		}

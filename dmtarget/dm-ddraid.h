@@ -120,7 +120,7 @@ struct ddraid_cluster {
 	u64 devt;			/* the dm device, new_encode_dev() */
 	struct delayed_work idle_work;	/* drops idle grants */
 
-	spinlock_t lock;
+	spinlock_t lock;		/* all below, see above */
 	struct ddraid_region *reg;	/* kvcalloc(regions) */
 	u64 regions;
 	u64 region_blocks;		/* volume blocks per region */
