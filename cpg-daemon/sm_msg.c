@@ -224,8 +224,15 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	struct rs *rs = &sm->rs;
 	u32 i, s;
 
-	/* Without quorum, adopt nothing: a partition may not decide (I6). */
-	if (sm->has_state || !sm->quorate || m->members != sm->cfg.members ||
+	/*
+	 * Without quorum, adopt nothing: a partition may not decide (I6).
+	 * And only while the cold start condition holds in this view (every
+	 * member asked for state since the latest confchg): an INIT sent in
+	 * a former view may arrive after a merge with daemons that have
+	 * state.
+	 */
+	if (sm->has_state || !sm->quorate ||
+	    sm->n_need != sm->n_cur_view || m->members != sm->cfg.members ||
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
 			      &(const char *){ NULL })) {
 		if (!sm->has_state)
