@@ -137,9 +137,26 @@ static void check_parity(struct sim *s)
 
 	if (!ref || disk_missing(s))
 		return;
+	struct sm_status st;
+	u32 pending = 0;	/* slots waiting to be fenced or to attach */
+
+	sm_status(ref->d.sm, &st);
+	for (i = 0; i < st.n_nodes; i++)
+		if (!st.node[i].attached && st.node[i].slot >= 0)
+			pending |= 1u << st.node[i].slot;
 	for (r = 0; r < s->regions; r++) {
 		struct sm_region_info ri;
+		bool marked = false;
 
+		/* A departed node's slot names regions the cluster will
+		 * resync once it is fenced (FENCED reads the slot). */
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			for (d = 0; d < s->members; d++)
+				if ((pending & (1u << i)) &&
+				    s->disk[d].bits[i][r])
+					marked = true;
+		if (marked)
+			continue;
 		/*
 		 * Holders whose running target does not hold the region: the
 		 * RS has not heard yet of a crash (or of a release) that just

@@ -266,8 +266,10 @@ static void check_i3(struct sim *s, struct sim_node *n, u32 mask)
 	for (m = 0; m < s->members; m++) {
 		if (!(mask & bit(m)))
 			continue;
+		/* the surviving members: not dead, not failed or being
+		 * rebuilt themselves (their own superblock is stale) */
 		for (j = 0; j < s->members; j++)
-			if (j != m && !s->disk[j].dead &&
+			if (j != m && !(disk_missing(s) & bit(j)) &&
 			    s->disk[j].sb.member[m].state ==
 			    DDRAID_MEMBER_ACTIVE)
 				sim_fail(s, "I3: node %u completes a write that "
