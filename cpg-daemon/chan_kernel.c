@@ -4,7 +4,8 @@
  * (docs/kernel-channel.md). --channel kernel:DMDEV names the dm device
  * (e.g. /dev/mapper/vol0) whose dev_t ATTACH carries.
  *
- * Not yet exercised: the kernel side of the channel does not exist yet.
+ * Not exercised by the tests here (the host has no device-mapper; the
+ * dm target's side is dmtarget/dm-ddraid-chan.c, tested in tests/vm).
  * Rebuilds onto a new device need a dm table reload (ddraidctl's
  * cmd_dm.c does that); until then member_path reports EOPNOTSUPP.
  */

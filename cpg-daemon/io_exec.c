@@ -252,6 +252,42 @@ static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
 	return 0;
 }
 
+/*
+ * Once active, a rebuilt member must carry the others' write intent (I2):
+ * copy bit @region of every slot (union over the other members) onto @m.
+ */
+static int copy_bits(struct io_exec *io, u32 m, u64 region)
+{
+	size_t len = (size_t)io->sb.bitmap_slot_bytes;
+	u64 page = (region / 8) / 4096;
+	u32 slot, failed, others = not_failed_mask(io) & ~(1u << m);
+	u8 *map = malloc(len), *mine = malloc(len);
+	int r = 0;
+
+	if (!map || !mine) {
+		free(map);
+		free(mine);
+		return -ENOMEM;
+	}
+	for (slot = 0; slot < DDRAID_BITMAP_SLOTS && !r; slot++) {
+		u8 bit = (u8)(1u << (region % 8));
+
+		r = ddraid_cl_bitmap_read(io->vol, slot, map, others, &failed);
+		if (!r)
+			r = ddraid_cl_bitmap_read(io->vol, slot, mine, 1u << m,
+						  &failed);
+		if (r || (mine[region / 8] & bit) == (map[region / 8] & bit))
+			continue;
+		mine[region / 8] = (u8)((mine[region / 8] & ~bit) |
+					(map[region / 8] & bit));
+		r = ddraid_cl_bitmap_page(io->vol, slot, page,
+					  mine + page * 4096, 1u << m, &failed);
+	}
+	free(map);
+	free(mine);
+	return r;
+}
+
 static void region_blocks(struct io_exec *io, u64 region, u64 *first,
 			  u64 *n)
 {
@@ -274,6 +310,16 @@ static int do_region(struct io_exec *io, struct io_job *j,
 		if (j->fx.region >= io->regions)
 			return -EINVAL;
 		region_blocks(io, j->fx.region, &first, &n);
+		if (j->fx.missing) {
+			/*
+			 * A member holds nothing valid here: with a data member
+			 * missing the parity is the only copy of its fragments,
+			 * with the parity missing there is nothing to compute.
+			 */
+			log_warn("region %llu not resynced: members 0x%x hold nothing valid there",
+				 (unsigned long long)j->fx.region, j->fx.missing);
+			return 0;
+		}
 		r = ddraid_cl_resync(io->vol, first, n, &failed);
 		io->st.resyncs++;
 	} else {
@@ -282,6 +328,9 @@ static int do_region(struct io_exec *io, struct io_job *j,
 		region_blocks(io, j->fx.rebuild.region, &first, &n);
 		r = ddraid_cl_rebuild_range(io->vol, j->fx.rebuild.member,
 					    first, n, &failed);
+		if (!r)
+			r = copy_bits(io, j->fx.rebuild.member,
+				      j->fx.rebuild.region);
 		io->st.rebuilds++;
 	}
 	if (r)

@@ -320,6 +320,14 @@ static void test_resync(void **state)
 	fx.id = 41;
 	assert_int_equal(run_result(f, &fx), 0);
 	assert_int_equal(scrub_mismatches(f), 0);
+	/* A member holds nothing valid there: parity is left alone. */
+	damage(f, 2, f->sb.data_offset + rb * frag, 512, 0x33);
+	fx.region = 1;
+	fx.missing = 1u << 1;
+	fx.id = 43;
+	assert_int_equal(run_result(f, &fx), 0);
+	assert_int_equal(scrub_mismatches(f), 1);
+	fx.missing = 0;
 	fx.region = f->sb.regions;
 	fx.id = 42;
 	assert_int_equal(run_result(f, &fx), -EINVAL);
@@ -343,9 +351,28 @@ static void test_rebuild(void **state)
 			       (off_t)(f->sb.data_offset + rb * frag)),
 			 (ssize_t)len);
 	damage(f, 0, f->sb.data_offset + rb * frag, len, 0);
+	/* A write-intent bit of region 1 that member 0 lost with its data. */
+	{
+		struct sm_effect b = { .type = SM_FX_BIT_SET, .id = 49 };
+		u8 x[1];
+
+		b.bit.slot = 3;
+		b.bit.region = 1;
+		assert_int_equal(run_result(f, &b), 0);
+		damage(f, 0, f->sb.bitmap_offset + 3 * f->sb.bitmap_slot_bytes,
+		       4096, 0);
+		slot_bytes(f, 0, 3, x, 1);
+		assert_int_equal(x[0], 0);
+	}
 	fx.rebuild.member = 0;
 	fx.rebuild.region = 1;
 	assert_int_equal(run_result(f, &fx), 0);
+	{
+		u8 x[1];
+
+		slot_bytes(f, 0, 3, x, 1);	/* the bit came back */
+		assert_int_equal(x[0], 0x02);
+	}
 	assert_int_equal(pread(fd, after, len,
 			       (off_t)(f->sb.data_offset + rb * frag)),
 			 (ssize_t)len);
