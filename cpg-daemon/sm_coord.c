@@ -94,6 +94,21 @@ static bool all_attached(const struct sm *sm)
 	return true;
 }
 
+/* Every slot owner attached or gone for good (no ATTACH can come). */
+static bool all_settled(const struct sm *sm)
+{
+	u32 s;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
+		const struct rs_slot *sl = &sm->rs.slot[s];
+
+		if (sl->status == SS_ORPHAN || sl->status == SS_FENCE ||
+		    (sl->status == SS_VIEW && !sl->attached))
+			return false;
+	}
+	return true;
+}
+
 static void fence_work(struct sm *sm, struct sm_effects *out)
 {
 	const struct rs *rs = &sm->rs;
@@ -279,8 +294,13 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (rs->rb_phase != RB_WALK)
 		return;
+	/*
+	 * Not while a node may still attach into this walk (its ATTACH would
+	 * add regions to walk again after the superblocks say active): every
+	 * slot owner must be attached, or fenced.
+	 */
 	if (!bitmap_count(rs->rb_todo, sm->cfg.regions) && !rs->locked &&
-	    !rs->rb_ready && !sm->rb_done_sent) {
+	    !rs->rb_ready && !sm->rb_done_sent && all_settled(sm)) {
 		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
 		fx->sb.events = rs->events + 1;
 		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_ACTIVE;
