@@ -3,22 +3,25 @@
 # The README's test command: installs what it needs, builds, and runs every
 # suite, then prints one line "N passed, N failed, N skipped".
 #
-#   bash tests/run.sh [--no-asan] [--no-fuzz] [--no-vm] [--fuzz-seconds S]
+#   bash tests/run.sh [--no-asan] [--no-fuzz] [--no-netns] [--no-vm]
+#                     [--fuzz-seconds S]
 #
 # Suites: unit/property/CLI tests (make check), the same under ASan+UBSan,
-# a bounded libFuzzer run of every decoder of untrusted bytes, and the VM
-# tests of the kernel target. Logs stay in build/ and build-asan/.
+# a bounded libFuzzer run of every decoder of untrusted bytes, ddraidd with
+# real corosync in network namespaces, and the VM tests of the kernel
+# target. Logs stay in build/ and build-asan/.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-do_asan=1 do_fuzz=1 do_vm=1 fuzz_seconds=${DDRAID_FUZZ_SECONDS:-20}
+do_asan=1 do_fuzz=1 do_vm=1 do_netns=1 fuzz_seconds=${DDRAID_FUZZ_SECONDS:-20}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-asan) do_asan=0 ;;
 	--no-fuzz) do_fuzz=0 ;;
 	--no-vm) do_vm=0 ;;
+	--no-netns) do_netns=0 ;;
 	--fuzz-seconds) fuzz_seconds=$2; shift ;;
-	-h|--help) sed -n '3,11p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,13p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -105,6 +108,13 @@ if [ $do_fuzz = 1 ]; then
 	note "fuzzing every decoder for ${fuzz_seconds}s each"
 	tests/fuzz/run-fuzz.sh --seconds "$fuzz_seconds" --out build/fuzz | tee build/fuzz.tap
 	count_tap build/fuzz.tap "fuzz"
+fi
+
+if [ $do_netns = 1 ]; then
+	note "ddraidd with real corosync, nodes in network namespaces"
+	BUILD="$top/build" tests/netns/run-netns-tests.sh | tee build/netns.tap
+	count_tap build/netns.tap "netns"
+	grep -q '^1\.\.' build/netns.tap || suite_failed "netns: no TAP plan"
 fi
 
 if [ $do_vm = 1 ]; then
