@@ -319,7 +319,9 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		sm->tgt_ready = false;
 		memset(sm->tgt_held, 0, bitmap_bytes(sm->cfg.regions));
 		memset(sm->tgt_locked, 0, bitmap_bytes(sm->cfg.regions));
-		sm->frozen = c->flags & DDRAID_CHAN_HELLO_FROZEN;
+		/* A FREEZE we sent may still be on its way to it. */
+		if (c->flags & DDRAID_CHAN_HELLO_FROZEN)
+			sm->frozen = true;
 		return;
 	case DDRAID_CHAN_HELD:
 		if (r >= sm->cfg.regions)
