@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "cluster_io.h"
 
 static u32 writable_mask(const struct ddraid_vol *vol)
 {
@@ -30,55 +31,29 @@ static int check_slot(struct ddraid_vol *vol, u32 slot)
 	return 0;
 }
 
+/*
+ * The union itself is ddraid_cl_bitmap_read() (lib/cluster_io.c), shared
+ * with ddraidd; the engine adds its standalone policy: a member that
+ * cannot be read is recorded failed.
+ */
 int ddraid_bitmap_read_mask(struct ddraid_vol *vol, u32 slot, u8 *map,
 			    u32 mask)
 {
-	size_t len = (size_t)vol->sb.bitmap_slot_bytes;
-	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
-	unsigned int n = 0, i, good = 0;
-	u32 m, fail = 0;
-	size_t b;
+	u32 fail = 0;
 	int ret = check_slot(vol, slot);
 
 	if (ret)
 		return ret;
-	for (m = 0; m < vol->g.members; m++) {
-		if (!(mask & (1u << m)))
-			continue;
-		r[n].member = m;
-		r[n].write = false;
-		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot);
-		r[n].len = len;
-		r[n].buf = ddraid_buf_alloc(len);
-		if (!r[n].buf) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	ddraid_mio_run(&vol->io, r, n);
-	memset(map, 0, len);
-	for (i = 0; i < n; i++) {
-		const u8 *src = r[i].buf;
-
-		if (r[i].res) {
-			fail |= 1u << r[i].member;
-			continue;
-		}
-		good++;
-		for (b = 0; b < len; b++)
-			map[b] |= src[b];
-	}
+	ret = ddraid_cl_bitmap_read(vol, slot, map, mask, &fail);
 	if (fail)
 		ddraid_record_failed(vol, fail, "bitmap read error");
-	if (!good)
-		ret = ddraid_set_err(vol, -EIO,
-				     "write-intent slot %u: no member could be read",
-				     slot);
-out:
-	for (i = 0; i < n; i++)
-		free(r[i].buf);
-	return ret;
+	if (ret == -ENOMEM)
+		return ddraid_set_err(vol, ret, "out of memory");
+	if (ret)
+		return ddraid_set_err(vol, ret,
+				      "write-intent slot %u: no member could be read",
+				      slot);
+	return 0;
 }
 
 int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
