@@ -207,8 +207,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (sm->lock_sent || !all_attached(sm))
 		return;
-	for (r = 0; r < sm->cfg.regions; r++) {
-		if (ddraid_bit_test(rs->dirty, r) && lockable(sm, r, att)) {
+	for (r = bitmap_next(rs->dirty, 0, sm->cfg.regions);
+	     r < sm->cfg.regions;
+	     r = bitmap_next(rs->dirty, r + 1, sm->cfg.regions)) {
+		if (lockable(sm, r, att)) {
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
 			m->purpose = LOCK_RESYNC;
@@ -220,8 +222,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 	    (sm->cfg.rebuild_gap && sm->now - sm->last_rebuild <
 	     sm->cfg.rebuild_gap))
 		return;
-	for (r = 0; r < sm->cfg.regions; r++) {
-		if (ddraid_bit_test(rs->rb_todo, r) && lockable(sm, r, att)) {
+	for (r = bitmap_next(rs->rb_todo, 0, sm->cfg.regions);
+	     r < sm->cfg.regions;
+	     r = bitmap_next(rs->rb_todo, r + 1, sm->cfg.regions)) {
+		if (lockable(sm, r, att)) {
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
 			m->purpose = LOCK_REBUILD;
@@ -299,7 +303,8 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	 * add regions to walk again after the superblocks say active): every
 	 * slot owner must be attached, or fenced.
 	 */
-	if (!bitmap_count(rs->rb_todo, sm->cfg.regions) && !rs->locked &&
+	if (bitmap_next(rs->rb_todo, 0, sm->cfg.regions) == sm->cfg.regions &&
+	    !rs->locked &&
 	    !rs->rb_ready && !sm->rb_done_sent && all_settled(sm)) {
 		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
 		fx->sb.events = rs->events + 1;

@@ -238,6 +238,22 @@ static inline size_t bitmap_bytes(u64 regions)
 	return (size_t)((regions + 7) / 8);
 }
 
+/* The first set bit at or after @r, or @regions: skips empty bytes, so
+ * the per-event scans stay cheap on volumes with millions of regions. */
+static inline u64 bitmap_next(const u8 *map, u64 r, u64 regions)
+{
+	while (r < regions) {
+		if (!(r & 7) && !map[r >> 3]) {
+			r += 8;
+			continue;
+		}
+		if (ddraid_bit_test(map, r))
+			return r;
+		r++;
+	}
+	return regions;
+}
+
 /* ---- sm_msg.c ---- */
 void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out);
 void sm_maybe_cold_start(struct sm *sm, struct sm_effects *out);

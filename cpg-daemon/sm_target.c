@@ -226,9 +226,9 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 	if (sm->frozen || sm->path_pending || !sm->quorate || s < 0 ||
 	    !rs->slot[s].persisted)
 		return;
-	for (r = 0; r < sm->cfg.regions; r++) {
-		if (!ddraid_bit_test(sm->want, r))
-			continue;
+	for (r = bitmap_next(sm->want, 0, sm->cfg.regions);
+	     r < sm->cfg.regions;
+	     r = bitmap_next(sm->want, r + 1, sm->cfg.regions)) {
 		/* Our RELEASE is on its way: once it is delivered the RS
 		 * no longer names us, so ask again then. */
 		if (ddraid_bit_test(sm->rel_sent, r))
