@@ -129,6 +129,29 @@ static bool wait_inflight(unsigned long long inflight)
 	return false;
 }
 
+/* 512-byte sectors written to /dev/mapper/@name so far (its stat). */
+static unsigned long long sectors_written(const char *name)
+{
+	unsigned long long v[7] = { 0 };
+	char path[300];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
+	if (stat(path, &st))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat",
+		 major(st.st_rdev), minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		v[6] = 0;
+	fclose(f);
+	return v[6];
+}
+
 /* ---- writes in threads ---- */
 
 struct wr {
@@ -345,6 +368,8 @@ static void run(void)
 	enum { A, B, C, D, E };
 	u64 devt = devt_of(dmdev);
 	struct wr *w1, *w2, *w3, *w4, *w5, *w6, *w7, *w8, *w9, *w10, *w11;
+	struct wr *w12, *w13;
+	unsigned long long before;
 	struct ddraid_chan_msg m;
 	struct cstat st;
 	u8 two[2 * MSG];
@@ -531,6 +556,33 @@ static void run(void)
 	w11 = start_write(C, 6, 11);
 	ok(finish(w11, 0) && reads_back(w11),
 	   "a later write completes at once");
+	before = sectors_written(failing);
+	w12 = start_write(C, 7, 12);
+	ok(finish(w12, 0) && sectors_written(failing) == before,
+	   "the failed member is not written");
+
+	/* The member comes back: written while rebuilding, then read. */
+	if (sh("dmsetup suspend %s && dmsetup load %s --table \"0 $(blockdev --getsz /dev/vdc) linear /dev/vdc 0\" && dmsetup resume %s",
+	       failing, failing, failing))
+		bail("switch member 2 back to dm-linear");
+	ok(send_msg(fd, DDRAID_CHAN_MEMBER_STATE, 2, 2, 0,
+		    DDRAID_MEMBER_REBUILDING) == 0 &&
+	   expect(fd, DDRAID_CHAN_MEMBER_STATE_DONE, 2,
+		  DDRAID_MEMBER_REBUILDING),
+	   "MEMBER_STATE rebuilding: MEMBER_STATE_DONE");
+	ok(!get_status(&st) && !strcmp(st.health, "AAR"),
+	   "status: member 2 rebuilding (R)");
+	before = sectors_written(failing);
+	w13 = start_write(C, 8, 13);
+	ok(finish(w13, 0) && reads_back(w13) &&
+	   sectors_written(failing) > before,
+	   "a write goes to the rebuilding member too, and completes");
+	ok(send_msg(fd, DDRAID_CHAN_MEMBER_STATE, 2, 3, 0,
+		    DDRAID_MEMBER_ACTIVE) == 0 &&
+	   expect(fd, DDRAID_CHAN_MEMBER_STATE_DONE, 2, DDRAID_MEMBER_ACTIVE),
+	   "MEMBER_STATE active: MEMBER_STATE_DONE");
+	ok(!get_status(&st) && !strcmp(st.health, "AAA"),
+	   "status: all members alive");
 
 	/* The table goes while the daemon is attached. */
 	close(dm_fd);
