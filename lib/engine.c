@@ -635,6 +635,9 @@ int ddraid_rw_stream(struct ddraid_vol *vol, bool write, unsigned int qd,
 			report(ops, &ex, r);
 		}
 	}
+	/* Taken but held back (overlap, no room) when an error stopped us. */
+	if (have)
+		report(ops, &pend, -ECANCELED);
 	free(st);
 	return first;
 }

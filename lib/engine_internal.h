@@ -217,8 +217,9 @@ int ddraid_rw_extents(struct ddraid_vol *vol, struct ddraid_extent *ex,
  * DDRAID_CHUNK_BLOCKS blocks; nblocks 0 is allowed) or returns false at
  * the end; @done (may be NULL) is told each one's result (0 or -errno)
  * once it has completed, in completion order; for a read, ex->data then
- * holds the data (untouched on an error). A write's ex->data is
- * consumed when it is issued.
+ * holds the data (untouched on an error). Every extent taken from @next
+ * is reported exactly once (-ECANCELED: not issued, because an earlier
+ * one failed). A write's ex->data is consumed when it is issued.
  */
 struct ddraid_stream_ops {
 	bool (*next)(void *arg, struct ddraid_extent *ex);
