@@ -616,6 +616,22 @@ static void gate_go_work(struct work_struct *work)
 }
 
 /* Cluster mode: the region of a waiting write was granted or unlocked. */
+static void read_go_work(struct work_struct *work)
+{
+	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
+	blk_status_t status = submit_read(io);
+
+	if (status)
+		ddraid_io_complete(io, status);
+}
+
+/* A read held while the target was frozen may go (from THAW). */
+void ddraid_read_go(struct ddraid_io *io)
+{
+	INIT_WORK(&io->work, read_go_work);
+	queue_work(io->ctx->wq, &io->work);
+}
+
 void ddraid_write_go(struct ddraid_io *io)
 {
 	INIT_WORK(&io->work, gate_go_work);
@@ -660,6 +676,8 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 
 	if (bio_data_dir(bio) == READ) {
 		atomic64_inc(&ctx->reads);
+		if (ctx->cluster && !ddraid_read_gate_enter(ctx, io))
+			return DM_MAPIO_SUBMITTED;	/* ddraid_read_go() */
 		status = submit_read(io);
 	} else {
 		atomic64_inc(&ctx->writes);

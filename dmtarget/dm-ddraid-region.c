@@ -6,7 +6,8 @@
  *
  * Every region is COLD, REQUESTED or GRANTED, and may be locked on top.
  * A write passes the gate only into a GRANTED, unlocked region of a target
- * that is not frozen; otherwise it waits on cl->gate and a COLD region
+ * that is not frozen (a table starts frozen: nothing is read or written
+ * before the daemon's THAW); otherwise it waits on cl->gate and a COLD region
  * becomes REQUESTED (GRANT_REQ). The daemon's answers release or fail the
  * waiting writes. Writes that passed are counted per region until their
  * member IO is done, so that LOCK can wait for them and IDLE is only ever
@@ -167,6 +168,28 @@ bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
 			cl_out(cl, io->region, DDRAID_OUT_GRANT_REQ);
 		}
 	}
+	spin_unlock_irqrestore(&cl->lock, flags);
+	return go;
+}
+
+/*
+ * Reads pass unless the target is frozen: from table load until the
+ * daemon's THAW, and between FREEZE and THAW. Until the daemon has told it
+ * the cluster's member states, the target may not know that a member was
+ * recorded failed since its superblocks were read, and must not read it
+ * (design brief I4); a partitioned node must not read what the quorate
+ * side may be rebuilding. Returns false when @io waits for THAW.
+ */
+bool ddraid_read_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned long flags;
+	bool go;
+
+	spin_lock_irqsave(&cl->lock, flags);
+	go = !cl->frozen;
+	if (!go)
+		list_add_tail(&io->centry, &cl->frozen_reads);
 	spin_unlock_irqrestore(&cl->lock, flags);
 	return go;
 }
@@ -464,14 +487,22 @@ static void on_lock(struct ddraid_cluster *cl, u64 r, bool lock)
 
 static void on_freeze(struct ddraid_cluster *cl, bool freeze)
 {
+	struct ddraid_io *io, *tmp;
 	LIST_HEAD(ready);
+	LIST_HEAD(reads);
 
 	spin_lock_irq(&cl->lock);
 	cl->frozen = freeze;
-	if (!freeze)
+	if (!freeze) {
 		release_gate(cl, &ready);
+		list_splice_init(&cl->frozen_reads, &reads);
+	}
 	spin_unlock_irq(&cl->lock);
 	go_ios(&ready);
+	list_for_each_entry_safe(io, tmp, &reads, centry) {
+		list_del(&io->centry);
+		ddraid_read_go(io);
+	}
 }
 
 static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
@@ -617,6 +648,9 @@ int ddraid_cluster_init(struct ddraid_ctx *ctx)
 	spin_lock_init(&cl->lock);
 	INIT_LIST_HEAD(&cl->node);
 	INIT_LIST_HEAD(&cl->gate);
+	INIT_LIST_HEAD(&cl->frozen_reads);
+	/* Frozen until the daemon THAWs it: see ddraid_read_gate_enter(). */
+	cl->frozen = true;
 	INIT_LIST_HEAD(&cl->held);
 	INIT_LIST_HEAD(&cl->outq);
 	INIT_DELAYED_WORK(&cl->idle_work, idle_work);

@@ -131,7 +131,9 @@ struct ddraid_cluster {
 	u64 seq;			/* of messages to the daemon */
 	u8 hs;				/* enum ddraid_handshake */
 	u64 hs_cursor;			/* next region the HELD list looks at */
-	bool frozen;			/* FREEZE: no write passes the gate */
+	bool frozen;			/* from load until THAW, and on FREEZE:
+					 * no read or write passes the gate */
+	struct list_head frozen_reads;	/* reads waiting for THAW */
 	unsigned long merr;		/* MEMBER_ERROR owed or not committed */
 	unsigned long out_merr;		/* MEMBER_ERROR not yet read */
 	unsigned long out_mdone;	/* MEMBER_STATE_DONE not yet read */
@@ -206,7 +208,7 @@ struct ddraid_io {
 	struct work_struct work;
 	struct list_head wentry;	/* on inflight_ or waiting_writes */
 	struct list_head rentry;	/* write_release()'s ready list */
-	struct list_head centry;	/* cl.gate or cl.held */
+	struct list_head centry;	/* cl.gate, cl.held or cl.frozen_reads */
 	u64 region;		/* cluster mode: the one region of a write */
 	bool gated;		/* counted in its region's inflight */
 	bool in_wlist;
@@ -240,6 +242,8 @@ int ddraid_cluster_init(struct ddraid_ctx *ctx);
 void ddraid_cluster_start(struct ddraid_ctx *ctx);
 void ddraid_cluster_exit(struct ddraid_ctx *ctx);
 bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io);
+bool ddraid_read_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_read_go(struct ddraid_io *io);
 void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
 void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io);
 void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask);

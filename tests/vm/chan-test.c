@@ -186,6 +186,33 @@ static void *wr_thread(void *arg)
 
 static int dm_fd = -1;
 
+static void *rd_thread(void *arg)
+{
+	struct wr *w = arg;
+	u64 one = 1;
+	ssize_t n = pread(w->fd, w->buf, BS, (off_t)w->off);
+
+	w->err = n == BS ? 0 : n < 0 ? errno : EIO;
+	if (write(w->efd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return NULL;
+}
+
+/* A read of one block in a thread; finish() and done_within() as for writes. */
+static struct wr *start_read(u64 region, u64 block)
+{
+	struct wr *w = calloc(1, sizeof(*w));
+
+	if (!w || posix_memalign(&w->buf, BS, BS))
+		bail("out of memory");
+	w->off = region * region_bytes + block * BS;
+	w->fd = dm_fd;
+	w->efd = eventfd(0, EFD_CLOEXEC);
+	if (w->efd < 0 || pthread_create(&w->t, NULL, rd_thread, w))
+		bail("cannot start a read thread");
+	return w;
+}
+
 static struct wr *start_write(u64 region, u64 block, int gen)
 {
 	struct wr *w = calloc(1, sizeof(*w));
@@ -367,7 +394,7 @@ static void run(void)
 {
 	enum { A, B, C, D, E };
 	u64 devt = devt_of(dmdev);
-	struct wr *w1, *w2, *w3, *w4, *w5, *w6, *w7, *w8, *w9, *w10, *w11;
+	struct wr *w0, *w1, *w2, *w3, *w4, *w5, *w6, *w7, *w8, *w9, *w10, *w11;
 	struct wr *w12, *w13;
 	unsigned long long before;
 	struct ddraid_chan_msg m;
@@ -390,10 +417,19 @@ static void run(void)
 	   "a first message other than ATTACH: EINVAL");
 	ok(send_msg(fd, DDRAID_CHAN_ATTACH, 0, devt + 1, 0, 0) == ENODEV,
 	   "ATTACH to a device that is no cluster-mode target: ENODEV");
+	/* A cluster table starts frozen: nothing, not even a read, goes
+	 * before the daemon has told it the member states and THAWed it. */
+	w0 = start_read(A, 0);
+	ok(!done_within(w0, SHORT_MS), "a read waits: the new table is frozen");
+	ok(!get_status(&st) && !strcmp(st.frozen, "frozen"),
+	   "status: frozen before any daemon");
 	ok(send_msg(fd, DDRAID_CHAN_ATTACH, 0, devt, 0, 0) == 0, "ATTACH");
-	ok(expect(fd, DDRAID_CHAN_HELLO, regions, 0),
-	   "HELLO with the region count");
+	ok(expect(fd, DDRAID_CHAN_HELLO, regions, DDRAID_CHAN_HELLO_FROZEN),
+	   "HELLO with the region count, frozen");
 	ok(expect(fd, DDRAID_CHAN_HELD_END, 0, 0), "HELD_END, nothing held");
+	ok(!done_within(w0, SHORT_MS), "the read still waits after attaching");
+	ok(send_msg(fd, DDRAID_CHAN_THAW, 0, 0, 0, 0) == 0, "THAW");
+	ok(finish(w0, 0), "the read completes after THAW");
 	fd2 = attach(devt);
 	ok(fd2 == -EBUSY, "a second daemon: EBUSY (got %d)", fd2);
 	if (fd2 >= 0)
@@ -485,10 +521,13 @@ static void run(void)
 	ok(send_msg(fd, DDRAID_CHAN_FREEZE, 0, 0, 0, 0) == 0, "FREEZE");
 	w7 = start_write(C, 3, 7);
 	ok(!done_within(w7, SHORT_MS), "a write to a granted region waits");
+	w0 = start_read(B, 1);
+	ok(!done_within(w0, SHORT_MS), "and so does a read");
 	ok(!get_status(&st) && !strcmp(st.frozen, "frozen"),
 	   "status: frozen");
 	ok(send_msg(fd, DDRAID_CHAN_THAW, 0, 0, 0, 0) == 0, "THAW");
 	ok(finish(w7, 0) && reads_back(w7), "it completes after THAW");
+	ok(finish(w0, 0), "the read too");
 
 	/* A lock on a cold region is kept across daemons. */
 	ok(send_msg(fd, DDRAID_CHAN_LOCK, E, 0, 0, 0) == 0 &&

@@ -57,8 +57,8 @@ check "ddraidctl assemble --cluster" \
 	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}"
 check "the table says cluster" \
 	grep -q " 1 cluster$" <(dmsetup table "$NAME")
-check "status: cluster detached running" \
-	grep -q " cluster detached 0 0 0 0 0 running$" <(dmsetup status "$NAME")
+check "status: cluster detached, frozen until a daemon thaws it" \
+	grep -q " cluster detached 0 0 0 0 0 frozen$" <(dmsetup status "$NAME")
 diag "status: $(dmsetup status "$NAME")"
 
 echo 600000 >/sys/module/dm_ddraid/parameters/idle_ms ||
