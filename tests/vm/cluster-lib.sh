@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers for the tests/vm/t-cluster-*.sh tests, sourced after lib.sh inside
+# the VM: a one-node corosync cluster on the loopback interface (the VM has
+# no network device), ddraidd on a cluster-mode volume through /dev/ddraid.
+# The corosync.conf follows tests/netns/lib.sh (knet, token 5000) with one
+# node, nodeid 1, ring on 127.0.0.1 and expected_votes 1.
+
+CL_DIR=${CL_DIR:-/tmp/cluster}
+DDRAIDD=${DDRAID_BUILD:-}/cpg-daemon/ddraidd
+CL_CTL=$CL_DIR/ctl
+
+# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+cl_corosync_conf() {
+	cat <<CONF
+totem {
+	version: 2
+	cluster_name: ddrvm
+	transport: knet
+	token: 5000
+	crypto_cipher: none
+	crypto_hash: none
+}
+nodelist {
+	node {
+		ring0_addr: 127.0.0.1
+		nodeid: 1
+		name: n1
+	}
+}
+quorum {
+	provider: corosync_votequorum
+	expected_votes: 1
+}
+logging {
+	to_stderr: no
+	to_syslog: no
+	to_logfile: yes
+	logfile: $CL_DIR/corosync.log
+	timestamp: on
+}
+CONF
+}
+
+cl_quorate() {
+	corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes'
+}
+
+# corosync_up: loopback up, corosync started, quorate (or bail).
+corosync_up() {
+	mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
+	ip link set lo up || bail "ip link set lo up"
+	cl_corosync_conf >/etc/corosync/corosync.conf
+	corosync -f >"$CL_DIR/corosync.out" 2>&1 &
+	CL_COROSYNC_PID=$!
+	wait_until 60 cl_quorate || {
+		tail -n 20 "$CL_DIR/corosync.log" "$CL_DIR/corosync.out" >&2
+		bail "corosync quorate within 60 s"
+	}
+}
+
+# ddraidd_start VOL DEV,DEV,...: ddraidd on the cluster-mode dm device VOL.
+ddraidd_start() {
+	mkdir -p "$CL_CTL"
+	"$DDRAIDD" --volume "$1" --members "$2" \
+		--channel "kernel:/dev/mapper/$1" --ctl-dir "$CL_CTL" \
+		--foreground --fence-delay 1 >>"$CL_DIR/ddraidd.log" 2>&1 &
+	DDRAIDD_PID=$!
+}
+
+# dst VOL JQ: a field of the daemon's status (empty if unreachable).
+dst() {
+	DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" status --json "$1" 2>/dev/null |
+		jq -r "$2" 2>/dev/null
+}
+
+d_attached() { [ "$(dst "$1" .attached)" = true ]; }
+
+# kstat VOL FIELD: a cluster field of "dmsetup status" (daemon, granted,
+# locked, inflight, waiting, held, frozen), docs/dm-target.md.
+kstat() {
+	dmsetup status "$1" | awk -v f="$2" '{
+		for (i = 1; i <= NF; i++)
+			if ($i == "cluster") {
+				split("daemon granted locked inflight waiting held frozen", n, " ")
+				for (j = 1; j <= 7; j++)
+					if (n[j] == f)
+						print $(i + j)
+				exit
+			}
+	}'
+}
+
+# ddraidd_stop: SIGTERM, wait for the exit.
+ddraidd_stop() {
+	[ -n "${DDRAIDD_PID:-}" ] || return 0
+	kill -TERM "$DDRAIDD_PID" 2>/dev/null
+	wait "$DDRAIDD_PID" 2>/dev/null
+	DDRAIDD_PID=
+}
+
+cl_logs() {
+	diag "ddraidd log tail:"
+	tail -n 15 "$CL_DIR/ddraidd.log" 2>/dev/null | sed 's/^/#   /'
+}
