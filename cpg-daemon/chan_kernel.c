@@ -4,8 +4,9 @@
  * (docs/kernel-channel.md). --channel kernel:DMDEV names the dm device
  * (e.g. /dev/mapper/vol0) whose dev_t ATTACH carries.
  *
- * Not exercised by the tests here (the host has no device-mapper; the
- * dm target's side is dmtarget/dm-ddraid-chan.c, tested in tests/vm).
+ * The host has no device-mapper: this transport is exercised against the
+ * dm target (dmtarget/dm-ddraid-chan.c) only inside the VM tests,
+ * tests/vm/t-cluster-*.sh.
  * Rebuilds onto a new device need a dm table reload (ddraidctl's
  * cmd_dm.c does that); until then member_path reports EOPNOTSUPP.
  */
