@@ -169,13 +169,38 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 	return wrote ? 0 : -EIO;
 }
 
-static int do_read_meta(struct io_exec *io, struct io_done *d)
+static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
 {
 	size_t len = (size_t)io->sb.bitmap_slot_bytes, k;
+	u32 slot, failed;
+	u8 *map = malloc(len);
+
+	d->bits = calloc(1, len);
+	if (!map || !d->bits) {
+		free(map);
+		return -ENOMEM;
+	}
+	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
+		if (only >= 0 && slot != (u32)only)
+			continue;
+		if (ddraid_cl_bitmap_read(io->vol, slot, map,
+					  not_failed_mask(io), &failed)) {
+			free(map);
+			return -EIO;
+		}
+		for (k = 0; k < len; k++)
+			d->bits[k] |= map[k];
+	}
+	free(map);
+	return 0;
+}
+
+static int do_read_meta(struct io_exec *io, struct io_done *d)
+{
 	struct ddraid_sb best, s;
 	bool have = false;
-	u32 m, slot, failed;
-	u8 *map;
+	int r;
+	u32 m;
 
 	for (m = 0; m < io->sb.members; m++) {
 		int fd = ddraid_cl_member_fd(io->vol, m);
@@ -205,50 +230,11 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 	}
 	memcpy(d->meta.slots, best.slot_nodeid, sizeof(d->meta.slots));
 
-	map = malloc(len);
-	d->bits = calloc(1, len);
-	if (!map || !d->bits) {
-		free(map);
-		return -ENOMEM;
-	}
 	/* Every copy of every slot on every readable member: the union. */
-	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
-		if (ddraid_cl_bitmap_read(io->vol, slot, map,
-					  not_failed_mask(io), &failed)) {
-			free(map);
-			return -EIO;
-		}
-		for (k = 0; k < len; k++)
-			d->bits[k] |= map[k];
-	}
-	free(map);
+	r = do_read_slots(io, d, -1);
+	if (r)
+		return r;
 	d->meta.dirty = d->bits;
-	return 0;
-}
-
-static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
-{
-	size_t len = (size_t)io->sb.bitmap_slot_bytes, k;
-	u32 slot, failed;
-	u8 *map = malloc(len);
-
-	d->bits = calloc(1, len);
-	if (!map || !d->bits) {
-		free(map);
-		return -ENOMEM;
-	}
-	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
-		if (only >= 0 && slot != (u32)only)
-			continue;
-		if (ddraid_cl_bitmap_read(io->vol, slot, map,
-					  not_failed_mask(io), &failed)) {
-			free(map);
-			return -EIO;
-		}
-		for (k = 0; k < len; k++)
-			d->bits[k] |= map[k];
-	}
-	free(map);
 	return 0;
 }
 
