@@ -153,9 +153,9 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 			cli_err("%s (member %d): %s", t->path[v.member],
 				v.member, v.why);
 		else if (r == -ENODEV && v.newest >= 0)
-			cli_err("%d of %u members missing, stale or failed: at most one may be",
-				__builtin_popcount(v.absent | v.recorded_failed |
-						   v.rebuilding), n);
+			cli_err("%u of %u members missing, stale or failed: at most one may be",
+				ddr_popcount32(v.absent | v.recorded_failed |
+					       v.rebuilding), n);
 		else
 			cli_err("%s", v.why);
 		return CLI_FAIL;
