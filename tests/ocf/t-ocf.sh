@@ -1,0 +1,275 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The OCF resource agent ocf/volume on the host, where no kernel target can
+# run: meta-data (validated against the OCF DTD when one is installed),
+# usage, unknown actions, validate-all with every kind of bad parameter
+# (exit code, ocf-exit-reason message, nothing changed), validate-all on a
+# real volume on loop devices, and monitor/stop of a volume that was never
+# started. Everything runs twice: with resource-agents' ocf-shellfuncs (if
+# installed) and with the agent's own fallbacks.
+# Starting the volume needs the kernel target: tests/vm/t-ocf.sh.
+set -u
+
+SRC=${TESTS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+AGENT=$SRC/../ocf/volume
+: "${DDRAIDCTL:?DDRAIDCTL must name the ddraidctl binary (make check sets it)}"
+DDRAIDD=${DDRAIDD:-${DDRAIDCTL%/tools/ddraidctl}/cpg-daemon/ddraidd}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ddraid-ocf.XXXXXX") || exit 1
+loops=""
+cleanup() {
+	for _l in $loops; do losetup -d "$_l" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+t() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
+}
+
+# The agent's environment: nothing from the caller's OCF_RESKEY_*.
+for v in $(env | sed -n 's/^\(OCF_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	unset "$v"
+done
+export HA_RSCTMP="$T/rsctmp"
+mkdir -p "$HA_RSCTMP"
+NAME=ocft$$
+OCF_RESOURCE_INSTANCE=vol-test
+export OCF_RESOURCE_INSTANCE
+
+# ra ACTION [VAR=VALUE...]: run the agent; exit code in $rc, stdout in
+# $T/out, stderr in $T/err.
+ra() {
+	_a=$1
+	shift
+	env "$@" "$AGENT" "$_a" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# The ocf-exit-reason line the agent printed (Pacemaker shows it).
+reason() {
+	sed -n 's/^ocf-exit-reason://p' "$T/err" | head -n 1
+}
+
+# expect RC DESC REASON_ERE ACTION VAR=VALUE...: one test point.
+expect() {
+	_want=$1
+	_d=$2
+	_re=$3
+	shift 3
+	ra "$@"
+	if [ "$rc" != "$_want" ]; then
+		not_ok "$mode: $_d (exit $rc, wanted $_want)"
+		sed 's/^/# stderr: /' "$T/err"
+	elif [ -n "$_re" ] && ! reason | grep -Eq -- "$_re"; then
+		not_ok "$mode: $_d (exit $rc; reason '$(reason)' does not match /$_re/)"
+	else
+		ok "$mode: $_d (exit $rc${_re:+: $(reason)})"
+	fi
+}
+
+# What "nothing changed" means here: no file in HA_RSCTMP or the control
+# directory, no ddraidd of the test volume, no dm device of that name.
+state() {
+	find "$HA_RSCTMP" "$T/ctl" 2>/dev/null | sort
+	pgrep -f "ddraidd.*$NAME" 2>/dev/null
+	[ -e /dev/mapper/control ] && dmsetup info "$NAME" 2>/dev/null
+	[ -n "$loops" ] && sha256sum "$T"/img* 2>/dev/null
+	return 0
+}
+
+modes="fallback"
+if [ -r /usr/lib/ocf/lib/heartbeat/ocf-shellfuncs ]; then
+	modes="shellfuncs fallback"
+fi
+
+# ---- loop devices for validate-all on a real volume ------------------------
+# A 3-member volume named $NAME, and a 2-member volume "other".
+have_loops=0
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null; then
+	for i in 0 1 2 3 4; do
+		truncate -s 16M "$T/img$i"
+		_l=$(losetup -f --show "$T/img$i" 2>/dev/null) || break
+		loops="$loops $_l"
+	done
+	# shellcheck disable=SC2086
+	set -- $loops
+	if [ $# = 5 ] && [ -b "$1" ] &&
+	   "$DDRAIDCTL" create --name "$NAME" "$1" "$2" "$3" >/dev/null 2>&1 &&
+	   "$DDRAIDCTL" create --name other "$4" "$5" >/dev/null 2>&1; then
+		have_loops=1
+		L0=$1 L1=$2 L2=$3 O0=$4
+	fi
+fi
+[ $have_loops = 1 ] || echo "# no loop devices: validate-all on a real volume is skipped"
+
+before=$(state)
+
+for mode in $modes; do
+	if [ "$mode" = fallback ]; then
+		FDIR=OCF_FUNCTIONS_DIR=$T/no-such-dir
+	else
+		FDIR=OCF_FUNCTIONS_DIR=/usr/lib/ocf/lib/heartbeat
+	fi
+	B="$FDIR OCF_ROOT=/usr/lib/ocf OCF_RESKEY_ddraidctl_binary=$DDRAIDCTL"
+	B="$B OCF_RESKEY_ddraidd_binary=$DDRAIDD"
+	# shellcheck disable=SC2086
+	set -- $B OCF_RESKEY_name=$NAME
+
+	# ---- meta-data ----
+	ra meta-data "$@"
+	cp "$T/out" "$T/meta-$mode.xml"
+	t "$mode: meta-data exits 0" [ "$rc" = 0 ]
+	dtd=""
+	for f in /usr/share/resource-agents/ra-api-1.dtd \
+		 /usr/lib/ocf/ra-api-1.dtd /usr/share/pacemaker/ra-api-1.dtd; do
+		[ -r "$f" ] && { dtd=$f; break; }
+	done
+	if ! command -v xmllint >/dev/null; then
+		ok "$mode: meta-data XML # SKIP no xmllint"
+	elif [ -n "$dtd" ]; then
+		# (xmllint warns that the DOCTYPE's relative ra-api-1.dtd
+		# is not next to the file; --dtdvalid names the real one.)
+		t "$mode: meta-data is valid against $dtd" \
+			xmllint --noout --dtdvalid "$dtd" "$T/out" 2>"$T/xerr"
+		grep -v 'failed to load external entity\|DOCTYPE\|^ *\^' "$T/xerr" | sed 's/^/# /'
+	else
+		t "$mode: meta-data is well-formed XML (no ra-api-1.dtd here)" \
+			xmllint --noout "$T/out" 2>/dev/null
+	fi
+	if command -v xmllint >/dev/null; then
+		x() { xmllint --xpath "$1" "$T/meta-$mode.xml" 2>/dev/null; }
+		t "$mode: meta-data: agent 'volume', OCF version 1.1" \
+			[ "$(x 'string(/resource-agent/@name)')-$(x 'string(/resource-agent/version)')" = volume-1.1 ]
+		t "$mode: meta-data: name and members required and unique" \
+			[ "$(x 'count(//parameter[(@name="name" or @name="members") and @required="1" and @unique="1"])')" = 2 ]
+		t "$mode: meta-data: every parameter has longdesc, shortdesc, content type" \
+			[ "$(x 'count(//parameter[longdesc and shortdesc and content/@type])')" = "$(x 'count(//parameter)')" ]
+		good=1
+		for a in start stop monitor meta-data validate-all; do
+			[ -n "$(x "string(//action[@name=\"$a\"]/@timeout)")" ] || good=0
+		done
+		t "$mode: meta-data: start stop monitor meta-data validate-all with timeouts" [ $good = 1 ]
+		t "$mode: meta-data: monitor has an interval" \
+			[ -n "$(x 'string(//action[@name="monitor"]/@interval)')" ]
+		# Every OCF_RESKEY_ the agent reads is a declared parameter and
+		# the other way round (Pacemaker's CRM_meta_* excepted).
+		used=$(grep -o 'OCF_RESKEY_[a-z_]*' "$AGENT" | sed 's/OCF_RESKEY_//; s/_default$//; /^$/d' | sort -u)
+		declared=$(x '//parameter/@name' | sed 's/ *name="\([^"]*\)"/\1\n/g' | sed '/^$/d' | sort -u)
+		t "$mode: meta-data declares exactly the parameters the agent reads" \
+			[ "$used" = "$declared" ]
+	fi
+
+	# ---- usage and bad invocations ----
+	expect 0 "usage exits 0" "" usage "$@"
+	t "$mode: usage names the actions" grep -q 'start|stop|monitor' "$T/out"
+	env "$@" "$AGENT" >"$T/out" 2>"$T/err"
+	t "$mode: no action: OCF_ERR_ARGS (2) and the usage" \
+		[ $? = 2 ] && grep -q usage "$T/err"
+	env "$@" "$AGENT" monitor extra >"$T/out" 2>"$T/err"
+	t "$mode: two arguments: OCF_ERR_ARGS (2)" [ $? = 2 ]
+	expect 3 "unknown action: OCF_ERR_UNIMPLEMENTED" "" frobnicate "$@"
+	expect 3 "promote (not a promotable agent): OCF_ERR_UNIMPLEMENTED" "" promote "$@"
+
+	# ---- validate-all: bad parameters ----
+	# shellcheck disable=SC2086
+	set -- $B
+	M=OCF_RESKEY_members=/dev/a,/dev/b,/dev/c
+	expect 6 "no name" "name is required" validate-all "$@" "$M"
+	expect 6 "no members" "members is required" validate-all "$@" OCF_RESKEY_name=$NAME
+	expect 6 "name with a slash" "only letters" validate-all "$@" "$M" OCF_RESKEY_name=a/b
+	expect 6 "name with a blank" "only letters" validate-all "$@" "$M" "OCF_RESKEY_name=a b"
+	expect 6 "name starting with a dot" "only letters" validate-all "$@" "$M" OCF_RESKEY_name=.x
+	expect 6 "name starting with -" "only letters" validate-all "$@" "$M" OCF_RESKEY_name=-x
+	expect 6 "name of 64 bytes" "longer than 63" validate-all "$@" "$M" \
+		OCF_RESKEY_name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	set -- "$@" OCF_RESKEY_name=$NAME
+	expect 6 "4 members" "4 devices given" validate-all "$@" OCF_RESKEY_members=/dev/a,/dev/b,/dev/c,/dev/d
+	expect 6 "1 member" "1 devices given" validate-all "$@" OCF_RESKEY_members=/dev/a
+	expect 6 "empty element" "empty element" validate-all "$@" OCF_RESKEY_members=/dev/a,,/dev/c
+	expect 6 "trailing comma" "empty element" validate-all "$@" OCF_RESKEY_members=/dev/a,/dev/b,
+	expect 6 "relative member path" "not an absolute path" validate-all "$@" OCF_RESKEY_members=/dev/a,b,/dev/c
+	expect 6 "member given twice" "given twice" validate-all "$@" OCF_RESKEY_members=/dev/a,/dev/b,/dev/a
+	expect 6 "two members missing" "at most one" validate-all "$@" OCF_RESKEY_members=missing,missing,/dev/c
+	expect 6 "fence_delay not a number" "fence_delay" validate-all "$@" "$M" OCF_RESKEY_fence_delay=10s
+	expect 6 "fence_delay 3601" "0\.\.3600" validate-all "$@" "$M" OCF_RESKEY_fence_delay=3601
+	expect 6 "rebuild_gap negative" "rebuild_gap" validate-all "$@" "$M" OCF_RESKEY_rebuild_gap=-1
+	expect 6 "require_fencing maybe" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_require_fencing=maybe
+	expect 6 "debug 2" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_debug=2
+	expect 6 "stop_mode bogus" "stop_mode" validate-all "$@" "$M" OCF_RESKEY_stop_mode=halt
+	expect 6 "ctl_dir relative" "ctl_dir" validate-all "$@" "$M" OCF_RESKEY_ctl_dir=run
+	expect 6 "log_file relative" "log_file" validate-all "$@" "$M" OCF_RESKEY_log_file=x.log
+	expect 5 "ddraidd not installed: OCF_ERR_INSTALLED" "not installed" \
+		validate-all "$@" "$M" OCF_RESKEY_ddraidd_binary=$T/no-ddraidd
+	expect 5 "ddraidctl not installed: OCF_ERR_INSTALLED" "not installed" \
+		validate-all "$@" "$M" OCF_RESKEY_ddraidctl_binary=no-such-ddraidctl
+	if [ -x "$DDRAIDD" ]; then
+		expect 5 "member absent on this node: OCF_ERR_INSTALLED" "does not exist" \
+			validate-all "$@" OCF_RESKEY_members=$T/nodev0,$T/nodev1
+		: >"$T/plainfile"
+		expect 6 "member is a regular file" "not a block device" \
+			validate-all "$@" OCF_RESKEY_members=$T/plainfile,$T/nodev1
+	else
+		ok "$mode: members on this node # SKIP no ddraidd at $DDRAIDD"
+	fi
+
+	# ---- validate-all on a real volume (loop devices) ----
+	if [ $have_loops = 1 ] && [ -x "$DDRAIDD" ]; then
+		expect 0 "validate-all: the volume's members in order" "" \
+			validate-all "$@" OCF_RESKEY_members=$L0,$L1,$L2
+		expect 0 "validate-all: one member given as missing" "" \
+			validate-all "$@" OCF_RESKEY_members=$L0,missing,$L2
+		expect 6 "members out of order" "list members in order" \
+			validate-all "$@" OCF_RESKEY_members=$L1,$L0,$L2
+		expect 6 "members of another volume's name" "belongs to volume '$NAME', not 'othername'" \
+			validate-all "$@" OCF_RESKEY_members=$L0,$L1,$L2 OCF_RESKEY_name=othername
+		expect 6 "a member of another volume mixed in" "do not form a volume" \
+			validate-all "$@" OCF_RESKEY_members=$L0,$O0,$L2
+		expect 6 "2 members given for a 3-member volume" "volume has 3 members, 2 given" \
+			validate-all "$@" OCF_RESKEY_members=$L0,$L1
+	else
+		ok "$mode: validate-all on a real volume # SKIP no loop devices or no ddraidd"
+	fi
+
+	# ---- monitor and stop of a volume never started ----
+	set -- "$@" OCF_RESKEY_members=/dev/a,/dev/b,/dev/c "OCF_RESKEY_ctl_dir=$T/ctl"
+	expect 7 "monitor (probe) of a never-started volume: OCF_NOT_RUNNING" "" monitor "$@"
+	expect 7 "monitor (recurring) of a never-started volume: OCF_NOT_RUNNING" "" \
+		monitor "$@" OCF_RESKEY_CRM_meta_interval=10000
+	expect 0 "stop of a never-started volume: OCF_SUCCESS" "" stop "$@"
+	expect 0 "stop again (idempotent)" "" stop "$@"
+	expect 0 "stop with stop_mode=daemon" "" stop "$@" OCF_RESKEY_stop_mode=daemon
+	expect 7 "monitor after those stops: OCF_NOT_RUNNING" "" monitor "$@"
+	expect 6 "monitor with a bad name: OCF_ERR_CONFIGURED" "only letters" \
+		monitor "$@" OCF_RESKEY_name=a/b
+	expect 7 "monitor without ddraidctl installed: OCF_NOT_RUNNING" "" \
+		monitor "$@" OCF_RESKEY_ddraidctl_binary=$T/none
+done
+
+# The same XML whichever functions were used.
+if [ "$modes" = "shellfuncs fallback" ]; then
+	t "meta-data is the same with and without ocf-shellfuncs" \
+		cmp -s "$T/meta-shellfuncs.xml" "$T/meta-fallback.xml"
+fi
+after=$(state)
+t "nothing changed: no state file, no daemon, no dm device, members unchanged" \
+	[ "$before" = "$after" ]
+if [ $have_loops = 1 ]; then
+	# The superblocks still say what create wrote.
+	got=""
+	for l in $L0 $L1 $L2; do
+		got="$got$("$DDRAIDCTL" examine --json "$l" 2>/dev/null |
+			grep -o '"member_index": *[0-9]*' | tr -d ' ')"
+	done
+	t "the volume's members still examine as members 0,1,2" \
+		[ "$got" = '"member_index":0"member_index":1"member_index":2' ]
+fi
+
+echo "1..$n"
+exit $failed
