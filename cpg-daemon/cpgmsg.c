@@ -44,6 +44,9 @@ static const char *const names[MSG_TYPE_MAX + 1] = {
 	[MSG_REBUILD_PROGRESS] = "REBUILD_PROGRESS",
 	[MSG_REBUILD_DONE] = "REBUILD_DONE",
 	[MSG_ADOPTED] = "ADOPTED",
+	[MSG_SCRUB_START] = "SCRUB_START",
+	[MSG_SCRUB_CANCEL] = "SCRUB_CANCEL",
+	[MSG_SCRUBBED] = "SCRUBBED",
 };
 
 const char *cpgmsg_type_name(u16 type)
@@ -96,7 +99,10 @@ static size_t fixed_body(u16 type)
 	case MSG_NEED_STATE:
 	case MSG_SLOT_CLAIM:
 	case MSG_ADOPTED:
+	case MSG_SCRUB_CANCEL:
 		return 0;
+	case MSG_SCRUBBED:
+		return 24;
 	case MSG_STATE:
 		return 24;
 	case MSG_INIT:
@@ -111,6 +117,7 @@ static size_t fixed_body(u16 type)
 	case MSG_MEMBER_FAIL:
 	case MSG_FAIL_APPLIED:
 	case MSG_REBUILD_READY:
+	case MSG_SCRUB_START:
 		return 8;
 	case MSG_LOCK:
 	case MSG_MEMBER_FAILED:
@@ -184,8 +191,17 @@ static const char *check_fields(const struct cpgmsg *m)
 			return "slot node id is zero";
 		break;
 	case MSG_LOCK:
-		if (m->purpose != LOCK_RESYNC && m->purpose != LOCK_REBUILD)
+		if (m->purpose != LOCK_RESYNC && m->purpose != LOCK_REBUILD &&
+		    m->purpose != LOCK_SCRUB)
 			return "unknown lock purpose";
+		break;
+	case MSG_SCRUB_START:
+		if (m->mode != SCRUB_CHECK && m->mode != SCRUB_REPAIR)
+			return "unknown scrub mode";
+		break;
+	case MSG_SCRUBBED:
+		if (m->err > 4095)
+			return "SCRUBBED errno out of range";
 		break;
 	case MSG_FENCED:
 		if (!m->nodeid)
@@ -354,6 +370,14 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 		ddr_put_le32(m->member, p);
 		ddr_put_le64(m->events, p + 8);
 		put_runs(p + 16, &m->runs);
+		break;
+	case MSG_SCRUB_START:
+		ddr_put_le32(m->mode, p);
+		break;
+	case MSG_SCRUBBED:
+		ddr_put_le64(m->region, p);
+		ddr_put_le64(m->mismatches, p + 8);
+		ddr_put_le32(m->err, p + 16);
 		break;
 	}
 	ddr_put_le32(ddraid_crc32c(b, size), b + H_CRC);
@@ -547,6 +571,18 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 			bad = "padding not zero";
 		else
 			bad = get_runs(p + 16, body - 16, &m.runs, &used);
+		break;
+	case MSG_SCRUB_START:
+		m.mode = ddr_get_le32(p);
+		if (!zero(p + 4, 4))
+			bad = "padding not zero";
+		break;
+	case MSG_SCRUBBED:
+		m.region = ddr_get_le64(p);
+		m.mismatches = ddr_get_le64(p + 8);
+		m.err = ddr_get_le32(p + 16);
+		if (!zero(p + 20, 4))
+			bad = "padding not zero";
 		break;
 	}
 	if (bad)

@@ -36,6 +36,10 @@
  *  REBUILD_PROGRESS 0 member, 4 zero, 8 next region(64)
  *  REBUILD_DONE     0 member, 4 zero, 8 events(64)
  *  ADOPTED          (empty: the sender has adopted a STATE or INIT)
+ *  SCRUB_START      0 mode (SCRUB_CHECK or SCRUB_REPAIR), 4 zero
+ *  SCRUB_CANCEL     (empty)
+ *  SCRUBBED         0 region(64), 8 mismatches(64), 16 errno (0: the
+ *                   region was scrubbed), 20 zero: ends a LOCK(scrub)
  */
 #ifndef DDRAID_CPGMSG_H
 #define DDRAID_CPGMSG_H
@@ -73,11 +77,19 @@
 #define MSG_REBUILD_PROGRESS	19
 #define MSG_REBUILD_DONE	20
 #define MSG_ADOPTED		21
-#define MSG_TYPE_MAX		21
+#define MSG_SCRUB_START		22
+#define MSG_SCRUB_CANCEL	23
+#define MSG_SCRUBBED		24
+#define MSG_TYPE_MAX		24
 
 /* LOCK purposes. */
 #define LOCK_RESYNC		1
 #define LOCK_REBUILD		2
+#define LOCK_SCRUB		3
+
+/* SCRUB_START modes (mdadm's sync_action "check" and "repair"). */
+#define SCRUB_CHECK		1
+#define SCRUB_REPAIR		2
 
 /* REBUILD_START modes. */
 #define REBUILD_FULL		1
@@ -112,15 +124,16 @@ struct cpgmsg {
 	u64 seq;		/* sender's message counter */
 
 	u64 region;		/* ACQUIRE RELEASE LOCK LOCKED UNLOCK
-				 * REBUILD_PROGRESS */
+				 * REBUILD_PROGRESS SCRUBBED */
+	u64 mismatches;		/* SCRUBBED: blocks whose parity differed */
 	u64 events;		/* INIT MEMBER_FAILED REBUILD_BEGIN
 				 * REBUILD_DONE */
 	u32 member;		/* MEMBER_* FAIL_APPLIED REBUILD_* */
 	u32 slot;		/* SLOT_PERSISTED */
 	u32 nodeid;		/* SLOT_PERSISTED FENCED */
 	u32 purpose;		/* LOCK */
-	u32 mode;		/* REBUILD_START */
-	u32 err;		/* MEMBER_FAIL: positive errno */
+	u32 mode;		/* REBUILD_START SCRUB_START */
+	u32 err;		/* MEMBER_FAIL SCRUBBED: positive errno */
 
 	/* STATE */
 	u32 part, parts, total, data_len;

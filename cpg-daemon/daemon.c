@@ -155,6 +155,7 @@ static void run_effects(struct daemon *d)
 		case SM_FX_READ_ALL_SLOTS:
 		case SM_FX_RESYNC:
 		case SM_FX_REBUILD:
+		case SM_FX_SCRUB:
 			if (io_exec_submit(d->io, fx)) {
 				log_err("out of memory queueing IO; exiting");
 				d->stop = true;
@@ -349,7 +350,8 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(o, "lock_region", J_U64(st.lock_region));
 		J_ADD(o, "lock_purpose",
 		      J_STR(st.lock_purpose == LOCK_REBUILD ? "rebuild" :
-							      "resync"));
+			    st.lock_purpose == LOCK_SCRUB ? "scrub" :
+							    "resync"));
 	}
 	a = json_object_new_array();
 	for (i = 0; i < st.members; i++) {
@@ -385,6 +387,21 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "done", J_U64(st.rebuild_done));
 	}
 	J_ADD(o, "rebuild", x);
+	/* The running scrub or the last one (replicated: any node says). */
+	x = json_object_new_object();
+	J_ADD(x, "state", J_STR(sm_scrub_end_name(st.scrub_end)));
+	J_ADD(x, "active", J_BOOL(st.scrub_end == SCRUB_RUNNING));
+	if (st.scrub_end != SCRUB_NONE) {
+		J_ADD(x, "mode", J_STR(st.scrub_mode == SCRUB_REPAIR ?
+				       "repair" : "check"));
+		J_ADD(x, "done", J_U64(st.scrub_next));
+		J_ADD(x, "total", J_U64(st.regions));
+		J_ADD(x, "mismatches", J_U64(st.scrub_mismatches));
+		J_ADD(x, "repaired", J_U64(st.scrub_repaired));
+		if (st.scrub_err)
+			J_ADD(x, "errno", J_U64(st.scrub_err));
+	}
+	J_ADD(o, "scrub", x);
 	x = json_object_new_object();
 	J_ADD(x, "spec", J_STR(d->o.channel));
 	J_ADD(x, "connected", J_BOOL(chan_connected(d->chan)));
@@ -405,6 +422,9 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "resynced_regions", J_U64(d->resynced));
 	J_ADD(x, "resynced_blocks", J_U64(d->resync_blocks));
 	J_ADD(x, "rebuilt_regions", J_U64(d->rebuilt));
+	J_ADD(x, "scrubbed_regions", J_U64(io.scrubs));
+	J_ADD(x, "scrub_mismatches", J_U64(io.scrub_mismatches));
+	J_ADD(x, "scrub_repaired", J_U64(io.scrub_repaired));
 	J_ADD(x, "errors", J_U64(io.errors));
 	J_ADD(x, "queued", J_U64(io.queued));
 	J_ADD(o, "io", x);
@@ -467,8 +487,36 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		return 0;
 	}
 	if (!strcmp(cmd, "scrub")) {
-		*why = "online scrub is not implemented: the cluster has no scrub lock yet; stop the volume and run 'ddraidctl check'";
-		return -EOPNOTSUPP;
+		/* {"cmd":"scrub","mode":"check"|"repair"} or "cancel":true */
+		ev.admin.cmd = SM_ADMIN_SCRUB;
+		ev.admin.mode = SCRUB_CHECK;
+		if (json_object_object_get_ex(req, "cancel", &v)) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				*why = "\"cancel\" must be true or false";
+				return -EINVAL;
+			}
+			if (json_object_get_boolean(v))
+				ev.admin.cmd = SM_ADMIN_SCRUB_CANCEL;
+		}
+		if (json_object_object_get_ex(req, "mode", &v)) {
+			const char *mode = json_object_is_type(v, json_type_string) ?
+				json_object_get_string(v) : "";
+
+			if (!strcmp(mode, "repair"))
+				ev.admin.mode = SCRUB_REPAIR;
+			else if (strcmp(mode, "check")) {
+				*why = "\"mode\" must be \"check\" or \"repair\"";
+				return -EINVAL;
+			}
+		}
+		/* The state machine's reason, word for word. */
+		r = sm_scrub_refused(d->sm, ev.admin.cmd, ev.admin.mode, why);
+		if (!r)
+			r = feed(d, &ev);
+		if (r)
+			return r;
+		J_ADD(resp, "accepted", J_BOOL(1));
+		return 0;
 	}
 	if (!strcmp(cmd, "rebuild")) {
 		const char *mode = "full";

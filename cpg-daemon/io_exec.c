@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 #include "io_exec.h"
 #include "log.h"
 #include "sb_io.h"
+#include "scrub_region.h"
+
+/* Mismatching blocks logged one by one per scrubbed region; then a count. */
+#define SCRUB_LOG_BLOCKS	16
 
 /* A job that is not an effect: a member state to apply, no completion. */
 #define JOB_MEMBER_STATE	1000
@@ -331,6 +336,58 @@ static int do_region(struct io_exec *io, struct io_job *j,
 	return r;
 }
 
+struct scrub_log {
+	u64 region;
+	u64 n;
+};
+
+static void scrub_mismatch(void *arg, u64 block)
+{
+	struct scrub_log *l = arg;
+
+	if (l->n++ < SCRUB_LOG_BLOCKS)
+		log_warn("scrub: region %llu block %llu: parity differs from the data",
+			 (unsigned long long)l->region,
+			 (unsigned long long)block);
+}
+
+/*
+ * Check (and with repair rewrite) the parity of one locked region. The
+ * result is the number of blocks whose parity differed, or -errno.
+ */
+static int do_scrub(struct io_exec *io, const struct sm_effect *fx)
+{
+	struct scrub_log l = { fx->scrub.region, 0 };
+	struct ddraid_scrub_result res;
+	u64 first, n;
+	u32 failed = 0;
+	int r;
+
+	if (fx->scrub.region >= io->regions)
+		return -EINVAL;
+	region_blocks(io, fx->scrub.region, &first, &n);
+	r = ddraid_cl_scrub(io->vol, first, n, fx->scrub.repair,
+			    scrub_mismatch, &l, &res, &failed);
+	io->st.scrubs++;
+	if (r) {
+		log_err("scrub of region %llu failed (members 0x%x): %s",
+			(unsigned long long)fx->scrub.region, failed,
+			ddraid_errmsg(io->vol));
+		return r < 0 ? r : -EIO;
+	}
+	if (l.n > SCRUB_LOG_BLOCKS)
+		log_warn("scrub: region %llu: %llu more blocks differ",
+			 (unsigned long long)fx->scrub.region,
+			 (unsigned long long)(l.n - SCRUB_LOG_BLOCKS));
+	if (res.repaired)
+		log_notice("scrub: region %llu: parity of %llu blocks rewritten",
+			   (unsigned long long)fx->scrub.region,
+			   (unsigned long long)res.repaired);
+	io->st.scrub_mismatches += res.mismatches;
+	io->st.scrub_repaired += res.repaired;
+	return res.mismatches > INT_MAX ? INT_MAX : (int)res.mismatches;
+}
+
 static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
 {
 	int r;
@@ -361,6 +418,9 @@ static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
 	case SM_FX_REBUILD:
 		r = do_region(io, j, d);
 		break;
+	case SM_FX_SCRUB:
+		r = do_scrub(io, &j->fx);
+		break;
 	case SM_FX_MEMBER_PATH:
 		r = ddraid_cl_member_open(io->vol, j->fx.rebuild.member,
 					  j->path);
@@ -371,7 +431,7 @@ static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
 	default:
 		r = -EINVAL;
 	}
-	if (r)
+	if (r < 0)
 		io->st.errors++;
 	d->result = r;
 }

@@ -19,7 +19,7 @@ struct io_done {
 	struct io_done *next;
 	u32 type;		/* enum sm_effect_type */
 	u64 id;
-	int result;
+	int result;		/* SCRUB: >= 0 mismatching blocks */
 	struct sm_meta meta;	/* READ_META */
 	u8 *bits;		/* READ_META (meta.dirty), READ_SLOT(S) */
 	u64 resynced_blocks;	/* RESYNC / REBUILD: blocks rewritten */
@@ -55,6 +55,7 @@ void io_done_free(struct io_done *d);
 struct io_exec_stats {
 	u64 bit_sets, bit_clears, sb_writes, resyncs, rebuilds, errors;
 	u64 queued;
+	u64 scrubs, scrub_mismatches, scrub_repaired;	/* regions, blocks */
 };
 void io_exec_stats(struct io_exec *io, struct io_exec_stats *st);
 

@@ -430,6 +430,71 @@ static void on_totem(struct sm *sm, const struct sm_totem *t)
 
 /* ---- admin ---- */
 
+const char *sm_scrub_end_name(u32 end)
+{
+	switch (end) {
+	case SCRUB_NONE: return "none";
+	case SCRUB_RUNNING: return "running";
+	case SCRUB_FINISHED: return "finished";
+	case SCRUB_CANCELLED: return "cancelled";
+	case SCRUB_DEGRADED: return "abandoned (a member failed)";
+	case SCRUB_IO_ERROR: return "abandoned (IO error)";
+	}
+	return "?";
+}
+
+const char *scrub_blocker(const struct sm *sm, int *err)
+{
+	const struct rs *rs = &sm->rs;
+	int e = -ENODEV;
+	const char *why = NULL;
+	u32 i;
+
+	if (rs->rb_phase != RB_NONE) {
+		e = -EBUSY;
+		why = "a rebuild is running: scrub after it has finished";
+	} else if (rs->pending_fail) {
+		why = "a member is failing: the volume is degraded and parity "
+		      "has nothing to be checked against";
+	} else {
+		for (i = 0; i < sm->cfg.members; i++)
+			if (rs->member[i].state != DDRAID_MEMBER_ACTIVE)
+				why = "the volume is degraded (a member is not "
+				      "active): rebuild it before scrubbing";
+	}
+	if (why && err)
+		*err = e;
+	return why;
+}
+
+int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
+		     const char **why)
+{
+	int err = 0;
+
+	if (!sm->has_state || !sm->quorate) {
+		*why = "not quorate, or this daemon has no cluster state yet";
+		return -EAGAIN;
+	}
+	if (cmd == SM_ADMIN_SCRUB_CANCEL) {
+		if (sm->rs.sc_end == SCRUB_RUNNING)
+			return 0;
+		*why = "no scrub is running";
+		return -EALREADY;
+	}
+	if (cmd != SM_ADMIN_SCRUB ||
+	    (mode != SCRUB_CHECK && mode != SCRUB_REPAIR)) {
+		*why = "bad scrub mode";
+		return -EINVAL;
+	}
+	if (sm->rs.sc_end == SCRUB_RUNNING) {
+		*why = "a scrub is already running (--cancel stops it)";
+		return -EBUSY;
+	}
+	*why = scrub_blocker(sm, &err);
+	return *why ? err : 0;
+}
+
 static int on_admin(struct sm *sm, const struct sm_admin *a,
 		    struct sm_effects *out)
 {
@@ -472,6 +537,21 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 		m->path = p;
 		m->path_len = (u32)len;
 		return 0;
+	case SM_ADMIN_SCRUB:
+	case SM_ADMIN_SCRUB_CANCEL: {
+		const char *why;
+		int r = sm_scrub_refused(sm, a->cmd, a->mode, &why);
+
+		if (r)
+			return r;
+		if (a->cmd == SM_ADMIN_SCRUB_CANCEL) {
+			fx_cpg(sm, out, MSG_SCRUB_CANCEL);
+			return 0;
+		}
+		m = fx_cpg(sm, out, MSG_SCRUB_START);
+		m->mode = a->mode;
+		return 0;
+	}
 	case SM_ADMIN_FENCED: {
 		int s = rs_slot_of(rs, a->nodeid);
 
@@ -613,6 +693,12 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 	st->rebuild_done = rs->rb_done;
 	st->rebuild_total = rs->rb_done +
 		bitmap_count(rs->rb_todo, sm->cfg.regions);
+	st->scrub_end = rs->sc_end;
+	st->scrub_mode = rs->sc_mode;
+	st->scrub_next = rs->sc_next;
+	st->scrub_mismatches = rs->sc_mismatches;
+	st->scrub_repaired = rs->sc_repaired;
+	st->scrub_err = rs->sc_err;
 }
 
 u8 *sm_rs_serialize(const struct sm *sm, size_t *len)

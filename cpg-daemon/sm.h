@@ -121,7 +121,8 @@ struct sm_meta {
 
 struct sm_io_done {
 	u64 id;			/* the effect's id */
-	int result;		/* 0 or -errno */
+	int result;		/* 0 or -errno; SCRUB: >= 0 is the number of
+				 * blocks whose parity differed */
 	const struct sm_meta *meta;	/* READ_META only */
 	const u8 *bits;		/* READ_SLOT(S) only: ceil(regions / 8)
 				 * bytes, the union over members */
@@ -131,12 +132,14 @@ enum sm_admin_cmd {
 	SM_ADMIN_REBUILD = 1,	/* member, mode, path */
 	SM_ADMIN_FAIL_MEMBER,	/* member */
 	SM_ADMIN_FENCED,	/* nodeid: fencing confirmed (Pacemaker) */
+	SM_ADMIN_SCRUB,		/* mode: SCRUB_CHECK or SCRUB_REPAIR */
+	SM_ADMIN_SCRUB_CANCEL,
 };
 
 struct sm_admin {
 	u32 cmd;		/* enum sm_admin_cmd */
 	u32 member;
-	u32 mode;		/* REBUILD_FULL or REBUILD_BITMAP */
+	u32 mode;		/* REBUILD_FULL or REBUILD_BITMAP; SCRUB_* */
 	const char *path;	/* NUL-terminated, <= CPGMSG_PATH_MAX bytes */
 	u32 nodeid;
 };
@@ -201,6 +204,13 @@ enum sm_effect_type {
 	SM_FX_MEMBER_PATH,
 	/* .log: a line for the log. */
 	SM_FX_LOG,
+	/* IO .scrub: compare the parity of region .scrub.region with the
+	 * XOR of the data members, block by block; with .scrub.repair
+	 * rewrite the parity of the blocks that differ (never data). Log
+	 * each mismatching block. Report the number of mismatching blocks
+	 * as the (non-negative) result, or -errno. Every member is active
+	 * and the region is locked cluster-wide when it is issued. */
+	SM_FX_SCRUB,
 };
 
 enum sm_log_level {
@@ -240,6 +250,10 @@ struct sm_effect {
 		} rebuild;
 		struct sm_sb_facts sb;
 		struct {
+			u64 region;
+			bool repair;
+		} scrub;
+		struct {
 			int level;
 			char text[SM_LOG_TEXT];
 		} log;
@@ -277,7 +291,8 @@ void sm_free(struct sm *sm);
  * Returns 0, or for SM_EV_ADMIN a negative errno the runtime reports to the
  * user (nothing changed then): -EAGAIN not quorate / no state yet, -EINVAL
  * bad member, mode or path, -EBUSY another rebuild or failure pending,
- * -EALREADY member already in that state. Events that make no sense
+ * -EALREADY member already in that state. Scrub commands: see
+ * sm_scrub_refused(). Events that make no sense
  * (IO completions with unknown ids, target messages out of place) are
  * logged and ignored; they return 0.
  */
@@ -332,7 +347,37 @@ struct sm_status {
 	u64 rebuild_next;	/* next region */
 	u64 rebuild_total;	/* regions to walk */
 	u64 rebuild_done;
+	/* the running scrub, or the last one (scrub_end says how it ended) */
+	u32 scrub_end;		/* enum sm_scrub_end */
+	u32 scrub_mode;		/* SCRUB_CHECK or SCRUB_REPAIR */
+	u64 scrub_next;		/* regions scrubbed (in order from 0) */
+	u64 scrub_mismatches;	/* blocks whose parity differed */
+	u64 scrub_repaired;	/* of those, parity rewritten */
+	u32 scrub_err;		/* SCRUB_IO_ERROR: positive errno */
 };
+
+/* How the current or last scrub stands (replicated). */
+enum sm_scrub_end {
+	SCRUB_NONE = 0,		/* none since the cluster (cold) started */
+	SCRUB_RUNNING,
+	SCRUB_FINISHED,		/* every region scrubbed */
+	SCRUB_CANCELLED,	/* ddraidctl scrub --cancel */
+	SCRUB_DEGRADED,		/* abandoned: a member failed */
+	SCRUB_IO_ERROR,		/* abandoned: the scrub IO failed */
+};
+
+/* "none", "running", "finished", "cancelled", "abandoned (...)". */
+const char *sm_scrub_end_name(u32 end);
+
+/*
+ * Would the scrub command @cmd (SM_ADMIN_SCRUB or SM_ADMIN_SCRUB_CANCEL)
+ * be refused now? 0, or the negative errno SM_EV_ADMIN would return with
+ * *why set to a sentence for the user: -EAGAIN no state or quorum,
+ * -EBUSY a scrub (or a rebuild) runs, -ENODEV the volume is degraded,
+ * -EALREADY (cancel) no scrub runs, -EINVAL bad mode.
+ */
+int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
+		     const char **why);
 
 /* Fill @st with a snapshot of what this daemon knows. */
 void sm_status(const struct sm *sm, struct sm_status *st);
@@ -361,6 +406,7 @@ enum sm_debug {
 	SM_DEBUG_SKIP_INTENT = 1,	/* grant without setting the bit */
 	SM_DEBUG_GRANT_LOCKED = 2,	/* grant while the region is locked */
 	SM_DEBUG_EARLY_COMMIT = 4,	/* COMMIT_FAIL before all applied */
+	SM_DEBUG_SCRUB_NOLOCK = 8,	/* scrub before holders drained */
 };
 void sm_set_debug(struct sm *sm, u32 flags);
 

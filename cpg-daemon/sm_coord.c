@@ -162,6 +162,58 @@ static bool lockable(const struct sm *sm, u64 r, u32 att)
 	return !((sm->rs.held[r] | sm->rs.waiting[r]) & ~att);
 }
 
+/*
+ * The scrub lock's IO: only while the scrub still runs on a whole volume.
+ * Abandoned (cancelled, a member failing) the lock ends without IO.
+ */
+static void scrub_io(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	struct sm_effect *fx;
+	struct cpgmsg *m;
+	struct io *io;
+
+	if (rs->sc_end != SCRUB_RUNNING || scrub_blocker(sm, NULL)) {
+		m = fx_cpg(sm, out, MSG_SCRUBBED);
+		m->region = rs->lock_region;
+		m->err = ECANCELED;
+		sm->unlock_sent = true;
+		return;
+	}
+	io = io_new(sm, IO_SCRUB);
+	io->region = rs->lock_region;
+	fx = fx_add(out, SM_FX_SCRUB);
+	fx->id = io->id;
+	fx->scrub.region = rs->lock_region;
+	fx->scrub.repair = rs->sc_mode == SCRUB_REPAIR;
+	sm->lock_io = true;
+}
+
+/*
+ * The next scrub region, in order, once nothing else needs the lock: no
+ * rebuild, every slot owner attached or fenced (a departed node's torn
+ * writes would look like corruption), the region not awaiting resync (its
+ * parity is known stale), and the rate limit respected.
+ */
+static void scrub_lock(struct sm *sm, struct sm_effects *out, u32 att)
+{
+	const struct rs *rs = &sm->rs;
+	struct cpgmsg *m;
+	u64 r = rs->sc_next;
+
+	if (rs->sc_end != SCRUB_RUNNING || scrub_blocker(sm, NULL) ||
+	    !all_settled(sm) || r >= sm->cfg.regions ||
+	    ddraid_bit_test(rs->dirty, r) || !lockable(sm, r, att))
+		return;
+	if (sm->cfg.rebuild_gap && sm->last_scrub &&
+	    sm->now - sm->last_scrub < sm->cfg.rebuild_gap)
+		return;
+	m = fx_cpg(sm, out, MSG_LOCK);
+	m->region = r;
+	m->purpose = LOCK_SCRUB;
+	sm->lock_sent = true;
+}
+
 static void lock_work(struct sm *sm, struct sm_effects *out)
 {
 	const struct rs *rs = &sm->rs;
@@ -173,8 +225,16 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		struct io *io;
 		struct sm_effect *fx;
 
-		if (rs->lock_ack || sm->lock_io || sm->unlock_sent)
+		if (sm->lock_io || sm->unlock_sent)
 			return;
+		/* A broken rule for the simulator: scrub before draining. */
+		if (rs->lock_ack && !(rs->lock_purpose == LOCK_SCRUB &&
+				      sm->debug & SM_DEBUG_SCRUB_NOLOCK))
+			return;
+		if (rs->lock_purpose == LOCK_SCRUB) {
+			scrub_io(sm, out);
+			return;
+		}
 		/* Every holder has drained: nothing is in flight in r. */
 		if (rs->lock_purpose == LOCK_RESYNC) {
 			u32 i;
@@ -217,6 +277,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			sm->lock_sent = true;
 			return;
 		}
+	}
+	if (rs->rb_phase == RB_NONE) {
+		scrub_lock(sm, out, att);
+		return;
 	}
 	if (rs->rb_phase != RB_WALK || rs->rb_ready ||
 	    (sm->cfg.rebuild_gap && sm->now - sm->last_rebuild <
@@ -361,6 +425,30 @@ static void send_init(struct sm *sm, const struct sm_io_done *d,
 	m->runs = runs_from_bitmap(out, meta->dirty, sm->cfg.regions);
 }
 
+/*
+ * A scrub region is done: its result ends the lock (SCRUBBED). A failed
+ * scrub IO is not retried: the scrub stops, and the error is reported.
+ */
+static void scrub_done(struct sm *sm, struct io *io, int result,
+		       struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	struct cpgmsg *m;
+
+	if (!sm_is_coord(sm) || !rs->locked || rs->lock_region != io->region ||
+	    rs->lock_purpose != LOCK_SCRUB)
+		return;
+	if (result < 0)
+		fx_log(out, SM_LOG_ERR, "scrub of region %llu failed: %d",
+		       (unsigned long long)io->region, result);
+	m = fx_cpg(sm, out, MSG_SCRUBBED);
+	m->region = io->region;
+	m->mismatches = result > 0 ? (u64)result : 0;
+	m->err = result >= 0 ? 0 : -result > 4095 ? EIO : (u32)-result;
+	sm->unlock_sent = true;
+	sm->last_scrub = sm->now ? sm->now : 1;
+}
+
 void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 		   struct sm_effects *out)
 {
@@ -370,6 +458,10 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 
 	if (io->kind == IO_READ_META) {
 		send_init(sm, d, out);
+		return;
+	}
+	if (io->kind == IO_SCRUB) {
+		scrub_done(sm, io, d->result, out);
 		return;
 	}
 	switch (io->kind) {

@@ -72,6 +72,13 @@ struct rs {
 	u64 rb_next;		/* walk position */
 	u64 rb_done;		/* regions rebuilt */
 	u8 *rb_todo;		/* region bitmap */
+	/* scrub: walks regions 0.. in order, one LOCK(scrub) at a time */
+	u32 sc_end;		/* enum sm_scrub_end */
+	u32 sc_mode;		/* SCRUB_CHECK or SCRUB_REPAIR */
+	u64 sc_next;		/* next region to scrub */
+	u64 sc_mismatches;
+	u64 sc_repaired;
+	u32 sc_err;
 };
 
 /* What an outstanding IO effect was for. */
@@ -90,6 +97,7 @@ enum io_kind {
 	IO_RESYNC,
 	IO_REBUILD,
 	IO_MEMBER_PATH,
+	IO_SCRUB,
 };
 
 struct io {
@@ -188,6 +196,7 @@ struct sm {
 	bool fence_reading;
 	u64 fence_since[DDRAID_BITMAP_SLOTS];	/* 0: not waiting */
 	u64 last_rebuild;	/* time the last rebuild region ended */
+	u64 last_scrub;		/* time the last scrub region ended */
 	u64 rb_progress_at;	/* rb_done value persisted last */
 	u8 *rb_filter;		/* regions REBUILD_BEGIN will name */
 	u32 fence_timing;	/* slot mask: fence_since[] valid */
@@ -218,6 +227,11 @@ bool io_pending(const struct sm *sm, u32 kind);
 u32 sm_coordinator(const struct sm *sm);
 bool sm_is_coord(const struct sm *sm);
 void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why);
+/*
+ * Why the RS forbids a scrub now (a rebuild, a member not active or
+ * failing), or NULL; *err (if given) the errno for the user.
+ */
+const char *scrub_blocker(const struct sm *sm, int *err);
 
 /* ---- sm_rs.c ---- */
 int rs_alloc(struct rs *rs, u64 regions);

@@ -480,6 +480,12 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 	if (m->purpose == LOCK_REBUILD && (rs->rb_phase != RB_WALK ||
 					   !ddraid_bit_test(rs->rb_todo, r)))
 		return;
+	/* A scrub walks in order, and never where parity is known stale. */
+	if (m->purpose == LOCK_SCRUB && (scrub_blocker(sm, NULL) ||
+					 rs->sc_end != SCRUB_RUNNING ||
+					 r != rs->sc_next ||
+					 ddraid_bit_test(rs->dirty, r)))
+		return;
 	rs->locked = 1;
 	rs->lock_region = r;
 	rs->lock_purpose = m->purpose;
@@ -500,11 +506,12 @@ static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
 		rs->lock_ack &= ~slot_bit(sm, m->sender);
 }
 
+static void lock_end(struct sm *sm, u64 r, struct sm_effects *out);
+
 static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 			 struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
-	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
 	u64 r = m->region;
 
 	if (sm_is_coord(sm) || me(sm, m)) {
@@ -512,9 +519,8 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 		sm->lock_io = false;
 	}
 	if (!from_coord(sm, m) || !rs->locked || rs->lock_region != r ||
-	    rs->lock_ack)
+	    rs->lock_ack || rs->lock_purpose == LOCK_SCRUB)
 		return;
-	rs->locked = 0;
 	if (rs->lock_purpose == LOCK_RESYNC) {
 		ddraid_bit_clear(rs->dirty, r);
 	} else {
@@ -522,6 +528,19 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 		rs->rb_done++;
 		rs->rb_next = r + 1;
 	}
+	lock_end(sm, r, out);
+}
+
+/*
+ * The end of every region lock: holders' targets get UNLOCK, waiting nodes
+ * are granted.
+ */
+static void lock_end(struct sm *sm, u64 r, struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
+
+	rs->locked = 0;
 	/* Also when we have released r since: the target keeps the lock. */
 	if ((me_bit && (rs->held[r] & me_bit)) ||
 	    (sm->lock_told && sm->lock_told_r == r)) {
@@ -537,6 +556,88 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 	rs->held[r] |= rs->waiting[r];
 	rs->waiting[r] = 0;
 	tgt_maybe_clear(sm, r, out);
+}
+
+/* ---- scrub ---- */
+
+static void scrub_stop(struct sm *sm, u32 end, struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	rs->sc_end = end;
+	fx_log(out, end == SCRUB_FINISHED ? SM_LOG_NOTICE : SM_LOG_WARNING,
+	       "scrub (%s) %s after %llu of %llu regions: %llu blocks' parity "
+	       "differed, %llu rewritten",
+	       rs->sc_mode == SCRUB_REPAIR ? "repair" : "check",
+	       sm_scrub_end_name(end), (unsigned long long)rs->sc_next,
+	       (unsigned long long)sm->cfg.regions,
+	       (unsigned long long)rs->sc_mismatches,
+	       (unsigned long long)rs->sc_repaired);
+}
+
+static void sm_on_scrub_start(struct sm *sm, const struct cpgmsg *m,
+			      struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+
+	/* The same rules as the admin check, on the RS: every daemon takes
+	 * the same decision (a second START in flight is dropped here). */
+	if (scrub_blocker(sm, NULL) || rs->sc_end == SCRUB_RUNNING)
+		return;
+	rs->sc_end = SCRUB_RUNNING;
+	rs->sc_mode = m->mode;
+	rs->sc_next = 0;
+	rs->sc_mismatches = 0;
+	rs->sc_repaired = 0;
+	rs->sc_err = 0;
+	sm->last_scrub = 0;
+	fx_log(out, SM_LOG_NOTICE, "scrub (%s) of %llu regions started by "
+	       "node %u", m->mode == SCRUB_REPAIR ? "repair" : "check",
+	       (unsigned long long)sm->cfg.regions, m->sender);
+}
+
+static void sm_on_scrub_cancel(struct sm *sm, const struct cpgmsg *m,
+			       struct sm_effects *out)
+{
+	if (sm->rs.sc_end == SCRUB_RUNNING)
+		scrub_stop(sm, SCRUB_CANCELLED, out);
+}
+
+/* The coordinator scrubbed the locked region (or gave up on it). */
+static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
+			   struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u64 r = m->region;
+
+	if (sm_is_coord(sm) || me(sm, m)) {
+		sm->unlock_sent = false;
+		sm->lock_io = false;
+	}
+	if (!from_coord(sm, m) || !rs->locked || rs->lock_region != r ||
+	    rs->lock_ack || rs->lock_purpose != LOCK_SCRUB)
+		return;
+	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next) {
+		if (m->err) {
+			rs->sc_err = m->err;
+			scrub_stop(sm, SCRUB_IO_ERROR, out);
+		} else {
+			rs->sc_mismatches += m->mismatches;
+			if (rs->sc_mode == SCRUB_REPAIR)
+				rs->sc_repaired += m->mismatches;
+			rs->sc_next = r + 1;
+			if (m->mismatches)
+				fx_log(out, SM_LOG_WARNING,
+				       "scrub: region %llu: %llu blocks' parity "
+				       "differed%s", (unsigned long long)r,
+				       (unsigned long long)m->mismatches,
+				       rs->sc_mode == SCRUB_REPAIR ?
+				       " (rewritten)" : "");
+			if (rs->sc_next == sm->cfg.regions)
+				scrub_stop(sm, SCRUB_FINISHED, out);
+		}
+	}
+	lock_end(sm, r, out);
 }
 
 static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
@@ -585,6 +686,9 @@ static void sm_on_member_fail(struct sm *sm, const struct cpgmsg *m,
 	rs->pending_fail |= 1u << m->member;
 	fx_log(out, SM_LOG_WARNING, "member %u failing (node %u, errno %u)",
 	       m->member, m->sender, m->err);
+	/* Parity cannot be checked without every member. */
+	if (rs->sc_end == SCRUB_RUNNING)
+		scrub_stop(sm, SCRUB_DEGRADED, out);
 }
 
 static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
@@ -744,6 +848,9 @@ static void dispatch(struct sm *sm, const struct cpgmsg *m,
 	case MSG_REBUILD_PROGRESS: sm_on_rebuild_progress(sm, m, out); break;
 	case MSG_REBUILD_DONE: sm_on_rebuild_done(sm, m, out); break;
 	case MSG_ADOPTED: sm_on_adopted(sm, m, out); break;
+	case MSG_SCRUB_START: sm_on_scrub_start(sm, m, out); break;
+	case MSG_SCRUB_CANCEL: sm_on_scrub_cancel(sm, m, out); break;
+	case MSG_SCRUBBED: sm_on_scrubbed(sm, m, out); break;
 	}
 }
 

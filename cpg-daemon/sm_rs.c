@@ -9,7 +9,7 @@
 
 #include "sm_internal.h"
 
-#define RS_MAGIC	0x31305352u	/* "RS01" */
+#define RS_MAGIC	0x32305352u	/* "RS02": with the scrub */
 
 int rs_alloc(struct rs *rs, u64 regions)
 {
@@ -226,6 +226,12 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put32(&w, rs->rb_ready);
 	put64(&w, rs->rb_next);
 	put64(&w, rs->rb_done);
+	put32(&w, rs->sc_end);
+	put32(&w, rs->sc_mode);
+	put64(&w, rs->sc_next);
+	put64(&w, rs->sc_mismatches);
+	put64(&w, rs->sc_repaired);
+	put32(&w, rs->sc_err);
 	for (r = 0; r < regions; r++)
 		n += rs->held[r] || rs->waiting[r];
 	put64(&w, n);
@@ -350,6 +356,18 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 	rs->rb_done = get64(&b);
 	bad(&b, rs->rb_phase > RB_WALK || rs->rb_member >= sm->cfg.members,
 	    "state rebuild");
+	rs->sc_end = get32(&b);
+	rs->sc_mode = get32(&b);
+	rs->sc_next = get64(&b);
+	rs->sc_mismatches = get64(&b);
+	rs->sc_repaired = get64(&b);
+	rs->sc_err = get32(&b);
+	bad(&b, rs->sc_end > SCRUB_IO_ERROR || rs->sc_next > regions ||
+	    (rs->sc_end && rs->sc_mode != SCRUB_CHECK &&
+	     rs->sc_mode != SCRUB_REPAIR), "state scrub");
+	bad(&b, rs->locked && rs->lock_purpose != LOCK_RESYNC &&
+	    rs->lock_purpose != LOCK_REBUILD &&
+	    rs->lock_purpose != LOCK_SCRUB, "state lock purpose");
 	n = get64(&b);
 	bad(&b, n > regions, "state held count");
 	for (k = 0; !b.why && k < n; k++) {

@@ -83,10 +83,18 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		m.path = "/dev/disk/by-id/x";
 		m.path_len = 17;
 		break;
+	case MSG_SCRUB_START:
+		m.mode = SCRUB_REPAIR;
+		break;
+	case MSG_SCRUBBED:
+		m.mismatches = 3;
+		m.err = 5;
+		break;
 	}
 	if (m.type != MSG_LOCK && m.type != MSG_ACQUIRE &&
 	    m.type != MSG_RELEASE && m.type != MSG_LOCKED &&
-	    m.type != MSG_UNLOCK && m.type != MSG_REBUILD_PROGRESS)
+	    m.type != MSG_UNLOCK && m.type != MSG_REBUILD_PROGRESS &&
+	    m.type != MSG_SCRUBBED)
 		m.region = 0;
 	if (m.type == MSG_INIT || m.type == MSG_ATTACH ||
 	    m.type == MSG_FENCED || m.type == MSG_REBUILD_BEGIN) {

@@ -321,6 +321,8 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 		dbg = SM_DEBUG_GRANT_LOCKED;
 	if (s->brk == BREAK_EARLY_COMMIT)
 		dbg = SM_DEBUG_EARLY_COMMIT;
+	if (s->brk == BREAK_SCRUB_NOLOCK)
+		dbg = SM_DEBUG_SCRUB_NOLOCK;
 	sm_set_debug(n->d.sm, dbg);
 	n->d.alive = true;
 	n->d.incarnation++;
@@ -737,6 +739,56 @@ static bool admin_rebuild(struct sim *s)
 	return false;
 }
 
+/*
+ * The operator starts a scrub (check or repair) or cancels the running
+ * one, through any daemon with state. A refusal (degraded, rebuilding,
+ * one already running, nothing to cancel) must change nothing: the RS
+ * comparison after the next delivery would see it.
+ */
+static bool admin_scrub(struct sim *s, bool cancel)
+{
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	u32 i, start = (u32)sim_rand(s, s->n_nodes);
+	struct sm_status st;
+	const char *why;
+	int r, r2;
+
+	ev.admin.cmd = cancel ? SM_ADMIN_SCRUB_CANCEL : SM_ADMIN_SCRUB;
+	ev.admin.mode = sim_rand(s, 2) ? SCRUB_REPAIR : SCRUB_CHECK;
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
+		size_t l1 = 0, l2 = 0;
+		u8 *before, *after;
+
+		if (!n->up || !n->d.alive)
+			continue;
+		sm_status(n->d.sm, &st);
+		if (!st.has_state || !st.quorate)
+			continue;
+		r2 = sm_scrub_refused(n->d.sm, ev.admin.cmd, ev.admin.mode,
+				      &why);
+		before = sm_rs_serialize(n->d.sm, &l1);
+		sm_effects_reset(&s->fx);
+		r = sm_handle(n->d.sm, &ev, &s->fx);
+		after = sm_rs_serialize(n->d.sm, &l2);
+		if (r != r2 || (r && s->fx.n) || l1 != l2 ||
+		    !before || !after || memcmp(before, after, l1))
+			sim_fail(s, "I8: scrub admin on node %u: %d (expected "
+				 "%d), %u effects, state changed", n->id, r,
+				 r2, s->fx.n);
+		free(before);
+		free(after);
+		do_effects(s, n);
+		sim_trace(s, "admin: scrub %s via node %u: %d",
+			  cancel ? "cancel" : ev.admin.mode == SCRUB_REPAIR ?
+			  "repair" : "check", n->id, r);
+		if (!r && !cancel)
+			s->n_scrub_starts++;
+		return !r;
+	}
+	return false;
+}
+
 static u32 up_count(const struct sim *s)
 {
 	u32 i, n = 0;
@@ -798,6 +850,7 @@ static void fault(struct sim *s)
 		admin_rebuild(s);
 		break;
 	case 8:
+		admin_scrub(s, sim_rand(s, 4) == 0);
 		break;
 	}
 	s->n_faults++;
@@ -1024,6 +1077,9 @@ bool sim_run(struct sim *s, u32 steps)
 		heal(s);
 		if (i % 50 == 0)
 			admin_rebuild(s);
+		/* and a scrub now and then, which must finish */
+		if (i == 120 && sim_rand(s, 2))
+			admin_scrub(s, false);
 		/* Some writes at first: a dead parity member is noticed
 		 * only by writing. */
 		step(s, false, i < 400 && sim_rand(s, 4) == 0);

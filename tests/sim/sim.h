@@ -101,6 +101,7 @@ struct sim_io {
 	u64 region;
 	u32 member;
 	u32 missing;
+	bool repair;		/* SCRUB */
 	struct sm_sb_facts sb;
 	u64 due;
 	u32 incarnation;	/* daemon incarnation that issued it */
@@ -155,6 +156,7 @@ enum sim_break {
 	BREAK_GRANT_LOCKED,	/* sm grants while the region is locked */
 	BREAK_EARLY_COMMIT,	/* sm commits a member failure early */
 	BREAK_NO_RESYNC,	/* coordinator's resync does nothing */
+	BREAK_SCRUB_NOLOCK,	/* sm scrubs before the holders drained */
 };
 
 struct sim {
@@ -183,6 +185,8 @@ struct sim {
 	u64 n_delivered;
 	u64 n_faults;
 	u64 n_resyncs, n_rebuilds, n_fails, n_reads;
+	u64 n_scrubs;		/* regions scrubbed */
+	u64 n_scrub_starts;	/* scrubs the cluster accepted */
 	bool rebuild_asked;
 	/* result */
 	bool failed;

@@ -296,11 +296,23 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 				 st.quorate, st.attached);
 			return false;
 		}
-		if (st.dirty || st.locked || st.rebuilding) {
+		if (st.dirty || st.locked || st.rebuilding ||
+		    st.scrub_end == SCRUB_RUNNING) {
 			snprintf(why, len, "node %u: %llu dirty, locked %d, "
-				 "rebuilding %d", n->id,
-				 (unsigned long long)st.dirty, st.locked,
-				 st.rebuilding);
+				 "rebuilding %d, scrub %s (%llu regions done)",
+				 n->id, (unsigned long long)st.dirty,
+				 st.locked, st.rebuilding,
+				 sm_scrub_end_name(st.scrub_end),
+				 (unsigned long long)st.scrub_next);
+			return false;
+		}
+		/* A scrub that finished walked every region. */
+		if (st.scrub_end == SCRUB_FINISHED &&
+		    st.scrub_next != s->regions) {
+			snprintf(why, len, "node %u: scrub finished after %llu "
+				 "of %u regions", n->id,
+				 (unsigned long long)st.scrub_next, s->regions);
+			sim_fail(s, "%s", why);
 			return false;
 		}
 		for (m = 0; m < s->members; m++)

@@ -86,7 +86,8 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 	 * quorate side waits fence_delay before touching shared metadata.)
 	 */
 	if ((fx->type == SM_FX_WRITE_SB || fx->type == SM_FX_RESYNC ||
-	     fx->type == SM_FX_REBUILD) && !n->d.quorate)
+	     fx->type == SM_FX_REBUILD || fx->type == SM_FX_SCRUB) &&
+	    !n->d.quorate)
 		sim_fail(s, "I6: node %u issued IO type %u without quorum",
 			 n->id, fx->type);
 	/* Issue order is kept: a later IO is never due before an earlier. */
@@ -114,6 +115,10 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 	case SM_FX_MEMBER_PATH:
 		io->member = fx->rebuild.member;
 		io->region = fx->rebuild.region;
+		break;
+	case SM_FX_SCRUB:
+		io->region = fx->scrub.region;
+		io->repair = fx->scrub.repair;
 		break;
 	}
 }
@@ -210,6 +215,42 @@ static void do_rebuild(struct sim *s, u32 target, u64 r)
 	s->disk[target].rebuilt[r] = true;
 }
 
+/*
+ * Scrub region r: compare parity with the XOR of the data, rewrite it in
+ * repair mode. Nothing here corrupts parity behind the cluster's back, and
+ * the scrub locks only regions the cluster holds clean with every member
+ * active: any block that differs means the scrub ran where a write was in
+ * flight or torn, i.e. the lock or the choice of region is wrong.
+ */
+static int do_scrub(struct sim *s, u64 r, bool repair)
+{
+	u32 pm = s->members - 1, m;
+	int bad = 0;
+	u64 b;
+
+	for (m = 0; m < s->members; m++)
+		if (s->disk[m].dead)
+			return -EIO;	/* the IO fails */
+	s->n_scrubs++;
+	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
+		u64 x = 0;
+
+		for (m = 0; m < pm; m++)
+			x ^= s->disk[m].frag[b];
+		if (x == s->disk[pm].frag[b])
+			continue;
+		bad++;
+		sim_fail(s, "scrub: block %llu (region %llu) parity differs "
+			 "from its data in a region the scrub holds clean and "
+			 "locked", (unsigned long long)b,
+			 (unsigned long long)r);
+		/* Only parity is ever written, and only in repair mode. */
+		if (repair)
+			s->disk[pm].frag[b] = x;
+	}
+	return bad;
+}
+
 static void union_slot(const struct sim *s, u32 slot, u8 *map)
 {
 	u32 m, r;
@@ -279,6 +320,13 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 			do_resync(s, copy.region, copy.missing);
 		else
 			do_rebuild(s, copy.member, copy.region);
+		break;
+	case SM_FX_SCRUB:
+		if (tgt_inflight_region(s, (u32)copy.region))
+			sim_fail(s, "I5: scrub of region %llu while a write is "
+				 "in flight there",
+				 (unsigned long long)copy.region);
+		ev.io.result = do_scrub(s, copy.region, copy.repair);
 		break;
 	case SM_FX_MEMBER_PATH:
 		break;

@@ -74,7 +74,7 @@ int main(void)
 	unsigned long steps = env_ul("DDRAID_SIM_STEPS", 300);
 	const char *one = getenv("DDRAID_SIM_SEED");
 	u64 seed, bad = 0, acked = 0, delivered = 0, faults = 0, resyncs = 0;
-	u64 rebuilds = 0, fails = 0, reads = 0;
+	u64 rebuilds = 0, fails = 0, reads = 0, scrubs = 0, scrub_starts = 0;
 	char first[600] = "";
 
 	if (one && *one) {
@@ -88,7 +88,7 @@ int main(void)
 			    "acknowledged)", seed, sim.n_acked);
 		return 0;
 	}
-	printf("1..6\n");
+	printf("1..7\n");
 	for (seed = 1; seed <= seeds; seed++) {
 		sim_init(&sim, seed, BREAK_NONE, false);
 		if (!sim_run(&sim, (u32)steps)) {
@@ -107,21 +107,26 @@ int main(void)
 		rebuilds += sim.n_rebuilds;
 		fails += sim.n_fails;
 		reads += sim.n_reads;
+		scrubs += sim.n_scrubs;
+		scrub_starts += sim.n_scrub_starts;
 		sim_free(&sim);
 	}
 	printf("# %lu seeds x %lu steps: %" PRIu64 " writes acknowledged, "
 	       "%" PRIu64 " reads checked, %" PRIu64 " CPG deliveries, "
 	       "%" PRIu64 " faults, %" PRIu64 " member failures, %" PRIu64
-	       " region resyncs, %" PRIu64 " region rebuilds\n", seeds, steps,
-	       acked, reads, delivered, faults, fails, resyncs, rebuilds);
+	       " region resyncs, %" PRIu64 " region rebuilds, %" PRIu64
+	       " scrubs started, %" PRIu64 " regions scrubbed\n", seeds,
+	       steps, acked, reads, delivered, faults, fails, resyncs,
+	       rebuilds, scrub_starts, scrubs);
 	if (bad)
 		tap(false, "%" PRIu64 " of %lu seeds violated an invariant; "
 		    "first: %s", bad, seeds, first);
 	else
-		tap(acked > 0 && resyncs > 0 && rebuilds > 0 && fails > 0,
+		tap(acked > 0 && resyncs > 0 && rebuilds > 0 && fails > 0 &&
+		    scrubs > 0,
 		    "%lu seeds: every invariant held after every step "
-		    "(and the seeds exercised writes, resync, failures and "
-		    "rebuild)", seeds);
+		    "(and the seeds exercised writes, resync, failures, "
+		    "rebuild and scrub)", seeds);
 
 	/* Determinism: one seed twice gives the same run. */
 	{
@@ -142,5 +147,7 @@ int main(void)
 	must_catch(BREAK_EARLY_COMMIT, "commit a failure before all applied",
 		   "I3", (u32)steps);
 	must_catch(BREAK_NO_RESYNC, "skip the resync", "I2", (u32)steps);
+	must_catch(BREAK_SCRUB_NOLOCK, "scrub before holders drained", "I5",
+		   (u32)steps);
 	return 0;
 }

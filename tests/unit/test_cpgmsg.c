@@ -99,6 +99,14 @@ static struct cpgmsg sample(u16 type)
 		m.member = 2;
 		m.region = 64;
 		break;
+	case MSG_SCRUB_START:
+		m.mode = SCRUB_CHECK;
+		break;
+	case MSG_SCRUBBED:
+		m.region = 65;
+		m.mismatches = 7;
+		m.err = 5;
+		break;
 	}
 	if (type == MSG_INIT || type == MSG_ATTACH || type == MSG_FENCED ||
 	    type == MSG_REBUILD_BEGIN) {
@@ -171,7 +179,9 @@ static void test_round_trip_all_types(void **state)
 		assert_true(out.region == m.region && out.events == m.events &&
 			    out.member == m.member && out.slot == m.slot &&
 			    out.nodeid == m.nodeid &&
-			    out.purpose == m.purpose && out.err == m.err);
+			    out.purpose == m.purpose && out.err == m.err &&
+			    out.mode == m.mode &&
+			    out.mismatches == m.mismatches);
 		assert_int_equal(out.runs.n, m.runs.n);
 		for (i = 0; i < out.runs.n; i++) {
 			u64 f1, c1, f2, c2;
@@ -266,9 +276,17 @@ static void test_refusals(void **state)
 
 	/* Semantic fields. */
 	m = sample(MSG_LOCK);
-	m.purpose = 3;
+	m.purpose = LOCK_SCRUB + 1;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "unknown lock purpose");
+	m = sample(MSG_SCRUB_START);
+	m.mode = SCRUB_REPAIR + 1;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "unknown scrub mode");
+	m = sample(MSG_SCRUBBED);
+	m.err = 4096;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "SCRUBBED errno out of range");
 	m = sample(MSG_LOCK);
 	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
 	b[44] = 1;		/* padding after purpose */
