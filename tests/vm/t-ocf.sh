@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vm: disks=3 size=64M timeout=600 needs=module,ddraidctl
+#
+# The OCF resource agent ocf/volume driving the real kernel target and
+# ddraidd, run directly as Pacemaker would (OCF_ROOT, OCF_RESKEY_*), on a
+# one-node corosync cluster on loopback: start without the module is
+# OCF_ERR_INSTALLED and changes nothing; start -> monitor 0 (daemon
+# attached, target thawed) -> data written and read back through
+# /dev/mapper/NAME -> ddraidd killed with SIGKILL -> monitor fails
+# (orphaned target) -> stop -> monitor 7 (no device, no daemon) -> start
+# again -> the data still verifies; stop_mode=daemon leaves the target
+# running and a start reattaches to it; ocf-tester's action sequence when
+# resource-agents is installed; after the last stop the parity is clean.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cluster-lib.sh"
+vm_need_build
+[ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
+AGENT=$VM_SRCDIR/ocf/volume
+[ -x "$AGENT" ] || bail "no agent at $AGENT"
+
+NAME=ocfvm
+dm=/dev/mapper/$NAME
+devs=(/dev/vda /dev/vdb /dev/vdc)
+members=$(IFS=,; echo "${devs[*]}")
+MB=$((1 << 20))
+
+export OCF_ROOT=/usr/lib/ocf
+export OCF_RESOURCE_INSTANCE=vol0
+export HA_RSCTMP=/tmp/rsctmp
+export OCF_RESKEY_name=$NAME
+export OCF_RESKEY_members=$members
+export OCF_RESKEY_ddraidd_binary=$DDRAIDD
+export OCF_RESKEY_ddraidctl_binary=$DDRAIDCTL
+export OCF_RESKEY_ctl_dir=$CL_CTL
+export OCF_RESKEY_fence_delay=1
+export OCF_RESKEY_log_file=$CL_DIR/ddraidd.log
+mkdir -p "$HA_RSCTMP" "$CL_DIR"
+
+# ra ACTION [VAR=VALUE...]: the agent's exit code in $rc, its stderr (with
+# the ocf-exit-reason line) in /tmp/ra.err and the log.
+ra() {
+	local a=$1
+	shift
+	env "$@" "$AGENT" "$a" >/tmp/ra.out 2>/tmp/ra.err
+	rc=$?
+	sed "s/^/#   $a: /" /tmp/ra.err >&2
+	return 0
+}
+reason() { sed -n 's/^ocf-exit-reason://p' /tmp/ra.err | head -n 1; }
+
+# ra_expect RC DESC ACTION [VAR=VALUE...]
+ra_expect() {
+	local want=$1 desc=$2
+	shift 2
+	ra "$@"
+	if [ "$rc" = "$want" ]; then
+		ok "$desc (exit $rc)"
+	else
+		not_ok "$desc (exit $rc, wanted $want: $(reason))"
+	fi
+}
+
+daemon_pid() { pgrep -f "ddraidd --volume $NAME " | head -n 1; }
+dm_exists() { dmsetup info "$NAME" >/dev/null 2>&1; }
+
+"$DDRAIDCTL" create --name "$NAME" --region-size 1M "${devs[@]}" >&2 ||
+	bail "create"
+corosync_up
+ok "one-node corosync on loopback is quorate"
+
+# ---- the module is not loaded yet, and not installed in this VM ----
+if modinfo dm-ddraid >/dev/null 2>&1; then
+	skip "start without the module" "dm-ddraid is installed in /lib/modules"
+else
+	ra_expect 5 "start without the dm-ddraid module: OCF_ERR_INSTALLED" start
+	check "its reason names the module" grep -q 'dm-ddraid' /tmp/ra.err
+	check "nothing started: no dm device, no ddraidd" \
+		test -z "$(dm_exists && echo dm)$(daemon_pid)"
+fi
+vm_load_module
+
+# ---- never started ----
+ra_expect 7 "monitor before any start: OCF_NOT_RUNNING" monitor
+ra_expect 0 "validate-all" validate-all
+
+# ---- start ----
+ra_expect 0 "start" start
+[ "$rc" = 0 ] || { cl_logs; bail "start failed: $(reason)"; }
+pid1=$(daemon_pid)
+check "after start: ddraidd runs (pid $pid1)" test -n "$pid1"
+check "after start: target attached and running (not frozen)" \
+	test "$(kstat "$NAME" daemon) $(kstat "$NAME" frozen)" = "attached running"
+check "after start: the daemon says attached" d_attached "$NAME"
+check "after start: ddraidd's oom_score_adj is -1000" \
+	test "$(cat "/proc/$pid1/oom_score_adj")" = -1000
+ra_expect 0 "monitor after start: OCF_SUCCESS" monitor
+ra_expect 0 "start of a started volume: OCF_SUCCESS" start
+check "...and the same daemon still runs" test "$(daemon_pid)" = "$pid1"
+
+# ---- data through the device ----
+head -c $((8 * MB)) /dev/urandom >/tmp/data
+want=$(sha256sum </tmp/data | cut -d' ' -f1)
+# Regions 4..11 (1 MiB regions): each write waits for a grant.
+check "write 8 MiB through $dm (O_DIRECT)" \
+	dd if=/tmp/data of="$dm" bs=1M seek=4 oflag=direct status=none
+check "read back: checksum equals what was written" \
+	test "$(sha_range "$dm" $((4 * MB)) $((8 * MB)))" = "$want"
+
+# ---- the daemon dies ----
+kill -KILL "$pid1"
+wait_until 10 test "$(kstat "$NAME" daemon)" = detached
+check "ddraidd SIGKILLed: target detached" test "$(kstat "$NAME" daemon)" = detached
+ra_expect 1 "monitor with the daemon gone: OCF_ERR_GENERIC" monitor
+check "...reason: ddraidd is not running" grep -q 'ddraidd.*not running' /tmp/ra.err
+check "the data still reads (granted regions, no daemon)" \
+	test "$(sha_range "$dm" $((4 * MB)) $((8 * MB)))" = "$want"
+
+# ---- recovery as Pacemaker does it: stop, start ----
+ra_expect 0 "stop (target removed, no daemon to stop)" stop
+check "after stop: no dm device" test -z "$(dm_exists && echo dm)"
+check "after stop: no ddraidd" test -z "$(daemon_pid)"
+ra_expect 7 "monitor after stop: OCF_NOT_RUNNING" monitor
+ra_expect 0 "stop again: OCF_SUCCESS" stop
+ra_expect 0 "start again" start
+[ "$rc" = 0 ] || { cl_logs; bail "second start failed: $(reason)"; }
+pid2=$(daemon_pid)
+check "a new ddraidd runs (pid $pid2)" test -n "$pid2" -a "$pid2" != "$pid1"
+ra_expect 0 "monitor after the second start" monitor
+drop_caches
+check "the data written before the kill verifies after restart" \
+	test "$(sha_range "$dm" $((4 * MB)) $((8 * MB)))" = "$want"
+# A cold region: the new daemon must grant it.
+head -c $MB /dev/urandom >/tmp/data2
+want2=$(sha256sum </tmp/data2 | cut -d' ' -f1)
+check "write 1 MiB to a cold region (region 40)" \
+	dd if=/tmp/data2 of="$dm" bs=1M seek=40 oflag=direct status=none
+check "it reads back" test "$(sha_range "$dm" $((40 * MB)) $MB)" = "$want2"
+
+# ---- stop_mode=daemon: the target stays, a start reattaches ----
+ra_expect 0 "stop with stop_mode=daemon" stop OCF_RESKEY_stop_mode=daemon
+check "the target is left running" dm_exists
+check "ddraidd is gone" test -z "$(daemon_pid)"
+ra_expect 7 "monitor after stop_mode=daemon: OCF_NOT_RUNNING" monitor
+ra_expect 0 "start reattaches a daemon to the running target" start
+check "target attached and running again" \
+	test "$(kstat "$NAME" daemon) $(kstat "$NAME" frozen)" = "attached running"
+ra_expect 0 "monitor after the reattach" monitor
+check "both data ranges verify" test \
+	"$(sha_range "$dm" $((4 * MB)) $((8 * MB))) $(sha_range "$dm" $((40 * MB)) $MB)" = \
+	"$want $want2"
+
+# ---- the device in use: stop must fail, not pull it away ----
+exec 7<"$dm"
+ra_expect 1 "stop while the device is open: OCF_ERR_GENERIC" stop \
+	OCF_RESKEY_CRM_meta_timeout=12000
+check "...the device is still there, the daemon still runs" \
+	test "$(dm_exists && echo dm)-$(test -n "$(daemon_pid)" && echo d)" = dm-d
+exec 7<&-
+ra_expect 0 "monitor: still running" monitor
+
+ra_expect 0 "stop" stop
+ra_expect 7 "monitor after stop" monitor
+
+# ---- ocf-tester (resource-agents) drives the whole action sequence ----
+if command -v ocf-tester >/dev/null; then
+	args=()
+	for p in name members ddraidd_binary ddraidctl_binary ctl_dir \
+		fence_delay log_file; do
+		v=OCF_RESKEY_$p
+		args+=(-o "$p=${!v}")
+	done
+	if ocf-tester -n vol0 "${args[@]}" "$AGENT" >/tmp/tester.out 2>&1; then
+		ok "ocf-tester: all checks passed"
+	else
+		not_ok "ocf-tester failed"
+	fi
+	sed 's/^/#   ocf-tester: /' /tmp/tester.out >&2
+	check "after ocf-tester: no device, no daemon" \
+		test -z "$(dm_exists && echo dm)$(daemon_pid)"
+else
+	skip "ocf-tester" "resource-agents not installed"
+fi
+
+kill -TERM "$CL_COROSYNC_PID"
+wait "$CL_COROSYNC_PID"
+check "ddraidctl check: parity of the members is clean" \
+	"$DDRAIDCTL" check "${devs[@]}"
+check "assemble standalone" "$DDRAIDCTL" assemble --name "$NAME" "${devs[@]}"
+check "standalone: both data ranges verify" test \
+	"$(sha_range "$dm" $((4 * MB)) $((8 * MB))) $(sha_range "$dm" $((40 * MB)) $MB)" = \
+	"$want $want2"
+check "stop" vol_stop "$NAME"
+finish
