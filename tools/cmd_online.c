@@ -164,6 +164,12 @@ static void print_status(json_object *r)
 	    !strcmp(jstr(x, "active"), "true"))
 		printf("  rebuilding member %s: %s of %s regions\n",
 		       jstr(x, "member"), jstr(x, "done"), jstr(x, "total"));
+	if (json_object_object_get_ex(r, "scrub", &x) &&
+	    strcmp(jstr(x, "state"), "none") && strcmp(jstr(x, "state"), "?"))
+		printf("  scrub (%s) %s: %s of %s regions, %s blocks' parity differed, %s rewritten\n",
+		       jstr(x, "mode"), jstr(x, "state"), jstr(x, "done"),
+		       jstr(x, "total"), jstr(x, "mismatches"),
+		       jstr(x, "repaired"));
 	if (json_object_object_get_ex(r, "channel", &x))
 		printf("  target channel %s: %s\n", jstr(x, "spec"),
 		       strcmp(jstr(x, "connected"), "true") ? "not connected" :
@@ -317,23 +323,52 @@ int cmd_fail(int argc, char **argv)
 	return simple(argv[optind], req);
 }
 
+static const struct option scrub_opts[] = {
+	{ "repair", no_argument, NULL, 'r' },
+	{ "cancel", no_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int cmd_scrub(int argc, char **argv)
 {
 	json_object *req;
+	bool repair = false, cancel = false;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "h", member_opts + 3)) != -1) {
-		if (c == 'h') {
-			printf("Usage: ddraidctl scrub VOLUME\n\n"
-			       "Ask ddraidd to verify the parity of the running VOLUME.\n");
+	while ((c = cli_getopt(argc, argv, "rch", scrub_opts)) != -1) {
+		switch (c) {
+		case 'r':
+			repair = true;
+			break;
+		case 'c':
+			cancel = true;
+			break;
+		case 'h':
+			printf("Usage: ddraidctl scrub VOLUME [--repair | --cancel]\n\n"
+			       "Ask ddraidd to verify the parity of the running VOLUME, region\n"
+			       "by region under a cluster-wide lock while every node keeps\n"
+			       "writing. Mismatching blocks are counted and logged by the\n"
+			       "coordinator's ddraidd; --repair also rewrites their parity.\n"
+			       "--cancel stops the running scrub. Progress and the count are\n"
+			       "in ddraidctl status. A degraded or rebuilding volume is refused.\n");
 			return CLI_OK;
+		default:
+			return CLI_USAGE;
 		}
-		return CLI_USAGE;
 	}
+	if (repair && cancel)
+		return cli_usage("--repair and --cancel exclude each other");
 	if (optind != argc - 1 || !valid_volume(argv[optind]))
 		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("scrub"));
+	if (cancel)
+		json_object_object_add(req, "cancel",
+				       json_object_new_boolean(1));
+	else
+		json_object_object_add(req, "mode", json_object_new_string(
+					       repair ? "repair" : "check"));
 	return simple(argv[optind], req);
 }
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The argument side of ddraidctl's online commands (scrub, status) against
+# a stand-in control socket that records every request: bad arguments are
+# refused with exit 2 and send nothing; good ones send exactly the request
+# docs/ddraidd.md names; the daemon's refusal reaches the user with its
+# reason (exit 1).
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 is not installed"
+	exit 0
+fi
+
+export DDRAID_CTL_DIR="$T"
+: >"$T/reqs"
+printf '%s\n' '{"ok":true,"accepted":true}' >"$T/reply"
+
+# One request per connection: append it to reqs, answer with the reply file.
+python3 - "$T/vol1.sock" "$T/reqs" "$T/reply" <<'PY' &
+import socket, sys
+path, reqs, reply = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = c.recv(4096)
+        if not d:
+            break
+        buf += d
+    with open(reqs, "ab") as f:
+        f.write(buf)
+    with open(reply, "rb") as f:
+        c.sendall(f.read())
+    c.close()
+PY
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -S "$T/vol1.sock" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+
+nreqs() { wc -l <"$T/reqs" | tr -d ' '; }
+lastreq() { tail -n 1 "$T/reqs"; }
+
+# Refused before anything is sent.
+for args in "scrub" "scrub vol1 --repair --cancel" "scrub vol1 --bogus" \
+	"scrub vol1 extra" "scrub ../vol1" "scrub .hidden" "scrub vol1 -r -c"; do
+	# shellcheck disable=SC2086
+	expect 2 "ddraidctl $args: usage error" $args
+done
+t "bad scrub arguments sent no request" test "$(nreqs)" = 0
+
+expect 0 "scrub VOL: accepted" scrub vol1
+t "scrub VOL asks for a check" \
+	test "$(lastreq)" = '{"cmd":"scrub","mode":"check"}'
+expect 0 "scrub VOL --repair: accepted" scrub vol1 --repair
+t "scrub --repair asks for a repair" \
+	test "$(lastreq)" = '{"cmd":"scrub","mode":"repair"}'
+expect 0 "scrub VOL --cancel: accepted" scrub --cancel vol1
+t "scrub --cancel asks to cancel" \
+	test "$(lastreq)" = '{"cmd":"scrub","cancel":true}'
+t "one request per accepted command" test "$(nreqs)" = 3
+
+printf '%s\n' '{"ok":false,"error":"a rebuild is running: scrub after it has finished"}' >"$T/reply"
+expect 1 "a refusal by ddraidd fails the command" scrub vol1 --repair
+err_has "... with the daemon's reason" "rebuild is running"
+
+expect 1 "no daemon for the volume: clear error" scrub vol2
+err_has "... naming the socket" "vol2.sock"
+
+printf '%s\n' '{"ok":true,"volume":"vol1","uuid":"u","nodeid":1,"coordinator":1,"quorate":true,"has_state":true,"attached":true,"frozen":false,"events":3,"regions":40,"region_size":65536,"dirty":0,"fence_wait":0,"members":[],"nodes":[],"rebuild":{"active":false},"scrub":{"state":"running","active":true,"mode":"repair","done":12,"total":40,"mismatches":5,"repaired":5}}' >"$T/reply"
+expect 0 "status shows a running scrub" status vol1
+out_has "... with mode, progress and counts" \
+	"scrub \(repair\) running: 12 of 40 regions, 5 blocks' parity differed, 5 rewritten"
+expect 0 "status --json passes the scrub object through" status --json vol1
+t "... unchanged" sh -c "grep -q '\"mismatches\": *5' '$T/out'"
+
+done_testing
