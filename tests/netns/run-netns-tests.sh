@@ -7,7 +7,7 @@
 #   BUILD=/path/to/build tests/netns/run-netns-tests.sh [TEST...]
 #
 # TEST is one of: basic node_kill daemon_kill partition_quorum
-# partition_noquorum join_during_resync node_kill5 (default: all).
+# partition_noquorum join_during_resync node_kill5 scrub (default: all).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
 set -u
@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic member_fail_rebuild node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5"
+ALL="basic member_fail_rebuild node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -330,6 +330,8 @@ t_join_during_resync() {
 	finish join_during_resync
 	cluster_down
 }
+
+. "$HERE/t-scrub.sh"
 
 start_s=$(date +%s)
 for t in $TESTS; do
