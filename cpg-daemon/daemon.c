@@ -29,6 +29,8 @@
 #include "log.h"
 
 #define TICK_MS		200
+/* Between attempts to put a rebuild's device into the table. */
+#define PATH_RETRY_MS	5000
 #define RECONNECT_MS	500
 #define MAX_POLL	32
 
@@ -45,6 +47,13 @@ struct daemon {
 	int sfd, tfd;
 	bool stop;
 	bool chan_lost;		/* a send failed: report TARGET_GONE */
+	/*
+	 * A rebuild's device the target could not take: its IO_DONE is fed
+	 * at path_fail_at, so that a retry (the state machine asks again)
+	 * does not reload tables in a tight loop.
+	 */
+	u64 path_fail_id, path_fail_at;
+	int path_fail;
 	int exit_status;
 	u64 next_connect;
 	/* counters for status */
@@ -141,9 +150,19 @@ static void run_effects(struct daemon *d)
 			int r = chan_member_path(d->chan, fx->rebuild.member,
 						 fx->rebuild.path);
 
-			if (r && r != -EOPNOTSUPP)
+			if (r && r != -EOPNOTSUPP) {
+				/*
+				 * The target must not be told to write the
+				 * member (it would write the old device):
+				 * the state machine hears of the failure.
+				 */
 				log_err("cannot point the target at %s: %s",
 					fx->rebuild.path, strerror(-r));
+				d->path_fail_id = fx->id;
+				d->path_fail = r;
+				d->path_fail_at = now_ms() + PATH_RETRY_MS;
+				break;
+			}
 		}
 			/* The daemon's own IO opens it too. */
 			__attribute__((fallthrough));
@@ -266,6 +285,19 @@ static void try_connect(struct daemon *d)
 	if (r != -EAGAIN)
 		log_warn("channel %s: %s", d->o.channel, strerror(-r));
 	d->next_connect = now_ms() + RECONNECT_MS;
+}
+
+/* The failed MEMBER_PATH, once its retry delay is over. */
+static void path_fail_report(struct daemon *d)
+{
+	struct sm_event done = { .type = SM_EV_IO_DONE };
+
+	if (!d->path_fail || now_ms() < d->path_fail_at)
+		return;
+	done.io.id = d->path_fail_id;
+	done.io.result = d->path_fail;
+	d->path_fail = 0;
+	feed(d, &done);
 }
 
 static void read_chan(struct daemon *d)
@@ -726,6 +758,7 @@ int daemon_run(struct daemon *d)
 				ticks = 0;
 			feed(d, &(struct sm_event){ .type = SM_EV_TICK,
 						    .now = now_ms() });
+			path_fail_report(d);
 			try_connect(d);
 		}
 		if (pfd[2].revents && cluster_dispatch_cpg(d->cl)) {

@@ -78,30 +78,71 @@ void ddraid_chan_unregister(struct ddraid_ctx *ctx)
 }
 
 /*
- * ATTACH @devt: bind to a cluster-mode target of that dm device. While a
- * table is being replaced two may exist; the first without a daemon wins.
+ * ATTACH @devt: bind to the cluster-mode target of that dm device. While
+ * a table is being replaced two exist: the live one (resumed) is bound;
+ * before the first resume, the loaded one.
  */
 static int chan_attach(struct ddraid_chan *chan, u64 devt)
 {
-	struct ddraid_ctx *ctx;
-	bool busy = false;
+	struct ddraid_ctx *ctx, *found = NULL;
 
 	list_for_each_entry(ctx, &ddraid_cluster_targets, cl.node) {
 		if (ctx->cl.devt != devt)
 			continue;
-		if (ctx->cl.chan) {
-			busy = true;
-			continue;
-		}
-		kref_get(&chan->kref);
-		chan->ctx = ctx;
-		chan->attached = true;
-		ddraid_cluster_attach(ctx, chan);
-		DMINFO("%s: daemon attached",
-		       dm_device_name(dm_table_get_md(ctx->ti->table)));
-		return 0;
+		if (ctx->cl.live || !found)
+			found = ctx;
+		if (ctx->cl.live)
+			break;
 	}
-	return busy ? -EBUSY : -ENODEV;
+	if (!found)
+		return -ENODEV;
+	if (found->cl.chan)
+		return -EBUSY;
+	kref_get(&chan->kref);
+	chan->ctx = found;
+	chan->attached = true;
+	ddraid_cluster_attach(found, chan);
+	DMINFO("%s: daemon attached",
+	       dm_device_name(dm_table_get_md(found->ti->table)));
+	return 0;
+}
+
+/*
+ * Preresume: @ctx becomes the dm device's live table. If it replaces
+ * another (a reload), it takes that one's cluster state and daemon over,
+ * so that grants, locks and the channel outlive the table swap.
+ */
+void ddraid_chan_go_live(struct ddraid_ctx *ctx)
+{
+	struct ddraid_ctx *old;
+
+	mutex_lock(&ddraid_chan_mutex);
+	if (ctx->cl.live)
+		goto out;
+	list_for_each_entry(old, &ddraid_cluster_targets, cl.node) {
+		if (old == ctx || old->cl.devt != ctx->cl.devt ||
+		    !old->cl.live)
+			continue;
+		if (ctx->cl.chan)	/* cannot be: attach prefers the live */
+			chan_unbind(ctx->cl.chan, true);
+		if (ddraid_cluster_take_over(ctx, old)) {
+			if (ctx->cl.chan)
+				ctx->cl.chan->ctx = ctx;
+			DMINFO("%s: new table took over the cluster state",
+			       dm_device_name(dm_table_get_md(ctx->ti->table)));
+		} else {
+			/* The daemon starts over with the new table. */
+			DMWARN("%s: new table has other regions: daemon detached",
+			       dm_device_name(dm_table_get_md(ctx->ti->table)));
+			if (old->cl.chan)
+				chan_unbind(old->cl.chan, true);
+			old->cl.live = false;
+		}
+		break;
+	}
+	ctx->cl.live = true;
+out:
+	mutex_unlock(&ddraid_chan_mutex);
 }
 
 static int chan_open(struct inode *inode, struct file *file)

@@ -643,6 +643,7 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	struct ddraid_ctx *ctx = ti->private;
 	struct ddraid_io *io = dm_per_bio_data(bio, sizeof(*io));
 	sector_t sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	enum ddraid_gate gate;
 	blk_status_t status;
 
 	io->ctx = ctx;
@@ -675,13 +676,21 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	}
 
 	if (bio_data_dir(bio) == READ) {
+		gate = ctx->cluster ? ddraid_read_gate_enter(ctx, io) :
+				      DDRAID_GATE_GO;
+		if (gate == DDRAID_GATE_REQUEUE)
+			return DM_MAPIO_REQUEUE;	/* noflush suspend */
 		atomic64_inc(&ctx->reads);
-		if (ctx->cluster && !ddraid_read_gate_enter(ctx, io))
+		if (gate == DDRAID_GATE_WAIT)
 			return DM_MAPIO_SUBMITTED;	/* ddraid_read_go() */
 		status = submit_read(io);
 	} else {
+		gate = ctx->cluster ? ddraid_gate_enter(ctx, io) :
+				      DDRAID_GATE_GO;
+		if (gate == DDRAID_GATE_REQUEUE)
+			return DM_MAPIO_REQUEUE;	/* noflush suspend */
 		atomic64_inc(&ctx->writes);
-		if (ctx->cluster && !ddraid_gate_enter(ctx, io))
+		if (gate == DDRAID_GATE_WAIT)
 			return DM_MAPIO_SUBMITTED;	/* the daemon's answer */
 		if (!write_admit(ctx, io))
 			return DM_MAPIO_SUBMITTED;	/* write_release() */

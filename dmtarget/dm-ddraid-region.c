@@ -138,15 +138,17 @@ static void complete_ios(struct list_head *list, blk_status_t status)
 /* ---- the IO path ---- */
 
 /*
- * A write arrives (map). True when it may go on now; false when it waits
- * for the daemon's answer (it is then on cl->gate).
+ * A write arrives (map). GO when it may go on now; WAIT when it waits for
+ * the daemon's answer (it is then on cl->gate); REQUEUE during a noflush
+ * suspend, when it would wait: dm keeps it for the next table.
  */
-bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
+enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
+				   struct ddraid_io *io)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
 	struct ddraid_region *reg;
+	enum ddraid_gate ret = DDRAID_GATE_GO;
 	unsigned long flags;
-	bool go;
 
 	/* max_io_len keeps a bio inside one region. */
 	io->region = div64_u64(io->block, cl->region_blocks);
@@ -155,10 +157,12 @@ bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
 	reg = &cl->reg[io->region];
 
 	spin_lock_irqsave(&cl->lock, flags);
-	go = may_write(cl, reg);
-	if (go) {
+	if (may_write(cl, reg)) {
 		pass_gate(cl, reg, io);
+	} else if (cl->requeue) {
+		ret = DDRAID_GATE_REQUEUE;
 	} else {
+		ret = DDRAID_GATE_WAIT;
 		list_add_tail(&io->centry, &cl->gate);
 		reg->waiting++;
 		cl->waiting++;
@@ -169,7 +173,7 @@ bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
 		}
 	}
 	spin_unlock_irqrestore(&cl->lock, flags);
-	return go;
+	return ret;
 }
 
 /*
@@ -178,20 +182,23 @@ bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
  * the cluster's member states, the target may not know that a member was
  * recorded failed since its superblocks were read, and must not read it
  * (design brief I4); a partitioned node must not read what the quorate
- * side may be rebuilding. Returns false when @io waits for THAW.
+ * side may be rebuilding. WAIT when @io waits for THAW.
  */
-bool ddraid_read_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io)
+enum ddraid_gate ddraid_read_gate_enter(struct ddraid_ctx *ctx,
+					struct ddraid_io *io)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
+	enum ddraid_gate ret = DDRAID_GATE_GO;
 	unsigned long flags;
-	bool go;
 
 	spin_lock_irqsave(&cl->lock, flags);
-	go = !cl->frozen;
-	if (!go)
-		list_add_tail(&io->centry, &cl->frozen_reads);
+	if (cl->frozen) {
+		ret = cl->requeue ? DDRAID_GATE_REQUEUE : DDRAID_GATE_WAIT;
+		if (ret == DDRAID_GATE_WAIT)
+			list_add_tail(&io->centry, &cl->frozen_reads);
+	}
 	spin_unlock_irqrestore(&cl->lock, flags);
-	return go;
+	return ret;
 }
 
 /* The member IO of a write that passed the gate is done. Any context. */
@@ -227,16 +234,22 @@ void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io)
 	struct ddraid_cluster *cl = &ctx->cl;
 	unsigned long flags;
 
+	blk_status_t status = BLK_STS_OK;
+
 	ddraid_gate_write_end(ctx, io);
 	spin_lock_irqsave(&cl->lock, flags);
 	if ((io->skip | io->errors) & ~ctx->recorded) {
-		list_add_tail(&io->centry, &cl->held);
-		cl->nheld++;
-		spin_unlock_irqrestore(&cl->lock, flags);
-		return;
+		if (!cl->requeue) {
+			list_add_tail(&io->centry, &cl->held);
+			cl->nheld++;
+			spin_unlock_irqrestore(&cl->lock, flags);
+			return;
+		}
+		/* Not acknowledged: the next table writes it again. */
+		status = BLK_STS_DM_REQUEUE;
 	}
 	spin_unlock_irqrestore(&cl->lock, flags);
-	ddraid_io_complete(io, BLK_STS_OK);
+	ddraid_io_complete(io, status);
 }
 
 /* Members in @mask just failed: tell the daemon (MEMBER_ERROR). */
@@ -244,10 +257,13 @@ void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
 	unsigned long flags, newly;
+	unsigned int m;
 
 	spin_lock_irqsave(&cl->lock, flags);
 	newly = mask & ~cl->merr & ~ctx->recorded;
 	cl->merr |= newly;
+	for_each_set_bit(m, &newly, DDRAID_MAX_MEMBERS)
+		cl->err_events[m] = cl->events;
 	if (newly && cl->chan) {
 		cl->out_merr |= newly;
 		cl_kick(cl);
@@ -505,11 +521,32 @@ static void on_freeze(struct ddraid_cluster *cl, bool freeze)
 	}
 }
 
-static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
+/* Held writes that missed nothing but members in @ok (cl->lock held). */
+static void release_held(struct ddraid_cluster *cl, unsigned long ok,
+			 struct list_head *done)
+{
+	struct ddraid_io *io, *tmp;
+
+	list_for_each_entry_safe(io, tmp, &cl->held, centry) {
+		if ((io->skip | io->errors) & ~ok)
+			continue;
+		list_move_tail(&io->centry, done);
+		cl->nheld--;
+	}
+}
+
+/*
+ * MEMBER_STATE m: the cluster's word on member m (docs/kernel-channel.md),
+ * as the simulated target of tests/sim/sim_target.c applies it.
+ */
+static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state,
+			    u64 events)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
 	const char *name = dm_device_name(dm_table_get_md(ctx->ti->table));
-	bool event = false;
+	unsigned long bit = 1ul << m;
+	bool event = false, again = false;
+	LIST_HEAD(done);
 
 	spin_lock_irq(&cl->lock);
 	switch (state) {
@@ -526,12 +563,23 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
 			      "active" : "rebuilding");
 			return;
 		}
-		if (state == DDRAID_MEMBER_ACTIVE && test_bit(m, &cl->merr)) {
-			/* Its error is not through the cluster yet. */
-			spin_unlock_irq(&cl->lock);
-			DMWARN("%s: member %u failed here: stays out until recorded",
-			       name, m);
-			return;
+		/*
+		 * "active" while it fails here, said by a daemon that has
+		 * known it active since before the error: the cluster has
+		 * not heard of the error yet. It stays out and is reported
+		 * again. An "active" that ends a failure or rebuild, or
+		 * comes two event generations later, means the member was
+		 * rebuilt after the error: the error is history.
+		 */
+		if (state == DDRAID_MEMBER_ACTIVE && (cl->merr & bit) &&
+		    cl->mstate[m] == DDRAID_MEMBER_ACTIVE &&
+		    events < cl->err_events[m] + 2) {
+			again = true;
+			if (cl->chan) {
+				cl->out_merr |= bit;
+				cl_kick(cl);
+			}
+			break;
 		}
 		/* Written again; read again only when active. */
 		if (state == DDRAID_MEMBER_REBUILDING)
@@ -540,16 +588,30 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
 			clear_bit(m, &ctx->noread);
 		event = test_and_clear_bit(m, &ctx->failed);
 		clear_bit(m, &ctx->recorded);
-		__clear_bit(m, &cl->merr);
-		__clear_bit(m, &cl->out_merr);
+		cl->merr &= ~bit;
+		cl->out_merr &= ~bit;
+		/*
+		 * Rebuilding: the cluster recorded its failure before (a
+		 * rebuild starts only then) and nobody reads it until the
+		 * rebuild wrote it: writes that missed it may complete.
+		 */
+		if (state == DDRAID_MEMBER_REBUILDING)
+			release_held(cl, ctx->recorded | bit, &done);
 		break;
 	}
+	cl->mstate[m] = state;
+	if (events > cl->events)
+		cl->events = events;
 	cl->mdone_state[m] = state;
 	if (cl->chan) {
 		__set_bit(m, &cl->out_mdone);
 		cl_kick(cl);
 	}
 	spin_unlock_irq(&cl->lock);
+	complete_ios(&done, BLK_STS_OK);
+	if (again)
+		DMWARN("%s: member %u failed here: stays out until recorded",
+		       name, m);
 	if (event) {
 		DMWARN("%s: member %u now %s (daemon)", name, m,
 		       state == DDRAID_MEMBER_FAILED ? "failed" :
@@ -561,7 +623,6 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state)
 static void on_commit_fail(struct ddraid_ctx *ctx, u32 m)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
-	struct ddraid_io *io, *tmp;
 	LIST_HEAD(done);
 
 	spin_lock_irq(&cl->lock);
@@ -575,12 +636,7 @@ static void on_commit_fail(struct ddraid_ctx *ctx, u32 m)
 	set_bit(m, &ctx->recorded);
 	__clear_bit(m, &cl->merr);
 	__clear_bit(m, &cl->out_merr);
-	list_for_each_entry_safe(io, tmp, &cl->held, centry) {
-		if ((io->skip | io->errors) & ~ctx->recorded)
-			continue;
-		list_move_tail(&io->centry, &done);
-		cl->nheld--;
-	}
+	release_held(cl, ctx->recorded, &done);
 	spin_unlock_irq(&cl->lock);
 	complete_ios(&done, BLK_STS_OK);
 }
@@ -602,7 +658,7 @@ void ddraid_cluster_apply(struct ddraid_ctx *ctx,
 		on_freeze(&ctx->cl, m->type == DDRAID_CHAN_FREEZE);
 		break;
 	case DDRAID_CHAN_MEMBER_STATE:
-		on_member_state(ctx, (u32)m->region, m->flags);
+		on_member_state(ctx, (u32)m->region, m->flags, m->arg);
 		break;
 	case DDRAID_CHAN_COMMIT_FAIL:
 		on_commit_fail(ctx, (u32)m->region);
@@ -644,6 +700,7 @@ int ddraid_cluster_init(struct ddraid_ctx *ctx)
 {
 	struct ddraid_cluster *cl = &ctx->cl;
 	u64 r;
+	u32 m;
 
 	spin_lock_init(&cl->lock);
 	INIT_LIST_HEAD(&cl->node);
@@ -658,6 +715,15 @@ int ddraid_cluster_init(struct ddraid_ctx *ctx)
 	cl->region_blocks = ctx->sb.region_size >> DDRAID_BLOCK_SHIFT;
 	if (!cl->regions || !cl->region_blocks)
 		return -EINVAL;
+	cl->events = ctx->sb.events;
+	for (m = 0; m < ctx->geom.members; m++)
+		cl->mstate[m] = ctx->sb.member[m].state;
+	/*
+	 * A member given with "rebuild" that the superblocks call active
+	 * is taken out here: the cluster must record that (MEMBER_ERROR)
+	 * before a write that skips it completes.
+	 */
+	cl->merr = ctx->rebuild & ~ctx->recorded;
 	cl->reg = kvcalloc(cl->regions, sizeof(*cl->reg), GFP_KERNEL);
 	if (!cl->reg)
 		return -ENOMEM;
@@ -666,10 +732,136 @@ int ddraid_cluster_init(struct ddraid_ctx *ctx)
 	return 0;
 }
 
-/* Start dropping idle grants (the workqueue exists now). */
-void ddraid_cluster_start(struct ddraid_ctx *ctx)
+/*
+ * Presuspend. In a noflush suspend (a table reload, e.g. to put a new
+ * member device in for an online rebuild) nothing may wait for the
+ * daemon: the daemon may be the one suspending. Every IO that waits here
+ * goes back to dm, which keeps it and submits it to the next table (or
+ * this one, resumed). A flush suspend waits for the daemon's answers as
+ * any IO does.
+ */
+void ddraid_cluster_presuspend(struct ddraid_ctx *ctx, bool noflush)
 {
-	queue_delayed_work(ctx->wq, &ctx->cl.idle_work, idle_period());
+	struct ddraid_cluster *cl = &ctx->cl;
+	struct ddraid_io *io, *tmp;
+	LIST_HEAD(back);
+
+	if (!noflush)
+		return;
+	spin_lock_irq(&cl->lock);
+	cl->requeue = true;
+	list_for_each_entry_safe(io, tmp, &cl->gate, centry) {
+		cl->reg[io->region].waiting--;
+		cl->waiting--;
+		list_move_tail(&io->centry, &back);
+	}
+	/* The regions stay REQUESTED: their grants are still wanted. */
+	list_splice_tail_init(&cl->frozen_reads, &back);
+	cl->nheld = 0;
+	list_splice_tail_init(&cl->held, &back);
+	spin_unlock_irq(&cl->lock);
+	complete_ios(&back, BLK_STS_DM_REQUEUE);
+}
+
+/* Suspended: no grant is dropped while no IO can come. */
+void ddraid_cluster_postsuspend(struct ddraid_ctx *ctx)
+{
+	cancel_delayed_work_sync(&ctx->cl.idle_work);
+}
+
+/* Resumed (or the suspend was undone): IO waits for the daemon again. */
+void ddraid_cluster_resume(struct ddraid_ctx *ctx)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+
+	spin_lock_irq(&cl->lock);
+	cl->requeue = false;
+	spin_unlock_irq(&cl->lock);
+	queue_delayed_work(ctx->wq, &cl->idle_work, idle_period());
+}
+
+/*
+ * Member @m of @to: the same device as in @from (then the older table's
+ * view of it stands), or a different one, or one given with "rebuild":
+ * then it starts out of use, and if @from was using it the cluster must
+ * record its failure first (MEMBER_ERROR).
+ */
+static void take_over_member(struct ddraid_ctx *to, struct ddraid_ctx *from,
+			     u32 m)
+{
+	struct dm_dev *fd = from->member[m].dev, *td = to->member[m].dev;
+	bool same = fd ? td && td->bdev == fd->bdev : !td;
+	unsigned long bit = 1ul << m;
+
+	to->recorded = (to->recorded & ~bit) | (from->recorded & bit);
+	if (same && !(to->rebuild & bit)) {
+		to->failed = (to->failed & ~bit) | (from->failed & bit);
+		to->noread = (to->noread & ~bit) | (from->noread & bit);
+		return;
+	}
+	to->failed |= bit;
+	to->noread |= bit;
+	if (!(from->failed & bit) && !(to->cl.merr & bit)) {
+		to->cl.merr |= bit;
+		to->cl.err_events[m] = to->cl.events;
+		if (to->cl.chan)
+			to->cl.out_merr |= bit;
+		DMWARN("%s: member %u replaced while in use: failed until recorded",
+		       dm_device_name(dm_table_get_md(to->ti->table)), m);
+	}
+}
+
+/*
+ * A table replaces @from, the live one, on resume (under
+ * ddraid_chan_mutex): the cluster state belongs to the dm device, not to
+ * a table, so @to takes it over whole: grants, locks, freezing, the
+ * daemon, what is owed to it, and what the daemon said of each member.
+ * Both tables are suspended: no IO runs and none waits (presuspend gave
+ * it back to dm, or a flush suspend saw it through). False when the
+ * region tables differ; then nothing is moved.
+ */
+bool ddraid_cluster_take_over(struct ddraid_ctx *to, struct ddraid_ctx *from)
+{
+	struct ddraid_cluster *t = &to->cl, *f = &from->cl;
+	u32 m;
+
+	if (t->regions != f->regions || t->region_blocks != f->region_blocks ||
+	    to->geom.members != from->geom.members)
+		return false;
+	spin_lock_irq(&f->lock);
+	spin_lock_nested(&t->lock, SINGLE_DEPTH_NESTING);
+	WARN_ON_ONCE(f->inflight || f->waiting || f->nheld ||
+		     !list_empty(&f->frozen_reads) || t->chan);
+	/* @to's region table is untouched: it never had IO or a daemon. */
+	swap(t->reg, f->reg);
+	list_splice_init(&f->outq, &t->outq);
+	t->granted = f->granted;
+	t->nlocked = f->nlocked;
+	f->granted = 0;
+	f->nlocked = 0;
+	t->frozen = f->frozen;
+	t->chan = f->chan;
+	f->chan = NULL;
+	t->seq = f->seq;
+	t->hs = f->hs;
+	t->hs_cursor = f->hs_cursor;
+	t->merr = f->merr;
+	t->out_merr = f->out_merr;
+	t->out_mdone = f->out_mdone;
+	f->out_merr = 0;
+	f->out_mdone = 0;
+	memcpy(t->mdone_state, f->mdone_state, sizeof(t->mdone_state));
+	memcpy(t->mstate, f->mstate, sizeof(t->mstate));
+	memcpy(t->err_events, f->err_events, sizeof(t->err_events));
+	t->events = max(t->events, f->events);
+	for (m = 0; m < to->geom.members; m++)
+		take_over_member(to, from, m);
+	f->live = false;
+	if (t->chan && (t->out_merr || !list_empty(&t->outq)))
+		cl_kick(t);
+	spin_unlock(&t->lock);
+	spin_unlock_irq(&f->lock);
+	return true;
 }
 
 /* After ddraid_chan_unregister(): no daemon, no IO (dm drained it). */

@@ -5,13 +5,17 @@
  * Table line (docs/dm-target.md):
  *
  *   <start> <len> ddraid <#members> <dev|-> ... <#opt_args>
- *           standalone|cluster [verify]
+ *           standalone|cluster [verify] [rebuild <member>]
  *
  * Members are given in member order, "-" for an absent one. The target
  * reads every member's superblock itself and refuses a table that does not
  * describe one consistent, current volume. "standalone": one node owns the
  * volume, no write intent. "cluster": every write waits until ddraidd
- * granted its region, through /dev/ddraid (dm-ddraid-chan.c).
+ * granted its region, through /dev/ddraid (dm-ddraid-chan.c). "rebuild
+ * <member>" (cluster mode): that member is a new or returning device for
+ * an online rebuild; its superblock is not read and it is neither read
+ * nor written until ddraidd says so. A reload keeps the cluster state
+ * (grants, locks, the daemon): ddraid_preresume().
  */
 #include <linux/module.h>
 #include <linux/blkdev.h>
@@ -77,10 +81,34 @@ static int parse_members(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 	return 0;
 }
 
+/* "rebuild <member>": a member given by device, once. */
+static int parse_rebuild(struct ddraid_ctx *ctx, struct dm_arg_set *as,
+			 unsigned int *nopt)
+{
+	struct dm_target *ti = ctx->ti;
+	unsigned int m;
+
+	if (!*nopt || ctx->rebuild) {
+		ti->error = "rebuild needs one member index, once";
+		return -EINVAL;
+	}
+	(*nopt)--;
+	if (kstrtouint(dm_shift_arg(as), 10, &m) || m >= ctx->geom.members) {
+		ti->error = "rebuild: member index out of range";
+		return -EINVAL;
+	}
+	if (!ctx->member[m].dev) {
+		ti->error = "rebuild: the member is given as -";
+		return -EINVAL;
+	}
+	__set_bit(m, &ctx->rebuild);
+	return 0;
+}
+
 static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 {
 	static const struct dm_arg opt_args = {
-		0, 2, "Invalid number of optional arguments"
+		0, 4, "Invalid number of optional arguments"
 	};
 	struct dm_target *ti = ctx->ti;
 	unsigned int nopt;
@@ -98,6 +126,10 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 			ctx->cluster = true;
 		} else if (!strcasecmp(opt, "verify") && !ctx->verify) {
 			ctx->verify = true;
+		} else if (!strcasecmp(opt, "rebuild")) {
+			ret = parse_rebuild(ctx, as, &nopt);
+			if (ret)
+				return ret;
 		} else {
 			ti->error = "Unknown or repeated optional argument";
 			return -EINVAL;
@@ -109,6 +141,10 @@ static int parse_options(struct ddraid_ctx *ctx, struct dm_arg_set *as)
 	}
 	if (ctx->standalone == ctx->cluster) {
 		ti->error = "Give exactly one of standalone and cluster";
+		return -EINVAL;
+	}
+	if (ctx->rebuild && !ctx->cluster) {
+		ti->error = "rebuild needs cluster mode (standalone: ddraidctl rebuild --offline)";
 		return -EINVAL;
 	}
 	return 0;
@@ -179,7 +215,8 @@ static int check_members(struct ddraid_ctx *ctx)
 		struct dm_dev *dev = ctx->member[m].dev;
 		u32 lbs;
 
-		if (!dev)
+		/* A device to be rebuilt holds nothing to believe yet. */
+		if (!dev || test_bit(m, &ctx->rebuild))
 			continue;
 		lbs = bdev_logical_block_size(dev->bdev);
 		if (lbs > DDRAID_SB_BYTES) {
@@ -220,7 +257,10 @@ static int check_members(struct ddraid_ctx *ctx)
 
 	ret = -EINVAL;
 	if (v.rebuilding) {
-		ti->error = "Member is rebuilding: not supported by this target";
+		m = __ffs(v.rebuilding);
+		DMERR("member %u (%s) is being rebuilt", m,
+		      ctx->member[m].dev->name);
+		ti->error = "Member is rebuilding: give it with the rebuild option (cluster mode)";
 		goto out;
 	}
 	if (v.recorded_failed) {
@@ -233,10 +273,20 @@ static int check_members(struct ddraid_ctx *ctx)
 	for (m = 0; m < ctx->geom.members; m++) {
 		if (ctx->sb.member[m].state == DDRAID_MEMBER_FAILED)
 			__set_bit(m, &ctx->recorded);
-		if (present[m] && check_member_device(ctx, m))
+		if (ctx->member[m].dev && check_member_device(ctx, m))
 			goto out;
 	}
-	ctx->failed = ctx->missing | ctx->recorded;
+	/*
+	 * A member to be rebuilt is out until the daemon says otherwise.
+	 * Writes that skip it may complete only if the cluster knows it is
+	 * not current (failed or rebuilding on disk); else its failure is
+	 * reported first (ddraid_cluster_init()).
+	 */
+	for_each_set_bit(m, &ctx->rebuild, ctx->geom.members)
+		if (ctx->sb.member[m].state != DDRAID_MEMBER_ACTIVE)
+			__set_bit(m, &ctx->recorded);
+	ctx->noread = ctx->rebuild;
+	ctx->failed = ctx->missing | ctx->recorded | ctx->rebuild;
 	if (ti->len != ctx->sb.data_size >> SECTOR_SHIFT) {
 		DMERR("table length %llu sectors, volume %llu",
 		      (unsigned long long)ti->len,
@@ -342,10 +392,8 @@ static int ddraid_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_discard_bios = 0;
 	ti->num_write_zeroes_bios = 0;
 	ti->per_io_data_size = sizeof(struct ddraid_io);
-	if (ctx->cluster) {
+	if (ctx->cluster)
 		ddraid_chan_register(ctx);
-		ddraid_cluster_start(ctx);
-	}
 	return 0;
 
 bad:
@@ -389,6 +437,7 @@ static void ddraid_status(struct dm_target *ti, status_type_t type,
 {
 	struct ddraid_ctx *ctx = ti->private;
 	unsigned int sz = 0, down;
+	unsigned long rebuild;
 	u32 m;
 
 	switch (type) {
@@ -412,15 +461,25 @@ static void ddraid_status(struct dm_target *ti, status_type_t type,
 		for (m = 0; m < ctx->geom.members; m++)
 			DMEMIT(" %s", ctx->member[m].dev ?
 			       ctx->member[m].dev->name : "-");
-		DMEMIT(" %u %s%s", 1 + ctx->verify,
+		/*
+		 * "rebuild" only while the member is not yet in use, so
+		 * that a reload with this table does not take a rebuilt
+		 * member out again.
+		 */
+		rebuild = ctx->rebuild & (READ_ONCE(ctx->failed) |
+					  READ_ONCE(ctx->noread));
+		DMEMIT(" %u %s%s", 1 + ctx->verify + 2 * !!rebuild,
 		       ctx->cluster ? "cluster" : "standalone",
 		       ctx->verify ? " verify" : "");
+		if (rebuild)
+			DMEMIT(" rebuild %lu", __ffs(rebuild));
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",members=%u,standalone=%c,cluster=%c,verify=%c;",
+		DMEMIT(",members=%u,standalone=%c,cluster=%c,verify=%c,rebuild=%lx;",
 		       ctx->geom.members, ctx->standalone ? 'y' : 'n',
-		       ctx->cluster ? 'y' : 'n', ctx->verify ? 'y' : 'n');
+		       ctx->cluster ? 'y' : 'n', ctx->verify ? 'y' : 'n',
+		       ctx->rebuild);
 		break;
 	}
 }
@@ -488,15 +547,54 @@ static void ddraid_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	blk_limits_io_opt(limits, ctx->geom.data_members * (64u << 10));
 }
 
+static void ddraid_presuspend(struct dm_target *ti)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	if (ctx->cluster)
+		ddraid_cluster_presuspend(ctx, dm_noflush_suspending(ti));
+}
+
+static void ddraid_postsuspend(struct dm_target *ti)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	if (ctx->cluster)
+		ddraid_cluster_postsuspend(ctx);
+}
+
+/* Also presuspend_undo: the suspend was interrupted. */
+static void ddraid_resume(struct dm_target *ti)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	if (ctx->cluster)
+		ddraid_cluster_resume(ctx);
+}
+
+static int ddraid_preresume(struct dm_target *ti)
+{
+	struct ddraid_ctx *ctx = ti->private;
+
+	if (ctx->cluster)
+		ddraid_chan_go_live(ctx);
+	return 0;
+}
+
 static struct target_type ddraid_target = {
 	.name = "ddraid",
-	.version = {1, 1, 0},
+	.version = {1, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = ddraid_ctr,
 	.dtr = ddraid_dtr,
 	.map = ddraid_map,
 	.status = ddraid_status,
 	.message = ddraid_message,
+	.presuspend = ddraid_presuspend,
+	.presuspend_undo = ddraid_resume,
+	.postsuspend = ddraid_postsuspend,
+	.preresume = ddraid_preresume,
+	.resume = ddraid_resume,
 	.iterate_devices = ddraid_iterate_devices,
 	.io_hints = ddraid_io_hints,
 };

@@ -131,13 +131,27 @@ struct ddraid_cluster {
 	u64 seq;			/* of messages to the daemon */
 	u8 hs;				/* enum ddraid_handshake */
 	u64 hs_cursor;			/* next region the HELD list looks at */
-	bool frozen;			/* from load until THAW, and on FREEZE:
-					 * no read or write passes the gate */
+	/* From load until THAW, and on FREEZE: no read or write passes. */
+	bool frozen;
+	/* Resumed once, and the state not handed to a newer table. */
+	bool live;
+	/* noflush suspend: IO that would wait goes back to dm. */
+	bool requeue;
 	struct list_head frozen_reads;	/* reads waiting for THAW */
 	unsigned long merr;		/* MEMBER_ERROR owed or not committed */
 	unsigned long out_merr;		/* MEMBER_ERROR not yet read */
 	unsigned long out_mdone;	/* MEMBER_STATE_DONE not yet read */
 	u32 mdone_state[DDRAID_MAX_MEMBERS];
+	/*
+	 * What the daemon last said of each member (MEMBER_STATE), the
+	 * newest events it named, and the events when a member failed here:
+	 * an "active" for a member failing here is believed only when it
+	 * ends a failure or rebuild, or comes two event generations after
+	 * the error (docs/kernel-channel.md).
+	 */
+	u32 mstate[DDRAID_MAX_MEMBERS];
+	u64 events;
+	u64 err_events[DDRAID_MAX_MEMBERS];
 	u64 granted;			/* regions in GRANTED */
 	u64 nlocked;			/* regions locked */
 	u64 inflight;			/* writes past the gate, IO not done */
@@ -171,6 +185,12 @@ struct ddraid_ctx {
 	unsigned long missing;	/* given as "-" (for the status line) */
 	/* Cluster mode: members written but not read (MEMBER_STATE rebuilding). */
 	unsigned long noread;
+	/*
+	 * Cluster mode: members given with the "rebuild" option: a new or
+	 * returning device whose superblock is not read; not read or
+	 * written until the daemon says "rebuilding".
+	 */
+	unsigned long rebuild;
 
 	/* The newest superblock; member_index is set per member on write. */
 	struct ddraid_sb sb;
@@ -239,10 +259,23 @@ int ddraid_catch_up_members(struct ddraid_ctx *ctx, unsigned long which);
 
 /* dm-ddraid-region.c: cluster mode, see docs/kernel-channel.md */
 int ddraid_cluster_init(struct ddraid_ctx *ctx);
-void ddraid_cluster_start(struct ddraid_ctx *ctx);
 void ddraid_cluster_exit(struct ddraid_ctx *ctx);
-bool ddraid_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io);
-bool ddraid_read_gate_enter(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_cluster_presuspend(struct ddraid_ctx *ctx, bool noflush);
+void ddraid_cluster_postsuspend(struct ddraid_ctx *ctx);
+void ddraid_cluster_resume(struct ddraid_ctx *ctx);
+bool ddraid_cluster_take_over(struct ddraid_ctx *to, struct ddraid_ctx *from);
+
+/* What the gates do with an IO. */
+enum ddraid_gate {
+	DDRAID_GATE_GO,		/* submit it now */
+	DDRAID_GATE_WAIT,	/* queued: the daemon's answer releases it */
+	DDRAID_GATE_REQUEUE,	/* noflush suspend: give it back to dm */
+};
+
+enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
+				   struct ddraid_io *io);
+enum ddraid_gate ddraid_read_gate_enter(struct ddraid_ctx *ctx,
+					struct ddraid_io *io);
 void ddraid_read_go(struct ddraid_io *io);
 void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
 void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io);
@@ -259,6 +292,7 @@ void ddraid_cluster_status(struct ddraid_ctx *ctx, char *result,
 /* dm-ddraid-chan.c: the misc device /dev/ddraid */
 int ddraid_chan_register(struct ddraid_ctx *ctx);
 void ddraid_chan_unregister(struct ddraid_ctx *ctx);
+void ddraid_chan_go_live(struct ddraid_ctx *ctx);
 void ddraid_chan_kick(struct ddraid_chan *chan);
 int ddraid_chan_init(void);
 void ddraid_chan_exit(void);

@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "ddraid_assemble.h"
+#include "dm_util.h"
 
 #define TARGET_NAME	"ddraid"
 /* dm uuid prefix: lets "stop" and other tools recognise our devices. */
@@ -275,19 +276,6 @@ int cmd_table(int argc, char **argv)
 	return CLI_OK;
 }
 
-/* Run @dmt with udev synchronisation (or none under DM_DISABLE_UDEV=1). */
-static int dm_run_synced(struct dm_task *dmt)
-{
-	uint32_t cookie = 0;
-	int ok;
-
-	if (!dm_task_set_cookie(dmt, &cookie, 0))
-		return 0;
-	ok = dm_task_run(dmt);
-	dm_udev_wait(cookie);
-	return ok;
-}
-
 int cmd_assemble(int argc, char **argv)
 {
 	struct table_opts o = { 0 };
@@ -323,7 +311,7 @@ int cmd_assemble(int argc, char **argv)
 		dm_task_destroy(dmt);
 		return CLI_FAIL;
 	}
-	if (!dm_run_synced(dmt)) {
+	if (!ddraid_dm_run_synced(dmt)) {
 		cli_err("creating /dev/mapper/%s with table '0 %" PRIu64 " %s %s' failed",
 			name, t.sectors, TARGET_NAME, t.params);
 		print_kernel_reason();
@@ -394,7 +382,7 @@ int cmd_stop(int argc, char **argv)
 	if (r)
 		return r;
 	dmt = dm_task_create(DM_DEVICE_REMOVE);
-	if (!dmt || !dm_task_set_name(dmt, name) || !dm_run_synced(dmt)) {
+	if (!dmt || !dm_task_set_name(dmt, name) || !ddraid_dm_run_synced(dmt)) {
 		cli_err("removing '%s' failed (still open or mounted?)", name);
 		if (dmt)
 			dm_task_destroy(dmt);

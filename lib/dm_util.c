@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libdevmapper helpers shared by ddraidctl and ddraidd (dm_util.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include <libdevmapper.h>
+
+#include "dm_util.h"
+#include "ddraid_geom.h"
+
+#define DM_TARGET_NAME	"ddraid"
+/* Words in a ddraid table: members, their devices, options. */
+#define MAX_WORDS	(2 + DDRAID_MAX_MEMBERS + 8)
+
+int ddraid_dm_run_synced(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dm_task_set_cookie(dmt, &cookie, 0))
+		return 0;
+	ok = dm_task_run(dmt);
+	dm_udev_wait(cookie);
+	return ok;
+}
+
+/* Split @buf (modified) at blanks. Number of words, or -1 if too many. */
+static int split_words(char *buf, char **w, int max)
+{
+	int n = 0;
+	char *save = NULL, *t;
+
+	for (t = strtok_r(buf, " \t\n", &save); t;
+	     t = strtok_r(NULL, " \t\n", &save)) {
+		if (n == max)
+			return -1;
+		w[n++] = t;
+	}
+	return n;
+}
+
+static bool parse_count(const char *s, unsigned long max, unsigned int *v)
+{
+	char *end;
+	unsigned long x;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*v = (unsigned int)x;
+	return true;
+}
+
+/* Append to @out at *@len; false when it does not fit. */
+static bool emit(char *out, size_t outlen, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out + *len, outlen - *len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= outlen - *len)
+		return false;
+	*len += (size_t)n;
+	return true;
+}
+
+int ddraid_dm_params_replace_member(const char *params, unsigned int m,
+				    const char *path, char *out,
+				    size_t outlen, const char **why)
+{
+	char *buf, *w[MAX_WORDS];
+	unsigned int n, nopt, i, keep = 0;
+	size_t len = 0;
+	int nw, ret = -EINVAL;
+
+	*why = NULL;
+	if (!path[0] || strpbrk(path, " \t\n") || !strcmp(path, "-")) {
+		*why = "the device path must be one word, not -";
+		return -EINVAL;
+	}
+	buf = strdup(params);
+	if (!buf)
+		return -ENOMEM;
+	nw = split_words(buf, w, MAX_WORDS);
+	if (nw < 1 || !parse_count(w[0], DDRAID_MAX_MEMBERS, &n) ||
+	    ddraid_members_to_k(n) < 0) {
+		*why = "not a ddraid table: bad member count";
+		goto out;
+	}
+	if (m >= n) {
+		*why = "member index beyond the member count";
+		goto out;
+	}
+	if ((unsigned int)nw < n + 2 || !parse_count(w[n + 1], 8, &nopt) ||
+	    (unsigned int)nw != n + 2 + nopt) {
+		*why = "not a ddraid table: bad option count";
+		goto out;
+	}
+	/* Options other than "rebuild <i>", which is replaced. */
+	for (i = n + 2; i < (unsigned int)nw; i++) {
+		if (!strcmp(w[i], "rebuild")) {
+			if (++i == (unsigned int)nw) {
+				*why = "not a ddraid table: rebuild without a member";
+				goto out;
+			}
+			continue;
+		}
+		w[n + 2 + keep++] = w[i];
+	}
+	ret = -ENOSPC;
+	if (!emit(out, outlen, &len, "%u", n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!emit(out, outlen, &len, " %s", i == m ? path : w[1 + i]))
+			goto out;
+	if (!emit(out, outlen, &len, " %u", keep + 2))
+		goto out;
+	for (i = 0; i < keep; i++)
+		if (!emit(out, outlen, &len, " %s", w[n + 2 + i]))
+			goto out;
+	if (!emit(out, outlen, &len, " rebuild %u", m))
+		goto out;
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* A task of @type on the device @devt. */
+static struct dm_task *task_on(int type, dev_t devt)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (dmt && (!dm_task_set_major(dmt, major(devt)) ||
+		    !dm_task_set_minor(dmt, minor(devt)))) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
+int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
+			    char *err, size_t errlen)
+{
+	char params[4096];
+	struct dm_task *dmt;
+	uint64_t start, length;
+	char *type = NULL, *cur = NULL;
+	const char *why;
+	int ret;
+
+	/* The live table: one ddraid target. */
+	dmt = task_on(DM_DEVICE_TABLE, devt);
+	if (!dmt || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return fail(err, errlen, -ENODEV,
+			    "cannot read the table of device %u:%u",
+			    major(devt), minor(devt));
+	}
+	if (dm_get_next_target(dmt, NULL, &start, &length, &type, &cur) ||
+	    !type || strcmp(type, DM_TARGET_NAME) || !cur) {
+		dm_task_destroy(dmt);
+		return fail(err, errlen, -EINVAL,
+			    "device %u:%u is not one ddraid target",
+			    major(devt), minor(devt));
+	}
+	ret = ddraid_dm_params_replace_member(cur, m, path, params,
+					      sizeof(params), &why);
+	dm_task_destroy(dmt);
+	if (ret)
+		return fail(err, errlen, ret, "cannot make the new table: %s",
+			    why ? why : strerror(-ret));
+
+	dmt = task_on(DM_DEVICE_RELOAD, devt);
+	if (!dmt || !dm_task_add_target(dmt, start, length, DM_TARGET_NAME,
+					params) || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return fail(err, errlen, -EINVAL,
+			    "the kernel refused the table \"%s\" (see the kernel log)",
+			    params);
+	}
+	dm_task_destroy(dmt);
+
+	/* noflush: waiting IO goes to the new table, none fails. */
+	dmt = task_on(DM_DEVICE_SUSPEND, devt);
+	if (!dmt || !dm_task_no_flush(dmt) || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		/* Leave no inactive table behind. */
+		dmt = task_on(DM_DEVICE_CLEAR, devt);
+		if (dmt) {
+			dm_task_run(dmt);
+			dm_task_destroy(dmt);
+		}
+		return fail(err, errlen, -EIO, "cannot suspend the device");
+	}
+	dm_task_destroy(dmt);
+	dmt = task_on(DM_DEVICE_RESUME, devt);
+	if (!dmt || !ddraid_dm_run_synced(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return fail(err, errlen, -EIO,
+			    "cannot resume the device with the new table");
+	}
+	dm_task_destroy(dmt);
+	return 0;
+}

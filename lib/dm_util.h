@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libdevmapper helpers shared by ddraidctl (assemble, stop) and ddraidd
+ * (putting a rebuild's new device into the live table). Kept out of
+ * libddraid so that the engine does not depend on libdevmapper.
+ */
+#ifndef DDRAID_DM_UTIL_H
+#define DDRAID_DM_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct dm_task;
+
+/* Run @dmt with udev synchronisation (none under DM_DISABLE_UDEV=1). */
+int ddraid_dm_run_synced(struct dm_task *dmt);
+
+/*
+ * The ddraid table parameters @params (as the target reports them:
+ * "<#members> <dev|-> ... <#opts> <opts>") with member @m's device
+ * replaced by @path and that member given as "rebuild <m>" (any earlier
+ * "rebuild" option dropped), written to @out. 0, or -EINVAL with *@why
+ * for parameters that are not a ddraid table or a @path that cannot be
+ * one table word; -ENOSPC when @out is too small.
+ */
+int ddraid_dm_params_replace_member(const char *params, unsigned int m,
+				    const char *path, char *out,
+				    size_t outlen, const char **why);
+
+/*
+ * Reload the live ddraid table of dm device @devt with member @m at
+ * @path ("rebuild <m>"), swapping tables with a noflush suspend: the
+ * target hands IO that would wait back to dm and takes its cluster state
+ * over into the new table (docs/kernel-channel.md). 0 or -errno with a
+ * reason in @err.
+ */
+int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
+			    char *err, size_t errlen);
+
+#endif /* DDRAID_DM_UTIL_H */
