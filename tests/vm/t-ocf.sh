@@ -10,8 +10,11 @@
 # /dev/mapper/NAME -> ddraidd killed with SIGKILL -> monitor fails
 # (orphaned target) -> stop -> monitor 7 (no device, no daemon) -> start
 # again -> the data still verifies; stop_mode=daemon leaves the target
-# running and a start reattaches to it; ocf-tester's action sequence when
-# resource-agents is installed; after the last stop the parity is clean.
+# running and a start reattaches to it, also as the recovery of a killed
+# daemon; stop of an open device fails; ocf-tester's action sequence when
+# resource-agents is installed; the parity is clean; a member failed
+# through the daemon leaves monitor successful with a "degraded" warning
+# and the data reads back, also from a standalone assembly.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cluster-lib.sh"
@@ -151,6 +154,23 @@ check "both data ranges verify" test \
 	"$(sha_range "$dm" $((4 * MB)) $((8 * MB))) $(sha_range "$dm" $((40 * MB)) $MB)" = \
 	"$want $want2"
 
+# ---- a dead daemon recovered with stop_mode=daemon: the device stays ----
+pid3=$(daemon_pid)
+kill -KILL "$pid3"
+wait_until 10 test "$(kstat "$NAME" daemon)" = detached
+ra_expect 1 "SIGKILL again: monitor fails" monitor
+ra_expect 0 "recovery stop with stop_mode=daemon" stop OCF_RESKEY_stop_mode=daemon
+check "the target stayed" dm_exists
+ra_expect 0 "recovery start" start
+pid4=$(daemon_pid)
+check "a new ddraidd (pid $pid4) attached to the same target" test -n "$pid4" -a \
+	"$pid4" != "$pid3" -a "$(kstat "$NAME" daemon)" = attached
+head -c $MB /dev/urandom >/tmp/data3
+want3=$(sha256sum </tmp/data3 | cut -d' ' -f1)
+check "write 1 MiB to another cold region (region 50)" \
+	dd if=/tmp/data3 of="$dm" bs=1M seek=50 oflag=direct status=none
+check "it reads back" test "$(sha_range "$dm" $((50 * MB)) $MB)" = "$want3"
+
 # ---- the device in use: stop must fail, not pull it away ----
 exec 7<"$dm"
 ra_expect 1 "stop while the device is open: OCF_ERR_GENERIC" stop \
@@ -183,13 +203,31 @@ else
 	skip "ocf-tester" "resource-agents not installed"
 fi
 
-kill -TERM "$CL_COROSYNC_PID"
-wait "$CL_COROSYNC_PID"
+# All three ranges, read through $dm.
+all3() {
+	echo "$(sha_range "$dm" $((4 * MB)) $((8 * MB))) $(sha_range "$dm" $((40 * MB)) $MB) $(sha_range "$dm" $((50 * MB)) $MB)"
+}
 check "ddraidctl check: parity of the members is clean" \
 	"$DDRAIDCTL" check "${devs[@]}"
-check "assemble standalone" "$DDRAIDCTL" assemble --name "$NAME" "${devs[@]}"
-check "standalone: both data ranges verify" test \
-	"$(sha_range "$dm" $((4 * MB)) $((8 * MB))) $(sha_range "$dm" $((40 * MB)) $MB)" = \
-	"$want $want2"
+
+# ---- degraded: still serving, so monitor succeeds and says so ----
+ra_expect 0 "start for the degraded case" start
+check "ddraidctl fail --member 0 through the daemon" \
+	env DDRAID_CTL_DIR="$CL_CTL" "$DDRAIDCTL" fail "$NAME" --member 0
+wait_until 30 test "$(dmsetup status "$NAME" | awk '{ print $6 }')" = degraded
+check "dmsetup status: degraded" \
+	test "$(dmsetup status "$NAME" | awk '{ print $6 }')" = degraded
+ra_expect 0 "monitor of a degraded volume: OCF_SUCCESS" monitor
+check "...with a warning that it is degraded" grep -q 'degraded' /tmp/ra.err
+drop_caches
+check "degraded: all data verifies (member 0 reconstructed)" \
+	test "$(all3)" = "$want $want2 $want3"
+ra_expect 0 "stop the degraded volume" stop
+
+kill -TERM "$CL_COROSYNC_PID"
+wait "$CL_COROSYNC_PID"
+check "assemble standalone (member 0 recorded failed, left out)" \
+	"$DDRAIDCTL" assemble --name "$NAME" "${devs[@]}"
+check "standalone: all data verifies" test "$(all3)" = "$want $want2 $want3"
 check "stop" vol_stop "$NAME"
 finish
