@@ -1,0 +1,398 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Benchmark of write intent in the kernel target (not a test: it asserts
+# nothing).
+#
+#   tests/vm/bench-intent.sh [--build DIR] [--bps B] [--iops I] [--reps N]
+#                            [--size MIB] [--qd Q] [--lat-regions N]
+#                            [--json FILE] [--out DIR]
+#
+# One VM, five member disks throttled identically by qemu (default 20 MB/s
+# and 500 IOPS each, as tests/vm/bench.sh), images filled with zeros on the
+# host first. Two tables over the same members: "standalone" and
+# "cluster" (one-node corosync on loopback + ddraidd, as the t-cluster-*
+# tests). Measured:
+# 1. sequential 1 MiB O_DIRECT writes (iodepth --qd, default 4) of --size
+#    MiB (default 256) per repetition, --reps (default 5) repetitions that
+#    alternate which mode goes first; repetition i writes volume range i on
+#    both tables, a range the cluster table never wrote, so every region of
+#    a cluster run is cold and pays GRANT_REQ + bit set. Medians, the ratio
+#    cluster/standalone and the goal (ratio >= 0.97).
+# 2. QD1 4 KiB O_DIRECT writes, one per region, into --lat-regions (default
+#    64) cold regions after the throughput ranges: cold (first write), warm
+#    (the same offsets again at once) and standalone; clat median and p99.
+
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=$(cd "$HERE/../.." && pwd)
+NAME=bic		# the volume and its cluster-mode dm device
+SNAME=bis		# the standalone dm device over the same members
+LAT_CHUNK=16		# regions per cold/warm pair (well within idle_ms)
+TRACE_REGIONS=8		# cold regions written once more under strace
+
+# ---------------------------------------------------------------- in the VM
+
+# snap: the daemon's and the target's counters, one JSON object.
+snap() {
+	local s g
+	s=$(DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" status --json "$NAME" \
+		2>/dev/null) || s='{}'
+	g=$(kstat "$NAME" granted)
+	jq -c --argjson g "${g:-0}" '{chan_rx: .channel.rx,
+		chan_tx: .channel.tx, cpg_tx: .cpg.tx, bit_sets: .io.bit_sets,
+		bit_clears: .io.bit_clears, sb_writes: .io.sb_writes,
+		queued: .io.queued, granted: $g}' <<<"$s"
+}
+
+# settled: no region granted and every bit the daemon set is cleared
+# again, so nothing of a cluster run spills into the next measurement.
+settled() {
+	[ "$(kstat "$NAME" granted)" = 0 ] &&
+		snap | jq -e '.bit_sets == .bit_clears and .queued == 0' \
+			>/dev/null
+}
+
+# record PHASE MODE INDEX BEFORE AFTER [SECONDS]: one line of runs.jsonl.
+record() {
+	jq -nc --arg p "$1" --arg m "$2" --argjson i "$3" --argjson b "$4" \
+		--argjson a "$5" --argjson s "${6:-0}" \
+		'{phase: $p, mode: $m, index: $i, before: $b, after: $a,
+		  settle_s: $s}' >>"$VM_SHARE/runs.jsonl"
+}
+
+# lat_fio DEV OFFSET N REGION_SIZE LABEL: N QD1 4 KiB direct writes, one
+# at the start of each of N regions from OFFSET; every IO's latency goes
+# to fio/LABEL_clat.1.log.
+lat_fio() {
+	fio --name=first --filename="$1" --ioengine=psync --direct=1 \
+		--rw=write:$(($4 - 4096)) --bs=4k --offset="$2" \
+		--size=$(($3 * $4)) --number_ios="$3" --log_offset=1 \
+		--write_lat_log="$VM_SHARE/fio/$5" --output-format=json \
+		--output="$VM_SHARE/fio/$5.json" >&2
+}
+
+in_vm() {
+	local reps=$1 size=$2 qd=$3 nlat=$4
+	local devs=(/dev/vda /dev/vdb /dev/vdc /dev/vdd /dev/vde)
+	local members rsize dsize i m b a t0 c j off dev
+	. "$HERE/lib.sh"
+	. "$HERE/cluster-lib.sh"
+	vm_need_build
+	[ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
+	vm_load_module >/dev/null
+	members=$(IFS=,; echo "${devs[*]}")
+
+	# The images are zero (written on the host): --assume-clean is true.
+	"$DDRAIDCTL" create --name "$NAME" --assume-clean "${devs[@]}" >&2 ||
+		exit 1
+	rsize=$(examine_field /dev/vda region_size)
+	dsize=$(examine_field /dev/vda data_size)
+	size=$((size << 20))
+	[ $((size % rsize)) = 0 ] || bail "--size not a multiple of $rsize"
+	[ $((reps * size + (nlat + TRACE_REGIONS) * rsize)) -le "$dsize" ] ||
+		bail "volume too small for $reps x $size + $nlat regions"
+	jq -n --argjson r "$rsize" --argjson d "$dsize" \
+		--argjson n "$(examine_field /dev/vda regions)" \
+		--arg idle "$(cat /sys/module/dm_ddraid/parameters/idle_ms)" \
+		'{region_size: $r, data_size: $d, regions: $n,
+		  idle_ms: ($idle | tonumber)}' >"$VM_SHARE/volume.json"
+
+	# Both tables at once: dm shares the members between its devices.
+	# Not assemble: it sets a dm uuid from the volume, unique per device.
+	dmsetup create "$SNAME" --table "$("$DDRAIDCTL" table "${devs[@]}")" ||
+		bail "standalone table"
+	corosync_up
+	dmsetup create "$NAME" \
+		--table "$("$DDRAIDCTL" table --cluster "${devs[@]}")" ||
+		bail "cluster table"
+	ddraidd_start "$NAME" "$members"
+	wait_until 60 d_attached "$NAME" || { cl_logs; bail "ddraidd attach"; }
+	wait_until 20 test "$(kstat "$NAME" frozen)" = running ||
+		bail "cluster table thawed"
+	diag "cluster table: $(dmsetup status "$NAME")"
+
+	mkdir -p "$VM_SHARE/fio"
+	: >"$VM_SHARE/runs.jsonl"
+	for ((i = 0; i < reps; i++)); do
+		if [ $((i % 2)) = 0 ]; then
+			set -- standalone cluster
+		else
+			set -- cluster standalone
+		fi
+		for m in "$@"; do
+			dev=/dev/mapper/$SNAME
+			[ "$m" = cluster ] && dev=/dev/mapper/$NAME
+			b=$(snap)
+			fio --name=seqwrite --filename="$dev" --ioengine=libaio \
+				--direct=1 --rw=write --bs=1M --iodepth="$qd" \
+				--offset=$((i * size)) --size="$size" \
+				--output-format=json \
+				--output="$VM_SHARE/fio/tp-$m-$i.json" >&2 ||
+				bail "fio $m $i"
+			a=$(snap)
+			t0=$SECONDS
+			if [ "$m" = cluster ] && ! wait_until 30 settled; then
+				diag "rep $i: not settled after 30 s: $(snap)"
+			fi
+			record tp "$m" "$i" "$b" "$a" $((SECONDS - t0))
+		done
+	done
+
+	# Latency: chunks of LAT_CHUNK regions, each cold then warm at once
+	# (before idle_ms drops the grants), then standalone. Each chunk
+	# starts settled: no IDLE or bit clear of the last one runs meanwhile.
+	for ((c = 0; c * LAT_CHUNK < nlat; c++)); do
+		j=$((nlat - c * LAT_CHUNK))
+		[ "$j" -le "$LAT_CHUNK" ] || j=$LAT_CHUNK
+		off=$((reps * size + c * LAT_CHUNK * rsize))
+		wait_until 30 settled || diag "chunk $c: not settled: $(snap)"
+		for m in cold warm standalone; do
+			dev=/dev/mapper/$NAME
+			[ "$m" = standalone ] && dev=/dev/mapper/$SNAME
+			b=$(snap)
+			lat_fio "$dev" "$off" "$j" "$rsize" "lat-$m-$c" ||
+				bail "fio latency $m $c"
+			a=$(snap)
+			record lat "$m" "$c" "$b" "$a"
+		done
+	done
+
+	# Where a cold write's time goes: the daemon's syscalls (its member
+	# IO is io_uring + fdatasync) during TRACE_REGIONS more cold writes.
+	# Slower under ptrace, so not part of the numbers above.
+	wait_until 30 settled
+	off=$((reps * size + nlat * rsize))
+	strace -f -tt -T \
+		-o "$VM_SHARE/strace.txt" -p "$DDRAIDD_PID" 2>/dev/null &
+	t0=$!
+	sleep 1		# strace attaches to every thread
+	b=$(snap)
+	lat_fio "/dev/mapper/$NAME" "$off" "$TRACE_REGIONS" "$rsize" \
+		trace-cold || diag "traced fio failed"
+	a=$(snap)
+	record trace cold 0 "$b" "$a"
+	kill -INT "$t0"
+	wait "$t0"
+
+	# What one member write + fdatasync costs here, untraced: zeros into
+	# the parity member where data and parity are zero (past everything
+	# written above), so the volume stays consistent.
+	off=$(examine_field /dev/vda data_offset)
+	off=$((off + (reps * size + (nlat + TRACE_REGIONS) * rsize) / 4))
+	fio --name=probe --filename=/dev/vde --ioengine=psync --direct=1 \
+		--rw=write --bs=4k --fdatasync=1 --zero_buffers \
+		--offset="$off" --size=1M --number_ios=16 --output-format=json \
+		--output="$VM_SHARE/fio/probe-fdatasync.json" >&2 ||
+		diag "fdatasync probe failed"
+
+	diag "end: $(dmsetup status "$NAME")"
+	dmsetup remove "$NAME" >&2
+	ddraidd_stop
+	cp "$CL_DIR/ddraidd.log" "$VM_SHARE/ddraidd.log" 2>/dev/null
+	kill -TERM "$CL_COROSYNC_PID"
+	wait "$CL_COROSYNC_PID"
+	dmsetup remove "$SNAME" >&2
+	exit 0
+}
+
+if [ "${1:-}" = --in-vm ]; then
+	shift
+	in_vm "$@"
+fi
+
+# ----------------------------------------------------------------- the host
+
+build=
+bps=$((20 * 1000 * 1000))
+iops=500
+reps=5
+size=256
+qd=4
+nlat=64
+json=
+out=/var/tmp/ddraid-vm/bench-intent
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$(realpath "$2"); shift 2 ;;
+	--bps) bps=$2; shift 2 ;;
+	--iops) iops=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
+	--size) size=$2; shift 2 ;;
+	--qd) qd=$2; shift 2 ;;
+	--lat-regions) nlat=$2; shift 2 ;;
+	--json) json=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '5,24p' "$0"; exit 0 ;;
+	*) echo "bench-intent.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+for v in "$bps" "$iops" "$reps" "$size" "$qd" "$nlat"; do
+	case "$v" in
+	''|*[!0-9]*|0) echo "bench-intent.sh: not a positive number: '$v'" >&2
+		exit 2 ;;
+	esac
+done
+[ -n "$build" ] || build=$SRCDIR/build
+for f in tools/ddraidctl cpg-daemon/ddraidd; do
+	[ -x "$build/$f" ] || { echo "bench-intent.sh: no $build/$f" >&2; exit 2; }
+done
+[ -n "$json" ] || json=$out/bench-intent.json
+
+kver=$(ls /boot/vmlinuz-6.1.* | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n 1)
+make -C "$SRCDIR/dmtarget" KDIR="/lib/modules/$kver/build" >/dev/null ||
+	{ echo "bench-intent.sh: the module does not build" >&2; exit 2; }
+
+mkdir -p "$out" && out=$(realpath "$out")
+cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko" || exit 2
+export DDRAID_KO=$out/dm-ddraid.ko
+
+# Disks have no holes: sparse images would make the first write of a range
+# an allocating write on the host, paid by whichever mode came first.
+disk_mib=512
+for i in 0 1 2 3 4; do
+	dd if=/dev/zero of="$out/disk$i.img" bs=4M count=$((disk_mib / 4)) \
+		conv=fsync status=none || exit 2
+done
+
+t0=$SECONDS
+DDRAID_BUILD=$build "$HERE/vm-run" --disks 5 --disk-size "${disk_mib}M" \
+	--keep-disks --throttle-bps "$bps" --throttle-iops "$iops" \
+	--out "$out" --timeout 900 \
+	"$0" --in-vm "$reps" "$size" "$qd" "$nlat" >/dev/null ||
+	{ echo "bench-intent.sh: the VM run failed (logs in $out)" >&2; exit 1; }
+wall=$((SECONDS - t0))
+rm -f "$out"/disk*.img
+
+share=$out/share
+runs=$share/runs.jsonl
+
+# median FILE-OF-NUMBERS / pct P: nearest-rank statistics of one column.
+pct() {
+	sort -g | awk -v p="$1" '{ v[NR] = $1 }
+		END { if (!NR) { print 0; exit }
+		      i = int(NR * p / 100); if (i < NR * p / 100) i++
+		      if (i < 1) i = 1; print v[i] }'
+}
+
+# Throughput: bytes/s of each run, medians.
+tp() { jq -r '.jobs[0].write.bw_bytes' "$share/fio/tp-$1-$2.json"; }
+rows=()
+for ((i = 0; i < reps; i++)); do
+	s=$(tp standalone "$i")
+	c=$(tp cluster "$i")
+	rows+=("$(jq -c --argjson i "$i" --argjson s "$s" --argjson c "$c" \
+		'select(.phase == "tp" and .mode == "cluster" and .index == $i) |
+		 {rep: $i, standalone_bps: $s, cluster_bps: $c,
+		  target_msgs: (.after.chan_rx - .before.chan_rx),
+		  bit_sets: (.after.bit_sets - .before.bit_sets),
+		  bit_clears: (.after.bit_clears - .before.bit_clears),
+		  settle_s: .settle_s}' "$runs")")
+done
+tpj=$(printf '%s\n' "${rows[@]}" | jq -s '.')
+med_s=$(jq -r '.[].standalone_bps' <<<"$tpj" | pct 50)
+med_c=$(jq -r '.[].cluster_bps' <<<"$tpj" | pct 50)
+ratio=$(awk -v s="$med_s" -v c="$med_c" 'BEGIN { printf "%.3f", (s > 0) ? c / s : 0 }')
+met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.97) ? "true" : "false" }')
+rsize=$(jq -r .region_size "$share/volume.json")
+
+# Latency: every IO's clat (ns) from the fio logs, in µs.
+lat() {
+	cat "$share"/fio/lat-"$1"-*_clat.1.log |
+		awk -F', *' '{ printf "%.1f\n", $2 / 1000 }' | pct "$2"
+}
+latj=$(jq -n --argjson n "$nlat" \
+	--argjson cm "$(lat cold 50)" --argjson cp "$(lat cold 99)" \
+	--argjson wm "$(lat warm 50)" --argjson wp "$(lat warm 99)" \
+	--argjson sm "$(lat standalone 50)" --argjson sp "$(lat standalone 99)" \
+	--argjson cold_req "$(jq -s '[.[] | select(.phase == "lat" and .mode == "cold") | .after.chan_rx - .before.chan_rx] | add' "$runs")" \
+	--argjson warm_req "$(jq -s '[.[] | select(.phase == "lat" and .mode == "warm") | .after.chan_rx - .before.chan_rx] | add' "$runs")" \
+	--argjson cold_bits "$(jq -s '[.[] | select(.phase == "lat" and .mode == "cold") | .after.bit_sets - .before.bit_sets] | add' "$runs")" \
+	'{regions: $n, cold: {median_us: $cm, p99_us: $cp},
+	  warm: {median_us: $wm, p99_us: $wp},
+	  standalone: {median_us: $sm, p99_us: $sp},
+	  cold_minus_warm_us: ($cm - $wm),
+	  cold_target_msgs: $cold_req, cold_bit_sets: $cold_bits,
+	  warm_target_msgs: $warm_req}')
+
+# The traced cold writes: time the daemon spent in fdatasync and in
+# io_uring_enter (waiting for its member reads and writes), per region.
+trace_sum() {
+	awk -v call="$1" '$0 ~ " (<\\.\\.\\. )?" call "(\\(| resumed)" && /<[0-9.]+>$/ {
+		n++; t += substr($NF, 2, length($NF) - 2) }
+		END { printf "{\"calls\": %d, \"ms\": %.2f}", n, t * 1000 }' \
+		"$share/strace.txt" 2>/dev/null || echo '{"calls": 0, "ms": 0}'
+}
+tracej=$(jq -n --argjson n "$(jq -s 'map(select(.phase == "trace")) | .[0] | .after.bit_sets - .before.bit_sets' "$runs")" \
+	--argjson f "$(trace_sum fdatasync)" --argjson u "$(trace_sum io_uring_enter)" \
+	--argjson m "$(cat "$share"/fio/trace-cold_clat.1.log |
+		awk -F', *' '{ printf "%.1f\n", $2 / 1000 }' | pct 50)" \
+	'{bit_sets: $n, cold_median_us: $m, fdatasync: $f, io_uring_enter: $u,
+	  fdatasync_ms_per_bit: (if $n > 0 then $f.ms / $n else 0 end),
+	  io_uring_ms_per_bit: (if $n > 0 then $u.ms / $n else 0 end)}')
+
+# The same traced writes as a timeline, per region: GRANT_REQ read from
+# /dev/ddraid -> the IO worker's eventfd (bit set on the members) -> GRANT
+# written to /dev/ddraid (after the cluster agreed it over CPG).
+phases=$(awk '
+	function t(s,  a) { split(s, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+	/DDKC\\1\\0\\5\\0/ && / read\(/ { req = t($2); io = 0; next }
+	req && !io && / write\([0-9]+, "\\1\\0\\0\\0\\0\\0\\0\\0", 8\)/ { io = t($2); next }
+	req && io && /DDKC\\1\\0\\6\\0/ && / write\(/ {
+		n++; a += io - req; b += t($2) - io; req = 0 }
+	END { printf "{\"regions\": %d, \"bitset_ms\": %.2f, \"agree_ms\": %.2f}",
+		n, n ? a * 1000 / n : 0, n ? b * 1000 / n : 0 }' \
+	"$share/strace.txt" 2>/dev/null) || phases='{}'
+probe=$(jq -c '.jobs[0] | {write_us: (.write.clat_ns.percentile."50.000000" / 1000),
+	fdatasync_us: (.sync.lat_ns.percentile."50.000000" / 1000)}' \
+	"$share/fio/probe-fdatasync.json" 2>/dev/null) || probe='{}'
+tracej=$(jq --argjson p "$phases" --argjson q "$probe" \
+	'. + {timeline: $p, member_probe_median: $q}' <<<"$tracej")
+
+# Throughput: the extra time per cold region of a cluster run.
+extra=$(jq -n --argjson s "$med_s" --argjson c "$med_c" \
+	--argjson b "$((size << 20))" --argjson r "$(jq -r .region_size "$share/volume.json")" \
+	'if $s > 0 and $c > 0 then ($b / $c - $b / $s) * 1000 / ($b / $r) else 0 end')
+
+jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
+	--argjson qd "$qd" --argjson size "$((size << 20))" \
+	--argjson vol "$(cat "$share/volume.json")" --argjson tp "$tpj" \
+	--argjson ms "$med_s" --argjson mc "$med_c" --argjson r "$ratio" \
+	--argjson met "$met" --argjson lat "$latj" --argjson wall "$wall" \
+	--argjson trace "$tracej" --argjson extra "$extra" \
+	'{bench: "vm-intent", kernel: $k, members: 5, throttle_bps: $bps,
+	  throttle_iops: $iops, member_files_prefilled: true, volume: $vol,
+	  vm_seconds: $wall,
+	  seqwrite: {bs: 1048576, iodepth: $qd, bytes_per_run: $size,
+		     runs: $tp, median_standalone_bps: $ms,
+		     median_cluster_bps: $mc, ratio: $r, goal: 0.97, met: $met,
+		     extra_ms_per_region: $extra},
+	  first_write: $lat, cold_write_trace: $trace}' >"$json"
+
+printf 'sequential 1 MiB O_DIRECT write, iodepth %d, %d MiB per run, region %d KiB\n' \
+	"$qd" "$size" $((rsize >> 10))
+printf '%-4s %12s %12s %7s %11s %9s\n' rep standalone cluster ratio target_msgs bit_sets
+jq -r '.[] | [.rep, .standalone_bps / 1e6, .cluster_bps / 1e6,
+	(if .standalone_bps > 0 then .cluster_bps / .standalone_bps else 0 end),
+	.target_msgs, .bit_sets] | @tsv' <<<"$tpj" |
+	while IFS=$'\t' read -r i s c r g b; do
+		printf '%-4s %7.1f MB/s %7.1f MB/s %7.3f %11s %9s\n' \
+			"$i" "$s" "$c" "$r" "$g" "$b"
+	done
+printf '%-4s %7.1f MB/s %7.1f MB/s %7s   goal >= 0.97: %s\n' median \
+	"$(awk -v v="$med_s" 'BEGIN { print v / 1e6 }')" \
+	"$(awk -v v="$med_c" 'BEGIN { print v / 1e6 }')" "$ratio" \
+	"$([ "$met" = true ] && echo met || echo 'NOT met')"
+echo
+printf 'first write into a region: QD1 4 KiB O_DIRECT, %d regions, clat\n' "$nlat"
+jq -r '"  cold        median \(.cold.median_us) us   p99 \(.cold.p99_us) us   (\(.cold_target_msgs) messages from the target, \(.cold_bit_sets) bit sets)",
+	"  warm        median \(.warm.median_us) us   p99 \(.warm.p99_us) us   (\(.warm_target_msgs) messages from the target)",
+	"  standalone  median \(.standalone.median_us) us   p99 \(.standalone.p99_us) us",
+	"  cold - warm median \(.cold_minus_warm_us * 10 | round / 10) us"' <<<"$latj"
+printf 'cluster run: %.1f ms more per %d KiB region than standalone\n' \
+	"$extra" $((rsize >> 10))
+jq -r '"traced cold writes (strace on ddraidd, slower): \(.bit_sets) bit sets, cold median \(.cold_median_us) us;",
+	"  per region: GRANT_REQ -> bit set on the members \(.timeline.bitset_ms) ms -> CPG agreement -> GRANT \(.timeline.agree_ms) ms",
+	"  per bit set: fdatasync \(.fdatasync_ms_per_bit * 100 | round / 100) ms (\(.fdatasync.calls) calls in all), io_uring_enter \(.io_uring_ms_per_bit * 100 | round / 100) ms (\(.io_uring_enter.calls) calls)"' <<<"$tracej"
+jq -r '"one member, untraced: 4 KiB direct write \(.write_us) us, fdatasync \(.fdatasync_us) us (medians)"' <<<"$probe"
+echo "VM run ${wall}s; JSON: $json"
