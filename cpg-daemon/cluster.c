@@ -14,6 +14,20 @@
 #include "cluster.h"
 #include "log.h"
 
+/* A message corosync could not take yet (flow control). */
+struct out_msg {
+	struct out_msg *next;
+	size_t len;
+	unsigned char buf[];
+};
+
+/*
+ * At most this much waits for corosync: beyond it corosync is not moving
+ * (a healthy ring drains its queue within a token rotation), and the
+ * daemon gives up as it does when corosync goes away.
+ */
+#define OUTQ_MAX_BYTES	(64u << 20)
+
 struct cluster {
 	cpg_handle_t cpg;
 	votequorum_handle_t vq;
@@ -23,6 +37,10 @@ struct cluster {
 	void *arg;
 	int cpg_fd, vq_fd;
 	bool joined;
+	/* Messages waiting for room in corosync, oldest first. */
+	struct out_msg *outq, **outq_tail;
+	size_t outq_bytes;
+	u64 busy_events;	/* messages that had to wait */
 };
 
 /* corosync's handles carry a context pointer back to us. */
@@ -135,6 +153,7 @@ struct cluster *cluster_new(const char *group, const struct cluster_cb *cb,
 		return NULL;
 	cl->cb = cb;
 	cl->arg = arg;
+	cl->outq_tail = &cl->outq;
 	if (strlen(group) >= sizeof(cl->name.value)) {
 		log_err("CPG group name too long: %s", group);
 		free(cl);
@@ -206,6 +225,12 @@ void cluster_free(struct cluster *cl)
 	votequorum_trackstop(cl->vq);
 	votequorum_finalize(cl->vq);
 	cpg_finalize(cl->cpg);
+	while (cl->outq) {
+		struct out_msg *m = cl->outq;
+
+		cl->outq = m->next;
+		free(m);
+	}
 	free(cl);
 }
 
@@ -246,28 +271,100 @@ int cluster_dispatch_vq(struct cluster *cl)
 	return 0;
 }
 
-int cluster_send(struct cluster *cl, const void *buf, size_t len)
+/*
+ * Fault injection for the tests (tests/netns): DDRAIDD_FAULT_CPG_BUSY=P
+ * makes P percent of sends find corosync's queue full, so that the
+ * queueing below runs on every test that sets it.
+ */
+static bool fake_busy(void)
+{
+	static int percent = -1;
+
+	if (percent < 0) {
+		const char *v = getenv("DDRAIDD_FAULT_CPG_BUSY");
+
+		percent = v ? atoi(v) : 0;
+		if (percent < 0 || percent > 100)
+			percent = 0;
+	}
+	return percent && rand() % 100 < percent;
+}
+
+/* One try: 0 sent, -EAGAIN corosync's queue is full, -EIO otherwise. */
+static int mcast(struct cluster *cl, const void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
 			     .iov_len = len };
-	unsigned int tries = 0;
 	cs_error_t e;
 
-	for (;;) {
-		e = cpg_mcast_joined(cl->cpg, CPG_TYPE_AGREED, &iov, 1);
-		if (e != CS_ERR_TRY_AGAIN)
-			break;
-		/* Flow control: corosync's send queue is full. */
-		if (++tries % 100 == 0)
-			log_warn("cpg_mcast_joined: still retrying after %u tries",
-				 tries);
-		if (tries > 3000)
-			return -EAGAIN;
-		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
-	}
+	if (fake_busy())
+		return -EAGAIN;
+	e = cpg_mcast_joined(cl->cpg, CPG_TYPE_AGREED, &iov, 1);
+	if (e == CS_ERR_TRY_AGAIN)
+		return -EAGAIN;
 	if (e != CS_OK) {
 		log_err("cpg_mcast_joined: %s (%d)", cs_str(e), e);
 		return -EIO;
 	}
 	return 0;
+}
+
+int cluster_flush(struct cluster *cl)
+{
+	while (cl->outq) {
+		struct out_msg *m = cl->outq;
+		int r = mcast(cl, m->buf, m->len);
+
+		if (r == -EAGAIN)
+			return 0;
+		if (r)
+			return r;
+		cl->outq = m->next;
+		if (!cl->outq)
+			cl->outq_tail = &cl->outq;
+		cl->outq_bytes -= m->len;
+		free(m);
+	}
+	return 0;
+}
+
+bool cluster_send_pending(const struct cluster *cl)
+{
+	return cl->outq;
+}
+
+u64 cluster_send_waited(const struct cluster *cl)
+{
+	return cl->busy_events;
+}
+
+int cluster_send(struct cluster *cl, const void *buf, size_t len)
+{
+	struct out_msg *m;
+	int r;
+
+	/* Behind queued messages, or when corosync is full: queue it. */
+	if (!cl->outq) {
+		r = mcast(cl, buf, len);
+		if (r != -EAGAIN)
+			return r;
+	}
+	if (cl->outq_bytes + len > OUTQ_MAX_BYTES) {
+		log_err("corosync has not taken %zu queued bytes: giving up",
+			cl->outq_bytes);
+		return -ENOBUFS;
+	}
+	m = malloc(sizeof(*m) + len);
+	if (!m)
+		return -ENOMEM;
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf, buf, len);
+	*cl->outq_tail = m;
+	cl->outq_tail = &m->next;
+	cl->outq_bytes += len;
+	if (cl->outq_bytes == len)
+		log_debug("corosync's send queue is full: queueing");
+	cl->busy_events++;
+	return cluster_flush(cl);
 }

@@ -36,10 +36,16 @@ int cluster_dispatch_cpg(struct cluster *cl);
 int cluster_dispatch_vq(struct cluster *cl);
 
 /*
- * Multicast @len bytes to the group in agreed order, retrying while
- * corosync says CS_ERR_TRY_AGAIN (its queue is full: flow control).
- * 0 or -errno.
+ * Multicast @len bytes to the group in agreed order. While corosync says
+ * CS_ERR_TRY_AGAIN (its queue is full: flow control) the message waits in
+ * ours, in order, so that the event loop never blocks on corosync; the
+ * loop retries with cluster_flush() while cluster_send_pending(). 0, or
+ * -errno when corosync failed or has not taken 64 MiB for too long.
  */
 int cluster_send(struct cluster *cl, const void *buf, size_t len);
+int cluster_flush(struct cluster *cl);
+bool cluster_send_pending(const struct cluster *cl);
+/* How many messages had to wait in our queue so far (status). */
+u64 cluster_send_waited(const struct cluster *cl);
 
 #endif /* DDRAIDD_CLUSTER_H */

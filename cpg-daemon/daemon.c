@@ -31,6 +31,8 @@
 #define TICK_MS		200
 /* Between attempts to put a rebuild's device into the table. */
 #define PATH_RETRY_MS	5000
+/* Between attempts to hand corosync messages it had no room for. */
+#define SEND_RETRY_MS	10
 #define RECONNECT_MS	500
 #define MAX_POLL	32
 
@@ -446,6 +448,7 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "refused", J_U64(d->cpg_refused));
 	J_ADD(x, "fenced_msgs", J_U64(d->fenced_msgs));
 	J_ADD(x, "fenced_regions", J_U64(d->fenced_regions));
+	J_ADD(x, "send_waited", J_U64(cluster_send_waited(d->cl)));
 	J_ADD(o, "cpg", x);
 	x = json_object_new_object();
 	J_ADD(x, "bit_sets", J_U64(io.bit_sets));
@@ -735,11 +738,18 @@ int daemon_run(struct daemon *d)
 						    .events = POLLIN };
 		}
 		nctl = ctl_pollfds(d->ctl, pfd + n);
-		if (poll(pfd, n + nctl, -1) < 0) {
+		/* Messages wait for room in corosync: retry soon. */
+		if (poll(pfd, n + nctl,
+			 cluster_send_pending(d->cl) ? SEND_RETRY_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			return 1;
+		}
+		if (cluster_flush(d->cl)) {
+			log_err("lost corosync while sending; exiting");
+			d->exit_status = 1;
+			break;
 		}
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
