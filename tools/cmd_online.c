@@ -155,8 +155,8 @@ static void print_status(json_object *r)
 			printf("  node %s slot %s holds %s regions%s%s\n",
 			       jstr(x, "nodeid"), jstr(x, "slot"),
 			       jstr(x, "held"),
-			       strcmp(jstr(x, "attached"), "true") ? "" :
-			       " (not attached)",
+			       strcmp(jstr(x, "attached"), "true") ?
+			       " (not attached)" : "",
 			       strcmp(jstr(x, "orphaned"), "true") ? "" :
 			       " (daemon gone)");
 		}
