@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vm: timeout=240 needs=module,ddraidctl
+#
+# Two VMs, two real dm-ddraid targets in cluster mode over the same member
+# images (a SAN), corosync between them on a private qemu link, ddraidd on
+# each; tests/vm/multi/t-2node.sh is the script each VM runs (ROLE=a|b).
+#
+#   tests/vm/multi/run-2node.sh --build DIR [--out DIR] [--suite]
+#   tests/vm/multi/run-2node.sh --probe      (why it cannot run, or nothing)
+#
+# The host creates the members (ddraidctl create on image files), boots
+# both VMs at once with vm-run --shared-disk (x3), --shared-dir and
+# --net-dgram, kills VM b's qemu when b asks for its power cut (b.cut in the
+# shared directory) and says so (host.killed), and checks the parity of the
+# images once both VMs are gone. Output: TAP, numbered with a plan, or with
+# --suite unnumbered points for run-vm-tests.sh. Logs: --out DIR (default
+# /var/tmp/ddraid-vm/multi-2node): a/, b/ (vm-run's), shared/, m*.img.
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM=$(cd "$HERE/.." && pwd)
+SRCDIR=$(cd "$VM/../.." && pwd)
+TIMEOUT=240		# each VM's script; the whole run stays well below
+MEMBER_SIZE=64M
+
+build=${DDRAID_BUILD:-}
+out=/var/tmp/ddraid-vm/multi-2node
+suite=0
+
+# probe: why this host cannot run the test (nothing when it can).
+probe() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ echo "qemu-system-x86_64 not installed"; return; }
+	qemu-system-x86_64 -netdev help 2>/dev/null | grep -qx dgram ||
+		{ echo "this qemu has no -netdev dgram (qemu >= 7.2 needed)"; return; }
+	command -v python3 >/dev/null || echo "python3 not installed"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--suite) suite=1; shift ;;
+	--probe) probe; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	*) echo "run-2node: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+# Standalone: number the points and print the plan at the end.
+if [ "$suite" = 0 ]; then
+	exec 3>&1 > >(awk '/^(not )?ok - / { n++; sub(/ - /, " " n " - ") }
+		{ print; fflush() } END { print "1.." n }' >&3)
+	numberer=$!
+	# The plan comes out before this script returns.
+	trap 'rc=$?; exec >&-; wait "$numberer"; exit "$rc"' EXIT
+fi
+
+. "$VM/lib.sh"
+
+reason=$(probe)
+if [ -n "$reason" ]; then
+	skip "two-node cluster test" "$reason"
+	finish
+fi
+[ -n "$build" ] || bail "no --build DIR"
+build=$(realpath "$build")
+DDRAIDCTL=$build/tools/ddraidctl
+[ -x "$DDRAIDCTL" ] || bail "no $DDRAIDCTL"
+[ -x "$build/cpg-daemon/ddraidd" ] || bail "no $build/cpg-daemon/ddraidd"
+export DDRAID_BUILD=$build
+
+rm -rf "$out"
+mkdir -p "$out/shared" || bail "cannot create $out"
+out=$(realpath "$out")
+SH=$out/shared
+
+# The module: the suite's private copy, else build it here.
+if [ -z "${DDRAID_KO:-}" ]; then
+	kver=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sed 's|^/boot/vmlinuz-||' |
+		sort -V | tail -n 1)
+	make -C "$SRCDIR/dmtarget" KDIR="/lib/modules/$kver/build" \
+		>"$out/module-build.log" 2>&1 ||
+		bail "the module does not build (see $out/module-build.log)"
+	cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko"
+	export DDRAID_KO=$out/dm-ddraid.ko
+fi
+
+# --- the members: one volume on three images, 1 MiB regions -----------------
+imgs=()
+for i in 0 1 2; do
+	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
+	imgs+=("$out/m$i.img")
+done
+check "create the volume on three member images (1 MiB regions)" \
+	"$DDRAIDCTL" create --name mv2 --region-size 1M "${imgs[@]}"
+
+# --- two free UDP ports on 127.0.0.1 for the link ---------------------------
+read -r pa pb < <(python3 -c '
+import socket
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for x in s:
+	x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+[ -n "${pb:-}" ] || bail "no free UDP ports"
+diag "link: 127.0.0.1:$pa (a) <-> 127.0.0.1:$pb (b)"
+
+# --- both VMs -----------------------------------------------------------------
+boot() { # boot ROLE LOCALPORT REMOTEPORT
+	local args=()
+	for i in "${imgs[@]}"; do
+		args+=(--shared-disk "$i")
+	done
+	"$VM/vm-run" "${args[@]}" --shared-dir "$SH" --net-dgram "$2:$3" \
+		--timeout "$TIMEOUT" --out "$out/$1" --env "ROLE=$1" \
+		"$HERE/t-2node.sh" >"$out/$1.tap" 2>"$out/$1.log"
+}
+start=$SECONDS
+boot a "$pa" "$pb" &
+apid=$!
+boot b "$pb" "$pa" &
+bpid=$!
+
+# Wait for b to ask for its power cut (or for anything to go wrong).
+cut_asked() { [ -e "$SH/b.cut" ]; }
+gave_up() {
+	[ -e "$SH/a.failed" ] || [ -e "$SH/b.failed" ] ||
+		! kill -0 "$apid" 2>/dev/null || ! kill -0 "$bpid" 2>/dev/null
+}
+until cut_asked || gave_up || [ $((SECONDS - start)) -gt $((TIMEOUT + 60)) ]; do
+	sleep 0.1
+done
+if cut_asked; then
+	qpid=$(cat "$out/b/qemu.pid" 2>/dev/null)
+	if [ -n "$qpid" ] && kill -KILL "$qpid"; then
+		wait "$bpid"
+		brc=$?
+		touch "$SH/host.killed"
+		ok "power cut: the host killed VM b's qemu $((SECONDS - start))s after boot"
+	else
+		touch "$SH/host.failed"
+		not_ok "kill VM b's qemu (pid '$qpid')"
+	fi
+else
+	touch "$SH/host.failed"
+	not_ok "VM b asked for its power cut"
+fi
+wait "$apid"
+arc=$?
+[ -n "${brc:-}" ] || { wait "$bpid"; brc=$?; }
+diag "both VMs gone after $((SECONDS - start))s"
+
+# Their points, prefixed with the node; a failed one fails this test.
+for r in a b; do
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) echo "ok - $r: ${line#ok - }" ;;
+		"not ok - "*)
+			echo "not ok - $r: ${line#not ok - }"
+			tap_failed=1
+			;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$out/$r.tap"
+done
+check "VM a exit 0 (logs in $out/a)" test "$arc" = 0
+check "VM b ended in the power cut (no exit code; vm-run $brc)" \
+	test "$brc" = 125 -a ! -e "$out/b/share/rc"
+if [ "$arc" != 0 ]; then
+	tail -n 15 "$out/a.log" | sed 's/^/# a: /'
+fi
+
+# The parity of every region: b's torn writes were resynced by a.
+check "ddraidctl check of the members after both VMs: parity clean" \
+	"$DDRAIDCTL" check "${imgs[@]}"
+finish

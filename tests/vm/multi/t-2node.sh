@@ -1,0 +1,269 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# One node of the two-VM cluster test, run inside its VM by run-2node.sh
+# with ROLE=a (node 1, the coordinator) or ROLE=b (node 2). Both VMs have
+# the same three member images (vda..vdc, virtio serials shared0..2), a
+# private link (eth0, 10.222.0.1 and .2) and a shared directory ($SH) where
+# they and the host leave barrier files: "$ROLE.NAME" when a node reached
+# NAME, "$ROLE.failed" when it gave up (the other stops waiting then).
+#
+#  1. corosync (two_node, knet over eth0), the volume assembled --cluster,
+#     ddraidd on it; both daemons attached.
+#  2. Phase a: both run fio crc32c write+verify (O_DIRECT) at the same time
+#     on interleaved 64 KiB zones of regions 0-7 (a the even zones, b the
+#     odd ones: every region is written by both), then each verifies the
+#     other's zones.
+#  3. Phase b: both run blocks.py's journalled writer on the even (a) and
+#     odd (b) blocks of six other regions. After ACKS acknowledged writes b
+#     writes b.cut; the host SIGKILLs b's qemu (a power cut) and writes
+#     host.killed. a's daemon sees node 2 leave, is sent FENCED with the
+#     regions b's bitmap slot marks and resyncs exactly those; a's writer
+#     keeps going all along (no IO error) and makes progress after the
+#     resync. Then every block b acknowledged (phase a's fio zones and the
+#     journal) reads back on a, b's never-written blocks read zeros, and a's
+#     own blocks verify. The host checks the parity of the images after.
+
+. "$(dirname "$0")/../lib.sh"
+CL_DIR=$VM_SHARE/cluster	# the logs survive a power cut there
+. "$VM_LIB_DIR/cluster-lib.sh"
+CL_CTL=/run/ddraid-ctl		# a socket cannot live on 9p
+
+NAME=mv2
+ACKS=300		# b's acknowledged writes before it asks for the cut
+TOKEN=${DDRAID_2NODE_TOKEN:-10000}
+SH=/mnt/shared
+BLOCKS=$VM_LIB_DIR/multi/blocks.py
+dm=/dev/mapper/$NAME
+
+case "${ROLE:-}" in
+a) me=1; other=b ;;
+b) me=2; other=a ;;
+*) bail "ROLE must be a or b" ;;
+esac
+
+mkdir -p "$SH" &&
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none \
+		vmshared "$SH" || bail "mount the shared directory"
+# Whatever ends this script early, the other node and the host must know.
+trap '[ $? = 0 ] || touch "$SH/$ROLE.failed"' EXIT
+
+# arrive NAME: say this node reached NAME.
+arrive() { touch "$SH/$ROLE.$1"; }
+
+# await SECONDS FILE: wait for the barrier file FILE in $SH; fail at once
+# if the other node or the host gave up.
+await_cond() {
+	[ -e "$SH/$1" ] && return 0
+	[ -e "$SH/$other.failed" ] || [ -e "$SH/host.failed" ] && return 2
+	return 1
+}
+await() {
+	local end=$((SECONDS + $1)) r
+	while :; do
+		await_cond "$2"
+		r=$?
+		[ "$r" = 0 ] && return 0
+		[ "$r" = 2 ] && { diag "the other side gave up"; return 1; }
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# barrier NAME: both nodes reached NAME.
+barrier() {
+	arrive "$1"
+	await 180 "$other.$1" || bail "node $other reached '$1'"
+}
+
+vm_need_build
+[ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
+
+# --- the members, by serial (whatever order the guest probed them in) ----
+devs=()
+for i in 0 1 2; do
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "shared$i" ] &&
+			devs+=("/dev/${d##*/}")
+	done
+done
+[ ${#devs[@]} = 3 ] || bail "three shared member disks (found ${devs[*]})"
+members=$(IFS=,; echo "${devs[*]}")
+
+# --- network and corosync ----------------------------------------------
+ip link set lo up && ip link set eth0 up &&
+	ip addr add "10.222.0.$me/24" dev eth0 ||
+	bail "eth0 up with 10.222.0.$me (virtio_net loaded?)"
+
+two_node_conf() {
+	cat <<CONF
+totem {
+	version: 2
+	cluster_name: ddr2node
+	transport: knet
+	token: $TOKEN
+	crypto_cipher: none
+	crypto_hash: none
+}
+nodelist {
+	node {
+		ring0_addr: 10.222.0.1
+		nodeid: 1
+		name: a
+	}
+	node {
+		ring0_addr: 10.222.0.2
+		nodeid: 2
+		name: b
+	}
+}
+quorum {
+	provider: corosync_votequorum
+	two_node: 1
+}
+logging {
+	to_stderr: no
+	to_syslog: no
+	to_logfile: yes
+	logfile: $CL_DIR/corosync.log
+	timestamp: on
+}
+CONF
+}
+
+mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
+two_node_conf >/etc/corosync/corosync.conf
+corosync -f >"$CL_DIR/corosync.out" 2>&1 &
+CL_COROSYNC_PID=$!
+
+# two_node implies wait_for_all: quorate means both nodes were seen.
+both_members() {
+	corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes' &&
+		corosync-quorumtool -s 2>/dev/null | grep -q '^Nodes: *2$'
+}
+wait_until 90 both_members || {
+	tail -n 20 "$CL_DIR/corosync.log" >&2
+	bail "corosync: both nodes in the membership, quorate"
+}
+ok "corosync over the link: nodes 1 and 2, quorate"
+
+vm_load_module
+check "assemble the volume --cluster over the shared members" \
+	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}"
+ddraidd_start "$NAME" "$members"
+wait_until 90 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
+both_attached() {
+	[ "$(dst "$NAME" '[.nodes[] | select(.attached)] | length')" = 2 ]
+}
+check "ddraidd attached; its status shows both nodes attached" \
+	wait_until 90 both_attached
+regions=$(dst "$NAME" .regions)
+barrier attached
+
+# --- phase a: fio on interleaved zones of the same regions ---------------
+# zone_fio NODE EXTRA...: fio over NODE's zones (a: even, b: odd 64 KiB
+# zones of the first 8 MiB, i.e. regions 0-7).
+zone_fio() {
+	local off=0 node=$1
+	[ "$node" = b ] && off=64k
+	shift
+	fio --name="zones" --filename="$dm" --rw=write --bs=4k --direct=1 \
+		--ioengine=psync --offset="$off" --size=4M --zonemode=strided \
+		--zonesize=64k --zoneskip=64k --verify=crc32c --verify_fatal=1 \
+		--output="$CL_DIR/fio-$ROLE-$node.log" "$@"
+}
+check "phase a: fio crc32c write+verify of my zones (both nodes at once)" \
+	zone_fio "$ROLE" --do_verify=1
+barrier fio-written
+check "phase a: node $other's zones verify here" \
+	zone_fio "$other" --verify_only=1
+barrier fio-verified
+
+# --- phase b: journalled writers, power cut of b ----------------------------
+acked() { wc -l <"$1" 2>/dev/null || echo 0; }
+if [ "$ROLE" = b ]; then
+	: >"$SH/b.acked"
+	python3 "$BLOCKS" write "$dm" "$SH/b.acked" b --fsync \
+		2>>"$CL_DIR/writer-b.log" &
+	writer=$!
+	enough() { [ "$(acked "$SH/b.acked")" -ge "$ACKS" ]; }
+	wait_until 180 enough || bail "$ACKS writes acknowledged"
+	kill -0 "$writer" || bail "the writer stopped early"
+	ok "$ACKS writes acknowledged and journalled, still writing: cut"
+	diag "dmsetup status: $(dmsetup status "$NAME")"
+	arrive cut
+	# The host kills this VM now; what follows only runs if it did not.
+	await 120 host.killed
+	bail "still alive after asking for the power cut"
+fi
+
+r0=$(dst "$NAME" .io.resynced_regions)
+f0=$(dst "$NAME" .cpg.fenced_regions)
+m0=$(dst "$NAME" .cpg.fenced_msgs)
+rm -f /tmp/a.stop
+: >/tmp/a.acked
+python3 "$BLOCKS" write "$dm" /tmp/a.acked a --stop /tmp/a.stop \
+	2>>"$CL_DIR/writer-a.log" &
+writer=$!
+await 180 b.cut || bail "node b asked for the power cut"
+await 60 host.killed || bail "the host killed node b"
+n_cut=$(acked /tmp/a.acked)
+ok "node b is gone (its qemu killed under writes); my writer is at $n_cut"
+
+fenced() { [ "$(dst "$NAME" .cpg.fenced_msgs)" -gt "$m0" ]; }
+wait_until 120 fenced || { cl_logs; bail "node 2 fenced (FENCED delivered)"; }
+ok "node 2 left corosync and was fenced after --fence-delay"
+# Resynced all it marked: the counter reaches what FENCED named, nothing
+# dirty or waiting for the fence is left.
+resync_done() {
+	[ "$(dst "$NAME" .io.resynced_regions)" -ge \
+		$(($(dst "$NAME" .cpg.fenced_regions) - f0 + r0)) ] &&
+		[ "$(dst "$NAME" .dirty)" = 0 ] &&
+		[ "$(dst "$NAME" .fence_wait)" = 0 ]
+}
+wait_until 120 resync_done || cl_logs
+nf=$(($(dst "$NAME" .cpg.fenced_regions) - f0))
+nr=$(($(dst "$NAME" .io.resynced_regions) - r0))
+diag "FENCED named $nf regions, $nr resynced, of $regions; messages $(($(dst "$NAME" .cpg.fenced_msgs) - m0))"
+grep -iE 'fenced|resync' "$CL_DIR/ddraidd.log" | tail -n 5 | sed 's/^/#   /'
+check "one FENCED message for node 2" \
+	test "$(($(dst "$NAME" .cpg.fenced_msgs) - m0))" = 1
+# b wrote 6 regions round-robin to the end: its slot marks all 6; it may
+# still mark some of the 8 of phase a (bits are cleared lazily).
+check "b's slot marked its 6 hot regions, at most 8 more ($nf)" \
+	test "$nf" -ge 6 -a "$nf" -le 14
+check "exactly those resynced ($nr = $nf, of $regions)" test "$nr" = "$nf"
+check "nothing left dirty or waiting for the fence" \
+	test "$(dst "$NAME" .dirty)" = 0 -a "$(dst "$NAME" .fence_wait)" = 0
+check "node 2 holds nothing any more" \
+	test "$(dst "$NAME" '[.nodes[] | select(.nodeid == 2) | .held] | add // 0')" = 0
+
+# a's writes go on into the regions that were b's.
+n_done=$(acked /tmp/a.acked)
+more() { [ "$(acked /tmp/a.acked)" -ge $((n_done + 200)) ]; }
+check "my writer goes on after the resync ($n_done writes, 200 more)" \
+	wait_until 120 more
+touch /tmp/a.stop
+wait "$writer"
+rc=$?
+check "my writer never saw an IO error ($(acked /tmp/a.acked) writes)" \
+	test "$rc" = 0
+cp /tmp/a.acked "$CL_DIR/a.acked"
+
+drop_caches
+check "every block b acknowledged in phase b reads back here ($(acked "$SH/b.acked"))" \
+	python3 "$BLOCKS" verify "$dm" "$SH/b.acked" b
+check "b's zones of phase a still verify here" \
+	zone_fio b --verify_only=1
+check "b's next 24 writes never happened: zeros" \
+	python3 "$BLOCKS" zeros "$dm" "$SH/b.acked" b 24
+check "all my blocks read back" \
+	python3 "$BLOCKS" verify "$dm" /tmp/a.acked a
+check "my zones of phase a still verify" zone_fio a --verify_only=1
+
+check "dmsetup remove" dmsetup remove "$NAME"
+ddraidd_stop
+kill -TERM "$CL_COROSYNC_PID"
+wait "$CL_COROSYNC_PID"
+arrive done
+finish
