@@ -14,22 +14,29 @@
 # "cluster" (one-node corosync on loopback + ddraidd, as the t-cluster-*
 # tests). Measured:
 # 1. sequential 1 MiB O_DIRECT writes (iodepth --qd, default 4) of --size
-#    MiB (default 256) per repetition, --reps (default 5) repetitions that
+#    MiB (default 256) per repetition, --reps (default 7) repetitions that
 #    alternate which mode goes first; repetition i writes volume range i on
 #    both tables, a range the cluster table never wrote, so every region of
-#    a cluster run is cold and pays GRANT_REQ + bit set. Medians, the ratio
-#    cluster/standalone and the goal (ratio >= 0.97).
+#    a cluster run is cold and pays GRANT_REQ + bit set. After a cluster run
+#    the grants are let go idle and the bits cleared before going on.
+#    Medians, the ratio cluster/standalone and the goal (ratio >= 0.97).
 # 2. QD1 4 KiB O_DIRECT writes, one per region, into --lat-regions (default
 #    64) cold regions after the throughput ranges: cold (first write), warm
 #    (the same offsets again at once) and standalone; clat median and p99.
+# 3. Where a cold write's time goes: 8 more cold writes with the daemon
+#    traced (kernel syscall events: GRANT_REQ -> bit set -> CPG agreement
+#    -> GRANT, time in fdatasync and io_uring_enter), and one
+#    member's 4 KiB write + fdatasync, untraced.
+# Human table on stdout, everything in --json FILE (default
+# OUT/bench-intent.json). About 4 minutes on TCG.
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRCDIR=$(cd "$HERE/../.." && pwd)
 NAME=bic		# the volume and its cluster-mode dm device
 SNAME=bis		# the standalone dm device over the same members
-LAT_CHUNK=16		# regions per cold/warm pair (well within idle_ms)
-TRACE_REGIONS=8		# cold regions written once more under strace
+LAT_IDLE_MS=120000	# idle_ms while measuring latency: warm stays warm
+TRACE_REGIONS=8		# cold regions written once more, traced
 
 # ---------------------------------------------------------------- in the VM
 
@@ -72,10 +79,54 @@ lat_fio() {
 		--output="$VM_SHARE/fio/$5.json" >&2
 }
 
+TRACEFS=/sys/kernel/tracing
+TRACE_CALLS="read write fdatasync io_uring_enter sendto"
+
+# trace_on: syscall enter/exit events of the daemon's threads, and its
+# fds in $VM_SHARE/trace-fds.json.
+trace_on() {
+	local f l e chan= efd=()
+	[ -d "$TRACEFS/events" ] ||
+		mount -t tracefs nodev "$TRACEFS" 2>/dev/null || return 1
+	[ -d "$TRACEFS/events/syscalls" ] || return 1
+	for f in /proc/"$DDRAIDD_PID"/fd/*; do
+		l=$(readlink "$f")
+		case "$l" in
+		/dev/ddraid) chan=${f##*/} ;;
+		anon_inode:\[eventfd\]) efd+=("${f##*/}") ;;
+		esac
+	done
+	jq -n --arg c "$chan" --arg m "$DDRAIDD_PID" \
+		--args '{chan: $c, main: $m, eventfds: $ARGS.positional}' \
+		"${efd[@]}" >"$VM_SHARE/trace-fds.json"
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 4096 >"$TRACEFS/buffer_size_kb"
+	: >"$TRACEFS/trace"
+	ls "/proc/$DDRAIDD_PID/task" | tr '\n' ' ' >"$TRACEFS/set_event_pid"
+	for e in $TRACE_CALLS; do
+		echo 1 >"$TRACEFS/events/syscalls/sys_enter_$e/enable" &&
+		echo 1 >"$TRACEFS/events/syscalls/sys_exit_$e/enable" ||
+			return 1
+	done
+	echo 1 >"$TRACEFS/tracing_on"
+}
+
+trace_off() {
+	local e
+	[ -d "$TRACEFS/events/syscalls" ] || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	cp "$TRACEFS/trace" "$VM_SHARE/ftrace.txt"
+	for e in $TRACE_CALLS; do
+		echo 0 >"$TRACEFS/events/syscalls/sys_enter_$e/enable"
+		echo 0 >"$TRACEFS/events/syscalls/sys_exit_$e/enable"
+	done
+	: >"$TRACEFS/set_event_pid"
+}
+
 in_vm() {
 	local reps=$1 size=$2 qd=$3 nlat=$4
 	local devs=(/dev/vda /dev/vdb /dev/vdc /dev/vdd /dev/vde)
-	local members rsize dsize i m b a t0 c j off dev
+	local members rsize dsize i m b a t0 off dev idle
 	. "$HERE/lib.sh"
 	. "$HERE/cluster-lib.sh"
 	vm_need_build
@@ -139,41 +190,39 @@ in_vm() {
 		done
 	done
 
-	# Latency: chunks of LAT_CHUNK regions, each cold then warm at once
-	# (before idle_ms drops the grants), then standalone. Each chunk
-	# starts settled: no IDLE or bit clear of the last one runs meanwhile.
-	for ((c = 0; c * LAT_CHUNK < nlat; c++)); do
-		j=$((nlat - c * LAT_CHUNK))
-		[ "$j" -le "$LAT_CHUNK" ] || j=$LAT_CHUNK
-		off=$((reps * size + c * LAT_CHUNK * rsize))
-		wait_until 30 settled || diag "chunk $c: not settled: $(snap)"
-		for m in cold warm standalone; do
-			dev=/dev/mapper/$NAME
-			[ "$m" = standalone ] && dev=/dev/mapper/$SNAME
-			b=$(snap)
-			lat_fio "$dev" "$off" "$j" "$rsize" "lat-$m-$c" ||
-				bail "fio latency $m $c"
-			a=$(snap)
-			record lat "$m" "$c" "$b" "$a"
-		done
+	# Latency: all regions cold, then the same offsets warm, then on the
+	# standalone table. A busy host can stretch the cold pass past the
+	# target's idle_ms (5 s), which would make the warm pass cold again:
+	# idle_ms is raised meanwhile (it only decides when a grant is
+	# dropped) and the warm pass's message count shows it stayed warm.
+	wait_until 30 settled || diag "latency: not settled: $(snap)"
+	idle=$(cat /sys/module/dm_ddraid/parameters/idle_ms)
+	echo "$LAT_IDLE_MS" >/sys/module/dm_ddraid/parameters/idle_ms
+	off=$((reps * size))
+	for m in cold warm standalone; do
+		dev=/dev/mapper/$NAME
+		[ "$m" = standalone ] && dev=/dev/mapper/$SNAME
+		b=$(snap)
+		lat_fio "$dev" "$off" "$nlat" "$rsize" "lat-$m" ||
+			bail "fio latency $m"
+		a=$(snap)
+		record lat "$m" 0 "$b" "$a"
 	done
+	echo "$idle" >/sys/module/dm_ddraid/parameters/idle_ms
 
-	# Where a cold write's time goes: the daemon's syscalls (its member
-	# IO is io_uring + fdatasync) during TRACE_REGIONS more cold writes.
-	# Slower under ptrace, so not part of the numbers above.
-	wait_until 30 settled
+	# Where a cold write's time goes: the daemon's syscalls during
+	# TRACE_REGIONS more cold writes, from the kernel's syscall trace
+	# events (cheap, unlike ptrace). The daemon's fds: /dev/ddraid and
+	# its eventfds (the IO worker signals "done" on one).
+	wait_until 60 settled || diag "trace: not settled: $(snap)"
 	off=$((reps * size + nlat * rsize))
-	strace -f -tt -T \
-		-o "$VM_SHARE/strace.txt" -p "$DDRAIDD_PID" 2>/dev/null &
-	t0=$!
-	sleep 1		# strace attaches to every thread
+	trace_on || diag "no syscall tracing: no breakdown"
 	b=$(snap)
 	lat_fio "/dev/mapper/$NAME" "$off" "$TRACE_REGIONS" "$rsize" \
 		trace-cold || diag "traced fio failed"
 	a=$(snap)
 	record trace cold 0 "$b" "$a"
-	kill -INT "$t0"
-	wait "$t0"
+	trace_off
 
 	# What one member write + fdatasync costs here, untraced: zeros into
 	# the parity member where data and parity are zero (past everything
@@ -206,7 +255,7 @@ fi
 build=
 bps=$((20 * 1000 * 1000))
 iops=500
-reps=5
+reps=7
 size=256
 qd=4
 nlat=64
@@ -223,7 +272,7 @@ while [ $# -gt 0 ]; do
 	--lat-regions) nlat=$2; shift 2 ;;
 	--json) json=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '5,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
 	*) echo "bench-intent.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -249,7 +298,7 @@ export DDRAID_KO=$out/dm-ddraid.ko
 
 # Disks have no holes: sparse images would make the first write of a range
 # an allocating write on the host, paid by whichever mode came first.
-disk_mib=512
+disk_mib=640
 for i in 0 1 2 3 4; do
 	dd if=/dev/zero of="$out/disk$i.img" bs=4M count=$((disk_mib / 4)) \
 		conv=fsync status=none || exit 2
@@ -298,7 +347,7 @@ rsize=$(jq -r .region_size "$share/volume.json")
 
 # Latency: every IO's clat (ns) from the fio logs, in µs.
 lat() {
-	cat "$share"/fio/lat-"$1"-*_clat.1.log |
+	cat "$share/fio/lat-$1_clat.1.log" |
 		awk -F', *' '{ printf "%.1f\n", $2 / 1000 }' | pct "$2"
 }
 latj=$(jq -n --argjson n "$nlat" \
@@ -315,39 +364,69 @@ latj=$(jq -n --argjson n "$nlat" \
 	  cold_target_msgs: $cold_req, cold_bit_sets: $cold_bits,
 	  warm_target_msgs: $warm_req}')
 
-# The traced cold writes: time the daemon spent in fdatasync and in
-# io_uring_enter (waiting for its member reads and writes), per region.
-trace_sum() {
-	awk -v call="$1" '$0 ~ " (<\\.\\.\\. )?" call "(\\(| resumed)" && /<[0-9.]+>$/ {
-		n++; t += substr($NF, 2, length($NF) - 2) }
-		END { printf "{\"calls\": %d, \"ms\": %.2f}", n, t * 1000 }' \
-		"$share/strace.txt" 2>/dev/null || echo '{"calls": 0, "ms": 0}'
+# The traced cold writes, from the kernel's syscall events: per region,
+# GRANT_REQ read from /dev/ddraid -> the IO worker's eventfd write (the bit
+# is set on the members) -> GRANT written to /dev/ddraid (after the
+# cluster agreed it over CPG); the time in fdatasync and io_uring_enter
+# (member IO) and in sendto to corosync (cpg_mcast_joined) meanwhile.
+ftrace_sum() {
+	[ -s "$share/ftrace.txt" ] && [ -s "$share/trace-fds.json" ] ||
+		{ echo '{}'; return; }
+	awk -v chan="$(jq -r .chan "$share/trace-fds.json")" \
+	    -v main="$(jq -r .main "$share/trace-fds.json")" \
+	    -v efds="$(jq -r '.eventfds | join(" ")' "$share/trace-fds.json")" '
+	BEGIN { split(efds, x, " "); for (i in x) isefd[x[i]] = 1 }
+	/^#/ { next }
+	{
+		tid = $1; sub(/.*-/, "", tid)
+		for (i = 2; i <= NF; i++)
+			if ($i ~ /^[0-9]+\.[0-9]+:$/)
+				break
+		ts = substr($i, 1, length($i) - 1)
+		ev = $(i + 1)
+	}
+	ev ~ /^sys_[a-z_]+\(/ {
+		name[tid] = substr(ev, 5, index(ev, "(") - 5)
+		fd[tid] = -1
+		if (match($0, /\(fd: (0x)?([0-9a-f]+)/, m))
+			fd[tid] = strtonum("0x" m[2])
+		start[tid] = ts
+		next
+	}
+	ev ~ /^sys_[a-z_]+$/ && $(i + 2) == "->" {
+		c = substr(ev, 5); ret = strtonum($(i + 3))
+		if (c != name[tid])
+			next
+		d = ts - start[tid]
+		if (c == "fdatasync") { fs_n++; fs_t += d }
+		if (c == "io_uring_enter") { iu_n++; iu_t += d }
+		if (c == "sendto" && tid == main && io) { st_n++; st_t += d }
+		if (c == "read" && fd[tid] == chan && ret == 64) {
+			req = ts; io = 0
+		} else if (c == "write" && (fd[tid] in isefd) && tid != main &&
+			   req && !io) {
+			io = start[tid]
+		} else if (c == "write" && fd[tid] == chan && req && io) {
+			n++; a += io - req; b += start[tid] - io; req = io = 0
+		}
+	}
+	END {
+		printf "{\"regions\": %d, \"bitset_ms\": %.2f, \"agree_ms\": %.2f,", \
+			n, n ? a * 1000 / n : 0, n ? b * 1000 / n : 0
+		printf " \"fdatasync\": {\"calls\": %d, \"ms\": %.2f},", fs_n, fs_t * 1000
+		printf " \"io_uring_enter\": {\"calls\": %d, \"ms\": %.2f},", iu_n, iu_t * 1000
+		printf " \"cpg_sendto\": {\"calls\": %d, \"ms\": %.2f}}", st_n, st_t * 1000
+	}' "$share/ftrace.txt"
 }
-tracej=$(jq -n --argjson n "$(jq -s 'map(select(.phase == "trace")) | .[0] | .after.bit_sets - .before.bit_sets' "$runs")" \
-	--argjson f "$(trace_sum fdatasync)" --argjson u "$(trace_sum io_uring_enter)" \
-	--argjson m "$(cat "$share"/fio/trace-cold_clat.1.log |
-		awk -F', *' '{ printf "%.1f\n", $2 / 1000 }' | pct 50)" \
-	'{bit_sets: $n, cold_median_us: $m, fdatasync: $f, io_uring_enter: $u,
-	  fdatasync_ms_per_bit: (if $n > 0 then $f.ms / $n else 0 end),
-	  io_uring_ms_per_bit: (if $n > 0 then $u.ms / $n else 0 end)}')
-
-# The same traced writes as a timeline, per region: GRANT_REQ read from
-# /dev/ddraid -> the IO worker's eventfd (bit set on the members) -> GRANT
-# written to /dev/ddraid (after the cluster agreed it over CPG).
-phases=$(awk '
-	function t(s,  a) { split(s, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
-	/DDKC\\1\\0\\5\\0/ && / read\(/ { req = t($2); io = 0; next }
-	req && !io && / write\([0-9]+, "\\1\\0\\0\\0\\0\\0\\0\\0", 8\)/ { io = t($2); next }
-	req && io && /DDKC\\1\\0\\6\\0/ && / write\(/ {
-		n++; a += io - req; b += t($2) - io; req = 0 }
-	END { printf "{\"regions\": %d, \"bitset_ms\": %.2f, \"agree_ms\": %.2f}",
-		n, n ? a * 1000 / n : 0, n ? b * 1000 / n : 0 }' \
-	"$share/strace.txt" 2>/dev/null) || phases='{}'
 probe=$(jq -c '.jobs[0] | {write_us: (.write.clat_ns.percentile."50.000000" / 1000),
 	fdatasync_us: (.sync.lat_ns.percentile."50.000000" / 1000)}' \
 	"$share/fio/probe-fdatasync.json" 2>/dev/null) || probe='{}'
-tracej=$(jq --argjson p "$phases" --argjson q "$probe" \
-	'. + {timeline: $p, member_probe_median: $q}' <<<"$tracej")
+tracej=$(jq -n --argjson n "$(jq -s 'map(select(.phase == "trace")) | .[0] | .after.bit_sets - .before.bit_sets' "$runs")" \
+	--argjson m "$(awk -F', *' '{ printf "%.1f\n", $2 / 1000 }' \
+		"$share/fio/trace-cold_clat.1.log" | pct 50)" \
+	--argjson t "$(ftrace_sum)" --argjson q "$probe" \
+	'{bit_sets: $n, cold_median_us: $m, timeline: $t,
+	  member_probe_median: $q}')
 
 # Throughput: the extra time per cold region of a cluster run.
 extra=$(jq -n --argjson s "$med_s" --argjson c "$med_c" \
@@ -391,8 +470,10 @@ jq -r '"  cold        median \(.cold.median_us) us   p99 \(.cold.p99_us) us   (\
 	"  cold - warm median \(.cold_minus_warm_us * 10 | round / 10) us"' <<<"$latj"
 printf 'cluster run: %.1f ms more per %d KiB region than standalone\n' \
 	"$extra" $((rsize >> 10))
-jq -r '"traced cold writes (strace on ddraidd, slower): \(.bit_sets) bit sets, cold median \(.cold_median_us) us;",
+jq -r 'if (.timeline.regions // 0) > 0 then
+	"traced cold writes (syscall events): \(.timeline.regions) regions, \(.bit_sets) bit sets, cold median \(.cold_median_us) us;",
 	"  per region: GRANT_REQ -> bit set on the members \(.timeline.bitset_ms) ms -> CPG agreement -> GRANT \(.timeline.agree_ms) ms",
-	"  per bit set: fdatasync \(.fdatasync_ms_per_bit * 100 | round / 100) ms (\(.fdatasync.calls) calls in all), io_uring_enter \(.io_uring_ms_per_bit * 100 | round / 100) ms (\(.io_uring_enter.calls) calls)"' <<<"$tracej"
+	"  per region: fdatasync \(.timeline.fdatasync.ms / .timeline.regions * 100 | round / 100) ms (\(.timeline.fdatasync.calls / .timeline.regions) calls), io_uring_enter \(.timeline.io_uring_enter.ms / .timeline.regions * 100 | round / 100) ms, sendto corosync \(.timeline.cpg_sendto.ms / .timeline.regions * 100 | round / 100) ms"
+	else "no trace breakdown (see ftrace.txt, trace-fds.json in the share)" end' <<<"$tracej"
 jq -r '"one member, untraced: 4 KiB direct write \(.write_us) us, fdatasync \(.fdatasync_us) us (medians)"' <<<"$probe"
 echo "VM run ${wall}s; JSON: $json"
