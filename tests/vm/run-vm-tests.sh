@@ -13,6 +13,9 @@
 # needs=ddraidctl: DIR/tools/ddraidctl; host=yes: after the VM exits the
 # test is run again on the host as "t-NAME.sh --host OUTDIR" to check the
 # member images. Tests whose needs cannot be met are skipped with a reason.
+# tests/vm/multi/run-NAME.sh (test "multi-NAME") boots its own VMs: it is
+# run on the host with --suite --build DIR --out DIR, and skipped with the
+# reason its --probe prints.
 
 set -u
 
@@ -87,6 +90,14 @@ export DDRAID_BUILD=$build
 
 # --- the tests -------------------------------------------------------------
 
+# test_file NAME: the script of test NAME.
+test_file() {
+	case "$1" in
+	multi-*) echo "$HERE/multi/run-${1#multi-}.sh" ;;
+	*) echo "$HERE/$1.sh" ;;
+	esac
+}
+
 # header FILE KEY DEFAULT: a value from the "# vm:" header line.
 header() {
 	local v
@@ -96,8 +107,13 @@ header() {
 }
 
 tests=()
-for t in "$HERE"/t-*.sh; do
+# The multi-VM tests first: they take longest.
+for t in "$HERE"/multi/run-*.sh "$HERE"/t-*.sh; do
+	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
+	case "$t" in
+	"$HERE"/multi/*) name=multi-${name#run-} ;;
+	esac
 	if [ ${#only[@]} -gt 0 ]; then
 		keep=0
 		for o in "${only[@]}"; do
@@ -111,20 +127,32 @@ done
 # skip_reason NAME: why the test cannot run here, or nothing.
 skip_reason() {
 	local needs
-	needs=$(header "$HERE/$1.sh" needs "")
+	needs=$(header "$(test_file "$1")" needs "")
 	case ",$needs," in
 	*,module,*) [ -n "$no_module" ] && { echo "$no_module"; return; } ;;
 	esac
 	case ",$needs," in
 	*,ddraidctl,*) [ -n "$no_ctl" ] && { echo "$no_ctl"; return; } ;;
 	esac
+	case "$1" in
+	multi-*) "$(test_file "$1")" --probe ;;
+	esac
 }
 
 # run_one NAME: boot its VM, then the host-side check; results in $out/NAME.
 run_one() {
-	local name=$1 t=$HERE/$1.sh dir=$out/$1 args rc hrc start
+	local name=$1 t dir=$out/$1 args rc hrc start
+	t=$(test_file "$name")
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	case "$name" in
+	multi-*)
+		start=$(date +%s)
+		"$t" --suite --build "$build" --out "$dir" >"$dir/tap" 2>"$dir/log"
+		echo "$? 0 $(($(date +%s) - start))" >"$dir/result"
+		return
+		;;
+	esac
 	args=(--disks "$(header "$t" disks 0)"
 		--disk-size "$(header "$t" size 64M)"
 		--timeout "$(header "$t" timeout 300)"

@@ -72,7 +72,9 @@ DDRAIDCTL=$build/tools/ddraidctl
 [ -x "$build/cpg-daemon/ddraidd" ] || bail "no $build/cpg-daemon/ddraidd"
 export DDRAID_BUILD=$build
 
-rm -rf "$out"
+# Only what this script makes: the suite keeps its own files in --out.
+rm -rf "$out/a" "$out/b" "$out/shared" "$out"/m[0-9].img "$out"/[ab].tap \
+	"$out"/[ab].log
 mkdir -p "$out/shared" || bail "cannot create $out"
 out=$(realpath "$out")
 SH=$out/shared
