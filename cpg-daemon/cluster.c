@@ -14,6 +14,8 @@
 #include "cluster.h"
 #include "log.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* A message corosync could not take yet (flow control). */
 struct out_msg {
 	struct out_msg *next;
@@ -37,6 +39,15 @@ struct cluster {
 	void *arg;
 	int cpg_fd, vq_fd;
 	bool joined;
+	/* Which process of each node counts (see on_confchg()). */
+	struct {
+		u32 nodeid, pid;
+	} cur[CPG_MEMBERS_MAX];
+	u32 n_cur;
+	bool cur_known;		/* a first view was seen */
+	/* The last view given to the state machine (node ids). */
+	u32 view[CPG_MEMBERS_MAX];
+	u32 n_view;
 	/* Messages waiting for room in corosync, oldest first. */
 	struct out_msg *outq, **outq_tail;
 	size_t outq_bytes;
@@ -52,12 +63,74 @@ static struct cluster *from_cpg(cpg_handle_t h)
 	return ctx;
 }
 
+/*
+ * CPG names group members by (nodeid, pid); the state machine knows nodes
+ * only. A restarted daemon may join before corosync has noticed that its
+ * predecessor on the same node died, so for a while one node has two
+ * processes in the group. To the state machine that must look like what
+ * it is, a daemon restart: the new process's join is given to it as the
+ * old one leaving (PROCDOWN) and the node joining, the old process's own
+ * leave, when it comes, is dropped, and messages the old process sent
+ * that are delivered after the new one joined are dropped too. Every
+ * member sees the same configuration changes and deliveries in the same
+ * order, so all decide alike. Only a daemon whose first view already has
+ * two processes of one node cannot know which joined last; it takes the
+ * higher pid.
+ */
+static int cur_find(const struct cluster *cl, u32 nodeid)
+{
+	u32 i;
+
+	for (i = 0; i < cl->n_cur; i++)
+		if (cl->cur[i].nodeid == nodeid)
+			return (int)i;
+	return -1;
+}
+
+static void cur_set(struct cluster *cl, u32 nodeid, u32 pid)
+{
+	int i = cur_find(cl, nodeid);
+
+	if (i < 0) {
+		if (cl->n_cur == ARRAY_SIZE(cl->cur))
+			return;
+		i = (int)cl->n_cur++;
+	}
+	cl->cur[i].nodeid = nodeid;
+	cl->cur[i].pid = pid;
+}
+
 static void on_deliver(cpg_handle_t h, const struct cpg_name *group,
 		       uint32_t nodeid, uint32_t pid, void *msg, size_t len)
 {
 	struct cluster *cl = from_cpg(h);
+	int i = cur_find(cl, nodeid);
 
+	if (i >= 0 && cl->cur[i].pid != pid) {
+		log_info("dropped a message from node %u's replaced daemon (pid %u)",
+			 nodeid, pid);
+		return;
+	}
 	cl->cb->deliver(cl->arg, nodeid, msg, len);
+}
+
+static size_t count_node(const struct cpg_address *a, size_t n, u32 nodeid)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += a[i].nodeid == nodeid;
+	return k;
+}
+
+static bool in_list(const u32 *a, u32 n, u32 nodeid)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] == nodeid)
+			return true;
+	return false;
 }
 
 static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
@@ -68,8 +141,11 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 	struct cluster *cl = from_cpg(h);
 	u32 *mem = calloc(n_members + 1, sizeof(u32));
 	u32 *jn = calloc(n_joined + 1, sizeof(u32));
-	struct sm_left *lf = calloc(n_left + 1, sizeof(*lf));
+	/* A join may bring a synthesized leave along. */
+	struct sm_left *lf = calloc(n_left + n_joined + 1, sizeof(*lf));
+	u32 nm = 0, nj = 0, nl = 0;
 	struct sm_confchg c;
+	bool changed;
 	size_t i;
 
 	if (!mem || !jn || !lf) {
@@ -78,21 +154,71 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 		abort();
 	}
 	for (i = 0; i < n_members; i++)
-		mem[i] = members[i].nodeid;
-	for (i = 0; i < n_joined; i++)
-		jn[i] = joined[i].nodeid;
+		if (!in_list(mem, nm, members[i].nodeid))
+			mem[nm++] = members[i].nodeid;
 	for (i = 0; i < n_left; i++) {
-		lf[i].nodeid = left[i].nodeid;
-		lf[i].reason = left[i].reason;
+		int k = cur_find(cl, left[i].nodeid);
+
+		/* The replaced process of a node still in the group. */
+		if (count_node(members, n_members, left[i].nodeid) &&
+		    (k < 0 || cl->cur[k].pid != left[i].pid))
+			continue;
+		lf[nl].nodeid = left[i].nodeid;
+		lf[nl++].reason = left[i].reason;
 	}
-	c = (struct sm_confchg){
-		.members = mem, .n_members = (u32)n_members,
-		.left = lf, .n_left = (u32)n_left,
-		.joined = jn, .n_joined = (u32)n_joined,
-	};
+	for (i = 0; i < n_joined; i++) {
+		u32 id = joined[i].nodeid;
+
+		if (count_node(members, n_members, id) > 1 &&
+		    !in_list(jn, nj, id)) {
+			log_notice("node %u: a new daemon (pid %u) joined before the old one left: a restart",
+				   id, joined[i].pid);
+			lf[nl].nodeid = id;
+			lf[nl++].reason = SM_LEFT_PROCDOWN;
+		}
+		if (!in_list(jn, nj, id))
+			jn[nj++] = id;
+		cur_set(cl, id, joined[i].pid);
+	}
+	/*
+	 * Nodes first seen here: their only process; in our first view,
+	 * of two processes of a node that did not just join, the higher pid.
+	 */
+	for (i = 0; i < n_members; i++) {
+		u32 id = members[i].nodeid;
+		int k = cur_find(cl, id);
+
+		if (k < 0)
+			cur_set(cl, id, members[i].pid);
+		else if (!cl->cur_known && !in_list(jn, nj, id) &&
+			 members[i].pid > cl->cur[k].pid)
+			cur_set(cl, id, members[i].pid);
+	}
+	cl->cur_known = true;
+	/* Forget nodes gone from the group. */
+	for (i = 0; i < cl->n_cur;) {
+		if (!count_node(members, n_members, cl->cur[i].nodeid))
+			cl->cur[i] = cl->cur[--cl->n_cur];
+		else
+			i++;
+	}
+	changed = nl || nj || nm != cl->n_view;
+	for (i = 0; i < nm && !changed; i++)
+		changed = !in_list(cl->view, cl->n_view, mem[i]);
 	log_info("CPG view: %zu members, %zu joined, %zu left", n_members,
 		 n_joined, n_left);
-	cl->cb->confchg(cl->arg, &c);
+	if (nm <= ARRAY_SIZE(cl->view)) {
+		memcpy(cl->view, mem, nm * sizeof(u32));
+		cl->n_view = nm;
+	}
+	if (changed) {
+		c = (struct sm_confchg){
+			.members = mem, .n_members = nm,
+			.left = lf, .n_left = nl,
+			.joined = jn, .n_joined = nj,
+		};
+		cl->cb->confchg(cl->arg, &c);
+	}
 	free(mem);
 	free(jn);
 	free(lf);

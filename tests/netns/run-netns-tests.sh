@@ -6,8 +6,9 @@
 #
 #   BUILD=/path/to/build tests/netns/run-netns-tests.sh [TEST...]
 #
-# TEST is one of: basic node_kill daemon_kill partition_quorum
-# partition_noquorum join_during_resync node_kill5 scrub (default: all).
+# TEST is one of: basic member_fail_rebuild node_kill daemon_kill
+# restart_overlap partition_quorum partition_noquorum join_during_resync
+# node_kill5 scrub (default: all).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
 set -u
@@ -15,7 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic member_fail_rebuild node_kill daemon_kill partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
+ALL="basic member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -240,6 +241,32 @@ t_daemon_kill() {
 		test "$(sv 2 .grants)" -gt "$grants"
 	check "daemon_kill: zero IO errors in the stand-in" test "$(sv 2 .io_errors)" = 0
 	finish daemon_kill
+	cluster_down
+}
+
+# A restarted daemon whose predecessor is still a member of the CPG group
+# (corosync has not noticed its death yet): the old one is stopped, not
+# killed, until the new one has joined. The new one must attach once its
+# target is free, and the old process's late leave must not orphan the
+# node (cluster.c hands the state machine a restart, not a leave).
+t_restart_overlap() {
+	local old
+	note "restart overlap: node 2's new ddraidd joins while the old one is still in the group"
+	start 3 3 --blocks 96 --rate 60 --idle-ms 5000 || { not_ok "restart_overlap: cluster starts"; return; }
+	writes_progress 2 30 >/dev/null
+	old=$(cat "$T/n2/ddraidd.pid")
+	kill -STOP "$old"
+	daemon_start 2
+	check "restart_overlap: the others see a new daemon of node 2 join before the old one left" \
+		wait_for 30 "overlap seen" grep -q "node 2: a new daemon" "$T/n1/ddraidd.log"
+	kill -9 "$old"
+	check "restart_overlap: the new daemon attaches once the old one is gone" \
+		wait_for 40 "node 2 attached" attached 2
+	check "restart_overlap: the cluster counts node 2 attached, not orphaned" \
+		wait_for 20 "node 2 attached on node 1" sh -c "DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '.nodes[] | select(.nodeid == 2) | .attached and (.orphaned | not)' >/dev/null"
+	check "restart_overlap: node 2 writes to new regions again" writes_progress 2 30
+	check "restart_overlap: no IO errors" test "$(( $(sv 1 .io_errors) + $(sv 2 .io_errors) + $(sv 3 .io_errors) ))" = 0
+	finish restart_overlap
 	cluster_down
 }
 
