@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm: disks=3 size=64M timeout=600 needs=module,ddraidctl
+# vm: disks=3 size=64M timeout=900 needs=module,ddraidctl
 #
 # The OCF resource agent ocf/volume driving the real kernel target and
 # ddraidd, run directly as Pacemaker would (OCF_ROOT, OCF_RESKEY_*), on a
@@ -12,7 +12,11 @@
 # again -> the data still verifies; stop_mode=daemon leaves the target
 # running and a start reattaches to it, also as the recovery of a killed
 # daemon; stop of an open device fails; ocf-tester's action sequence when
-# resource-agents is installed; the parity is clean; a member failed
+# resource-agents is installed; the parity is clean; then under a real
+# pacemakerd (when installed): a clone created with cibadmin starts, the
+# node attribute says ok, a SIGKILLed ddraidd is found by the recurring
+# monitor and recovered (fail count 1, data intact), target-role Stopped
+# leaves nothing behind; last, a member failed
 # through the daemon leaves monitor successful with a "degraded" warning
 # and the data reads back, also from a standalone assembly.
 
@@ -209,6 +213,82 @@ all3() {
 }
 check "ddraidctl check: parity of the members is clean" \
 	"$DDRAIDCTL" check "${devs[@]}"
+
+# ---- under Pacemaker: a clone started by pacemaker-execd ----
+pcmk_running() {
+	crm_resource --resource vol0-clone --locate 2>/dev/null |
+		grep -q 'is running on: n1'
+}
+pcmk_stopped() {
+	crm_resource --resource vol0-clone --locate 2>&1 |
+		grep -q 'is NOT running'
+}
+if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
+	# The VM's root is a tmpfs overlay: this install stays in the VM.
+	mkdir -p /usr/lib/ocf/resource.d/ddraid /var/lib/pacemaker/cib
+	cp "$AGENT" /usr/lib/ocf/resource.d/ddraid/volume
+	cib=/var/lib/pacemaker/cib/cib.xml
+	rm -f /var/lib/pacemaker/cib/*
+	cibadmin --empty >"$cib"
+	CIB_file=$cib crm_attribute --type crm_config -n stonith-enabled -v false
+	CIB_file=$cib crm_attribute --type crm_config -n dc-deadtime -v 2s
+	chown -R hacluster:haclient /var/lib/pacemaker/cib
+	pacemakerd >"$CL_DIR/pacemakerd.out" 2>&1 &
+	PCMK_PID=$!
+	online() { crm_mon -1 2>/dev/null | grep -q 'Online: \[ n1 \]'; }
+	check "pacemaker: node n1 online" wait_until 120 online
+	ia=""
+	for p in name members ddraidd_binary ddraidctl_binary ctl_dir \
+		fence_delay log_file; do
+		v=OCF_RESKEY_$p
+		ia="$ia<nvpair id=\"vol0-$p\" name=\"$p\" value=\"${!v}\"/>"
+	done
+	check "pacemaker: cibadmin -C a clone of ocf:ddraid:volume" \
+		cibadmin -C -o resources -X "<clone id=\"vol0-clone\">
+<meta_attributes id=\"vol0-clone-meta\"><nvpair id=\"vol0-il\" name=\"interleave\" value=\"true\"/></meta_attributes>
+<primitive id=\"vol0\" class=\"ocf\" provider=\"ddraid\" type=\"volume\">
+<instance_attributes id=\"vol0-ia\">$ia</instance_attributes>
+<operations><op id=\"vol0-mon\" name=\"monitor\" interval=\"5s\" timeout=\"30s\"/>
+<op id=\"vol0-start\" name=\"start\" interval=\"0\" timeout=\"120s\"/>
+<op id=\"vol0-stop\" name=\"stop\" interval=\"0\" timeout=\"120s\"/></operations>
+</primitive></clone>"
+	check "pacemaker: the clone is running on n1" wait_until 180 pcmk_running
+	# The first monitor, which follows a successful start, sets it.
+	health() { [ "$(attrd_updater -Q -n "ddraid-$NAME" 2>/dev/null |
+		sed -n 's/.*value="\([^"]*\)".*/\1/p')" = ok ]; }
+	check "pacemaker: started and monitored: node attribute ddraid-$NAME=ok" \
+		wait_until 180 health
+	p1=$(daemon_pid)
+	check "pacemaker: target attached and running, ddraidd pid $p1" \
+		test -n "$p1" -a "$(kstat "$NAME" daemon) $(kstat "$NAME" frozen)" = "attached running"
+	check "pacemaker: the data verifies" test "$(all3)" = "$want $want2 $want3"
+	crm_mon -1 -A >&2
+	[ -n "$p1" ] || bail "pacemaker: no ddraidd to kill"
+	kill -KILL "$p1"
+	recovered() {
+		local p
+		p=$(daemon_pid)
+		[ -n "$p" ] && [ "$p" != "$p1" ] && pcmk_running &&
+			[ "$(kstat "$NAME" daemon)" = attached ]
+	}
+	check "pacemaker: ddraidd SIGKILLed, the monitor fails and Pacemaker recovers it" \
+		wait_until 180 recovered
+	crm_failcount --query -r vol0 -N n1 >&2
+	fc=$(crm_failcount --query -r vol0 -N n1 2>/dev/null | sed -n 's/.*value=\([0-9]*\).*/\1/p')
+	check "pacemaker: fail count of vol0 is 1 (got '$fc')" test "$fc" = 1
+	check "pacemaker: the data verifies after the recovery" \
+		test "$(all3)" = "$want $want2 $want3"
+	crm_mon -1 >&2
+	crm_resource --resource vol0-clone --meta -p target-role -v Stopped >&2
+	check "pacemaker: target-role Stopped stops the clone" wait_until 180 pcmk_stopped
+	check "pacemaker: no dm device, no ddraidd left" \
+		test -z "$(dm_exists && echo dm)$(daemon_pid)"
+	kill -TERM "$PCMK_PID"
+	wait_until 60 test ! -d "/proc/$PCMK_PID"
+	wait "$PCMK_PID" 2>/dev/null
+else
+	skip "pacemaker" "pacemakerd not installed"
+fi
 
 # ---- degraded: still serving, so monitor succeeds and says so ----
 ra_expect 0 "start for the degraded case" start
