@@ -6,7 +6,7 @@
 #
 #   BUILD=/path/to/build tests/netns/run-netns-tests.sh [TEST...]
 #
-# TEST is one of: basic member_fail_rebuild node_kill daemon_kill
+# TEST is one of: basic busy member_fail_rebuild node_kill daemon_kill
 # restart_overlap partition_quorum partition_noquorum join_during_resync
 # node_kill5 scrub (default: all).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
+ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -86,6 +86,28 @@ t_basic() {
 	daemon_start 3
 	check "basic: restarted daemon reattaches" wait_for 40 "3 attached" attached 3
 	finish basic
+	cluster_down
+}
+
+# corosync flow control: with DDRAIDD_FAULT_CPG_BUSY every daemon finds
+# corosync's send queue "full" for 40% of its sends; the messages wait in
+# ddraidd's own queue, in order, while its event loop keeps running.
+t_busy() {
+	local i
+	note "busy: 3 nodes write while 40% of CPG sends are refused with TRY_AGAIN"
+	export DDRAIDD_FAULT_CPG_BUSY=40
+	start 3 3 --blocks 96 --rate 60 --idle-ms 300 || { unset DDRAIDD_FAULT_CPG_BUSY; not_ok "busy: cluster starts"; return; }
+	unset DDRAIDD_FAULT_CPG_BUSY
+	for i in 1 2 3; do
+		check "busy: node $i writes" writes_progress "$i" 60
+	done
+	for i in 1 2 3; do
+		check "busy: node $i's daemon queued messages for corosync ($(st "$i" .cpg.send_waited))" \
+			test "$(st "$i" .cpg.send_waited)" -gt 0
+	done
+	check "busy: regions went idle and were released" test "$(sv 1 .idles)" -gt 0
+	check "busy: no IO errors" test "$(( $(sv 1 .io_errors) + $(sv 2 .io_errors) + $(sv 3 .io_errors) ))" = 0
+	finish busy
 	cluster_down
 }
 
