@@ -54,7 +54,9 @@ if [ "$suite" = 0 ]; then
 	exec 3>&1 > >(awk '/^(not )?ok - / { n++; sub(/ - /, " " n " - ") }
 		{ print; fflush() } END { print "1.." n }' >&3)
 	numberer=$!
-	# The plan comes out before this script returns.
+	# The plan comes out before this script returns. (fd 3 is the real
+	# stdout: no VM gets it, or a leftover process of vm-run keeps a
+	# reader of ours waiting.)
 	trap 'rc=$?; exec >&-; wait "$numberer"; exit "$rc"' EXIT
 fi
 
@@ -117,7 +119,7 @@ boot() { # boot ROLE LOCALPORT REMOTEPORT
 	done
 	"$VM/vm-run" "${args[@]}" --shared-dir "$SH" --net-dgram "$2:$3" \
 		--timeout "$TIMEOUT" --out "$out/$1" --env "ROLE=$1" \
-		"$HERE/t-2node.sh" >"$out/$1.tap" 2>"$out/$1.log"
+		"$HERE/t-2node.sh" >"$out/$1.tap" 2>"$out/$1.log" 3>&-
 }
 start=$SECONDS
 boot a "$pa" "$pb" &
@@ -173,6 +175,44 @@ check "VM b ended in the power cut (no exit code; vm-run $brc)" \
 if [ "$arc" != 0 ]; then
 	tail -n 15 "$out/a.log" | sed 's/^/# a: /'
 fi
+
+# slot_regions NODEID IMG...: the regions the bitmap slot of NODEID marks
+# dirty (the union over the members' copies, docs/format.md section 4).
+slot_regions() {
+	local node=$1 img where
+	shift
+	for img in "$@"; do
+		where=$("$DDRAIDCTL" examine --json "$img" | jq -r "
+			(.slots_in_use[] | select(.nodeid == $node) | .slot) as \$s |
+			\"\\(.bitmap_offset + \$s * .bitmap_slot_bytes) \\(.bitmap_slot_bytes)\"")
+		[ -n "$where" ] || return 1
+		echo "$img $where"
+	done | python3 -c '
+import sys
+dirty = set()
+for line in sys.stdin:
+	path, off, n = line.split()
+	with open(path, "rb") as f:
+		f.seek(int(off))
+		page = f.read(int(n))
+	dirty |= {8 * i + j for i, x in enumerate(page) for j in range(8)
+		  if x >> j & 1}
+print(" ".join(map(str, sorted(dirty))))'
+}
+
+# a's daemon was told (FENCED) and resynced as many regions as b's slot
+# marks on the disks; b never cleared those bits (only a slot's owner does).
+read -r nf nr <"$SH/a.fenced" 2>/dev/null
+marked=$(slot_regions 2 "${imgs[@]}")
+diag "node 2's slot marks regions: $marked"
+hot="16 20 24 28 32 36"		# blocks.py's FIRST, STRIDE, NREG
+check "node 2's slot marks the 6 regions of b's writer, else only phase a's" \
+	python3 -c '
+import sys
+m, hot = set(map(int, sys.argv[1].split())), set(map(int, sys.argv[2].split()))
+sys.exit(not (hot <= m and all(r < 8 for r in m - hot)))' "$marked" "$hot"
+check "that is as many as a was FENCED and resynced (${nf:-?}, ${nr:-?})" \
+	test "$(echo "$marked" | wc -w)" = "${nf:-x}" -a "${nr:-y}" = "${nf:-x}"
 
 # The parity of every region: b's torn writes were resynced by a.
 check "ddraidctl check of the members after both VMs: parity clean" \

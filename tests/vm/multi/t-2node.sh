@@ -226,6 +226,7 @@ nf=$(($(dst "$NAME" .cpg.fenced_regions) - f0))
 nr=$(($(dst "$NAME" .io.resynced_regions) - r0))
 diag "FENCED named $nf regions, $nr resynced, of $regions; messages $(($(dst "$NAME" .cpg.fenced_msgs) - m0))"
 grep -iE 'fenced|resync' "$CL_DIR/ddraidd.log" | tail -n 5 | sed 's/^/#   /'
+echo "$nf $nr" >"$SH/a.fenced"	# the host compares b's slot on the disks
 check "one FENCED message for node 2" \
 	test "$(($(dst "$NAME" .cpg.fenced_msgs) - m0))" = 1
 # b wrote 6 regions round-robin to the end: its slot marks all 6; it may
