@@ -224,11 +224,11 @@ resync_done() {
 wait_until 120 resync_done || cl_logs
 nf=$(($(dst "$NAME" .cpg.fenced_regions) - f0))
 nr=$(($(dst "$NAME" .io.resynced_regions) - r0))
-diag "FENCED named $nf regions, $nr resynced, of $regions; messages $(($(dst "$NAME" .cpg.fenced_msgs) - m0))"
+nm=$(($(dst "$NAME" .cpg.fenced_msgs) - m0))
+diag "FENCED named $nf regions, $nr resynced, of $regions; messages $nm"
 grep -iE 'fenced|resync' "$CL_DIR/ddraidd.log" | tail -n 5 | sed 's/^/#   /'
 echo "$nf $nr" >"$SH/a.fenced"	# the host compares b's slot on the disks
-check "one FENCED message for node 2" \
-	test "$(($(dst "$NAME" .cpg.fenced_msgs) - m0))" = 1
+check "one FENCED message for node 2" test "$nm" = 1
 # b wrote 6 regions round-robin to the end: its slot marks all 6; it may
 # still mark some of the 8 of phase a (bits are cleared lazily).
 check "b's slot marked its 6 hot regions, at most 8 more ($nf)" \
@@ -236,8 +236,8 @@ check "b's slot marked its 6 hot regions, at most 8 more ($nf)" \
 check "exactly those resynced ($nr = $nf, of $regions)" test "$nr" = "$nf"
 check "nothing left dirty or waiting for the fence" \
 	test "$(dst "$NAME" .dirty)" = 0 -a "$(dst "$NAME" .fence_wait)" = 0
-check "node 2 holds nothing any more" \
-	test "$(dst "$NAME" '[.nodes[] | select(.nodeid == 2) | .held] | add // 0')" = 0
+held2=$(dst "$NAME" '[.nodes[] | select(.nodeid == 2) | .held] | add // 0')
+check "node 2 holds nothing any more" test "$held2" = 0
 
 # a's writes go on into the regions that were b's.
 n_done=$(acked /tmp/a.acked)
@@ -252,7 +252,8 @@ check "my writer never saw an IO error ($(acked /tmp/a.acked) writes)" \
 cp /tmp/a.acked "$CL_DIR/a.acked"
 
 drop_caches
-check "every block b acknowledged in phase b reads back here ($(acked "$SH/b.acked"))" \
+nb=$(acked "$SH/b.acked")
+check "every block b acknowledged in phase b reads back here ($nb)" \
 	python3 "$BLOCKS" verify "$dm" "$SH/b.acked" b
 check "b's zones of phase a still verify here" \
 	zone_fio b --verify_only=1
