@@ -7,6 +7,7 @@
 # each; tests/vm/multi/t-2node.sh is the script each VM runs (ROLE=a|b).
 #
 #   tests/vm/multi/run-2node.sh --build DIR [--out DIR] [--suite]
+#                                   [--victim coordinator|other]
 #   tests/vm/multi/run-2node.sh --probe      (why it cannot run, or nothing)
 #
 # The host creates the members (ddraidctl create on image files), boots
@@ -16,6 +17,8 @@
 # images once both VMs are gone. Output: TAP, numbered with a plan, or with
 # --suite unnumbered points for run-vm-tests.sh. Logs: --out DIR (default
 # /var/tmp/ddraid-vm/multi-2node): a/, b/ (vm-run's), shared/, m*.img.
+# --victim: b, the node that dies, is corosync node 2 ("other", default) or
+# node 1, the coordinator (a must take its place), via DDRAID_2NODE_B_ID.
 
 set -u
 
@@ -28,6 +31,7 @@ MEMBER_SIZE=64M
 build=${DDRAID_BUILD:-}
 out=/var/tmp/ddraid-vm/multi-2node
 suite=0
+b_id=2
 
 # probe: why this host cannot run the test (nothing when it can).
 probe() {
@@ -43,8 +47,15 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--suite) suite=1; shift ;;
+	--victim)
+		case "$2" in
+		coordinator) b_id=1 ;;
+		other) b_id=2 ;;
+		*) echo "run-2node: --victim coordinator|other" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
 	--probe) probe; exit 0 ;;
-	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,23p' "$0"; exit 0 ;;
 	*) echo "run-2node: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -73,6 +84,8 @@ DDRAIDCTL=$build/tools/ddraidctl
 [ -x "$DDRAIDCTL" ] || bail "no $DDRAIDCTL"
 [ -x "$build/cpg-daemon/ddraidd" ] || bail "no $build/cpg-daemon/ddraidd"
 export DDRAID_BUILD=$build
+export DDRAID_2NODE_B_ID=$b_id	# vm-run exports DDRAID_* to the VMs
+diag "b (the node that dies) is corosync node $b_id"
 
 # Only what this script makes: the suite keeps its own files in --out.
 rm -rf "$out/a" "$out/b" "$out/shared" "$out"/m[0-9].img "$out"/[ab].tap \
@@ -203,10 +216,10 @@ print(" ".join(map(str, sorted(dirty))))'
 # a's daemon was told (FENCED) and resynced as many regions as b's slot
 # marks on the disks; b never cleared those bits (only a slot's owner does).
 read -r nf nr <"$SH/a.fenced" 2>/dev/null
-marked=$(slot_regions 2 "${imgs[@]}")
-diag "node 2's slot marks regions: $marked"
+marked=$(slot_regions "$b_id" "${imgs[@]}")
+diag "node $b_id's (b's) slot marks regions: $marked"
 hot="16 20 24 28 32 36"		# blocks.py's FIRST, STRIDE, NREG
-check "node 2's slot marks the 6 regions of b's writer, else only phase a's" \
+check "b's slot marks the 6 regions of b's writer, else only phase a's" \
 	python3 -c '
 import sys
 m, hot = set(map(int, sys.argv[1].split())), set(map(int, sys.argv[2].split()))

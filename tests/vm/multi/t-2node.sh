@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # One node of the two-VM cluster test, run inside its VM by run-2node.sh
-# with ROLE=a (node 1, the coordinator) or ROLE=b (node 2). Both VMs have
+# with ROLE=a or ROLE=b. a is corosync node 1 (the coordinator) and b node 2,
+# or the other way round with DDRAID_2NODE_B_ID=1 (then the coordinator is
+# the node that dies and a takes its place). Both VMs have
 # the same three member images (vda..vdc, virtio serials shared0..2), a
 # private link (eth0, 10.222.0.1 and .2) and a shared directory ($SH) where
 # they and the host leave barrier files: "$ROLE.NAME" when a node reached
@@ -17,7 +19,7 @@
 #  3. Phase b: both run blocks.py's journalled writer on the even (a) and
 #     odd (b) blocks of six other regions. After ACKS acknowledged writes b
 #     writes b.cut; the host SIGKILLs b's qemu (a power cut) and writes
-#     host.killed. a's daemon sees node 2 leave, is sent FENCED with the
+#     host.killed. a's daemon sees node b leave, is sent FENCED with the
 #     regions b's bitmap slot marks and resyncs exactly those; a's writer
 #     keeps going all along (no IO error) and makes progress after the
 #     resync. Then every block b acknowledged (phase a's fio zones and the
@@ -36,9 +38,14 @@ SH=/mnt/shared
 BLOCKS=$VM_LIB_DIR/multi/blocks.py
 dm=/dev/mapper/$NAME
 
+b_id=${DDRAID_2NODE_B_ID:-2}
+case "$b_id" in
+1|2) a_id=$((3 - b_id)) ;;
+*) bail "DDRAID_2NODE_B_ID must be 1 or 2" ;;
+esac
 case "${ROLE:-}" in
-a) me=1; other=b ;;
-b) me=2; other=a ;;
+a) me=$a_id; other=b ;;
+b) me=$b_id; other=a ;;
 *) bail "ROLE must be a or b" ;;
 esac
 
@@ -107,13 +114,13 @@ totem {
 }
 nodelist {
 	node {
-		ring0_addr: 10.222.0.1
-		nodeid: 1
+		ring0_addr: 10.222.0.$a_id
+		nodeid: $a_id
 		name: a
 	}
 	node {
-		ring0_addr: 10.222.0.2
-		nodeid: 2
+		ring0_addr: 10.222.0.$b_id
+		nodeid: $b_id
 		name: b
 	}
 }
@@ -211,8 +218,8 @@ n_cut=$(acked /tmp/a.acked)
 ok "node b is gone (its qemu killed under writes); my writer is at $n_cut"
 
 fenced() { [ "$(dst "$NAME" .cpg.fenced_msgs)" -gt "$m0" ]; }
-wait_until 120 fenced || { cl_logs; bail "node 2 fenced (FENCED delivered)"; }
-ok "node 2 left corosync and was fenced after --fence-delay"
+wait_until 120 fenced || { cl_logs; bail "node $b_id fenced (FENCED delivered)"; }
+ok "node $b_id (b) left corosync and was fenced after --fence-delay"
 # Resynced all it marked: the counter reaches what FENCED named, nothing
 # dirty or waiting for the fence is left.
 resync_done() {
@@ -228,7 +235,7 @@ nm=$(($(dst "$NAME" .cpg.fenced_msgs) - m0))
 diag "FENCED named $nf regions, $nr resynced, of $regions; messages $nm"
 grep -iE 'fenced|resync' "$CL_DIR/ddraidd.log" | tail -n 5 | sed 's/^/#   /'
 echo "$nf $nr" >"$SH/a.fenced"	# the host compares b's slot on the disks
-check "one FENCED message for node 2" test "$nm" = 1
+check "one FENCED message for node $b_id" test "$nm" = 1
 # b wrote 6 regions round-robin to the end: its slot marks all 6; it may
 # still mark some of the 8 of phase a (bits are cleared lazily).
 check "b's slot marked its 6 hot regions, at most 8 more ($nf)" \
@@ -236,8 +243,10 @@ check "b's slot marked its 6 hot regions, at most 8 more ($nf)" \
 check "exactly those resynced ($nr = $nf, of $regions)" test "$nr" = "$nf"
 check "nothing left dirty or waiting for the fence" \
 	test "$(dst "$NAME" .dirty)" = 0 -a "$(dst "$NAME" .fence_wait)" = 0
-held2=$(dst "$NAME" '[.nodes[] | select(.nodeid == 2) | .held] | add // 0')
-check "node 2 holds nothing any more" test "$held2" = 0
+held_b=$(dst "$NAME" "[.nodes[] | select(.nodeid == $b_id) | .held] | add // 0")
+check "node $b_id holds nothing any more" test "$held_b" = 0
+check "I (node $a_id) am the coordinator" \
+	test "$(dst "$NAME" .coordinator)" = "$a_id"
 
 # a's writes go on into the regions that were b's.
 n_done=$(acked /tmp/a.acked)
