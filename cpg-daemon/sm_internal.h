@@ -242,7 +242,12 @@ int rs_view_find(const struct rs *rs, u32 nodeid);
 u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len);
 int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		   const char **why);
-/* encode a region bitmap as runs into effect-owned memory */
+/*
+ * Encode a region bitmap as runs into effect-owned memory: at most
+ * RUNS_MAX runs (half a message body), a superset when it is more
+ * fragmented than that.
+ */
+#define RUNS_MAX	(CPGMSG_BODY_MAX / CPGMSG_RUN_BYTES / 2)
 struct cpgmsg_runs runs_from_bitmap(struct sm_effects *out, const u8 *map,
 				    u64 regions);
 void bitmap_or_runs(u8 *map, const struct cpgmsg_runs *runs, u64 regions);

@@ -80,44 +80,68 @@ u64 bitmap_count(const u8 *map, u64 regions)
 	return n;
 }
 
-struct cpgmsg_runs runs_from_bitmap(struct sm_effects *out, const u8 *map,
-				    u64 regions)
+/*
+ * Runs of set bits, bridging gaps shorter than @gap (1: exact). Fills
+ * @raw when not NULL; returns the number of runs.
+ */
+static u64 bitmap_runs(const u8 *map, u64 regions, u64 gap, u8 *raw)
 {
-	struct cpgmsg_runs runs = { 0, NULL };
-	u64 r = 0, n = 0, first;
-	u8 *raw;
+	u64 r = 0, n = 0, first, end;
 
-	/* Count first, then fill: one allocation of the exact size. */
-	while (r < regions) {
-		if (!ddraid_bit_test(map, r)) {
-			r++;
-			continue;
-		}
-		while (r < regions && ddraid_bit_test(map, r))
-			r++;
-		n++;
-	}
-	if (!n)
-		return runs;
-	raw = fx_own(out, n * CPGMSG_RUN_BYTES);
-	if (!raw)
-		return runs;
-	runs.raw = raw;
-	runs.n = (u32)n;
-	r = 0;
-	n = 0;
 	while (r < regions) {
 		if (!ddraid_bit_test(map, r)) {
 			r++;
 			continue;
 		}
 		first = r;
-		while (r < regions && ddraid_bit_test(map, r))
-			r++;
-		ddr_put_le64(first, raw + n * CPGMSG_RUN_BYTES);
-		ddr_put_le64(r - first, raw + n * CPGMSG_RUN_BYTES + 8);
+		for (;;) {
+			while (r < regions && ddraid_bit_test(map, r))
+				r++;
+			end = r;
+			/* Bridge a short gap to the next set bit. */
+			while (r < regions && r - end < gap - 1 &&
+			       !ddraid_bit_test(map, r))
+				r++;
+			if (r >= regions || !ddraid_bit_test(map, r)) {
+				r = end;
+				break;
+			}
+		}
+		if (raw) {
+			ddr_put_le64(first, raw + n * CPGMSG_RUN_BYTES);
+			ddr_put_le64(end - first,
+				     raw + n * CPGMSG_RUN_BYTES + 8);
+		}
 		n++;
 	}
+	return n;
+}
+
+/*
+ * A region set as runs. A set too fragmented for one message (more than
+ * RUNS_MAX runs) is sent as a superset: gaps are bridged, shortest first
+ * by doubling. Every set sent this way may grow safely: dirty regions
+ * (INIT, FENCED) are resynced once more, a rebuild walks more regions
+ * (REBUILD_BEGIN), and regions a target is said to hold but does not
+ * (ATTACH) are locked as cold ones and resynced if it crashes.
+ */
+struct cpgmsg_runs runs_from_bitmap(struct sm_effects *out, const u8 *map,
+				    u64 regions)
+{
+	struct cpgmsg_runs runs = { 0, NULL };
+	u64 gap = 1, n;
+	u8 *raw;
+
+	/* Count first, then fill: one allocation of the exact size. */
+	while ((n = bitmap_runs(map, regions, gap, NULL)) > RUNS_MAX)
+		gap *= 2;
+	if (!n)
+		return runs;
+	raw = fx_own(out, n * CPGMSG_RUN_BYTES);
+	if (!raw)
+		return runs;
+	runs.raw = raw;
+	runs.n = (u32)bitmap_runs(map, regions, gap, raw);
 	return runs;
 }
 

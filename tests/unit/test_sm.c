@@ -3,13 +3,16 @@
  * The state machine's API on its own: a one-node cluster cold-started by
  * hand (confchg, quorum, NEED_STATE, READ_META, INIT), then bad input of
  * every kind, each refused with its errno and leaving the replicated state
- * byte for byte as it was. (Behaviour under faults: tests/sim.)
+ * byte for byte as it was; and a node joining a volume whose state needs
+ * several STATE messages (the simulation's volumes are small) ends up with
+ * the same state byte for byte. (Behaviour under faults: tests/sim.)
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sm.h"
@@ -245,12 +248,231 @@ static void test_bad_input_changes_nothing(void **state)
 	sm_effects_free(&fx);
 }
 
+/* ---- a joining node gets a STATE too big for one message ---- */
+
+#define BIG_REGIONS	600000u	/* two region bitmaps of 73 KiB each */
+
+struct bus {
+	struct sm *sm[2];
+	u8 *buf[4096];
+	long len[4096];
+	u32 head, tail;
+	u32 states;		/* STATE messages seen */
+};
+
+/* Queue the CPG messages of @fx (in order); drop other effects. */
+static void bus_collect(struct bus *b, struct sm_effects *fx)
+{
+	u32 i;
+
+	for (i = 0; i < fx->n; i++) {
+		const struct cpgmsg *m = &fx->fx[i].cpg;
+
+		if (fx->fx[i].type != SM_FX_CPG_SEND)
+			continue;
+		assert_true(b->tail < 4096);
+		b->len[b->tail] = (long)cpgmsg_size(m);
+		b->buf[b->tail] = malloc((size_t)b->len[b->tail]);
+		assert_non_null(b->buf[b->tail]);
+		assert_int_equal(cpgmsg_encode(m, b->buf[b->tail],
+					       (size_t)b->len[b->tail], NULL),
+				 b->len[b->tail]);
+		b->states += m->type == MSG_STATE;
+		b->tail++;
+	}
+	sm_effects_reset(fx);
+}
+
+/* Deliver every queued message to both nodes, in one agreed order. */
+static void bus_run(struct bus *b, struct sm_effects *fx)
+{
+	while (b->head < b->tail) {
+		struct sm_event ev = { .type = SM_EV_CPG_MSG };
+		struct cpgmsg m;
+		u32 k;
+
+		assert_int_equal(cpgmsg_decode(b->buf[b->head],
+					       (size_t)b->len[b->head], &m,
+					       NULL), 0);
+		ev.msg = &m;
+		for (k = 0; k < 2; k++) {
+			assert_int_equal(sm_handle(b->sm[k], &ev, fx), 0);
+			bus_collect(b, fx);
+		}
+		free(b->buf[b->head++]);
+	}
+}
+
+/* Node 1 alone cold-starts a BIG_REGIONS volume, every @step-th dirty. */
+static void big_cold_start(struct bus *b, struct sm_effects *fx, u64 step)
+{
+	static const u32 one[] = { 1 };
+	struct sm_config c = cfg;
+	struct sm_event ev = { .type = SM_EV_CONFCHG };
+	struct sm_meta meta;
+	const char *why = NULL;
+	u64 r, io_id = 0;
+	u8 *dirty;
+	u32 i;
+
+	c.regions = BIG_REGIONS;
+	b->sm[0] = sm_new(&c, &why);
+	c.nodeid = 2;
+	b->sm[1] = sm_new(&c, &why);
+	assert_non_null(b->sm[0]);
+	assert_non_null(b->sm[1]);
+	ev.confchg.members = one;
+	ev.confchg.n_members = 1;
+	ev.confchg.joined = one;
+	ev.confchg.n_joined = 1;
+	assert_int_equal(sm_handle(b->sm[0], &ev, fx), 0);
+	ev.type = SM_EV_QUORUM;
+	ev.quorate = true;
+	assert_int_equal(sm_handle(b->sm[0], &ev, fx), 0);
+	dirty = calloc(1, BIG_REGIONS / 8 + 1);
+	assert_non_null(dirty);
+	for (r = 0; r < BIG_REGIONS; r += step)
+		dirty[r / 8] |= (u8)(1u << (r % 8));
+	memset(&meta, 0, sizeof(meta));
+	meta.events = 3;
+	for (i = 0; i < 3; i++)
+		meta.member[i].state = DDRAID_MEMBER_ACTIVE;
+	meta.slots[0] = 1;
+	meta.dirty = dirty;
+	/* Only node 1 is in the group: it alone hears its messages. */
+	for (;;) {
+		struct sm_event d = { .type = SM_EV_CPG_MSG };
+		struct cpgmsg m;
+
+		for (i = 0; i < fx->n; i++)
+			if (fx->fx[i].type == SM_FX_READ_META)
+				io_id = fx->fx[i].id;
+		bus_collect(b, fx);
+		if (io_id) {
+			memset(&d, 0, sizeof(d));
+			d.type = SM_EV_IO_DONE;
+			d.io.id = io_id;
+			d.io.meta = &meta;
+			io_id = 0;
+			assert_int_equal(sm_handle(b->sm[0], &d, fx), 0);
+			continue;
+		}
+		if (b->head == b->tail)
+			break;
+		assert_int_equal(cpgmsg_decode(b->buf[b->head],
+					       (size_t)b->len[b->head], &m,
+					       NULL), 0);
+		d.msg = &m;
+		assert_int_equal(sm_handle(b->sm[0], &d, fx), 0);
+		free(b->buf[b->head++]);
+	}
+	free(dirty);
+}
+
+/* Node 2 joins; returns when no message is left to deliver. */
+static void big_join(struct bus *b, struct sm_effects *fx)
+{
+	static const u32 two[] = { 1, 2 }, joined[] = { 2 };
+	struct sm_event ev = { .type = SM_EV_CONFCHG };
+	u32 i;
+
+	ev.confchg.members = two;
+	ev.confchg.n_members = 2;
+	ev.confchg.joined = joined;
+	ev.confchg.n_joined = 1;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(sm_handle(b->sm[i], &ev, fx), 0);
+		bus_collect(b, fx);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SM_EV_QUORUM;
+	ev.quorate = true;
+	assert_int_equal(sm_handle(b->sm[1], &ev, fx), 0);
+	bus_collect(b, fx);
+	bus_run(b, fx);
+}
+
+static void assert_same_state(struct bus *b)
+{
+	size_t len0, len1;
+	u8 *a = sm_rs_serialize(b->sm[0], &len0);
+	u8 *z = sm_rs_serialize(b->sm[1], &len1);
+
+	assert_non_null(a);
+	assert_non_null(z);
+	assert_true(len0 > 2 * (60u << 10));
+	assert_true(len0 == len1);
+	assert_memory_equal(a, z, len0);
+	free(a);
+	free(z);
+}
+
+static void big_free(struct bus *b)
+{
+	while (b->head < b->tail)
+		free(b->buf[b->head++]);
+	sm_free(b->sm[0]);
+	sm_free(b->sm[1]);
+}
+
+/* Every 64th region dirty: exact runs, a STATE of three parts. */
+static void test_multipart_state(void **state)
+{
+	struct sm_effects fx;
+	struct sm_status st;
+	struct bus b = { 0 };
+
+	sm_effects_init(&fx);
+	big_cold_start(&b, &fx, 64);
+	sm_status(b.sm[0], &st);
+	assert_true(st.has_state);
+	assert_true(st.dirty == (BIG_REGIONS + 63) / 64);
+	big_join(&b, &fx);
+	assert_true(b.states > 2);
+	sm_status(b.sm[1], &st);
+	assert_true(st.has_state);
+	assert_true(st.dirty == (BIG_REGIONS + 63) / 64);
+	assert_same_state(&b);
+	big_free(&b);
+	sm_effects_free(&fx);
+}
+
+/*
+ * Every third region dirty: 200000 runs do not fit in one message; the
+ * cold start's INIT carries a superset (runs_from_bitmap()), which is
+ * safe for dirty regions, and the cluster starts.
+ */
+static void test_fragmented_runs(void **state)
+{
+	struct sm_region_info ri;
+	struct sm_effects fx;
+	struct sm_status st;
+	struct bus b = { 0 };
+	u64 r;
+
+	sm_effects_init(&fx);
+	big_cold_start(&b, &fx, 3);
+	sm_status(b.sm[0], &st);
+	assert_true(st.has_state);
+	assert_true(st.dirty >= (BIG_REGIONS + 2) / 3);
+	for (r = 0; r < BIG_REGIONS; r += 3) {
+		assert_int_equal(sm_region(b.sm[0], r, &ri), 0);
+		assert_true(ri.dirty);
+	}
+	big_join(&b, &fx);
+	assert_same_state(&b);
+	big_free(&b);
+	sm_effects_free(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_refused),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_bad_input_changes_nothing),
+		cmocka_unit_test(test_multipart_state),
+		cmocka_unit_test(test_fragmented_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
