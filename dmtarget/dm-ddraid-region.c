@@ -35,11 +35,6 @@ module_param(idle_ms, uint, 0644);
 MODULE_PARM_DESC(idle_ms,
 		 "cluster mode: milliseconds without a write after which a region's grant is dropped (IDLE)");
 
-static bool prefetch_grants = true;
-module_param(prefetch_grants, bool, 0644);
-MODULE_PARM_DESC(prefetch_grants,
-		 "cluster mode: a sequential write into a region asks for the next region's grant too");
-
 /* How many regions the idle scan looks at per hold of cl->lock. */
 #define IDLE_SCAN_BATCH		1024
 
@@ -143,46 +138,6 @@ static void complete_ios(struct list_head *list, blk_status_t status)
 /* ---- the IO path ---- */
 
 /*
- * A sequential writer in a region will want the next one: ask for its
- * grant now (a region ahead: the grant takes longer than writing half a
- * region on fast members), so that the daemon's bit write and the cluster's
- * agreement overlap this region's writes instead of stalling the stream at
- * every region boundary (docs/kernel-channel.md). A write is sequential
- * when it starts where one of the last few writes ended, so random writes
- * do not set bits for regions nobody writes. Recording intent for a
- * region early is always safe; a prefetched grant nobody uses is dropped
- * as idle.
- */
-static void prefetch_next(struct ddraid_cluster *cl, struct ddraid_io *io)
-{
-	u64 next = io->region + 1;
-	u64 end = io->block + io->nblocks;
-	struct ddraid_region *reg;
-	bool seq = false;
-	unsigned int i;
-
-	for (i = 0; i < DDRAID_STREAMS; i++) {
-		if (cl->stream_end[i] == io->block) {
-			cl->stream_end[i] = end;
-			seq = true;
-			break;
-		}
-	}
-	if (!seq) {
-		cl->stream_end[cl->stream_next] = end;
-		cl->stream_next = (cl->stream_next + 1) % DDRAID_STREAMS;
-		return;
-	}
-	if (!READ_ONCE(prefetch_grants) || cl->requeue || next >= cl->regions)
-		return;
-	reg = &cl->reg[next];
-	if (reg->state != DDRAID_REGION_COLD)
-		return;
-	reg->state = DDRAID_REGION_REQUESTED;
-	cl_out(cl, next, DDRAID_OUT_GRANT_REQ);
-}
-
-/*
  * A write arrives (map). GO when it may go on now; WAIT when it waits for
  * the daemon's answer (it is then on cl->gate); REQUEUE during a noflush
  * suspend, when it would wait: dm keeps it for the next table.
@@ -202,7 +157,6 @@ enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
 	reg = &cl->reg[io->region];
 
 	spin_lock_irqsave(&cl->lock, flags);
-	prefetch_next(cl, io);
 	if (may_write(cl, reg)) {
 		pass_gate(cl, reg, io);
 	} else if (cl->requeue) {

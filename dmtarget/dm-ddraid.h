@@ -74,9 +74,6 @@ struct ddraid_region {
 	bool lock_pending;		/* LOCK seen, LOCKED owed once drained */
 };
 
-/* Sequential write streams the grant prefetch follows at once. */
-#define DDRAID_STREAMS		4
-
 /* Where the reader of a freshly attached channel is. */
 enum ddraid_handshake {
 	DDRAID_HS_HELLO,	/* HELLO next */
@@ -160,9 +157,6 @@ struct ddraid_cluster {
 	u64 inflight;			/* writes past the gate, IO not done */
 	u64 waiting;			/* writes at the gate */
 	u64 nheld;			/* writes on @held */
-	/* Where the last few writes ended: grant prefetch for streams. */
-	u64 stream_end[DDRAID_STREAMS];
-	unsigned int stream_next;
 };
 
 struct ddraid_ctx {

@@ -112,3 +112,20 @@ cl_logs() {
 	diag "ddraidd log tail:"
 	tail -n 15 "$CL_DIR/ddraidd.log" 2>/dev/null | sed 's/^/#   /'
 }
+
+# cluster_volume_up NAME DEV...: a new cluster-mode volume NAME (1 MiB
+# regions) over DEV..., corosync, the dm device and ddraidd attached to it
+# (bails otherwise). Sets MEMBERS_CSV.
+cluster_volume_up() {
+	local name=$1
+	shift
+	MEMBERS_CSV=$(IFS=,; echo "$*")
+	"$DDRAIDCTL" create --name "$name" --region-size 1M "$@" >&2 ||
+		bail "create"
+	corosync_up
+	"$DDRAIDCTL" assemble --name "$name" --cluster "$@" >&2 ||
+		bail "assemble --cluster"
+	ddraidd_start "$name" "$MEMBERS_CSV"
+	wait_until 60 d_attached "$name" || { cl_logs; bail "ddraidd attached"; }
+	ok "ddraidd attached"
+}

@@ -67,8 +67,7 @@ check "ddraidctl status --json: the volume's $regions regions" \
 check "ddraidctl status: quorate, attached, this node coordinator" \
 	test "$(jq -r '[.quorate, .attached, .coordinator] | map(tostring) | join(",")' /tmp/st.json)" = "true,true,1"
 # Two snapshots taken one after the other may straddle a grant or an idle
-# drop (prefetched grants idle apart from the rest): they must agree once
-# no message is in flight.
+# drop: they must agree once no message is in flight.
 grants_agree() {
 	granted=$(kstat "$NAME" granted)
 	held=$(dst "$NAME" '[.nodes[] | select(.nodeid == 1) | .held] | first')

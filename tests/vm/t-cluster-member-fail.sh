@@ -19,17 +19,7 @@ vm_load_module
 NAME=clmfail
 dm=/dev/mapper/$NAME
 linear_over m1 /dev/vdb || bail "dm-linear over /dev/vdb"
-devs=(/dev/vda /dev/mapper/m1 /dev/vdc)
-members=$(IFS=,; echo "${devs[*]}")
-
-"$DDRAIDCTL" create --name "$NAME" --region-size 1M "${devs[@]}" >&2 ||
-	bail "create"
-corosync_up
-"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}" >&2 ||
-	bail "assemble --cluster"
-ddraidd_start "$NAME" "$members"
-wait_until 60 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
-ok "ddraidd attached"
+cluster_volume_up "$NAME" /dev/vda /dev/mapper/m1 /dev/vdc
 
 FIO=(fio --name=v --filename="$dm" --ioengine=libaio --direct=1
 	--verify=crc32c --verify_fatal=1 --verify_dump=0 --bs=64k --iodepth=8

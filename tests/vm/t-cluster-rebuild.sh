@@ -33,17 +33,8 @@ dm=/dev/mapper/$NAME
 SIZE=$((48 << 20))
 linear_over m1 /dev/vdb || bail "dm-linear over /dev/vdb"
 linear_over m2 /dev/vdc || bail "dm-linear over /dev/vdc"
-devs=(/dev/vda /dev/mapper/m1 /dev/mapper/m2)
-members=$(IFS=,; echo "${devs[*]}")
-
-"$DDRAIDCTL" create --name "$NAME" --region-size 1M "${devs[@]}" >&2 ||
-	bail "create"
-corosync_up
-"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}" >&2 ||
-	bail "assemble --cluster"
-ddraidd_start "$NAME" "$members"
-wait_until 60 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
-ok "ddraidd attached"
+cluster_volume_up "$NAME" /dev/vda /dev/mapper/m1 /dev/mapper/m2
+members=$MEMBERS_CSV
 
 # devno DEV: "major:minor" as dm tables show it.
 devno() {
@@ -115,13 +106,21 @@ check "and its block reads back" \
 	"$(sha256sum </tmp/blk | cut -d' ' -f1)"
 
 # --- 1. full rebuild onto a new disk, under load -----------------------
+# fail_under_fio M SECTORS: once SECTORS more went to member M (the
+# dm-linear mM), switch it to dm-error and wait for the cluster to record
+# the failure.
+fail_under_fio() {
+	local base
+	base=$(sectors_written "/dev/mapper/m$1")
+	wrote() { [ $(($(sectors_written "/dev/mapper/m$1") - base)) -ge "$2" ]; }
+	wait_until 120 wrote "$1" "$2" || bail "fio writes to member $1"
+	check "swap member $1 to dm-error while fio writes" fail_linear "m$1"
+	check "the cluster records member $1 failed" \
+		wait_until 60 member_is "$1" failed
+}
+
 fio_bg full 3m 1
-base=$(sectors_written /dev/mapper/m1)
-far() { [ $(($(sectors_written /dev/mapper/m1) - base)) -ge 8192 ]; }
-wait_until 120 far || bail "fio writes"
-check "swap member 1 to dm-error while fio writes" fail_linear m1
-check "the cluster records member 1 failed" \
-	wait_until 60 member_is 1 failed
+fail_under_fio 1 8192
 c0=$(connects)
 check "fio still writing when the rebuild starts" kill -0 "$FIO_PID"
 check "ddraidctl rebuild --member 1 /dev/vdd is accepted" \
@@ -160,12 +159,7 @@ check "the verify pass read from the new disk ($vdd_reads sectors)" \
 # --- 2. a member back after a short absence: bitmap rebuild ------------
 total=$(dst "$NAME" .regions)
 fio_bg bitmap 3m 2
-base=$(sectors_written /dev/mapper/m2)
-far2() { [ $(($(sectors_written /dev/mapper/m2) - base)) -ge 4096 ]; }
-wait_until 120 far2 || bail "fio writes (2)"
-check "swap member 2 to dm-error" fail_linear m2
-check "the cluster records member 2 failed" \
-	wait_until 60 member_is 2 failed
+fail_under_fio 2 4096
 check "member 2's disk is back" heal_linear m2 /dev/vdc
 check "ddraidctl rebuild --member 2 /dev/mapper/m2 --bitmap is accepted" \
 	env DDRAID_CTL_DIR="$CL_CTL" "$DDRAIDCTL" rebuild "$NAME" --member 2 \
