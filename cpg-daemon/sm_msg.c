@@ -780,6 +780,9 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 		return;
 	rs->member[m->member].state = DDRAID_MEMBER_REBUILDING;
 	rs->member[m->member].recovery_block = 0;
+	/* As the REBUILD_BEGIN superblocks say: only a failed member has a
+	 * failure event count (else every later superblock write fails). */
+	rs->member[m->member].failed_events = 0;
 	rs->events = m->events;
 	bitmap_or_runs(rs->rb_todo, &m->runs, sm->cfg.regions);
 	rs->fail_apply[m->member] = 0;

@@ -470,6 +470,8 @@ static blk_status_t submit_write(struct ddraid_io *io)
 					    REQ_FUA | REQ_PREFLUSH | REQ_IDLE));
 	u32 d;
 
+	if (ctx->cluster)
+		ddraid_cluster_io_gen(ctx, io);
 	io->skip = READ_ONCE(ctx->failed);
 	if (hweight_long(io->skip) > 1)
 		return BLK_STS_IOERR;
@@ -500,6 +502,8 @@ static blk_status_t submit_flush(struct ddraid_io *io)
 	struct ddraid_ctx *ctx = io->ctx;
 	u32 m;
 
+	if (ctx->cluster)
+		ddraid_cluster_io_gen(ctx, io);
 	io->skip = READ_ONCE(ctx->failed);
 	if (hweight_long(io->skip) > 1)
 		return BLK_STS_IOERR;

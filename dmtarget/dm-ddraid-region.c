@@ -35,6 +35,11 @@ module_param(idle_ms, uint, 0644);
 MODULE_PARM_DESC(idle_ms,
 		 "cluster mode: milliseconds without a write after which a region's grant is dropped (IDLE)");
 
+static bool prefetch_grants;
+module_param(prefetch_grants, bool, 0644);
+MODULE_PARM_DESC(prefetch_grants,
+		 "cluster mode: a sequential write into a region asks for the next region's grant too");
+
 /* How many regions the idle scan looks at per hold of cl->lock. */
 #define IDLE_SCAN_BATCH		1024
 
@@ -138,6 +143,46 @@ static void complete_ios(struct list_head *list, blk_status_t status)
 /* ---- the IO path ---- */
 
 /*
+ * A sequential writer in a region will want the next one: ask for its
+ * grant now (a region ahead: the grant takes longer than writing half a
+ * region on fast members), so that the daemon's bit write and the cluster's
+ * agreement overlap this region's writes instead of stalling the stream at
+ * every region boundary (docs/kernel-channel.md). A write is sequential
+ * when it starts where one of the last few writes ended, so random writes
+ * do not set bits for regions nobody writes. Recording intent for a
+ * region early is always safe; a prefetched grant nobody uses is dropped
+ * as idle.
+ */
+static void prefetch_next(struct ddraid_cluster *cl, struct ddraid_io *io)
+{
+	u64 next = io->region + 1;
+	u64 end = io->block + io->nblocks;
+	struct ddraid_region *reg;
+	bool seq = false;
+	unsigned int i;
+
+	for (i = 0; i < DDRAID_STREAMS; i++) {
+		if (cl->stream_end[i] == io->block) {
+			cl->stream_end[i] = end;
+			seq = true;
+			break;
+		}
+	}
+	if (!seq) {
+		cl->stream_end[cl->stream_next] = end;
+		cl->stream_next = (cl->stream_next + 1) % DDRAID_STREAMS;
+		return;
+	}
+	if (!READ_ONCE(prefetch_grants) || cl->requeue || next >= cl->regions)
+		return;
+	reg = &cl->reg[next];
+	if (reg->state != DDRAID_REGION_COLD)
+		return;
+	reg->state = DDRAID_REGION_REQUESTED;
+	cl_out(cl, next, DDRAID_OUT_GRANT_REQ);
+}
+
+/*
  * A write arrives (map). GO when it may go on now; WAIT when it waits for
  * the daemon's answer (it is then on cl->gate); REQUEUE during a noflush
  * suspend, when it would wait: dm keeps it for the next table.
@@ -157,6 +202,7 @@ enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
 	reg = &cl->reg[io->region];
 
 	spin_lock_irqsave(&cl->lock, flags);
+	prefetch_next(cl, io);
 	if (may_write(cl, reg)) {
 		pass_gate(cl, reg, io);
 	} else if (cl->requeue) {
@@ -224,6 +270,46 @@ void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io)
 }
 
 /*
+ * Before an IO reads which members to skip (ctx->failed). A reader that
+ * sees a new cl->gen also sees the member state that came with it
+ * (forgive() clears ctx->failed first).
+ */
+void ddraid_cluster_io_gen(struct ddraid_ctx *ctx, struct ddraid_io *io)
+{
+	io->gen = READ_ONCE(ctx->cl.gen);
+	smp_rmb();	/* pairs with forgive() */
+}
+
+/*
+ * Members whose failure must be committed before @io may complete: those
+ * it missed by an error, and those it skipped, unless the daemon has since
+ * said they are rebuilding or active (forgive()). cl->lock held.
+ */
+static unsigned long needs_commit(struct ddraid_ctx *ctx,
+				  struct ddraid_io *io)
+{
+	struct ddraid_cluster *cl = &ctx->cl;
+	unsigned long skip = io->skip;
+	unsigned int m;
+
+	for_each_set_bit(m, &skip, DDRAID_MAX_MEMBERS)
+		if (io->gen < cl->forgive_gen[m])
+			__clear_bit(m, &skip);
+	return (skip | io->errors) & ~ctx->recorded;
+}
+
+/*
+ * Member @m is rebuilding or active again (cl->lock held, after the state
+ * change): writes that skipped it until now need no commit for it.
+ */
+static void forgive(struct ddraid_cluster *cl, u32 m)
+{
+	smp_wmb();	/* the member state first: ddraid_cluster_io_gen() */
+	WRITE_ONCE(cl->gen, cl->gen + 1);
+	cl->forgive_gen[m] = cl->gen;
+}
+
+/*
  * A write or flush whose member IO is done and that missed at most one
  * member. If it missed a member whose failure the cluster has not
  * committed, its completion waits for COMMIT_FAIL (invariant 3);
@@ -238,7 +324,7 @@ void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io)
 
 	ddraid_gate_write_end(ctx, io);
 	spin_lock_irqsave(&cl->lock, flags);
-	if ((io->skip | io->errors) & ~ctx->recorded) {
+	if (needs_commit(ctx, io)) {
 		if (!cl->requeue) {
 			list_add_tail(&io->centry, &cl->held);
 			cl->nheld++;
@@ -521,14 +607,14 @@ static void on_freeze(struct ddraid_cluster *cl, bool freeze)
 	}
 }
 
-/* Held writes that missed nothing but members in @ok (cl->lock held). */
-static void release_held(struct ddraid_cluster *cl, unsigned long ok,
-			 struct list_head *done)
+/* Held writes that need no commit any more (cl->lock held). */
+static void release_held(struct ddraid_ctx *ctx, struct list_head *done)
 {
+	struct ddraid_cluster *cl = &ctx->cl;
 	struct ddraid_io *io, *tmp;
 
 	list_for_each_entry_safe(io, tmp, &cl->held, centry) {
-		if ((io->skip | io->errors) & ~ok)
+		if (needs_commit(ctx, io))
 			continue;
 		list_move_tail(&io->centry, done);
 		cl->nheld--;
@@ -591,12 +677,13 @@ static void on_member_state(struct ddraid_ctx *ctx, u32 m, u32 state,
 		cl->merr &= ~bit;
 		cl->out_merr &= ~bit;
 		/*
-		 * Rebuilding: the cluster recorded its failure before (a
-		 * rebuild starts only then) and nobody reads it until the
-		 * rebuild wrote it: writes that missed it may complete.
+		 * The cluster recorded its failure before (a rebuild starts
+		 * only then) and nobody reads it until the rebuild wrote it:
+		 * writes that skipped it so far may complete, held or still
+		 * in flight.
 		 */
-		if (state == DDRAID_MEMBER_REBUILDING)
-			release_held(cl, ctx->recorded | bit, &done);
+		forgive(cl, m);
+		release_held(ctx, &done);
 		break;
 	}
 	cl->mstate[m] = state;
@@ -636,7 +723,7 @@ static void on_commit_fail(struct ddraid_ctx *ctx, u32 m)
 	set_bit(m, &ctx->recorded);
 	__clear_bit(m, &cl->merr);
 	__clear_bit(m, &cl->out_merr);
-	release_held(cl, ctx->recorded, &done);
+	release_held(ctx, &done);
 	spin_unlock_irq(&cl->lock);
 	complete_ios(&done, BLK_STS_OK);
 }
@@ -854,6 +941,8 @@ bool ddraid_cluster_take_over(struct ddraid_ctx *to, struct ddraid_ctx *from)
 	memcpy(t->mstate, f->mstate, sizeof(t->mstate));
 	memcpy(t->err_events, f->err_events, sizeof(t->err_events));
 	t->events = max(t->events, f->events);
+	t->gen = f->gen;
+	memcpy(t->forgive_gen, f->forgive_gen, sizeof(t->forgive_gen));
 	for (m = 0; m < to->geom.members; m++)
 		take_over_member(to, from, m);
 	f->live = false;

@@ -74,6 +74,9 @@ struct ddraid_region {
 	bool lock_pending;		/* LOCK seen, LOCKED owed once drained */
 };
 
+/* Sequential write streams the grant prefetch follows at once. */
+#define DDRAID_STREAMS		4
+
 /* Where the reader of a freshly attached channel is. */
 enum ddraid_handshake {
 	DDRAID_HS_HELLO,	/* HELLO next */
@@ -152,11 +155,24 @@ struct ddraid_cluster {
 	u32 mstate[DDRAID_MAX_MEMBERS];
 	u64 events;
 	u64 err_events[DDRAID_MAX_MEMBERS];
+	/*
+	 * "rebuilding" or "active" for a member means the cluster no longer
+	 * needs its failure committed for the writes that skipped it so far
+	 * (tests/sim/sim_target.c clears their need). @gen counts those
+	 * moments; an IO takes @gen before it looks at which members to
+	 * skip, and skipping member m needs no commit if the IO's gen is
+	 * below @forgive_gen[m].
+	 */
+	u64 gen;
+	u64 forgive_gen[DDRAID_MAX_MEMBERS];
 	u64 granted;			/* regions in GRANTED */
 	u64 nlocked;			/* regions locked */
 	u64 inflight;			/* writes past the gate, IO not done */
 	u64 waiting;			/* writes at the gate */
 	u64 nheld;			/* writes on @held */
+	/* Where the last few writes ended: grant prefetch for streams. */
+	u64 stream_end[DDRAID_STREAMS];
+	unsigned int stream_next;
 };
 
 struct ddraid_ctx {
@@ -230,6 +246,7 @@ struct ddraid_io {
 	struct list_head rentry;	/* write_release()'s ready list */
 	struct list_head centry;	/* cl.gate, cl.held or cl.frozen_reads */
 	u64 region;		/* cluster mode: the one region of a write */
+	u64 gen;		/* cluster mode: cl.gen before skip was set */
 	bool gated;		/* counted in its region's inflight */
 	bool in_wlist;
 	atomic_t pending;
@@ -279,6 +296,7 @@ enum ddraid_gate ddraid_read_gate_enter(struct ddraid_ctx *ctx,
 void ddraid_read_go(struct ddraid_io *io);
 void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
 void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_cluster_io_gen(struct ddraid_ctx *ctx, struct ddraid_io *io);
 void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask);
 void ddraid_cluster_attach(struct ddraid_ctx *ctx, struct ddraid_chan *chan);
 void ddraid_cluster_detach(struct ddraid_ctx *ctx);

@@ -137,6 +137,22 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 {
 	u32 m, i;
 
+	/*
+	 * The runtime encodes superblocks with ddraid_sb_encode(), which
+	 * refuses a failure event count on a member that is not failed (or
+	 * one beyond the events): such a write fails for ever.
+	 */
+	for (m = 0; m < s->members; m++) {
+		const struct cpgmsg_member *mi = &io->sb.member[m];
+
+		if (mi->state == DDRAID_MEMBER_FAILED ?
+		    mi->failed_events > io->sb.events : mi->failed_events != 0)
+			sim_fail(s, "superblock write the format refuses: member %u state %u failed_events %llu (events %llu)",
+				 m, mi->state,
+				 (unsigned long long)mi->failed_events,
+				 (unsigned long long)io->sb.events);
+	}
+
 	for (m = 0; m < s->members; m++) {
 		struct sim_disk *d = &s->disk[m];
 

@@ -3,7 +3,7 @@
 # vm: disks=4 size=64M timeout=600 needs=module,ddraidctl
 #
 # Online rebuild through the kernel target under a verified fio workload
-# (issue 4, items 6 and 9). A 3-member cluster-mode volume with ddraidd;
+# (issue 4, items 6 and 9), with the target's grant prefetch on. A 3-member cluster-mode volume with ddraidd;
 # members 1 and 2 are dm-linear devices that can be switched to dm-error.
 #
 # 1. Member 1 fails mid-write and is rebuilt onto a new disk (/dev/vdd)
@@ -27,6 +27,12 @@
 vm_need_build
 [ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
 vm_load_module
+# With the target's grant prefetch on (off by default), so that its
+# grants asked for ahead of the writer meet the failures, the table swaps
+# and the rebuild walks here (DDRAID_PREFETCH=0 turns it off).
+echo "${DDRAID_PREFETCH:-1}" >/sys/module/dm_ddraid/parameters/prefetch_grants ||
+	bail "cannot set prefetch_grants"
+diag "grant prefetch: $(cat /sys/module/dm_ddraid/parameters/prefetch_grants)"
 
 NAME=clrebuild
 dm=/dev/mapper/$NAME
@@ -58,6 +64,16 @@ fio_bg() {
 }
 fio_ok() {
 	local rc errs
+	# A write that never completes must show where it waits, not hit the
+	# VM's timeout.
+	if ! wait_until 240 sh -c "! kill -0 $FIO_PID"; then
+		diag "fio still running after 240 s: dmsetup status: $(dmsetup status "$NAME")"
+		DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" status --json "$NAME" 2>&1 |
+			jq -c '{quorate, attached, frozen, dirty, lock, rebuild, nodes}' 2>&1 |
+			sed 's/^/# /'
+		cl_logs
+		kill -9 "$FIO_PID"
+	fi
 	wait "$FIO_PID"
 	rc=$?
 	errs=$(jq '[.jobs[] | .error] | add' "/tmp/$1.json" 2>/dev/null)
