@@ -161,6 +161,9 @@ static void prefetch_next(struct ddraid_cluster *cl, struct ddraid_io *io)
 	bool seq = false;
 	unsigned int i;
 
+	/* Off (the default): not even the stream tracking on this path. */
+	if (!READ_ONCE(prefetch_grants))
+		return;
 	for (i = 0; i < DDRAID_STREAMS; i++) {
 		if (cl->stream_end[i] == io->block) {
 			cl->stream_end[i] = end;
@@ -173,7 +176,7 @@ static void prefetch_next(struct ddraid_cluster *cl, struct ddraid_io *io)
 		cl->stream_next = (cl->stream_next + 1) % DDRAID_STREAMS;
 		return;
 	}
-	if (!READ_ONCE(prefetch_grants) || cl->requeue || next >= cl->regions)
+	if (cl->requeue || next >= cl->regions)
 		return;
 	reg = &cl->reg[next];
 	if (reg->state != DDRAID_REGION_COLD)
