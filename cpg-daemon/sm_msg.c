@@ -508,18 +508,30 @@ static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
 
 static void lock_end(struct sm *sm, u64 r, struct sm_effects *out);
 
+/*
+ * UNLOCK or SCRUBBED delivered: the coordinator's send is done; true when
+ * it ends the cluster's lock of its region, every holder having drained.
+ */
+static bool ends_lock(struct sm *sm, const struct cpgmsg *m)
+{
+	const struct rs *rs = &sm->rs;
+
+	if (sm_is_coord(sm) || me(sm, m)) {
+		sm->unlock_sent = false;
+		sm->lock_io = false;
+	}
+	return from_coord(sm, m) && rs->locked &&
+	       rs->lock_region == m->region && !rs->lock_ack;
+}
+
 static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 			 struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
 	u64 r = m->region;
 
-	if (sm_is_coord(sm) || me(sm, m)) {
-		sm->unlock_sent = false;
-		sm->lock_io = false;
-	}
-	if (!from_coord(sm, m) || !rs->locked || rs->lock_region != r ||
-	    rs->lock_ack || rs->lock_purpose == LOCK_SCRUB)
+	/* A scrub lock ends with SCRUBBED, which carries its result. */
+	if (!ends_lock(sm, m) || rs->lock_purpose == LOCK_SCRUB)
 		return;
 	if (rs->lock_purpose == LOCK_RESYNC) {
 		ddraid_bit_clear(rs->dirty, r);
@@ -610,12 +622,7 @@ static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
 	struct rs *rs = &sm->rs;
 	u64 r = m->region;
 
-	if (sm_is_coord(sm) || me(sm, m)) {
-		sm->unlock_sent = false;
-		sm->lock_io = false;
-	}
-	if (!from_coord(sm, m) || !rs->locked || rs->lock_region != r ||
-	    rs->lock_ack || rs->lock_purpose != LOCK_SCRUB)
+	if (!ends_lock(sm, m) || rs->lock_purpose != LOCK_SCRUB)
 		return;
 	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next) {
 		if (m->err) {
