@@ -17,7 +17,6 @@
 #include "dm_util.h"
 #include "ddraid_geom.h"
 
-#define DM_TARGET_NAME	"ddraid"
 /* Words in a ddraid table: members, their devices, options. */
 #define MAX_WORDS	(2 + DDRAID_MAX_MEMBERS + 8)
 
@@ -31,6 +30,17 @@ int ddraid_dm_run_synced(struct dm_task *dmt)
 	ok = dm_task_run(dmt);
 	dm_udev_wait(cookie);
 	return ok;
+}
+
+bool ddraid_dm_one_target(struct dm_task *dmt, uint64_t *start,
+			  uint64_t *length, char **type, char **params)
+{
+	void *next;
+
+	*type = NULL;
+	*params = NULL;
+	next = dm_get_next_target(dmt, NULL, start, length, type, params);
+	return !next && *type && !strcmp(*type, DDRAID_DM_TARGET) && *params;
 }
 
 /* Split @buf (modified) at blanks. Number of words, or -1 if too many. */
@@ -169,7 +179,7 @@ int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
 	char params[4096];
 	struct dm_task *dmt;
 	uint64_t start, length;
-	char *type = NULL, *cur = NULL;
+	char *type, *cur;
 	const char *why;
 	int ret;
 
@@ -182,8 +192,7 @@ int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
 			    "cannot read the table of device %u:%u",
 			    major(devt), minor(devt));
 	}
-	if (dm_get_next_target(dmt, NULL, &start, &length, &type, &cur) ||
-	    !type || strcmp(type, DM_TARGET_NAME) || !cur) {
+	if (!ddraid_dm_one_target(dmt, &start, &length, &type, &cur)) {
 		dm_task_destroy(dmt);
 		return fail(err, errlen, -EINVAL,
 			    "device %u:%u is not one ddraid target",
@@ -197,7 +206,7 @@ int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
 			    why ? why : strerror(-ret));
 
 	dmt = task_on(DM_DEVICE_RELOAD, devt);
-	if (!dmt || !dm_task_add_target(dmt, start, length, DM_TARGET_NAME,
+	if (!dmt || !dm_task_add_target(dmt, start, length, DDRAID_DM_TARGET,
 					params) || !dm_task_run(dmt)) {
 		if (dmt)
 			dm_task_destroy(dmt);

@@ -10,10 +10,24 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct dm_task;
+
+/* The device-mapper target type of dmtarget/. */
+#define DDRAID_DM_TARGET	"ddraid"
 
 /* Run @dmt with udev synchronisation (none under DM_DISABLE_UDEV=1). */
 int ddraid_dm_run_synced(struct dm_task *dmt);
+
+/*
+ * @dmt is a DM_DEVICE_TABLE task that ran. True when its table is exactly
+ * one ddraid target. *@type (NULL: no target, for messages), the target's
+ * extent and its parameters are set either way.
+ */
+bool ddraid_dm_one_target(struct dm_task *dmt, uint64_t *start,
+			  uint64_t *length, char **type, char **params);
 
 /*
  * The ddraid table parameters @params (as the target reports them:

@@ -22,7 +22,6 @@
 #include "ddraid_assemble.h"
 #include "dm_util.h"
 
-#define TARGET_NAME	"ddraid"
 /* dm uuid prefix: lets "stop" and other tools recognise our devices. */
 #define DM_UUID_PREFIX	"DDRAID-"
 
@@ -218,7 +217,7 @@ static void print_kernel_reason(void)
 		for (line = strtok_r(buf, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
 			if (strstr(line, "device-mapper: table:") &&
-			    strstr(line, TARGET_NAME))
+			    strstr(line, DDRAID_DM_TARGET))
 				last = line;
 		if (last)
 			cli_err("kernel: %s", strstr(last, "device-mapper:"));
@@ -272,7 +271,7 @@ int cmd_table(int argc, char **argv)
 	r = build_table(argc - optind, argv + optind, &o, &t);
 	if (r)
 		return r;
-	printf("0 %" PRIu64 " %s %s\n", t.sectors, TARGET_NAME, t.params);
+	printf("0 %" PRIu64 " %s %s\n", t.sectors, DDRAID_DM_TARGET, t.params);
 	return CLI_OK;
 }
 
@@ -306,14 +305,14 @@ int cmd_assemble(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (!dm_task_set_name(dmt, name) || !dm_task_set_uuid(dmt, uuid) ||
-	    !dm_task_add_target(dmt, 0, t.sectors, TARGET_NAME, t.params)) {
+	    !dm_task_add_target(dmt, 0, t.sectors, DDRAID_DM_TARGET, t.params)) {
 		cli_err("cannot prepare the device-mapper request");
 		dm_task_destroy(dmt);
 		return CLI_FAIL;
 	}
 	if (!ddraid_dm_run_synced(dmt)) {
 		cli_err("creating /dev/mapper/%s with table '0 %" PRIu64 " %s %s' failed",
-			name, t.sectors, TARGET_NAME, t.params);
+			name, t.sectors, DDRAID_DM_TARGET, t.params);
 		print_kernel_reason();
 		dm_task_destroy(dmt);
 		return CLI_FAIL;
@@ -327,10 +326,9 @@ int cmd_assemble(int argc, char **argv)
 static int check_is_ddraid(const char *name)
 {
 	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
-	char *type = NULL, *params;
+	char *type, *params;
 	uint64_t start, length;
 	struct dm_info info;
-	void *next;
 	int r = CLI_FAIL;
 
 	if (!dmt) {
@@ -346,8 +344,7 @@ static int check_is_ddraid(const char *name)
 		cli_err("no device-mapper device '%s'", name);
 		goto out;
 	}
-	next = dm_get_next_target(dmt, NULL, &start, &length, &type, &params);
-	if (!type || strcmp(type, TARGET_NAME) || next) {
+	if (!ddraid_dm_one_target(dmt, &start, &length, &type, &params)) {
 		cli_err("'%s' is not a ddraid device (target '%s'): not removed",
 			name, type ? type : "none");
 		goto out;
