@@ -20,26 +20,39 @@ wait_until() {
 	done
 }
 
+# cl_corosync_conf NAME TOKEN QUORUM NODE...: a corosync.conf (knet, no
+# crypto, log in $CL_DIR) for cluster NAME, totem token TOKEN ms, the
+# votequorum option QUORUM ("expected_votes: 1", "two_node: 1") and one
+# node per NODE given as NODEID:ADDRESS:NAME.
 cl_corosync_conf() {
+	local name=$1 token=$2 quorum=$3 node id addr nname
+	shift 3
 	cat <<CONF
 totem {
 	version: 2
-	cluster_name: ddrvm
+	cluster_name: $name
 	transport: knet
-	token: 5000
+	token: $token
 	crypto_cipher: none
 	crypto_hash: none
 }
 nodelist {
+CONF
+	for node in "$@"; do
+		IFS=: read -r id addr nname <<<"$node"
+		cat <<CONF
 	node {
-		ring0_addr: 127.0.0.1
-		nodeid: 1
-		name: n1
+		ring0_addr: $addr
+		nodeid: $id
+		name: $nname
 	}
+CONF
+	done
+	cat <<CONF
 }
 quorum {
 	provider: corosync_votequorum
-	expected_votes: 1
+	$quorum
 }
 logging {
 	to_stderr: no
@@ -59,7 +72,8 @@ cl_quorate() {
 corosync_up() {
 	mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
 	ip link set lo up || bail "ip link set lo up"
-	cl_corosync_conf >/etc/corosync/corosync.conf
+	cl_corosync_conf ddrvm 5000 "expected_votes: 1" 1:127.0.0.1:n1 \
+		>/etc/corosync/corosync.conf
 	corosync -f >"$CL_DIR/corosync.out" 2>&1 &
 	CL_COROSYNC_PID=$!
 	wait_until 60 cl_quorate || {

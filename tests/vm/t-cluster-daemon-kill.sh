@@ -19,21 +19,13 @@ vm_load_module
 
 NAME=clkill
 dm=/dev/mapper/$NAME
-devs=(/dev/vda /dev/vdb /dev/vdc)
-members=$(IFS=,; echo "${devs[*]}")
 MB=$((1 << 20))
 
-"$DDRAIDCTL" create --name "$NAME" --region-size 1M "${devs[@]}" >&2 ||
-	bail "create"
 # Grants stay while the daemon is away: no IDLE in this test's time.
 echo 600000 >/sys/module/dm_ddraid/parameters/idle_ms || bail "idle_ms"
-
-corosync_up
-"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}" >&2 ||
-	bail "assemble --cluster"
-ddraidd_start "$NAME" "$members"
-wait_until 60 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
-ok "ddraidd attached"
+devs=(/dev/vda /dev/vdb /dev/vdc)
+cluster_volume_up "$NAME" "${devs[@]}"
+members=$MEMBERS_CSV
 
 # fio rewrites the first 8 regions, granted before it starts, at a
 # limited rate so that the daemon dies in the middle; then verifies.

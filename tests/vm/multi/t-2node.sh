@@ -102,44 +102,10 @@ ip link set lo up && ip link set eth0 up &&
 	ip addr add "10.222.0.$me/24" dev eth0 ||
 	bail "eth0 up with 10.222.0.$me (virtio_net loaded?)"
 
-two_node_conf() {
-	cat <<CONF
-totem {
-	version: 2
-	cluster_name: ddr2node
-	transport: knet
-	token: $TOKEN
-	crypto_cipher: none
-	crypto_hash: none
-}
-nodelist {
-	node {
-		ring0_addr: 10.222.0.$a_id
-		nodeid: $a_id
-		name: a
-	}
-	node {
-		ring0_addr: 10.222.0.$b_id
-		nodeid: $b_id
-		name: b
-	}
-}
-quorum {
-	provider: corosync_votequorum
-	two_node: 1
-}
-logging {
-	to_stderr: no
-	to_syslog: no
-	to_logfile: yes
-	logfile: $CL_DIR/corosync.log
-	timestamp: on
-}
-CONF
-}
-
 mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
-two_node_conf >/etc/corosync/corosync.conf
+cl_corosync_conf ddr2node "$TOKEN" "two_node: 1" \
+	"$a_id:10.222.0.$a_id:a" "$b_id:10.222.0.$b_id:b" \
+	>/etc/corosync/corosync.conf
 corosync -f >"$CL_DIR/corosync.out" 2>&1 &
 CL_COROSYNC_PID=$!
 
