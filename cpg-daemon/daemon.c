@@ -132,9 +132,6 @@ static void run_effects(struct daemon *d)
 			send_cpg(d, &fx->cpg);
 			break;
 		case SM_FX_TARGET_SEND:
-			if (fx->chan.type == DDRAID_CHAN_MEMBER_STATE)
-				io_exec_member_state(d->io, (u32)fx->chan.region,
-						     fx->chan.flags);
 			if (!chan_connected(d->chan))
 				break;	/* TARGET_GONE was or will be fed */
 			log_debug("to target: %s %" PRIu64,
@@ -147,6 +144,11 @@ static void run_effects(struct daemon *d)
 			break;
 		case SM_FX_LOG:
 			log_msg(fx->log.level, "%s", fx->log.text);
+			break;
+		case SM_FX_FENCE:
+			/* No fencer here: the operator confirms (fenced). */
+			log_warn("waiting for node %u to be fenced: confirm with 'ddraidctl fenced %s --node %u'",
+				 fx->nodeid, d->o.volume, fx->nodeid);
 			break;
 		case SM_FX_MEMBER_PATH: {
 			int r = chan_member_path(d->chan, fx->rebuild.member,
@@ -177,6 +179,7 @@ static void run_effects(struct daemon *d)
 		case SM_FX_RESYNC:
 		case SM_FX_REBUILD:
 		case SM_FX_SCRUB:
+		case SM_FX_MEMBER_STATE:
 			if (io_exec_submit(d->io, fx)) {
 				log_err("out of memory queueing IO; exiting");
 				d->stop = true;
@@ -247,7 +250,9 @@ static void on_totem(void *arg, const struct sm_totem *t)
 
 static void on_quorum(void *arg, bool quorate)
 {
-	struct sm_event ev = { .type = SM_EV_QUORUM, .quorate = quorate };
+	struct sm_event ev = { .type = SM_EV_QUORUM };
+
+	ev.quorum.quorate = quorate;
 
 	feed(arg, &ev);
 }

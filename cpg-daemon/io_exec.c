@@ -28,9 +28,6 @@
 /* Mismatching blocks logged one by one per scrubbed region; then a count. */
 #define SCRUB_LOG_BLOCKS	16
 
-/* A job that is not an effect: a member state to apply, no completion. */
-#define JOB_MEMBER_STATE	1000
-
 struct io_job {
 	struct io_job *next;
 	struct sm_effect fx;	/* pointers replaced by owned copies */
@@ -456,11 +453,12 @@ static void *worker(void *arg)
 			io->tail = &io->head;
 		pthread_mutex_unlock(&io->lock);
 
-		if (j->fx.type == JOB_MEMBER_STATE) {
-			u32 m = j->fx.bit.slot;
+		if (j->fx.type == SM_FX_MEMBER_STATE) {
+			u32 m = j->fx.mstate.member;
 
+			/* No completion: the state machine needs none. */
 			if (m < io->sb.members) {
-				io->sb.member[m].state = (u32)j->fx.bit.region;
+				io->sb.member[m].state = j->fx.mstate.state;
 				ddraid_cl_set_member_state(io->vol, m,
 							   io->sb.member[m].state);
 			}
@@ -560,15 +558,6 @@ int io_exec_submit(struct io_exec *io, const struct sm_effect *fx)
 	pthread_cond_signal(&io->cond);
 	pthread_mutex_unlock(&io->lock);
 	return 0;
-}
-
-int io_exec_member_state(struct io_exec *io, u32 m, u32 state)
-{
-	struct sm_effect fx = { .type = JOB_MEMBER_STATE };
-
-	fx.bit.slot = m;
-	fx.bit.region = state;
-	return io_exec_submit(io, &fx);
 }
 
 struct io_done *io_exec_pop(struct io_exec *io)

@@ -39,14 +39,6 @@ int io_exec_fd(const struct io_exec *io);
 /* Queue an IO effect (everything it points to is copied). 0 or -errno. */
 int io_exec_submit(struct io_exec *io, const struct sm_effect *fx);
 
-/*
- * Tell the worker member @m's state as the cluster decided it (the state
- * machine's MEMBER_STATE to our target): bit updates then skip a failed
- * member on every node, not only on the coordinator that wrote the
- * superblocks. Queued behind earlier effects; no completion.
- */
-int io_exec_member_state(struct io_exec *io, u32 m, u32 state);
-
 /* The next completion, or NULL; free it with io_done_free(). */
 struct io_done *io_exec_pop(struct io_exec *io);
 void io_done_free(struct io_done *d);

@@ -158,7 +158,7 @@ u32 sm_coordinator(const struct sm *sm)
 
 	const struct rs_view *best = NULL;
 
-	if (!sm->has_state)
+	if (!sm->loc.has_state)
 		return 0;
 	/*
 	 * The member that has had state the longest: a daemon that adopts
@@ -174,7 +174,7 @@ u32 sm_coordinator(const struct sm *sm)
 
 bool sm_is_coord(const struct sm *sm)
 {
-	return sm->has_state && sm->quorate &&
+	return sm->loc.has_state && sm->loc.quorate &&
 	       sm_coordinator(sm) == sm->cfg.nodeid;
 }
 
@@ -196,14 +196,14 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 		goto oom;
 	sm->cfg = *cfg;
 	bb = bitmap_bytes(cfg->regions);
-	sm->tgt_held = calloc(1, bb);
-	sm->tgt_locked = calloc(1, bb);
-	sm->want = calloc(1, bb);
-	sm->acq_sent = calloc(1, bb);
-	sm->rel_sent = calloc(1, bb);
-	sm->bits = calloc(cfg->regions, 1);
-	if (!sm->tgt_held || !sm->tgt_locked || !sm->want || !sm->acq_sent || !sm->rel_sent ||
-	    !sm->bits || rs_alloc(&sm->rs, cfg->regions)) {
+	sm->tgt.held = calloc(1, bb);
+	sm->tgt.locked = calloc(1, bb);
+	sm->tgt.want = calloc(1, bb);
+	sm->tgt.acq_sent = calloc(1, bb);
+	sm->tgt.rel_sent = calloc(1, bb);
+	sm->tgt.bits = calloc(cfg->regions, 1);
+	if (!sm->tgt.held || !sm->tgt.locked || !sm->tgt.want || !sm->tgt.acq_sent || !sm->tgt.rel_sent ||
+	    !sm->tgt.bits || rs_alloc(&sm->rs, cfg->regions)) {
 		sm_free(sm);
 		goto oom;
 	}
@@ -217,12 +217,12 @@ static void buf_discard(struct sm *sm)
 {
 	u32 i;
 
-	for (i = 0; i < sm->n_buf; i++)
-		free(sm->buf[i]);
-	sm->n_buf = 0;
-	free(sm->st_data);
-	sm->st_data = NULL;
-	sm->st_total = sm->st_have = sm->st_next_part = sm->st_parts = 0;
+	for (i = 0; i < sm->loc.n_buf; i++)
+		free(sm->loc.buf[i]);
+	sm->loc.n_buf = 0;
+	free(sm->loc.st_data);
+	sm->loc.st_data = NULL;
+	sm->loc.st_total = sm->loc.st_have = sm->loc.st_next_part = sm->loc.st_parts = 0;
 }
 
 void sm_free(struct sm *sm)
@@ -230,17 +230,17 @@ void sm_free(struct sm *sm)
 	if (!sm)
 		return;
 	buf_discard(sm);
-	free(sm->buf);
-	free(sm->buf_len);
+	free(sm->loc.buf);
+	free(sm->loc.buf_len);
 	rs_free(&sm->rs);
-	free(sm->tgt_held);
-	free(sm->tgt_locked);
-	free(sm->want);
-	free(sm->acq_sent);
-	free(sm->rel_sent);
-	free(sm->bits);
+	free(sm->tgt.held);
+	free(sm->tgt.locked);
+	free(sm->tgt.want);
+	free(sm->tgt.acq_sent);
+	free(sm->tgt.rel_sent);
+	free(sm->tgt.bits);
 	free(sm->io);
-	free(sm->rb_filter);
+	free(sm->co.rb_filter);
 	free(sm);
 }
 
@@ -257,35 +257,35 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 {
 	size_t bb = bitmap_bytes(sm->cfg.regions);
 
-	if (sm->has_state)
+	if (sm->loc.has_state)
 		fx_log(out, SM_LOG_WARNING, "dropping replicated state: %s",
 		       why);
-	sm->has_state = false;
+	sm->loc.has_state = false;
 	rs_clear(&sm->rs, sm->cfg.regions);
 	sm->epoch++;
 	coord_reset(sm, true);
 	buf_discard(sm);
-	sm->need_sent = false;
-	sm->init_started = false;
-	sm->attach_sent = false;
-	sm->claim_sent = false;
-	sm->ready_sent = false;
-	sm->path_pending = false;
-	sm->path_done = false;
+	sm->loc.need_sent = false;
+	sm->loc.init_started = false;
+	sm->tgt.attach_sent = false;
+	sm->tgt.claim_sent = false;
+	sm->tgt.ready_sent = false;
+	sm->tgt.path_pending = false;
+	sm->tgt.path_done = false;
 	/* The target keeps a lock we set: sort it out at re-attach. */
-	if (sm->lock_told)
-		ddraid_bit_set(sm->tgt_locked, sm->lock_told_r);
-	sm->lock_told = false;
-	sm->merr_sent = 0;
-	memset(sm->mstate_done, 0, sizeof(sm->mstate_done));
-	sm->fail_applied_sent = 0;
-	sm->committed = 0;
-	memset(sm->mstate_sent, 0, sizeof(sm->mstate_sent));
-	memset(sm->acq_sent, 0, bb);
-	memset(sm->rel_sent, 0, bb);
-	if (!sm->frozen) {
+	if (sm->tgt.lock_told)
+		ddraid_bit_set(sm->tgt.locked, sm->tgt.lock_told_r);
+	sm->tgt.lock_told = false;
+	sm->tgt.merr_sent = 0;
+	memset(sm->tgt.mstate_done, 0, sizeof(sm->tgt.mstate_done));
+	sm->tgt.fail_applied_sent = 0;
+	sm->tgt.committed = 0;
+	memset(sm->tgt.mstate_sent, 0, sizeof(sm->tgt.mstate_sent));
+	memset(sm->tgt.acq_sent, 0, bb);
+	memset(sm->tgt.rel_sent, 0, bb);
+	if (!sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
-		sm->frozen = true;
+		sm->tgt.frozen = true;
 	}
 }
 
@@ -300,10 +300,10 @@ static int cmp_u32(const void *a, const void *b)
 
 static void send_need_state(struct sm *sm, struct sm_effects *out)
 {
-	if (sm->has_state || !sm->quorate || !sm->in_view || sm->need_sent)
+	if (sm->loc.has_state || !sm->loc.quorate || !sm->loc.in_view || sm->loc.need_sent)
 		return;
 	fx_cpg(sm, out, MSG_NEED_STATE);
-	sm->need_sent = true;
+	sm->loc.need_sent = true;
 }
 
 static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
@@ -349,14 +349,14 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		struct rs_view nv[SM_MAX_VIEW];
 		u32 n = 0;
 
-		for (i = 0; i < sm->n_cur_view; i++) {
-			int k = rs_view_find(rs, sm->cur_view[i]);
+		for (i = 0; i < sm->loc.n_cur_view; i++) {
+			int k = rs_view_find(rs, sm->loc.cur_view[i]);
 			bool joined = false;
 			u32 j;
 
 			for (j = 0; j < c->n_joined; j++)
-				joined |= c->joined[j] == sm->cur_view[i];
-			nv[n].nodeid = sm->cur_view[i];
+				joined |= c->joined[j] == sm->loc.cur_view[i];
+			nv[n].nodeid = sm->loc.cur_view[i];
 			nv[n].has_state = k >= 0 && !joined &&
 					  rs->view[k].has_state;
 			nv[n].since = nv[n].has_state ? rs->view[k].since : 0;
@@ -374,39 +374,42 @@ static void on_confchg(struct sm *sm, const struct sm_confchg *c,
 {
 	u32 i, n = c->n_members < SM_MAX_VIEW ? c->n_members : SM_MAX_VIEW;
 
-	memcpy(sm->cur_view, c->members, n * sizeof(u32));
-	qsort(sm->cur_view, n, sizeof(u32), cmp_u32);
-	sm->n_cur_view = n;
-	sm->in_view = false;
+	memcpy(sm->loc.cur_view, c->members, n * sizeof(u32));
+	qsort(sm->loc.cur_view, n, sizeof(u32), cmp_u32);
+	sm->loc.n_cur_view = n;
+	sm->loc.in_view = false;
 	for (i = 0; i < n; i++)
-		sm->in_view |= sm->cur_view[i] == sm->cfg.nodeid;
-	sm->seen = 0;
-	sm->state_sent = false;
-	sm->n_need = 0;
-	sm->n_needlog = 0;
-	sm->st_next_part = 0;
-	sm->st_trigger_ok = false;
-	if (!sm->has_state) {
+		sm->loc.in_view |= sm->loc.cur_view[i] == sm->cfg.nodeid;
+	sm->loc.seen = 0;
+	sm->co.state_sent = false;
+	sm->loc.n_need = 0;
+	sm->loc.n_needlog = 0;
+	sm->loc.st_next_part = 0;
+	sm->loc.st_trigger_ok = false;
+	if (!sm->loc.has_state) {
 		sm->epoch++;	/* a cold start read of the old view is void */
 		/* A snapshot must be taken in the view we adopt it in. */
 		buf_discard(sm);
-		sm->need_sent = false;
-		sm->init_started = false;
+		sm->loc.need_sent = false;
+		sm->loc.init_started = false;
 		send_need_state(sm, out);
 		return;
 	}
 	for (i = 0; i < c->n_left; i++)
 		if (c->left[i].reason == SM_LEFT_NODEDOWN)
-			sm->settle_since = sm->now + 1;
+			sm->co.settle_since = sm->now + 1;
 	rs_confchg(sm, c, out);
 	coord_reset(sm, false);
 }
 
-static void on_quorum(struct sm *sm, bool quorate, struct sm_effects *out)
+static void on_quorum(struct sm *sm, const struct sm_quorum *q,
+		      struct sm_effects *out)
 {
-	if (quorate == sm->quorate)
+	bool quorate = q->quorate;
+
+	if (quorate == sm->loc.quorate)
 		return;
-	sm->quorate = quorate;
+	sm->loc.quorate = quorate;
 	fx_log(out, SM_LOG_NOTICE, "quorum %s", quorate ? "gained" : "lost");
 	if (!quorate) {
 		sm_drop_state(sm, out, "quorum lost");
@@ -414,7 +417,7 @@ static void on_quorum(struct sm *sm, bool quorate, struct sm_effects *out)
 	}
 	/* NEED_STATEs seen meanwhile still count: their senders are
 	 * stateless until a confchg says otherwise. */
-	sm->need_sent = false;
+	sm->loc.need_sent = false;
 	send_need_state(sm, out);
 	sm_maybe_cold_start(sm, out);
 }
@@ -423,9 +426,9 @@ static void on_totem(struct sm *sm, const struct sm_totem *t)
 {
 	u32 n = t->n_nodes < SM_MAX_VIEW ? t->n_nodes : SM_MAX_VIEW;
 
-	memcpy(sm->totem, t->nodes, n * sizeof(u32));
-	sm->n_totem = n;
-	sm->totem_known = true;
+	memcpy(sm->loc.totem, t->nodes, n * sizeof(u32));
+	sm->loc.n_totem = n;
+	sm->loc.totem_known = true;
 }
 
 /* ---- admin ---- */
@@ -472,7 +475,7 @@ int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
 {
 	int err = 0;
 
-	if (!sm->has_state || !sm->quorate) {
+	if (!sm->loc.has_state || !sm->loc.quorate) {
 		*why = "not quorate, or this daemon has no cluster state yet";
 		return -EAGAIN;
 	}
@@ -503,7 +506,7 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 	size_t len;
 	char *p;
 
-	if (!sm->has_state || !sm->quorate)
+	if (!sm->loc.has_state || !sm->loc.quorate)
 		return -EAGAIN;
 	switch (a->cmd) {
 	case SM_ADMIN_FAIL_MEMBER:
@@ -561,7 +564,7 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 		if (!sm_is_coord(sm))
 			return -EAGAIN;
 		/* Confirmed fencing ends the wait at once. */
-		sm->fence_ok |= 1u << s;
+		sm->co.fence_ok |= 1u << s;
 		return 0;
 	}
 	}
@@ -587,14 +590,14 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 		on_totem(sm, &ev->totem);
 		break;
 	case SM_EV_QUORUM:
-		on_quorum(sm, ev->quorate, out);
+		on_quorum(sm, &ev->quorum, out);
 		break;
 	case SM_EV_TARGET:
 		tgt_event(sm, &ev->chan, out);
 		break;
 	case SM_EV_TARGET_GONE:
-		sm->tgt_ready = false;
-		memset(sm->tgt_held, 0, bitmap_bytes(sm->cfg.regions));
+		sm->tgt.ready = false;
+		memset(sm->tgt.held, 0, bitmap_bytes(sm->cfg.regions));
 		fx_log(out, SM_LOG_WARNING, "target channel closed");
 		break;
 	case SM_EV_IO_DONE:
@@ -627,7 +630,7 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 		fx_log(out, SM_LOG_ERR, "unknown event %u", ev->type);
 		return -EINVAL;
 	}
-	if (sm->has_state) {
+	if (sm->loc.has_state) {
 		tgt_kick(sm, out);
 		coord_kick(sm, out);
 	}
@@ -644,13 +647,13 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 
 	memset(st, 0, sizeof(*st));
 	st->nodeid = sm->cfg.nodeid;
-	st->has_state = sm->has_state;
-	st->quorate = sm->quorate;
-	st->frozen = sm->frozen;
+	st->has_state = sm->loc.has_state;
+	st->quorate = sm->loc.quorate;
+	st->frozen = sm->tgt.frozen;
 	st->members = sm->cfg.members;
 	st->regions = sm->cfg.regions;
 	st->region_size = sm->cfg.region_size;
-	if (!sm->has_state)
+	if (!sm->loc.has_state)
 		return;
 	st->coordinator = sm_coordinator(sm);
 	st->events = rs->events;
@@ -703,7 +706,7 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 
 u8 *sm_rs_serialize(const struct sm *sm, size_t *len)
 {
-	if (!sm->has_state)
+	if (!sm->loc.has_state)
 		return NULL;
 	return rs_serialize(sm, &sm->rs, len);
 }
@@ -713,7 +716,7 @@ int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri)
 	const struct rs *rs = &sm->rs;
 	u32 s, att = 0;
 
-	if (!sm->has_state)
+	if (!sm->loc.has_state)
 		return -ENODATA;
 	if (r >= sm->cfg.regions)
 		return -EINVAL;

@@ -20,7 +20,9 @@
  *    Deliver every CPG configuration change as SM_EV_CONFCHG, interleaved
  *    with messages exactly as corosync delivered them.
  *  - Deliver totem membership changes (node ids alive in corosync) as
- *    SM_EV_TOTEM and votequorum changes as SM_EV_QUORUM.
+ *    SM_EV_TOTEM and votequorum changes as SM_EV_QUORUM, with the node
+ *    ids votequorum counts as members of the ring it computed quorum for
+ *    (every notification, also those that do not change "quorate").
  *  - Deliver every message from the kernel channel as SM_EV_TARGET and the
  *    loss of the channel as SM_EV_TARGET_GONE.
  *  - Call SM_EV_TICK with a monotonic time (any unit: the one fence_delay
@@ -69,7 +71,7 @@ enum sm_event_type {
 	SM_EV_CPG_MSG = 1,	/* .msg: a decoded CPG message */
 	SM_EV_CONFCHG,		/* .confchg: CPG view change */
 	SM_EV_TOTEM,		/* .totem: node ids in the corosync ring */
-	SM_EV_QUORUM,		/* .quorate */
+	SM_EV_QUORUM,		/* .quorum */
 	SM_EV_TARGET,		/* .chan: a message from our target */
 	SM_EV_TARGET_GONE,	/* the kernel channel closed (POLLHUP) */
 	SM_EV_IO_DONE,		/* .io: an IO effect finished */
@@ -103,6 +105,19 @@ struct sm_confchg {
 
 struct sm_totem {
 	const u32 *nodes;	/* node ids alive in corosync */
+	u32 n_nodes;
+};
+
+/* A votequorum notification. */
+struct sm_quorum {
+	bool quorate;
+	/*
+	 * The node ids quorum was computed over (votequorum's members of
+	 * the current ring); NULL when the runtime cannot say. A daemon
+	 * that saw a node leave knows its quorum news is current once a
+	 * notification no longer counts that node.
+	 */
+	const u32 *nodes;
 	u32 n_nodes;
 };
 
@@ -150,7 +165,7 @@ struct sm_event {
 		const struct cpgmsg *msg;
 		struct sm_confchg confchg;
 		struct sm_totem totem;
-		bool quorate;
+		struct sm_quorum quorum;
 		struct ddraid_chan_msg chan;
 		struct sm_io_done io;
 		u64 now;
@@ -211,6 +226,20 @@ enum sm_effect_type {
 	 * as the (non-negative) result, or -errno. Every member is active
 	 * and the region is locked cluster-wide when it is issued. */
 	SM_FX_SCRUB,
+	/*
+	 * .mstate: the state member .mstate.member has for this daemon's own
+	 * IO from now on (bitmap writes, superblocks, resync, rebuild and
+	 * scrub skip a failed member). Carried out in order with the IO
+	 * effects around it, like them, but reports no completion.
+	 */
+	SM_FX_MEMBER_STATE,
+	/*
+	 * .nodeid: the coordinator waits for node .nodeid to be fenced.
+	 * A runtime with a fencer (Pacemaker's) has it fenced, or learns
+	 * that it was, and reports SM_ADMIN_FENCED; one without leaves it
+	 * to the operator (ddraidctl fenced). No completion either way.
+	 */
+	SM_FX_FENCE,
 };
 
 enum sm_log_level {
@@ -253,6 +282,11 @@ struct sm_effect {
 			u64 region;
 			bool repair;
 		} scrub;
+		struct {
+			u32 member;
+			u32 state;	/* enum ddraid_member_state */
+		} mstate;
+		u32 nodeid;
 		struct {
 			int level;
 			char text[SM_LOG_TEXT];

@@ -11,19 +11,20 @@
 
 void coord_reset(struct sm *sm, bool all)
 {
-	sm->slots_sent = 0;
-	sm->fail_sent = 0;
-	sm->lock_sent = false;
-	sm->unlock_sent = false;
-	sm->rb_begin_sent = false;
-	sm->rb_done_sent = false;
-	sm->fence_sent = 0;
-	sm->fence_timing = 0;
+	sm->co.slots_sent = 0;
+	sm->co.fail_sent = 0;
+	sm->co.lock_sent = false;
+	sm->co.unlock_sent = false;
+	sm->co.rb_begin_sent = false;
+	sm->co.rb_done_sent = false;
+	sm->co.fence_sent = 0;
+	sm->co.fence_timing = 0;
+	sm->co.fence_asked = 0;
 	if (all) {
-		sm->sb_busy = false;
-		sm->lock_io = false;
-		sm->fence_reading = false;
-		sm->fence_ok = 0;
+		sm->co.sb_busy = false;
+		sm->co.lock_io = false;
+		sm->co.fence_reading = false;
+		sm->co.fence_ok = 0;
 	}
 }
 
@@ -41,7 +42,7 @@ static struct sm_effect *write_sb(struct sm *sm, struct sm_effects *out,
 		fx->sb.member[i] = rs->member[i];
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		fx->sb.slots[i] = rs->slot[i].nodeid;
-	sm->sb_busy = true;
+	sm->co.sb_busy = true;
 	*iop = io;
 	return fx;
 }
@@ -61,10 +62,10 @@ bool sm_in_totem(const struct sm *sm, u32 nodeid)
 {
 	u32 i;
 
-	if (!sm->totem_known)
+	if (!sm->loc.totem_known)
 		return true;
-	for (i = 0; i < sm->n_totem; i++)
-		if (sm->totem[i] == nodeid)
+	for (i = 0; i < sm->loc.n_totem; i++)
+		if (sm->loc.totem[i] == nodeid)
 			return true;
 	return false;
 }
@@ -87,7 +88,7 @@ static bool all_attached(const struct sm *sm)
 			continue;
 		if (sl->status == SS_FENCE)
 			continue;	/* fenced below, from the RS */
-		if (!sm->totem_known && sl->status == SS_NONE)
+		if (!sm->loc.totem_known && sl->status == SS_NONE)
 			continue;
 		return false;
 	}
@@ -123,15 +124,16 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 
 		bit = 1u << s;
 		if (!waiting) {
-			sm->fence_timing &= ~bit;
-			sm->fence_ok &= ~bit;
+			sm->co.fence_timing &= ~bit;
+			sm->co.fence_ok &= ~bit;
+			sm->co.fence_asked &= ~bit;
 			continue;
 		}
-		if (!(sm->fence_timing & bit)) {
-			sm->fence_timing |= bit;
-			sm->fence_since[s] = sm->now;
+		if (!(sm->co.fence_timing & bit)) {
+			sm->co.fence_timing |= bit;
+			sm->co.fence_since[s] = sm->now;
 		}
-		if (sm->fence_sent & bit || sm->fence_reading)
+		if (sm->co.fence_sent & bit || sm->co.fence_reading)
 			continue;
 		/*
 		 * A node that left with its daemon running froze its target
@@ -140,10 +142,16 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 		 * fencing (SM_ADMIN_FENCED) makes its regions safe.
 		 */
 		if ((sl->status == SS_ORPHAN || sm->cfg.require_fencing) &&
-		    !(sm->fence_ok & bit))
+		    !(sm->co.fence_ok & bit)) {
+			/* Once per wait: ask the runtime's fencer. */
+			if (!(sm->co.fence_asked & bit)) {
+				sm->co.fence_asked |= bit;
+				fx_add(out, SM_FX_FENCE)->nodeid = sl->nodeid;
+			}
 			continue;
-		if (!(sm->fence_ok & bit) &&
-		    sm->now - sm->fence_since[s] < sm->cfg.fence_delay)
+		}
+		if (!(sm->co.fence_ok & bit) &&
+		    sm->now - sm->co.fence_since[s] < sm->cfg.fence_delay)
 			continue;
 		/* Its slot names every region it may have written, even
 		 * ones granted while it was cut off from us. */
@@ -153,7 +161,7 @@ static void fence_work(struct sm *sm, struct sm_effects *out)
 		fx = fx_add(out, SM_FX_READ_SLOT);
 		fx->id = io->id;
 		fx->slot = s;
-		sm->fence_reading = true;
+		sm->co.fence_reading = true;
 	}
 }
 
@@ -177,7 +185,7 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 		m = fx_cpg(sm, out, MSG_SCRUBBED);
 		m->region = rs->lock_region;
 		m->err = ECANCELED;
-		sm->unlock_sent = true;
+		sm->co.unlock_sent = true;
 		return;
 	}
 	io = io_new(sm, IO_SCRUB);
@@ -186,7 +194,7 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 	fx->id = io->id;
 	fx->scrub.region = rs->lock_region;
 	fx->scrub.repair = rs->sc_mode == SCRUB_REPAIR;
-	sm->lock_io = true;
+	sm->co.lock_io = true;
 }
 
 /*
@@ -205,13 +213,13 @@ static void scrub_lock(struct sm *sm, struct sm_effects *out, u32 att)
 	    !all_settled(sm) || r >= sm->cfg.regions ||
 	    ddraid_bit_test(rs->dirty, r) || !lockable(sm, r, att))
 		return;
-	if (sm->cfg.rebuild_gap && sm->last_scrub &&
-	    sm->now - sm->last_scrub < sm->cfg.rebuild_gap)
+	if (sm->cfg.rebuild_gap && sm->co.last_scrub &&
+	    sm->now - sm->co.last_scrub < sm->cfg.rebuild_gap)
 		return;
 	m = fx_cpg(sm, out, MSG_LOCK);
 	m->region = r;
 	m->purpose = LOCK_SCRUB;
-	sm->lock_sent = true;
+	sm->co.lock_sent = true;
 }
 
 static void lock_work(struct sm *sm, struct sm_effects *out)
@@ -225,7 +233,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		struct io *io;
 		struct sm_effect *fx;
 
-		if (sm->lock_io || sm->unlock_sent)
+		if (sm->co.lock_io || sm->co.unlock_sent)
 			return;
 		/* A broken rule for the simulator: scrub before draining. */
 		if (rs->lock_ack && !(rs->lock_purpose == LOCK_SCRUB &&
@@ -262,10 +270,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		}
 		io->region = rs->lock_region;
 		fx->id = io->id;
-		sm->lock_io = true;
+		sm->co.lock_io = true;
 		return;
 	}
-	if (sm->lock_sent || !all_attached(sm))
+	if (sm->co.lock_sent || !all_attached(sm))
 		return;
 	for (r = bitmap_next(rs->dirty, 0, sm->cfg.regions);
 	     r < sm->cfg.regions;
@@ -274,7 +282,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
 			m->purpose = LOCK_RESYNC;
-			sm->lock_sent = true;
+			sm->co.lock_sent = true;
 			return;
 		}
 	}
@@ -283,7 +291,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		return;
 	}
 	if (rs->rb_phase != RB_WALK || rs->rb_ready ||
-	    (sm->cfg.rebuild_gap && sm->now - sm->last_rebuild <
+	    (sm->cfg.rebuild_gap && sm->now - sm->co.last_rebuild <
 	     sm->cfg.rebuild_gap))
 		return;
 	for (r = bitmap_next(rs->rb_todo, 0, sm->cfg.regions);
@@ -293,7 +301,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
 			m->purpose = LOCK_REBUILD;
-			sm->lock_sent = true;
+			sm->co.lock_sent = true;
 			return;
 		}
 	}
@@ -306,12 +314,12 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	struct io *io;
 	u32 s, m, mask = 0;
 
-	if (sm->sb_busy)
+	if (sm->co.sb_busy)
 		return;
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
 		if (rs->slot[s].nodeid && !rs->slot[s].persisted)
 			mask |= 1u << s;
-	mask &= ~sm->slots_sent;
+	mask &= ~sm->co.slots_sent;
 	if (mask) {
 		write_sb(sm, out, IO_SB_SLOTS, &io);
 		io->arg = mask;
@@ -319,7 +327,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	}
 	for (m = 0; m < sm->cfg.members; m++) {
 		if (!(rs->pending_fail & (1u << m)) ||
-		    sm->fail_sent & (1u << m))
+		    sm->co.fail_sent & (1u << m))
 			continue;
 		fx = write_sb(sm, out, IO_SB_FAIL, &io);
 		fx->sb.events = rs->events + 1;
@@ -332,8 +340,8 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (rs->pending_fail)
 		return;
-	if (rs->rb_phase == RB_READY && !rs->rb_ready && !sm->rb_begin_sent) {
-		if (!sm->rb_filter) {
+	if (rs->rb_phase == RB_READY && !rs->rb_ready && !sm->co.rb_begin_sent) {
+		if (!sm->co.rb_filter) {
 			size_t bb = bitmap_bytes(sm->cfg.regions);
 
 			if (rs->rb_mode == REBUILD_BITMAP) {
@@ -343,12 +351,12 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 				fx_add(out, SM_FX_READ_ALL_SLOTS)->id = io->id;
 				return;
 			}
-			sm->rb_filter = malloc(bb);
-			if (!sm->rb_filter)
+			sm->co.rb_filter = malloc(bb);
+			if (!sm->co.rb_filter)
 				abort();
-			memset(sm->rb_filter, 0xff, bb);
+			memset(sm->co.rb_filter, 0xff, bb);
 			for (s = 0; s < bb * 8 - sm->cfg.regions; s++)
-				ddraid_bit_clear(sm->rb_filter,
+				ddraid_bit_clear(sm->co.rb_filter,
 						 sm->cfg.regions + s);
 		}
 		fx = write_sb(sm, out, IO_SB_RB_BEGIN, &io);
@@ -369,7 +377,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	 */
 	if (bitmap_next(rs->rb_todo, 0, sm->cfg.regions) == sm->cfg.regions &&
 	    !rs->locked &&
-	    !rs->rb_ready && !sm->rb_done_sent && all_settled(sm)) {
+	    !rs->rb_ready && !sm->co.rb_done_sent && all_settled(sm)) {
 		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
 		fx->sb.events = rs->events + 1;
 		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_ACTIVE;
@@ -379,7 +387,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 		io->events = rs->events + 1;
 		return;
 	}
-	if (rs->rb_done >= sm->rb_progress_at + sm->cfg.progress_every) {
+	if (rs->rb_done >= sm->co.rb_progress_at + sm->cfg.progress_every) {
 		u64 blocks = rs->rb_next *
 			(sm->cfg.region_size >> DDRAID_BLOCK_SHIFT);
 
@@ -387,7 +395,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 		fx->sb.member[rs->rb_member].recovery_block = blocks;
 		io->arg = rs->rb_member;
 		io->region = rs->rb_next;
-		sm->rb_progress_at = rs->rb_done;
+		sm->co.rb_progress_at = rs->rb_done;
 	}
 }
 
@@ -395,8 +403,8 @@ void coord_kick(struct sm *sm, struct sm_effects *out)
 {
 	if (!sm_is_coord(sm))
 		return;
-	if (sm->settle_since &&
-	    sm->now + 1 - sm->settle_since < sm->cfg.fence_delay)
+	if (sm->co.settle_since &&
+	    sm->now + 1 - sm->co.settle_since < sm->cfg.fence_delay)
 		return;
 	sb_work(sm, out);
 	fence_work(sm, out);
@@ -410,7 +418,7 @@ static void send_init(struct sm *sm, const struct sm_io_done *d,
 	struct cpgmsg *m;
 	u32 i;
 
-	sm->init_started = false;
+	sm->loc.init_started = false;
 	if (d->result || !meta || !meta->dirty) {
 		fx_log(out, SM_LOG_ERR, "cold start: reading the disks failed"
 		       " (%d)", d->result);
@@ -445,8 +453,8 @@ static void scrub_done(struct sm *sm, struct io *io, int result,
 	m->region = io->region;
 	m->mismatches = result > 0 ? (u64)result : 0;
 	m->err = result >= 0 ? 0 : -result > 4095 ? EIO : (u32)-result;
-	sm->unlock_sent = true;
-	sm->last_scrub = sm->now ? sm->now : 1;
+	sm->co.unlock_sent = true;
+	sm->co.last_scrub = sm->now ? sm->now : 1;
 }
 
 void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
@@ -470,21 +478,21 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 	case IO_SB_RB_BEGIN:
 	case IO_SB_RB_PROGRESS:
 	case IO_SB_RB_DONE:
-		sm->sb_busy = false;
+		sm->co.sb_busy = false;
 		break;
 	case IO_RESYNC:
 	case IO_REBUILD:
 		/* lock_io stays set until UNLOCK is delivered */
 		break;
 	case IO_READ_SLOT:
-		sm->fence_reading = false;
+		sm->co.fence_reading = false;
 		break;
 	}
 	if (d->result) {
 		fx_log(out, SM_LOG_ERR, "coordinator IO %u failed: %d",
 		       io->kind, d->result);
 		if (io->kind == IO_RESYNC || io->kind == IO_REBUILD)
-			sm->lock_io = false;	/* try again */
+			sm->co.lock_io = false;	/* try again */
 		return;
 	}
 	if (!sm_is_coord(sm))
@@ -498,43 +506,43 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 			m = fx_cpg(sm, out, MSG_SLOT_PERSISTED);
 			m->slot = s;
 			m->nodeid = rs->slot[s].nodeid;
-			sm->slots_sent |= 1u << s;
+			sm->co.slots_sent |= 1u << s;
 		}
 		break;
 	case IO_SB_FAIL:
 		m = fx_cpg(sm, out, MSG_MEMBER_FAILED);
 		m->member = io->arg;
 		m->events = io->events;
-		sm->fail_sent |= 1u << io->arg;
+		sm->co.fail_sent |= 1u << io->arg;
 		break;
 	case IO_READ_ALL_SLOTS:
 		if (!d->bits || rs->rb_phase != RB_READY)
 			break;
-		free(sm->rb_filter);
-		sm->rb_filter = malloc(bitmap_bytes(sm->cfg.regions));
-		if (!sm->rb_filter)
+		free(sm->co.rb_filter);
+		sm->co.rb_filter = malloc(bitmap_bytes(sm->cfg.regions));
+		if (!sm->co.rb_filter)
 			abort();
-		memcpy(sm->rb_filter, d->bits, bitmap_bytes(sm->cfg.regions));
+		memcpy(sm->co.rb_filter, d->bits, bitmap_bytes(sm->cfg.regions));
 		{
 			u64 r;
 
 			for (r = 0; r < sm->cfg.regions; r++)
 				if (ddraid_bit_test(rs->dirty, r))
-					ddraid_bit_set(sm->rb_filter, r);
+					ddraid_bit_set(sm->co.rb_filter, r);
 		}
 		break;
 	case IO_SB_RB_BEGIN:
-		if (rs->rb_phase != RB_READY || !sm->rb_filter)
+		if (rs->rb_phase != RB_READY || !sm->co.rb_filter)
 			break;
 		m = fx_cpg(sm, out, MSG_REBUILD_BEGIN);
 		m->member = io->arg;
 		m->events = io->events;
-		m->runs = runs_from_bitmap(out, sm->rb_filter,
+		m->runs = runs_from_bitmap(out, sm->co.rb_filter,
 					   sm->cfg.regions);
-		free(sm->rb_filter);
-		sm->rb_filter = NULL;
-		sm->rb_begin_sent = true;
-		sm->rb_progress_at = 0;
+		free(sm->co.rb_filter);
+		sm->co.rb_filter = NULL;
+		sm->co.rb_begin_sent = true;
+		sm->co.rb_progress_at = 0;
 		break;
 	case IO_SB_RB_PROGRESS:
 		m = fx_cpg(sm, out, MSG_REBUILD_PROGRESS);
@@ -545,17 +553,17 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 		m = fx_cpg(sm, out, MSG_REBUILD_DONE);
 		m->member = io->arg;
 		m->events = io->events;
-		sm->rb_done_sent = true;
+		sm->co.rb_done_sent = true;
 		break;
 	case IO_RESYNC:
 	case IO_REBUILD:
 		if (!rs->locked || rs->lock_region != io->region)
 			break;
 		if (io->kind == IO_REBUILD)
-			sm->last_rebuild = sm->now;
+			sm->co.last_rebuild = sm->now;
 		m = fx_cpg(sm, out, MSG_UNLOCK);
 		m->region = io->region;
-		sm->unlock_sent = true;
+		sm->co.unlock_sent = true;
 		break;
 	case IO_READ_SLOT:
 		s = io->arg;
@@ -564,7 +572,7 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 		m = fx_cpg(sm, out, MSG_FENCED);
 		m->nodeid = (u32)io->events;
 		m->runs = runs_from_bitmap(out, d->bits, sm->cfg.regions);
-		sm->fence_sent |= 1u << s;
+		sm->co.fence_sent |= 1u << s;
 		break;
 	}
 }

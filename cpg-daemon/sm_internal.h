@@ -117,14 +117,11 @@ enum bit_state {
 	BIT_CLEARING,
 };
 
-struct sm {
-	struct sm_config cfg;
-	u32 debug;
-	u64 now;
-	u64 next_id;
-	u32 epoch;		/* bumped whenever the RS is dropped */
-
-	/* membership, local knowledge */
+/*
+ * What this daemon knows that is not replicated: its corosync membership
+ * and quorum, and where it stands in joining the replicated state.
+ */
+struct sm_local {
 	bool quorate;
 	bool in_view;
 	u32 n_cur_view;
@@ -133,11 +130,8 @@ struct sm {
 	u32 n_totem;
 	u32 totem[SM_MAX_VIEW];
 
-	/* replicated state */
-	bool has_state;
-	struct rs rs;
+	bool has_state;		/* rs is valid */
 	u64 seen;		/* messages delivered since the last confchg */
-	bool state_sent;	/* coordinator: STATE sent for this view */
 	u32 n_need;		/* NEED_STATE senders since the confchg */
 	u32 need[SM_MAX_VIEW];
 
@@ -157,15 +151,17 @@ struct sm {
 	} needlog[SM_MAX_VIEW];
 	bool need_sent;
 	bool init_started;
+};
 
-	/* our target */
-	bool tgt_ready;		/* HELD_END seen */
+/* Our own target: what it holds, and what we told it (sm_target.c). */
+struct sm_tgt {
+	bool ready;		/* HELD_END seen */
 	bool frozen;		/* we told it FREEZE */
 	bool attach_sent;
 	bool claim_sent;
 	bool path_pending;	/* MEMBER_PATH in flight: no grants yet */
-	u8 *tgt_held;		/* region bitmap: what the target holds */
-	u8 *tgt_locked;		/* region bitmap: locks an earlier daemon
+	u8 *held;		/* region bitmap: what the target holds */
+	u8 *locked;		/* region bitmap: locks an earlier daemon
 				 * left in the target */
 	u8 *want;		/* region bitmap: GRANT_REQ not yet granted */
 	u8 *acq_sent;		/* region bitmap: ACQUIRE in flight */
@@ -182,8 +178,11 @@ struct sm {
 	bool sticky;		/* a bit was kept while degraded */
 	bool lock_told;		/* we told the target LOCK lock_told_r */
 	u64 lock_told_r;
+};
 
-	/* coordinator bookkeeping (reset on every view change) */
+/* Coordinator bookkeeping: messages in flight, timers (sm_coord.c). */
+struct sm_coord {
+	bool state_sent;	/* STATE sent for this view */
 	bool sb_busy;
 	u32 fail_sent;		/* member mask: MEMBER_FAILED sent */
 	u32 slots_sent;		/* slot mask: SLOT_PERSISTED in flight */
@@ -193,6 +192,7 @@ struct sm {
 	bool rb_begin_sent, rb_done_sent;
 	u32 fence_sent;		/* slot mask */
 	u32 fence_ok;		/* slot mask: fencing confirmed by admin */
+	u32 fence_asked;	/* slot mask: SM_FX_FENCE issued */
 	bool fence_reading;
 	u64 fence_since[DDRAID_BITMAP_SLOTS];	/* 0: not waiting */
 	u64 last_rebuild;	/* time the last rebuild region ended */
@@ -206,6 +206,25 @@ struct sm {
 	 * yet: touch no shared metadata and lock nothing for fence_delay.
 	 */
 	u64 settle_since;
+};
+
+/*
+ * One daemon's state machine: the replicated state (identical on every
+ * daemon with state), what this daemon alone knows (loc), its own
+ * target's side (tgt) and, when it coordinates, the coordinator's
+ * bookkeeping (co).
+ */
+struct sm {
+	struct sm_config cfg;
+	u32 debug;
+	u64 now;
+	u64 next_id;
+	u32 epoch;		/* bumped whenever the RS is dropped */
+
+	struct rs rs;
+	struct sm_local loc;
+	struct sm_tgt tgt;
+	struct sm_coord co;
 
 	/* outstanding IO */
 	u32 n_io, cap_io;

@@ -74,7 +74,7 @@ void sm_send_state(struct sm *sm, const struct cpgmsg *trigger,
 
 		m->part = i;
 		m->parts = parts;
-		m->applied = sm->seen;
+		m->applied = sm->loc.seen;
 		m->total = (u32)total;
 		m->data = blob + off;
 		m->data_len = (u32)(total - off < STATE_PART_MAX ?
@@ -88,10 +88,10 @@ static bool trigger_ok(const struct sm *sm, const struct cpgmsg *m)
 
 	if (m->data_len < STATE_PREFIX)
 		return false;
-	for (i = 0; i < sm->n_needlog; i++)
-		if (sm->needlog[i].index == m->applied &&
-		    sm->needlog[i].sender == ddr_get_le32(m->data) &&
-		    sm->needlog[i].seq == ddr_get_le64(m->data + 4))
+	for (i = 0; i < sm->loc.n_needlog; i++)
+		if (sm->loc.needlog[i].index == m->applied &&
+		    sm->loc.needlog[i].sender == ddr_get_le32(m->data) &&
+		    sm->loc.needlog[i].seq == ddr_get_le64(m->data + 4))
 			return true;
 	return false;
 }
@@ -102,21 +102,21 @@ static void adopt_state(struct sm *sm, struct sm_effects *out)
 {
 	const char *why = NULL;
 
-	if (!sm->quorate)
+	if (!sm->loc.quorate)
 		return;
-	if (rs_deserialize(sm, &sm->rs, sm->st_data + STATE_PREFIX,
-			   sm->st_total - STATE_PREFIX, &why)) {
+	if (rs_deserialize(sm, &sm->rs, sm->loc.st_data + STATE_PREFIX,
+			   sm->loc.st_total - STATE_PREFIX, &why)) {
 		fx_log(out, SM_LOG_ERR, "refusing STATE: %s", why);
 		return;
 	}
-	sm->has_state = true;
+	sm->loc.has_state = true;
 	sm->epoch++;
 	fx_log(out, SM_LOG_NOTICE, "adopted cluster state (events %llu)",
 	       (unsigned long long)sm->rs.events);
 	replay(sm, out);
 	/* Others count us as having state (coordinator material) only
 	 * once this is delivered. */
-	if (sm->has_state)
+	if (sm->loc.has_state)
 		fx_cpg(sm, out, MSG_ADOPTED);
 }
 
@@ -125,62 +125,62 @@ static void on_state_part(struct sm *sm, const struct cpgmsg *m,
 			  struct sm_effects *out)
 {
 	if (m->part == 0) {
-		sm->st_next_part = 0;
-		sm->st_applied = m->applied;
-		sm->st_parts = m->parts;
-		sm->st_total = m->total;
-		sm->st_trigger_ok = trigger_ok(sm, m);
-		sm->st_have = 0;
-		if (!sm->has_state) {
-			free(sm->st_data);
-			sm->st_data = malloc(m->total);
-			if (!sm->st_data)
-				sm->st_trigger_ok = false;
+		sm->loc.st_next_part = 0;
+		sm->loc.st_applied = m->applied;
+		sm->loc.st_parts = m->parts;
+		sm->loc.st_total = m->total;
+		sm->loc.st_trigger_ok = trigger_ok(sm, m);
+		sm->loc.st_have = 0;
+		if (!sm->loc.has_state) {
+			free(sm->loc.st_data);
+			sm->loc.st_data = malloc(m->total);
+			if (!sm->loc.st_data)
+				sm->loc.st_trigger_ok = false;
 		}
 	}
-	if (m->part != sm->st_next_part || m->applied != sm->st_applied ||
-	    m->parts != sm->st_parts || m->total != sm->st_total) {
-		sm->st_next_part = 0;
-		sm->st_trigger_ok = false;
+	if (m->part != sm->loc.st_next_part || m->applied != sm->loc.st_applied ||
+	    m->parts != sm->loc.st_parts || m->total != sm->loc.st_total) {
+		sm->loc.st_next_part = 0;
+		sm->loc.st_trigger_ok = false;
 		return;
 	}
-	if (!sm->has_state && sm->st_data) {
-		if (sm->st_have + m->data_len > sm->st_total) {
-			sm->st_trigger_ok = false;
+	if (!sm->loc.has_state && sm->loc.st_data) {
+		if (sm->loc.st_have + m->data_len > sm->loc.st_total) {
+			sm->loc.st_trigger_ok = false;
 		} else {
-			memcpy(sm->st_data + sm->st_have, m->data,
+			memcpy(sm->loc.st_data + sm->loc.st_have, m->data,
 			       m->data_len);
-			sm->st_have += m->data_len;
+			sm->loc.st_have += m->data_len;
 		}
 	}
-	sm->st_next_part++;
+	sm->loc.st_next_part++;
 	if (m->part + 1 < m->parts)
 		return;
 	/* Our STATE is through: a later NEED_STATE gets a new one. */
 	if (me(sm, m))
-		sm->state_sent = false;
-	sm->st_next_part = 0;
-	if (!sm->st_trigger_ok)
+		sm->co.state_sent = false;
+	sm->loc.st_next_part = 0;
+	if (!sm->loc.st_trigger_ok)
 		return;
-	if (sm->has_state)
+	if (sm->loc.has_state)
 		return;
-	if (sm->st_have == sm->st_total)
+	if (sm->loc.st_have == sm->loc.st_total)
 		adopt_state(sm, out);
 }
 
 static void sm_on_need_state(struct sm *sm, const struct cpgmsg *m,
 			     struct sm_effects *out)
 {
-	if (sm->n_needlog < SM_MAX_VIEW) {
-		sm->needlog[sm->n_needlog].index = sm->seen;
-		sm->needlog[sm->n_needlog].sender = m->sender;
-		sm->needlog[sm->n_needlog].seq = m->seq;
-		sm->n_needlog++;
+	if (sm->loc.n_needlog < SM_MAX_VIEW) {
+		sm->loc.needlog[sm->loc.n_needlog].index = sm->loc.seen;
+		sm->loc.needlog[sm->loc.n_needlog].sender = m->sender;
+		sm->loc.needlog[sm->loc.n_needlog].seq = m->seq;
+		sm->loc.n_needlog++;
 	}
-	if (sm->has_state) {
-		if (sm_is_coord(sm) && !sm->state_sent) {
+	if (sm->loc.has_state) {
+		if (sm_is_coord(sm) && !sm->co.state_sent) {
 			sm_send_state(sm, m, out);
-			sm->state_sent = true;
+			sm->co.state_sent = true;
 		}
 		return;
 	}
@@ -189,12 +189,12 @@ static void sm_on_need_state(struct sm *sm, const struct cpgmsg *m,
 		u32 i;
 		bool known = false, inview = false;
 
-		for (i = 0; i < sm->n_need; i++)
-			known |= sm->need[i] == m->sender;
-		for (i = 0; i < sm->n_cur_view; i++)
-			inview |= sm->cur_view[i] == m->sender;
-		if (!known && inview && sm->n_need < SM_MAX_VIEW)
-			sm->need[sm->n_need++] = m->sender;
+		for (i = 0; i < sm->loc.n_need; i++)
+			known |= sm->loc.need[i] == m->sender;
+		for (i = 0; i < sm->loc.n_cur_view; i++)
+			inview |= sm->loc.cur_view[i] == m->sender;
+		if (!known && inview && sm->loc.n_need < SM_MAX_VIEW)
+			sm->loc.need[sm->loc.n_need++] = m->sender;
 	}
 	sm_maybe_cold_start(sm, out);
 }
@@ -207,12 +207,12 @@ void sm_maybe_cold_start(struct sm *sm, struct sm_effects *out)
 {
 	struct io *io;
 
-	if (sm->has_state || sm->n_need != sm->n_cur_view || !sm->quorate ||
-	    !sm->in_view || sm->cur_view[0] != sm->cfg.nodeid ||
-	    sm->init_started)
+	if (sm->loc.has_state || sm->loc.n_need != sm->loc.n_cur_view || !sm->loc.quorate ||
+	    !sm->loc.in_view || sm->loc.cur_view[0] != sm->cfg.nodeid ||
+	    sm->loc.init_started)
 		return;
 	io = io_new(sm, IO_READ_META);
-	sm->init_started = true;
+	sm->loc.init_started = true;
 	fx_add(out, SM_FX_READ_META)->id = io->id;
 	fx_log(out, SM_LOG_NOTICE,
 	       "no daemon has state: cold start from the disks");
@@ -231,11 +231,11 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	 * a former view may arrive after a merge with daemons that have
 	 * state.
 	 */
-	if (sm->has_state || !sm->quorate ||
-	    sm->n_need != sm->n_cur_view || m->members != sm->cfg.members ||
+	if (sm->loc.has_state || !sm->loc.quorate ||
+	    sm->loc.n_need != sm->loc.n_cur_view || m->members != sm->cfg.members ||
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
 			      &(const char *){ NULL })) {
-		if (!sm->has_state)
+		if (!sm->loc.has_state)
 			fx_log(out, SM_LOG_ERR, "refusing INIT from %u",
 			       m->sender);
 		return;
@@ -256,16 +256,16 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
 		if (rs->slot[s].nodeid)
 			rs->slot[s].status = SS_ORPHAN;
-	for (i = 0; i < sm->n_cur_view; i++) {
-		int k = rs_slot_of(rs, sm->cur_view[i]);
+	for (i = 0; i < sm->loc.n_cur_view; i++) {
+		int k = rs_slot_of(rs, sm->loc.cur_view[i]);
 
-		rs->view[i].nodeid = sm->cur_view[i];
-		rs->view[i].has_state = sm->cur_view[i] == m->sender;
+		rs->view[i].nodeid = sm->loc.cur_view[i];
+		rs->view[i].has_state = sm->loc.cur_view[i] == m->sender;
 		rs->view[i].since = rs->view[i].has_state;
 		if (k >= 0)
 			rs->slot[k].status = SS_VIEW;
 	}
-	rs->n_view = sm->n_cur_view;
+	rs->n_view = sm->loc.n_cur_view;
 	rs->next_since = 2;
 	/* Nobody knows which targets applied a recorded failure: all of
 	 * them confirm again. */
@@ -296,12 +296,12 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 			}
 			break;
 		}
-	sm->has_state = true;
+	sm->loc.has_state = true;
 	sm->epoch++;
 	/* What was delivered before INIT came from stateless daemons. */
-	for (i = 0; i < sm->n_buf; i++)
-		free(sm->buf[i]);
-	sm->n_buf = 0;
+	for (i = 0; i < sm->loc.n_buf; i++)
+		free(sm->loc.buf[i]);
+	sm->loc.n_buf = 0;
 	if (!me(sm, m))
 		fx_cpg(sm, out, MSG_ADOPTED);
 	fx_log(out, SM_LOG_NOTICE, "cold start: events %llu, %llu dirty",
@@ -417,7 +417,7 @@ static void sm_on_slot_persisted(struct sm *sm, const struct cpgmsg *m,
 
 	if (from_coord(sm, m) && sl->nodeid == m->nodeid)
 		sl->persisted = 1;
-	sm->slots_sent &= ~(1u << m->slot);
+	sm->co.slots_sent &= ~(1u << m->slot);
 }
 
 static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
@@ -428,7 +428,7 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 	u32 bit;
 
 	if (me(sm, m) && m->region < sm->cfg.regions)
-		ddraid_bit_clear(sm->acq_sent, m->region);
+		ddraid_bit_clear(sm->tgt.acq_sent, m->region);
 	if (s < 0 || !rs->slot[s].attached || m->region >= sm->cfg.regions)
 		return;
 	bit = 1u << s;
@@ -439,9 +439,9 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 	} else {
 		rs->held[m->region] |= bit;
 	}
-	if (me(sm, m) && ddraid_bit_test(sm->want, m->region)) {
-		ddraid_bit_clear(sm->want, m->region);
-		ddraid_bit_set(sm->tgt_held, m->region);
+	if (me(sm, m) && ddraid_bit_test(sm->tgt.want, m->region)) {
+		ddraid_bit_clear(sm->tgt.want, m->region);
+		ddraid_bit_set(sm->tgt.held, m->region);
 		fx_chan(sm, out, DDRAID_CHAN_GRANT, m->region, 0, 0, 0);
 	}
 }
@@ -459,7 +459,7 @@ static void sm_on_release(struct sm *sm, const struct cpgmsg *m,
 	if (rs->locked && rs->lock_region == m->region)
 		rs->lock_ack &= ~bit;
 	if (me(sm, m)) {
-		ddraid_bit_clear(sm->rel_sent, m->region);
+		ddraid_bit_clear(sm->tgt.rel_sent, m->region);
 		tgt_maybe_clear(sm, m->region, out);
 	}
 }
@@ -472,7 +472,7 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
 
 	if (sm_is_coord(sm) || me(sm, m))
-		sm->lock_sent = false;
+		sm->co.lock_sent = false;
 	if (!from_coord(sm, m) || rs->locked || r >= sm->cfg.regions)
 		return;
 	if (m->purpose == LOCK_RESYNC && !ddraid_bit_test(rs->dirty, r))
@@ -492,8 +492,8 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 	rs->lock_ack = rs->held[r];
 	if (me_bit && (rs->held[r] & me_bit)) {
 		fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
-		sm->lock_told = true;
-		sm->lock_told_r = r;
+		sm->tgt.lock_told = true;
+		sm->tgt.lock_told_r = r;
 	}
 }
 
@@ -517,8 +517,8 @@ static bool ends_lock(struct sm *sm, const struct cpgmsg *m)
 	const struct rs *rs = &sm->rs;
 
 	if (sm_is_coord(sm) || me(sm, m)) {
-		sm->unlock_sent = false;
-		sm->lock_io = false;
+		sm->co.unlock_sent = false;
+		sm->co.lock_io = false;
 	}
 	return from_coord(sm, m) && rs->locked &&
 	       rs->lock_region == m->region && !rs->lock_ack;
@@ -555,14 +555,14 @@ static void lock_end(struct sm *sm, u64 r, struct sm_effects *out)
 	rs->locked = 0;
 	/* Also when we have released r since: the target keeps the lock. */
 	if ((me_bit && (rs->held[r] & me_bit)) ||
-	    (sm->lock_told && sm->lock_told_r == r)) {
+	    (sm->tgt.lock_told && sm->tgt.lock_told_r == r)) {
 		fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
-		sm->lock_told = false;
+		sm->tgt.lock_told = false;
 	}
 	if (me_bit && (rs->waiting[r] & me_bit) &&
-	    ddraid_bit_test(sm->want, r)) {
-		ddraid_bit_clear(sm->want, r);
-		ddraid_bit_set(sm->tgt_held, r);
+	    ddraid_bit_test(sm->tgt.want, r)) {
+		ddraid_bit_clear(sm->tgt.want, r);
+		ddraid_bit_set(sm->tgt.held, r);
 		fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
 	}
 	rs->held[r] |= rs->waiting[r];
@@ -602,7 +602,7 @@ static void sm_on_scrub_start(struct sm *sm, const struct cpgmsg *m,
 	rs->sc_mismatches = 0;
 	rs->sc_repaired = 0;
 	rs->sc_err = 0;
-	sm->last_scrub = 0;
+	sm->co.last_scrub = 0;
 	fx_log(out, SM_LOG_NOTICE, "scrub (%s) of %llu regions started by "
 	       "node %u", m->mode == SCRUB_REPAIR ? "repair" : "check",
 	       (unsigned long long)sm->cfg.regions, m->sender);
@@ -656,7 +656,7 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 	u64 r;
 
 	if (sm_is_coord(sm) && s >= 0)
-		sm->fence_sent &= ~(1u << s);
+		sm->co.fence_sent &= ~(1u << s);
 	if (!from_coord(sm, m) || s < 0 ||
 	    (rs->slot[s].status != SS_FENCE &&
 	     rs->slot[s].status != SS_ORPHAN) ||
@@ -705,7 +705,7 @@ static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
 	struct cpgmsg_member *mi;
 
 	if (sm_is_coord(sm) || me(sm, m))
-		sm->fail_sent &= ~(1u << m->member);
+		sm->co.fail_sent &= ~(1u << m->member);
 	if (!from_coord(sm, m) || m->member >= sm->cfg.members ||
 	    !(rs->pending_fail & (1u << m->member)) ||
 	    m->events != rs->events + 1)
@@ -724,8 +724,8 @@ static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
 		if (rs->locked && rs->lock_purpose == LOCK_REBUILD)
 			rs->lock_purpose = LOCK_RESYNC;
 	}
-	sm->fail_applied_sent &= ~(1u << m->member);
-	sm->committed &= ~(1u << m->member);
+	sm->tgt.fail_applied_sent &= ~(1u << m->member);
+	sm->tgt.committed &= ~(1u << m->member);
 	fx_log(out, SM_LOG_WARNING, "member %u recorded failed (events %llu)",
 	       m->member, (unsigned long long)m->events);
 }
@@ -760,7 +760,7 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 	rs->rb_next = 0;
 	rs->rb_done = 0;
 	memset(rs->rb_todo, 0, bitmap_bytes(sm->cfg.regions));
-	sm->ready_sent = false;
+	sm->tgt.ready_sent = false;
 	fx_log(out, SM_LOG_NOTICE, "rebuild of member %u onto %s (%s)",
 	       m->member, rs->rb_path,
 	       m->mode == REBUILD_FULL ? "full" : "bitmap");
@@ -779,7 +779,7 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 	struct rs *rs = &sm->rs;
 
 	if (sm_is_coord(sm) || me(sm, m))
-		sm->rb_begin_sent = false;
+		sm->co.rb_begin_sent = false;
 	if (!from_coord(sm, m) || rs->rb_phase != RB_READY || rs->rb_ready ||
 	    m->member != rs->rb_member || m->events != rs->events + 1 ||
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
@@ -816,7 +816,7 @@ static void sm_on_rebuild_done(struct sm *sm, const struct cpgmsg *m,
 	struct cpgmsg_member *mi;
 
 	if (sm_is_coord(sm) || me(sm, m))
-		sm->rb_done_sent = false;
+		sm->co.rb_done_sent = false;
 	if (!from_coord(sm, m) || rs->rb_phase != RB_WALK ||
 	    m->member != rs->rb_member || m->events != rs->events + 1 ||
 	    bitmap_count(rs->rb_todo, sm->cfg.regions))
@@ -867,22 +867,22 @@ static void dispatch(struct sm *sm, const struct cpgmsg *m,
 /* After adopting a snapshot: apply what was delivered after it. */
 static void replay(struct sm *sm, struct sm_effects *out)
 {
-	u32 i, n = sm->n_buf;
-	u8 **buf = sm->buf;
-	size_t *len = sm->buf_len;
+	u32 i, n = sm->loc.n_buf;
+	u8 **buf = sm->loc.buf;
+	size_t *len = sm->loc.buf_len;
 
 	/* Detach the buffer: handlers must not append to it. */
-	sm->buf = NULL;
-	sm->buf_len = NULL;
-	sm->n_buf = sm->cap_buf = 0;
-	sm->seen = sm->st_applied;
-	for (i = (u32)sm->st_applied; i < n; i++) {
+	sm->loc.buf = NULL;
+	sm->loc.buf_len = NULL;
+	sm->loc.n_buf = sm->loc.cap_buf = 0;
+	sm->loc.seen = sm->loc.st_applied;
+	for (i = (u32)sm->loc.st_applied; i < n; i++) {
 		struct cpgmsg m;
 
 		if (cpgmsg_decode(buf[i], len[i], &m, NULL))
 			continue;
-		sm->seen++;
-		if (sm->has_state)
+		sm->loc.seen++;
+		if (sm->loc.has_state)
 			dispatch(sm, &m, out);
 	}
 	for (i = 0; i < n; i++)
@@ -896,27 +896,27 @@ static void buffer_msg(struct sm *sm, const struct cpgmsg *m)
 	size_t size = cpgmsg_size(m);
 	u8 *copy;
 
-	if (sm->n_buf == sm->cap_buf) {
-		sm->cap_buf = sm->cap_buf ? sm->cap_buf * 2 : 64;
-		sm->buf = realloc(sm->buf, sm->cap_buf * sizeof(*sm->buf));
-		sm->buf_len = realloc(sm->buf_len,
-				      sm->cap_buf * sizeof(*sm->buf_len));
-		if (!sm->buf || !sm->buf_len)
+	if (sm->loc.n_buf == sm->loc.cap_buf) {
+		sm->loc.cap_buf = sm->loc.cap_buf ? sm->loc.cap_buf * 2 : 64;
+		sm->loc.buf = realloc(sm->loc.buf, sm->loc.cap_buf * sizeof(*sm->loc.buf));
+		sm->loc.buf_len = realloc(sm->loc.buf_len,
+				      sm->loc.cap_buf * sizeof(*sm->loc.buf_len));
+		if (!sm->loc.buf || !sm->loc.buf_len)
 			abort();
 	}
 	copy = malloc(size ? size : 1);
 	if (!copy || !size || cpgmsg_encode(m, copy, size, NULL) < 0)
 		abort();
-	sm->buf[sm->n_buf] = copy;
-	sm->buf_len[sm->n_buf] = size;
-	sm->n_buf++;
+	sm->loc.buf[sm->loc.n_buf] = copy;
+	sm->loc.buf_len[sm->loc.n_buf] = size;
+	sm->loc.n_buf++;
 }
 
 void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out)
 {
-	if (!sm->has_state) {
+	if (!sm->loc.has_state) {
 		buffer_msg(sm, m);
-		sm->seen++;
+		sm->loc.seen++;
 		if (m->type == MSG_NEED_STATE)
 			sm_on_need_state(sm, m, out);
 		else if (m->type == MSG_STATE)
@@ -925,6 +925,6 @@ void sm_deliver(struct sm *sm, const struct cpgmsg *m, struct sm_effects *out)
 			sm_on_init(sm, m, out);
 		return;
 	}
-	sm->seen++;
+	sm->loc.seen++;
 	dispatch(sm, m, out);
 }

@@ -18,7 +18,7 @@ static bool attached(const struct sm *sm)
 {
 	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
 
-	return sm->has_state && s >= 0 && sm->rs.slot[s].attached;
+	return sm->loc.has_state && s >= 0 && sm->rs.slot[s].attached;
 }
 
 static bool degraded(const struct sm *sm)
@@ -43,15 +43,15 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out)
 	struct io *io;
 	struct sm_effect *fx;
 
-	if (!sm->has_state || !bit || sm->bits[r] != BIT_SET)
+	if (!sm->loc.has_state || !bit || sm->tgt.bits[r] != BIT_SET)
 		return;
 	if ((rs->held[r] | rs->waiting[r]) & bit ||
-	    ddraid_bit_test(rs->dirty, r) || ddraid_bit_test(sm->want, r) ||
-	    ddraid_bit_test(sm->acq_sent, r) ||
-	    ddraid_bit_test(sm->tgt_held, r))
+	    ddraid_bit_test(rs->dirty, r) || ddraid_bit_test(sm->tgt.want, r) ||
+	    ddraid_bit_test(sm->tgt.acq_sent, r) ||
+	    ddraid_bit_test(sm->tgt.held, r))
 		return;
 	if (degraded(sm)) {
-		sm->sticky = true;
+		sm->tgt.sticky = true;
 		return;
 	}
 	io = io_new(sm, IO_BIT_CLEAR);
@@ -60,7 +60,7 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out)
 	fx->id = io->id;
 	fx->bit.slot = (u32)rs_slot_of(rs, sm->cfg.nodeid);
 	fx->bit.region = r;
-	sm->bits[r] = BIT_CLEARING;
+	sm->tgt.bits[r] = BIT_CLEARING;
 }
 
 void tgt_try_attach(struct sm *sm, struct sm_effects *out)
@@ -69,24 +69,24 @@ void tgt_try_attach(struct sm *sm, struct sm_effects *out)
 	struct cpgmsg *m;
 	u64 r;
 
-	if (!sm->has_state || !sm->quorate || !sm->tgt_ready ||
-	    sm->attach_sent)
+	if (!sm->loc.has_state || !sm->loc.quorate || !sm->tgt.ready ||
+	    sm->tgt.attach_sent)
 		return;
 	if (s < 0) {
-		if (!sm->claim_sent)
+		if (!sm->tgt.claim_sent)
 			fx_cpg(sm, out, MSG_SLOT_CLAIM);
-		sm->claim_sent = true;
+		sm->tgt.claim_sent = true;
 		return;
 	}
 	if (!sm->rs.slot[s].persisted)
 		return;
 	/* What the target holds, the previous daemon had recorded. */
 	for (r = 0; r < sm->cfg.regions; r++)
-		if (ddraid_bit_test(sm->tgt_held, r))
-			sm->bits[r] = BIT_SET;
+		if (ddraid_bit_test(sm->tgt.held, r))
+			sm->tgt.bits[r] = BIT_SET;
 	m = fx_cpg(sm, out, MSG_ATTACH);
-	m->runs = runs_from_bitmap(out, sm->tgt_held, sm->cfg.regions);
-	sm->attach_sent = true;
+	m->runs = runs_from_bitmap(out, sm->tgt.held, sm->cfg.regions);
+	sm->tgt.attach_sent = true;
 }
 
 void tgt_on_own_attach(struct sm *sm, struct sm_effects *out)
@@ -96,30 +96,48 @@ void tgt_on_own_attach(struct sm *sm, struct sm_effects *out)
 	u64 r;
 
 	/* Whatever an earlier daemon told the target is void: resend. */
-	memset(sm->mstate_sent, 0, sizeof(sm->mstate_sent));
-	memset(sm->mstate_done, 0, sizeof(sm->mstate_done));
-	sm->committed = 0;
-	sm->fail_applied_sent = 0;
-	sm->ready_sent = false;
+	memset(sm->tgt.mstate_sent, 0, sizeof(sm->tgt.mstate_sent));
+	memset(sm->tgt.mstate_done, 0, sizeof(sm->tgt.mstate_done));
+	sm->tgt.committed = 0;
+	sm->tgt.fail_applied_sent = 0;
+	sm->tgt.ready_sent = false;
 	for (r = 0; r < sm->cfg.regions; r++) {
 		bool cluster_lock = rs->locked && rs->lock_region == r;
 
 		if (cluster_lock && (rs->held[r] & bit)) {
 			fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
-			sm->lock_told = true;
-			sm->lock_told_r = r;
+			sm->tgt.lock_told = true;
+			sm->tgt.lock_told_r = r;
 		} else if (cluster_lock &&
-			   ddraid_bit_test(sm->tgt_locked, r)) {
+			   ddraid_bit_test(sm->tgt.locked, r)) {
 			/* lifted when the cluster's lock ends */
-			sm->lock_told = true;
-			sm->lock_told_r = r;
-		} else if (ddraid_bit_test(sm->tgt_locked, r)) {
+			sm->tgt.lock_told = true;
+			sm->tgt.lock_told_r = r;
+		} else if (ddraid_bit_test(sm->tgt.locked, r)) {
 			/* An earlier daemon's lock the cluster has ended. */
 			fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
 		}
 	}
-	memset(sm->tgt_locked, 0, bitmap_bytes(sm->cfg.regions));
+	memset(sm->tgt.locked, 0, bitmap_bytes(sm->cfg.regions));
 	fx_log(out, SM_LOG_INFO, "attached to the cluster");
+}
+
+/*
+ * Tell our target member m's state, and our own IO (SM_FX_MEMBER_STATE):
+ * the daemon's bitmap and superblock writes skip exactly the members its
+ * target does not write.
+ */
+static void tell_member_state(struct sm *sm, struct sm_effects *out, u32 m,
+			      u32 state)
+{
+	struct sm_effect *fx;
+
+	fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m, sm->rs.events, 0,
+		state);
+	sm->tgt.mstate_sent[m] = state;
+	fx = fx_add(out, SM_FX_MEMBER_STATE);
+	fx->mstate.member = m;
+	fx->mstate.state = state;
 }
 
 /* The state our target should apply for member m. */
@@ -138,25 +156,24 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 	u32 bit = my_bit(sm), m;
 
 	if (rs->rb_phase == RB_NONE) {
-		sm->path_done = false;
-		sm->ready_sent = false;
+		sm->tgt.path_done = false;
+		sm->tgt.ready_sent = false;
 	}
 	for (m = 0; m < sm->cfg.members; m++) {
 		u32 want = wanted_state(sm, m);
 
-		if (want == DDRAID_MEMBER_REBUILDING && !sm->path_done) {
+		if (want == DDRAID_MEMBER_REBUILDING && !sm->tgt.path_done) {
 			struct io *io;
 			struct sm_effect *fx;
 
 			/* Until the new device is in place, the target must
 			 * not read the member (it is stale or blank). */
-			if (sm->mstate_sent[m] != DDRAID_MEMBER_FAILED &&
-			    sm->mstate_sent[m] != DDRAID_MEMBER_REBUILDING) {
-				fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m,
-					rs->events, 0, DDRAID_MEMBER_FAILED);
-				sm->mstate_sent[m] = DDRAID_MEMBER_FAILED;
+			if (sm->tgt.mstate_sent[m] != DDRAID_MEMBER_FAILED &&
+			    sm->tgt.mstate_sent[m] != DDRAID_MEMBER_REBUILDING) {
+				tell_member_state(sm, out, m,
+						  DDRAID_MEMBER_FAILED);
 			}
-			if (sm->path_pending)
+			if (sm->tgt.path_pending)
 				continue;
 			io = io_new(sm, IO_MEMBER_PATH);
 			io->arg = m;
@@ -164,54 +181,52 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 			fx->id = io->id;
 			fx->rebuild.member = m;
 			fx->rebuild.path = rs->rb_path;
-			sm->path_pending = true;
+			sm->tgt.path_pending = true;
 			continue;
 		}
-		if (sm->mstate_sent[m] != want) {
-			fx_chan(sm, out, DDRAID_CHAN_MEMBER_STATE, m,
-				rs->events, 0, want);
-			sm->mstate_sent[m] = want;
+		if (sm->tgt.mstate_sent[m] != want) {
+			tell_member_state(sm, out, m, want);
 			/* An error it reported may predate a failure and
 			 * rebuild it has not heard of: it reports again any
 			 * error that still stands (docs/kernel-channel.md). */
 			if (want == DDRAID_MEMBER_ACTIVE)
-				sm->merr &= ~(1u << m);
-			sm->committed &= ~(1u << m);
+				sm->tgt.merr &= ~(1u << m);
+			sm->tgt.committed &= ~(1u << m);
 			if (want == DDRAID_MEMBER_FAILED &&
 			    (sm->debug & SM_DEBUG_EARLY_COMMIT)) {
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);
-				sm->committed |= 1u << m;
+				sm->tgt.committed |= 1u << m;
 			}
 		}
 		if (want == DDRAID_MEMBER_FAILED &&
-		    sm->mstate_done[m] == DDRAID_MEMBER_FAILED) {
+		    sm->tgt.mstate_done[m] == DDRAID_MEMBER_FAILED) {
 			if ((rs->fail_apply[m] & bit) &&
-			    !(sm->fail_applied_sent & (1u << m))) {
+			    !(sm->tgt.fail_applied_sent & (1u << m))) {
 				struct cpgmsg *c = fx_cpg(sm, out,
 							  MSG_FAIL_APPLIED);
 
 				c->member = m;
-				sm->fail_applied_sent |= 1u << m;
+				sm->tgt.fail_applied_sent |= 1u << m;
 			}
 			if (!rs->fail_apply[m] &&
-			    !(sm->committed & (1u << m))) {
+			    !(sm->tgt.committed & (1u << m))) {
 				/* Every live target has stopped reading m:
 				 * writes that skipped it may complete (I3). */
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);
-				sm->committed |= 1u << m;
-				sm->merr &= ~(1u << m);
+				sm->tgt.committed |= 1u << m;
+				sm->tgt.merr &= ~(1u << m);
 			}
 		}
 		if (want == DDRAID_MEMBER_REBUILDING &&
-		    sm->mstate_done[m] == DDRAID_MEMBER_REBUILDING &&
+		    sm->tgt.mstate_done[m] == DDRAID_MEMBER_REBUILDING &&
 		    rs->rb_phase != RB_NONE && (rs->rb_ready & bit) &&
-		    !sm->ready_sent) {
+		    !sm->tgt.ready_sent) {
 			struct cpgmsg *c = fx_cpg(sm, out, MSG_REBUILD_READY);
 
 			c->member = m;
-			sm->ready_sent = true;
+			sm->tgt.ready_sent = true;
 		}
 	}
 }
@@ -223,31 +238,31 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 	u32 bit = my_bit(sm);
 	u64 r;
 
-	if (sm->frozen || sm->path_pending || !sm->quorate || s < 0 ||
+	if (sm->tgt.frozen || sm->tgt.path_pending || !sm->loc.quorate || s < 0 ||
 	    !rs->slot[s].persisted)
 		return;
-	for (r = bitmap_next(sm->want, 0, sm->cfg.regions);
+	for (r = bitmap_next(sm->tgt.want, 0, sm->cfg.regions);
 	     r < sm->cfg.regions;
-	     r = bitmap_next(sm->want, r + 1, sm->cfg.regions)) {
+	     r = bitmap_next(sm->tgt.want, r + 1, sm->cfg.regions)) {
 		/* Our RELEASE is on its way: once it is delivered the RS
 		 * no longer names us, so ask again then. */
-		if (ddraid_bit_test(sm->rel_sent, r))
+		if (ddraid_bit_test(sm->tgt.rel_sent, r))
 			continue;
 		if (rs->held[r] & bit) {
-			ddraid_bit_clear(sm->want, r);
-			ddraid_bit_set(sm->tgt_held, r);
+			ddraid_bit_clear(sm->tgt.want, r);
+			ddraid_bit_set(sm->tgt.held, r);
 			fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
 			continue;
 		}
-		if (ddraid_bit_test(sm->acq_sent, r) || rs->waiting[r] & bit)
+		if (ddraid_bit_test(sm->tgt.acq_sent, r) || rs->waiting[r] & bit)
 			continue;
-		if (sm->bits[r] == BIT_SET ||
+		if (sm->tgt.bits[r] == BIT_SET ||
 		    (sm->debug & SM_DEBUG_SKIP_INTENT)) {
 			struct cpgmsg *c = fx_cpg(sm, out, MSG_ACQUIRE);
 
 			c->region = r;
-			ddraid_bit_set(sm->acq_sent, r);
-		} else if (sm->bits[r] == BIT_CLEAR) {
+			ddraid_bit_set(sm->tgt.acq_sent, r);
+		} else if (sm->tgt.bits[r] == BIT_CLEAR) {
 			struct io *io = io_new(sm, IO_BIT_SET);
 			struct sm_effect *fx = fx_add(out, SM_FX_BIT_SET);
 
@@ -255,7 +270,7 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 			fx->id = io->id;
 			fx->bit.slot = (u32)s;
 			fx->bit.region = r;
-			sm->bits[r] = BIT_SETTING;
+			sm->tgt.bits[r] = BIT_SETTING;
 		}
 	}
 }
@@ -271,37 +286,37 @@ void tgt_kick(struct sm *sm, struct sm_effects *out)
 	/* Member states first: the channel is ordered, so the target knows
 	 * them before it is thawed or granted anything. */
 	tgt_sync_members(sm, out);
-	if (sm->frozen) {
+	if (sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_THAW, 0, 0, 0, 0);
-		sm->frozen = false;
+		sm->tgt.frozen = false;
 	}
 	for (m = 0; m < sm->cfg.members; m++) {
 		const struct rs *rs = &sm->rs;
 
-		if (!(sm->merr & (1u << m)) || !sm->quorate)
+		if (!(sm->tgt.merr & (1u << m)) || !sm->loc.quorate)
 			continue;
 		if (rs->member[m].state == DDRAID_MEMBER_FAILED) {
 			/* Already recorded: re-commit for this target. */
 			if (!rs->fail_apply[m] &&
-			    sm->mstate_done[m] == DDRAID_MEMBER_FAILED) {
+			    sm->tgt.mstate_done[m] == DDRAID_MEMBER_FAILED) {
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);
-				sm->merr &= ~(1u << m);
+				sm->tgt.merr &= ~(1u << m);
 			}
 			continue;
 		}
 		if (!(rs->pending_fail & (1u << m)) &&
-		    !(sm->merr_sent & (1u << m))) {
+		    !(sm->tgt.merr_sent & (1u << m))) {
 			struct cpgmsg *c = fx_cpg(sm, out, MSG_MEMBER_FAIL);
 
 			c->member = m;
 			c->err = EIO;
-			sm->merr_sent |= 1u << m;
+			sm->tgt.merr_sent |= 1u << m;
 		}
 	}
 	grant_pass(sm, out);
-	if (sm->sticky && !degraded(sm)) {
-		sm->sticky = false;
+	if (sm->tgt.sticky && !degraded(sm)) {
+		sm->tgt.sticky = false;
 		for (r = 0; r < sm->cfg.regions; r++)
 			tgt_maybe_clear(sm, r, out);
 	}
@@ -316,38 +331,38 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 
 	switch (c->type) {
 	case DDRAID_CHAN_HELLO:
-		sm->tgt_ready = false;
-		memset(sm->tgt_held, 0, bitmap_bytes(sm->cfg.regions));
-		memset(sm->tgt_locked, 0, bitmap_bytes(sm->cfg.regions));
+		sm->tgt.ready = false;
+		memset(sm->tgt.held, 0, bitmap_bytes(sm->cfg.regions));
+		memset(sm->tgt.locked, 0, bitmap_bytes(sm->cfg.regions));
 		/* A FREEZE we sent may still be on its way to it. */
 		if (c->flags & DDRAID_CHAN_HELLO_FROZEN)
-			sm->frozen = true;
+			sm->tgt.frozen = true;
 		return;
 	case DDRAID_CHAN_HELD:
 		if (r >= sm->cfg.regions)
 			return;
 		if (!(c->flags & DDRAID_CHAN_HELD_NOGRANT))
-			ddraid_bit_set(sm->tgt_held, r);
+			ddraid_bit_set(sm->tgt.held, r);
 		if (c->flags & DDRAID_CHAN_HELD_LOCKED)
-			ddraid_bit_set(sm->tgt_locked, r);
+			ddraid_bit_set(sm->tgt.locked, r);
 		return;
 	case DDRAID_CHAN_HELD_END:
-		sm->tgt_ready = true;
+		sm->tgt.ready = true;
 		return;
 	case DDRAID_CHAN_GRANT_REQ:
 		if (r < sm->cfg.regions)
-			ddraid_bit_set(sm->want, r);
+			ddraid_bit_set(sm->tgt.want, r);
 		return;
 	case DDRAID_CHAN_IDLE:
 		if (r >= sm->cfg.regions)
 			return;
-		ddraid_bit_clear(sm->tgt_held, r);
+		ddraid_bit_clear(sm->tgt.held, r);
 		if (attached(sm) && (rs->held[r] & bit) &&
-		    !ddraid_bit_test(sm->rel_sent, r)) {
+		    !ddraid_bit_test(sm->tgt.rel_sent, r)) {
 			struct cpgmsg *m = fx_cpg(sm, out, MSG_RELEASE);
 
 			m->region = r;
-			ddraid_bit_set(sm->rel_sent, r);
+			ddraid_bit_set(sm->tgt.rel_sent, r);
 		}
 		return;
 	case DDRAID_CHAN_LOCKED:
@@ -360,13 +375,13 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		return;
 	case DDRAID_CHAN_MEMBER_ERROR:
 		if (r < sm->cfg.members) {
-			sm->merr |= 1u << r;
-			sm->merr_sent &= ~(1u << r);
+			sm->tgt.merr |= 1u << r;
+			sm->tgt.merr_sent &= ~(1u << r);
 		}
 		return;
 	case DDRAID_CHAN_MEMBER_STATE_DONE:
 		if (r < sm->cfg.members)
-			sm->mstate_done[r] = c->flags;
+			sm->tgt.mstate_done[r] = c->flags;
 		return;
 	}
 	fx_log(out, SM_LOG_WARNING, "unexpected %s from the target",
@@ -378,26 +393,26 @@ void tgt_io_done(struct sm *sm, struct io *io, int result,
 {
 	switch (io->kind) {
 	case IO_BIT_SET:
-		sm->bits[io->region] = result ? BIT_CLEAR : BIT_SET;
+		sm->tgt.bits[io->region] = result ? BIT_CLEAR : BIT_SET;
 		if (result)
 			fx_log(out, SM_LOG_ERR,
 			       "setting write-intent bit %llu failed: %d",
 			       (unsigned long long)io->region, result);
 		break;
 	case IO_BIT_CLEAR:
-		sm->bits[io->region] = result ? BIT_SET : BIT_CLEAR;
+		sm->tgt.bits[io->region] = result ? BIT_SET : BIT_CLEAR;
 		/* Wanted again meanwhile: grant_pass sets it again. */
 		break;
 	case IO_MEMBER_PATH:
-		sm->path_pending = false;
-		if (io->epoch != sm->epoch || !sm->has_state)
+		sm->tgt.path_pending = false;
+		if (io->epoch != sm->epoch || !sm->loc.has_state)
 			break;
 		if (result) {
 			fx_log(out, SM_LOG_ERR,
 			       "cannot open the rebuild target: %d", result);
 			break;
 		}
-		sm->path_done = true;
+		sm->tgt.path_done = true;
 		break;
 	}
 }

@@ -213,6 +213,10 @@ static void do_effects(struct sim *s, struct sim_node *n)
 		case SM_FX_LOG:
 			sim_trace(s, "node %u log: %s", n->id, fx->log.text);
 			break;
+		case SM_FX_MEMBER_STATE:
+		case SM_FX_FENCE:
+			/* The simulated disks and fencing agent need neither. */
+			break;
 		default:
 			sim_trace(s, "node %u issues IO %llu type %u", n->id,
 				  (unsigned long long)fx->id, fx->type);
@@ -269,7 +273,7 @@ static void part_changed(struct sim *s, int part)
 
 			n->d.quorum_due = -1;
 			n->d.quorate = n->d.quorum_next;
-			ev.quorate = n->d.quorate;
+			ev.quorum.quorate = n->d.quorate;
 			sim_feed(s, n, &ev);
 		}
 		if (n->d.quorum_due < 0 && n->d.quorate != q) {
@@ -917,9 +921,9 @@ static void tick_all(struct sim *s)
 
 			n->d.quorum_due = -1;
 			n->d.quorate = n->d.quorum_next;
-			q.quorate = n->d.quorate;
+			q.quorum.quorate = n->d.quorate;
 			sim_trace(s, "node %u: quorum %s", n->id,
-				  q.quorate ? "yes" : "no");
+				  q.quorum.quorate ? "yes" : "no");
 			sim_feed(s, n, &q);
 		}
 		if (n->up && n->d.alive)

@@ -84,7 +84,7 @@ static struct sm *cold_started(struct sm_effects *fx)
 	ev.confchg.n_joined = 1;
 	assert_int_equal(sm_handle(sm, &ev, fx), 0);
 	ev.type = SM_EV_QUORUM;
-	ev.quorate = true;
+	ev.quorum.quorate = true;
 	assert_int_equal(sm_handle(sm, &ev, fx), 0);
 	loop_back(sm, fx, &kind, &id);
 	assert_int_equal(kind, SM_FX_READ_META);
@@ -327,7 +327,7 @@ static void big_cold_start(struct bus *b, struct sm_effects *fx, u64 step)
 	ev.confchg.n_joined = 1;
 	assert_int_equal(sm_handle(b->sm[0], &ev, fx), 0);
 	ev.type = SM_EV_QUORUM;
-	ev.quorate = true;
+	ev.quorum.quorate = true;
 	assert_int_equal(sm_handle(b->sm[0], &ev, fx), 0);
 	dirty = calloc(1, BIG_REGIONS / 8 + 1);
 	assert_non_null(dirty);
@@ -386,7 +386,7 @@ static void big_join(struct bus *b, struct sm_effects *fx)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SM_EV_QUORUM;
-	ev.quorate = true;
+	ev.quorum.quorate = true;
 	assert_int_equal(sm_handle(b->sm[1], &ev, fx), 0);
 	bus_collect(b, fx);
 	bus_run(b, fx);
