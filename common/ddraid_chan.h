@@ -42,7 +42,9 @@ enum ddraid_chan_type {
 	DDRAID_CHAN_MEMBER_STATE_DONE = 15, /* K>D region = member,
 					     * flags = state */
 	DDRAID_CHAN_COMMIT_FAIL = 16,	/* D>K region = member */
-	DDRAID_CHAN_TYPE_MAX = 16,
+	DDRAID_CHAN_PATH_RETRY = 17,	/* D>K region = member: use it again */
+	DDRAID_CHAN_FROZEN = 18,	/* K>D after FREEZE: nothing in flight */
+	DDRAID_CHAN_TYPE_MAX = 18,
 };
 
 /* Which direction a type travels. */
@@ -52,6 +54,10 @@ enum ddraid_chan_type {
 /* HELLO flags: the mode of the target (bit set = true). */
 #define DDRAID_CHAN_HELLO_FROZEN	0x1u	/* target is frozen */
 #define DDRAID_CHAN_HELLO_ALL		0x1u	/* every known flag */
+
+/* FREEZE flags. */
+#define DDRAID_CHAN_FREEZE_FAIL_IO	0x1u	/* withdraw: fail IO with EIO */
+#define DDRAID_CHAN_FREEZE_ALL		0x1u
 
 /*
  * HELD flags. A lock set by an earlier daemon stays on in the target (it

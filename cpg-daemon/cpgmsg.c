@@ -47,6 +47,10 @@ static const char *const names[MSG_TYPE_MAX + 1] = {
 	[MSG_SCRUB_START] = "SCRUB_START",
 	[MSG_SCRUB_CANCEL] = "SCRUB_CANCEL",
 	[MSG_SCRUBBED] = "SCRUBBED",
+	[MSG_MEMBER_PROBE] = "MEMBER_PROBE",
+	[MSG_PATH_OK] = "PATH_OK",
+	[MSG_DETACH] = "DETACH",
+	[MSG_HISTORY] = "HISTORY",
 };
 
 const char *cpgmsg_type_name(u16 type)
@@ -108,7 +112,12 @@ static size_t fixed_body(u16 type)
 	case MSG_INIT:
 		return 16;	/* + members * 24 + 128 + runs */
 	case MSG_ATTACH:
-		return 0;	/* + runs */
+		return 16;	/* + runs */
+	case MSG_HISTORY:
+		return 16;	/* + runs */
+	case MSG_MEMBER_PROBE:
+	case MSG_PATH_OK:
+	case MSG_DETACH:
 	case MSG_SLOT_PERSISTED:
 	case MSG_ACQUIRE:
 	case MSG_RELEASE:
@@ -126,7 +135,7 @@ static size_t fixed_body(u16 type)
 	case MSG_REBUILD_DONE:
 		return 16;
 	case MSG_FENCED:
-		return 8;	/* + runs */
+		return 8;	/* + runs + runs */
 	case MSG_REBUILD_BEGIN:
 		return 16;	/* + runs */
 	}
@@ -136,7 +145,7 @@ static size_t fixed_body(u16 type)
 static bool has_runs(u16 type)
 {
 	return type == MSG_INIT || type == MSG_ATTACH || type == MSG_FENCED ||
-	       type == MSG_REBUILD_BEGIN;
+	       type == MSG_REBUILD_BEGIN || type == MSG_HISTORY;
 }
 
 static bool members_ok(u32 n)
@@ -211,10 +220,42 @@ static const char *check_fields(const struct cpgmsg *m)
 		if (!m->err || m->err > 4095)
 			return "MEMBER_FAIL errno out of range";
 		break;
+	case MSG_MEMBER_PROBE:
+	case MSG_REBUILD_READY:
+		if (m->err > 4095)
+			return "errno out of range";
+		break;
+	case MSG_ATTACH:
+		if (m->flags & ~ATTACH_FLAGS)
+			return "unknown ATTACH flag";
+		if (m->host_member != CPGMSG_NO_MEMBER &&
+		    m->host_member >= DDRAID_MAX_MEMBERS)
+			return "hosted member index beyond 9";
+		if (m->host_member == CPGMSG_NO_MEMBER &&
+		    (m->flags & ATTACH_DISK))
+			return "ATTACH names a disk but no member";
+		if (!(m->flags & ATTACH_DISK) && m->host_events)
+			return "ATTACH events without a disk";
+		break;
+	case MSG_DETACH:
+		if (m->flags & ~DETACH_FLAGS)
+			return "unknown DETACH flag";
+		if (m->member != CPGMSG_NO_MEMBER &&
+		    m->member >= DDRAID_MAX_MEMBERS)
+			return "member index beyond 9";
+		if (!(m->flags & DETACH_WITHDRAW) &&
+		    m->member != CPGMSG_NO_MEMBER)
+			return "DETACH names a member but no withdrawal";
+		break;
+	case MSG_HISTORY:
+		if (!m->history || !m->events)
+			return "HISTORY history or events is zero";
+		break;
 	case MSG_REBUILD_START:
 		if (m->mode != REBUILD_FULL && m->mode != REBUILD_BITMAP)
 			return "unknown rebuild mode";
-		if (!m->path_len || m->path_len > CPGMSG_PATH_MAX)
+		/* 0: the device every node already has (a re-add) */
+		if (m->path_len > CPGMSG_PATH_MAX)
 			return "rebuild path length out of range";
 		for (i = 0; i < m->path_len; i++)
 			if (!m->path[i])
@@ -236,6 +277,8 @@ static const char *check_fields(const struct cpgmsg *m)
 	case MSG_REBUILD_BEGIN:
 	case MSG_REBUILD_PROGRESS:
 	case MSG_REBUILD_DONE:
+	case MSG_MEMBER_PROBE:
+	case MSG_PATH_OK:
 		if (m->member >= DDRAID_MAX_MEMBERS)
 			return "member index beyond 9";
 	}
@@ -253,6 +296,8 @@ size_t cpgmsg_size(const struct cpgmsg *m)
 		body += (size_t)m->members * 24 + 4 * DDRAID_BITMAP_SLOTS;
 	if (has_runs(m->type))
 		body += runs_bytes(m->runs.n);
+	if (m->type == MSG_FENCED)
+		body += runs_bytes(m->torn.n);
 	if (m->type == MSG_STATE)
 		body += m->data_len;
 	if (m->type == MSG_REBUILD_START)
@@ -281,6 +326,9 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 
 	if (!bad && has_runs(m->type) && m->runs.n &&
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, 0, &bad))
+		goto refuse;
+	if (!bad && m->type == MSG_FENCED && m->torn.n &&
+	    cpgmsg_runs_check(m->torn.raw, m->torn.n, 0, &bad))
 		goto refuse;
 	if (bad)
 		goto refuse;
@@ -323,7 +371,27 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 		put_runs(p, &m->runs);
 		break;
 	case MSG_ATTACH:
-		put_runs(p, &m->runs);
+		ddr_put_le32(m->host_member, p);
+		ddr_put_le32(m->flags, p + 4);
+		ddr_put_le64(m->host_events, p + 8);
+		put_runs(p + 16, &m->runs);
+		break;
+	case MSG_HISTORY:
+		ddr_put_le64(m->history, p);
+		ddr_put_le64(m->events, p + 8);
+		put_runs(p + 16, &m->runs);
+		break;
+	case MSG_MEMBER_PROBE:
+	case MSG_REBUILD_READY:
+		ddr_put_le32(m->member, p);
+		ddr_put_le32(m->err, p + 4);
+		break;
+	case MSG_PATH_OK:
+		ddr_put_le32(m->member, p);
+		break;
+	case MSG_DETACH:
+		ddr_put_le32(m->flags, p);
+		ddr_put_le32(m->member, p + 4);
 		break;
 	case MSG_SLOT_PERSISTED:
 		ddr_put_le32(m->slot, p);
@@ -341,14 +409,13 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 		break;
 	case MSG_FENCED:
 		ddr_put_le32(m->nodeid, p);
-		put_runs(p + 8, &m->runs);
+		put_runs(put_runs(p + 8, &m->runs), &m->torn);
 		break;
 	case MSG_MEMBER_FAIL:
 		ddr_put_le32(m->member, p);
 		ddr_put_le32(m->err, p + 4);
 		break;
 	case MSG_FAIL_APPLIED:
-	case MSG_REBUILD_READY:
 		ddr_put_le32(m->member, p);
 		break;
 	case MSG_MEMBER_FAILED:
@@ -503,7 +570,29 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 		bad = get_runs(p, body - expect, &m.runs, &used);
 		break;
 	case MSG_ATTACH:
-		bad = get_runs(p, body, &m.runs, &used);
+		m.host_member = ddr_get_le32(p);
+		m.flags = ddr_get_le32(p + 4);
+		m.host_events = ddr_get_le64(p + 8);
+		bad = get_runs(p + 16, body - 16, &m.runs, &used);
+		break;
+	case MSG_HISTORY:
+		m.history = ddr_get_le64(p);
+		m.events = ddr_get_le64(p + 8);
+		bad = get_runs(p + 16, body - 16, &m.runs, &used);
+		break;
+	case MSG_MEMBER_PROBE:
+	case MSG_REBUILD_READY:
+		m.member = ddr_get_le32(p);
+		m.err = ddr_get_le32(p + 4);
+		break;
+	case MSG_PATH_OK:
+		m.member = ddr_get_le32(p);
+		if (!zero(p + 4, 4))
+			bad = "padding not zero";
+		break;
+	case MSG_DETACH:
+		m.flags = ddr_get_le32(p);
+		m.member = ddr_get_le32(p + 4);
 		break;
 	case MSG_SLOT_PERSISTED:
 		m.slot = ddr_get_le32(p);
@@ -523,17 +612,23 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 		break;
 	case MSG_FENCED:
 		m.nodeid = ddr_get_le32(p);
-		if (!zero(p + 4, 4))
+		if (!zero(p + 4, 4)) {
 			bad = "padding not zero";
-		else
+		} else {
+			size_t used2 = 0;
+
 			bad = get_runs(p + 8, body - 8, &m.runs, &used);
+			if (!bad)
+				bad = get_runs(p + 8 + used, body - 8 - used,
+					       &m.torn, &used2);
+			used += used2;
+		}
 		break;
 	case MSG_MEMBER_FAIL:
 		m.member = ddr_get_le32(p);
 		m.err = ddr_get_le32(p + 4);
 		break;
 	case MSG_FAIL_APPLIED:
-	case MSG_REBUILD_READY:
 		m.member = ddr_get_le32(p);
 		if (!zero(p + 4, 4))
 			bad = "padding not zero";

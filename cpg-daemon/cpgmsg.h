@@ -19,18 +19,26 @@
  *                   16 members x (state, zero, failed_events(64),
  *                   recovery_block(64)), then 32 x le32 slot node ids,
  *                   then runs (the dirty regions)
- *  ATTACH           runs (regions the target holds)
+ *  ATTACH           0 hosted member (CPGMSG_NO_MEMBER: none), 4 flags
+ *                   (ATTACH_DISK: the hosted member's disk carries this
+ *                   volume's superblock for that index), 8 events in that
+ *                   superblock(64) (0 without ATTACH_DISK), 16 runs
+ *                   (regions the target holds)
  *  SLOT_CLAIM       (empty)
  *  SLOT_PERSISTED   0 slot, 4 nodeid
  *  ACQUIRE/RELEASE/LOCKED/UNLOCK   0 region(64)
  *  LOCK             0 region(64), 8 purpose, 12 zero
- *  FENCED           0 nodeid, 4 zero, 8 runs (regions its slot marks dirty)
+ *  FENCED           0 nodeid, 4 zero, 8 runs (regions its slot marks
+ *                   dirty), then runs (of those, the torn regions: see
+ *                   docs/cluster-protocol.md, "torn regions")
  *  MEMBER_FAIL      0 member, 4 errno
  *  MEMBER_FAILED    0 member, 4 zero, 8 events(64)
  *  FAIL_APPLIED     0 member, 4 zero
- *  REBUILD_START    0 member, 4 mode, 8 path length (1..1023), 12 zero,
- *                   16 path bytes (no NUL, no zero byte)
- *  REBUILD_READY    0 member, 4 zero
+ *  REBUILD_START    0 member, 4 mode, 8 path length (0..1023), 12 zero,
+ *                   16 path bytes (no NUL, no zero byte; none: the device
+ *                   every node already has for the member, a re-add)
+ *  REBUILD_READY    0 member, 4 errno (0: this node writes the member's
+ *                   device; else it cannot, and the rebuild is called off)
  *  REBUILD_BEGIN    0 member, 4 zero, 8 events(64), 16 runs (the regions
  *                   to rebuild: all of them in full mode)
  *  REBUILD_PROGRESS 0 member, 4 zero, 8 next region(64)
@@ -40,6 +48,11 @@
  *  SCRUB_CANCEL     (empty)
  *  SCRUBBED         0 region(64), 8 mismatches(64), 16 errno (0: the
  *                   region was scrubbed), 20 zero: ends a LOCK(scrub)
+ *  MEMBER_PROBE     0 member, 4 errno (0: this node reaches the member)
+ *  PATH_OK          0 member, 4 zero: this node's path to it works again
+ *  DETACH           0 flags (DETACH_*), 4 member (the one whose path made
+ *                   the node withdraw, or CPGMSG_NO_MEMBER)
+ *  HISTORY          0 history(64), 8 events(64), 16 runs (dirty regions)
  */
 #ifndef DDRAID_CPGMSG_H
 #define DDRAID_CPGMSG_H
@@ -49,7 +62,7 @@
 #include "ddraid_format.h"
 
 #define CPGMSG_MAGIC		"DDCP"
-#define CPGMSG_VERSION		1
+#define CPGMSG_VERSION		2
 #define CPGMSG_HDR_BYTES	32
 #define CPGMSG_BODY_MAX		(1u << 20)	/* a CPG message stays small */
 #define CPGMSG_PATH_MAX		1023
@@ -80,7 +93,23 @@
 #define MSG_SCRUB_START		22
 #define MSG_SCRUB_CANCEL	23
 #define MSG_SCRUBBED		24
-#define MSG_TYPE_MAX		24
+#define MSG_MEMBER_PROBE	25
+#define MSG_PATH_OK		26
+#define MSG_DETACH		27
+#define MSG_HISTORY		28
+#define MSG_TYPE_MAX		28
+
+/* "No member" in a member field that may name none. */
+#define CPGMSG_NO_MEMBER	0xffffffffu
+
+/* ATTACH flags. */
+#define ATTACH_DISK		0x1u	/* the hosted disk is that member */
+#define ATTACH_FLAGS		0x1u
+
+/* DETACH flags. */
+#define DETACH_WITHDRAW		0x1u	/* its target fails IO: a path is lost */
+#define DETACH_HOST_LEAVING	0x2u	/* the member it hosts goes away too */
+#define DETACH_FLAGS		0x3u
 
 /* LOCK purposes. */
 #define LOCK_RESYNC		1
@@ -128,12 +157,19 @@ struct cpgmsg {
 	u64 mismatches;		/* SCRUBBED: blocks whose parity differed */
 	u64 events;		/* INIT MEMBER_FAILED REBUILD_BEGIN
 				 * REBUILD_DONE */
-	u32 member;		/* MEMBER_* FAIL_APPLIED REBUILD_* */
+	u32 member;		/* MEMBER_* FAIL_APPLIED REBUILD_* PATH_OK
+				 * DETACH */
 	u32 slot;		/* SLOT_PERSISTED */
 	u32 nodeid;		/* SLOT_PERSISTED FENCED */
 	u32 purpose;		/* LOCK */
 	u32 mode;		/* REBUILD_START SCRUB_START */
-	u32 err;		/* MEMBER_FAIL SCRUBBED: positive errno */
+	u32 err;		/* MEMBER_FAIL SCRUBBED MEMBER_PROBE
+				 * REBUILD_READY: positive errno or 0 */
+	u32 flags;		/* ATTACH DETACH */
+	u32 host_member;	/* ATTACH: the member its node hosts, or
+				 * CPGMSG_NO_MEMBER */
+	u64 host_events;	/* ATTACH: events on the hosted disk */
+	u64 history;		/* HISTORY */
 
 	/* STATE */
 	u32 part, parts, total, data_len;
@@ -145,8 +181,10 @@ struct cpgmsg {
 	struct cpgmsg_member member_info[DDRAID_MAX_MEMBERS];
 	u32 slots[DDRAID_BITMAP_SLOTS];
 
-	/* INIT ATTACH FENCED REBUILD_BEGIN */
+	/* INIT ATTACH FENCED REBUILD_BEGIN HISTORY */
 	struct cpgmsg_runs runs;
+	/* FENCED: the torn regions (a subset of runs) */
+	struct cpgmsg_runs torn;
 
 	/* REBUILD_START: not NUL-terminated */
 	const char *path;

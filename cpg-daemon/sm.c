@@ -187,7 +187,8 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 
 	if (!cfg->nodeid || ddraid_members_to_k(cfg->members) < 0 ||
 	    !cfg->regions || cfg->regions > (1ull << 32) ||
-	    !cfg->progress_every) {
+	    !cfg->progress_every ||
+	    (cfg->hosting && cfg->host_member >= cfg->members)) {
 		*why = "bad state machine configuration";
 		return NULL;
 	}
@@ -195,6 +196,12 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	if (!sm)
 		goto oom;
 	sm->cfg = *cfg;
+	if (!sm->cfg.path_timeout)
+		sm->cfg.path_timeout = 2 * cfg->fence_delay;
+	if (!sm->cfg.probe_interval)
+		sm->cfg.probe_interval = cfg->fence_delay / 10 ?
+			cfg->fence_delay / 10 : 1;
+	sm->tgt.withdraw_member = CPGMSG_NO_MEMBER;
 	bb = bitmap_bytes(cfg->regions);
 	sm->tgt.held = calloc(1, bb);
 	sm->tgt.locked = calloc(1, bb);
@@ -217,6 +224,7 @@ static void buf_discard(struct sm *sm)
 {
 	u32 i;
 
+	sm->loc.buf_base = sm->loc.seen;
 	for (i = 0; i < sm->loc.n_buf; i++)
 		free(sm->loc.buf[i]);
 	sm->loc.n_buf = 0;
@@ -283,9 +291,16 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	memset(sm->tgt.mstate_sent, 0, sizeof(sm->tgt.mstate_sent));
 	memset(sm->tgt.acq_sent, 0, bb);
 	memset(sm->tgt.rel_sent, 0, bb);
+	sm->tgt.probe_busy = 0;
+	sm->tgt.probe_answered = 0;
+	sm->tgt.host_probed = false;
+	sm->tgt.host_probing = false;
+	sm->tgt.detach_sent = false;
+	memset(sm->tgt.path_since, 0, sizeof(sm->tgt.path_since));
 	if (!sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
 		sm->tgt.frozen = true;
+		sm->tgt.drained = false;
 	}
 }
 
@@ -298,7 +313,7 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void send_need_state(struct sm *sm, struct sm_effects *out)
+void sm_send_need_state(struct sm *sm, struct sm_effects *out)
 {
 	if (sm->loc.has_state || !sm->loc.quorate || !sm->loc.in_view || sm->loc.need_sent)
 		return;
@@ -318,6 +333,14 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		bool down = c->left[i].reason == SM_LEFT_NODEDOWN;
 		u32 bit;
 
+		if (s >= 0 && rs->slot[s].status == SS_DETACHED) {
+			/* Left on purpose before: nothing to wait for. */
+			rs->slot[s].status = SS_NONE;
+			if (down)
+				rs_host_gone(sm, (u32)s, "its host left the "
+					     "cluster", out);
+			continue;
+		}
 		if (s < 0 || rs->slot[s].status != SS_VIEW)
 			continue;
 		bit = 1u << s;
@@ -335,7 +358,18 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		fx_log(out, SM_LOG_NOTICE, "node %u left (%s)",
 		       c->left[i].nodeid, down ? "node down" :
 		       "daemon gone, target keeps its grants");
+		rs_probe_drop_slot(sm, (u32)s, out);
+		if (down) {
+			/* Its fencing wait starts now, whoever coordinates. */
+			sm->co.fence_since[s] = sm->now;
+			sm->co.fence_timing |= bit;
+			rs_host_gone(sm, (u32)s, "its host left the cluster",
+				     out);
+		}
 	}
+	/* A new view: announcements of histories start over. */
+	rs->hist_own_events = 0;
+	rs->n_hist = 0;
 	for (i = 0; i < c->n_joined; i++) {
 		int s = rs_slot_of(rs, c->joined[i]);
 
@@ -369,6 +403,8 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 	 * member present before our state was taken) stay as they are. */
 }
 
+static void settle_prune(struct sm *sm);
+
 static void on_confchg(struct sm *sm, const struct sm_confchg *c,
 		       struct sm_effects *out)
 {
@@ -392,14 +428,57 @@ static void on_confchg(struct sm *sm, const struct sm_confchg *c,
 		buf_discard(sm);
 		sm->loc.need_sent = false;
 		sm->loc.init_started = false;
-		send_need_state(sm, out);
+		sm_send_need_state(sm, out);
 		return;
 	}
-	for (i = 0; i < c->n_left; i++)
-		if (c->left[i].reason == SM_LEFT_NODEDOWN)
-			sm->co.settle_since = sm->now + 1;
+	for (i = 0; i < c->n_left; i++) {
+		if (c->left[i].reason != SM_LEFT_NODEDOWN)
+			continue;
+		sm->co.settle_since = sm->now + 1;
+		if (sm->co.n_settle < SM_MAX_VIEW)
+			sm->co.settle[sm->co.n_settle++] = c->left[i].nodeid;
+	}
+	settle_prune(sm);
 	rs_confchg(sm, c, out);
 	coord_reset(sm, false);
+	/* Somebody joined: if it kept state of its own, the merge rule
+	 * (HISTORY, sm_msg.c) keeps one of the two. */
+	if (c->n_joined && sm->loc.quorate) {
+		struct cpgmsg *m = fx_cpg(sm, out, MSG_HISTORY);
+
+		m->history = sm->rs.history;
+		m->events = sm->rs.events;
+		m->runs = runs_from_bitmap(out, sm->rs.dirty, sm->cfg.regions);
+	}
+}
+
+static bool qnode(const struct sm *sm, u32 nodeid)
+{
+	u32 i;
+
+	for (i = 0; i < sm->loc.n_qnodes; i++)
+		if (sm->loc.qnodes[i] == nodeid)
+			return true;
+	return false;
+}
+
+/*
+ * A node that left with NODEDOWN is settled once a quorum notification no
+ * longer counts it: our quorum news is then about the membership without
+ * it, so if we still have quorum we are not the cut-off minority.
+ */
+static void settle_prune(struct sm *sm)
+{
+	u32 i = 0;
+
+	if (!sm->loc.qnodes_known)
+		return;
+	while (i < sm->co.n_settle) {
+		if (!qnode(sm, sm->co.settle[i]))
+			sm->co.settle[i] = sm->co.settle[--sm->co.n_settle];
+		else
+			i++;
+	}
 }
 
 static void on_quorum(struct sm *sm, const struct sm_quorum *q,
@@ -407,6 +486,14 @@ static void on_quorum(struct sm *sm, const struct sm_quorum *q,
 {
 	bool quorate = q->quorate;
 
+	if (q->nodes) {
+		u32 n = q->n_nodes < SM_MAX_VIEW ? q->n_nodes : SM_MAX_VIEW;
+
+		memcpy(sm->loc.qnodes, q->nodes, n * sizeof(u32));
+		sm->loc.n_qnodes = n;
+		sm->loc.qnodes_known = true;
+		settle_prune(sm);
+	}
 	if (quorate == sm->loc.quorate)
 		return;
 	sm->loc.quorate = quorate;
@@ -418,7 +505,7 @@ static void on_quorum(struct sm *sm, const struct sm_quorum *q,
 	/* NEED_STATEs seen meanwhile still count: their senders are
 	 * stateless until a confchg says otherwise. */
 	sm->loc.need_sent = false;
-	send_need_state(sm, out);
+	sm_send_need_state(sm, out);
 	sm_maybe_cold_start(sm, out);
 }
 
@@ -498,40 +585,100 @@ int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
 	return *why ? err : 0;
 }
 
+int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
+		     const char **why)
+{
+	const struct rs *rs = &sm->rs;
+	static char buf[160];
+	size_t len;
+	int other;
+
+	if (!sm->loc.has_state || !sm->loc.quorate) {
+		*why = "not quorate, or this daemon has no cluster state yet";
+		return -EAGAIN;
+	}
+	switch (a->cmd) {
+	case SM_ADMIN_FAIL_MEMBER:
+	case SM_ADMIN_REBUILD:
+		if (a->member >= sm->cfg.members) {
+			*why = "no such member";
+			return -EINVAL;
+		}
+		other = sm_other_out(sm, a->member);
+		break;
+	case SM_ADMIN_SCRUB:
+	case SM_ADMIN_SCRUB_CANCEL:
+		return sm_scrub_refused(sm, a->cmd, a->mode, why);
+	case SM_ADMIN_FENCED:
+		return 0;
+	default:
+		*why = "unknown command";
+		return -EINVAL;
+	}
+	if (a->cmd == SM_ADMIN_FAIL_MEMBER) {
+		if (rs->member[a->member].state == DDRAID_MEMBER_FAILED ||
+		    rs->pending_fail & (1u << a->member)) {
+			*why = "the member is failed already";
+			return -EALREADY;
+		}
+		if (other >= 0) {
+			snprintf(buf, sizeof(buf), "member %d is out already: "
+				 "failing member %u too would lose data", other,
+				 a->member);
+			*why = buf;
+			return -EBUSY;
+		}
+		return 0;
+	}
+	if (a->mode != REBUILD_FULL && a->mode != REBUILD_BITMAP) {
+		*why = "bad rebuild mode";
+		return -EINVAL;
+	}
+	len = a->path ? strlen(a->path) : 0;
+	if (!len || len > CPGMSG_PATH_MAX) {
+		*why = "bad device path";
+		return -EINVAL;
+	}
+	if (rs->member[a->member].state == DDRAID_MEMBER_ACTIVE) {
+		*why = "the member is active";
+		return -EALREADY;
+	}
+	if (other >= 0 && (u32)other != a->member &&
+	    !(rs->rb_phase != RB_NONE && rs->rb_member == (u32)other)) {
+		snprintf(buf, sizeof(buf), "no complete source: member %d is "
+			 "out too (the volume needs 'ddraidctl assemble "
+			 "--force' once one of them is back)", other);
+		*why = buf;
+		return -ENODEV;
+	}
+	if (rs->rb_phase != RB_NONE || rs->pending_fail ||
+	    rs->fail_apply[a->member]) {
+		*why = "another rebuild or a member failure is in progress";
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int on_admin(struct sm *sm, const struct sm_admin *a,
 		    struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
 	struct cpgmsg *m;
+	const char *why;
 	size_t len;
 	char *p;
+	int r = sm_admin_refused(sm, a, &why);
 
-	if (!sm->loc.has_state || !sm->loc.quorate)
-		return -EAGAIN;
+	if (r)
+		return r;
 	switch (a->cmd) {
 	case SM_ADMIN_FAIL_MEMBER:
-		if (a->member >= sm->cfg.members)
-			return -EINVAL;
-		if (rs->member[a->member].state == DDRAID_MEMBER_FAILED ||
-		    rs->pending_fail & (1u << a->member))
-			return -EALREADY;
 		m = fx_cpg(sm, out, MSG_MEMBER_FAIL);
 		m->member = a->member;
 		m->err = ECANCELED;
 		return 0;
 	case SM_ADMIN_REBUILD:
-		if (a->member >= sm->cfg.members)
-			return -EINVAL;
-		if (a->mode != REBUILD_FULL && a->mode != REBUILD_BITMAP)
-			return -EINVAL;
-		len = a->path ? strlen(a->path) : 0;
-		if (!len || len > CPGMSG_PATH_MAX)
-			return -EINVAL;
-		if (rs->member[a->member].state == DDRAID_MEMBER_ACTIVE)
-			return -EALREADY;
-		if (rs->rb_phase != RB_NONE || rs->pending_fail ||
-		    rs->fail_apply[a->member])
-			return -EBUSY;
+		len = strlen(a->path);
 		m = fx_cpg(sm, out, MSG_REBUILD_START);
 		m->member = a->member;
 		m->mode = a->mode;
@@ -540,21 +687,13 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 		m->path = p;
 		m->path_len = (u32)len;
 		return 0;
+	case SM_ADMIN_SCRUB_CANCEL:
+		fx_cpg(sm, out, MSG_SCRUB_CANCEL);
+		return 0;
 	case SM_ADMIN_SCRUB:
-	case SM_ADMIN_SCRUB_CANCEL: {
-		const char *why;
-		int r = sm_scrub_refused(sm, a->cmd, a->mode, &why);
-
-		if (r)
-			return r;
-		if (a->cmd == SM_ADMIN_SCRUB_CANCEL) {
-			fx_cpg(sm, out, MSG_SCRUB_CANCEL);
-			return 0;
-		}
 		m = fx_cpg(sm, out, MSG_SCRUB_START);
 		m->mode = a->mode;
 		return 0;
-	}
 	case SM_ADMIN_FENCED: {
 		int s = rs_slot_of(rs, a->nodeid);
 
@@ -598,7 +737,13 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 	case SM_EV_TARGET_GONE:
 		sm->tgt.ready = false;
 		memset(sm->tgt.held, 0, bitmap_bytes(sm->cfg.regions));
-		fx_log(out, SM_LOG_WARNING, "target channel closed");
+		if (ev->gone.removed)
+			sm->tgt.removed = true;
+		fx_log(out, SM_LOG_WARNING, "target %s",
+		       ev->gone.removed ? "removed" : "channel closed");
+		break;
+	case SM_EV_STOP:
+		sm->loc.stopping = true;
 		break;
 	case SM_EV_IO_DONE:
 		io = io_find(sm, ev->io.id);
@@ -611,9 +756,12 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 			struct io copy = *io;
 
 			io_del(sm, io);
+			if (copy.kind == IO_PROBE)
+				copy.events = ev->io.events;
 			if (copy.kind == IO_BIT_SET ||
 			    copy.kind == IO_BIT_CLEAR ||
-			    copy.kind == IO_MEMBER_PATH)
+			    copy.kind == IO_MEMBER_PATH ||
+			    copy.kind == IO_PROBE)
 				tgt_io_done(sm, &copy, ev->io.result, out);
 			else if (copy.epoch == sm->epoch)
 				coord_io_done(sm, &copy, &ev->io, out);
@@ -639,6 +787,8 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 
 /* ---- status ---- */
 
+static bool stop_ready(const struct sm *sm);
+
 void sm_status(const struct sm *sm, struct sm_status *st)
 {
 	const struct rs *rs = &sm->rs;
@@ -651,6 +801,12 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 	st->quorate = sm->loc.quorate;
 	st->frozen = sm->tgt.frozen;
 	st->members = sm->cfg.members;
+	st->withdrawn = sm->tgt.withdrawn;
+	st->withdraw_member = sm->tgt.withdraw_member;
+	st->detached = sm->tgt.detached;
+	st->stop_ready = sm->loc.stopping && stop_ready(sm);
+	st->rebuild_refused_member = CPGMSG_NO_MEMBER;
+	st->torn_member = CPGMSG_NO_MEMBER;
 	st->regions = sm->cfg.regions;
 	st->region_size = sm->cfg.region_size;
 	if (!sm->loc.has_state)
@@ -662,6 +818,9 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		st->member[i].failed_events = rs->member[i].failed_events;
 		st->member[i].recovery_block = rs->member[i].recovery_block;
 		st->member[i].pending_fail = rs->pending_fail & (1u << i);
+		st->member[i].probing = rs->probing & (1u << i);
+		st->member[i].host = rs_host_slot(rs, i) < 0 ? 0 :
+			rs->slot[rs_host_slot(rs, i)].nodeid;
 	}
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++) {
 		struct sm_status_node *n;
@@ -673,6 +832,9 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		n->slot = (int)s;
 		n->attached = rs->slot[s].attached;
 		n->orphaned = rs->slot[s].status == SS_ORPHAN;
+		n->detached = rs->slot[s].status == SS_DETACHED;
+		n->path_bad = rs->slot[s].path_bad;
+		n->hosts = rs->slot[s].hosts;
 		n->fence_wanted = (n->orphaned &&
 				   !sm_in_totem(sm, n->nodeid)) ||
 			(sm->cfg.require_fencing &&
@@ -683,8 +845,10 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 			n->held += !!(rs->held[r] & (1u << s));
 		if (rs->slot[s].status == SS_FENCE)
 			st->fence_wait += n->held;
-		if (n->nodeid == sm->cfg.nodeid)
+		if (n->nodeid == sm->cfg.nodeid) {
 			st->attached = n->attached;
+			st->path_bad = n->path_bad;
+		}
 	}
 	st->dirty = bitmap_count(rs->dirty, sm->cfg.regions);
 	st->locked = rs->locked;
@@ -702,6 +866,38 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 	st->scrub_mismatches = rs->sc_mismatches;
 	st->scrub_repaired = rs->sc_repaired;
 	st->scrub_err = rs->sc_err;
+	st->torn = bitmap_count(rs->torn, sm->cfg.regions);
+	st->torn_member = rs->torn_member;
+	st->rebuild_refused_member = rs->rb_refused_member;
+	st->rebuild_refused_node = rs->rb_refused_node;
+	st->rebuild_refused_err = rs->rb_refused_err;
+}
+
+/*
+ * May a stopping daemon leave? At once when it has no state to keep
+ * (cannot decide anything) or its target still runs (it leaves it
+ * orphaned, as a crash would: a restarted daemon takes it over). With its
+ * target gone, once its DETACH is through and the member it hosts is out
+ * and no target uses it any more (or could not be taken out: another one
+ * is out).
+ */
+static bool stop_ready(const struct sm *sm)
+{
+	const struct rs *rs = &sm->rs;
+	u32 m = sm->cfg.host_member;
+
+	if (!sm->loc.has_state || !sm->loc.quorate)
+		return true;
+	if (!sm->tgt.removed)
+		return true;
+	if (!sm->tgt.detached)
+		return false;
+	if (!sm->cfg.hosting)
+		return true;
+	if (!sm->tgt.leaving_done || rs->pending_fail & (1u << m))
+		return false;
+	return rs->member[m].state != DDRAID_MEMBER_FAILED ||
+	       !rs->fail_apply[m];
 }
 
 u8 *sm_rs_serialize(const struct sm *sm, size_t *len)

@@ -63,6 +63,24 @@ struct sm_config {
 	 * daemon dying in that very moment leaves its target unfrozen.
 	 */
 	bool require_fencing;
+	/*
+	 * The member whose disk this node hosts (its own disk, exported to
+	 * the others); none on a SAN or a diskless node. A
+	 * member whose host leaves the cluster is out until it is re-added
+	 * (docs/cluster-protocol.md, "host loss"). Only with @hosting.
+	 */
+	bool hosting;
+	u32 host_member;
+	/*
+	 * A path fault (this node alone cannot reach a member the cluster
+	 * reaches): how long the node's writes wait for the path before it
+	 * withdraws, and how often it probes the member meanwhile (0:
+	 * twice fence_delay, and a tenth of it).
+	 */
+	u64 path_timeout;
+	u64 probe_interval;
+	/* Do not re-add a returning host's member on our own. */
+	bool no_auto_readd;
 };
 
 /* ---- events ---- */
@@ -77,6 +95,12 @@ enum sm_event_type {
 	SM_EV_IO_DONE,		/* .io: an IO effect finished */
 	SM_EV_TICK,		/* .now: monotonic time */
 	SM_EV_ADMIN,		/* .admin: a ddraidctl command */
+	/*
+	 * The daemon is stopping (SIGTERM). With its target gone it detaches
+	 * cleanly and takes the member it hosts out; sm_status() says when
+	 * it may leave (stop_ready).
+	 */
+	SM_EV_STOP,
 };
 
 /* Why a daemon left the CPG view (the values of CPG_REASON_*). */
@@ -141,6 +165,9 @@ struct sm_io_done {
 	const struct sm_meta *meta;	/* READ_META only */
 	const u8 *bits;		/* READ_SLOT(S) only: ceil(regions / 8)
 				 * bytes, the union over members */
+	const u8 *others;	/* READ_SLOT only: the union of every other
+				 * slot (same size), or NULL */
+	u64 events;		/* PROBE: the member superblock's events */
 };
 
 enum sm_admin_cmd {
@@ -170,6 +197,11 @@ struct sm_event {
 		struct sm_io_done io;
 		u64 now;
 		struct sm_admin admin;
+		struct {
+			/* The target is destroyed (its table removed), not
+			 * just our channel to it: it writes nothing any more. */
+			bool removed;
+		} gone;
 	};
 };
 
@@ -197,7 +229,8 @@ enum sm_effect_type {
 	/* IO: read superblocks and all 32 slots of every member; report an
 	 * struct sm_meta. */
 	SM_FX_READ_META,
-	/* IO .slot: read one slot (union over members); report .bits. */
+	/* IO .slot: read one slot (union over members); report .bits, and
+	 * in .others the union of every other slot. */
 	SM_FX_READ_SLOT,
 	/* IO: read every slot (union over slots and members); report .bits. */
 	SM_FX_READ_ALL_SLOTS,
@@ -211,7 +244,11 @@ enum sm_effect_type {
 	/* IO .rebuild: reconstruct member .member's fragments of .region from
 	 * the others and write them to it, and copy bit .region of every
 	 * slot (the union over the others) onto it: once active, the new
-	 * member must carry the write intent of the others (I2). */
+	 * member must carry the write intent of the others (I2). With
+	 * .rebuild.resync the region holds torn writes of the member's own
+	 * host (docs/cluster-protocol.md, "torn regions"): instead of
+	 * reconstructing, recompute the parity from every data member, the
+	 * returning one included, then copy the bits the same way. */
 	SM_FX_REBUILD,
 	/* IO .rebuild: make the target write member .member at .path (e.g.
 	 * reload the dm table); reads must still avoid it. Then the state
@@ -240,6 +277,14 @@ enum sm_effect_type {
 	 * to the operator (ddraidctl fenced). No completion either way.
 	 */
 	SM_FX_FENCE,
+	/*
+	 * IO .probe: read member .probe.member's superblock through this
+	 * node's own path (direct IO, no cache). Result 0 with .events when
+	 * it is this volume's member of that index, -ENODEV when the device
+	 * answers but holds something else (blank, another volume), or the
+	 * errno of the read.
+	 */
+	SM_FX_PROBE,
 };
 
 enum sm_log_level {
@@ -275,8 +320,15 @@ struct sm_effect {
 		struct {
 			u32 member;
 			u64 region;
-			const char *path;	/* MEMBER_PATH, NUL-terminated */
+			/* MEMBER_PATH, NUL-terminated; "" means the device
+			 * this node already has for the member (a returning
+			 * host's disk, reconnected by the transport) */
+			const char *path;
+			bool resync;	/* REBUILD: see above */
 		} rebuild;
+		struct {
+			u32 member;
+		} probe;
 		struct sm_sb_facts sb;
 		struct {
 			u64 region;
@@ -340,6 +392,8 @@ struct sm_status_member {
 	u64 failed_events;
 	u64 recovery_block;
 	bool pending_fail;	/* reported failing, not yet recorded */
+	u32 host;		/* node id of the node whose disk it is, 0 */
+	bool probing;		/* reported: the nodes check their paths */
 };
 
 struct sm_status_node {
@@ -355,6 +409,9 @@ struct sm_status_node {
 	bool fence_wanted;
 	int slot;		/* -1: none */
 	u64 held;		/* regions it holds */
+	bool detached;		/* left on purpose: its target writes nothing */
+	u32 path_bad;		/* members it alone cannot reach */
+	u32 hosts;		/* the member it hosts, CPGMSG_NO_MEMBER */
 };
 
 struct sm_status {
@@ -388,6 +445,21 @@ struct sm_status {
 	u64 scrub_mismatches;	/* blocks whose parity differed */
 	u64 scrub_repaired;	/* of those, parity rewritten */
 	u32 scrub_err;		/* SCRUB_IO_ERROR: positive errno */
+	/* regions holding a crashed host's torn writes, waiting for its
+	 * member's return (docs/cluster-protocol.md, "torn regions") */
+	u64 torn;
+	u32 torn_member;
+	/* the last rebuild the cluster called off, and why */
+	u32 rebuild_refused_member;	/* CPGMSG_NO_MEMBER: none */
+	u32 rebuild_refused_node;
+	u32 rebuild_refused_err;
+	/* this node's path faults and withdrawal */
+	u32 path_bad;		/* members we cannot reach, the cluster can */
+	bool withdrawn;		/* our DETACH (withdraw) was delivered: the
+				 * runtime exits, its target fails IO */
+	u32 withdraw_member;
+	bool detached;		/* our DETACH was delivered */
+	bool stop_ready;	/* SM_EV_STOP: the daemon may leave now */
 };
 
 /* How the current or last scrub stands (replicated). */
@@ -411,6 +483,13 @@ const char *sm_scrub_end_name(u32 end);
  * -EALREADY (cancel) no scrub runs, -EINVAL bad mode.
  */
 int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
+		     const char **why);
+
+/*
+ * Would the admin command @a be refused now? 0, or the negative errno
+ * SM_EV_ADMIN returns, with *why a sentence for the user.
+ */
+int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 		     const char **why);
 
 /* Fill @st with a snapshot of what this daemon knows. */
@@ -441,6 +520,14 @@ enum sm_debug {
 	SM_DEBUG_GRANT_LOCKED = 2,	/* grant while the region is locked */
 	SM_DEBUG_EARLY_COMMIT = 4,	/* COMMIT_FAIL before all applied */
 	SM_DEBUG_SCRUB_NOLOCK = 8,	/* scrub before holders drained */
+	/* The rules issue 8 replaced, to show the scenario tests fail on
+	 * them: */
+	SM_DEBUG_NO_HOSTS = 16,		/* host loss and host vouching unknown */
+	SM_DEBUG_FAIL_ON_REPORT = 32,	/* one node's error fails the member */
+	SM_DEBUG_FAIL_SECOND = 64,	/* a second member may be failed */
+	SM_DEBUG_NO_DETACH = 128,	/* a clean stop leaves an orphan */
+	SM_DEBUG_NO_TORN = 256,		/* no torn regions: rebuild from parity */
+	SM_DEBUG_NO_MERGE = 512,	/* merged histories both go on */
 };
 void sm_set_debug(struct sm *sm, u32 flags);
 

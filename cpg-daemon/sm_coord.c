@@ -18,9 +18,12 @@ void coord_reset(struct sm *sm, bool all)
 	sm->co.rb_begin_sent = false;
 	sm->co.rb_done_sent = false;
 	sm->co.fence_sent = 0;
-	sm->co.fence_timing = 0;
-	sm->co.fence_asked = 0;
 	if (all) {
+		/* Fencing waits run from the NODEDOWN on, whoever
+		 * coordinates, as long as we keep the state. */
+		sm->co.fence_timing = 0;
+		sm->co.fence_asked = 0;
+		sm->co.n_settle = 0;
 		sm->co.sb_busy = false;
 		sm->co.lock_io = false;
 		sm->co.fence_reading = false;
@@ -86,8 +89,8 @@ static bool all_attached(const struct sm *sm)
 			continue;
 		if (sl->status == SS_VIEW && sl->attached)
 			continue;
-		if (sl->status == SS_FENCE)
-			continue;	/* fenced below, from the RS */
+		if (sl->status == SS_FENCE || sl->status == SS_DETACHED)
+			continue;	/* fenced below / writes nothing */
 		if (!sm->loc.totem_known && sl->status == SS_NONE)
 			continue;
 		return false;
@@ -181,10 +184,18 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 	struct cpgmsg *m;
 	struct io *io;
 
-	if (rs->sc_end != SCRUB_RUNNING || scrub_blocker(sm, NULL)) {
+	if (rs->sc_end != SCRUB_RUNNING || scrub_blocker(sm, NULL) ||
+	    ddraid_bit_test(rs->dirty, rs->lock_region)) {
+		/*
+		 * A holder crashed while the region was locked (FENCED made
+		 * it dirty): its parity is known stale, resync goes first
+		 * and the scrub comes back to it (EAGAIN).
+		 */
 		m = fx_cpg(sm, out, MSG_SCRUBBED);
 		m->region = rs->lock_region;
-		m->err = ECANCELED;
+		m->err = ddraid_bit_test(rs->dirty, rs->lock_region) &&
+			rs->sc_end == SCRUB_RUNNING && !scrub_blocker(sm, NULL) ?
+			EAGAIN : ECANCELED;
 		sm->co.unlock_sent = true;
 		return;
 	}
@@ -267,6 +278,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			fx->rebuild.member = rs->rb_member;
 			fx->rebuild.region = rs->lock_region;
 			fx->rebuild.path = rs->rb_path;
+			/* A torn region: the returning disk's own fragments
+			 * make the parity whole (docs, "torn regions"). */
+			fx->rebuild.resync = rs->torn_member == rs->rb_member &&
+				ddraid_bit_test(rs->torn, rs->lock_region);
 		}
 		io->region = rs->lock_region;
 		fx->id = io->id;
@@ -399,16 +414,72 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	}
 }
 
+/*
+ * Automatic re-add (docs/cluster-protocol.md section 8): a failed member
+ * whose host is back with its disk, once every target has committed the
+ * failure. A disk that kept everything up to its failure is rebuilt from
+ * the bitmaps; an older one in full. Refused or called off (a node cannot
+ * write it), it is tried again later, less and less often.
+ */
+static void readd_work(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	struct cpgmsg *m;
+	u32 i;
+	int h;
+
+	if (sm->cfg.no_auto_readd || rs->rb_phase != RB_NONE ||
+	    rs->pending_fail)
+		return;
+	for (i = 0; i < sm->cfg.members; i++) {
+		const struct cpgmsg_member *mi = &rs->member[i];
+
+		h = rs_host_slot(rs, i);
+		if (mi->state != DDRAID_MEMBER_FAILED || rs->fail_apply[i] ||
+		    h < 0 || rs->slot[h].status != SS_VIEW ||
+		    !rs->slot[h].attached || !rs->slot[h].disk_ok ||
+		    sm_other_out(sm, i) >= 0 || sm->now < sm->co.readd_at[i])
+			continue;
+		m = fx_cpg(sm, out, MSG_REBUILD_START);
+		m->member = i;
+		/* Everything up to its failure is on it: the bitmaps name
+		 * what it missed since. */
+		m->mode = rs->slot[h].disk_events + 1 >= mi->failed_events ?
+			REBUILD_BITMAP : REBUILD_FULL;
+		m->path = "";
+		m->path_len = 0;
+		sm->co.readd_backoff[i] = sm->co.readd_backoff[i] ?
+			2 * sm->co.readd_backoff[i] : sm->cfg.fence_delay;
+		if (sm->co.readd_backoff[i] > 16 * sm->cfg.fence_delay)
+			sm->co.readd_backoff[i] = 16 * sm->cfg.fence_delay;
+		sm->co.readd_at[i] = sm->now + sm->co.readd_backoff[i];
+		fx_log(out, SM_LOG_NOTICE, "member %u's host is back with its "
+		       "disk: re-adding it (%s rebuild)", i,
+		       m->mode == REBUILD_BITMAP ? "bitmap" : "full");
+		return;
+	}
+}
+
+/*
+ * After a NODEDOWN we may be the cut-off minority that has not heard of
+ * its quorum loss yet: no shared metadata, no locks, until a quorum
+ * notification no longer counts the departed nodes (then our "quorate"
+ * is about the membership without them), or fence_delay at most.
+ */
+static bool settling(const struct sm *sm)
+{
+	return sm->co.n_settle && sm->co.settle_since &&
+	       sm->now + 1 - sm->co.settle_since < sm->cfg.fence_delay;
+}
+
 void coord_kick(struct sm *sm, struct sm_effects *out)
 {
-	if (!sm_is_coord(sm))
-		return;
-	if (sm->co.settle_since &&
-	    sm->now + 1 - sm->co.settle_since < sm->cfg.fence_delay)
+	if (!sm_is_coord(sm) || settling(sm))
 		return;
 	sb_work(sm, out);
 	fence_work(sm, out);
 	lock_work(sm, out);
+	readd_work(sm, out);
 }
 
 static void send_init(struct sm *sm, const struct sm_io_done *d,
@@ -455,6 +526,38 @@ static void scrub_done(struct sm *sm, struct io *io, int result,
 	m->err = result >= 0 ? 0 : -result > 4095 ? EIO : (u32)-result;
 	sm->co.unlock_sent = true;
 	sm->co.last_scrub = sm->now ? sm->now : 1;
+}
+
+/*
+ * The torn regions of a fenced node (docs/cluster-protocol.md, "torn
+ * regions"): those its slot marks and no other slot does. A region no
+ * other node marks holds no write of another node that is not on every
+ * member's platter (a bit is cleared only after a flush of every member):
+ * whatever the crashed host's disk lost from its cache there was its own,
+ * unflushed. Only when the node hosts a data member that is out with it.
+ */
+static struct cpgmsg_runs torn_runs(struct sm *sm, u32 s,
+				    const struct sm_io_done *d,
+				    struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	struct cpgmsg_runs none = { 0, NULL }, runs;
+	u32 tm = rs->slot[s].hosts;
+	size_t bb = bitmap_bytes(sm->cfg.regions), i;
+	u8 *map;
+
+	if (!d->others || tm >= sm->cfg.members - 1 ||
+	    !(rs->member[tm].state == DDRAID_MEMBER_FAILED ||
+	      rs->pending_fail & (1u << tm)))
+		return none;
+	map = malloc(bb);
+	if (!map)
+		abort();
+	for (i = 0; i < bb; i++)
+		map[i] = d->bits[i] & ~d->others[i];
+	runs = runs_from_bitmap(out, map, sm->cfg.regions);
+	free(map);
+	return runs;
 }
 
 void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
@@ -527,7 +630,8 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 			u64 r;
 
 			for (r = 0; r < sm->cfg.regions; r++)
-				if (ddraid_bit_test(rs->dirty, r))
+				if (ddraid_bit_test(rs->dirty, r) ||
+				    ddraid_bit_test(rs->torn, r))
 					ddraid_bit_set(sm->co.rb_filter, r);
 		}
 		break;
@@ -572,6 +676,7 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 		m = fx_cpg(sm, out, MSG_FENCED);
 		m->nodeid = (u32)io->events;
 		m->runs = runs_from_bitmap(out, d->bits, sm->cfg.regions);
+		m->torn = torn_runs(sm, s, d, out);
 		sm->co.fence_sent |= 1u << s;
 		break;
 	}

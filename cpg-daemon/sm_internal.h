@@ -6,6 +6,8 @@
  *   sm_msg.c    one handler per CPG message type (sm_on_<type>)
  *   sm_target.c our own target: grants, bits, locks, member states
  *   sm_coord.c  coordinator work: superblocks, fencing, resync, rebuild
+ *   sm_member.c who says a member is out: host loss, reports and probe
+ *               rounds, path faults, the last redundancy
  *
  * Per-node sets in the RS are u32 masks indexed by bitmap slot: a daemon
  * claims a slot before it attaches, so every node that can hold a region
@@ -24,6 +26,8 @@ enum slot_status {
 	SS_VIEW,	/* daemon in the view */
 	SS_ORPHAN,	/* daemon gone (PROCDOWN/LEAVE), target may write */
 	SS_FENCE,	/* node gone (NODEDOWN), waiting for fencing */
+	SS_DETACHED,	/* daemon in the view (or gone since), its target
+			 * gone or failing all IO: it writes nothing */
 };
 
 struct rs_slot {
@@ -31,6 +35,10 @@ struct rs_slot {
 	u8 persisted;		/* written to the superblocks */
 	u8 status;		/* enum slot_status */
 	u8 attached;		/* ATTACH delivered (status VIEW) */
+	u8 disk_ok;		/* its ATTACH said ATTACH_DISK */
+	u32 hosts;		/* member its node hosts, CPGMSG_NO_MEMBER */
+	u64 disk_events;	/* events on that disk, at its ATTACH */
+	u32 path_bad;		/* members it alone cannot reach */
 };
 
 struct rs_view {
@@ -79,6 +87,36 @@ struct rs {
 	u64 sc_mismatches;
 	u64 sc_repaired;
 	u32 sc_err;
+	/*
+	 * Member reports (MEMBER_FAIL) are judged by every attached node
+	 * probing the member: the slots still to answer and those that
+	 * cannot reach it, per member being probed.
+	 */
+	u32 probing;		/* member mask */
+	u32 probe_voters[DDRAID_MAX_MEMBERS];	/* attached at its start */
+	u32 probe_wait[DDRAID_MAX_MEMBERS];
+	u32 probe_bad[DDRAID_MAX_MEMBERS];
+	/*
+	 * Torn regions: a crashed host's unacknowledged writes there left
+	 * fragments old or new and parity matching neither; its own member
+	 * (torn_member) is out. They wait for that member's return, whose
+	 * fragments make the parity whole again.
+	 */
+	u8 *torn;		/* region bitmap */
+	u32 torn_member;	/* CPGMSG_NO_MEMBER: none */
+	/* the last rebuild called off (REBUILD_READY with an errno) */
+	u32 rb_refused_member;	/* CPGMSG_NO_MEMBER: none */
+	u32 rb_refused_node;
+	u32 rb_refused_err;
+	/* which cold start this state descends from (HISTORY) */
+	u64 history;
+	/* HISTORY announcements since the last confchg: the first of our
+	 * own history, and the first of every other one */
+	u64 hist_own_events;	/* 0: not seen */
+	u32 n_hist;
+	struct {
+		u64 history, events;
+	} hist[SM_MAX_VIEW];
 };
 
 /* What an outstanding IO effect was for. */
@@ -98,6 +136,14 @@ enum io_kind {
 	IO_REBUILD,
 	IO_MEMBER_PATH,
 	IO_SCRUB,
+	IO_PROBE,
+};
+
+/* What a probe is for. */
+enum probe_why {
+	PROBE_ROUND = 1,	/* answer the cluster's probe round */
+	PROBE_PATH,		/* our own path fault: is it back? */
+	PROBE_HOST,		/* our hosted disk, before ATTACH */
 };
 
 struct io {
@@ -151,6 +197,13 @@ struct sm_local {
 	} needlog[SM_MAX_VIEW];
 	bool need_sent;
 	bool init_started;
+	u64 buf_base;		/* seen when buffering started */
+
+	/* votequorum's node list at the last quorum event */
+	bool qnodes_known;
+	u32 n_qnodes;
+	u32 qnodes[SM_MAX_VIEW];
+	bool stopping;		/* SM_EV_STOP seen */
 };
 
 /* Our own target: what it holds, and what we told it (sm_target.c). */
@@ -178,6 +231,23 @@ struct sm_tgt {
 	bool sticky;		/* a bit was kept while degraded */
 	bool lock_told;		/* we told the target LOCK lock_told_r */
 	u64 lock_told_r;
+
+	bool drained;		/* FROZEN since our last FREEZE */
+	bool removed;		/* the target is destroyed */
+	/* our hosted disk, probed before ATTACH */
+	bool host_probed, host_probing, host_disk_ok;
+	u64 host_events;
+	/* probe rounds we answer, and path faults we retry */
+	u32 probe_busy;		/* member mask: a probe IO in flight */
+	u32 probe_answered;	/* member mask: MEMBER_PROBE sent this round */
+	u64 path_since[DDRAID_MAX_MEMBERS];	/* 0: our path is fine */
+	u64 next_probe[DDRAID_MAX_MEMBERS];
+	u32 withdraw_member;	/* CPGMSG_NO_MEMBER: not withdrawing */
+	bool detach_sent;	/* DETACH in flight */
+	u32 detach_flags;	/* of the last DETACH sent */
+	bool detached;		/* our DETACH delivered */
+	bool withdrawn;		/* ... and it was a withdrawal */
+	bool leaving_done;	/* DETACH(HOST_LEAVING) delivered */
 };
 
 /* Coordinator bookkeeping: messages in flight, timers (sm_coord.c). */
@@ -206,6 +276,13 @@ struct sm_coord {
 	 * yet: touch no shared metadata and lock nothing for fence_delay.
 	 */
 	u64 settle_since;
+	/* nodes that left with NODEDOWN, until a quorum event no longer
+	 * counts them (then our quorum news is current) */
+	u32 n_settle;
+	u32 settle[SM_MAX_VIEW];
+	/* automatic re-add: not before this time, per member */
+	u64 readd_at[DDRAID_MAX_MEMBERS];
+	u64 readd_backoff[DDRAID_MAX_MEMBERS];
 };
 
 /*
@@ -246,11 +323,43 @@ bool io_pending(const struct sm *sm, u32 kind);
 u32 sm_coordinator(const struct sm *sm);
 bool sm_is_coord(const struct sm *sm);
 void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why);
+/* Ask for the RS when stateless, quorate and in a view (once). */
+void sm_send_need_state(struct sm *sm, struct sm_effects *out);
+/* The member other than m that is out (failed, rebuilding, pending), or
+ * -1: while there is one, no second member is taken out. */
+int sm_other_out(const struct sm *sm, u32 m);
 /*
  * Why the RS forbids a scrub now (a rebuild, a member not active or
  * failing), or NULL; *err (if given) the errno for the user.
  */
 const char *scrub_blocker(const struct sm *sm, int *err);
+
+/* Slot of the node hosting member m, or -1. */
+int rs_host_slot(const struct rs *rs, u32 m);
+/* Slots whose daemon is in the view and attached. */
+u32 rs_attached_mask(const struct rs *rs);
+/*
+ * Take member m out (host gone, its own IO failed, unreachable): unless
+ * another member is out already (the last redundancy is never thrown
+ * away), it becomes pending_fail. False when refused.
+ */
+bool rs_member_out(struct sm *sm, u32 m, const char *why,
+		   struct sm_effects *out);
+/* A slot leaves the judging of probe rounds (detached, fenced, gone). */
+void rs_probe_drop_slot(struct sm *sm, u32 s, struct sm_effects *out);
+/* sm_member.c: MEMBER_FAIL and MEMBER_PROBE from slot s. */
+void rs_member_report(struct sm *sm, u32 s, u32 m, u32 err,
+		      struct sm_effects *out);
+void rs_member_probed(struct sm *sm, u32 s, u32 m, u32 err,
+		      struct sm_effects *out);
+/* The node of slot s is gone with its disk: its hosted member is out. */
+void rs_host_gone(struct sm *sm, u32 s, const char *why,
+		  struct sm_effects *out);
+void rs_member_failed(struct sm *sm, u32 m);
+void rs_set_host(struct sm *sm, u32 s, const struct cpgmsg *msg,
+		 struct sm_effects *out);
+/* sm_msg.c: end the running scrub. */
+void rs_scrub_stop(struct sm *sm, u32 end, struct sm_effects *out);
 
 /* ---- sm_rs.c ---- */
 int rs_alloc(struct rs *rs, u64 regions);
@@ -310,6 +419,8 @@ void tgt_on_own_attach(struct sm *sm, struct sm_effects *out);
 void tgt_sync_members(struct sm *sm, struct sm_effects *out);
 void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out);
 void tgt_try_attach(struct sm *sm, struct sm_effects *out);
+void tgt_probe_done(struct sm *sm, const struct io *io, int result,
+		    struct sm_effects *out);
 
 /* ---- sm_coord.c ---- */
 void coord_kick(struct sm *sm, struct sm_effects *out);

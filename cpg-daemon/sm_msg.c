@@ -11,6 +11,9 @@
 
 #include "sm_internal.h"
 
+static void fenced_torn(struct sm *sm, u32 s, const struct cpgmsg *m,
+			struct sm_effects *out);
+
 static u32 slot_bit(const struct sm *sm, u32 nodeid)
 {
 	int s = rs_slot_of(&sm->rs, nodeid);
@@ -296,6 +299,8 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 			}
 			break;
 		}
+	/* Which cold start this state descends from: see HISTORY. */
+	rs->history = (u64)m->sender << 32 | (m->seq & 0xffffffffu);
 	sm->loc.has_state = true;
 	sm->epoch++;
 	/* What was delivered before INIT came from stateless daemons. */
@@ -329,10 +334,15 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 	u32 bit;
 	u64 r;
 
-	if (s < 0 || !rs->slot[s].persisted || rs->slot[s].status != SS_VIEW ||
+	if (s < 0 || !rs->slot[s].persisted ||
+	    (rs->slot[s].status != SS_VIEW &&
+	     rs->slot[s].status != SS_DETACHED) ||
 	    cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
 			      &(const char *){ NULL }))
 		return;
+	/* A detached daemon attaches again (its new or thawed target). */
+	rs->slot[s].status = SS_VIEW;
+	rs_set_host(sm, (u32)s, m, out);
 	bit = 1u << s;
 	in = calloc(1, bitmap_bytes(sm->cfg.regions));
 	if (!in)
@@ -432,6 +442,18 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 	if (s < 0 || !rs->slot[s].attached || m->region >= sm->cfg.regions)
 		return;
 	bit = 1u << s;
+	if (ddraid_bit_test(rs->torn, m->region)) {
+		/*
+		 * Written while the torn member is away: its fragments there
+		 * will be rebuilt from parity, which this write keeps whole;
+		 * the crashed host's torn blocks in the region lose their
+		 * old-or-new guarantee (docs/cluster-protocol.md).
+		 */
+		ddraid_bit_clear(rs->torn, m->region);
+		fx_log(out, SM_LOG_NOTICE, "region %llu written while member "
+		       "%u is away: rebuilt from parity on its return",
+		       (unsigned long long)m->region, rs->torn_member);
+	}
 	if (rs->locked && rs->lock_region == m->region) {
 		rs->waiting[m->region] |= bit;
 		if (!(sm->debug & SM_DEBUG_GRANT_LOCKED) || !me(sm, m))
@@ -537,6 +559,7 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 		ddraid_bit_clear(rs->dirty, r);
 	} else {
 		ddraid_bit_clear(rs->rb_todo, r);
+		ddraid_bit_clear(rs->torn, r);
 		rs->rb_done++;
 		rs->rb_next = r + 1;
 	}
@@ -572,7 +595,7 @@ static void lock_end(struct sm *sm, u64 r, struct sm_effects *out)
 
 /* ---- scrub ---- */
 
-static void scrub_stop(struct sm *sm, u32 end, struct sm_effects *out)
+void rs_scrub_stop(struct sm *sm, u32 end, struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
 
@@ -612,7 +635,7 @@ static void sm_on_scrub_cancel(struct sm *sm, const struct cpgmsg *m,
 			       struct sm_effects *out)
 {
 	if (sm->rs.sc_end == SCRUB_RUNNING)
-		scrub_stop(sm, SCRUB_CANCELLED, out);
+		rs_scrub_stop(sm, SCRUB_CANCELLED, out);
 }
 
 /* The coordinator scrubbed the locked region (or gave up on it). */
@@ -624,10 +647,11 @@ static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
 
 	if (!ends_lock(sm, m) || rs->lock_purpose != LOCK_SCRUB)
 		return;
-	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next) {
+	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next &&
+	    m->err != EAGAIN) {
 		if (m->err) {
 			rs->sc_err = m->err;
-			scrub_stop(sm, SCRUB_IO_ERROR, out);
+			rs_scrub_stop(sm, SCRUB_IO_ERROR, out);
 		} else {
 			rs->sc_mismatches += m->mismatches;
 			if (rs->sc_mode == SCRUB_REPAIR)
@@ -641,10 +665,52 @@ static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
 				       rs->sc_mode == SCRUB_REPAIR ?
 				       " (rewritten)" : "");
 			if (rs->sc_next == sm->cfg.regions)
-				scrub_stop(sm, SCRUB_FINISHED, out);
+				rs_scrub_stop(sm, SCRUB_FINISHED, out);
 		}
 	}
 	lock_end(sm, r, out);
+}
+
+/*
+ * The torn regions of a fenced host (docs/cluster-protocol.md, "torn
+ * regions"): taken only when the node hosts a data member that is out
+ * (its own disk went with it; for k = 0 the "parity" is a copy, which a
+ * rebuild reproduces whole, so there is nothing to wait for) and no
+ * other member's return is awaited for torn regions already.
+ */
+static void fenced_torn(struct sm *sm, u32 s, const struct cpgmsg *m,
+			struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 tm = rs->slot[s].hosts;
+	u8 *map;
+	u64 r, n = 0;
+
+	if (!m->torn.n || tm >= sm->cfg.members - 1 ||
+	    !(rs->member[tm].state == DDRAID_MEMBER_FAILED ||
+	      rs->pending_fail & (1u << tm)) ||
+	    (rs->torn_member != CPGMSG_NO_MEMBER && rs->torn_member != tm) ||
+	    (rs->rb_phase != RB_NONE && rs->rb_member == tm) ||
+	    (sm->debug & SM_DEBUG_NO_TORN))
+		return;
+	map = calloc(1, bitmap_bytes(sm->cfg.regions));
+	if (!map)
+		abort();
+	bitmap_or_runs(map, &m->torn, sm->cfg.regions);
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (!ddraid_bit_test(map, r) || rs->held[r])
+			continue;
+		ddraid_bit_set(rs->torn, r);
+		n++;
+	}
+	free(map);
+	if (!n)
+		return;
+	rs->torn_member = tm;
+	fx_log(out, SM_LOG_NOTICE, "node %u's torn writes in %llu regions "
+	       "wait for its member %u: their parity is recomputed from "
+	       "its data when it returns", m->nodeid, (unsigned long long)n,
+	       tm);
 }
 
 static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
@@ -671,31 +737,166 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 		rs->waiting[r] &= ~bit;
 	}
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	fenced_torn(sm, (u32)s, m, out);
 	rs->lock_ack &= ~bit;
 	for (i = 0; i < sm->cfg.members; i++)
 		rs->fail_apply[i] &= ~bit;
 	rs->rb_ready &= ~bit;
 	rs->slot[s].status = SS_NONE;
 	rs->slot[s].attached = 0;
+	rs_probe_drop_slot(sm, (u32)s, out);
 	fx_log(out, SM_LOG_NOTICE, "node %u fenced: its regions are dirty",
 	       m->nodeid);
 }
 
+/* A node's IO on a member failed: judged in sm_member.c. */
 static void sm_on_member_fail(struct sm *sm, const struct cpgmsg *m,
 			      struct sm_effects *out)
 {
-	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(&sm->rs, m->sender);
 
-	if (m->member >= sm->cfg.members ||
-	    rs->member[m->member].state == DDRAID_MEMBER_FAILED ||
-	    rs->pending_fail & (1u << m->member))
+	if (m->member >= sm->cfg.members || s < 0)
 		return;
-	rs->pending_fail |= 1u << m->member;
-	fx_log(out, SM_LOG_WARNING, "member %u failing (node %u, errno %u)",
-	       m->member, m->sender, m->err);
-	/* Parity cannot be checked without every member. */
-	if (rs->sc_end == SCRUB_RUNNING)
-		scrub_stop(sm, SCRUB_DEGRADED, out);
+	rs_member_report(sm, (u32)s, m->member, m->err, out);
+}
+
+static void sm_on_member_probe(struct sm *sm, const struct cpgmsg *m,
+			       struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, m->sender);
+
+	if (m->member >= sm->cfg.members || s < 0)
+		return;
+	rs_member_probed(sm, (u32)s, m->member, m->err, out);
+}
+
+/* A node's own path to a member works again. */
+static void sm_on_path_ok(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, m->sender);
+
+	if (s < 0 || m->member >= sm->cfg.members ||
+	    !(sm->rs.slot[s].path_bad & (1u << m->member)))
+		return;
+	sm->rs.slot[s].path_bad &= ~(1u << m->member);
+	fx_log(out, SM_LOG_NOTICE, "node %u reaches member %u again",
+	       m->sender, m->member);
+}
+
+/*
+ * A node left on purpose (docs/cluster-protocol.md, "clean stops"): its
+ * target is gone, or fails all IO and has nothing in flight (a
+ * withdrawal). Nobody waits for it: what it held is resynced, it leaves
+ * every set that must confirm something, and it is no orphan when its
+ * daemon leaves. With HOST_LEAVING its disk goes too.
+ */
+static void sm_on_detach(struct sm *sm, const struct cpgmsg *m,
+			 struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(rs, m->sender);
+	struct rs_slot *sl;
+	u32 bit, i;
+	u64 r;
+
+	if (s < 0)
+		return;
+	sl = &rs->slot[s];
+	if (sl->status != SS_VIEW && sl->status != SS_DETACHED)
+		return;
+	bit = 1u << s;
+	if (sl->status == SS_VIEW) {
+		for (r = 0; r < sm->cfg.regions; r++) {
+			if (rs->held[r] & bit)
+				ddraid_bit_set(rs->dirty, r);
+			rs->held[r] &= ~bit;
+			rs->waiting[r] &= ~bit;
+		}
+		rs->lock_ack &= ~bit;
+		for (i = 0; i < sm->cfg.members; i++)
+			rs->fail_apply[i] &= ~bit;
+		rs->rb_ready &= ~bit;
+		sl->status = SS_DETACHED;
+		sl->attached = 0;
+		rs_probe_drop_slot(sm, (u32)s, out);
+		if (m->flags & DETACH_WITHDRAW)
+			fx_log(out, SM_LOG_WARNING, "node %u withdrew: it "
+			       "cannot reach member %u; its IO fails there",
+			       m->sender, m->member);
+		else
+			fx_log(out, SM_LOG_NOTICE, "node %u detached: its "
+			       "target is gone", m->sender);
+	}
+	if (m->flags & DETACH_HOST_LEAVING)
+		rs_host_gone(sm, (u32)s, "its host stopped", out);
+	if (me(sm, m)) {
+		sm->tgt.detach_sent = false;
+		sm->tgt.detached = true;
+		/* A new target (a table loaded again) attaches anew. */
+		sm->tgt.attach_sent = false;
+		if (m->flags & DETACH_WITHDRAW)
+			sm->tgt.withdrawn = true;
+		if (m->flags & DETACH_HOST_LEAVING)
+			sm->tgt.leaving_done = true;
+	}
+}
+
+/*
+ * Two partitions that both kept state have merged (only possible where a
+ * partition left both halves quorate: corosync two_node without fencing,
+ * which ddraidd refuses, or a quorum misconfiguration). Every daemon with
+ * state announces its history after a join; the two first announcements
+ * of each history are compared the same way everywhere: more events win,
+ * then the lower history. The losers drop their state and take the
+ * winners' (never two coordinators); the winners resync whatever the
+ * losers knew to be dirty.
+ */
+static bool history_beats(u64 events_a, u64 hist_a, u64 events_b,
+			  u64 hist_b)
+{
+	return events_a > events_b ||
+	       (events_a == events_b && hist_a < hist_b);
+}
+
+static void sm_on_history(struct sm *sm, const struct cpgmsg *m,
+			  struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	u32 i;
+
+	if (cpgmsg_runs_check(m->runs.raw, m->runs.n, sm->cfg.regions,
+			      &(const char *){ NULL }) ||
+	    (sm->debug & SM_DEBUG_NO_MERGE))
+		return;
+	if (m->history == rs->history) {
+		if (!rs->hist_own_events)
+			rs->hist_own_events = m->events;
+	} else {
+		bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+		for (i = 0; i < rs->n_hist; i++)
+			if (rs->hist[i].history == m->history)
+				break;
+		if (i == rs->n_hist && rs->n_hist < SM_MAX_VIEW) {
+			rs->hist[i].history = m->history;
+			rs->hist[i].events = m->events;
+			rs->n_hist++;
+			fx_log(out, SM_LOG_ERR, "node %u kept state of its own "
+			       "(events %llu) in a partition: merging",
+			       m->sender, (unsigned long long)m->events);
+		}
+	}
+	if (!rs->hist_own_events)
+		return;
+	for (i = 0; i < rs->n_hist; i++) {
+		if (!history_beats(rs->hist[i].events, rs->hist[i].history,
+				   rs->hist_own_events, rs->history))
+			continue;
+		sm_drop_state(sm, out, "another partition's state wins the "
+			      "merge");
+		sm_send_need_state(sm, out);
+		return;
+	}
 }
 
 static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
@@ -717,6 +918,7 @@ static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
 	rs->events = m->events;
 	rs->pending_fail &= ~(1u << m->member);
 	rs->fail_apply[m->member] = confirmers(sm);
+	rs_member_failed(sm, m->member);
 	if (rs->rb_phase != RB_NONE && rs->rb_member == m->member) {
 		rs->rb_phase = RB_NONE;
 		rs->rb_ready = 0;
@@ -749,7 +951,8 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 	if (m->member >= sm->cfg.members ||
 	    rs->member[m->member].state != DDRAID_MEMBER_FAILED ||
 	    rs->fail_apply[m->member] ||
-	    rs->rb_phase != RB_NONE || rs->pending_fail)
+	    rs->rb_phase != RB_NONE || rs->pending_fail ||
+	    sm_other_out(sm, m->member) >= 0)
 		return;
 	rs->rb_phase = RB_READY;
 	rs->rb_member = m->member;
@@ -759,18 +962,49 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 	rs->rb_ready = confirmers(sm);
 	rs->rb_next = 0;
 	rs->rb_done = 0;
+	rs->rb_refused_member = CPGMSG_NO_MEMBER;
 	memset(rs->rb_todo, 0, bitmap_bytes(sm->cfg.regions));
 	sm->tgt.ready_sent = false;
 	fx_log(out, SM_LOG_NOTICE, "rebuild of member %u onto %s (%s)",
-	       m->member, rs->rb_path,
+	       m->member, m->path_len ? rs->rb_path : "its returning disk",
 	       m->mode == REBUILD_FULL ? "full" : "bitmap");
 }
 
+/*
+ * A node is ready to write the member being rebuilt, or cannot (err):
+ * then the rebuild is called off before it began (the member stays
+ * failed, status says why), or, during the walk, that node has a path
+ * fault (its writes there wait, then it withdraws).
+ */
 static void sm_on_rebuild_ready(struct sm *sm, const struct cpgmsg *m,
 				struct sm_effects *out)
 {
-	if (sm->rs.rb_phase != RB_NONE && m->member == sm->rs.rb_member)
-		sm->rs.rb_ready &= ~slot_bit(sm, m->sender);
+	struct rs *rs = &sm->rs;
+	int s = rs_slot_of(rs, m->sender);
+
+	if (rs->rb_phase == RB_NONE || m->member != rs->rb_member || s < 0 ||
+	    !(rs->rb_ready & (1u << s)))
+		return;
+	if (!m->err) {
+		rs->rb_ready &= ~(1u << s);
+		return;
+	}
+	if (rs->rb_phase == RB_WALK) {
+		rs->rb_ready &= ~(1u << s);
+		rs->slot[s].path_bad |= 1u << m->member;
+		fx_log(out, SM_LOG_WARNING, "node %u cannot write member %u "
+		       "being rebuilt (errno %u): a fault of its own path",
+		       m->sender, m->member, m->err);
+		return;
+	}
+	rs->rb_phase = RB_NONE;
+	rs->rb_ready = 0;
+	rs->rb_refused_member = m->member;
+	rs->rb_refused_node = m->sender;
+	rs->rb_refused_err = m->err;
+	fx_log(out, SM_LOG_ERR, "rebuild of member %u called off: node %u "
+	       "cannot write its device (errno %u)", m->member, m->sender,
+	       m->err);
 }
 
 static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
@@ -795,6 +1029,23 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 	rs->fail_apply[m->member] = 0;
 	rs->rb_phase = RB_WALK;
 	rs->rb_next = 0;
+	if (rs->torn_member == m->member && rs->rb_mode == REBUILD_FULL) {
+		/* A new disk: the torn fragments went with the old one. */
+		fx_log(out, SM_LOG_WARNING, "member %u rebuilt onto a new "
+		       "disk: the torn writes of its crashed host in %llu "
+		       "regions read as reconstructed bytes", m->member,
+		       (unsigned long long)bitmap_count(rs->torn,
+							sm->cfg.regions));
+		memset(rs->torn, 0, bitmap_bytes(sm->cfg.regions));
+		rs->torn_member = CPGMSG_NO_MEMBER;
+	} else if (rs->torn_member == m->member) {
+		/* Walked as resyncs: they are in every slot's bits anyway. */
+		u64 r;
+
+		for (r = 0; r < sm->cfg.regions; r++)
+			if (ddraid_bit_test(rs->torn, r))
+				ddraid_bit_set(rs->rb_todo, r);
+	}
 }
 
 static void sm_on_rebuild_progress(struct sm *sm, const struct cpgmsg *m,
@@ -827,6 +1078,10 @@ static void sm_on_rebuild_done(struct sm *sm, const struct cpgmsg *m,
 	mi->recovery_block = 0;
 	rs->events = m->events;
 	rs->rb_phase = RB_NONE;
+	if (rs->torn_member == m->member) {
+		memset(rs->torn, 0, bitmap_bytes(sm->cfg.regions));
+		rs->torn_member = CPGMSG_NO_MEMBER;
+	}
 	fx_log(out, SM_LOG_NOTICE, "member %u rebuilt (events %llu)",
 	       m->member, (unsigned long long)m->events);
 }
@@ -861,6 +1116,10 @@ static void dispatch(struct sm *sm, const struct cpgmsg *m,
 	case MSG_SCRUB_START: sm_on_scrub_start(sm, m, out); break;
 	case MSG_SCRUB_CANCEL: sm_on_scrub_cancel(sm, m, out); break;
 	case MSG_SCRUBBED: sm_on_scrubbed(sm, m, out); break;
+	case MSG_MEMBER_PROBE: sm_on_member_probe(sm, m, out); break;
+	case MSG_PATH_OK: sm_on_path_ok(sm, m, out); break;
+	case MSG_DETACH: sm_on_detach(sm, m, out); break;
+	case MSG_HISTORY: sm_on_history(sm, m, out); break;
 	}
 }
 
@@ -876,7 +1135,8 @@ static void replay(struct sm *sm, struct sm_effects *out)
 	sm->loc.buf_len = NULL;
 	sm->loc.n_buf = sm->loc.cap_buf = 0;
 	sm->loc.seen = sm->loc.st_applied;
-	for (i = (u32)sm->loc.st_applied; i < n; i++) {
+	/* The buffer starts after the message we dropped our state at. */
+	for (i = (u32)(sm->loc.st_applied - sm->loc.buf_base); i < n; i++) {
 		struct cpgmsg m;
 
 		if (cpgmsg_decode(buf[i], len[i], &m, NULL))

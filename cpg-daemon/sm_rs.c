@@ -9,7 +9,9 @@
 
 #include "sm_internal.h"
 
-#define RS_MAGIC	0x32305352u	/* "RS02": with the scrub */
+#define RS_MAGIC	0x33305352u	/* "RS03": hosts, probes, torn, history */
+
+static void rs_clear_hosts(struct rs *rs);
 
 int rs_alloc(struct rs *rs, u64 regions)
 {
@@ -18,7 +20,10 @@ int rs_alloc(struct rs *rs, u64 regions)
 	rs->waiting = calloc(regions, sizeof(u32));
 	rs->dirty = calloc(1, bitmap_bytes(regions));
 	rs->rb_todo = calloc(1, bitmap_bytes(regions));
-	if (!rs->held || !rs->waiting || !rs->dirty || !rs->rb_todo) {
+	rs->torn = calloc(1, bitmap_bytes(regions));
+	rs_clear_hosts(rs);
+	if (!rs->held || !rs->waiting || !rs->dirty || !rs->rb_todo ||
+	    !rs->torn) {
 		rs_free(rs);
 		return -ENOMEM;
 	}
@@ -31,6 +36,7 @@ void rs_free(struct rs *rs)
 	free(rs->waiting);
 	free(rs->dirty);
 	free(rs->rb_todo);
+	free(rs->torn);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -38,17 +44,51 @@ void rs_free(struct rs *rs)
 void rs_clear(struct rs *rs, u64 regions)
 {
 	u32 *held = rs->held, *waiting = rs->waiting;
-	u8 *dirty = rs->dirty, *todo = rs->rb_todo;
+	u8 *dirty = rs->dirty, *todo = rs->rb_todo, *torn = rs->torn;
 
 	memset(held, 0, regions * sizeof(u32));
 	memset(waiting, 0, regions * sizeof(u32));
 	memset(dirty, 0, bitmap_bytes(regions));
 	memset(todo, 0, bitmap_bytes(regions));
+	memset(torn, 0, bitmap_bytes(regions));
 	memset(rs, 0, sizeof(*rs));
 	rs->held = held;
 	rs->waiting = waiting;
 	rs->dirty = dirty;
 	rs->rb_todo = todo;
+	rs->torn = torn;
+	rs_clear_hosts(rs);
+}
+
+/* Fields whose "none" is not zero. */
+static void rs_clear_hosts(struct rs *rs)
+{
+	u32 s;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		rs->slot[s].hosts = CPGMSG_NO_MEMBER;
+	rs->torn_member = CPGMSG_NO_MEMBER;
+	rs->rb_refused_member = CPGMSG_NO_MEMBER;
+}
+
+int rs_host_slot(const struct rs *rs, u32 m)
+{
+	int s;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (rs->slot[s].nodeid && rs->slot[s].hosts == m)
+			return s;
+	return -1;
+}
+
+u32 rs_attached_mask(const struct rs *rs)
+{
+	u32 s, mask = 0;
+
+	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
+		if (rs->slot[s].status == SS_VIEW && rs->slot[s].attached)
+			mask |= 1u << s;
+	return mask;
 }
 
 int rs_slot_of(const struct rs *rs, u32 nodeid)
@@ -224,12 +264,20 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 		put64(&w, rs->member[i].failed_events);
 		put64(&w, rs->member[i].recovery_block);
 		put32(&w, rs->fail_apply[i]);
+		put32(&w, rs->probe_voters[i]);
+		put32(&w, rs->probe_wait[i]);
+		put32(&w, rs->probe_bad[i]);
 	}
+	put32(&w, rs->probing);
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
 		put32(&w, rs->slot[i].nodeid);
 		put8(&w, rs->slot[i].persisted);
 		put8(&w, rs->slot[i].status);
 		put8(&w, rs->slot[i].attached);
+		put8(&w, rs->slot[i].disk_ok);
+		put32(&w, rs->slot[i].hosts);
+		put64(&w, rs->slot[i].disk_events);
+		put32(&w, rs->slot[i].path_bad);
 	}
 	put64(&w, rs->next_since);
 	put32(&w, rs->n_view);
@@ -256,6 +304,11 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put64(&w, rs->sc_mismatches);
 	put64(&w, rs->sc_repaired);
 	put32(&w, rs->sc_err);
+	put32(&w, rs->torn_member);
+	put32(&w, rs->rb_refused_member);
+	put32(&w, rs->rb_refused_node);
+	put32(&w, rs->rb_refused_err);
+	put64(&w, rs->history);
 	for (r = 0; r < regions; r++)
 		n += rs->held[r] || rs->waiting[r];
 	put64(&w, n);
@@ -268,6 +321,7 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	}
 	put(&w, rs->dirty, bitmap_bytes(regions));
 	put(&w, rs->rb_todo, bitmap_bytes(regions));
+	put(&w, rs->torn, bitmap_bytes(regions));
 	if (w.oom) {
 		free(w.p);
 		return NULL;
@@ -344,16 +398,29 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		rs->member[i].failed_events = get64(&b);
 		rs->member[i].recovery_block = get64(&b);
 		rs->fail_apply[i] = get32(&b);
+		rs->probe_voters[i] = get32(&b);
+		rs->probe_wait[i] = get32(&b);
+		rs->probe_bad[i] = get32(&b);
 		bad(&b, rs->member[i].state < DDRAID_MEMBER_ACTIVE ||
 		    rs->member[i].state > DDRAID_MEMBER_REBUILDING,
 		    "state member state");
 	}
+	rs->probing = get32(&b);
+	bad(&b, rs->probing >> sm->cfg.members, "state probing");
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
 		rs->slot[i].nodeid = get32(&b);
 		rs->slot[i].persisted = get8(&b);
 		rs->slot[i].status = get8(&b);
 		rs->slot[i].attached = get8(&b);
-		bad(&b, rs->slot[i].status > SS_FENCE, "state slot status");
+		rs->slot[i].disk_ok = get8(&b);
+		rs->slot[i].hosts = get32(&b);
+		rs->slot[i].disk_events = get64(&b);
+		rs->slot[i].path_bad = get32(&b);
+		bad(&b, rs->slot[i].status > SS_DETACHED, "state slot status");
+		bad(&b, rs->slot[i].hosts != CPGMSG_NO_MEMBER &&
+		    rs->slot[i].hosts >= sm->cfg.members, "state slot host");
+		bad(&b, rs->slot[i].path_bad >> sm->cfg.members,
+		    "state slot path");
 	}
 	rs->next_since = get64(&b);
 	rs->n_view = get32(&b);
@@ -386,6 +453,13 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 	rs->sc_mismatches = get64(&b);
 	rs->sc_repaired = get64(&b);
 	rs->sc_err = get32(&b);
+	rs->torn_member = get32(&b);
+	rs->rb_refused_member = get32(&b);
+	rs->rb_refused_node = get32(&b);
+	rs->rb_refused_err = get32(&b);
+	rs->history = get64(&b);
+	bad(&b, rs->torn_member != CPGMSG_NO_MEMBER &&
+	    rs->torn_member >= sm->cfg.members, "state torn member");
 	bad(&b, rs->sc_end > SCRUB_IO_ERROR || rs->sc_next > regions ||
 	    (rs->sc_end && rs->sc_mode != SCRUB_CHECK &&
 	     rs->sc_mode != SCRUB_REPAIR), "state scrub");
@@ -406,6 +480,8 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		get(&b, rs->dirty, bitmap_bytes(regions));
 	if (!b.why)
 		get(&b, rs->rb_todo, bitmap_bytes(regions));
+	if (!b.why)
+		get(&b, rs->torn, bitmap_bytes(regions));
 	bad(&b, b.off != b.len, "state has trailing bytes");
 	if (b.why) {
 		*why = b.why;

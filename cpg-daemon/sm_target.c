@@ -63,15 +63,42 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out)
 	sm->tgt.bits[r] = BIT_CLEARING;
 }
 
+static bool hosting(const struct sm *sm)
+{
+	return sm->cfg.hosting;
+}
+
+static void probe(struct sm *sm, struct sm_effects *out, u32 m, u32 why)
+{
+	struct io *io = io_new(sm, IO_PROBE);
+	struct sm_effect *fx = fx_add(out, SM_FX_PROBE);
+
+	io->arg = m;
+	io->region = why;
+	fx->id = io->id;
+	fx->probe.member = m;
+	if (why == PROBE_HOST)
+		sm->tgt.host_probing = true;
+	else
+		sm->tgt.probe_busy |= 1u << m;
+}
+
 void tgt_try_attach(struct sm *sm, struct sm_effects *out)
 {
 	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
 	struct cpgmsg *m;
 	u64 r;
 
+	/* Withdrawn: the runtime exits; a new daemon attaches again. */
 	if (!sm->loc.has_state || !sm->loc.quorate || !sm->tgt.ready ||
-	    sm->tgt.attach_sent)
+	    sm->tgt.attach_sent || sm->tgt.withdrawn)
 		return;
+	/* The disk we host: is it this member, and how current? */
+	if (hosting(sm) && !sm->tgt.host_probed) {
+		if (!sm->tgt.host_probing)
+			probe(sm, out, sm->cfg.host_member, PROBE_HOST);
+		return;
+	}
 	if (s < 0) {
 		if (!sm->tgt.claim_sent)
 			fx_cpg(sm, out, MSG_SLOT_CLAIM);
@@ -86,6 +113,12 @@ void tgt_try_attach(struct sm *sm, struct sm_effects *out)
 			sm->tgt.bits[r] = BIT_SET;
 	m = fx_cpg(sm, out, MSG_ATTACH);
 	m->runs = runs_from_bitmap(out, sm->tgt.held, sm->cfg.regions);
+	m->host_member = hosting(sm) ? sm->cfg.host_member :
+		CPGMSG_NO_MEMBER;
+	if (m->host_member != CPGMSG_NO_MEMBER && sm->tgt.host_disk_ok) {
+		m->flags = ATTACH_DISK;
+		m->host_events = sm->tgt.host_events;
+	}
 	sm->tgt.attach_sent = true;
 }
 
@@ -275,14 +308,150 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 	}
 }
 
+static void send_detach(struct sm *sm, struct sm_effects *out, u32 flags,
+			u32 member)
+{
+	struct cpgmsg *c = fx_cpg(sm, out, MSG_DETACH);
+
+	c->flags = flags;
+	c->member = member;
+	sm->tgt.detach_sent = true;
+	sm->tgt.detach_flags = flags;
+}
+
+/*
+ * Leaving on purpose (docs/cluster-protocol.md, "clean stops"): once the
+ * target is gone (its table removed) nothing of ours writes any more, so
+ * we say so and nobody waits for us; stopping, we take our disk's member
+ * out first, so that no other node ever sees it vanish under its IO.
+ * A withdrawal detaches once the target failing all IO has nothing in
+ * flight (FROZEN).
+ */
+static void detach_work(struct sm *sm, struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
+	u8 st;
+
+	if (!sm->loc.has_state || !sm->loc.quorate || s < 0 ||
+	    sm->tgt.detach_sent || (sm->debug & SM_DEBUG_NO_DETACH))
+		return;
+	st = sm->rs.slot[s].status;
+	if (sm->tgt.withdraw_member != CPGMSG_NO_MEMBER) {
+		if (st == SS_VIEW && sm->tgt.drained)
+			send_detach(sm, out, DETACH_WITHDRAW,
+				    sm->tgt.withdraw_member);
+		return;
+	}
+	if (!sm->tgt.removed)
+		return;
+	if (sm->loc.stopping && hosting(sm) && !sm->tgt.leaving_done &&
+	    (st == SS_VIEW || st == SS_DETACHED))
+		send_detach(sm, out, DETACH_HOST_LEAVING, CPGMSG_NO_MEMBER);
+	else if (st == SS_VIEW)
+		send_detach(sm, out, 0, CPGMSG_NO_MEMBER);
+}
+
+/*
+ * Probe rounds (sm_member.c): every attached node checks its own path to
+ * a reported member and answers MEMBER_PROBE.
+ */
+static void answer_probes(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	u32 bit = my_bit(sm), m;
+
+	for (m = 0; m < sm->cfg.members; m++) {
+		u32 mb = 1u << m;
+
+		if (!(rs->probing & mb)) {
+			sm->tgt.probe_answered &= ~mb;
+			continue;
+		}
+		if (!(rs->probe_wait[m] & bit) ||
+		    (sm->tgt.probe_answered & mb) || (sm->tgt.probe_busy & mb))
+			continue;
+		probe(sm, out, m, PROBE_ROUND);
+	}
+}
+
+/*
+ * Our own path faults: the cluster reaches member m, we do not. Our
+ * writes that missed it wait in the target; we probe m every
+ * probe_interval; when it answers the target retries them (PATH_RETRY)
+ * and the cluster hears it (PATH_OK); after path_timeout without an
+ * answer we withdraw: the target fails our IO, and once nothing of ours
+ * is in flight we detach, so nobody ever waits for us.
+ */
+static void path_work(struct sm *sm, struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
+	u32 bad = s < 0 ? 0 : sm->rs.slot[s].path_bad, m;
+
+	for (m = 0; m < sm->cfg.members; m++) {
+		u32 mb = 1u << m;
+
+		if (!(bad & mb)) {
+			sm->tgt.path_since[m] = 0;
+			continue;
+		}
+		if (!sm->tgt.path_since[m]) {
+			sm->tgt.path_since[m] = sm->now + 1;
+			sm->tgt.next_probe[m] = sm->now + sm->cfg.probe_interval;
+		}
+		if ((sm->tgt.probe_busy & mb) ||
+		    sm->tgt.withdraw_member != CPGMSG_NO_MEMBER ||
+		    sm->now < sm->tgt.next_probe[m])
+			continue;
+		probe(sm, out, m, PROBE_PATH);
+	}
+}
+
+static void path_probed(struct sm *sm, u32 m, int result,
+			struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
+	struct cpgmsg *c;
+
+	if (s < 0 || !(sm->rs.slot[s].path_bad & (1u << m)) ||
+	    sm->tgt.withdraw_member != CPGMSG_NO_MEMBER)
+		return;
+	if (!result) {
+		fx_log(out, SM_LOG_NOTICE, "member %u answers again: our "
+		       "writes that missed it are retried", m);
+		fx_chan(sm, out, DDRAID_CHAN_PATH_RETRY, m, 0, 0, 0);
+		c = fx_cpg(sm, out, MSG_PATH_OK);
+		c->member = m;
+		sm->tgt.path_since[m] = 0;
+		sm->tgt.merr &= ~(1u << m);
+		sm->tgt.merr_sent &= ~(1u << m);
+		return;
+	}
+	sm->tgt.next_probe[m] = sm->now + sm->cfg.probe_interval;
+	if (sm->now + 1 - sm->tgt.path_since[m] < sm->cfg.path_timeout)
+		return;
+	fx_log(out, SM_LOG_ERR, "withdrawing: member %u unreachable from "
+	       "this node for longer than the path timeout while the "
+	       "cluster reaches it; this node's IO fails", m);
+	sm->tgt.withdraw_member = m;
+	fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0,
+		DDRAID_CHAN_FREEZE_FAIL_IO);
+	sm->tgt.frozen = true;
+	sm->tgt.drained = false;
+}
+
 void tgt_kick(struct sm *sm, struct sm_effects *out)
 {
 	u32 m;
 	u64 r;
 
 	tgt_try_attach(sm, out);
+	detach_work(sm, out);
 	if (!attached(sm))
 		return;
+	answer_probes(sm, out);
+	path_work(sm, out);
+	if (sm->tgt.withdraw_member != CPGMSG_NO_MEMBER)
+		return;	/* frozen for good: nothing is granted or thawed */
 	/* Member states first: the channel is ordered, so the target knows
 	 * them before it is thawed or granted anything. */
 	tgt_sync_members(sm, out);
@@ -332,6 +501,7 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 	switch (c->type) {
 	case DDRAID_CHAN_HELLO:
 		sm->tgt.ready = false;
+		sm->tgt.removed = false;
 		memset(sm->tgt.held, 0, bitmap_bytes(sm->cfg.regions));
 		memset(sm->tgt.locked, 0, bitmap_bytes(sm->cfg.regions));
 		/* A FREEZE we sent may still be on its way to it. */
@@ -383,6 +553,9 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		if (r < sm->cfg.members)
 			sm->tgt.mstate_done[r] = c->flags;
 		return;
+	case DDRAID_CHAN_FROZEN:
+		sm->tgt.drained = true;
+		return;
 	}
 	fx_log(out, SM_LOG_WARNING, "unexpected %s from the target",
 	       ddraid_chan_type_name(c->type));
@@ -408,11 +581,57 @@ void tgt_io_done(struct sm *sm, struct io *io, int result,
 		if (io->epoch != sm->epoch || !sm->loc.has_state)
 			break;
 		if (result) {
+			struct cpgmsg *c;
+
+			/* The cluster calls the rebuild off, with our reason. */
 			fx_log(out, SM_LOG_ERR,
 			       "cannot open the rebuild target: %d", result);
+			if (sm->rs.rb_phase == RB_NONE || sm->tgt.ready_sent ||
+			    !(sm->rs.rb_ready & my_bit(sm)))
+				break;
+			c = fx_cpg(sm, out, MSG_REBUILD_READY);
+			c->member = io->arg;
+			c->err = -result > 4095 ? EIO : (u32)-result;
+			sm->tgt.ready_sent = true;
 			break;
 		}
 		sm->tgt.path_done = true;
 		break;
+	case IO_PROBE:
+		tgt_probe_done(sm, io, result, out);
+		break;
 	}
+}
+
+void tgt_probe_done(struct sm *sm, const struct io *io, int result,
+		    struct sm_effects *out)
+{
+	u32 m = io->arg;
+	struct cpgmsg *c;
+
+	if (io->region == PROBE_HOST) {
+		sm->tgt.host_probing = false;
+		sm->tgt.host_probed = true;
+		sm->tgt.host_disk_ok = !result;
+		sm->tgt.host_events = result ? 0 : io->events;
+		if (result)
+			fx_log(out, SM_LOG_WARNING, "our disk (member %u) is "
+			       "not usable as it is: %d", m, result);
+		return;
+	}
+	sm->tgt.probe_busy &= ~(1u << m);
+	if (io->epoch != sm->epoch || !sm->loc.has_state || !attached(sm))
+		return;
+	if (io->region == PROBE_PATH) {
+		path_probed(sm, m, result, out);
+		return;
+	}
+	if (!(sm->rs.probing & (1u << m)) ||
+	    !(sm->rs.probe_wait[m] & my_bit(sm)) ||
+	    (sm->tgt.probe_answered & (1u << m)))
+		return;
+	c = fx_cpg(sm, out, MSG_MEMBER_PROBE);
+	c->member = m;
+	c->err = !result ? 0 : -result > 4095 ? EIO : (u32)-result;
+	sm->tgt.probe_answered |= 1u << m;
 }

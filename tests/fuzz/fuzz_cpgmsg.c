@@ -90,6 +90,25 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		m.mismatches = 3;
 		m.err = 5;
 		break;
+	case MSG_ATTACH:
+		m.host_member = 1;
+		m.flags = ATTACH_DISK;
+		m.host_events = 8;
+		break;
+	case MSG_MEMBER_PROBE:
+	case MSG_REBUILD_READY:
+		m.err = 110;
+		break;
+	case MSG_DETACH:
+		m.flags = DETACH_WITHDRAW;
+		break;
+	case MSG_HISTORY:
+		m.history = 0x300000001ull;
+		break;
+	case MSG_FENCED:
+		m.torn.n = 1;
+		m.torn.raw = runs + CPGMSG_RUN_BYTES;
+		break;
 	}
 	if (m.type != MSG_LOCK && m.type != MSG_ACQUIRE &&
 	    m.type != MSG_RELEASE && m.type != MSG_LOCKED &&
@@ -97,7 +116,8 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 	    m.type != MSG_SCRUBBED)
 		m.region = 0;
 	if (m.type == MSG_INIT || m.type == MSG_ATTACH ||
-	    m.type == MSG_FENCED || m.type == MSG_REBUILD_BEGIN) {
+	    m.type == MSG_FENCED || m.type == MSG_REBUILD_BEGIN ||
+	    m.type == MSG_HISTORY) {
 		m.runs.n = 3;
 		m.runs.raw = runs;
 	}

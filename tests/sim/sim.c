@@ -928,6 +928,14 @@ static void tick_all(struct sim *s)
 		}
 		if (n->up && n->d.alive)
 			sim_feed(s, n, &ev);
+		if (n->up && n->d.alive) {
+			struct sm_status st;
+
+			/* A withdrawn daemon exits, as ddraidd does. */
+			sm_status(n->d.sm, &st);
+			if (st.withdrawn)
+				daemon_stop(s, n, SM_LEFT_LEAVE);
+		}
 		if (n->up)
 			tgt_poll(s, n);
 		/* The kernel channel is fast next to fence_delay: nothing

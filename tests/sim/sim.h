@@ -69,6 +69,8 @@ struct sim_write {
 struct sim_target {
 	bool alive;
 	bool frozen;
+	bool fail_io;		/* FREEZE with FAIL_IO: IO fails */
+	bool frozen_owed;	/* FROZEN to send once drained */
 	bool connected;		/* a daemon has the channel */
 	u32 mstate[SIM_MAX_MEMBERS];	/* member state as this target knows */
 	u32 failing;		/* member mask: IO errors seen */

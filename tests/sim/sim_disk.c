@@ -120,7 +120,12 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 		io->region = fx->scrub.region;
 		io->repair = fx->scrub.repair;
 		break;
+	case SM_FX_PROBE:
+		io->member = fx->probe.member;
+		break;
 	}
+	if (fx->type == SM_FX_REBUILD)
+		io->repair = fx->rebuild.resync;
 }
 
 static void apply_bits(struct sim *s, const struct sim_io *io)
@@ -282,7 +287,7 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 	struct sim_io *io = NULL, copy;
 	struct sm_event ev = { .type = SM_EV_IO_DONE };
 	struct sm_meta meta;
-	u8 map[(SIM_MAX_REGIONS + 7) / 8];
+	u8 map[(SIM_MAX_REGIONS + 7) / 8], others[(SIM_MAX_REGIONS + 7) / 8];
 	u32 i;
 
 	for (i = 0; i < SIM_MAX_IO; i++)
@@ -295,6 +300,7 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 	copy = *io;
 	io->used = false;
 	memset(map, 0, sizeof(map));
+	memset(others, 0, sizeof(others));
 	memset(&meta, 0, sizeof(meta));
 	switch (copy.type) {
 	case SM_FX_BIT_SET:
@@ -319,6 +325,20 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 	case SM_FX_READ_SLOT:
 		union_slot(s, copy.slot, map);
 		ev.io.bits = map;
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			if (i != copy.slot)
+				union_slot(s, i, others);
+		ev.io.others = others;
+		break;
+	case SM_FX_PROBE:
+		/* The member's superblock through this node's path. */
+		if (s->disk[copy.member].dead) {
+			ev.io.result = -EIO;
+		} else {
+			ev.io.events = s->disk[copy.member].sb.events;
+			if (s->disk[copy.member].blank)
+				ev.io.result = -ENODEV;
+		}
 		break;
 	case SM_FX_READ_ALL_SLOTS:
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)

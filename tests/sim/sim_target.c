@@ -114,10 +114,43 @@ void tgt_recv(struct sim *s, struct sim_node *n,
 		break;
 	case DDRAID_CHAN_FREEZE:
 		t->frozen = true;
+		t->frozen_owed = true;
+		if (c->flags & DDRAID_CHAN_FREEZE_FAIL_IO) {
+			u32 i;
+
+			/* Withdraw: waiting and held writes fail (EIO). */
+			t->fail_io = true;
+			for (i = 0; i < SIM_MAX_WRITES; i++) {
+				struct sim_write *w = &t->w[i];
+
+				if (w->state != W_WAIT && w->state != W_HELD)
+					continue;
+				s->busy[w->block] = false;
+				w->state = W_FREE;
+			}
+		}
 		break;
 	case DDRAID_CHAN_THAW:
 		t->frozen = false;
+		t->fail_io = false;
 		break;
+	case DDRAID_CHAN_PATH_RETRY: {
+		u32 i;
+
+		/* A path fault: use the member again, retry what missed it. */
+		if (!(t->failing & bit(r)))
+			break;
+		t->failing &= ~bit(r);
+		for (i = 0; i < SIM_MAX_WRITES; i++) {
+			struct sim_write *w = &t->w[i];
+
+			if (w->state != W_HELD || !(w->need & bit(r)))
+				continue;
+			w->state = W_WAIT;
+			w->pending = w->skipped = w->need = 0;
+		}
+		break;
+	}
 	case DDRAID_CHAN_MEMBER_STATE:
 		/*
 		 * Back from failed to active (a rebuild this target only
@@ -194,7 +227,7 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	u32 i, tries;
 	u64 b = 0;
 
-	if (!t->alive)
+	if (!t->alive || t->fail_io)
 		return false;
 	for (i = 0; i < SIM_MAX_WRITES; i++)
 		if (t->w[i].state == W_FREE) {
@@ -366,6 +399,17 @@ void tgt_poll(struct sim *s, struct sim_node *n)
 		    s->step - t->last_use[r] > IDLE_STEPS) {
 			t->held[r] = false;
 			sim_to_daemon(s, n, DDRAID_CHAN_IDLE, r, 0, 0, 0);
+		}
+	}
+	if (t->frozen_owed && t->connected) {
+		bool drained = true;
+
+		for (i = 0; i < SIM_MAX_WRITES; i++)
+			if (t->w[i].state == W_SUBMITTED && t->w[i].pending)
+				drained = false;
+		if (drained) {
+			t->frozen_owed = false;
+			sim_to_daemon(s, n, DDRAID_CHAN_FROZEN, 0, 0, 0, 0);
 		}
 	}
 	for (m = 0; m < s->members; m++) {

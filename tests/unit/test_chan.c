@@ -56,8 +56,11 @@ static struct ddraid_chan_msg sample(u16 type)
 		m.flags = DDRAID_CHAN_HELLO_FROZEN;
 		break;
 	case DDRAID_CHAN_HELD_END:
-	case DDRAID_CHAN_FREEZE:
 	case DDRAID_CHAN_THAW:
+	case DDRAID_CHAN_FROZEN:
+		break;
+	case DDRAID_CHAN_FREEZE:
+		m.flags = DDRAID_CHAN_FREEZE_FAIL_IO;
 		break;
 	case DDRAID_CHAN_GRANT:
 		m.region = 99;
@@ -75,6 +78,7 @@ static struct ddraid_chan_msg sample(u16 type)
 		m.flags = DDRAID_MEMBER_REBUILDING;
 		break;
 	case DDRAID_CHAN_COMMIT_FAIL:
+	case DDRAID_CHAN_PATH_RETRY:
 		m.region = 2;
 		break;
 	default:
@@ -103,8 +107,8 @@ static void test_round_trip_all_types(void **state)
 		assert_string_not_equal(ddraid_chan_type_name(t), "?");
 	}
 	assert_int_equal(ddraid_chan_direction(0), 0);
-	assert_int_equal(ddraid_chan_direction(17), 0);
-	assert_string_equal(ddraid_chan_type_name(17), "?");
+	assert_int_equal(ddraid_chan_direction(DDRAID_CHAN_TYPE_MAX + 1), 0);
+	assert_string_equal(ddraid_chan_type_name(DDRAID_CHAN_TYPE_MAX + 1), "?");
 }
 
 /* Decode @b and expect refusal with @err; the output must stay untouched. */
@@ -140,7 +144,7 @@ static void test_refusals(void **state)
 	b[63] = 1;
 	refused(b, 64, -EINVAL, "reserved bytes not zero");
 	memcpy(b, good, 64);
-	b[6] = 17;
+	b[6] = DDRAID_CHAN_TYPE_MAX + 1;
 	refused(b, 64, -EINVAL, "unknown message type");
 	b[6] = 0;
 	refused(b, 64, -EINVAL, "unknown message type");

@@ -71,6 +71,28 @@ static struct cpgmsg sample(u16 type)
 		break;
 	case MSG_FENCED:
 		m.nodeid = 12;
+		m.torn.n = 1;
+		m.torn.raw = runs3 + CPGMSG_RUN_BYTES;
+		break;
+	case MSG_ATTACH:
+		m.host_member = 3;
+		m.flags = ATTACH_DISK;
+		m.host_events = 41;
+		break;
+	case MSG_MEMBER_PROBE:
+		m.member = 4;
+		m.err = 110;
+		break;
+	case MSG_PATH_OK:
+		m.member = 4;
+		break;
+	case MSG_DETACH:
+		m.flags = DETACH_WITHDRAW | DETACH_HOST_LEAVING;
+		m.member = 2;
+		break;
+	case MSG_HISTORY:
+		m.history = 0x300000007ull;
+		m.events = 44;
 		break;
 	case MSG_MEMBER_FAIL:
 		m.member = 8;
@@ -82,8 +104,11 @@ static struct cpgmsg sample(u16 type)
 		m.events = 99;
 		break;
 	case MSG_FAIL_APPLIED:
+		m.member = 2;
+		break;
 	case MSG_REBUILD_READY:
 		m.member = 2;
+		m.err = 19;
 		break;
 	case MSG_REBUILD_START:
 		m.member = 2;
@@ -109,7 +134,7 @@ static struct cpgmsg sample(u16 type)
 		break;
 	}
 	if (type == MSG_INIT || type == MSG_ATTACH || type == MSG_FENCED ||
-	    type == MSG_REBUILD_BEGIN) {
+	    type == MSG_REBUILD_BEGIN || type == MSG_HISTORY) {
 		m.runs.n = 3;
 		m.runs.raw = runs3;
 	}
@@ -124,7 +149,7 @@ static void test_header_offsets(void **state)
 
 	assert_int_equal(n, 40);
 	assert_memory_equal(b, "DDCP", 4);
-	assert_int_equal(ddr_get_le16(b + 4), 1);
+	assert_int_equal(ddr_get_le16(b + 4), CPGMSG_VERSION);
 	assert_int_equal(ddr_get_le16(b + 6), MSG_ACQUIRE);
 	assert_int_equal(ddr_get_le32(b + 8), 0x01020304);
 	assert_int_equal(ddr_get_le32(b + 12), 8);
@@ -181,8 +206,20 @@ static void test_round_trip_all_types(void **state)
 			    out.nodeid == m.nodeid &&
 			    out.purpose == m.purpose && out.err == m.err &&
 			    out.mode == m.mode &&
-			    out.mismatches == m.mismatches);
+			    out.mismatches == m.mismatches &&
+			    out.flags == m.flags &&
+			    out.host_member == m.host_member &&
+			    out.host_events == m.host_events &&
+			    out.history == m.history);
 		assert_int_equal(out.runs.n, m.runs.n);
+		assert_int_equal(out.torn.n, m.torn.n);
+		for (i = 0; i < out.torn.n; i++) {
+			u64 f1, c1, f2, c2;
+
+			cpgmsg_run(&out.torn, i, &f1, &c1);
+			cpgmsg_run(&m.torn, i, &f2, &c2);
+			assert_true(f1 == f2 && c1 == c2);
+		}
 		for (i = 0; i < out.runs.n; i++) {
 			u64 f1, c1, f2, c2;
 
@@ -231,7 +268,7 @@ static void test_refusals(void **state)
 	b[0] = 'x';
 	refused(b, n, -ENODATA, NULL);
 	memcpy(b, good, n);
-	b[4] = 2;
+	b[4] = CPGMSG_VERSION + 1;
 	refused(b, n, -EPROTONOSUPPORT, "unsupported message version");
 	memcpy(b, good, n);
 	b[40] ^= 1;		/* payload change without resealing */
@@ -255,24 +292,24 @@ static void test_refusals(void **state)
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "region runs not sorted and separate");
 	memcpy(b, good, n);
-	put_run(b + 40, 1, 3, 1);
+	put_run(b + 56, 1, 3, 1);
 	reseal(b, n);
 	refused(b, n, -EINVAL, "region runs not sorted and separate");
 	memcpy(b, good, n);
-	put_run(b + 40, 1, 10, 0);
+	put_run(b + 56, 1, 10, 0);
 	reseal(b, n);
 	refused(b, n, -EINVAL, "empty region run");
 	memcpy(b, good, n);
-	put_run(b + 40, 2, ~0ull, 2);
+	put_run(b + 56, 2, ~0ull, 2);
 	reseal(b, n);
 	refused(b, n, -EINVAL, "region run overflows");
 	memcpy(b, good, n);
-	ddr_put_le32(4, b + 32);	/* claims a 4th run */
+	ddr_put_le32(4, b + 48);	/* claims a 4th run */
 	reseal(b, n);
 	refused(b, n, -EINVAL, "body too short for its region runs");
-	assert_int_equal(cpgmsg_runs_check(good + 40, 3, 1000, &why), -EINVAL);
+	assert_int_equal(cpgmsg_runs_check(good + 56, 3, 1000, &why), -EINVAL);
 	assert_string_equal(why, "region run beyond the volume");
-	assert_int_equal(cpgmsg_runs_check(good + 40, 3, 0, &why), 0);
+	assert_int_equal(cpgmsg_runs_check(good + 56, 3, 0, &why), 0);
 
 	/* Semantic fields. */
 	m = sample(MSG_LOCK);
@@ -304,7 +341,9 @@ static void test_refusals(void **state)
 	m.path_len = 3;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "rebuild path holds a zero byte");
-	m.path_len = 0;
+	m.path_len = 0;		/* a re-add: the device every node has */
+	assert_true(cpgmsg_encode(&m, b, sizeof(b), &why) > 0);
+	m.path_len = CPGMSG_PATH_MAX + 1;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	m = sample(MSG_INIT);
 	m.slots[5] = 7;		/* node 7 twice */
@@ -318,6 +357,43 @@ static void test_refusals(void **state)
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	m = sample(MSG_ACQUIRE);
 	assert_int_equal(cpgmsg_encode(&m, b, 39, &why), -ENOSPC);
+
+	/* The messages of host, path and merge rules. */
+	m = sample(MSG_ATTACH);
+	m.flags = 0x2;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "unknown ATTACH flag");
+	m = sample(MSG_ATTACH);
+	m.host_member = CPGMSG_NO_MEMBER;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "ATTACH names a disk but no member");
+	m.flags = 0;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "ATTACH events without a disk");
+	m.host_events = 0;
+	assert_true(cpgmsg_encode(&m, b, sizeof(b), &why) > 0);
+	m = sample(MSG_ATTACH);
+	m.host_member = 9;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_DETACH);
+	m.flags = DETACH_HOST_LEAVING;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "DETACH names a member but no withdrawal");
+	m.member = CPGMSG_NO_MEMBER;
+	assert_true(cpgmsg_encode(&m, b, sizeof(b), &why) > 0);
+	m.flags = 0x4;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_MEMBER_PROBE);
+	m.err = 4096;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_HISTORY);
+	m.history = 0;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	m = sample(MSG_PATH_OK);
+	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
+	b[36] = 1;		/* padding after the member */
+	reseal(b, n);
+	refused(b, n, -EINVAL, "padding not zero");
 }
 
 /* Any single bit flip is refused or re-encodes to the same bytes. */
