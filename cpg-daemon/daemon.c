@@ -29,8 +29,8 @@
 #include "log.h"
 
 #define TICK_MS		200
-/* Between attempts to put a rebuild's device into the table. */
-#define PATH_RETRY_MS	5000
+/* How long a stopping daemon waits for its clean detach to go through. */
+#define STOP_WAIT_MS	15000
 /* Between attempts to hand corosync messages it had no room for. */
 #define SEND_RETRY_MS	10
 #define RECONNECT_MS	500
@@ -49,13 +49,12 @@ struct daemon {
 	int sfd, tfd;
 	bool stop;
 	bool chan_lost;		/* a send failed: report TARGET_GONE */
-	/*
-	 * A rebuild's device the target could not take: its IO_DONE is fed
-	 * at path_fail_at, so that a retry (the state machine asks again)
-	 * does not reload tables in a tight loop.
-	 */
-	u64 path_fail_id, path_fail_at;
+	bool chan_removed;	/* ... because the target is destroyed */
+	/* A rebuild's device the target could not take: reported to the
+	 * state machine once the current effects are done. */
+	u64 path_fail_id;
 	int path_fail;
+	u64 stop_deadline;	/* stopping: leave by then at the latest */
 	int exit_status;
 	u64 next_connect;
 	/* counters for status */
@@ -82,7 +81,9 @@ static int feed(struct daemon *d, const struct sm_event *ev)
 	while (d->chan_lost) {
 		struct sm_event gone = { .type = SM_EV_TARGET_GONE };
 
+		gone.gone.removed = d->chan_removed;
 		d->chan_lost = false;
+		d->chan_removed = false;
 		d->next_connect = now_ms() + RECONNECT_MS;
 		sm_handle(d->sm, &gone, &d->fx);
 		run_effects(d);
@@ -151,20 +152,24 @@ static void run_effects(struct daemon *d)
 				 fx->nodeid, d->o.volume, fx->nodeid);
 			break;
 		case SM_FX_MEMBER_PATH: {
+			/* No path: a re-add of the device this node has. */
+			const char *path = fx->rebuild.path[0] ?
+				fx->rebuild.path :
+				d->o.members[fx->rebuild.member];
 			int r = chan_member_path(d->chan, fx->rebuild.member,
-						 fx->rebuild.path);
+						 path);
 
 			if (r && r != -EOPNOTSUPP) {
 				/*
 				 * The target must not be told to write the
 				 * member (it would write the old device):
-				 * the state machine hears of the failure.
+				 * the state machine hears of the failure,
+				 * and the cluster calls the rebuild off.
 				 */
 				log_err("cannot point the target at %s: %s",
-					fx->rebuild.path, strerror(-r));
+					path, strerror(-r));
 				d->path_fail_id = fx->id;
 				d->path_fail = r;
-				d->path_fail_at = now_ms() + PATH_RETRY_MS;
 				break;
 			}
 		}
@@ -180,6 +185,7 @@ static void run_effects(struct daemon *d)
 		case SM_FX_REBUILD:
 		case SM_FX_SCRUB:
 		case SM_FX_MEMBER_STATE:
+		case SM_FX_PROBE:
 			if (io_exec_submit(d->io, fx)) {
 				log_err("out of memory queueing IO; exiting");
 				d->stop = true;
@@ -294,12 +300,12 @@ static void try_connect(struct daemon *d)
 	d->next_connect = now_ms() + RECONNECT_MS;
 }
 
-/* The failed MEMBER_PATH, once its retry delay is over. */
+/* The failed MEMBER_PATH. */
 static void path_fail_report(struct daemon *d)
 {
 	struct sm_event done = { .type = SM_EV_IO_DONE };
 
-	if (!d->path_fail || now_ms() < d->path_fail_at)
+	if (!d->path_fail)
 		return;
 	done.io.id = d->path_fail_id;
 	done.io.result = d->path_fail;
@@ -309,9 +315,14 @@ static void path_fail_report(struct daemon *d)
 
 static void read_chan(struct daemon *d)
 {
-	if (chan_read(d->chan, on_chan_msg, d) < 0) {
-		log_warn("channel to the target closed");
+	int r = chan_read(d->chan, on_chan_msg, d);
+
+	if (r < 0) {
+		/* End of file: the target is destroyed (its table removed). */
+		log_warn("channel to the target closed%s",
+			 r == -EPIPE ? ": the target is gone" : "");
 		d->chan_lost = true;
+		d->chan_removed = r == -EPIPE;
 		feed(d, &(struct sm_event){ .type = SM_EV_TICK,
 					    .now = now_ms() });
 	}
@@ -331,6 +342,8 @@ static void io_completions(struct daemon *d)
 		if (c->type == SM_FX_READ_META && !c->result)
 			ev.io.meta = &c->meta;
 		ev.io.bits = c->bits;
+		ev.io.others = c->others;
+		ev.io.events = c->events;
 		if (!c->result && c->type == SM_FX_RESYNC) {
 			d->resynced++;
 			d->resync_blocks += c->resynced_blocks;
@@ -401,6 +414,8 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "failed_events", J_U64(st.member[i].failed_events));
 		J_ADD(x, "recovery_block", J_U64(st.member[i].recovery_block));
 		J_ADD(x, "pending_fail", J_BOOL(st.member[i].pending_fail));
+		J_ADD(x, "host", J_U64(st.member[i].host));
+		J_ADD(x, "probing", J_BOOL(st.member[i].probing));
 		json_object_array_add(a, x);
 	}
 	J_ADD(o, "members", a);
@@ -414,6 +429,10 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "slot", J_INT(st.node[i].slot));
 		J_ADD(x, "held", J_U64(st.node[i].held));
 		J_ADD(x, "fence_wanted", J_BOOL(st.node[i].fence_wanted));
+		J_ADD(x, "detached", J_BOOL(st.node[i].detached));
+		J_ADD(x, "path_bad", J_U64(st.node[i].path_bad));
+		if (st.node[i].hosts != CPGMSG_NO_MEMBER)
+			J_ADD(x, "hosts", J_U64(st.node[i].hosts));
 		json_object_array_add(a, x);
 	}
 	J_ADD(o, "nodes", a);
@@ -425,7 +444,24 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "total", J_U64(st.rebuild_total));
 		J_ADD(x, "done", J_U64(st.rebuild_done));
 	}
+	if (st.rebuild_refused_member != CPGMSG_NO_MEMBER) {
+		json_object *y = json_object_new_object();
+
+		J_ADD(y, "member", J_U64(st.rebuild_refused_member));
+		J_ADD(y, "node", J_U64(st.rebuild_refused_node));
+		J_ADD(y, "errno", J_U64(st.rebuild_refused_err));
+		J_ADD(y, "error", J_STR(strerror((int)st.rebuild_refused_err)));
+		J_ADD(x, "called_off", y);
+	}
 	J_ADD(o, "rebuild", x);
+	J_ADD(o, "torn_regions", J_U64(st.torn));
+	if (st.torn_member != CPGMSG_NO_MEMBER)
+		J_ADD(o, "torn_member", J_U64(st.torn_member));
+	J_ADD(o, "path_bad", J_U64(st.path_bad));
+	J_ADD(o, "detached", J_BOOL(st.detached));
+	J_ADD(o, "withdrawn", J_BOOL(st.withdrawn));
+	if (st.withdraw_member != CPGMSG_NO_MEMBER)
+		J_ADD(o, "withdraw_member", J_U64(st.withdraw_member));
 	/* The running scrub or the last one (replicated: any node says). */
 	x = json_object_new_object();
 	J_ADD(x, "state", J_STR(sm_scrub_end_name(st.scrub_end)));
@@ -467,6 +503,9 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "scrub_repaired", J_U64(io.scrub_repaired));
 	J_ADD(x, "errors", J_U64(io.errors));
 	J_ADD(x, "queued", J_U64(io.queued));
+	J_ADD(x, "probes", J_U64(io.probes));
+	J_ADD(x, "probe_errors", J_U64(io.probe_errors));
+	J_ADD(x, "flushes", J_U64(io.flushes));
 	J_ADD(o, "io", x);
 }
 
@@ -489,22 +528,6 @@ static int req_member(struct daemon *d, json_object *req, u32 *m,
 	}
 	*m = (u32)x;
 	return 0;
-}
-
-static const char *admin_why(int r)
-{
-	switch (r) {
-	case -EAGAIN:
-		return "not quorate, or this daemon has no cluster state yet";
-	case -EINVAL:
-		return "refused by the cluster state: bad member, mode or path";
-	case -EBUSY:
-		return "another rebuild or member failure is in progress";
-	case -EALREADY:
-		return "the member is already in that state";
-	default:
-		return NULL;
-	}
 }
 
 static int ctl_request(void *arg, json_object *req, json_object *resp,
@@ -607,9 +630,13 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		*why = "unknown command (status, rebuild, fail, fenced, scrub)";
 		return -EINVAL;
 	}
-	r = feed(d, &ev);
+	/* The state machine's reason, word for word. */
+	r = sm_admin_refused(d->sm, &ev.admin, why);
+	if (!r)
+		r = feed(d, &ev);
 	if (r) {
-		*why = admin_why(r);
+		if (!*why)
+			*why = "refused by the cluster state";
 		return r;
 	}
 	J_ADD(resp, "accepted", J_BOOL(1));
@@ -692,6 +719,11 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.progress_every = 16,
 		.rebuild_gap = o->rebuild_gap_ms,
 		.require_fencing = o->require_fencing,
+		.hosting = o->host_member >= 0,
+		.host_member = o->host_member >= 0 ? (u32)o->host_member : 0,
+		.path_timeout = o->path_timeout_ms,
+		.probe_interval = 1000,
+		.no_auto_readd = o->no_auto_readd,
 	};
 	d->sm = sm_new(&cfg, &why);
 	if (!d->sm) {
@@ -717,6 +749,33 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 fail:
 	daemon_free(d);
 	return NULL;
+}
+
+/*
+ * Leave when stopping and the state machine says we may (a clean detach
+ * went through, docs/ddraidd.md), or it takes too long; and after a
+ * withdrawal went through (exit status 3: the resource manager sees it).
+ */
+static void check_leave(struct daemon *d)
+{
+	struct sm_status st;
+
+	sm_status(d->sm, &st);
+	if (st.withdrawn) {
+		log_err("withdrawn: member %u is unreachable from this node; "
+			"its IO fails here; exiting", st.withdraw_member);
+		d->exit_status = 3;
+		d->stop = true;
+		return;
+	}
+	if (!d->stop_deadline)
+		return;
+	if (st.stop_ready) {
+		d->stop = true;
+	} else if (now_ms() >= d->stop_deadline) {
+		log_warn("leaving before the cluster confirmed our detach");
+		d->stop = true;
+	}
 }
 
 int daemon_run(struct daemon *d)
@@ -760,10 +819,12 @@ int daemon_run(struct daemon *d)
 			struct signalfd_siginfo si;
 
 			if (read(d->sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
+			    si.ssi_signo != SIGHUP && !d->stop_deadline) {
 				log_notice("signal %u: leaving the cluster",
 					   si.ssi_signo);
-				d->stop = true;
+				d->stop_deadline = now_ms() + STOP_WAIT_MS;
+				feed(d, &(struct sm_event){
+					.type = SM_EV_STOP });
 			}
 		}
 		if (pfd[1].revents) {
@@ -794,6 +855,8 @@ int daemon_run(struct daemon *d)
 				break;
 		if (i < nctl)
 			ctl_service(d->ctl, pfd + n, nctl);
+		path_fail_report(d);
+		check_leave(d);
 	}
 	return d->exit_status;
 }

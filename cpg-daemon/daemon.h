@@ -23,6 +23,10 @@ struct daemon_opts {
 	unsigned int fence_delay_ms;
 	unsigned int rebuild_gap_ms;
 	bool require_fencing;		/* wait for ddraidctl fenced */
+	int host_member;		/* the member on this node's own disk,
+					 * or -1 */
+	unsigned int path_timeout_ms;	/* 0: twice the fence delay */
+	bool no_auto_readd;
 };
 
 struct daemon;

@@ -46,11 +46,18 @@ static const char usage[] =
 	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
 	"      --require-fencing   resync a vanished node's regions only after\n"
 	"                          'ddraidctl fenced' confirms it was fenced\n"
+	"      --host-member N     member N is this node's own disk: it goes\n"
+	"                          out with this node and comes back with it\n"
+	"      --path-timeout S    seconds this node's writes wait for a member\n"
+	"                          only it cannot reach before it withdraws\n"
+	"                          (default: twice the fence delay)\n"
+	"      --no-auto-readd     do not re-add a returning node's member\n"
 	"      --ctl-dir DIR       directory of the control socket (" CTL_DIR ")\n"
 	"  -d, --debug             log debug messages\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE };
+enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_HOST,
+	OPT_PATHTMO, OPT_NOREADD };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -61,6 +68,9 @@ static const struct option longopts[] = {
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
 	{ "require-fencing", no_argument, NULL, OPT_REQFENCE },
+	{ "host-member", required_argument, NULL, OPT_HOST },
+	{ "path-timeout", required_argument, NULL, OPT_PATHTMO },
+	{ "no-auto-readd", no_argument, NULL, OPT_NOREADD },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -118,6 +128,7 @@ int main(int argc, char **argv)
 		.channel = "kernel",
 		.ctl_dir = CTL_DIR,
 		.fence_delay_ms = 10000,
+		.host_member = -1,
 	};
 	char ident[80], *members = NULL;
 	unsigned long v;
@@ -161,6 +172,25 @@ int main(int argc, char **argv)
 		case OPT_REQFENCE:
 			o.require_fencing = true;
 			break;
+		case OPT_HOST:
+			if (parse_uint(optarg, 8, &v)) {
+				fprintf(stderr, "ddraidd: --host-member %s: not a member index (0..8)\n",
+					optarg);
+				return 2;
+			}
+			o.host_member = (int)v;
+			break;
+		case OPT_PATHTMO:
+			if (parse_uint(optarg, 3600, &v) || !v) {
+				fprintf(stderr, "ddraidd: --path-timeout %s: not a number of seconds (1..3600)\n",
+					optarg);
+				return 2;
+			}
+			o.path_timeout_ms = (unsigned int)v * 1000;
+			break;
+		case OPT_NOREADD:
+			o.no_auto_readd = true;
+			break;
 		case OPT_CTLDIR:
 			o.ctl_dir = optarg;
 			break;
@@ -189,6 +219,11 @@ int main(int argc, char **argv)
 	if (!o.members || (o.n_members != 2 && o.n_members != 3 &&
 			   o.n_members != 5 && o.n_members != 9)) {
 		fprintf(stderr, "ddraidd: --members needs 2, 3, 5 or 9 comma-separated devices\n");
+		return 2;
+	}
+	if (o.host_member >= (int)o.n_members) {
+		fprintf(stderr, "ddraidd: --host-member %d: the volume has members 0..%u\n",
+			o.host_member, o.n_members - 1);
 		return 2;
 	}
 	if (geteuid() != 0)

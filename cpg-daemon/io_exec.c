@@ -60,6 +60,30 @@ static u32 not_failed_mask(struct io_exec *io)
 	return mask;
 }
 
+/*
+ * Before a bit is cleared, everything written to the region must be on
+ * every member's platter, not in a disk cache: a host that crashes takes
+ * its cache with it, and its member is re-added from the bitmaps, which
+ * must still name every region written since its last completed flush
+ * (docs/cluster-protocol.md, "host loss"). One flush of each member covers
+ * every write that completed before it, whoever wrote it.
+ */
+static void flush_members(struct io_exec *io, u32 mask)
+{
+	u32 m;
+
+	for (m = 0; m < io->sb.members; m++) {
+		int fd = ddraid_cl_member_fd(io->vol, m);
+
+		if (!(mask & (1u << m)) || fd < 0)
+			continue;
+		if (fdatasync(fd))
+			log_warn("flush of member %u failed: %s", m,
+				 strerror(errno));
+		io->st.flushes++;
+	}
+}
+
 static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
 {
 	size_t len = (size_t)io->sb.bitmap_slot_bytes;
@@ -73,6 +97,8 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
 	map = malloc(len);
 	if (!map)
 		return -ENOMEM;
+	if (!set)
+		flush_members(io, mask);
 	r = ddraid_cl_bitmap_read(io->vol, slot, map, mask, &failed);
 	if (!r) {
 		u8 *byte = &map[region / 8];
@@ -171,6 +197,10 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 	return wrote ? 0 : -EIO;
 }
 
+/*
+ * Read slot @only (or all slots with -1) as the union over the members,
+ * into d->bits; with @only, the union of every other slot into d->others.
+ */
 static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
 {
 	size_t len = (size_t)io->sb.bitmap_slot_bytes, k;
@@ -178,23 +208,58 @@ static int do_read_slots(struct io_exec *io, struct io_done *d, int only)
 	u8 *map = malloc(len);
 
 	d->bits = calloc(1, len);
-	if (!map || !d->bits) {
+	d->others = only >= 0 ? calloc(1, len) : NULL;
+	if (!map || !d->bits || (only >= 0 && !d->others)) {
 		free(map);
 		return -ENOMEM;
 	}
 	for (slot = 0; slot < DDRAID_BITMAP_SLOTS; slot++) {
-		if (only >= 0 && slot != (u32)only)
-			continue;
+		u8 *into = only < 0 || slot == (u32)only ? d->bits : d->others;
+
 		if (ddraid_cl_bitmap_read(io->vol, slot, map,
 					  not_failed_mask(io), &failed)) {
 			free(map);
 			return -EIO;
 		}
 		for (k = 0; k < len; k++)
-			d->bits[k] |= map[k];
+			into[k] |= map[k];
 	}
 	free(map);
 	return 0;
+}
+
+/*
+ * Member @m's superblock through this node's own path, as it is on the
+ * device now (direct IO: the fd is the engine's, opened O_DIRECT). A
+ * member whose device is not open is opened again first: a disk that
+ * came back through the transport.
+ */
+static int do_probe(struct io_exec *io, u32 m, struct io_done *d)
+{
+	const char *path = ddraid_cl_member_path(io->vol, m);
+	struct ddraid_sb s;
+	int fd, r;
+
+	if (m >= io->sb.members)
+		return -EINVAL;
+	io->st.probes++;
+	fd = ddraid_cl_member_fd(io->vol, m);
+	if (fd < 0 && path && !ddraid_cl_member_open(io->vol, m, path))
+		fd = ddraid_cl_member_fd(io->vol, m);
+	if (fd < 0)
+		r = -ENXIO;
+	else if (ddraid_sb_read_fd(fd, &s, NULL) < 0)
+		r = -EIO;
+	else if (memcmp(s.uuid, io->sb.uuid, sizeof(s.uuid)) ||
+		 s.member_index != m)
+		r = -ENODEV;	/* it answers, but is not this member */
+	else
+		r = 0;
+	if (r)
+		io->st.probe_errors++;
+	else
+		d->events = s.events;
+	return r;
 }
 
 static int do_read_meta(struct io_exec *io, struct io_done *d)
@@ -314,8 +379,26 @@ static int do_region(struct io_exec *io, struct io_job *j,
 		if (j->fx.rebuild.region >= io->regions)
 			return -EINVAL;
 		region_blocks(io, j->fx.rebuild.region, &first, &n);
-		r = ddraid_cl_rebuild_range(io->vol, j->fx.rebuild.member,
-					    first, n, &failed);
+		if (j->fx.rebuild.resync) {
+			/*
+			 * Torn writes of the member's own crashed host: its
+			 * returning fragments make the parity whole, old or
+			 * new per fragment; reconstructing from that parity
+			 * would write bytes nobody wrote (docs, "torn
+			 * regions"). The member is read for this one job.
+			 */
+			u32 m = j->fx.rebuild.member;
+			u32 st = io->sb.member[m].state;
+
+			ddraid_cl_set_member_state(io->vol, m,
+						   DDRAID_MEMBER_ACTIVE);
+			r = ddraid_cl_resync(io->vol, first, n, &failed);
+			ddraid_cl_set_member_state(io->vol, m, st);
+		} else {
+			r = ddraid_cl_rebuild_range(io->vol,
+						    j->fx.rebuild.member,
+						    first, n, &failed);
+		}
 		if (!r)
 			r = copy_bits(io, j->fx.rebuild.member,
 				      j->fx.rebuild.region);
@@ -419,11 +502,24 @@ static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
 		r = do_scrub(io, &j->fx);
 		break;
 	case SM_FX_MEMBER_PATH:
+		if (!j->path[0]) {
+			/* A re-add: the device we have, checked to be the
+			 * member it was. */
+			r = do_probe(io, j->fx.rebuild.member, d);
+			if (r)
+				log_err("member %u's returning disk is not "
+					"usable here: %s", j->fx.rebuild.member,
+					strerror(-r));
+			break;
+		}
 		r = ddraid_cl_member_open(io->vol, j->fx.rebuild.member,
 					  j->path);
 		if (r)
 			log_err("cannot open %s as member %u: %s", j->path,
 				j->fx.rebuild.member, strerror(-r));
+		break;
+	case SM_FX_PROBE:
+		r = do_probe(io, j->fx.probe.member, d);
 		break;
 	default:
 		r = -EINVAL;
@@ -580,8 +676,10 @@ struct io_done *io_exec_pop(struct io_exec *io)
 
 void io_done_free(struct io_done *d)
 {
-	if (d)
+	if (d) {
 		free(d->bits);
+		free(d->others);
+	}
 	free(d);
 }
 

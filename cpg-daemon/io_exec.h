@@ -23,6 +23,8 @@ struct io_done {
 	struct sm_meta meta;	/* READ_META */
 	u8 *bits;		/* READ_META (meta.dirty), READ_SLOT(S) */
 	u64 resynced_blocks;	/* RESYNC / REBUILD: blocks rewritten */
+	u8 *others;		/* READ_SLOT: the union of the other slots */
+	u64 events;		/* PROBE: the member superblock's events */
 };
 
 /*
@@ -48,6 +50,7 @@ struct io_exec_stats {
 	u64 bit_sets, bit_clears, sb_writes, resyncs, rebuilds, errors;
 	u64 queued;
 	u64 scrubs, scrub_mismatches, scrub_repaired;	/* regions, blocks */
+	u64 probes, probe_errors, flushes;
 };
 void io_exec_stats(struct io_exec *io, struct io_exec_stats *st);
 

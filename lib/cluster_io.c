@@ -348,6 +348,11 @@ int ddraid_cl_member_open(struct ddraid_vol *vol, u32 m, const char *path)
 	return 0;
 }
 
+const char *ddraid_cl_member_path(const struct ddraid_vol *vol, u32 m)
+{
+	return m < vol->g.members ? vol->path[m] : NULL;
+}
+
 void ddraid_cl_set_member_state(struct ddraid_vol *vol, u32 m, u32 state)
 {
 	if (m < vol->g.members)

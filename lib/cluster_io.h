@@ -75,6 +75,9 @@ int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m);
  */
 int ddraid_cl_member_open(struct ddraid_vol *vol, u32 m, const char *path);
 
+/* The path member @m was opened at (NULL if none). */
+const char *ddraid_cl_member_path(const struct ddraid_vol *vol, u32 m);
+
 /* Members that are open, not failing, and ACTIVE or REBUILDING. */
 u32 ddraid_cl_writable_mask(const struct ddraid_vol *vol);
 
