@@ -833,6 +833,8 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		n->attached = rs->slot[s].attached;
 		n->orphaned = rs->slot[s].status == SS_ORPHAN;
 		n->detached = rs->slot[s].status == SS_DETACHED;
+		n->in_view = rs->slot[s].status == SS_VIEW ||
+			     rs->slot[s].status == SS_DETACHED;
 		n->path_bad = rs->slot[s].path_bad;
 		n->hosts = rs->slot[s].hosts;
 		n->fence_wanted = (n->orphaned &&

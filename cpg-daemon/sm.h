@@ -410,6 +410,7 @@ struct sm_status_node {
 	int slot;		/* -1: none */
 	u64 held;		/* regions it holds */
 	bool detached;		/* left on purpose: its target writes nothing */
+	bool in_view;		/* its daemon is in the CPG view */
 	u32 path_bad;		/* members it alone cannot reach */
 	u32 hosts;		/* the member it hosts, CPGMSG_NO_MEMBER */
 };

@@ -71,6 +71,34 @@ static u32 idbit(u32 id)
 	return 1u << id;
 }
 
+/* ---- topology ---- */
+
+struct sim_node *sim_host(struct sim *s, u32 m)
+{
+	return s->dist && m < s->n_nodes ? &s->node[m] : NULL;
+}
+
+/* The member's disk is there: not dead, its host up and exporting it. */
+bool sim_disk_present(const struct sim *s, u32 m)
+{
+	const struct sim_node *h;
+
+	if (s->disk[m].dead)
+		return false;
+	if (!s->dist)
+		return true;
+	h = &s->node[m];
+	return h->up && !h->stopped;
+}
+
+/* Does node @n reach member @m now (its own path, its partition)? */
+bool sim_reach(const struct sim *s, const struct sim_node *n, u32 m)
+{
+	if (!sim_disk_present(s, m) || s->path_cut[n - s->node][m])
+		return false;
+	return !s->dist || s->node[m].part == n->part;
+}
+
 /* ---- channels ---- */
 
 static void chan_push(struct sim *s, struct sim_chan *c,
@@ -131,6 +159,9 @@ bool sim_quorate_truth(const struct sim *s, int part)
 
 	for (i = 0; i < s->n_nodes; i++)
 		up += s->node[i].up && s->node[i].part == part;
+	/* corosync two_node: each half of a two-node cluster is quorate */
+	if (s->two_node)
+		return up >= 1;
 	return up * 2 > s->n_nodes;
 }
 
@@ -254,11 +285,13 @@ static void feed_totem(struct sim *s, struct sim_node *n)
 	sim_feed(s, n, &ev);
 }
 
+static void quorum_deliver(struct sim *s, struct sim_node *n);
+
 /* Totem and quorum news for every daemon of a partition. */
 static void part_changed(struct sim *s, int part)
 {
 	bool q = sim_quorate_truth(s, part);
-	u32 i;
+	u32 i, mask = part_ids(s, part);
 
 	for (i = 0; i < s->n_nodes; i++) {
 		struct sim_node *n = &s->node[i];
@@ -266,22 +299,40 @@ static void part_changed(struct sim *s, int part)
 		if (!n->up || n->part != part || !n->d.alive)
 			continue;
 		feed_totem(s, n);
-		if (n->d.quorum_due >= 0 && n->d.quorum_next != q) {
-			/* votequorum reports every transition: deliver the
-			 * pending one now, then schedule the new one. */
-			struct sm_event ev = { .type = SM_EV_QUORUM };
-
+		if (n->d.quorum_due >= 0 && (n->d.quorum_next != q ||
+					     n->d.qmask_next != mask)) {
+			/* votequorum reports every membership change:
+			 * deliver the pending one now, then the new one. */
 			n->d.quorum_due = -1;
-			n->d.quorate = n->d.quorum_next;
-			ev.quorum.quorate = n->d.quorate;
-			sim_feed(s, n, &ev);
+			quorum_deliver(s, n);
 		}
-		if (n->d.quorum_due < 0 && n->d.quorate != q) {
+		if (n->d.quorum_due < 0 &&
+		    (n->d.quorate != q || n->d.qmask != mask)) {
 			n->d.quorum_next = q;
+			n->d.qmask_next = mask;
 			n->d.quorum_due = (int)(s->step + 1 +
 						sim_rand(s, QUORUM_DELAY));
 		}
 	}
+}
+
+/* The pending votequorum notification, with the nodes it counted. */
+static void quorum_deliver(struct sim *s, struct sim_node *n)
+{
+	struct sm_event ev = { .type = SM_EV_QUORUM };
+	u32 ids[SIM_MAX_NODES], k = 0, i;
+
+	n->d.quorate = n->d.quorum_next;
+	n->d.qmask = n->d.qmask_next;
+	for (i = 1; i <= s->n_nodes; i++)
+		if (n->d.qmask & idbit(i))
+			ids[k++] = i;
+	ev.quorum.quorate = n->d.quorate;
+	ev.quorum.nodes = ids;
+	ev.quorum.n_nodes = k;
+	sim_trace(s, "node %u: quorum %s (nodes %#x)", n->id,
+		  n->d.quorate ? "yes" : "no", n->d.qmask);
+	sim_feed(s, n, &ev);
 }
 
 static void push_confchg(struct sim *s, int part, u32 reason_of_left,
@@ -300,7 +351,7 @@ static void push_confchg(struct sim *s, int part, u32 reason_of_left,
 
 /* ---- daemons and nodes ---- */
 
-static void daemon_start(struct sim *s, struct sim_node *n)
+void sim_daemon_start(struct sim *s, struct sim_node *n)
 {
 	struct sm_config cfg = {
 		.nodeid = n->id,
@@ -310,9 +361,13 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
 		.require_fencing = s->require_fencing,
+		.hosting = s->dist && n->id - 1 < s->members,
+		.host_member = n->id - 1,
+		.path_timeout = 3 * s->fence_delay / 2,
+		.probe_interval = 4,
 	};
 	const char *why = NULL;
-	u32 dbg = 0;
+	u32 dbg = s->debug;
 
 	n->d.sm = sm_new(&cfg, &why);
 	if (!n->d.sm) {
@@ -320,13 +375,13 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 		return;
 	}
 	if (s->brk == BREAK_SKIP_INTENT)
-		dbg = SM_DEBUG_SKIP_INTENT;
+		dbg |= SM_DEBUG_SKIP_INTENT;
 	if (s->brk == BREAK_GRANT_LOCKED)
-		dbg = SM_DEBUG_GRANT_LOCKED;
+		dbg |= SM_DEBUG_GRANT_LOCKED;
 	if (s->brk == BREAK_EARLY_COMMIT)
-		dbg = SM_DEBUG_EARLY_COMMIT;
+		dbg |= SM_DEBUG_EARLY_COMMIT;
 	if (s->brk == BREAK_SCRUB_NOLOCK)
-		dbg = SM_DEBUG_SCRUB_NOLOCK;
+		dbg |= SM_DEBUG_SCRUB_NOLOCK;
 	sm_set_debug(n->d.sm, dbg);
 	n->d.alive = true;
 	n->d.incarnation++;
@@ -334,6 +389,7 @@ static void daemon_start(struct sim *s, struct sim_node *n)
 	n->d.quorate = false;
 	n->d.quorum_next = false;
 	n->d.quorum_due = -1;
+	n->d.qmask = 0;
 	n->d.totem = 0;
 	sim_trace(s, "node %u: daemon starts", n->id);
 	n->to_d.n = n->to_t.n = 0;
@@ -371,9 +427,10 @@ static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
 	push_confchg(s, n->part, reason, idbit(n->id));
 }
 
-static void node_crash(struct sim *s, struct sim_node *n)
+void sim_node_crash(struct sim *s, struct sim_node *n)
 {
 	int part = n->part;
+	u32 m = n->id - 1;
 
 	sim_trace(s, "node %u crashes", n->id);
 	if (n->d.alive)
@@ -381,8 +438,42 @@ static void node_crash(struct sim *s, struct sim_node *n)
 	disk_drop(s, n, true);
 	tgt_crash(s, n);
 	n->up = false;
+	n->stopped = n->stopping = false;
 	n->to_d.n = n->to_t.n = 0;
+	/* Power loss: its own disk keeps only what was flushed. */
+	if (s->dist && m < s->members) {
+		memcpy(s->disk[m].frag, s->disk[m].durable,
+		       sizeof(s->disk[m].frag));
+		s->n_host_losses++;
+	}
 	part_changed(s, part);
+}
+
+/*
+ * May a crashed node boot? Not before the cluster has taken in that it
+ * left (a reboot takes longer than corosync's detection): no daemon with
+ * state still counts it in the view, or as an orphan whose target may
+ * run (only fencing ends that).
+ */
+static bool boot_allowed(const struct sim *s, const struct sim_node *n)
+{
+	u32 i, k;
+
+	for (i = 0; i < s->n_nodes; i++) {
+		const struct sim_node *o = &s->node[i];
+		struct sm_status st;
+
+		if (!o->up || !o->d.alive)
+			continue;
+		sm_status(o->d.sm, &st);
+		if (!st.has_state)
+			continue;
+		for (k = 0; k < st.n_nodes; k++)
+			if (st.node[k].nodeid == n->id &&
+			    (st.node[k].orphaned || st.node[k].in_view))
+				return false;
+	}
+	return true;
 }
 
 static int main_part(const struct sim *s)
@@ -405,9 +496,10 @@ static int main_part(const struct sim *s)
 	return p;
 }
 
-static void node_boot(struct sim *s, struct sim_node *n)
+void sim_node_boot(struct sim *s, struct sim_node *n)
 {
 	n->up = true;
+	n->stopped = n->stopping = false;
 	n->part = main_part(s);
 	if (!s->part[n->part].used) {
 		/* every node was down: a fresh partition */
@@ -417,7 +509,7 @@ static void node_boot(struct sim *s, struct sim_node *n)
 	sim_trace(s, "node %u boots into partition %d", n->id, n->part);
 	tgt_boot(s, n);
 	part_changed(s, n->part);
-	daemon_start(s, n);
+	sim_daemon_start(s, n);
 }
 
 static void split(struct sim *s, int from)
@@ -830,16 +922,16 @@ static void fault(struct sim *s)
 		break;
 	case 1:
 		if (n->up && !n->d.alive)
-			daemon_start(s, n);
+			sim_daemon_start(s, n);
 		break;
 	case 2:	/* node crash; rarely one that costs quorum */
 		if (n->up && (up_count(s) - 1) * 2 > s->n_nodes + 1 ?
 		    true : sim_rand(s, 8) == 0)
-			node_crash(s, n);
+			sim_node_crash(s, n);
 		break;
 	case 3:
-		if (!n->up)
-			node_boot(s, n);
+		if (!n->up && (!s->dist || boot_allowed(s, n)))
+			sim_node_boot(s, n);
 		break;
 	case 4:
 		split(s, main_part(s));
@@ -896,7 +988,7 @@ static void fencing_agent(struct sim *s)
 					   !v->d.alive)) {
 				sim_trace(s, "fencing agent powers off node %u",
 					  v->id);
-				node_crash(s, v);
+				sim_node_crash(s, v);
 			}
 			ev.admin.cmd = SM_ADMIN_FENCED;
 			ev.admin.nodeid = st.node[k].nodeid;
@@ -917,14 +1009,8 @@ static void tick_all(struct sim *s)
 
 		if (n->up && n->d.alive && n->d.quorum_due >= 0 &&
 		    (u64)n->d.quorum_due <= s->step) {
-			struct sm_event q = { .type = SM_EV_QUORUM };
-
 			n->d.quorum_due = -1;
-			n->d.quorate = n->d.quorum_next;
-			q.quorum.quorate = n->d.quorate;
-			sim_trace(s, "node %u: quorum %s", n->id,
-				  q.quorum.quorate ? "yes" : "no");
-			sim_feed(s, n, &q);
+			quorum_deliver(s, n);
 		}
 		if (n->up && n->d.alive)
 			sim_feed(s, n, &ev);
@@ -1008,7 +1094,7 @@ void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
 		tgt_boot(s, &s->node[i]);
 	}
 	for (i = 0; i < s->n_nodes; i++)
-		daemon_start(s, &s->node[i]);
+		sim_daemon_start(s, &s->node[i]);
 	sim_trace(s, "seed %llu: %u nodes, %u members, %u regions",
 		  (unsigned long long)seed, s->n_nodes, s->members, s->regions);
 }
@@ -1087,9 +1173,9 @@ bool sim_run(struct sim *s, u32 steps)
 			struct sim_node *n = &s->node[j];
 
 			if (!n->up)
-				node_boot(s, n);
+				sim_node_boot(s, n);
 			else if (!n->d.alive)
-				daemon_start(s, n);
+				sim_daemon_start(s, n);
 		}
 		heal(s);
 		if (i % 50 == 0)

@@ -40,7 +40,11 @@ struct sim_sb {
 
 struct sim_disk {
 	bool dead;			/* IO fails */
-	u64 frag[SIM_MAX_BLOCKS];	/* fragment (or parity) value */
+	u64 frag[SIM_MAX_BLOCKS];	/* fragment (or parity) value, as
+					 * reads see it (cache included) */
+	u64 durable[SIM_MAX_BLOCKS];	/* on the platter: what survives its
+					 * host's power loss (a flush makes
+					 * frag durable) */
 	u8 bits[DDRAID_BITMAP_SLOTS][SIM_MAX_REGIONS];
 	struct sim_sb sb;
 	bool rebuilt[SIM_MAX_REGIONS];	/* this disk's region is valid */
@@ -64,6 +68,10 @@ struct sim_write {
 	u32 skipped;	/* members this write did not reach */
 	u32 need;	/* of those, failures not yet committed: hold */
 	u64 since;
+	u64 stuck[SIM_MAX_MEMBERS];	/* step a member write found its
+					 * member unreachable (0: it did not):
+					 * the transport holds it until
+					 * late_bound, then fails it */
 };
 
 struct sim_target {
@@ -137,6 +145,8 @@ struct sim_daemon {
 	bool quorate;		/* last quorum event it got */
 	int quorum_due;		/* -1: none; else step to deliver */
 	bool quorum_next;
+	u32 qmask;		/* node-id mask of its last quorum news */
+	u32 qmask_next;
 	u32 totem;		/* node-id mask it was told */
 	u64 join_seq;		/* its own join: nothing older reaches it */
 };
@@ -144,6 +154,12 @@ struct sim_daemon {
 struct sim_node {
 	u32 id;			/* corosync node id, 1.. */
 	bool up;
+	/* stopped cleanly: up in corosync, no daemon, no target, its disk
+	 * not exported (stopping: waiting for the daemon's clean detach) */
+	bool stopped, stopping;
+	/* crashed; its departure not yet delivered to the others: it may
+	 * not boot yet (a reboot takes longer than corosync's detection) */
+	bool down_pending;
 	int part;
 	struct sim_daemon d;
 	struct sim_target t;
@@ -159,6 +175,8 @@ enum sim_break {
 	BREAK_EARLY_COMMIT,	/* sm commits a member failure early */
 	BREAK_NO_RESYNC,	/* coordinator's resync does nothing */
 	BREAK_SCRUB_NOLOCK,	/* sm scrubs before the holders drained */
+	BREAK_LATE_WRITES,	/* the transport holds writes past fence_delay */
+	BREAK_NO_FLUSH,		/* bits cleared without flushing the members */
 };
 
 struct sim {
@@ -173,6 +191,29 @@ struct sim {
 	u32 blocks;
 	u64 fence_delay;
 	bool require_fencing;	/* every departed node is fenced */
+	/*
+	 * Topology. dist: node i hosts member i (its own disk, reached by
+	 * the others through the transport); else every node reaches every
+	 * member (a SAN). path_cut[i][m]: node i's path to member m is down.
+	 * late_bound: how long the transport holds a write to an
+	 * unreachable member before failing it (below fence_delay).
+	 */
+	bool dist;
+	bool two_node;		/* corosync two_node: one node is quorate */
+	u64 late_bound;
+	bool path_cut[SIM_MAX_NODES][SIM_MAX_MEMBERS];
+	/* A scripted scenario drives the run (no random faults). */
+	bool scripted;
+	u32 debug;		/* SM_DEBUG_* for every daemon */
+	/* torn blocks: unacknowledged versions that may be on the disks */
+	u64 torn_v[SIM_MAX_BLOCKS][4];
+	u32 n_torn_v[SIM_MAX_BLOCKS];
+	/* fragment d of block b may read as anything: its host crashed
+	 * with a write of b in flight and the region was written while
+	 * it was away (docs/cluster-protocol.md, "torn regions") */
+	u32 garbage_ok[SIM_MAX_BLOCKS];
+	u64 n_path_cuts, n_withdraws, n_clean_stops, n_readds, n_host_losses;
+	u64 n_torn_reads;
 	struct sim_node node[SIM_MAX_NODES];
 	struct sim_part part[SIM_MAX_NODES];
 	struct sim_disk disk[SIM_MAX_MEMBERS];
@@ -224,6 +265,21 @@ void tgt_poll(struct sim *s, struct sim_node *n);
 void tgt_crash(struct sim *s, struct sim_node *n);
 bool tgt_read(struct sim *s, struct sim_node *n);
 u32 tgt_inflight_region(const struct sim *s, u32 region);
+
+/* sim.c: topology */
+struct sim_node *sim_host(struct sim *s, u32 m);
+bool sim_reach(const struct sim *s, const struct sim_node *n, u32 m);
+bool sim_disk_present(const struct sim *s, u32 m);
+void sim_node_crash(struct sim *s, struct sim_node *n);
+void sim_node_boot(struct sim *s, struct sim_node *n);
+void sim_daemon_start(struct sim *s, struct sim_node *n);
+void sim_split(struct sim *s, u32 moved_ids);
+bool sim_heal(struct sim *s);
+void sim_step(struct sim *s, bool faults, bool writes);
+bool sim_clean_stop(struct sim *s, struct sim_node *n);
+void sim_node_start(struct sim *s, struct sim_node *n);
+void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
+		  u32 nodes, u32 members, bool dist, bool two_node);
 
 /* sim_disk.c */
 u64 frag_value(u64 version, u32 member, u32 members);
