@@ -286,6 +286,7 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	if (!sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
 		sm->tgt.frozen = true;
+		sm->tgt.drained = false;
 	}
 }
 

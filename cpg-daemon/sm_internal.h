@@ -157,6 +157,7 @@ struct sm_local {
 struct sm_tgt {
 	bool ready;		/* HELD_END seen */
 	bool frozen;		/* we told it FREEZE */
+	bool drained;		/* it said FROZEN since our last FREEZE */
 	bool attach_sent;
 	bool claim_sent;
 	bool path_pending;	/* MEMBER_PATH in flight: no grants yet */

@@ -383,6 +383,9 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		if (r < sm->cfg.members)
 			sm->tgt.mstate_done[r] = c->flags;
 		return;
+	case DDRAID_CHAN_FROZEN:
+		sm->tgt.drained = true;
+		return;
 	}
 	fx_log(out, SM_LOG_WARNING, "unexpected %s from the target",
 	       ddraid_chan_type_name(c->type));
