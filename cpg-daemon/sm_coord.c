@@ -188,6 +188,18 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 		sm->co.unlock_sent = true;
 		return;
 	}
+	/*
+	 * A holder fenced while the lock waited for it made the region dirty
+	 * (it may have torn a write there): resync first, then scrub it
+	 * (SCRUBBED with EAGAIN: not scrubbed, not an error).
+	 */
+	if (ddraid_bit_test(rs->dirty, rs->lock_region)) {
+		m = fx_cpg(sm, out, MSG_SCRUBBED);
+		m->region = rs->lock_region;
+		m->err = EAGAIN;
+		sm->co.unlock_sent = true;
+		return;
+	}
 	io = io_new(sm, IO_SCRUB);
 	io->region = rs->lock_region;
 	fx = fx_add(out, SM_FX_SCRUB);

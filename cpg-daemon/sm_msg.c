@@ -624,7 +624,8 @@ static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
 
 	if (!ends_lock(sm, m) || rs->lock_purpose != LOCK_SCRUB)
 		return;
-	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next) {
+	if (rs->sc_end == SCRUB_RUNNING && r == rs->sc_next &&
+	    m->err != EAGAIN) {
 		if (m->err) {
 			rs->sc_err = m->err;
 			scrub_stop(sm, SCRUB_IO_ERROR, out);
