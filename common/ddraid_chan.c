@@ -79,7 +79,7 @@ static const struct type_rule rules[DDRAID_CHAN_TYPE_MAX + 1] = {
 	[DDRAID_CHAN_PATH_RETRY] = { "PATH_RETRY", DDRAID_CHAN_TO_KERNEL,
 		F_MEMBER, F_ZERO, F_ZERO, F_ZERO },
 	[DDRAID_CHAN_FROZEN] = { "FROZEN", DDRAID_CHAN_TO_DAEMON,
-		F_ZERO, F_ZERO, F_ZERO, F_ZERO },
+		F_ZERO, F_ANY, F_ZERO, F_ZERO },
 };
 
 static bool members_ok(u64 n)
@@ -125,16 +125,18 @@ static const char *check_field(u8 use, u64 v,
 		return v < DDRAID_MEMBER_ACTIVE || v > DDRAID_MEMBER_REBUILDING ?
 			"unknown member state" : NULL;
 	case F_HELLO_FLAGS:
-		return v & ~(u64)DDRAID_CHAN_HELLO_ALL ? "unknown HELLO flag" :
-			NULL;
-	case F_FREEZE_FLAGS:
-		return v & ~(u64)DDRAID_CHAN_FREEZE_ALL ? "unknown FREEZE flag" :
-			NULL;
+		if (v & ~(u64)DDRAID_CHAN_HELLO_ALL)
+			return "unknown HELLO flag";
+		return v == DDRAID_CHAN_HELLO_FAIL_IO ?
+			"HELLO flag FAIL_IO without FROZEN" : NULL;
 	case F_HELD_FLAGS:
 		if (v & ~(u64)DDRAID_CHAN_HELD_ALL)
 			return "unknown HELD flag";
 		return v == DDRAID_CHAN_HELD_NOGRANT ?
 			"HELD flag NOGRANT without LOCKED" : NULL;
+	case F_FREEZE_FLAGS:
+		return v & ~(u64)DDRAID_CHAN_FREEZE_ALL ?
+			"unknown FREEZE flag" : NULL;
 	}
 	return "internal: unknown field rule";
 }

@@ -34,7 +34,8 @@ enum ddraid_chan_type {
 	DDRAID_CHAN_LOCK = 8,		/* D>K block new writes, drain */
 	DDRAID_CHAN_LOCKED = 9,		/* K>D drained */
 	DDRAID_CHAN_UNLOCK = 10,	/* D>K resume */
-	DDRAID_CHAN_FREEZE = 11,	/* D>K no writes at all */
+	DDRAID_CHAN_FREEZE = 11,	/* D>K no IO at all,
+					 * flags = DDRAID_CHAN_FREEZE_* */
 	DDRAID_CHAN_THAW = 12,		/* D>K resume after FREEZE */
 	DDRAID_CHAN_MEMBER_ERROR = 13,	/* K>D region = member, status = errno */
 	DDRAID_CHAN_MEMBER_STATE = 14,	/* D>K region = member, arg = events,
@@ -42,8 +43,11 @@ enum ddraid_chan_type {
 	DDRAID_CHAN_MEMBER_STATE_DONE = 15, /* K>D region = member,
 					     * flags = state */
 	DDRAID_CHAN_COMMIT_FAIL = 16,	/* D>K region = member */
-	DDRAID_CHAN_PATH_RETRY = 17,	/* D>K region = member: use it again */
-	DDRAID_CHAN_FROZEN = 18,	/* K>D after FREEZE: nothing in flight */
+	DDRAID_CHAN_PATH_RETRY = 17,	/* D>K region = member: its errors
+					 * here were this node's path */
+	DDRAID_CHAN_FROZEN = 18,	/* K>D nothing of this target is in
+					 * flight to the members any more,
+					 * arg = FREEZEs since ATTACH */
 	DDRAID_CHAN_TYPE_MAX = 18,
 };
 
@@ -53,10 +57,16 @@ enum ddraid_chan_type {
 
 /* HELLO flags: the mode of the target (bit set = true). */
 #define DDRAID_CHAN_HELLO_FROZEN	0x1u	/* target is frozen */
-#define DDRAID_CHAN_HELLO_ALL		0x1u	/* every known flag */
+#define DDRAID_CHAN_HELLO_FAIL_IO	0x2u	/* ... and fails IO (FREEZE
+						 * with FAIL_IO) */
+#define DDRAID_CHAN_HELLO_ALL		0x3u	/* every known flag */
 
-/* FREEZE flags. */
-#define DDRAID_CHAN_FREEZE_FAIL_IO	0x1u	/* withdraw: fail IO with EIO */
+/*
+ * FREEZE flags. FAIL_IO withdraws the target: IO that waits (at the gate,
+ * frozen reads, writes held for COMMIT_FAIL) and new IO fail with EIO
+ * until THAW, instead of waiting.
+ */
+#define DDRAID_CHAN_FREEZE_FAIL_IO	0x1u
 #define DDRAID_CHAN_FREEZE_ALL		0x1u
 
 /*

@@ -301,6 +301,7 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
 		sm->tgt.frozen = true;
 		sm->tgt.drained = false;
+		sm->tgt.freezes++;
 	}
 }
 

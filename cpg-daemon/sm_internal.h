@@ -232,7 +232,8 @@ struct sm_tgt {
 	bool lock_told;		/* we told the target LOCK lock_told_r */
 	u64 lock_told_r;
 
-	bool drained;		/* FROZEN since our last FREEZE */
+	bool drained;		/* FROZEN answered our last FREEZE */
+	u64 freezes;		/* FREEZEs sent since the channel's HELLO */
 	bool removed;		/* the target is destroyed */
 	/* our hosted disk, probed before ATTACH */
 	bool host_probed, host_probing, host_disk_ok;

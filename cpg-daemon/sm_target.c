@@ -437,6 +437,7 @@ static void path_probed(struct sm *sm, u32 m, int result,
 		DDRAID_CHAN_FREEZE_FAIL_IO);
 	sm->tgt.frozen = true;
 	sm->tgt.drained = false;
+	sm->tgt.freezes++;
 }
 
 void tgt_kick(struct sm *sm, struct sm_effects *out)
@@ -502,6 +503,7 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 	case DDRAID_CHAN_HELLO:
 		sm->tgt.ready = false;
 		sm->tgt.removed = false;
+		sm->tgt.freezes = 0;
 		memset(sm->tgt.held, 0, bitmap_bytes(sm->cfg.regions));
 		memset(sm->tgt.locked, 0, bitmap_bytes(sm->cfg.regions));
 		/* A FREEZE we sent may still be on its way to it. */
@@ -554,7 +556,9 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 			sm->tgt.mstate_done[r] = c->flags;
 		return;
 	case DDRAID_CHAN_FROZEN:
-		sm->tgt.drained = true;
+		/* The answer to our last FREEZE, not an older one. */
+		if (c->arg == sm->tgt.freezes)
+			sm->tgt.drained = true;
 		return;
 	}
 	fx_log(out, SM_LOG_WARNING, "unexpected %s from the target",

@@ -68,10 +68,16 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		m.flags = 2;
 		break;
 	case DDRAID_CHAN_COMMIT_FAIL:
+	case DDRAID_CHAN_PATH_RETRY:
 		m.region = 1;
 		break;
-	case DDRAID_CHAN_HELD_END:
 	case DDRAID_CHAN_FREEZE:
+		m.flags = DDRAID_CHAN_FREEZE_FAIL_IO;
+		break;
+	case DDRAID_CHAN_FROZEN:
+		m.arg = 2;
+		break;
+	case DDRAID_CHAN_HELD_END:
 	case DDRAID_CHAN_THAW:
 		break;
 	default:

@@ -412,7 +412,7 @@ static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
 	sm_free(n->d.sm);
 	n->d.sm = NULL;
 	n->d.alive = false;
-	n->t.connected = false;
+	tgt_disconnect(s, n);
 	n->to_d.n = n->to_t.n = 0;
 	disk_drop(s, n, true);
 	/* Its undelivered messages: all or nothing. */
@@ -1121,13 +1121,14 @@ static void dump(struct sim *s)
 
 		fprintf(stderr, "node %u: up %d part %d daemon %d target "
 			"alive %d frozen %d connected %d\n", n->id, n->up,
-			n->part, n->d.alive, n->t.alive, n->t.frozen,
-			n->t.connected);
-		for (r = 0; r < s->regions; r++)
-			if (n->t.held[r] || n->t.requested[r] || n->t.locked[r])
-				fprintf(stderr, "  region %u: held %d requested "
-					"%d locked %d\n", r, n->t.held[r],
-					n->t.requested[r], n->t.locked[r]);
+			n->part, n->d.alive, n->t.alive, n->t.core.frozen,
+			n->t.core.attached);
+		for (r = 0; r < s->regions && n->t.alive; r++)
+			if (n->t.reg[r].state != TCORE_COLD ||
+			    n->t.reg[r].locked)
+				fprintf(stderr, "  region %u: state %u locked "
+					"%d\n", r, n->t.reg[r].state,
+					n->t.reg[r].locked);
 		if (!n->d.alive)
 			continue;
 		sm_status(n->d.sm, &st);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "sm.h"
+#include "ddraid_tcore.h"
 
 #define SIM_MAX_NODES	9
 #define SIM_MAX_MEMBERS	9
@@ -53,11 +54,16 @@ struct sim_disk {
 
 /* ---- targets ---- */
 
+/*
+ * The target is common/ddraid_tcore.c, as in the kernel; the simulator
+ * adds its member IO (fragments that land one by one, a crash tears them)
+ * and checks I2 at submit, I3 at acknowledgement and I4 at read.
+ */
 enum sim_wstate {
 	W_FREE = 0,
-	W_WAIT,		/* waits for grant, lock, thaw */
+	W_WAIT,		/* the core keeps it at the gate */
 	W_SUBMITTED,	/* member writes in flight */
-	W_HELD,		/* done, completion held: skipped a failing member */
+	W_HELD,		/* done, the core holds its completion */
 };
 
 struct sim_write {
@@ -65,33 +71,19 @@ struct sim_write {
 	u64 block;
 	u64 version;
 	u32 pending;	/* members whose write is still in flight */
-	u32 skipped;	/* members this write did not reach */
-	u32 need;	/* of those, failures not yet committed: hold */
+	u32 errors;	/* members whose write failed */
 	u64 since;
 	u64 stuck[SIM_MAX_MEMBERS];	/* step a member write found its
 					 * member unreachable (0: it did not):
 					 * the transport holds it until
 					 * late_bound, then fails it */
+	struct tcore_io io;
 };
 
 struct sim_target {
 	bool alive;
-	bool frozen;
-	bool fail_io;		/* FREEZE with FAIL_IO: IO fails */
-	bool frozen_owed;	/* FROZEN to send once drained */
-	bool connected;		/* a daemon has the channel */
-	u32 mstate[SIM_MAX_MEMBERS];	/* member state as this target knows */
-	u32 failing;		/* member mask: IO errors seen */
-	u64 events;		/* newest events a MEMBER_STATE told */
-	u64 err_events[SIM_MAX_MEMBERS];	/* events known at the error */
-	u32 committed;		/* member mask: COMMIT_FAIL received */
-	bool held[SIM_MAX_REGIONS];
-	bool requested[SIM_MAX_REGIONS];
-	bool locked[SIM_MAX_REGIONS];
-	bool lock_acked[SIM_MAX_REGIONS];
-	u64 last_use[SIM_MAX_REGIONS];
-	u32 state_done_pending;	/* member mask: MEMBER_STATE to confirm */
-	u32 state_done_val[SIM_MAX_MEMBERS];
+	struct tcore core;
+	struct tcore_region reg[SIM_MAX_REGIONS];
 	struct sim_write w[SIM_MAX_WRITES];
 };
 
@@ -265,6 +257,8 @@ void tgt_poll(struct sim *s, struct sim_node *n);
 void tgt_crash(struct sim *s, struct sim_node *n);
 bool tgt_read(struct sim *s, struct sim_node *n);
 u32 tgt_inflight_region(const struct sim *s, u32 region);
+void tgt_disconnect(struct sim *s, struct sim_node *n);
+bool tgt_holds(const struct sim_target *t, u32 region);
 
 /* sim.c: topology */
 struct sim_node *sim_host(struct sim *s, u32 m);

@@ -166,8 +166,7 @@ static void check_parity(struct sim *s)
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
 			struct sim_node *n = sim_node_by_id(s, sb->slots[i]);
 
-			if (n && n->up && n->t.alive && n->d.alive &&
-			    n->t.held[r])
+			if (n && n->up && n->d.alive && tgt_holds(&n->t, r))
 				live |= 1u << i;
 		}
 		if (sm_region(ref->d.sm, r, &ri) || ri.dirty || ri.locked ||
@@ -285,7 +284,7 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 					 n->t.w[i].state);
 				return false;
 			}
-		if (n->t.frozen) {
+		if (n->t.core.frozen) {
 			snprintf(why, len, "node %u frozen", n->id);
 			return false;
 		}

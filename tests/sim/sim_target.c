@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The simulated data path of one node: what docs/kernel-channel.md asks of
- * a target. Writes wait for a grant, are split into member writes that
- * complete one by one (a node crash tears them), skip failing members and
- * hold their completion until COMMIT_FAIL. Regions go idle, locks drain,
- * FREEZE stops all IO. Acknowledgements and reads are checked here against
- * the oracle (I2 at submit, I3 at ack, I4 at read).
+ * The simulated data path of one node: the target core the kernel runs
+ * (common/ddraid_tcore.c: grants, locks, freezing, member failures, what is
+ * owed to the daemon) plus simulated member IO. A write is split into
+ * member writes that complete one by one (a node crash tears them); the
+ * daemon's channel is read as soon as the core owes something.
+ * Acknowledgements and reads are checked here against the oracle (I2 at
+ * submit, I3 at ack, I4 at read).
  */
 #include "sim.h"
 
@@ -15,16 +16,6 @@
 static u32 bit(u32 m)
 {
 	return 1u << m;
-}
-
-static bool can_write(const struct sim_target *t, u32 m)
-{
-	return !(t->failing & bit(m)) && t->mstate[m] != DDRAID_MEMBER_FAILED;
-}
-
-static bool can_read(const struct sim_target *t, u32 m)
-{
-	return can_write(t, m) && t->mstate[m] == DDRAID_MEMBER_ACTIVE;
 }
 
 static void check_i3(struct sim *s, struct sim_node *n, u32 mask);
@@ -42,218 +33,84 @@ static int slot_of(const struct sim *s, u32 id)
 	return -1;
 }
 
+static struct sim_write *write_of(struct tcore_io *io)
+{
+	return (struct sim_write *)((char *)io -
+				    offsetof(struct sim_write, io));
+}
+
+bool tgt_holds(const struct sim_target *t, u32 region)
+{
+	return t->alive && t->core.reg[region].state == TCORE_GRANTED;
+}
+
+/* Hand the daemon everything the core owes it (it reads promptly). */
+static void flush_msgs(struct sim *s, struct sim_node *n)
+{
+	struct ddraid_chan_msg m;
+
+	while (!tcore_next_msg(&n->t.core, &m))
+		sim_to_daemon(s, n, m.type, m.region, m.arg, m.status,
+			      m.flags);
+}
+
 void tgt_boot(struct sim *s, struct sim_node *n)
 {
 	const struct sim_sb *sb = disk_newest_sb(s);
 	struct sim_target *t = &n->t;
-	u32 m;
+	u32 mstate[SIM_MAX_MEMBERS], m;
 
 	memset(t, 0, sizeof(*t));
 	t->alive = true;
-	/* Until its daemon has attached it knows no member failure: IO
-	 * waits (reads too), see docs/kernel-channel.md. */
-	t->frozen = true;
 	/*
-	 * A failure the superblock records may not be applied by every
-	 * target yet: writes that skip it wait for COMMIT_FAIL all the same.
+	 * Frozen until its daemon has attached and thawed it. A failure the
+	 * superblock records may not be applied by every target yet: writes
+	 * that skip it wait for COMMIT_FAIL all the same.
 	 */
 	for (m = 0; m < s->members; m++)
-		t->mstate[m] = sb->member[m].state;
-	t->events = sb->events;
+		mstate[m] = sb->member[m].state;
+	tcore_init(&t->core, t->reg, s->regions, s->members, sb->events,
+		   mstate, 0, 0);
 }
 
 void tgt_connect(struct sim *s, struct sim_node *n)
 {
-	struct sim_target *t = &n->t;
-	u32 r, m;
-
-	t->connected = true;
-	sim_to_daemon(s, n, DDRAID_CHAN_HELLO, s->regions, s->members, 0,
-		      t->frozen ? DDRAID_CHAN_HELLO_FROZEN : 0);
-	for (r = 0; r < s->regions; r++) {
-		u32 fl = 0;
-
-		if (t->locked[r])
-			fl |= DDRAID_CHAN_HELD_LOCKED;
-		if (t->locked[r] && !t->held[r])
-			fl |= DDRAID_CHAN_HELD_NOGRANT;
-		if (t->held[r] || t->locked[r])
-			sim_to_daemon(s, n, DDRAID_CHAN_HELD, r, 0, 0, fl);
-		t->requested[r] = false;	/* ask the new daemon */
-		t->lock_acked[r] = false;
-	}
-	sim_to_daemon(s, n, DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
-	for (m = 0; m < s->members; m++)
-		if (t->failing & bit(m) && !(t->committed & bit(m)))
-			sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_ERROR, m, 0, EIO,
-				      0);
-	t->state_done_pending = 0;
+	if (n->t.core.attached)
+		tcore_detach(&n->t.core);
+	tcore_attach(&n->t.core);
+	flush_msgs(s, n);
 }
 
-void tgt_recv(struct sim *s, struct sim_node *n,
-	      const struct ddraid_chan_msg *c)
+void tgt_disconnect(struct sim *s, struct sim_node *n)
 {
-	struct sim_target *t = &n->t;
-	u32 r = (u32)c->region;
-
-	switch (c->type) {
-	case DDRAID_CHAN_GRANT:
-		if (c->status)
-			sim_fail(s, "I7: node %u's writes to region %u failed",
-				 n->id, r);
-		t->held[r] = true;
-		t->requested[r] = false;
-		t->last_use[r] = s->step;
-		break;
-	case DDRAID_CHAN_LOCK:
-		t->locked[r] = true;
-		t->lock_acked[r] = false;
-		break;
-	case DDRAID_CHAN_UNLOCK:
-		t->locked[r] = false;
-		break;
-	case DDRAID_CHAN_FREEZE:
-		t->frozen = true;
-		t->frozen_owed = true;
-		if (c->flags & DDRAID_CHAN_FREEZE_FAIL_IO) {
-			u32 i;
-
-			/* Withdraw: waiting and held writes fail (EIO). */
-			t->fail_io = true;
-			for (i = 0; i < SIM_MAX_WRITES; i++) {
-				struct sim_write *w = &t->w[i];
-
-				if (w->state != W_WAIT && w->state != W_HELD)
-					continue;
-				s->busy[w->block] = false;
-				w->state = W_FREE;
-			}
-		}
-		break;
-	case DDRAID_CHAN_THAW:
-		t->frozen = false;
-		t->fail_io = false;
-		break;
-	case DDRAID_CHAN_PATH_RETRY: {
-		u32 i;
-
-		/* A path fault: use the member again, retry what missed it. */
-		if (!(t->failing & bit(r)))
-			break;
-		t->failing &= ~bit(r);
-		for (i = 0; i < SIM_MAX_WRITES; i++) {
-			struct sim_write *w = &t->w[i];
-
-			if (w->state != W_HELD || !(w->need & bit(r)))
-				continue;
-			w->state = W_WAIT;
-			w->pending = w->skipped = w->need = 0;
-		}
-		break;
-	}
-	case DDRAID_CHAN_MEMBER_STATE:
-		/*
-		 * Back from failed to active (a rebuild this target only
-		 * hears of now): errors it saw before are history. So are
-		 * errors seen two generations ago or more (failed, rebuilt
-		 * since): this is how a target tells an old error from one
-		 * the cluster has not heard of yet.
-		 */
-		if (c->flags == DDRAID_MEMBER_ACTIVE &&
-		    (t->mstate[r] != DDRAID_MEMBER_ACTIVE ||
-		     c->arg >= t->err_events[r] + 2)) {
-			u32 i;
-
-			t->failing &= ~bit(r);
-			t->committed &= ~bit(r);
-			/* Whole again (rebuilt after these writes landed,
-			 * which fencing guarantees): they may complete. */
-			for (i = 0; i < SIM_MAX_WRITES; i++)
-				t->w[i].need &= ~bit(r);
-		}
-		if (c->arg > t->events)
-			t->events = c->arg;
-		t->mstate[r] = c->flags;
-		/* Still failing on a member called active: say so again. */
-		if (c->flags == DDRAID_MEMBER_ACTIVE && t->failing & bit(r) &&
-		    t->connected)
-			sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_ERROR, r, 0, EIO,
-				      0);
-		if (c->flags == DDRAID_MEMBER_REBUILDING) {
-			u32 i, released = 0;
-
-			/*
-			 * Replaced or back: a fresh start for it. The cluster
-			 * recorded its failure before, and nobody reads a
-			 * member being rebuilt: held writes may complete.
-			 * (ACTIVE alone never clears errors this target saw:
-			 * the cluster may not have heard of them yet.)
-			 */
-			t->failing &= ~bit(r);
-			t->committed &= ~bit(r);
-			for (i = 0; i < SIM_MAX_WRITES; i++) {
-				if (t->w[i].state != W_FREE &&
-				    t->w[i].need & bit(r))
-					released |= bit(r);
-				t->w[i].need &= ~bit(r);
-			}
-			check_i3(s, n, released);
-		}
-		t->state_done_pending |= bit(r);
-		t->state_done_val[r] = c->flags;
-		break;
-	case DDRAID_CHAN_COMMIT_FAIL: {
-		u32 i, released = 0;
-
-		t->committed |= bit(r);
-		for (i = 0; i < SIM_MAX_WRITES; i++) {
-			if (t->w[i].state != W_FREE && t->w[i].need & bit(r))
-				released |= bit(r);
-			t->w[i].need &= ~bit(r);
-		}
-		check_i3(s, n, released);
-		break;
-	}
-	default:
-		sim_fail(s, "node %u's target got %s", n->id,
-			 ddraid_chan_type_name(c->type));
-	}
+	if (n->t.alive)
+		tcore_detach(&n->t.core);
 }
 
-bool tgt_new_write(struct sim *s, struct sim_node *n)
+static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 {
-	struct sim_target *t = &n->t;
-	struct sim_write *w = NULL;
-	u32 i, tries;
-	u64 b = 0;
+	u32 missed = w->io.skip | w->io.errors;
 
-	if (!t->alive || t->fail_io)
-		return false;
-	for (i = 0; i < SIM_MAX_WRITES; i++)
-		if (t->w[i].state == W_FREE) {
-			w = &t->w[i];
-			break;
-		}
-	if (!w)
-		return false;
-	/* The cluster filesystem never writes one block from two places
-	 * at once. */
-	for (tries = 0; tries < 8; tries++) {
-		b = sim_rand(s, s->blocks);
-		if (!s->busy[b])
-			break;
-	}
-	if (s->busy[b])
-		return false;
-	w->state = W_WAIT;
-	w->block = b;
-	w->version = ++s->next_version;
-	w->pending = w->skipped = w->need = 0;
-	w->since = s->step;
-	s->busy[b] = true;
-	s->torn[b] = true;	/* until acknowledged */
-	s->n_writes++;
-	return true;
+	/* Completing past a member whose failure is committed: I3. */
+	check_i3(s, n, missed & n->t.core.recorded);
+	sim_trace(s, "node %u acks block %llu v%llu (missed %#x)", n->id,
+		  (unsigned long long)w->block,
+		  (unsigned long long)w->version, missed);
+	s->acked[w->block] = w->version;
+	s->torn[w->block] = false;
+	s->busy[w->block] = false;
+	s->n_acked++;
+	w->state = W_FREE;
+}
+
+/* Not acknowledged (EIO): what it wrote stays torn, never checked. */
+static void fail_write(struct sim *s, struct sim_node *n, struct sim_write *w)
+{
+	sim_trace(s, "node %u fails block %llu v%llu (EIO)", n->id,
+		  (unsigned long long)w->block,
+		  (unsigned long long)w->version);
+	s->busy[w->block] = false;
+	w->state = W_FREE;
 }
 
 static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
@@ -271,21 +128,136 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 		if (!(disk_missing(s) & bit(m)) && !s->disk[m].bits[slot][r])
 			sim_fail(s, "I2: node %u writes region %u, not dirty in "
 				 "its slot %d on member %u", n->id, r, slot, m);
-	for (m = 0; m < s->members; m++) {
-		if (can_write(t, m))
-			w->pending |= bit(m);
-		else
-			w->skipped |= bit(m);
+	if (tcore_write_plan(&t->core, &w->io)) {
+		tcore_io_forget(&t->core, &w->io, s->step);
+		fail_write(s, n, w);
+		return;
 	}
-	w->need = w->skipped & ~t->committed;
+	w->pending = (bit(s->members) - 1) & ~w->io.skip;
+	w->errors = 0;
 	sim_trace(s, "node %u submits block %llu v%llu skipping %#x", n->id,
 		  (unsigned long long)w->block,
-		  (unsigned long long)w->version, w->skipped);
-	/* Skipping a member whose failure is committed needs no wait. */
-	check_i3(s, n, w->skipped & t->committed);
+		  (unsigned long long)w->version, w->io.skip);
 	w->state = W_SUBMITTED;
 	w->since = s->step;
-	t->last_use[r] = s->step;
+}
+
+/* Act on the IO the core released. */
+static void run_out(struct sim *s, struct sim_node *n, struct tcore_list *out)
+{
+	struct tcore_io *io;
+
+	while ((io = tcore_list_pop(out))) {
+		struct sim_write *w = write_of(io);
+
+		switch (io->verdict) {
+		case TCORE_GO:
+			submit(s, n, w);
+			break;
+		case TCORE_DONE:
+			ack(s, n, w);
+			break;
+		default:
+			fail_write(s, n, w);
+			break;
+		}
+	}
+}
+
+/* Where a write the core kept is. */
+static void kept(struct sim_write *w)
+{
+	w->state = w->io.at == TCORE_AT_HELD ? W_HELD : W_WAIT;
+}
+
+void tgt_recv(struct sim *s, struct sim_node *n,
+	      const struct ddraid_chan_msg *c)
+{
+	struct sim_target *t = &n->t;
+	struct tcore_list out;
+	struct tcore_note note;
+	u32 i, m = (u32)c->region, released = 0;
+
+	if (ddraid_chan_direction(c->type) != DDRAID_CHAN_TO_KERNEL ||
+	    c->type == DDRAID_CHAN_ATTACH) {
+		sim_fail(s, "node %u's target got %s", n->id,
+			 ddraid_chan_type_name(c->type));
+		return;
+	}
+	if (c->type == DDRAID_CHAN_GRANT && c->status)
+		sim_fail(s, "I7: node %u's writes to region %llu failed",
+			 n->id, (unsigned long long)c->region);
+	/*
+	 * "rebuilding": writes that skipped the member may complete now,
+	 * held or in flight (the core forgives them): I3 must hold already.
+	 */
+	if (c->type == DDRAID_CHAN_MEMBER_STATE &&
+	    c->flags == DDRAID_MEMBER_REBUILDING)
+		for (i = 0; i < SIM_MAX_WRITES; i++)
+			if (t->w[i].state != W_FREE &&
+			    t->w[i].state != W_WAIT &&
+			    ((t->w[i].io.skip & ~t->w[i].io.own) & bit(m)))
+				released |= bit(m);
+	tcore_list_init(&out);
+	if (tcore_apply(&t->core, c, s->step, &out, &note))
+		sim_fail(s, "node %u's target refused %s", n->id,
+			 ddraid_chan_type_name(c->type));
+	check_i3(s, n, released);
+	run_out(s, n, &out);
+	for (i = 0; i < SIM_MAX_WRITES; i++)
+		if (t->w[i].state == W_HELD || t->w[i].state == W_WAIT)
+			kept(&t->w[i]);
+	flush_msgs(s, n);
+}
+
+bool tgt_new_write(struct sim *s, struct sim_node *n)
+{
+	struct sim_target *t = &n->t;
+	struct sim_write *w = NULL;
+	struct tcore_list out;
+	u32 i, tries;
+	u64 b = 0;
+
+	if (!t->alive)
+		return false;
+	for (i = 0; i < SIM_MAX_WRITES; i++)
+		if (t->w[i].state == W_FREE) {
+			w = &t->w[i];
+			break;
+		}
+	if (!w)
+		return false;
+	/* The cluster filesystem never writes one block from two places
+	 * at once. */
+	for (tries = 0; tries < 8; tries++) {
+		b = sim_rand(s, s->blocks);
+		if (!s->busy[b])
+			break;
+	}
+	if (s->busy[b])
+		return false;
+	w->block = b;
+	w->version = ++s->next_version;
+	w->pending = w->errors = 0;
+	w->since = s->step;
+	s->busy[b] = true;
+	s->torn[b] = true;	/* until acknowledged */
+	s->n_writes++;
+	tcore_io_init(&w->io, TCORE_WRITE, b / SIM_BPR);
+	tcore_list_init(&out);
+	switch (tcore_write_enter(&t->core, &w->io, s->step)) {
+	case TCORE_GO:
+		submit(s, n, w);
+		break;
+	case TCORE_WAIT:
+		w->state = W_WAIT;
+		break;
+	default:
+		fail_write(s, n, w);
+		break;
+	}
+	flush_msgs(s, n);
+	return true;
 }
 
 /*
@@ -311,9 +283,9 @@ static void check_i3(struct sim *s, struct sim_node *n, u32 mask)
 		for (j = 0; j < s->n_nodes; j++) {
 			const struct sim_target *o = &s->node[j].t;
 
-			if (!o->alive || o->frozen || !s->node[j].up)
+			if (!o->alive || o->core.frozen || !s->node[j].up)
 				continue;
-			if (can_read(o, m))
+			if (!((o->core.failed | o->core.noread) & bit(m)))
 				sim_fail(s, "I3: node %u completes a write that "
 					 "skipped member %u; node %u's target "
 					 "still reads it", n->id, m,
@@ -322,127 +294,36 @@ static void check_i3(struct sim *s, struct sim_node *n, u32 mask)
 	}
 }
 
-static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
+/* The member IO of @w is over: the core decides what follows. */
+static void write_done(struct sim *s, struct sim_node *n, struct sim_write *w)
 {
-	sim_trace(s, "node %u acks block %llu v%llu (skipped %#x)", n->id,
-		  (unsigned long long)w->block,
-		  (unsigned long long)w->version, w->skipped);
-	s->acked[w->block] = w->version;
-	s->torn[w->block] = false;
-	s->busy[w->block] = false;
-	s->n_acked++;
-	w->state = W_FREE;
+	struct tcore_list out;
+
+	tcore_list_init(&out);
+	if (tcore_write_done(&n->t.core, &w->io, w->errors, s->step, &out) ==
+	    TCORE_WAIT)
+		kept(w);
+	run_out(s, n, &out);
 }
 
 void tgt_poll(struct sim *s, struct sim_node *n)
 {
 	struct sim_target *t = &n->t;
-	u32 i, r, m;
+	u32 i;
 
 	if (!t->alive)
 		return;
 	for (i = 0; i < SIM_MAX_WRITES; i++) {
 		struct sim_write *w = &t->w[i];
 
-		r = (u32)(w->block / SIM_BPR);
-		switch (w->state) {
-		case W_WAIT:
-			if (t->frozen || t->locked[r])
-				break;
-			if (t->held[r]) {
-				submit(s, n, w);
-			} else if (!t->requested[r] && t->connected) {
-				t->requested[r] = true;
-				sim_to_daemon(s, n, DDRAID_CHAN_GRANT_REQ, r, 0,
-					      0, 0);
-			}
-			break;
-		case W_SUBMITTED:
-			/* Disks answer within a bounded time, well below
-			 * fence_delay: the protocol relies on it. */
-			while (w->pending && s->step - w->since > MAX_IO_STEPS)
-				member_write(s, n, w,
-					     (u32)__builtin_ctz(w->pending));
-			if (w->pending)
-				break;
-			w->state = W_HELD;
-			/* fall through */
-		case W_HELD:
-			if (!w->need)
-				ack(s, n, w);
-			break;
-		}
+		/* Disks answer within a bounded time, well below
+		 * fence_delay: the protocol relies on it. */
+		while (w->state == W_SUBMITTED && w->pending &&
+		       s->step - w->since > MAX_IO_STEPS)
+			member_write(s, n, w, (u32)__builtin_ctz(w->pending));
 	}
-	for (r = 0; r < s->regions; r++) {
-		bool busy = false;
-
-		/* A grant stays while a completion is held in it. */
-		for (i = 0; i < SIM_MAX_WRITES; i++)
-			if (t->w[i].state != W_FREE &&
-			    t->w[i].block / SIM_BPR == r)
-				busy = true;
-		if (t->locked[r] && !t->lock_acked[r] && t->connected) {
-			bool drained = true;
-
-			for (i = 0; i < SIM_MAX_WRITES; i++)
-				if (t->w[i].state == W_SUBMITTED &&
-				    t->w[i].pending &&
-				    t->w[i].block / SIM_BPR == r)
-					drained = false;
-			if (drained) {
-				t->lock_acked[r] = true;
-				sim_to_daemon(s, n, DDRAID_CHAN_LOCKED, r, 0, 0,
-					      0);
-			}
-		}
-		if (t->held[r] && !busy && t->connected &&
-		    s->step - t->last_use[r] > IDLE_STEPS) {
-			t->held[r] = false;
-			sim_to_daemon(s, n, DDRAID_CHAN_IDLE, r, 0, 0, 0);
-		}
-	}
-	if (t->frozen_owed && t->connected) {
-		bool drained = true;
-
-		for (i = 0; i < SIM_MAX_WRITES; i++)
-			if (t->w[i].state == W_SUBMITTED && t->w[i].pending)
-				drained = false;
-		if (drained) {
-			t->frozen_owed = false;
-			sim_to_daemon(s, n, DDRAID_CHAN_FROZEN, 0, 0, 0, 0);
-		}
-	}
-	for (m = 0; m < s->members; m++) {
-		bool drained = true;
-
-		if (!(t->state_done_pending & bit(m)) || !t->connected)
-			continue;
-		/* A member being rebuilt: confirm once no write that
-		 * skipped it is still in flight. */
-		for (i = 0; i < SIM_MAX_WRITES; i++)
-			if (t->w[i].state == W_SUBMITTED &&
-			    t->w[i].skipped & bit(m))
-				drained = false;
-		if (t->state_done_val[m] == DDRAID_MEMBER_REBUILDING &&
-		    !drained)
-			continue;
-		t->state_done_pending &= ~bit(m);
-		sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_STATE_DONE, m, 0, 0,
-			      t->state_done_val[m]);
-	}
-}
-
-static void member_error(struct sim *s, struct sim_node *n, u32 m)
-{
-	struct sim_target *t = &n->t;
-
-	if (t->failing & bit(m))
-		return;
-	t->failing |= bit(m);
-	t->err_events[m] = t->events;
-	t->committed &= ~bit(m);
-	if (t->connected)
-		sim_to_daemon(s, n, DDRAID_CHAN_MEMBER_ERROR, m, 0, EIO, 0);
+	tcore_idle_scan(&t->core, 0, s->regions, s->step, IDLE_STEPS + 1);
+	flush_msgs(s, n);
 }
 
 static void write_frag(struct sim *s, u32 m, const struct sim_write *w)
@@ -465,12 +346,15 @@ static void member_write(struct sim *s, struct sim_node *n,
 {
 	w->pending &= ~bit(m);
 	if (s->disk[m].dead) {
-		w->skipped |= bit(m);
-		member_error(s, n, m);
-		w->need |= bit(m);
+		w->errors |= bit(m);
+		/* Reported at once; the write's fate once all are done. */
+		tcore_member_error(&n->t.core, bit(m));
 	} else {
 		write_frag(s, m, w);
 	}
+	if (!w->pending)
+		write_done(s, n, w);
+	flush_msgs(s, n);
 }
 
 bool tgt_member_io(struct sim *s, struct sim_node *n)
@@ -521,8 +405,9 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 	struct sim_target *t = &n->t;
 	u32 pm = s->members - 1, d, missing = ~0u, tries;
 	u64 b = 0, frag[SIM_MAX_MEMBERS];
+	struct tcore_io io;
 
-	if (!t->alive || t->frozen)
+	if (!t->alive)
 		return false;
 	for (tries = 0; tries < 8; tries++) {
 		b = sim_rand(s, s->blocks);
@@ -531,15 +416,27 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 	}
 	if (s->busy[b] || s->torn[b])
 		return false;
+	tcore_io_init(&io, TCORE_READ, TCORE_NONE);
+	switch (tcore_read_enter(&t->core, &io)) {
+	case TCORE_GO:
+		break;
+	case TCORE_WAIT:
+		/* Frozen: it would wait for THAW; the simulator moves on. */
+		tcore_io_forget(&t->core, &io, s->step);
+		return false;
+	default:
+		return false;
+	}
+	if (tcore_read_plan(&t->core, &io))
+		return false;	/* two missing: EIO */
 	for (d = 0; d < pm; d++) {
-		if (!can_read(t, d)) {
-			if (missing != ~0u)
-				return false;	/* two missing: EIO */
+		if (io.skip & bit(d)) {
 			missing = d;
 			continue;
 		}
 		if (s->disk[d].dead) {
-			member_error(s, n, d);
+			tcore_member_error(&t->core, bit(d));
+			flush_msgs(s, n);
 			return false;	/* retried by the block layer */
 		}
 		frag[d] = s->disk[d].frag[b];
@@ -547,8 +444,11 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 	if (missing != ~0u) {
 		u64 x;
 
-		if (!can_read(t, pm) || s->disk[pm].dead)
+		if (s->disk[pm].dead) {
+			tcore_member_error(&t->core, bit(pm));
+			flush_msgs(s, n);
 			return false;
+		}
 		x = s->disk[pm].frag[b];
 		for (d = 0; d < pm; d++)
 			if (d != missing)

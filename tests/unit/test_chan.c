@@ -57,10 +57,12 @@ static struct ddraid_chan_msg sample(u16 type)
 		break;
 	case DDRAID_CHAN_HELD_END:
 	case DDRAID_CHAN_THAW:
-	case DDRAID_CHAN_FROZEN:
 		break;
 	case DDRAID_CHAN_FREEZE:
 		m.flags = DDRAID_CHAN_FREEZE_FAIL_IO;
+		break;
+	case DDRAID_CHAN_FROZEN:
+		m.arg = 3;
 		break;
 	case DDRAID_CHAN_GRANT:
 		m.region = 99;
@@ -107,8 +109,19 @@ static void test_round_trip_all_types(void **state)
 		assert_string_not_equal(ddraid_chan_type_name(t), "?");
 	}
 	assert_int_equal(ddraid_chan_direction(0), 0);
-	assert_int_equal(ddraid_chan_direction(DDRAID_CHAN_TYPE_MAX + 1), 0);
-	assert_string_equal(ddraid_chan_type_name(DDRAID_CHAN_TYPE_MAX + 1), "?");
+	assert_int_equal(ddraid_chan_direction(19), 0);
+	assert_string_equal(ddraid_chan_type_name(19), "?");
+	/* The numbers and directions docs/kernel-channel.md gives. */
+	assert_int_equal(DDRAID_CHAN_PATH_RETRY, 17);
+	assert_int_equal(DDRAID_CHAN_FROZEN, 18);
+	assert_int_equal(ddraid_chan_direction(DDRAID_CHAN_PATH_RETRY),
+			 DDRAID_CHAN_TO_KERNEL);
+	assert_int_equal(ddraid_chan_direction(DDRAID_CHAN_FROZEN),
+			 DDRAID_CHAN_TO_DAEMON);
+	assert_string_equal(ddraid_chan_type_name(DDRAID_CHAN_PATH_RETRY),
+			    "PATH_RETRY");
+	assert_string_equal(ddraid_chan_type_name(DDRAID_CHAN_FROZEN),
+			    "FROZEN");
 }
 
 /* Decode @b and expect refusal with @err; the output must stay untouched. */
@@ -144,7 +157,7 @@ static void test_refusals(void **state)
 	b[63] = 1;
 	refused(b, 64, -EINVAL, "reserved bytes not zero");
 	memcpy(b, good, 64);
-	b[6] = DDRAID_CHAN_TYPE_MAX + 1;
+	b[6] = 19;
 	refused(b, 64, -EINVAL, "unknown message type");
 	b[6] = 0;
 	refused(b, 64, -EINVAL, "unknown message type");
@@ -179,9 +192,39 @@ static void test_refusals(void **state)
 	assert_int_equal(ddraid_chan_encode(&m, NULL, b, NULL), 0);
 	refused(b, 64, -EINVAL, "HELLO member count differs from the volume");
 	m = sample(DDRAID_CHAN_HELLO);
-	m.flags = 2;
+	m.flags = 4;
 	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
 	assert_string_equal(why, "unknown HELLO flag");
+	m.flags = DDRAID_CHAN_HELLO_FAIL_IO;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "HELLO flag FAIL_IO without FROZEN");
+	m.flags = DDRAID_CHAN_HELLO_FROZEN | DDRAID_CHAN_HELLO_FAIL_IO;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, NULL), 0);
+
+	/* FREEZE knows FAIL_IO only; PATH_RETRY names a member; FROZEN
+	 * carries a count and nothing else. */
+	m = sample(DDRAID_CHAN_FREEZE);
+	m.flags = 2;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "unknown FREEZE flag");
+	m.flags = 0;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, NULL), 0);
+	m = sample(DDRAID_CHAN_PATH_RETRY);
+	m.region = 5;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "member index beyond the member count");
+	m.region = 4;
+	m.arg = 1;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "arg field not zero");
+	m = sample(DDRAID_CHAN_FROZEN);
+	m.region = 1;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "region field not zero");
+	m.region = 0;
+	m.flags = DDRAID_CHAN_FREEZE_FAIL_IO;
+	assert_int_equal(ddraid_chan_encode(&m, &lim, b, &why), -EINVAL);
+	assert_string_equal(why, "flags field not zero");
 
 	/* HELD flags: LOCKED, LOCKED|NOGRANT; NOGRANT alone or unknown
 	 * bits are refused. */
