@@ -269,6 +269,8 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 	int r;
 	u32 m;
 
+	u32 slots[DDRAID_BITMAP_SLOTS] = { 0 }, i;
+
 	for (m = 0; m < io->sb.members; m++) {
 		int fd = ddraid_cl_member_fd(io->vol, m);
 
@@ -276,6 +278,14 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 			continue;
 		if (memcmp(s.uuid, io->sb.uuid, sizeof(s.uuid)))
 			continue;
+		/*
+		 * Slots are only ever assigned, and a slot table write skips
+		 * a member being replaced: merge them all, or a claim made
+		 * during a rebuild would be lost with the newest copy.
+		 */
+		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+			if (!slots[i])
+				slots[i] = s.slot_nodeid[i];
 		if (!have || s.events > best.events) {
 			best = s;
 			have = true;
@@ -283,6 +293,10 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 	}
 	if (!have)
 		return -EIO;
+	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+		if (best.slot_nodeid[i])
+			slots[i] = best.slot_nodeid[i];
+	memcpy(best.slot_nodeid, slots, sizeof(slots));
 	io->sb.events = best.events;
 	memcpy(io->sb.member, best.member, sizeof(best.member));
 	memcpy(io->sb.slot_nodeid, best.slot_nodeid, sizeof(best.slot_nodeid));

@@ -204,6 +204,11 @@ struct sim {
 	 * with a write of b in flight and the region was written while
 	 * it was away (docs/cluster-protocol.md, "torn regions") */
 	u32 garbage_ok[SIM_MAX_BLOCKS];
+	/* member mask: its host crashed with a write of the block in flight
+	 * while the member was active */
+	u32 torn_by_host[SIM_MAX_BLOCKS];
+	/* member mask: the region was written while that member was away */
+	u32 written_away[SIM_MAX_REGIONS];
 	u64 n_path_cuts, n_withdraws, n_clean_stops, n_readds, n_host_losses;
 	u64 n_torn_reads;
 	struct sim_node node[SIM_MAX_NODES];
@@ -283,10 +288,13 @@ bool disk_complete(struct sim *s, struct sim_node *n);
 void disk_drop(struct sim *s, struct sim_node *n, bool tear);
 const struct sim_sb *disk_newest_sb(const struct sim *s);
 u32 disk_missing(const struct sim *s);
+u32 sim_slot_node(const struct sim *s, u32 slot);
+int sim_slot_of(const struct sim *s, u32 id);
 
 /* sim_check.c */
 void check_all(struct sim *s);
 void check_rs_equal(struct sim *s, u32 view);
 bool check_quiet(struct sim *s, char *why, size_t len);
+u32 sim_intent_lacking(const struct sim *s, int slot, u32 r);
 
 #endif /* DDRAID_SIM_H */

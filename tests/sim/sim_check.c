@@ -70,11 +70,32 @@ bad:
 	}
 }
 
-/* I2: a write in flight is recorded in its node's slot on the members. */
+/*
+ * I2: a write into region r is recorded in its node's slot so that the
+ * record survives the loss of any one member: on every member that
+ * counts but at most one (a member this node could not reach when it set
+ * the bit, its path back since; a write that reaches it then tears at
+ * most that one copy's region). Without path faults, on every member.
+ * Returns the members lacking the bit when that is too many, else 0.
+ */
+u32 sim_intent_lacking(const struct sim *s, int slot, u32 r)
+{
+	u32 m, lacking = 0;
+
+	for (m = 0; m < s->members; m++)
+		if (!(disk_missing(s) & (1u << m)) &&
+		    (slot < 0 || !s->disk[m].bits[slot][r]))
+			lacking |= 1u << m;
+	if (__builtin_popcount(lacking) > 1 ||
+	    (lacking && !s->n_path_cuts) || slot < 0)
+		return lacking | (slot < 0);
+	return 0;
+}
+
+/* I2 for every write in flight. */
 static void check_intent(struct sim *s)
 {
-	const struct sim_sb *sb = disk_newest_sb(s);
-	u32 j, i, m;
+	u32 j, i, bad;
 
 	for (j = 0; j < s->n_nodes; j++) {
 		const struct sim_node *n = &s->node[j];
@@ -82,24 +103,20 @@ static void check_intent(struct sim *s)
 
 		if (!n->t.alive)
 			continue;
-		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
-			if (sb->slots[i] == n->id)
-				slot = (int)i;
+		slot = sim_slot_of(s, n->id);
 		for (i = 0; i < SIM_MAX_WRITES; i++) {
 			const struct sim_write *w = &n->t.w[i];
 			u32 r = (u32)(w->block / SIM_BPR);
 
 			if (w->state != W_SUBMITTED || !w->pending)
 				continue;
-			for (m = 0; m < s->members; m++)
-				if (!(disk_missing(s) & (1u << m)) &&
-				    (slot < 0 || !s->disk[m].bits[slot][r])) {
-					sim_fail(s, "I2: node %u has a write in "
-						 "flight in region %u, not "
-						 "dirty on member %u", n->id,
-						 r, m);
-					return;
-				}
+			bad = sim_intent_lacking(s, slot, r);
+			if (bad) {
+				sim_fail(s, "I2: node %u has a write in flight "
+					 "in region %u, not dirty on members "
+					 "%#x", n->id, r, bad);
+				return;
+			}
 		}
 	}
 }
@@ -131,8 +148,6 @@ static void check_parity(struct sim *s)
 	struct sim_node *ref = reference(s);
 	u32 pm = s->members - 1, r, d;
 	u64 b;
-
-	const struct sim_sb *sb = disk_newest_sb(s);
 	u32 live = 0, i;
 
 	if (!ref || disk_missing(s))
@@ -164,7 +179,8 @@ static void check_parity(struct sim *s)
 		 */
 		live = 0;
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++) {
-			struct sim_node *n = sim_node_by_id(s, sb->slots[i]);
+			struct sim_node *n = sim_node_by_id(s,
+							    sim_slot_node(s, i));
 
 			if (n && n->up && n->d.alive && tgt_holds(&n->t, r))
 				live |= 1u << i;

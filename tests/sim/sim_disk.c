@@ -38,7 +38,7 @@ const struct sim_sb *disk_newest_sb(const struct sim *s)
 	u32 m;
 
 	for (m = 0; m < s->members; m++)
-		if (!s->disk[m].dead &&
+		if (sim_disk_present(s, m) &&
 		    (!best || s->disk[m].sb.events > best->events))
 			best = &s->disk[m].sb;
 	return best ? best : &s->disk[0].sb;
@@ -46,7 +46,8 @@ const struct sim_sb *disk_newest_sb(const struct sim *s)
 
 /*
  * Members that do not count as holding valid data (or metadata) right now:
- * dead, or not active in the newest superblock (failed, being rebuilt).
+ * dead, gone with their host, or not active in the newest superblock
+ * (failed, being rebuilt).
  */
 u32 disk_missing(const struct sim *s)
 {
@@ -54,8 +55,50 @@ u32 disk_missing(const struct sim *s)
 	u32 m, mask = 0;
 
 	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead ||
+		if (!sim_disk_present(s, m) ||
 		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
+			mask |= 1u << m;
+	return mask;
+}
+
+/* The node owning slot @slot as the superblocks record it, merged over
+ * the members as the runtime reads them (slots are only ever assigned). */
+u32 sim_slot_node(const struct sim *s, u32 slot)
+{
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (sim_disk_present(s, m) && s->disk[m].sb.slots[slot])
+			return s->disk[m].sb.slots[slot];
+	return 0;
+}
+
+int sim_slot_of(const struct sim *s, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+		if (sim_slot_node(s, i) == id)
+			return (int)i;
+	return -1;
+}
+
+/* A flush: what member m holds is on its platter now. */
+static void flush(struct sim *s, u32 m)
+{
+	memcpy(s->disk[m].durable, s->disk[m].frag,
+	       sizeof(s->disk[m].durable));
+}
+
+/* Members the superblock does not call failed that node @n cannot reach. */
+static u32 unreached(struct sim *s, struct sim_node *n)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 m, mask = 0;
+
+	for (m = 0; m < s->members; m++)
+		if (sb->member[m].state != DDRAID_MEMBER_FAILED &&
+		    sim_disk_present(s, m) && !sim_reach(s, n, m))
 			mask |= 1u << m;
 	return mask;
 }
@@ -128,19 +171,39 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 		io->repair = fx->rebuild.resync;
 }
 
-static void apply_bits(struct sim *s, const struct sim_io *io)
+/*
+ * A bit, on every member node @n reaches (bitmap pages are written and
+ * flushed). Clearing one first flushes every member: the runtime's
+ * contract (cpg-daemon/io_exec.c), without which a host's power loss
+ * could take acknowledged writes of a region nobody marks any more. It
+ * fails, changing nothing, when a member that is not failed is out of
+ * reach (that member's cache would not be flushed).
+ */
+static int apply_bits(struct sim *s, struct sim_node *n,
+		      const struct sim_io *io)
 {
-	u32 m;
+	u32 m, done = 0;
 
+	if (io->type == SM_FX_BIT_CLEAR) {
+		if (unreached(s, n))
+			return -EIO;
+		for (m = 0; m < s->members; m++)
+			if (s->brk != BREAK_NO_FLUSH && sim_reach(s, n, m))
+				flush(s, m);
+	}
 	for (m = 0; m < s->members; m++)
-		if (!s->disk[m].dead)
+		if (sim_reach(s, n, m)) {
 			s->disk[m].bits[io->slot][io->region] =
 				io->type == SM_FX_BIT_SET;
+			done++;
+		}
+	return done ? 0 : -EIO;
 }
 
-static void apply_sb(struct sim *s, const struct sim_io *io)
+static int apply_sb(struct sim *s, struct sim_node *n,
+		    const struct sim_io *io)
 {
-	u32 m, i;
+	u32 m, i, wrote = 0;
 
 	/*
 	 * The runtime encodes superblocks with ddraid_sb_encode(), which
@@ -161,8 +224,12 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 	for (m = 0; m < s->members; m++) {
 		struct sim_disk *d = &s->disk[m];
 
-		if (d->dead)
+		if (!sim_reach(s, n, m) ||
+		    io->sb.member[m].state == DDRAID_MEMBER_FAILED)
 			continue;
+		/* Written and flushed, like every superblock. */
+		flush(s, m);
+		wrote++;
 		/* Slots are only ever assigned: merge them. */
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 			if (io->sb.slots[i])
@@ -174,12 +241,24 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
 		memcpy(d->sb.member, io->sb.member, sizeof(d->sb.member));
 	}
 	/* A member the cluster calls active again is valid everywhere. */
-	for (m = 0; m < s->members; m++)
+	for (m = 0; wrote && m < s->members; m++)
 		if (io->sb.member[m].state == DDRAID_MEMBER_ACTIVE) {
 			for (i = 0; i < SIM_MAX_REGIONS; i++)
 				s->disk[m].rebuilt[i] = true;
 			s->disk[m].blank = false;
 		}
+	return wrote ? 0 : -EIO;
+}
+
+/* Node @n reaches every member in @mask. */
+static bool reaches(struct sim *s, struct sim_node *n, u32 mask)
+{
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (mask & (1u << m) && !sim_reach(s, n, m))
+			return false;
+	return true;
 }
 
 /*
@@ -187,17 +266,16 @@ static void apply_sb(struct sim *s, const struct sim_io *io)
  * machine names a member missing (then there is nothing it may do). A
  * member it calls present had better hold valid data: the checks see.
  */
-static void do_resync(struct sim *s, u64 r, u32 missing)
+static int do_resync(struct sim *s, struct sim_node *n, u64 r, u32 missing)
 {
 	u32 pm = s->members - 1, m;
 	u64 b;
 
 	s->n_resyncs++;
 	if (s->brk == BREAK_NO_RESYNC || missing)
-		return;
-	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead)
-			return;		/* the IO fails */
+		return 0;
+	if (!reaches(s, n, (1u << s->members) - 1))
+		return -EIO;	/* the IO fails */
 	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
 		u64 x = 0;
 
@@ -205,23 +283,55 @@ static void do_resync(struct sim *s, u64 r, u32 missing)
 			x ^= s->disk[m].frag[b];
 		s->disk[pm].frag[b] = x;
 	}
+	return 0;
 }
 
-static void do_rebuild(struct sim *s, u32 target, u64 r)
+/*
+ * Rebuild member @target's part of region r: reconstruct it from the
+ * others, or, for a region of torn writes of its own crashed host
+ * (@resync), recompute the parity from every data member, the returning
+ * one included. A torn block whose fragment is reconstructed from its
+ * torn parity may read as anything from now on; that is the documented
+ * price only where the region was written while the member was away, or
+ * the member is a new disk (docs/cluster-protocol.md, "torn regions").
+ */
+static int do_rebuild(struct sim *s, struct sim_node *n, u32 target, u64 r,
+		      bool resync)
 {
-	u32 m;
+	u32 m, pm = s->members - 1;
 	u64 b;
 
 	s->n_rebuilds++;
-	for (m = 0; m < s->members; m++)
-		if (m != target && s->disk[m].dead)
-			return;
+	if (!reaches(s, n, (1u << s->members) - 1))
+		return -EIO;
 	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
 		u64 x = 0;
 
+		if (resync) {
+			for (m = 0; m < pm; m++)
+				x ^= s->disk[m].frag[b];
+			s->disk[pm].frag[b] = x;
+			continue;
+		}
 		for (m = 0; m < s->members; m++)
 			if (m != target)
 				x ^= s->disk[m].frag[b];
+		if (s->torn[b] && (s->torn_by_host[b] & (1u << target)) &&
+		    target != pm && s->disk[target].frag[b] != x) {
+			if (!(s->written_away[r] & (1u << target)) &&
+			    !s->disk[target].blank)
+				sim_fail(s, "torn regions: member %u's returning "
+					 "fragment of block %llu (torn by its "
+					 "host's crash) replaced by one made "
+					 "up from torn parity, though nobody "
+					 "wrote region %llu while it was away",
+					 target, (unsigned long long)b,
+					 (unsigned long long)r);
+			s->garbage_ok[b] |= 1u << target;
+		}
+		if (s->torn[b] && target != pm &&
+		    s->disk[target].frag[b] != x)
+			s->garbage_ok[b] |= 1u << target;
 		s->disk[target].frag[b] = x;
 	}
 	/* and the write intent the other members record for r */
@@ -234,6 +344,7 @@ static void do_rebuild(struct sim *s, u32 target, u64 r)
 		s->disk[target].bits[b][r] = bit;
 	}
 	s->disk[target].rebuilt[r] = true;
+	return 0;
 }
 
 /*
@@ -243,15 +354,14 @@ static void do_rebuild(struct sim *s, u32 target, u64 r)
  * active: any block that differs means the scrub ran where a write was in
  * flight or torn, i.e. the lock or the choice of region is wrong.
  */
-static int do_scrub(struct sim *s, u64 r, bool repair)
+static int do_scrub(struct sim *s, struct sim_node *n, u64 r, bool repair)
 {
 	u32 pm = s->members - 1, m;
 	int bad = 0;
 	u64 b;
 
-	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead)
-			return -EIO;	/* the IO fails */
+	if (!reaches(s, n, (1u << s->members) - 1))
+		return -EIO;	/* the IO fails */
 	s->n_scrubs++;
 	for (b = r * SIM_BPR; b < (r + 1) * SIM_BPR; b++) {
 		u64 x = 0;
@@ -272,14 +382,29 @@ static int do_scrub(struct sim *s, u64 r, bool repair)
 	return bad;
 }
 
-static void union_slot(const struct sim *s, u32 slot, u8 *map)
+static void union_slot(const struct sim *s, const struct sim_node *n,
+		       u32 slot, u8 *map)
 {
 	u32 m, r;
 
 	for (m = 0; m < s->members; m++)
 		for (r = 0; r < s->regions; r++)
-			if (!s->disk[m].dead && s->disk[m].bits[slot][r])
+			if (sim_reach(s, n, m) && s->disk[m].bits[slot][r])
 				ddraid_bit_set(map, r);
+}
+
+/* The newest superblock among the members node @n reaches. */
+static const struct sim_sb *newest_reached(const struct sim *s,
+					   const struct sim_node *n)
+{
+	const struct sim_sb *best = NULL;
+	u32 m;
+
+	for (m = 0; m < s->members; m++)
+		if (sim_reach(s, n, m) &&
+		    (!best || s->disk[m].sb.events > best->events))
+			best = &s->disk[m].sb;
+	return best;
 }
 
 bool disk_complete(struct sim *s, struct sim_node *n)
@@ -305,34 +430,44 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 	switch (copy.type) {
 	case SM_FX_BIT_SET:
 	case SM_FX_BIT_CLEAR:
-		apply_bits(s, &copy);
+		ev.io.result = apply_bits(s, n, &copy);
 		break;
 	case SM_FX_WRITE_SB:
-		apply_sb(s, &copy);
+		ev.io.result = apply_sb(s, n, &copy);
 		break;
 	case SM_FX_READ_META: {
-		const struct sim_sb *sb = disk_newest_sb(s);
+		const struct sim_sb *sb = newest_reached(s, n);
+		u32 m;
 
+		if (!sb) {
+			ev.io.result = -EIO;
+			break;
+		}
 		meta.events = sb->events;
 		memcpy(meta.member, sb->member, sizeof(meta.member));
+		/* Slot tables merged, as the runtime does (io_exec.c). */
 		memcpy(meta.slots, sb->slots, sizeof(meta.slots));
+		for (m = 0; m < s->members; m++)
+			for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
+				if (!meta.slots[i] && sim_reach(s, n, m))
+					meta.slots[i] = s->disk[m].sb.slots[i];
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
-			union_slot(s, i, map);
+			union_slot(s, n, i, map);
 		meta.dirty = map;
 		ev.io.meta = &meta;
 		break;
 	}
 	case SM_FX_READ_SLOT:
-		union_slot(s, copy.slot, map);
+		union_slot(s, n, copy.slot, map);
 		ev.io.bits = map;
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 			if (i != copy.slot)
-				union_slot(s, i, others);
+				union_slot(s, n, i, others);
 		ev.io.others = others;
 		break;
 	case SM_FX_PROBE:
 		/* The member's superblock through this node's path. */
-		if (s->disk[copy.member].dead) {
+		if (!sim_reach(s, n, copy.member)) {
 			ev.io.result = -EIO;
 		} else {
 			ev.io.events = s->disk[copy.member].sb.events;
@@ -342,7 +477,7 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		break;
 	case SM_FX_READ_ALL_SLOTS:
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
-			union_slot(s, i, map);
+			union_slot(s, n, i, map);
 		ev.io.bits = map;
 		break;
 	case SM_FX_RESYNC:
@@ -353,18 +488,23 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 				 copy.type == SM_FX_RESYNC ? "resync" : "rebuild",
 				 (unsigned long long)copy.region);
 		if (copy.type == SM_FX_RESYNC)
-			do_resync(s, copy.region, copy.missing);
+			ev.io.result = do_resync(s, n, copy.region,
+						 copy.missing);
 		else
-			do_rebuild(s, copy.member, copy.region);
+			ev.io.result = do_rebuild(s, n, copy.member,
+						  copy.region, copy.repair);
+		break;
+	case SM_FX_MEMBER_PATH:
+		/* A re-add: the device must answer as that member. */
+		if (!sim_reach(s, n, copy.member))
+			ev.io.result = -EIO;
 		break;
 	case SM_FX_SCRUB:
 		if (tgt_inflight_region(s, (u32)copy.region))
 			sim_fail(s, "I5: scrub of region %llu while a write is "
 				 "in flight there",
 				 (unsigned long long)copy.region);
-		ev.io.result = do_scrub(s, copy.region, copy.repair);
-		break;
-	case SM_FX_MEMBER_PATH:
+		ev.io.result = do_scrub(s, n, copy.region, copy.repair);
 		break;
 	}
 	if (!n->d.alive || n->d.incarnation != copy.incarnation)
@@ -390,6 +530,6 @@ void disk_drop(struct sim *s, struct sim_node *n, bool tear)
 		if (!tear || sim_rand(s, 2))
 			continue;
 		if (io->type == SM_FX_BIT_SET || io->type == SM_FX_BIT_CLEAR)
-			apply_bits(s, io);
+			apply_bits(s, n, io);
 	}
 }

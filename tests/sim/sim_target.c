@@ -19,18 +19,14 @@ static u32 bit(u32 m)
 }
 
 static void check_i3(struct sim *s, struct sim_node *n, u32 mask);
-static void member_write(struct sim *s, struct sim_node *n,
+static void check_torn_read(struct sim *s, struct sim_node *n, u64 b,
+			    const u64 *frag, u32 missing);
+static bool member_write(struct sim *s, struct sim_node *n,
 			 struct sim_write *w, u32 m);
 
 static int slot_of(const struct sim *s, u32 id)
 {
-	const struct sim_sb *sb = disk_newest_sb(s);
-	int i;
-
-	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
-		if (sb->slots[i] == id)
-			return i;
-	return -1;
+	return sim_slot_of(s, id);
 }
 
 static struct sim_write *write_of(struct tcore_io *io)
@@ -98,6 +94,9 @@ static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 		  (unsigned long long)w->version, missed);
 	s->acked[w->block] = w->version;
 	s->torn[w->block] = false;
+	s->n_torn_v[w->block] = 0;
+	s->garbage_ok[w->block] = 0;
+	s->torn_by_host[w->block] = 0;
 	s->busy[w->block] = false;
 	s->n_acked++;
 	w->state = W_FREE;
@@ -124,10 +123,19 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 			 n->id, r);
 		return;
 	}
+	/*
+	 * The bit must survive the loss of any one member: on every member
+	 * the write may reach but one (a member this node could not reach
+	 * when it set the bit, reached again now that the path is back).
+	 */
+	if (sim_intent_lacking(s, slot, r))
+		sim_fail(s, "I2: node %u writes region %u, not dirty in its "
+			 "slot %d on members %#x", n->id, r, slot,
+			 sim_intent_lacking(s, slot, r));
+	/* While a member is away, every write into a region counts. */
 	for (m = 0; m < s->members; m++)
-		if (!(disk_missing(s) & bit(m)) && !s->disk[m].bits[slot][r])
-			sim_fail(s, "I2: node %u writes region %u, not dirty in "
-				 "its slot %d on member %u", n->id, r, slot, m);
+		if (disk_missing(s) & bit(m))
+			s->written_away[r] |= bit(m);
 	if (tcore_write_plan(&t->core, &w->io)) {
 		tcore_io_forget(&t->core, &w->io, s->step);
 		fail_write(s, n, w);
@@ -218,7 +226,8 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	u32 i, tries;
 	u64 b = 0;
 
-	if (!t->alive)
+	/* A node stopping cleanly has its filesystem unmounted first. */
+	if (!t->alive || n->stopping || n->stopped)
 		return false;
 	for (i = 0; i < SIM_MAX_WRITES; i++)
 		if (t->w[i].state == W_FREE) {
@@ -239,9 +248,17 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	w->block = b;
 	w->version = ++s->next_version;
 	w->pending = w->errors = 0;
+	memset(w->stuck, 0, sizeof(w->stuck));
 	w->since = s->step;
 	s->busy[b] = true;
 	s->torn[b] = true;	/* until acknowledged */
+	/* Its fragments may be on the disks from now on, old or new. */
+	if (s->n_torn_v[b] == 4)
+		memmove(&s->torn_v[b][0], &s->torn_v[b][1],
+			3 * sizeof(s->torn_v[b][0]));
+	else
+		s->n_torn_v[b]++;
+	s->torn_v[b][s->n_torn_v[b] - 1] = w->version;
 	s->n_writes++;
 	tcore_io_init(&w->io, TCORE_WRITE, b / SIM_BPR);
 	tcore_list_init(&out);
@@ -315,12 +332,16 @@ void tgt_poll(struct sim *s, struct sim_node *n)
 		return;
 	for (i = 0; i < SIM_MAX_WRITES; i++) {
 		struct sim_write *w = &t->w[i];
+		u32 m, todo;
 
 		/* Disks answer within a bounded time, well below
 		 * fence_delay: the protocol relies on it. */
-		while (w->state == W_SUBMITTED && w->pending &&
-		       s->step - w->since > MAX_IO_STEPS)
-			member_write(s, n, w, (u32)__builtin_ctz(w->pending));
+		if (w->state != W_SUBMITTED || s->step - w->since <= MAX_IO_STEPS)
+			continue;
+		todo = w->pending;
+		for (m = 0; todo >> m; m++)
+			if (todo & bit(m) && w->state == W_SUBMITTED)
+				member_write(s, n, w, m);
 	}
 	tcore_idle_scan(&t->core, 0, s->regions, s->step, IDLE_STEPS + 1);
 	flush_msgs(s, n);
@@ -340,21 +361,39 @@ static void write_frag(struct sim *s, u32 m, const struct sim_write *w)
 	s->disk[m].frag[w->block] = v;
 }
 
-/* One member write of @w completes (or fails: the disk is dead). */
-static void member_write(struct sim *s, struct sim_node *n,
+/*
+ * One member write of @w: it lands, or fails (the disk is dead), or, the
+ * member out of this node's reach, the transport holds it: it lands if
+ * the path comes back within late_bound steps, else it fails. A write
+ * that lands late lands whenever that is: the bound is what keeps it out
+ * of regions the cluster has resynced since (docs/cluster-protocol.md,
+ * "late writes"). False while it is held.
+ */
+static bool member_write(struct sim *s, struct sim_node *n,
 			 struct sim_write *w, u32 m)
 {
+	if (!s->disk[m].dead && !sim_reach(s, n, m)) {
+		if (!w->stuck[m])
+			w->stuck[m] = s->step ? s->step : 1;
+		if (s->step - w->stuck[m] < s->late_bound)
+			return false;
+	}
 	w->pending &= ~bit(m);
-	if (s->disk[m].dead) {
+	if (!sim_reach(s, n, m)) {
 		w->errors |= bit(m);
 		/* Reported at once; the write's fate once all are done. */
 		tcore_member_error(&n->t.core, bit(m));
 	} else {
+		if (w->stuck[m])
+			sim_trace(s, "node %u: a late write of block %llu lands "
+				  "on member %u", n->id,
+				  (unsigned long long)w->block, m);
 		write_frag(s, m, w);
 	}
 	if (!w->pending)
 		write_done(s, n, w);
 	flush_msgs(s, n);
+	return true;
 }
 
 bool tgt_member_io(struct sim *s, struct sim_node *n)
@@ -382,7 +421,7 @@ bool tgt_member_io(struct sim *s, struct sim_node *n)
 void tgt_crash(struct sim *s, struct sim_node *n)
 {
 	struct sim_target *t = &n->t;
-	u32 i, m;
+	u32 i, m, own = n->id - 1;
 
 	for (i = 0; i < SIM_MAX_WRITES; i++) {
 		struct sim_write *w = &t->w[i];
@@ -392,9 +431,18 @@ void tgt_crash(struct sim *s, struct sim_node *n)
 		/* Power loss: each member write in flight lands or not. */
 		if (w->state == W_SUBMITTED)
 			for (m = 0; m < s->members; m++)
-				if (w->pending & bit(m) && !s->disk[m].dead &&
+				if (w->pending & bit(m) && sim_reach(s, n, m) &&
 				    sim_rand(s, 2))
 					write_frag(s, m, w);
+		/*
+		 * A host taking its own active member down with a write in
+		 * flight: that block's fragments are old or new, its parity
+		 * matches neither (docs/cluster-protocol.md, "torn regions").
+		 */
+		if (s->dist && own < s->members &&
+		    (w->state == W_SUBMITTED || w->state == W_HELD) &&
+		    !(disk_missing(s) & bit(own)))
+			s->torn_by_host[w->block] |= bit(own);
 		s->busy[w->block] = false;
 	}
 	memset(t, 0, sizeof(*t));
@@ -411,10 +459,10 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 		return false;
 	for (tries = 0; tries < 8; tries++) {
 		b = sim_rand(s, s->blocks);
-		if (!s->busy[b] && !s->torn[b])
+		if (!s->busy[b])
 			break;
 	}
-	if (s->busy[b] || s->torn[b])
+	if (s->busy[b])
 		return false;
 	tcore_io_init(&io, TCORE_READ, TCORE_NONE);
 	switch (tcore_read_enter(&t->core, &io)) {
@@ -434,7 +482,7 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 			missing = d;
 			continue;
 		}
-		if (s->disk[d].dead) {
+		if (!sim_reach(s, n, d)) {
 			tcore_member_error(&t->core, bit(d));
 			flush_msgs(s, n);
 			return false;	/* retried by the block layer */
@@ -444,7 +492,7 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 	if (missing != ~0u) {
 		u64 x;
 
-		if (s->disk[pm].dead) {
+		if (!sim_reach(s, n, pm)) {
 			tcore_member_error(&t->core, bit(pm));
 			flush_msgs(s, n);
 			return false;
@@ -456,6 +504,10 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 		frag[missing] = x;
 	}
 	s->n_reads++;
+	if (s->torn[b]) {
+		check_torn_read(s, n, b, frag, missing);
+		return true;
+	}
 	for (d = 0; d < pm; d++)
 		if (frag[d] != frag_value(s->acked[b], d, s->members))
 			sim_fail(s, "I4: node %u read block %llu as %#llx on "
@@ -464,6 +516,38 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 				 (unsigned long long)frag[d], d,
 				 (unsigned long long)s->acked[b]);
 	return true;
+}
+
+/*
+ * A block with an unacknowledged write (a crash or a withdrawal tore it):
+ * what a reader may see of it (docs/cluster-protocol.md, "torn writes").
+ * Each fragment read from its member is the acknowledged version's or
+ * one of the unacknowledged ones'; a fragment reconstructed from parity
+ * while its member is out may be anything (the parity of a torn block
+ * matches neither), and so may a fragment rebuilt from such parity where
+ * the cluster could not do better (garbage_ok, set by sim_disk.c).
+ */
+static void check_torn_read(struct sim *s, struct sim_node *n, u64 b,
+			    const u64 *frag, u32 missing)
+{
+	u32 pm = s->members - 1, d, i;
+
+	s->n_torn_reads++;
+	for (d = 0; d < pm; d++) {
+		bool ok = frag[d] == frag_value(s->acked[b], d, s->members);
+
+		for (i = 0; i < s->n_torn_v[b] && !ok; i++)
+			ok = frag[d] == frag_value(s->torn_v[b][i], d,
+						    s->members);
+		if (ok || d == missing || (s->garbage_ok[b] & bit(d)))
+			continue;
+		sim_fail(s, "torn read: node %u read block %llu as %#llx on "
+			 "member %u: neither the acknowledged version %llu "
+			 "nor an unacknowledged one", n->id,
+			 (unsigned long long)b, (unsigned long long)frag[d], d,
+			 (unsigned long long)s->acked[b]);
+		return;
+	}
 }
 
 u32 tgt_inflight_region(const struct sim *s, u32 region)
