@@ -253,13 +253,16 @@ int ddraid_sb_force_set(const struct ddraid_sb *sbs, const bool *present,
 	for (i = 0; i < n; i++) {
 		struct ddraid_force_member *m = &p->m[i];
 
+		m->already_out = -1;
 		if (m->kind != DDRAID_FORCE_FAILED)
 			continue;
-		for (j = 0; j < n; j++)
+		for (j = n; j-- > 0;)
 			if (j != i && (p->unusable & (1u << j)) &&
 			    newest->member[j].state == DDRAID_MEMBER_FAILED &&
-			    newest->member[j].failed_events <= m->failed_events)
+			    newest->member[j].failed_events <= m->failed_events) {
 				m->in_flight_only = true;
+				m->already_out = (int)j;
+			}
 	}
 	p->sb = *newest;
 	p->sb.events = newest->events + 1;

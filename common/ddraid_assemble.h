@@ -90,12 +90,14 @@ struct ddraid_force_member {
 	 */
 	u64 since;
 	/*
-	 * Accepted FAILED: another unusable member was recorded failed at
-	 * or before its failure and still is, so no write could complete
-	 * after it failed: only writes in flight then (never acknowledged)
-	 * may be missing on it.
+	 * Accepted FAILED: another unusable member (the lowest such is
+	 * @already_out, else -1) was recorded failed at or before its
+	 * failure and still is, so no write could complete after it failed:
+	 * only writes in flight then (never acknowledged) may be missing on
+	 * it.
 	 */
 	bool in_flight_only;
+	int already_out;
 };
 
 struct ddraid_force_plan {

@@ -294,6 +294,7 @@ static void test_force_two_failed_takes_the_last(void **state)
 	assert_int_equal(p.m[1].since, 9);
 	/* member 3 was out already: nothing completed after 1 failed */
 	assert_true(p.m[1].in_flight_only);
+	assert_int_equal(p.m[1].already_out, 3);
 	assert_int_equal(p.m[3].kind, DDRAID_FORCE_NONE);
 	assert_int_equal(p.m[3].out, DDRAID_OUT_FAILED);
 	assert_int_equal(p.m[3].failed_events, 8);
@@ -335,6 +336,7 @@ static void test_force_failed_back_other_absent(void **state)
 	assert_int_equal(p.m[4].out, DDRAID_OUT_ABSENT);
 	assert_int_equal(p.m[2].since, 8);
 	assert_false(p.m[2].in_flight_only);
+	assert_int_equal(p.m[2].already_out, -1);
 	/* the absent member is recorded failed now, at the new events */
 	assert_int_equal(p.sb.events, 9);
 	assert_int_equal(p.sb.member[4].state, DDRAID_MEMBER_FAILED);
@@ -565,7 +567,9 @@ static void test_force_nine_members_three_out(void **state)
 	assert_int_equal(p.accept, 1u << 2 | 1u << 7);
 	assert_int_equal(p.out, 5);
 	assert_true(p.m[2].in_flight_only);
+	assert_int_equal(p.m[2].already_out, 5);
 	assert_true(p.m[7].in_flight_only);
+	assert_int_equal(p.m[7].already_out, 2);
 	assert_plan_assembles(&p);
 	/* with one of them absent instead, both failed ones are accepted */
 	setup_n(9);
