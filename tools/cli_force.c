@@ -45,7 +45,7 @@ static void say_accepted(const struct ddraid_forced *f, u32 m)
 		fprintf(stderr,
 			"It was recorded failed at events %" PRIu64
 			", when member %d was out already,\n"
-			"    so no write could complete after that: only writes in flight at that moment\n"
+			"    so no write could complete after that: only writes in flight then\n"
 			"    (never acknowledged) may be missing on it; such blocks may read as old, new or mixed data.\n",
 			fm->failed_events, fm->already_out);
 		return;

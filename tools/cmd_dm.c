@@ -29,6 +29,7 @@ struct table_opts {
 	bool verify;
 	bool cluster;	/* write intent through ddraidd, not standalone */
 	bool force;	/* assemble --force: forced assembly first */
+	const char *name;	/* assemble: the device-mapper name */
 };
 
 /* What the members on the command line turned out to be. */
@@ -79,6 +80,28 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 		       struct volume_table *t);
 
 /*
+ * Before a forced assembly writes superblocks: is device-mapper there and
+ * the name free? So that a refusal one can foresee changes nothing.
+ */
+static int dm_preflight(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int r = CLI_FAIL;
+
+	if (!dmt || !dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info))
+		cli_err("cannot talk to device-mapper (is dm-mod loaded?): nothing was changed");
+	else if (info.exists)
+		cli_err("/dev/mapper/%s exists already: nothing was changed", name);
+	else
+		r = CLI_OK;
+	if (dmt)
+		dm_task_destroy(dmt);
+	return r;
+}
+
+/*
  * assemble --force: the members as read (@sbs, @present by member index,
  * @paths) and the plan ddraid_sb_force_set() made of them (@fr its
  * result). Refuses, changing nothing, when nothing needs forcing or
@@ -121,6 +144,9 @@ static int force_first(const struct ddraid_sb *sbs, const bool *present,
 			paths[plan->member] : DDRAID_MISSING);
 		return CLI_FAIL;
 	}
+	r = dm_preflight(o->name);
+	if (r)
+		return r;
 	for (m = 0; m < n; m++)
 		mp[m] = present[m] ? paths[m] : DDRAID_MISSING;
 	err[0] = '\0';
@@ -358,28 +384,6 @@ int cmd_table(int argc, char **argv)
 	return CLI_OK;
 }
 
-/*
- * Before a forced assembly writes superblocks: is device-mapper there and
- * the name free? So that a refusal one can foresee changes nothing.
- */
-static int dm_preflight(const char *name)
-{
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
-	struct dm_info info;
-	int r = CLI_FAIL;
-
-	if (!dmt || !dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
-	    !dm_task_get_info(dmt, &info))
-		cli_err("cannot talk to device-mapper (is dm-mod loaded?): nothing was changed");
-	else if (info.exists)
-		cli_err("/dev/mapper/%s exists already: nothing was changed", name);
-	else
-		r = CLI_OK;
-	if (dmt)
-		dm_task_destroy(dmt);
-	return r;
-}
-
 int cmd_assemble(int argc, char **argv)
 {
 	struct table_opts o = { 0 };
@@ -396,8 +400,7 @@ int cmd_assemble(int argc, char **argv)
 		return cli_usage("--name NAME is required");
 	if (!*name || strlen(name) >= DM_NAME_LEN || strchr(name, '/'))
 		return cli_usage("'%s' is not a device-mapper name", name);
-	if (o.force && (r = dm_preflight(name)))
-		return r;
+	o.name = name;
 	r = build_table(argc - optind, argv + optind, &o, &t);
 	if (r)
 		return r;
