@@ -87,6 +87,26 @@ static int check_new(const char *newdev, const struct ddraid_sb *vsb,
 	return CLI_FAIL;
 }
 
+/* After a refusal for staleness: which member is stale (-1: unknown). */
+static int stale_member(int n, char **members)
+{
+	struct ddraid_sb sb[DDRAID_MAX_MEMBERS];
+	bool present[DDRAID_MAX_MEMBERS] = { false };
+	struct ddraid_set_verdict v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(members[i], DDRAID_MISSING))
+			continue;
+		if (ddraid_read_member_sb(members[i], &sb[i], NULL, NULL, 0))
+			return -1;
+		present[i] = true;
+	}
+	if (ddraid_sb_check_set(sb, present, (u32)n, &v) != -ESTALE)
+		return -1;
+	return v.member;
+}
+
 /*
  * Assemble read-only, to check everything before anything is written:
  * that the other members are a complete source (else say so), that a
@@ -108,7 +128,9 @@ static int precheck(int n, char **members, u32 m, bool force_asm,
 			&vol, err, sizeof(err));
 	if (r) {
 		cli_err("cannot rebuild member %u%s: %s%s", m,
-			r == -ENODEV ? ": the other members are no complete source" : "",
+			r == -ENODEV || (r == -ESTALE &&
+					 stale_member(n, members) != (int)m) ?
+			": the other members are no complete source" : "",
 			err[0] ? err : strerror(-r),
 			strstr(err, DDRAID_FORCE_HINT) ?
 			" (--force-assembly does that)" : "");
