@@ -20,6 +20,8 @@
 /* u64 by u64 division: a helper call on 32-bit kernels, a plain divide on 64. */
 #define ddr_div64(a, b)		div64_u64(a, b)
 #define ddr_popcount32(v)	hweight32(v)
+/* Index of the lowest set bit; @v must not be 0. */
+#define ddr_ctz32(v)		__ffs(v)
 
 #define ddr_get_le16(p)		get_unaligned_le16(p)
 #define ddr_get_le32(p)		get_unaligned_le32(p)
@@ -43,6 +45,7 @@ typedef uint64_t u64;
 
 #define ddr_div64(a, b)		((u64)(a) / (u64)(b))
 #define ddr_popcount32(v)	((unsigned int)__builtin_popcount(v))
+#define ddr_ctz32(v)		((unsigned int)__builtin_ctz(v))
 
 /*
  * Byte-wise little-endian accessors: correct on any host endianness and on

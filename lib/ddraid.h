@@ -22,6 +22,7 @@
 #include "ddraid_geom.h"
 #include "ddraid_format.h"
 #include "ddraid_parity.h"
+#include "ddraid_assemble.h"
 
 #define DDRAID_ERRMSG_MAX	512
 /* The word that stands for an absent member, as in mdadm. */
@@ -81,6 +82,7 @@ int ddraid_create(const char *const *paths, unsigned int n,
 enum ddraid_open_flags {
 	DDRAID_OPEN_RDONLY = 1u << 0,	/* never write members */
 	DDRAID_OPEN_BUFFERED = 1u << 1,	/* do not try O_DIRECT */
+	DDRAID_OPEN_FORCE = 1u << 2,	/* forced assembly, see below */
 };
 
 /*
@@ -95,6 +97,52 @@ enum ddraid_open_flags {
  */
 int ddraid_open(const char *const *paths, unsigned int n, unsigned int flags,
 		struct ddraid_vol **out, char *err, size_t errlen);
+
+/*
+ * Forced assembly (DDRAID_OPEN_FORCE), for a volume that more than one
+ * member left (ddraid_sb_force_set() in common/ddraid_assemble.h chooses):
+ * the freshest usable members are accepted as current and exactly one
+ * member stays out. Refused (-EALREADY) when nothing needs forcing, and
+ * (-ENODEV) when even forcing leaves two members out. Without
+ * DDRAID_OPEN_RDONLY the present members' superblocks are rewritten first
+ * (events bumped, accepted members active, the one left out failed; the
+ * accepted members before the others, so that a crash in between leaves
+ * superblocks that still assemble), so that later assemblies need no
+ * force; the superblock of the member left out is not written (it keeps
+ * saying when it fell out). With DDRAID_OPEN_RDONLY the forced view exists
+ * in memory only. A refused normal assembly's message names what a forced
+ * one would accept.
+ */
+#define DDRAID_FORCED_SHOW	8
+struct ddraid_forced {
+	struct ddraid_force_plan plan;	/* what was assumed */
+	const char *path[DDRAID_MAX_MEMBERS];	/* as given, NULL: missing */
+	/*
+	 * Regions marked in any write-intent slot of any present member
+	 * (the union), how many, and the first DDRAID_FORCED_SHOW of them.
+	 */
+	u64 dirty_regions;
+	u64 dirty_first[DDRAID_FORCED_SHOW];
+	unsigned int dirty_shown;
+	unsigned int slots_in_use;	/* slot table entries (cluster nodes) */
+	u32 written;	/* members whose superblocks were rewritten */
+};
+/*
+ * A refusal that forcing would overcome says so with these words, then
+ * what it would accept (ddraid_force_describe()); callers that know the
+ * option that forces append it.
+ */
+#define DDRAID_FORCE_HINT	"a forced assembly would accept"
+/* The forced assembly's record, or NULL for a normal assembly. */
+const struct ddraid_forced *ddraid_vol_forced(const struct ddraid_vol *vol);
+/*
+ * "member 3 (PATH, recorded failed at events 9) as current, leaving member
+ * 1 (PATH) out": what @p accepts, in words, into @buf. @paths by member
+ * index, NULL or "missing" for an absent one. Returns @buf.
+ */
+const char *ddraid_force_describe(const struct ddraid_force_plan *p,
+				  const char *const *paths, char *buf,
+				  size_t len);
 void ddraid_close(struct ddraid_vol *vol);
 const char *ddraid_errmsg(const struct ddraid_vol *vol);
 

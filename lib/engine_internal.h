@@ -147,6 +147,7 @@ struct ddraid_vol {
 	 */
 	struct ddraid_mio_req *reqs;
 	char err[DDRAID_ERRMSG_MAX];
+	struct ddraid_forced *forced;	/* forced assembly, else NULL */
 };
 
 /* One contiguous run of volume blocks and where its data lives in memory. */

@@ -44,6 +44,12 @@ int cmd_stop(int argc, char **argv);
 /* The running command's name, for "ddraidctl: <command>: ..." messages. */
 extern const char *cli_cmd_name;
 
+/*
+ * Set by a command that can force an assembly: appended to a refusal that
+ * forcing would overcome, e.g. " (run again with --force to do that)".
+ */
+extern const char *cli_force_option;
+
 /* "ddraidctl: <command>: <message>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with "warning: " before the message. */
@@ -107,5 +113,12 @@ int cli_find_signatures(const char *path, char *found, size_t len);
 
 /* Refuse to run without members: prints the message, returns CLI_USAGE. */
 int cli_need_members(int argc);
+
+/*
+ * After a forced assembly (tools/cli_force.c): what it assumed, which
+ * member stays out, what was written and the next steps, on stderr.
+ * @read_only: the superblocks were left as they were.
+ */
+void cli_force_report(const struct ddraid_forced *f, bool read_only);
 
 #endif /* DDRAID_CLI_H */

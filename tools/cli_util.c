@@ -19,6 +19,7 @@
 #include "cli.h"
 
 const char *cli_cmd_name = "ddraidctl";
+const char *cli_force_option;
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -214,8 +215,15 @@ int cli_open_volume(int argc, char **argv, unsigned int flags,
 	r = ddraid_open((const char *const *)argv, (unsigned int)argc, flags,
 			vol, err, sizeof(err));
 	if (r) {
-		cli_err("%s", err[0] ? err : strerror(-r));
+		cli_err("%s%s", err[0] ? err : strerror(-r),
+			strstr(err, DDRAID_FORCE_HINT) && cli_force_option ?
+			cli_force_option : "");
 		return CLI_FAIL;
+	}
+	if (ddraid_vol_forced(*vol)) {
+		cli_force_report(ddraid_vol_forced(*vol),
+				 flags & DDRAID_OPEN_RDONLY);
+		return CLI_OK;
 	}
 	/*
 	 * A member given by path that the newest superblock records failed

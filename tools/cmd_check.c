@@ -25,6 +25,7 @@ static const char help[] =
 
 static const struct option longopts[] = {
 	{ "repair", no_argument, NULL, 'r' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -53,11 +54,17 @@ int cmd_check(int argc, char **argv)
 	u64 blocks;
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, "rh", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "rfh", longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			repair = true;
 			break;
+		case 'f':
+			/*
+			 * Named so that an mdadm user trying it learns why: a
+			 * forced assembly always leaves one member out.
+			 */
+			return cli_usage("--force: check compares parity with every member, and a forced assembly always leaves one out; rebuild it first (ddraidctl rebuild --offline --force-assembly, see ddraidctl(8) FORCED ASSEMBLY)");
 		case 'h':
 			fputs(help, stdout);
 			return CLI_OK;
@@ -65,6 +72,7 @@ int cmd_check(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
+	cli_force_option = " (but check needs every member: rebuild the one left out first, with rebuild --offline --force-assembly)";
 	r = cli_open_volume(argc - optind, argv + optind,
 			    repair ? 0 : DDRAID_OPEN_RDONLY, &vol);
 	if (r)

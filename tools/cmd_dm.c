@@ -28,6 +28,8 @@
 struct table_opts {
 	bool verify;
 	bool cluster;	/* write intent through ddraidd, not standalone */
+	bool force;	/* assemble --force: forced assembly first */
+	const char *name;	/* assemble: the device-mapper name */
 };
 
 /* What the members on the command line turned out to be. */
@@ -52,12 +54,16 @@ static const char table_help[] =
 	"  -h, --help   show this help\n";
 
 static const char assemble_help[] =
-	"Usage: ddraidctl assemble --name NAME [--verify] [--cluster] DEV...\n"
+	"Usage: ddraidctl assemble --name NAME [--force] [--verify] [--cluster] DEV...\n"
 	"\n"
 	"Create /dev/mapper/NAME, the kernel target (dm-ddraid) over the\n"
 	"members DEV... (in any order, as for 'ddraidctl table').\n"
 	"\n"
 	"  -n, --name NAME  the device-mapper name\n"
+	"  -f, --force      more than one member is out (two failed, or one failed\n"
+	"                   and one gone): take the freshest as current, say what\n"
+	"                   that assumes, record it on the members' superblocks,\n"
+	"                   then assemble; exactly one member stays out\n"
 	"  --verify         reads also read parity and fail on a mismatch\n"
 	"  --cluster        cluster mode: writes wait for ddraidd's grants\n"
 	"                   (docs/kernel-channel.md)\n"
@@ -69,6 +75,91 @@ static const char stop_help[] =
 	"Remove /dev/mapper/NAME, a ddraid device made by 'ddraidctl assemble'.\n"
 	"\n"
 	"  -h, --help   show this help\n";
+
+static int build_table(int argc, char **argv, const struct table_opts *o,
+		       struct volume_table *t);
+
+/*
+ * Before a forced assembly writes superblocks: is device-mapper there and
+ * the name free? So that a refusal one can foresee changes nothing.
+ */
+static int dm_preflight(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int r = CLI_FAIL;
+
+	if (!dmt || !dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info))
+		cli_err("cannot talk to device-mapper (is dm-mod loaded?): nothing was changed");
+	else if (info.exists)
+		cli_err("/dev/mapper/%s exists already: nothing was changed", name);
+	else
+		r = CLI_OK;
+	if (dmt)
+		dm_task_destroy(dmt);
+	return r;
+}
+
+/*
+ * assemble --force: the members as read (@sbs, @present by member index,
+ * @paths) and the plan ddraid_sb_force_set() made of them (@fr its
+ * result). Refuses, changing nothing, when nothing needs forcing or
+ * forcing cannot help; else libddraid rewrites the superblocks (the same
+ * plan: it is a pure function of the same superblocks), says what it
+ * assumed, and the table is built again from the new superblocks.
+ */
+static int force_first(const struct ddraid_sb *sbs, const bool *present,
+		       u32 n, const char *const *paths,
+		       const struct ddraid_force_plan *plan, int fr,
+		       const struct table_opts *o, int argc, char **argv,
+		       struct volume_table *t)
+{
+	struct table_opts again = *o;
+	struct ddraid_set_verdict v;
+	const char *mp[DDRAID_MAX_MEMBERS];
+	char err[DDRAID_ERRMSG_MAX];
+	struct ddraid_vol *vol;
+	u32 m;
+	int r;
+
+	if (fr == -EALREADY) {
+		if (ddraid_sb_check_set(sbs, present, n, &v) == -ESTALE)
+			cli_err("nothing to force: only %s (member %d) is out (stale), and assemble leaves it out by itself: run it without --force",
+				paths[v.member], v.member);
+		else
+			cli_err("nothing to force: the members assemble without --force%s",
+				plan->unusable ? " (one member out: the volume runs degraded)" : "");
+		return CLI_FAIL;
+	}
+	if (fr == -EINVAL) {
+		cli_err("%s (member %d): %s", paths[plan->member],
+			plan->member, plan->why);
+		return CLI_FAIL;
+	}
+	if (fr) {
+		cli_err("%u of %u members missing, stale or failed, and a forced assembly cannot help: %s (member %d, %s)",
+			ddr_popcount32(plan->unusable), n, plan->why,
+			plan->member, plan->member >= 0 && paths[plan->member] ?
+			paths[plan->member] : DDRAID_MISSING);
+		return CLI_FAIL;
+	}
+	r = dm_preflight(o->name);
+	if (r)
+		return r;
+	for (m = 0; m < n; m++)
+		mp[m] = present[m] ? paths[m] : DDRAID_MISSING;
+	err[0] = '\0';
+	r = ddraid_open(mp, n, DDRAID_OPEN_FORCE, &vol, err, sizeof(err));
+	if (r) {
+		cli_err("%s", err[0] ? err : strerror(-r));
+		return CLI_FAIL;
+	}
+	cli_force_report(ddraid_vol_forced(vol), false);
+	ddraid_close(vol);
+	again.force = false;
+	return build_table(argc, argv, &again, t);
+}
 
 /*
  * Read every member's superblock, put each at its index, leave out stale
@@ -84,6 +175,9 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 	struct ddraid_sb osb[DDRAID_MAX_MEMBERS];	/* by member index */
 	bool present[DDRAID_MAX_MEMBERS] = { false };
 	struct ddraid_set_verdict v;
+	struct ddraid_force_plan plan;
+	const char *plan_paths[DDRAID_MAX_MEMBERS];
+	char hint[DDRAID_ERRMSG_MAX];
 	int first = -1, i, r;
 	unsigned int m, n;
 	size_t len;
@@ -137,6 +231,12 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 			osb[idx_of_arg[i]] = sbs[i];
 			present[idx_of_arg[i]] = true;
 		}
+	/* As given: the stale loop below forgets the stale members' paths. */
+	memcpy(plan_paths, t->path, sizeof(plan_paths));
+	r = ddraid_sb_force_set(osb, present, n, &plan);
+	if (o->force)
+		return force_first(osb, present, n, t->path, &plan, r, o, argc,
+				   argv, t);
 	/*
 	 * The verdict the kernel will reach too (common/ddraid_assemble.c):
 	 * a stale member is left out as '-' and the rest judged again.
@@ -153,9 +253,12 @@ static int build_table(int argc, char **argv, const struct table_opts *o,
 			cli_err("%s (member %d): %s", t->path[v.member],
 				v.member, v.why);
 		else if (r == -ENODEV && v.newest >= 0)
-			cli_err("%u of %u members missing, stale or failed: at most one may be",
+			cli_err("%u of %u members missing, stale or failed: at most one may be%s%s",
 				ddr_popcount32(v.absent | v.recorded_failed |
-					       v.rebuilding), n);
+					       v.rebuilding), n,
+				plan.out >= 0 ? "; assemble --force would accept " : "",
+				plan.out >= 0 ? ddraid_force_describe(&plan,
+					plan_paths, hint, sizeof(hint)) : "");
 		else
 			cli_err("%s", v.why);
 		return CLI_FAIL;
@@ -232,12 +335,13 @@ static int parse_common(int argc, char **argv, const char *help,
 		{ "name", required_argument, NULL, 'n' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "cluster", no_argument, NULL, 'C' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "n:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "n:fh", longopts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!name)
@@ -249,6 +353,11 @@ static int parse_common(int argc, char **argv, const char *help,
 			break;
 		case 'C':
 			o->cluster = true;
+			break;
+		case 'f':
+			if (!name)
+				return cli_usage("unknown option '--force' (table only prints; assemble --force forces an assembly)");
+			o->force = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -291,6 +400,7 @@ int cmd_assemble(int argc, char **argv)
 		return cli_usage("--name NAME is required");
 	if (!*name || strlen(name) >= DM_NAME_LEN || strchr(name, '/'))
 		return cli_usage("'%s' is not a device-mapper name", name);
+	o.name = name;
 	r = build_table(argc - optind, argv + optind, &o, &t);
 	if (r)
 		return r;
@@ -311,8 +421,9 @@ int cmd_assemble(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (!ddraid_dm_run_synced(dmt)) {
-		cli_err("creating /dev/mapper/%s with table '0 %" PRIu64 " %s %s' failed",
-			name, t.sectors, DDRAID_DM_TARGET, t.params);
+		cli_err("creating /dev/mapper/%s with table '0 %" PRIu64 " %s %s' failed%s",
+			name, t.sectors, DDRAID_DM_TARGET, t.params,
+			o.force ? " (the forced assembly is recorded: the next assemble needs no --force)" : "");
 		print_kernel_reason();
 		dm_task_destroy(dmt);
 		return CLI_FAIL;

@@ -19,16 +19,20 @@
 #define CHUNK	(4u << 20)
 
 static const char help[] =
-	"Usage: ddraidctl export [--output FILE] DEV...\n"
+	"Usage: ddraidctl export [--force] [--output FILE] DEV...\n"
 	"\n"
 	"Write the whole volume made of the DEVs (in member order; 'missing' for\n"
 	"one absent member) to FILE or standard output. Members are not written.\n"
 	"\n"
 	"  -o, --output FILE   write here instead of standard output\n"
+	"  -f, --force         more than one member is out: take the freshest as\n"
+	"                      current (says what it assumes; read-only: the\n"
+	"                      members are not changed)\n"
 	"  -h, --help          show this help\n";
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -107,13 +111,17 @@ static int output_is_member(const char *out, int n, char **members)
 int cmd_export(int argc, char **argv)
 {
 	const char *output = NULL;
+	unsigned int flags = DDRAID_OPEN_RDONLY;
 	struct ddraid_vol *vol;
 	int c, r, fd;
 
-	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:fh", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
+			break;
+		case 'f':
+			flags |= DDRAID_OPEN_FORCE;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -125,14 +133,14 @@ int cmd_export(int argc, char **argv)
 	r = cli_need_members(argc - optind);
 	if (r)
 		return r;
+	cli_force_option = " (export --force does that read-only, changing no member)";
 	if (output && (c = output_is_member(output, argc - optind,
 					     argv + optind)) >= 0)
 		return cli_usage("%s is member %d of the volume: refusing to overwrite it",
 				 output, c);
 	if (!output && isatty(STDOUT_FILENO))
 		return cli_usage("refusing to write volume data to a terminal: use --output FILE or a pipe");
-	r = cli_open_volume(argc - optind, argv + optind, DDRAID_OPEN_RDONLY,
-			    &vol);
+	r = cli_open_volume(argc - optind, argv + optind, flags, &vol);
 	if (r)
 		return r;
 	if (ddraid_vol_missing(vol) >= 0 &&

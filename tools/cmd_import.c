@@ -20,7 +20,7 @@
 #define CHUNK	(4u << 20)
 
 static const char help[] =
-	"Usage: ddraidctl import [--input FILE] DEV...\n"
+	"Usage: ddraidctl import [--force] [--input FILE] DEV...\n"
 	"\n"
 	"Write FILE (or standard input) into the volume made of the DEVs (in\n"
 	"member order; 'missing' for one absent member), from volume byte 0.\n"
@@ -30,10 +30,14 @@ static const char help[] =
 	"before anything is written, a pipe only once the volume is full.\n"
 	"\n"
 	"  -i, --input FILE   read here instead of standard input\n"
+	"  -f, --force        more than one member is out: take the freshest as\n"
+	"                     current (says what it assumes) and record that on\n"
+	"                     the members' superblocks before writing\n"
 	"  -h, --help         show this help\n";
 
 static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'i' },
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -136,14 +140,18 @@ static int copy_in(struct ddraid_vol *vol, int fd, const char *in)
 int cmd_import(int argc, char **argv)
 {
 	const char *input = NULL;
+	unsigned int flags = 0;
 	struct ddraid_vol *vol;
 	struct stat st;
 	int c, r, fd = STDIN_FILENO;
 
-	while ((c = cli_getopt(argc, argv, "i:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "i:fh", longopts)) != -1) {
 		switch (c) {
 		case 'i':
 			input = optarg;
+			break;
+		case 'f':
+			flags |= DDRAID_OPEN_FORCE;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -155,6 +163,7 @@ int cmd_import(int argc, char **argv)
 	r = cli_need_members(argc - optind);
 	if (r)
 		return r;
+	cli_force_option = " (import --force does that, and records it on the members)";
 	if (input) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
@@ -164,7 +173,7 @@ int cmd_import(int argc, char **argv)
 	} else if (isatty(STDIN_FILENO)) {
 		return cli_usage("refusing to read volume data from a terminal: use --input FILE or a pipe");
 	}
-	r = cli_open_volume(argc - optind, argv + optind, 0, &vol);
+	r = cli_open_volume(argc - optind, argv + optind, flags, &vol);
 	if (r)
 		goto out;
 	/* A regular file that cannot fit is refused before any write. */

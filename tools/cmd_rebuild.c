@@ -13,7 +13,7 @@
 #include "cli.h"
 
 static const char help[] =
-	"Usage: ddraidctl rebuild --offline --member N --new NEWDEV DEV...\n"
+	"Usage: ddraidctl rebuild --offline [--force-assembly] --member N --new NEWDEV DEV...\n"
 	"\n"
 	"Reconstruct member N of the volume made of the DEVs (in member order; the\n"
 	"old member N may be given as 'missing') onto NEWDEV, a block device or\n"
@@ -26,15 +26,20 @@ static const char help[] =
 	"  -f, --force       overwrite NEWDEV even if it holds another volume's\n"
 	"                    ddraid superblock or a filesystem, RAID or\n"
 	"                    partition signature\n"
+	"  --force-assembly  more than one member is out: take the freshest as\n"
+	"                    current (says what it assumes), record that on the\n"
+	"                    members, then rebuild N, which must be the one member\n"
+	"                    the forced assembly leaves out\n"
 	"  -h, --help        show this help\n";
 
-enum { OPT_OFFLINE = 256 };
+enum { OPT_OFFLINE = 256, OPT_FORCE_ASSEMBLY };
 
 static const struct option longopts[] = {
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "member", required_argument, NULL, 'm' },
 	{ "new", required_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "force-assembly", no_argument, NULL, OPT_FORCE_ASSEMBLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -82,12 +87,81 @@ static int check_new(const char *newdev, const struct ddraid_sb *vsb,
 	return CLI_FAIL;
 }
 
+/* After a refusal for staleness: which member is stale (-1: unknown). */
+static int stale_member(int n, char **members)
+{
+	struct ddraid_sb sb[DDRAID_MAX_MEMBERS];
+	bool present[DDRAID_MAX_MEMBERS] = { false };
+	struct ddraid_set_verdict v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(members[i], DDRAID_MISSING))
+			continue;
+		if (ddraid_read_member_sb(members[i], &sb[i], NULL, NULL, 0))
+			return -1;
+		present[i] = true;
+	}
+	if (ddraid_sb_check_set(sb, present, (u32)n, &v) != -ESTALE)
+		return -1;
+	return v.member;
+}
+
+/*
+ * Assemble read-only, to check everything before anything is written:
+ * that the other members are a complete source (else say so), that a
+ * forced assembly would leave out exactly member @m, and that NEWDEV may
+ * be overwritten.
+ */
+static int precheck(int n, char **members, u32 m, bool force_asm,
+		    const char *newdev, bool force)
+{
+	unsigned int flags = DDRAID_OPEN_RDONLY |
+			     (force_asm ? DDRAID_OPEN_FORCE : 0);
+	char err[DDRAID_ERRMSG_MAX];
+	const struct ddraid_forced *f;
+	struct ddraid_vol *vol;
+	int r, other;
+
+	err[0] = '\0';
+	r = ddraid_open((const char *const *)members, (unsigned int)n, flags,
+			&vol, err, sizeof(err));
+	if (r) {
+		cli_err("cannot rebuild member %u%s: %s%s", m,
+			r == -ENODEV || (r == -ESTALE &&
+					 stale_member(n, members) != (int)m) ?
+			": the other members are no complete source" : "",
+			err[0] ? err : strerror(-r),
+			strstr(err, DDRAID_FORCE_HINT) ?
+			" (--force-assembly does that)" : "");
+		return CLI_FAIL;
+	}
+	f = ddraid_vol_forced(vol);
+	if (f && f->plan.out != (int)m) {
+		cli_err("cannot rebuild member %u: the forced assembly would accept it and leave member %d (%s) out; only that member can be rebuilt from the others",
+			m, f->plan.out, members[f->plan.out]);
+		ddraid_close(vol);
+		return CLI_FAIL;
+	}
+	/* The one member out is the one to rebuild: else no source. */
+	other = ddraid_vol_missing(vol);
+	if (!f && other >= 0 && (u32)other != m) {
+		cli_err("cannot rebuild member %u: member %d (%s) is out, so the others are no complete source; member %u is in use: did you mean --member %d?",
+			m, other, members[other], m, other);
+		ddraid_close(vol);
+		return CLI_FAIL;
+	}
+	r = check_new(newdev, ddraid_vol_sb(vol), force);
+	ddraid_close(vol);
+	return r;
+}
+
 int cmd_rebuild(int argc, char **argv)
 {
 	const char *newdev = NULL;
 	struct cli_progress prog;
 	struct ddraid_vol *vol;
-	bool offline = false, force = false, have_m = false;
+	bool offline = false, force = false, have_m = false, force_asm = false;
 	u64 m = 0;
 	int c, r, i, n;
 
@@ -107,6 +181,9 @@ int cmd_rebuild(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case OPT_FORCE_ASSEMBLY:
+			force_asm = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -133,14 +210,13 @@ int cmd_rebuild(int argc, char **argv)
 		    same_file(newdev, argv[optind + i]))
 			return cli_usage("%s is member %d of the volume: the new device must be another one",
 					 newdev, i);
-	r = cli_open_volume(n, argv + optind, 0, &vol);
+	r = precheck(n, argv + optind, (u32)m, force_asm, newdev, force);
 	if (r)
 		return r;
-	r = check_new(newdev, ddraid_vol_sb(vol), force);
-	if (r) {
-		ddraid_close(vol);
+	r = cli_open_volume(n, argv + optind,
+			    force_asm ? DDRAID_OPEN_FORCE : 0, &vol);
+	if (r)
 		return r;
-	}
 	cli_progress_init(&prog, "rebuilding");
 	r = ddraid_rebuild(vol, (u32)m, newdev, cli_progress_cb, &prog);
 	cli_progress_done(&prog);

@@ -80,4 +80,33 @@ unchanged "rebuild onto an ext4 file" "$before" $M "$T/fs"
 expect 0 "rebuild --force onto the ext4 file" rebuild --force --offline --member 2 --new "$T/fs" \
 	"$T/m0" "$T/m1" missing "$T/m3" "$T/m4"
 t "the forced rebuild is byte-identical" same_data "$T/fs" "$T/m2"
+
+# ---- no complete source: refused with the reason, nothing written ----
+mkfiles 8M s0 s1 s2 s3 s4
+S=$(members s 5)
+# shellcheck disable=SC2086
+"$DDRAIDCTL" create $S >/dev/null
+random "$T/small" 8192
+cp "$T/s2" "$T/s2.old"
+# member 4 out, rebuilt, out again; an old copy of member 2 put back
+"$DDRAIDCTL" import --input "$T/small" "$T/s0" "$T/s1" "$T/s2" "$T/s3" missing >/dev/null 2>&1
+"$DDRAIDCTL" rebuild --offline --member 4 --new "$T/s4" "$T/s0" "$T/s1" "$T/s2" "$T/s3" missing >/dev/null
+"$DDRAIDCTL" import --input "$T/small" "$T/s0" "$T/s1" "$T/s2" "$T/s3" missing >/dev/null 2>&1
+cp "$T/s2" "$T/s2.good"
+cp "$T/s2.old" "$T/s2"
+mkfiles 8M new
+before=$(snap $S "$T/new")
+expect 1 "rebuild of member 4 while member 2 is stale" rebuild --offline --member 4 --new "$T/new" \
+	"$T/s0" "$T/s1" "$T/s2" "$T/s3" missing
+err_has "says the others are no complete source, and why" \
+	"cannot rebuild member 4: the other members are no complete source: member 2 \($T/s2\) is stale"
+expect 1 "rebuild of member 2 while member 4 is failed" rebuild --offline --member 2 --new "$T/new" \
+	"$T/s0" "$T/s1" missing "$T/s3" "$T/s4"
+err_has "says so" "cannot rebuild member 2: the other members are no complete source: more than one member missing or failed.*4 \($T/s4, failed\)"
+unchanged "no complete source (stale member)" "$before" $S "$T/new"
+cp "$T/s2.good" "$T/s2"
+before2=$(snap $S "$T/new")
+expect 1 "rebuild of member 1, in use, while member 4 is out" rebuild --offline --member 1 --new "$T/new" $S
+err_has "says member 4 is out" "member 4 \($T/s4\) is out, so the others are no complete source; member 1 is in use: did you mean --member 4\?"
+unchanged "no complete source (member in use)" "$before2" $S "$T/new"
 done_testing
