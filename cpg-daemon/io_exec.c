@@ -152,7 +152,7 @@ static void merge_slots(u32 *disk, const u32 *want)
 
 static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 {
-	u32 m, wrote = 0, failed = 0;
+	u32 m, wrote = 0, failed = 0, targets = 0;
 	int r = 0;
 
 	apply_facts(io, f);
@@ -161,7 +161,10 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 		struct ddraid_sb s;
 		const char *why = NULL;
 
-		if (f->member[m].state == DDRAID_MEMBER_FAILED || fd < 0)
+		if (f->member[m].state == DDRAID_MEMBER_FAILED)
+			continue;
+		targets |= 1u << m;
+		if (fd < 0)
 			continue;
 		/* Keep the member's own update_seq moving forward. */
 		if (ddraid_sb_read_fd(fd, &s, NULL) < 0) {
@@ -194,6 +197,17 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 		}
 	}
 	io->st.sb_writes++;
+	/*
+	 * Any assembly reads all members but one. A failure recorded on two
+	 * members (or on every one written to, when fewer) is seen by every
+	 * such assembly: a member recorded failed is never read as current
+	 * (invariant 4), and writes that skipped it may complete. Fewer:
+	 * the coordinator (cut off from members on its own path) tries
+	 * again, or hands the role over when it withdraws.
+	 */
+	if (f->records_failure && __builtin_popcount(wrote) <
+	    (__builtin_popcount(targets) < 2 ? __builtin_popcount(targets) : 2))
+		return -EIO;
 	return wrote ? 0 : -EIO;
 }
 

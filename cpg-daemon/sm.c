@@ -291,6 +291,18 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	memset(sm->tgt.mstate_sent, 0, sizeof(sm->tgt.mstate_sent));
 	memset(sm->tgt.acq_sent, 0, bb);
 	memset(sm->tgt.rel_sent, 0, bb);
+	/*
+	 * Cut off, our bits may have reached only the members we reached:
+	 * whatever we set is set again before it is relied upon (a bit that
+	 * stays set on disk is harmless: at most one more resync).
+	 */
+	{
+		u64 r;
+
+		for (r = 0; r < sm->cfg.regions; r++)
+			if (sm->tgt.bits[r] == BIT_SET)
+				sm->tgt.bits[r] = BIT_CLEAR;
+	}
 	sm->tgt.probe_busy = 0;
 	sm->tgt.probe_answered = 0;
 	sm->tgt.host_probed = false;

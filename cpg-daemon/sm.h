@@ -302,6 +302,13 @@ struct sm_sb_facts {
 	u64 events;
 	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
 	u32 slots[DDRAID_BITMAP_SLOTS];
+	/*
+	 * It records a member failed: it succeeds only when written on two
+	 * members (or on every member it writes, when fewer), so that every
+	 * assembly, which reads all members but one, sees the record. Other
+	 * writes succeed on any one member.
+	 */
+	bool records_failure;
 };
 
 struct sm_effect {

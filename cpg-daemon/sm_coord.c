@@ -264,7 +264,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			for (i = 0; i < sm->cfg.members; i++) {
 				u32 st = rs->member[i].state;
 
-				if (st == DDRAID_MEMBER_FAILED ||
+				/* Out, being recorded: writes that skipped
+				 * it may sit in the region, not yet done. */
+				if (rs->pending_fail & (1u << i) ||
+				    st == DDRAID_MEMBER_FAILED ||
 				    (st == DDRAID_MEMBER_REBUILDING &&
 				     (rs->rb_phase != RB_WALK ||
 				      rs->lock_region >= rs->rb_next ||
@@ -345,6 +348,7 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 		    sm->co.fail_sent & (1u << m))
 			continue;
 		fx = write_sb(sm, out, IO_SB_FAIL, &io);
+		fx->sb.records_failure = true;
 		fx->sb.events = rs->events + 1;
 		fx->sb.member[m].state = DDRAID_MEMBER_FAILED;
 		fx->sb.member[m].failed_events = rs->events + 1;

@@ -101,6 +101,8 @@ static void judge(struct sm *sm, u32 m, struct sm_effects *out)
 		return;
 	bad = rs->probe_bad[m] & att;
 	host_bad = host >= 0 && (bad & (1u << host));
+	if (host_bad)
+		rs->slot[host].disk_ok = 0;
 	end_round(rs, m);
 	if (host_bad || popcount(bad) * 2 > popcount(att)) {
 		if (rs_member_out(sm, m, host_bad ? "its host cannot reach it" :
@@ -128,6 +130,10 @@ void rs_member_report(struct sm *sm, u32 s, u32 m, u32 err,
 		rs_member_out(sm, m, "failed by the operator", out);
 		return;
 	}
+	if (host >= 0 && (u32)host == s)
+		/* Its own disk failed it: no automatic re-add of that disk
+		 * until its host attaches again and finds it usable. */
+		rs->slot[s].disk_ok = 0;
 	if ((host >= 0 && (u32)host == s) ||
 	    (sm->debug & SM_DEBUG_FAIL_ON_REPORT)) {
 		if (!rs_member_out(sm, m, "its host's own IO on it failed",

@@ -107,10 +107,16 @@ void tgt_try_attach(struct sm *sm, struct sm_effects *out)
 	}
 	if (!sm->rs.slot[s].persisted)
 		return;
-	/* What the target holds, the previous daemon had recorded. */
+	/*
+	 * What the target holds, an earlier daemon (or we, before we lost
+	 * the state) recorded, but maybe not on every member: a member out
+	 * of reach then got no bit. Set them again before the target is
+	 * thawed (reasserted_bits()).
+	 */
 	for (r = 0; r < sm->cfg.regions; r++)
-		if (ddraid_bit_test(sm->tgt.held, r))
-			sm->tgt.bits[r] = BIT_SET;
+		if (ddraid_bit_test(sm->tgt.held, r) &&
+		    sm->tgt.bits[r] != BIT_SETTING)
+			sm->tgt.bits[r] = BIT_CLEAR;
 	m = fx_cpg(sm, out, MSG_ATTACH);
 	m->runs = runs_from_bitmap(out, sm->tgt.held, sm->cfg.regions);
 	m->host_member = hosting(sm) ? sm->cfg.host_member :
@@ -178,6 +184,14 @@ static u32 wanted_state(const struct sm *sm, u32 m)
 {
 	const struct rs *rs = &sm->rs;
 
+	/*
+	 * Out but not recorded yet (its host gone, say): not read from now
+	 * on, for it may come back stale before the record is written (a
+	 * host that reboots within the transport's reconnect window). Writes
+	 * that skip it wait for COMMIT_FAIL all the same.
+	 */
+	if (rs->pending_fail & (1u << m))
+		return DDRAID_MEMBER_FAILED;
 	if (rs->rb_phase != RB_NONE && rs->rb_member == m)
 		return DDRAID_MEMBER_REBUILDING;
 	return rs->member[m].state;
@@ -233,6 +247,7 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 			}
 		}
 		if (want == DDRAID_MEMBER_FAILED &&
+		    rs->member[m].state == DDRAID_MEMBER_FAILED &&
 		    sm->tgt.mstate_done[m] == DDRAID_MEMBER_FAILED) {
 			if ((rs->fail_apply[m] & bit) &&
 			    !(sm->tgt.fail_applied_sent & (1u << m))) {
@@ -440,6 +455,38 @@ static void path_probed(struct sm *sm, u32 m, int result,
 	sm->tgt.freezes++;
 }
 
+/*
+ * Before a thaw: the bit of every region the target holds is set again,
+ * on every member we reach now (see tgt_try_attach()). True when done.
+ */
+static bool reasserted_bits(struct sm *sm, struct sm_effects *out)
+{
+	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
+	bool done = true;
+	u64 r;
+
+	for (r = bitmap_next(sm->tgt.held, 0, sm->cfg.regions);
+	     r < sm->cfg.regions;
+	     r = bitmap_next(sm->tgt.held, r + 1, sm->cfg.regions)) {
+		struct sm_effect *fx;
+		struct io *io;
+
+		if (sm->tgt.bits[r] == BIT_SET)
+			continue;
+		done = false;
+		if (sm->tgt.bits[r] != BIT_CLEAR || s < 0)
+			continue;
+		io = io_new(sm, IO_BIT_SET);
+		io->region = r;
+		fx = fx_add(out, SM_FX_BIT_SET);
+		fx->id = io->id;
+		fx->bit.slot = (u32)s;
+		fx->bit.region = r;
+		sm->tgt.bits[r] = BIT_SETTING;
+	}
+	return done;
+}
+
 void tgt_kick(struct sm *sm, struct sm_effects *out)
 {
 	u32 m;
@@ -456,7 +503,7 @@ void tgt_kick(struct sm *sm, struct sm_effects *out)
 	/* Member states first: the channel is ordered, so the target knows
 	 * them before it is thawed or granted anything. */
 	tgt_sync_members(sm, out);
-	if (sm->tgt.frozen) {
+	if (sm->tgt.frozen && reasserted_bits(sm, out)) {
 		fx_chan(sm, out, DDRAID_CHAN_THAW, 0, 0, 0, 0);
 		sm->tgt.frozen = false;
 	}
@@ -570,7 +617,10 @@ void tgt_io_done(struct sm *sm, struct io *io, int result,
 {
 	switch (io->kind) {
 	case IO_BIT_SET:
-		sm->tgt.bits[io->region] = result ? BIT_CLEAR : BIT_SET;
+		/* Set before we lost the state: maybe not on every member
+		 * (some out of reach); set it again when it is wanted. */
+		sm->tgt.bits[io->region] = result || io->epoch != sm->epoch ?
+			BIT_CLEAR : BIT_SET;
 		if (result)
 			fx_log(out, SM_LOG_ERR,
 			       "setting write-intent bit %llu failed: %d",

@@ -430,7 +430,7 @@ static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
 void sim_node_crash(struct sim *s, struct sim_node *n)
 {
 	int part = n->part;
-	u32 m = n->id - 1;
+	u32 m = n->id - 1, i;
 
 	sim_trace(s, "node %u crashes", n->id);
 	if (n->d.alive)
@@ -440,10 +440,40 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
 	n->up = false;
 	n->stopped = n->stopping = false;
 	n->to_d.n = n->to_t.n = 0;
-	/* Power loss: its own disk keeps only what was flushed. */
+	/*
+	 * Power loss: its own disk keeps only what was flushed. With another
+	 * member out already that is a second failure: a block whose
+	 * fragment the cache held is lost (the scripted double-failure
+	 * scenarios expect it; the random runs never cause one).
+	 */
 	if (s->dist && m < s->members) {
+		u32 other = disk_missing(s) & ~(1u << m);
+		u64 b;
+
+		for (b = 0; b < s->blocks; b++)
+			if (other && s->disk[m].frag[b] != s->disk[m].durable[b] &&
+			    !s->lost[b]) {
+				s->lost[b] = true;
+				s->n_lost++;
+				sim_trace(s, "block %llu lost: a second failure",
+					  (unsigned long long)b);
+			}
+		/* ... and so is a write in flight there, acknowledged or not
+		 * later: what it put in that cache is gone. */
+		for (i = 0; other && i < s->n_nodes; i++) {
+			u32 k;
+
+			for (k = 0; k < SIM_MAX_WRITES; k++) {
+				struct sim_write *w = &s->node[i].t.w[k];
+
+				if (w->state != W_FREE && s->lost[w->block])
+					w->lost = true;
+			}
+		}
 		memcpy(s->disk[m].frag, s->disk[m].durable,
 		       sizeof(s->disk[m].frag));
+		/* It may miss writes now: not valid until rebuilt. */
+		s->disk[m].stale = true;
 		s->n_host_losses++;
 	}
 	part_changed(s, part);
@@ -472,6 +502,14 @@ static bool boot_allowed(const struct sim *s, const struct sim_node *n)
 			if (st.node[k].nodeid == n->id &&
 			    (st.node[k].orphaned || st.node[k].in_view))
 				return false;
+	}
+	/* ... and every running target stopped using its disk. */
+	for (i = 0; s->dist && n->id - 1 < s->members && i < s->n_nodes; i++) {
+		const struct sim_target *t = &s->node[i].t;
+
+		if (s->node[i].up && t->alive &&
+		    !((t->core.failed | t->core.noread) & (1u << (n->id - 1))))
+			return false;
 	}
 	return true;
 }
@@ -512,7 +550,9 @@ void sim_node_boot(struct sim *s, struct sim_node *n)
 	sim_daemon_start(s, n);
 }
 
-static void split(struct sim *s, int from)
+/* Split the nodes in @want (node-id mask; 0: at random) off partition
+ * @from. */
+static void split_ids(struct sim *s, int from, u32 want)
 {
 	struct sim_part *p = &s->part[from], *q = NULL;
 	u32 i, moved = 0, stay = 0;
@@ -539,7 +579,7 @@ static void split(struct sim *s, int from)
 
 		if (!n->up || n->part != from)
 			continue;
-		if (sim_rand(s, 2))
+		if (want ? want & idbit(n->id) : sim_rand(s, 2))
 			moved |= idbit(n->id);
 		else
 			stay |= idbit(n->id);
@@ -569,6 +609,16 @@ static void split(struct sim *s, int from)
 	part_changed(s, to);
 }
 
+static void split(struct sim *s, int from)
+{
+	split_ids(s, from, 0);
+}
+
+void sim_split(struct sim *s, u32 moved_ids)
+{
+	split_ids(s, main_part(s), moved_ids);
+}
+
 static bool quorum_settled(const struct sim *s)
 {
 	u32 i;
@@ -579,7 +629,7 @@ static bool quorum_settled(const struct sim *s)
 	return true;
 }
 
-static bool heal(struct sim *s)
+bool sim_heal(struct sim *s)
 {
 	int a = main_part(s), b;
 	u32 i;
@@ -774,10 +824,20 @@ static bool members_all_active(const struct sim *s)
 	u32 m;
 
 	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead ||
+		if (!sim_disk_present(s, m) ||
 		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
 			return false;
 	return true;
+}
+
+/*
+ * Would losing node @n's disk be a second failure? The random runs keep
+ * to single failures (the invariants are about those); double failures
+ * are scripted scenarios with their own expectations.
+ */
+static bool second_failure(const struct sim *s, const struct sim_node *n)
+{
+	return s->dist && n->id - 1 < s->members && !members_all_active(s);
 }
 
 /* Ask a daemon with state to rebuild a failed member. */
@@ -806,7 +866,7 @@ static bool admin_rebuild(struct sim *s)
 		if (!n->up || !n->d.alive)
 			continue;
 		sm_status(n->d.sm, &st);
-		if (!st.has_state || !st.quorate)
+		if (!st.has_state || !st.quorate || st.rebuilding)
 			continue;
 		ev.admin.cmd = SM_ADMIN_REBUILD;
 		ev.admin.member = m;
@@ -909,24 +969,120 @@ static bool daemon_may_crash(const struct sim *s, const struct sim_node *n)
 	       (n->d.quorum_due < 0 && sim_quorate_truth(s, n->part));
 }
 
+/* A node's path to a member goes down (never to its own disk). */
+static void path_cut(struct sim *s, struct sim_node *n, u32 m)
+{
+	if (s->path_cut[n - s->node][m] || (s->dist && m == n->id - 1))
+		return;
+	sim_trace(s, "node %u's path to member %u goes down", n->id, m);
+	s->path_cut[n - s->node][m] = true;
+	s->n_path_cuts++;
+}
+
+static void path_restore(struct sim *s, struct sim_node *n, u32 m)
+{
+	if (!s->path_cut[n - s->node][m])
+		return;
+	sim_trace(s, "node %u's path to member %u is back", n->id, m);
+	s->path_cut[n - s->node][m] = false;
+}
+
+/*
+ * A clean stop (Pacemaker's stop, systemctl stop): the filesystem is
+ * unmounted (no new writes), the dm device removed once its writes are
+ * done, then the daemon stops (SIGTERM) and, last, the disk export goes.
+ * tick_stops() moves it along.
+ */
+bool sim_clean_stop(struct sim *s, struct sim_node *n)
+{
+	if (!n->up || n->stopping || n->stopped || !n->t.alive ||
+	    !n->d.alive)
+		return false;
+	sim_trace(s, "node %u stops cleanly", n->id);
+	n->stopping = true;
+	n->stop_at = s->step;
+	s->n_clean_stops++;
+	return true;
+}
+
+static bool target_idle(const struct sim_target *t)
+{
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_WRITES; i++)
+		if (t->w[i].state != W_FREE)
+			return false;
+	return true;
+}
+
+static void tick_stops(struct sim *s, struct sim_node *n)
+{
+	struct sm_event ev = { .type = SM_EV_TARGET_GONE };
+	struct sm_status st;
+
+	if (!n->stopping || !n->up)
+		return;
+	if (n->t.alive) {
+		if (!target_idle(&n->t)) {
+			/* held writes that never drain: give up the stop */
+			if (s->step - n->stop_at > 3 * s->fence_delay)
+				n->stopping = false;
+			return;
+		}
+		sim_trace(s, "node %u: target removed", n->id);
+		memset(&n->t, 0, sizeof(n->t));
+		n->to_t.n = n->to_d.n = 0;
+		ev.gone.removed = true;
+		sim_feed(s, n, &ev);
+		ev.type = SM_EV_STOP;
+		sim_feed(s, n, &ev);
+		n->stop_at = s->step;
+		return;
+	}
+	if (!n->d.alive)
+		return;
+	sm_status(n->d.sm, &st);
+	/* ddraidd leaves at the latest after its stop timeout */
+	if (!st.stop_ready && s->step - n->stop_at < s->fence_delay / 2)
+		return;
+	daemon_stop(s, n, SM_LEFT_LEAVE);
+	n->stopping = false;
+	n->stopped = true;
+	sim_trace(s, "node %u stopped: its disk is no longer exported",
+		  n->id);
+	part_changed(s, n->part);
+}
+
+void sim_node_start(struct sim *s, struct sim_node *n)
+{
+	if (!n->up || !n->stopped)
+		return;
+	sim_trace(s, "node %u starts again", n->id);
+	n->stopped = false;
+	tgt_boot(s, n);
+	sim_daemon_start(s, n);
+}
+
 static void fault(struct sim *s)
 {
 	struct sim_node *n = &s->node[sim_rand(s, s->n_nodes)];
-	u32 m;
+	u32 m, i;
 
-	switch (sim_rand(s, 9)) {
+	switch (sim_rand(s, 13)) {
 	case 0:	/* daemon crash: its target keeps running (I7) */
-		if (n->up && n->d.alive && daemon_may_crash(s, n))
+		if (n->up && n->d.alive && !n->stopping &&
+		    daemon_may_crash(s, n))
 			daemon_stop(s, n, sim_rand(s, 2) ? SM_LEFT_PROCDOWN :
 				    SM_LEFT_LEAVE);
 		break;
 	case 1:
-		if (n->up && !n->d.alive)
+		if (n->up && !n->d.alive && !n->stopped && !n->stopping)
 			sim_daemon_start(s, n);
 		break;
 	case 2:	/* node crash; rarely one that costs quorum */
-		if (n->up && (up_count(s) - 1) * 2 > s->n_nodes + 1 ?
-		    true : sim_rand(s, 8) == 0)
+		if (n->up && !second_failure(s, n) &&
+		    ((up_count(s) - 1) * 2 > s->n_nodes + 1 ||
+		     sim_rand(s, 8) == 0))
 			sim_node_crash(s, n);
 		break;
 	case 3:
@@ -937,7 +1093,7 @@ static void fault(struct sim *s)
 		split(s, main_part(s));
 		break;
 	case 5:
-		heal(s);
+		sim_heal(s);
 		break;
 	case 6:	/* a member disk dies (one at a time) */
 		if (!members_all_active(s))
@@ -952,6 +1108,22 @@ static void fault(struct sim *s)
 		break;
 	case 8:
 		admin_scrub(s, sim_rand(s, 4) == 0);
+		break;
+	case 9:
+		path_cut(s, n, (u32)sim_rand(s, s->members));
+		break;
+	case 10:	/* a path comes back: a blip, or a longer outage */
+		for (i = 0; i < s->n_nodes; i++)
+			for (m = 0; m < s->members; m++)
+				if (s->path_cut[i][m] && sim_rand(s, 2))
+					path_restore(s, &s->node[i], m);
+		break;
+	case 11:
+		if (!second_failure(s, n))
+			sim_clean_stop(s, n);
+		break;
+	case 12:
+		sim_node_start(s, n);
 		break;
 	}
 	s->n_faults++;
@@ -1014,6 +1186,7 @@ static void tick_all(struct sim *s)
 		}
 		if (n->up && n->d.alive)
 			sim_feed(s, n, &ev);
+		tick_stops(s, n);
 		if (n->up && n->d.alive) {
 			struct sm_status st;
 
@@ -1033,7 +1206,7 @@ static void tick_all(struct sim *s)
 	}
 }
 
-static void step(struct sim *s, bool faults, bool writes)
+void sim_step(struct sim *s, bool faults, bool writes)
 {
 	u32 w = (u32)sim_rand(s, 100);
 
@@ -1068,9 +1241,15 @@ static void step(struct sim *s, bool faults, bool writes)
 	check_all(s);
 }
 
-void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
+/*
+ * A world of @nodes nodes and @members members: a SAN (every node reaches
+ * every member) or distributed (node i hosts member i; @members <= @nodes),
+ * optionally corosync two_node (then real fencing is required, as ddraidd
+ * demands).
+ */
+void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
+		  u32 nodes, u32 members, bool dist, bool two_node)
 {
-	static const u32 members[] = { 2, 3, 5, 9 };
 	u32 i;
 
 	memset(s, 0, sizeof(*s));
@@ -1078,12 +1257,18 @@ void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
 	s->rng = seed * 0x2545f4914f6cdd1dull + 1;
 	s->verbose = verbose;
 	s->brk = brk;
-	s->n_nodes = 3 + (u32)sim_rand(s, 7);
-	s->members = members[sim_rand(s, 4)];
+	s->n_nodes = nodes;
+	s->members = members;
+	s->dist = dist;
+	s->two_node = two_node;
 	s->regions = 4 + (u32)sim_rand(s, SIM_MAX_REGIONS - 3);
 	s->blocks = s->regions * SIM_BPR;
 	s->fence_delay = 40;
-	s->require_fencing = sim_rand(s, 2);
+	/* The transport's bound on late writes stays below fence_delay
+	 * (docs/cluster-protocol.md, "late writes") unless broken. */
+	s->late_bound = brk == BREAK_LATE_WRITES ? 3 * s->fence_delay :
+		s->fence_delay / 2;
+	s->require_fencing = two_node || sim_rand(s, 2);
 	sm_effects_init(&s->fx);
 	disk_init(s);
 	s->part[0].used = true;
@@ -1095,8 +1280,31 @@ void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
 	}
 	for (i = 0; i < s->n_nodes; i++)
 		sim_daemon_start(s, &s->node[i]);
-	sim_trace(s, "seed %llu: %u nodes, %u members, %u regions",
-		  (unsigned long long)seed, s->n_nodes, s->members, s->regions);
+	sim_trace(s, "seed %llu: %u nodes, %u members (%s%s), %u regions",
+		  (unsigned long long)seed, s->n_nodes, s->members,
+		  dist ? "each node's own disk" : "shared disks",
+		  two_node ? ", two_node" : "", s->regions);
+}
+
+/*
+ * A random world for seed @seed: half of them distributed (each node's
+ * own disk), one in sixteen a two-node cluster.
+ */
+void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
+{
+	static const u32 members[] = { 2, 3, 5, 9 };
+	u64 r = seed * 0x9e3779b97f4a7c15ull + 7;
+	u32 nodes, m;
+	bool dist, two;
+
+	r ^= r >> 29;
+	two = r % 16 == 0;
+	dist = two || (r >> 8) % 2;
+	nodes = two ? 2 : 3 + (u32)((r >> 16) % 7);
+	m = members[(r >> 24) % 4];
+	while (dist && m > nodes)
+		m = m == 9 ? 5 : m == 5 ? 3 : 2;
+	sim_init_cfg(s, seed, brk, verbose, nodes, m, dist, two);
 }
 
 void sim_free(struct sim *s)
@@ -1162,7 +1370,7 @@ bool sim_run(struct sim *s, u32 steps)
 	u32 i;
 
 	for (i = 0; i < steps && !s->failed; i++)
-		step(s, true, true);
+		sim_step(s, true, true);
 	if (s->failed)
 		return false;
 	/* Heal: every node and daemon back, one partition, then quiet. */
@@ -1172,13 +1380,20 @@ bool sim_run(struct sim *s, u32 steps)
 
 		for (j = 0; j < s->n_nodes; j++) {
 			struct sim_node *n = &s->node[j];
+			u32 m;
 
-			if (!n->up)
-				sim_node_boot(s, n);
-			else if (!n->d.alive)
+			for (m = 0; m < s->members; m++)
+				path_restore(s, n, m);
+			if (!n->up) {
+				if (!s->dist || boot_allowed(s, n))
+					sim_node_boot(s, n);
+			} else if (n->stopped) {
+				sim_node_start(s, n);
+			} else if (!n->d.alive && !n->stopping) {
 				sim_daemon_start(s, n);
+			}
 		}
-		heal(s);
+		sim_heal(s);
 		if (i % 50 == 0)
 			admin_rebuild(s);
 		/* and a scrub now and then, which must finish */
@@ -1186,7 +1401,7 @@ bool sim_run(struct sim *s, u32 steps)
 			admin_scrub(s, false);
 		/* Some writes at first: a dead parity member is noticed
 		 * only by writing. */
-		step(s, false, i < 400 && sim_rand(s, 4) == 0);
+		sim_step(s, false, i < 400 && sim_rand(s, 4) == 0);
 		if (i > 100 && check_quiet(s, why, sizeof(why)))
 			break;
 	}

@@ -50,6 +50,8 @@ struct sim_disk {
 	struct sim_sb sb;
 	bool rebuilt[SIM_MAX_REGIONS];	/* this disk's region is valid */
 	bool blank;			/* replaced by a new, blank disk */
+	bool stale;			/* lost its cache with its host: may
+					 * miss writes until rebuilt */
 };
 
 /* ---- targets ---- */
@@ -73,6 +75,7 @@ struct sim_write {
 	u32 pending;	/* members whose write is still in flight */
 	u32 errors;	/* members whose write failed */
 	u64 since;
+	bool lost;	/* a double failure took what it wrote */
 	u64 stuck[SIM_MAX_MEMBERS];	/* step a member write found its
 					 * member unreachable (0: it did not):
 					 * the transport holds it until
@@ -149,9 +152,7 @@ struct sim_node {
 	/* stopped cleanly: up in corosync, no daemon, no target, its disk
 	 * not exported (stopping: waiting for the daemon's clean detach) */
 	bool stopped, stopping;
-	/* crashed; its departure not yet delivered to the others: it may
-	 * not boot yet (a reboot takes longer than corosync's detection) */
-	bool down_pending;
+	u64 stop_at;		/* step the clean stop began or moved on */
 	int part;
 	struct sim_daemon d;
 	struct sim_target t;
@@ -209,6 +210,11 @@ struct sim {
 	u32 torn_by_host[SIM_MAX_BLOCKS];
 	/* member mask: the region was written while that member was away */
 	u32 written_away[SIM_MAX_REGIONS];
+	/* the block's last write failed (EIO) after some member IO */
+	bool eio_torn[SIM_MAX_BLOCKS];
+	/* the block's acknowledged version was lost to a double failure */
+	bool lost[SIM_MAX_BLOCKS];
+	u64 n_lost;
 	u64 n_path_cuts, n_withdraws, n_clean_stops, n_readds, n_host_losses;
 	u64 n_torn_reads;
 	struct sim_node node[SIM_MAX_NODES];
@@ -262,6 +268,7 @@ void tgt_poll(struct sim *s, struct sim_node *n);
 void tgt_crash(struct sim *s, struct sim_node *n);
 bool tgt_read(struct sim *s, struct sim_node *n);
 u32 tgt_inflight_region(const struct sim *s, u32 region);
+u32 tgt_unfinished_region(const struct sim *s, u32 region);
 void tgt_disconnect(struct sim *s, struct sim_node *n);
 bool tgt_holds(const struct sim_target *t, u32 region);
 
@@ -295,6 +302,7 @@ int sim_slot_of(const struct sim *s, u32 id);
 void check_all(struct sim *s);
 void check_rs_equal(struct sim *s, u32 view);
 bool check_quiet(struct sim *s, char *why, size_t len);
-u32 sim_intent_lacking(const struct sim *s, int slot, u32 r);
+u32 sim_intent_lacking(const struct sim *s, const struct sim_node *n,
+		       int slot, u32 r);
 
 #endif /* DDRAID_SIM_H */

@@ -46,7 +46,7 @@ static void check_acked(struct sim *s)
 	if (nbits(miss) > 1)
 		return;		/* a double failure may lose data */
 	for (b = 0; b < s->blocks; b++) {
-		if (s->torn[b] || s->busy[b])
+		if (s->torn[b] || s->busy[b] || s->lost[b])
 			continue;
 		if (miss) {
 			x = (u32)__builtin_ctz(miss);
@@ -74,20 +74,21 @@ bad:
  * I2: a write into region r is recorded in its node's slot so that the
  * record survives the loss of any one member: on every member that
  * counts but at most one (a member this node could not reach when it set
- * the bit, its path back since; a write that reaches it then tears at
- * most that one copy's region). Without path faults, on every member.
+ * the bit, its path back since, or its host cut off in a partition; a
+ * write that reaches it then tears at most that one copy's region).
  * Returns the members lacking the bit when that is too many, else 0.
  */
-u32 sim_intent_lacking(const struct sim *s, int slot, u32 r)
+u32 sim_intent_lacking(const struct sim *s, const struct sim_node *n,
+		       int slot, u32 r)
 {
 	u32 m, lacking = 0;
 
+	/* (a member out of the writer's reach gets none of it now) */
 	for (m = 0; m < s->members; m++)
-		if (!(disk_missing(s) & (1u << m)) &&
+		if (!(disk_missing(s) & (1u << m)) && sim_reach(s, n, m) &&
 		    (slot < 0 || !s->disk[m].bits[slot][r]))
 			lacking |= 1u << m;
-	if (__builtin_popcount(lacking) > 1 ||
-	    (lacking && !s->n_path_cuts) || slot < 0)
+	if (__builtin_popcount(lacking) > 1 || slot < 0)
 		return lacking | (slot < 0);
 	return 0;
 }
@@ -110,7 +111,7 @@ static void check_intent(struct sim *s)
 
 			if (w->state != W_SUBMITTED || !w->pending)
 				continue;
-			bad = sim_intent_lacking(s, slot, r);
+			bad = sim_intent_lacking(s, n, slot, r);
 			if (bad) {
 				sim_fail(s, "I2: node %u has a write in flight "
 					 "in region %u, not dirty on members "
@@ -187,10 +188,13 @@ static void check_parity(struct sim *s)
 		}
 		if (sm_region(ref->d.sm, r, &ri) || ri.dirty || ri.locked ||
 		    ri.unattached || (ri.held | ri.waiting) & ~live ||
-		    tgt_inflight_region(s, r))
+		    tgt_inflight_region(s, r) || tgt_unfinished_region(s, r))
 			continue;
 		for (b = (u64)r * SIM_BPR; b < (u64)(r + 1) * SIM_BPR; b++) {
 			u64 x = 0;
+
+			if (s->eio_torn[b])
+				continue;
 
 			for (d = 0; d < pm; d++)
 				x ^= s->disk[d].frag[b];
@@ -270,7 +274,7 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 		return false;
 	}
 	for (m = 0; m < s->members; m++)
-		if (s->disk[m].dead) {
+		if (!sim_disk_present(s, m)) {
 			snprintf(why, len, "member %u not rebuilt", m);
 			return false;
 		}
@@ -278,10 +282,16 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 		struct sim_node *n = &s->node[j];
 		struct sm_status st;
 
-		if (!n->up || !n->d.alive) {
+		if (!n->up || !n->d.alive || n->stopped || n->stopping) {
 			snprintf(why, len, "node %u down", n->id);
 			return false;
 		}
+		for (m = 0; m < s->members; m++)
+			if (s->path_cut[j][m]) {
+				snprintf(why, len, "node %u's path to member %u "
+					 "is down", n->id, m);
+				return false;
+			}
 		if (n->to_d.n || n->to_t.n) {
 			snprintf(why, len, "node %u channel busy", n->id);
 			return false;

@@ -55,7 +55,7 @@ u32 disk_missing(const struct sim *s)
 	u32 m, mask = 0;
 
 	for (m = 0; m < s->members; m++)
-		if (!sim_disk_present(s, m) ||
+		if (!sim_disk_present(s, m) || s->disk[m].stale ||
 		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
 			mask |= 1u << m;
 	return mask;
@@ -195,15 +195,21 @@ static int apply_bits(struct sim *s, struct sim_node *n,
 		if (sim_reach(s, n, m)) {
 			s->disk[m].bits[io->slot][io->region] =
 				io->type == SM_FX_BIT_SET;
-			done++;
+			done |= 1u << m;
 		}
+	sim_trace(s, "node %u: bit %s slot %u region %llu on members %#x",
+		  n->id, io->type == SM_FX_BIT_SET ? "set" : "cleared",
+		  io->slot, (unsigned long long)io->region, done);
 	return done ? 0 : -EIO;
 }
 
 static int apply_sb(struct sim *s, struct sim_node *n,
 		    const struct sim_io *io)
 {
-	u32 m, i, wrote = 0;
+	u32 m, i, wrote = 0, targets = 0, prev[SIM_MAX_MEMBERS];
+
+	for (m = 0; m < s->members; m++)
+		prev[m] = disk_newest_sb(s)->member[m].state;
 
 	/*
 	 * The runtime encodes superblocks with ddraid_sb_encode(), which
@@ -224,8 +230,10 @@ static int apply_sb(struct sim *s, struct sim_node *n,
 	for (m = 0; m < s->members; m++) {
 		struct sim_disk *d = &s->disk[m];
 
-		if (!sim_reach(s, n, m) ||
-		    io->sb.member[m].state == DDRAID_MEMBER_FAILED)
+		if (io->sb.member[m].state == DDRAID_MEMBER_FAILED)
+			continue;
+		targets++;
+		if (!sim_reach(s, n, m))
 			continue;
 		/* Written and flushed, like every superblock. */
 		flush(s, m);
@@ -246,7 +254,13 @@ static int apply_sb(struct sim *s, struct sim_node *n,
 			for (i = 0; i < SIM_MAX_REGIONS; i++)
 				s->disk[m].rebuilt[i] = true;
 			s->disk[m].blank = false;
+			/* active again after its failure: rebuilt */
+			if (prev[m] != DDRAID_MEMBER_ACTIVE)
+				s->disk[m].stale = false;
 		}
+	/* As the runtime: a failure on two members (every one when fewer). */
+	if (io->sb.records_failure && wrote < (targets < 2 ? targets : 2))
+		return -EIO;
 	return wrote ? 0 : -EIO;
 }
 

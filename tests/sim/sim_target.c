@@ -96,15 +96,24 @@ static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 	s->torn[w->block] = false;
 	s->n_torn_v[w->block] = 0;
 	s->garbage_ok[w->block] = 0;
+	s->eio_torn[w->block] = false;
+	s->lost[w->block] = w->lost;
 	s->torn_by_host[w->block] = 0;
 	s->busy[w->block] = false;
 	s->n_acked++;
 	w->state = W_FREE;
 }
 
-/* Not acknowledged (EIO): what it wrote stays torn, never checked. */
+/*
+ * Not acknowledged (EIO: two members out for this node, or it withdrew):
+ * what it wrote stays torn. Its block's parity may not match until the
+ * region is resynced or rebuilt (docs/cluster-protocol.md, "torn
+ * writes"): check_parity() does not hold it to that.
+ */
 static void fail_write(struct sim *s, struct sim_node *n, struct sim_write *w)
 {
+	if (w->state == W_SUBMITTED || w->state == W_HELD)
+		s->eio_torn[w->block] = true;
 	sim_trace(s, "node %u fails block %llu v%llu (EIO)", n->id,
 		  (unsigned long long)w->block,
 		  (unsigned long long)w->version);
@@ -128,10 +137,10 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 	 * the write may reach but one (a member this node could not reach
 	 * when it set the bit, reached again now that the path is back).
 	 */
-	if (sim_intent_lacking(s, slot, r))
+	if (sim_intent_lacking(s, n, slot, r))
 		sim_fail(s, "I2: node %u writes region %u, not dirty in its "
 			 "slot %d on members %#x", n->id, r, slot,
-			 sim_intent_lacking(s, slot, r));
+			 sim_intent_lacking(s, n, slot, r));
 	/* While a member is away, every write into a region counts. */
 	for (m = 0; m < s->members; m++)
 		if (disk_missing(s) & bit(m))
@@ -248,6 +257,7 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	w->block = b;
 	w->version = ++s->next_version;
 	w->pending = w->errors = 0;
+	w->lost = false;
 	memset(w->stuck, 0, sizeof(w->stuck));
 	w->since = s->step;
 	s->busy[b] = true;
@@ -288,15 +298,28 @@ static void check_i3(struct sim *s, struct sim_node *n, u32 mask)
 	for (m = 0; m < s->members; m++) {
 		if (!(mask & bit(m)))
 			continue;
-		/* the surviving members: not dead, not failed or being
-		 * rebuilt themselves (their own superblock is stale) */
-		for (j = 0; j < s->members; j++)
-			if (j != m && !(disk_missing(s) & bit(j)) &&
-			    s->disk[j].sb.member[m].state ==
-			    DDRAID_MEMBER_ACTIVE)
+		/*
+		 * The surviving members (not gone, not failed or being
+		 * rebuilt themselves): every assembly reads all members but
+		 * one, so the record must be on two of them, or on every
+		 * one when fewer.
+		 */
+		{
+			u32 alive = 0, recorded = 0;
+
+			for (j = 0; j < s->members; j++) {
+				if (j == m || (disk_missing(s) & bit(j)))
+					continue;
+				alive++;
+				recorded += s->disk[j].sb.member[m].state !=
+					    DDRAID_MEMBER_ACTIVE;
+			}
+			if (recorded < (alive < 2 ? alive : 2))
 				sim_fail(s, "I3: node %u completes a write that "
-					 "skipped member %u, not recorded failed "
-					 "on member %u", n->id, m, j);
+					 "skipped member %u, recorded failed on "
+					 "%u of %u surviving members", n->id,
+					 m, recorded, alive);
+		}
 		for (j = 0; j < s->n_nodes; j++) {
 			const struct sim_target *o = &s->node[j].t;
 
@@ -504,6 +527,8 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 		frag[missing] = x;
 	}
 	s->n_reads++;
+	if (s->lost[b])
+		return true;	/* a double failure took it: anything goes */
 	if (s->torn[b]) {
 		check_torn_read(s, n, b, frag, missing);
 		return true;
@@ -561,6 +586,30 @@ u32 tgt_inflight_region(const struct sim *s, u32 region)
 			continue;
 		for (i = 0; i < SIM_MAX_WRITES; i++)
 			if (t->w[i].state == W_SUBMITTED && t->w[i].pending &&
+			    t->w[i].block / SIM_BPR == region)
+				n++;
+	}
+	return n;
+}
+
+/*
+ * Writes whose member IO began and that are not acknowledged yet, in
+ * region @region of a live target: a member write failed and the core
+ * holds them (for COMMIT_FAIL, or for a retry after a path fault). Their
+ * blocks are torn until they complete, and the region's parity may not
+ * match; the region is the writer's (it holds the grant) until then.
+ */
+u32 tgt_unfinished_region(const struct sim *s, u32 region)
+{
+	u32 i, j, n = 0;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		const struct sim_target *t = &s->node[j].t;
+
+		if (!t->alive)
+			continue;
+		for (i = 0; i < SIM_MAX_WRITES; i++)
+			if (t->w[i].state == W_HELD &&
 			    t->w[i].block / SIM_BPR == region)
 				n++;
 	}
