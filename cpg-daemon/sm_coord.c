@@ -550,9 +550,11 @@ static struct cpgmsg_runs torn_runs(struct sm *sm, u32 s,
 	size_t bb = bitmap_bytes(sm->cfg.regions), i;
 	u8 *map;
 
-	if (!d->others || tm >= sm->cfg.members - 1 ||
+	/* (FENCED takes an active hosted member out, see sm_on_fenced) */
+	if (!d->others || sm->cfg.members == 2 || tm >= sm->cfg.members - 1 ||
 	    !(rs->member[tm].state == DDRAID_MEMBER_FAILED ||
-	      rs->pending_fail & (1u << tm)))
+	      rs->pending_fail & (1u << tm) ||
+	      sm_other_out(sm, tm) < 0))
 		return none;
 	map = malloc(bb);
 	if (!map)

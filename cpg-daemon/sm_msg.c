@@ -686,7 +686,7 @@ static void fenced_torn(struct sm *sm, u32 s, const struct cpgmsg *m,
 	u8 *map;
 	u64 r, n = 0;
 
-	if (!m->torn.n || tm >= sm->cfg.members - 1 ||
+	if (!m->torn.n || sm->cfg.members == 2 || tm >= sm->cfg.members - 1 ||
 	    !(rs->member[tm].state == DDRAID_MEMBER_FAILED ||
 	      rs->pending_fail & (1u << tm)) ||
 	    (rs->torn_member != CPGMSG_NO_MEMBER && rs->torn_member != tm) ||
@@ -737,6 +737,8 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 		rs->waiting[r] &= ~bit;
 	}
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	/* An orphan's node that left: fenced, its disk went with it. */
+	rs_host_gone(sm, (u32)s, "its host was fenced", out);
 	fenced_torn(sm, (u32)s, m, out);
 	rs->lock_ack &= ~bit;
 	for (i = 0; i < sm->cfg.members; i++)

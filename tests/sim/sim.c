@@ -427,6 +427,8 @@ static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
 	push_confchg(s, n->part, reason, idbit(n->id));
 }
 
+static int main_part(const struct sim *s);
+
 void sim_node_crash(struct sim *s, struct sim_node *n)
 {
 	int part = n->part;
@@ -447,8 +449,13 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
 	 * scenarios expect it; the random runs never cause one).
 	 */
 	if (s->dist && m < s->members) {
-		u32 other = disk_missing(s) & ~(1u << m);
+		u32 other = disk_missing(s) & ~(1u << m), o;
 		u64 b;
+
+		/* members cut off from the main partition are out too */
+		for (o = 0; o < s->members; o++)
+			if (o != m && s->node[o].part != main_part(s))
+				other |= 1u << o;
 
 		for (b = 0; b < s->blocks; b++)
 			if (other && s->disk[m].frag[b] != s->disk[m].durable[b] &&
@@ -458,6 +465,22 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
 				sim_trace(s, "block %llu lost: a second failure",
 					  (unsigned long long)b);
 			}
+		/*
+		 * The host's own acknowledged writes that were only in its
+		 * disk's cache: its filesystem crashed with it before it
+		 * flushed them, so they may read as before after its return
+		 * (docs/cluster-protocol.md, "torn regions"): for the checks
+		 * they are unacknowledged again.
+		 */
+		for (b = 0; b < s->blocks; b++) {
+			if (s->acked_by[b] != n->id || s->busy[b] ||
+			    s->disk[m].frag[b] == s->disk[m].durable[b])
+				continue;
+			if (s->n_torn_v[b] < 4)
+				s->torn_v[b][s->n_torn_v[b]++] = s->acked[b];
+			s->acked[b] = s->prev_acked[b];
+			s->torn[b] = true;
+		}
 		/* ... and so is a write in flight there, acknowledged or not
 		 * later: what it put in that cache is gone. */
 		for (i = 0; other && i < s->n_nodes; i++) {
@@ -586,6 +609,25 @@ static void split_ids(struct sim *s, int from, u32 want)
 	}
 	if (!moved || !stay)
 		return;
+	/*
+	 * Random runs keep to single failures: a split that leaves the
+	 * larger side without two members (hosts cut off, or one cut off
+	 * and one out already) is a double failure, left to the scripted
+	 * scenarios.
+	 */
+	if (s->dist && !want) {
+		u32 big = __builtin_popcount(moved) > __builtin_popcount(stay) ?
+			moved : stay, out = 0, m;
+		const struct sim_sb *sb = disk_newest_sb(s);
+
+		for (m = 0; m < s->members; m++)
+			if (!(big & idbit(s->node[m].id)) ||
+			    !sim_disk_present(s, m) || s->disk[m].stale ||
+			    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
+				out++;
+		if (out > 1)
+			return;
+	}
 	sim_trace(s, "partition %d splits off %#x into %d", from, moved, to);
 	memset(q, 0, sizeof(*q));
 	q->used = true;
@@ -835,9 +877,22 @@ static bool members_all_active(const struct sim *s)
  * to single failures (the invariants are about those); double failures
  * are scripted scenarios with their own expectations.
  */
+static bool redundant(const struct sim *s)
+{
+	u32 m;
+
+	if (!members_all_active(s))
+		return false;
+	/* a host cut off in a partition took its member out already */
+	for (m = 0; s->dist && m < s->members; m++)
+		if (s->node[m].part != main_part(s))
+			return false;
+	return true;
+}
+
 static bool second_failure(const struct sim *s, const struct sim_node *n)
 {
-	return s->dist && n->id - 1 < s->members && !members_all_active(s);
+	return s->dist && n->id - 1 < s->members && !redundant(s);
 }
 
 /* Ask a daemon with state to rebuild a failed member. */
@@ -1096,7 +1151,7 @@ static void fault(struct sim *s)
 		sim_heal(s);
 		break;
 	case 6:	/* a member disk dies (one at a time) */
-		if (!members_all_active(s))
+		if (!redundant(s))
 			break;
 		m = (u32)sim_rand(s, s->members);
 		sim_trace(s, "member %u dies", m);

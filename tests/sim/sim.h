@@ -224,6 +224,8 @@ struct sim {
 	u64 item_seq;
 	u64 next_version;
 	u64 acked[SIM_MAX_BLOCKS];	/* version acknowledged last */
+	u64 prev_acked[SIM_MAX_BLOCKS];	/* the one before it */
+	u32 acked_by[SIM_MAX_BLOCKS];	/* node id that acknowledged it */
 	bool torn[SIM_MAX_BLOCKS];	/* a later write was not acked */
 	bool busy[SIM_MAX_BLOCKS];	/* a write is in flight somewhere */
 	u64 n_acked;

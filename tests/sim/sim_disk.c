@@ -385,6 +385,16 @@ static int do_scrub(struct sim *s, struct sim_node *n, u64 r, bool repair)
 		if (x == s->disk[pm].frag[b])
 			continue;
 		bad++;
+		/*
+		 * A write whose member IO is done but for one member it
+		 * retries (a path fault, the target holds it), or one that
+		 * failed: not corruption, a write in progress or torn.
+		 */
+		if (s->busy[b] || s->eio_torn[b]) {
+			if (repair)
+				s->disk[pm].frag[b] = x;
+			continue;
+		}
 		sim_fail(s, "scrub: block %llu (region %llu) parity differs "
 			 "from its data in a region the scrub holds clean and "
 			 "locked", (unsigned long long)b,

@@ -92,6 +92,8 @@ static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 	sim_trace(s, "node %u acks block %llu v%llu (missed %#x)", n->id,
 		  (unsigned long long)w->block,
 		  (unsigned long long)w->version, missed);
+	s->prev_acked[w->block] = s->acked[w->block];
+	s->acked_by[w->block] = n->id;
 	s->acked[w->block] = w->version;
 	s->torn[w->block] = false;
 	s->n_torn_v[w->block] = 0;
