@@ -386,7 +386,13 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 	for (i = 0; i < c->n_joined; i++) {
 		int s = rs_slot_of(rs, c->joined[i]);
 
-		if (s >= 0 && rs->slot[s].status != SS_VIEW) {
+		/*
+		 * A node back before its departure was dealt with (FENCED:
+		 * its slot read, its regions resynced, torn regions noted)
+		 * stays out until then: FENCED lets it in (sm_msg.c).
+		 */
+		if (s >= 0 && rs->slot[s].status != SS_VIEW &&
+		    rs->slot[s].status != SS_FENCE) {
 			rs->slot[s].status = SS_VIEW;
 			rs->slot[s].attached = 0;
 		}

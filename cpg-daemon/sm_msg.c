@@ -744,9 +744,13 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 	for (i = 0; i < sm->cfg.members; i++)
 		rs->fail_apply[i] &= ~bit;
 	rs->rb_ready &= ~bit;
-	rs->slot[s].status = SS_NONE;
+	/* Back already (it rebooted): in the view, to attach anew. */
+	rs->slot[s].status = rs_view_find(rs, m->nodeid) >= 0 ? SS_VIEW :
+		SS_NONE;
 	rs->slot[s].attached = 0;
 	rs_probe_drop_slot(sm, (u32)s, out);
+	if (m->nodeid == sm->cfg.nodeid)
+		sm->tgt.attach_sent = false;
 	fx_log(out, SM_LOG_NOTICE, "node %u fenced: its regions are dirty",
 	       m->nodeid);
 }

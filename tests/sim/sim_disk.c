@@ -330,8 +330,10 @@ static int do_rebuild(struct sim *s, struct sim_node *n, u32 target, u64 r,
 		for (m = 0; m < s->members; m++)
 			if (m != target)
 				x ^= s->disk[m].frag[b];
+		/* (a mirror's copy is a version: nothing is made up) */
 		if (s->torn[b] && (s->torn_by_host[b] & (1u << target)) &&
-		    target != pm && s->disk[target].frag[b] != x) {
+		    target != pm && s->members > 2 &&
+		    s->disk[target].frag[b] != x) {
 			if (!(s->written_away[r] & (1u << target)) &&
 			    !s->disk[target].blank)
 				sim_fail(s, "torn regions: member %u's returning "
@@ -343,7 +345,7 @@ static int do_rebuild(struct sim *s, struct sim_node *n, u32 target, u64 r,
 					 (unsigned long long)r);
 			s->garbage_ok[b] |= 1u << target;
 		}
-		if (s->torn[b] && target != pm &&
+		if (s->torn[b] && target != pm && s->members > 2 &&
 		    s->disk[target].frag[b] != x)
 			s->garbage_ok[b] |= 1u << target;
 		s->disk[target].frag[b] = x;
