@@ -322,8 +322,10 @@ static int plan(struct tcore *c, struct tcore_io *io, u32 skip)
 {
 	io->gen = c->gen;
 	io->skip = skip;
-	/* Out only because of our own error the cluster has not committed:
-	 * never forgiven by a state change (see settle()). */
+	/*
+	 * Out only because of our own error the cluster has not committed:
+	 * never forgiven by a state change (see settle()).
+	 */
 	io->own = skip & c->merr;
 	io->errors = 0;
 	if (c->withdrawn || ddr_popcount32(skip) > 1)
@@ -588,8 +590,10 @@ u64 tcore_idle_scan(struct tcore *c, u64 from, u64 count, u64 now, u64 idle)
 	for (r = from; r < end; r++) {
 		struct tcore_region *reg = &c->reg[r];
 
-		/* A held completion keeps its region's grant: the write may
-		 * have to go again. */
+		/*
+		 * A held completion keeps its region's grant: the write may
+		 * have to go again.
+		 */
 		if (reg->state != TCORE_GRANTED || reg->inflight ||
 		    reg->waiting || reg->held || reg->locked ||
 		    reg->lock_pending || now < reg->last_write ||

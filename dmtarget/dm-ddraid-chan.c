@@ -192,7 +192,7 @@ static int chan_fill(struct ddraid_chan *chan, unsigned int max)
 		n = chan->attached ? 0 : -ENOTCONN;
 		goto out;
 	}
-	lim.regions = ctx->cl.regions;
+	lim.regions = ctx->cl.core.regions;
 	lim.members = ctx->geom.members;
 	while (n < max && !ddraid_cluster_next_msg(ctx, &m)) {
 		if (WARN_ON_ONCE(ddraid_chan_encode(&m, &lim, chan->rbuf +
@@ -258,7 +258,7 @@ static int chan_apply(struct ddraid_chan *chan, unsigned int n)
 {
 	struct ddraid_ctx *ctx = chan->ctx;
 	struct ddraid_chan_limits lim = {
-		.regions = ctx->cl.regions,
+		.regions = ctx->cl.core.regions,
 		.members = ctx->geom.members,
 	};
 	struct ddraid_chan_msg m;

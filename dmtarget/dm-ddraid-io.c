@@ -332,8 +332,12 @@ static void write_release(struct ddraid_ctx *ctx, struct ddraid_io *io)
 
 void ddraid_io_complete(struct ddraid_io *io, blk_status_t status)
 {
-	if (io->gated)
-		ddraid_gate_write_end(io->ctx, io);
+	/*
+	 * Only an IO past the gate can still be counted by the core here:
+	 * one it keeps (waiting, held) is not being completed.
+	 */
+	if (io->tio.at != TCORE_AT_NONE)
+		ddraid_cluster_io_end(io->ctx, io);
 	if (io->in_wlist)
 		write_release(io->ctx, io);
 	if (io->ps) {
@@ -351,6 +355,9 @@ static bool io_needs_work(struct ddraid_io *io)
 		return true;
 	if (bio_data_dir(io->bio) == READ)
 		return io->rebuild != DDRAID_NO_MEMBER || io->verify;
+	/* Cluster mode: the core decides, in any context. */
+	if (io->ctx->cluster)
+		return false;
 	/* A write or flush that skipped a member: record it first. */
 	return io->skip & ~READ_ONCE(io->ctx->recorded);
 }
@@ -361,6 +368,8 @@ static void io_put(struct ddraid_io *io)
 		return;
 	if (io_needs_work(io))
 		queue_work(io->ctx->wq, &io->work);
+	else if (io->ctx->cluster && bio_data_dir(io->bio) == WRITE)
+		ddraid_cluster_write_done(io->ctx, io, 0);
 	else
 		ddraid_io_complete(io, BLK_STS_OK);
 }
@@ -380,27 +389,42 @@ static void member_endio(struct bio *bio)
 
 /*
  * Mark members failed from now on and tell userspace (dm event) and, in
- * cluster mode, the daemon (MEMBER_ERROR). Standalone, never cleared while
- * the table is loaded; in cluster mode the daemon may bring a member back.
+ * cluster mode, the daemon (MEMBER_ERROR, through the core). Standalone,
+ * never cleared while the table is loaded; in cluster mode the daemon may
+ * bring a member back.
  */
 void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask)
 {
 	unsigned long changed = 0;
 	u32 m;
 
-	for (m = 0; m < ctx->geom.members; m++) {
-		if (!test_bit(m, &mask) || test_and_set_bit(m, &ctx->failed))
-			continue;
-		__set_bit(m, &changed);
-		DMERR("%s: member %u (%s) failed",
-		      dm_device_name(dm_table_get_md(ctx->ti->table)), m,
-		      ctx->member[m].dev ? ctx->member[m].dev->name : "-");
+	mask &= GENMASK(ctx->geom.members - 1, 0);
+	if (ctx->cluster) {
+		changed = ddraid_cluster_member_error(ctx, mask);
+	} else {
+		for_each_set_bit(m, &mask, ctx->geom.members)
+			if (!test_and_set_bit(m, &ctx->failed))
+				__set_bit(m, &changed);
 	}
 	if (!changed)
 		return;
-	if (ctx->cluster)
-		ddraid_cluster_member_error(ctx, changed);
+	for_each_set_bit(m, &changed, ctx->geom.members)
+		DMERR("%s: member %u (%s) failed",
+		      dm_device_name(dm_table_get_md(ctx->ti->table)), m,
+		      ctx->member[m].dev ? ctx->member[m].dev->name : "-");
 	schedule_work(&ctx->event_work);
+}
+
+/* Members out of use (@failed) and not read (@noread) right now. */
+void ddraid_member_masks(struct ddraid_ctx *ctx, unsigned long *failed,
+			 unsigned long *noread)
+{
+	if (ctx->cluster) {
+		ddraid_cluster_members(ctx, failed, noread);
+		return;
+	}
+	*failed = READ_ONCE(ctx->failed);
+	*noread = 0;
 }
 
 /* ---- submission ---- */
@@ -410,16 +434,32 @@ void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask)
  * covers must be recorded dirty for this node (design brief invariant 2).
  * In cluster mode the write waited in ddraid_gate_enter() (map) until
  * ddraidd granted the region, which it does only once the region's bit is
- * set on the members; it is counted in its region until its member IO is
- * done. A standalone volume has no write intent: a crash during a write
- * leaves the parity of the block being written unchecked until a
+ * set on the members; the core counts it in its region until its member
+ * IO is done. A standalone volume has no write intent: a crash during a
+ * write leaves the parity of the block being written unchecked until a
  * scrub/resync (only that block: RAID 3.5 has no write hole for other
  * data).
  */
 static void ddraid_write_intent_gate(struct ddraid_ctx *ctx,
 				     struct ddraid_io *io)
 {
-	WARN_ON_ONCE(ctx->cluster && !io->gated);
+	WARN_ON_ONCE(ctx->cluster && io->tio.at != TCORE_AT_PASSED);
+}
+
+/*
+ * The members a write, flush or read skips: the core's choice in cluster
+ * mode, else those failed (and for a read, those not read). Non-zero when
+ * two or more are out: the IO fails.
+ */
+static int plan_skip(struct ddraid_io *io)
+{
+	struct ddraid_ctx *ctx = io->ctx;
+
+	io->errors = 0;
+	if (ctx->cluster)
+		return ddraid_cluster_plan(ctx, io);
+	io->skip = READ_ONCE(ctx->failed);
+	return hweight_long(io->skip) > 1 ? -EIO : 0;
 }
 
 /* Plan and submit a read with the members currently up. */
@@ -435,9 +475,8 @@ static blk_status_t submit_read(struct ddraid_io *io)
 			(io->bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO));
 	u32 d;
 
-	/* A member being rebuilt is written but not read yet. */
-	io->skip = READ_ONCE(ctx->failed) | READ_ONCE(ctx->noread);
-	if (hweight_long(io->skip) > 1)
+	/* A member being rebuilt is written but not read yet (the core). */
+	if (plan_skip(io))
 		return BLK_STS_IOERR;
 	io->rebuild = DDRAID_NO_MEMBER;
 	for (d = 0; d < g->data_members; d++)
@@ -470,16 +509,17 @@ static blk_status_t submit_write(struct ddraid_io *io)
 					    REQ_FUA | REQ_PREFLUSH | REQ_IDLE));
 	u32 d;
 
-	if (ctx->cluster)
-		ddraid_cluster_io_gen(ctx, io);
-	io->skip = READ_ONCE(ctx->failed);
-	if (hweight_long(io->skip) > 1)
-		return BLK_STS_IOERR;
 	ddraid_write_intent_gate(ctx, io);
+	if (plan_skip(io))
+		return BLK_STS_IOERR;
 
-	/* A mirror's parity is the data itself: no buffer, no copy. */
+	/*
+	 * A mirror's parity is the data itself: no buffer, no copy. A write
+	 * sent again (cluster mode) keeps the buffer it had.
+	 */
 	if (g->k && !test_bit(p, &io->skip)) {
-		io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
+		if (!io->ps)
+			io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
 		walk_pieces(io, PIECE_PARITY);
 	}
 	atomic_set(&io->pending, 1);
@@ -502,10 +542,7 @@ static blk_status_t submit_flush(struct ddraid_io *io)
 	struct ddraid_ctx *ctx = io->ctx;
 	u32 m;
 
-	if (ctx->cluster)
-		ddraid_cluster_io_gen(ctx, io);
-	io->skip = READ_ONCE(ctx->failed);
-	if (hweight_long(io->skip) > 1)
+	if (plan_skip(io))
 		return BLK_STS_IOERR;
 	atomic_set(&io->pending, 1);
 	for (m = 0; m < ctx->geom.members; m++)
@@ -578,18 +615,16 @@ static void io_work(struct work_struct *work)
 	 * A write or flush: acknowledged only when at most one member missed
 	 * it and that member's failure is recorded: standalone, the target
 	 * writes the others' superblocks itself; in cluster mode the daemons
-	 * do, and COMMIT_FAIL releases the write.
+	 * do, and the core holds the write until COMMIT_FAIL.
 	 */
-	if (hweight_long(io->skip | errors) > 1) {
-		status = BLK_STS_IOERR;
-	} else if (ctx->cluster) {
-		ddraid_cluster_hold(ctx, io);
+	if (ctx->cluster) {
+		ddraid_cluster_write_done(ctx, io, errors);
 		return;
-	} else if (ddraid_record_failures(ctx)) {
-		status = BLK_STS_IOERR;
-	} else {
-		status = BLK_STS_OK;
 	}
+	if (hweight_long(io->skip | errors) > 1 || ddraid_record_failures(ctx))
+		status = BLK_STS_IOERR;
+	else
+		status = BLK_STS_OK;
 	ddraid_io_complete(io, status);
 }
 
@@ -605,16 +640,32 @@ static void write_dispatch_work(struct work_struct *work)
 		ddraid_io_complete(io, status);
 }
 
-/* A write the gate let through, submitted from the wq. */
+/*
+ * A write the gate let through, submitted from the wq: a new one, or one
+ * the core sends again (PATH_RETRY, a member back), which is admitted
+ * already and keeps overlapping writes back until it completes.
+ */
 static void gate_go_work(struct work_struct *work)
 {
 	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
 	blk_status_t status;
 
 	INIT_WORK(&io->work, io_work);
-	if (!write_admit(io->ctx, io))
+	if (!io->in_wlist && !write_admit(io->ctx, io))
 		return;		/* write_release() */
 	status = submit_write(io);
+	if (status)
+		ddraid_io_complete(io, status);
+}
+
+/* A flush the core sends again, from the wq. */
+static void flush_go_work(struct work_struct *work)
+{
+	struct ddraid_io *io = container_of(work, struct ddraid_io, work);
+	blk_status_t status;
+
+	INIT_WORK(&io->work, io_work);
+	status = submit_flush(io);
 	if (status)
 		ddraid_io_complete(io, status);
 }
@@ -636,9 +687,11 @@ void ddraid_read_go(struct ddraid_io *io)
 	queue_work(io->ctx->wq, &io->work);
 }
 
+/* Cluster mode: the core lets a write or flush go (again). */
 void ddraid_write_go(struct ddraid_io *io)
 {
-	INIT_WORK(&io->work, gate_go_work);
+	INIT_WORK(&io->work, io->tio.kind == TCORE_FLUSH ? flush_go_work :
+		  gate_go_work);
 	queue_work(io->ctx->wq, &io->work);
 }
 
@@ -658,14 +711,19 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	io->rebuild = DDRAID_NO_MEMBER;
 	io->verify = false;
 	io->in_wlist = false;
-	io->gated = false;
 	io->block = sector >> (DDRAID_BLOCK_SHIFT - SECTOR_SHIFT);
 	io->nblocks = bio->bi_iter.bi_size >> DDRAID_BLOCK_SHIFT;
 	INIT_WORK(&io->work, io_work);
 
 	if (bio_op(bio) == REQ_OP_FLUSH ||
-	    ((bio->bi_opf & REQ_PREFLUSH) && !bio_sectors(bio)))
+	    ((bio->bi_opf & REQ_PREFLUSH) && !bio_sectors(bio))) {
+		tcore_io_init(&io->tio, TCORE_FLUSH, 0);
 		return submit_flush(io) ? DM_MAPIO_KILL : DM_MAPIO_SUBMITTED;
+	}
+	/* max_io_len keeps a bio inside one region. */
+	tcore_io_init(&io->tio, bio_data_dir(bio) == READ ? TCORE_READ :
+		      TCORE_WRITE, ctx->cluster ?
+		      div64_u64(io->block, ctx->cl.region_blocks) : 0);
 
 	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
 		DMERR_LIMIT("unsupported operation %u", bio_op(bio));
@@ -684,6 +742,8 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 				      DDRAID_GATE_GO;
 		if (gate == DDRAID_GATE_REQUEUE)
 			return DM_MAPIO_REQUEUE;	/* noflush suspend */
+		if (gate == DDRAID_GATE_FAIL)
+			return DM_MAPIO_KILL;		/* withdrawn */
 		atomic64_inc(&ctx->reads);
 		if (gate == DDRAID_GATE_WAIT)
 			return DM_MAPIO_SUBMITTED;	/* ddraid_read_go() */
@@ -693,6 +753,8 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 				      DDRAID_GATE_GO;
 		if (gate == DDRAID_GATE_REQUEUE)
 			return DM_MAPIO_REQUEUE;	/* noflush suspend */
+		if (gate == DDRAID_GATE_FAIL)
+			return DM_MAPIO_KILL;		/* withdrawn */
 		atomic64_inc(&ctx->writes);
 		if (gate == DDRAID_GATE_WAIT)
 			return DM_MAPIO_SUBMITTED;	/* the daemon's answer */

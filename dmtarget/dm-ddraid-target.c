@@ -276,17 +276,8 @@ static int check_members(struct ddraid_ctx *ctx)
 		if (ctx->member[m].dev && check_member_device(ctx, m))
 			goto out;
 	}
-	/*
-	 * A member to be rebuilt is out until the daemon says otherwise.
-	 * Writes that skip it may complete only if the cluster knows it is
-	 * not current (failed or rebuilding on disk); else its failure is
-	 * reported first (ddraid_cluster_init()).
-	 */
-	for_each_set_bit(m, &ctx->rebuild, ctx->geom.members)
-		if (ctx->sb.member[m].state != DDRAID_MEMBER_ACTIVE)
-			__set_bit(m, &ctx->recorded);
-	ctx->noread = ctx->rebuild;
-	ctx->failed = ctx->missing | ctx->recorded | ctx->rebuild;
+	/* Standalone; the cluster-mode core starts from ctx->sb itself. */
+	ctx->failed = ctx->missing | ctx->recorded;
 	if (ti->len != ctx->sb.data_size >> SECTOR_SHIFT) {
 		DMERR("table length %llu sectors, volume %llu",
 		      (unsigned long long)ti->len,
@@ -422,13 +413,14 @@ static void ddraid_dtr(struct dm_target *ti)
 	kfree(ctx);
 }
 
-static char health_char(struct ddraid_ctx *ctx, u32 m)
+static char health_char(struct ddraid_ctx *ctx, unsigned long failed,
+			unsigned long noread, u32 m)
 {
 	if (test_bit(m, &ctx->missing))
 		return '-';
-	if (test_bit(m, &ctx->failed))
+	if (test_bit(m, &failed))
 		return 'D';
-	return test_bit(m, &ctx->noread) ? 'R' : 'A';
+	return test_bit(m, &noread) ? 'R' : 'A';
 }
 
 static void ddraid_status(struct dm_target *ti, status_type_t type,
@@ -437,15 +429,16 @@ static void ddraid_status(struct dm_target *ti, status_type_t type,
 {
 	struct ddraid_ctx *ctx = ti->private;
 	unsigned int sz = 0, down;
-	unsigned long rebuild;
+	unsigned long rebuild, failed, noread;
 	u32 m;
 
+	ddraid_member_masks(ctx, &failed, &noread);
 	switch (type) {
 	case STATUSTYPE_INFO:
-		down = ddraid_down_count(ctx);
+		down = hweight_long(failed);
 		DMEMIT("%u ", ctx->geom.members);
 		for (m = 0; m < ctx->geom.members; m++)
-			DMEMIT("%c", health_char(ctx, m));
+			DMEMIT("%c", health_char(ctx, failed, noread, m));
 		DMEMIT(" %s %lld %lld %lld %lld %lld",
 		       !down ? "ok" : down == 1 ? "degraded" : "failed",
 		       atomic64_read(&ctx->reads),
@@ -466,8 +459,7 @@ static void ddraid_status(struct dm_target *ti, status_type_t type,
 		 * that a reload with this table does not take a rebuilt
 		 * member out again.
 		 */
-		rebuild = ctx->rebuild & (READ_ONCE(ctx->failed) |
-					  READ_ONCE(ctx->noread));
+		rebuild = ctx->rebuild & (failed | noread);
 		DMEMIT(" %u %s%s", 1 + ctx->verify + 2 * !!rebuild,
 		       ctx->cluster ? "cluster" : "standalone",
 		       ctx->verify ? " verify" : "");

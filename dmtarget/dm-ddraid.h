@@ -23,6 +23,7 @@
 #include "ddraid_format.h"
 #include "ddraid_assemble.h"
 #include "ddraid_chan.h"
+#include "ddraid_tcore.h"
 
 #define DM_MSG_PREFIX "ddraid"
 
@@ -45,43 +46,6 @@ struct ddraid_pages {
 
 struct ddraid_member {
 	struct dm_dev *dev;	/* NULL: given as "-" in the table */
-};
-
-/* Cluster mode: where a region stands with the daemon. */
-enum ddraid_region_state {
-	DDRAID_REGION_COLD,		/* no grant; a write asks for one */
-	DDRAID_REGION_REQUESTED,	/* writes wait for GRANT */
-	DDRAID_REGION_GRANTED,		/* writes go */
-};
-
-/* Messages a region owes the daemon (ddraid_region.out). */
-#define DDRAID_OUT_IDLE		0x1	/* sent in this order */
-#define DDRAID_OUT_GRANT_REQ	0x2
-#define DDRAID_OUT_LOCKED	0x4
-
-/*
- * One region of a cluster-mode target. An array of these is allocated at
- * table load (one per superblock region), so the IO path never allocates.
- */
-struct ddraid_region {
-	struct list_head outq;		/* on ddraid_cluster.outq while out */
-	unsigned long last_write;	/* jiffies of the last write */
-	u32 inflight;			/* writes past the gate, IO not done */
-	u32 waiting;			/* writes waiting at the gate */
-	u8 state;			/* enum ddraid_region_state */
-	u8 out;				/* DDRAID_OUT_* not yet read */
-	bool locked;			/* LOCK: new writes wait */
-	bool lock_pending;		/* LOCK seen, LOCKED owed once drained */
-};
-
-/* Sequential write streams the grant prefetch follows at once. */
-#define DDRAID_STREAMS		4
-
-/* Where the reader of a freshly attached channel is. */
-enum ddraid_handshake {
-	DDRAID_HS_HELLO,	/* HELLO next */
-	DDRAID_HS_HELD,		/* HELD for regions from hs_cursor, HELD_END */
-	DDRAID_HS_RUN,		/* member messages, then the region queue */
 };
 
 struct ddraid_ctx;
@@ -108,71 +72,28 @@ struct ddraid_chan {
 };
 
 /*
- * The cluster-mode state of a target (docs/kernel-channel.md).
+ * The cluster-mode state of a target (docs/kernel-channel.md): the target
+ * core (common/ddraid_tcore.h) and what the kernel adds around it.
  *
  * Locking: @lock (a spinlock taken with interrupts off, since bios complete
- * in interrupt context) protects every field below it, the regions, the
- * io lists and ctx->recorded's changes in cluster mode. Which daemon is
- * attached (@chan) changes under ddraid_chan_mutex (dm-ddraid-chan.c) and
- * @lock both, so either one is enough to read it. Bios are never ended and
- * work is never queued with @lock held when that can be avoided: waiters
- * move to a private list first.
+ * in interrupt context) protects @core, and with it the regions and the IO
+ * the core keeps (waiting at the gate, frozen reads, held writes). Which
+ * daemon is attached (@chan) changes under ddraid_chan_mutex
+ * (dm-ddraid-chan.c) and @lock both, so either one is enough to read it.
+ * Bios are never ended and work is never queued with @lock held: the core
+ * hands released IO back on a private list first.
  */
 struct ddraid_cluster {
 	struct list_head node;		/* ddraid_chan_mutex: cluster targets */
 	u64 devt;			/* the dm device, new_encode_dev() */
 	struct delayed_work idle_work;	/* drops idle grants */
-
-	spinlock_t lock;		/* all below, see above */
-	struct ddraid_region *reg;	/* kvcalloc(regions) */
-	u64 regions;
 	u64 region_blocks;		/* volume blocks per region */
-	struct list_head gate;		/* ddraid_io waiting for their region */
-	struct list_head held;		/* writes done, completion held (I3) */
-	struct list_head outq;		/* regions with messages owed */
-	struct ddraid_chan *chan;	/* attached daemon or NULL */
-	u64 seq;			/* of messages to the daemon */
-	u8 hs;				/* enum ddraid_handshake */
-	u64 hs_cursor;			/* next region the HELD list looks at */
-	/* From load until THAW, and on FREEZE: no read or write passes. */
-	bool frozen;
 	/* Resumed once, and the state not handed to a newer table. */
 	bool live;
-	/* noflush suspend: IO that would wait goes back to dm. */
-	bool requeue;
-	struct list_head frozen_reads;	/* reads waiting for THAW */
-	unsigned long merr;		/* MEMBER_ERROR owed or not committed */
-	unsigned long out_merr;		/* MEMBER_ERROR not yet read */
-	unsigned long out_mdone;	/* MEMBER_STATE_DONE not yet read */
-	u32 mdone_state[DDRAID_MAX_MEMBERS];
-	/*
-	 * What the daemon last said of each member (MEMBER_STATE), the
-	 * newest events it named, and the events when a member failed here:
-	 * an "active" for a member failing here is believed only when it
-	 * ends a failure or rebuild, or comes two event generations after
-	 * the error (docs/kernel-channel.md).
-	 */
-	u32 mstate[DDRAID_MAX_MEMBERS];
-	u64 events;
-	u64 err_events[DDRAID_MAX_MEMBERS];
-	/*
-	 * "rebuilding" or "active" for a member means the cluster no longer
-	 * needs its failure committed for the writes that skipped it so far
-	 * (tests/sim/sim_target.c clears their need). @gen counts those
-	 * moments; an IO takes @gen before it looks at which members to
-	 * skip, and skipping member m needs no commit if the IO's gen is
-	 * below @forgive_gen[m].
-	 */
-	u64 gen;
-	u64 forgive_gen[DDRAID_MAX_MEMBERS];
-	u64 granted;			/* regions in GRANTED */
-	u64 nlocked;			/* regions locked */
-	u64 inflight;			/* writes past the gate, IO not done */
-	u64 waiting;			/* writes at the gate */
-	u64 nheld;			/* writes on @held */
-	/* Where the last few writes ended: grant prefetch for streams. */
-	u64 stream_end[DDRAID_STREAMS];
-	unsigned int stream_next;
+
+	spinlock_t lock;		/* all below, see above */
+	struct tcore core;		/* regions: kvcalloc() at load */
+	struct ddraid_chan *chan;	/* attached daemon or NULL */
 };
 
 struct ddraid_ctx {
@@ -185,22 +106,19 @@ struct ddraid_ctx {
 	bool verify;		/* reads also read parity and compare */
 
 	/*
-	 * Members not to be read or written: given as "-", recorded failed,
-	 * failed by an IO error or by the "fail" message. In standalone mode
-	 * bits only ever get set while the table is loaded; in cluster mode
-	 * MEMBER_STATE rebuilding or active from the daemon clears them.
+	 * Standalone mode: members not to be read or written (given as "-",
+	 * recorded failed, failed by an IO error or by the "fail" message);
+	 * bits only ever get set while the table is loaded. In cluster mode
+	 * the core keeps its own (ddraid_cluster_members()).
 	 */
 	unsigned long failed;
 	/*
-	 * Of those, the ones whose failure is on disk: standalone, the
-	 * superblocks say so; cluster mode, the daemon sent COMMIT_FAIL (or
-	 * the superblocks said so at load). A write that skipped a member not
-	 * in here is not acknowledged (invariant 3).
+	 * Standalone mode: of those, the ones whose failure is on disk. A
+	 * write that skipped a member not in here is not acknowledged
+	 * (invariant 3).
 	 */
 	unsigned long recorded;
 	unsigned long missing;	/* given as "-" (for the status line) */
-	/* Cluster mode: members written but not read (MEMBER_STATE rebuilding). */
-	unsigned long noread;
 	/*
 	 * Cluster mode: members given with the "rebuild" option: a new or
 	 * returning device whose superblock is not read; not read or
@@ -244,10 +162,7 @@ struct ddraid_io {
 	struct work_struct work;
 	struct list_head wentry;	/* on inflight_ or waiting_writes */
 	struct list_head rentry;	/* write_release()'s ready list */
-	struct list_head centry;	/* cl.gate, cl.held or cl.frozen_reads */
-	u64 region;		/* cluster mode: the one region of a write */
-	u64 gen;		/* cluster mode: cl.gen before skip was set */
-	bool gated;		/* counted in its region's inflight */
+	struct tcore_io tio;		/* cluster mode: the core's part */
 	bool in_wlist;
 	atomic_t pending;
 	unsigned long skip;	/* members this IO does not touch */
@@ -266,7 +181,10 @@ void ddraid_pool_exit(struct ddraid_ctx *ctx);
 void ddraid_fail_members(struct ddraid_ctx *ctx, unsigned long mask);
 
 void ddraid_write_go(struct ddraid_io *io);
+void ddraid_read_go(struct ddraid_io *io);
 void ddraid_io_complete(struct ddraid_io *io, blk_status_t status);
+void ddraid_member_masks(struct ddraid_ctx *ctx, unsigned long *failed,
+			 unsigned long *noread);
 
 /* dm-ddraid-sb.c */
 int ddraid_read_sb(struct block_device *bdev, struct page *page,
@@ -287,17 +205,21 @@ enum ddraid_gate {
 	DDRAID_GATE_GO,		/* submit it now */
 	DDRAID_GATE_WAIT,	/* queued: the daemon's answer releases it */
 	DDRAID_GATE_REQUEUE,	/* noflush suspend: give it back to dm */
+	DDRAID_GATE_FAIL,	/* withdrawn: fail it (EIO) */
 };
 
 enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
 				   struct ddraid_io *io);
 enum ddraid_gate ddraid_read_gate_enter(struct ddraid_ctx *ctx,
 					struct ddraid_io *io);
-void ddraid_read_go(struct ddraid_io *io);
-void ddraid_gate_write_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
-void ddraid_cluster_hold(struct ddraid_ctx *ctx, struct ddraid_io *io);
-void ddraid_cluster_io_gen(struct ddraid_ctx *ctx, struct ddraid_io *io);
-void ddraid_cluster_member_error(struct ddraid_ctx *ctx, unsigned long mask);
+int ddraid_cluster_plan(struct ddraid_ctx *ctx, struct ddraid_io *io);
+void ddraid_cluster_write_done(struct ddraid_ctx *ctx, struct ddraid_io *io,
+			       unsigned long errors);
+void ddraid_cluster_io_end(struct ddraid_ctx *ctx, struct ddraid_io *io);
+unsigned long ddraid_cluster_member_error(struct ddraid_ctx *ctx,
+					  unsigned long mask);
+void ddraid_cluster_members(struct ddraid_ctx *ctx, unsigned long *failed,
+			    unsigned long *noread);
 void ddraid_cluster_attach(struct ddraid_ctx *ctx, struct ddraid_chan *chan);
 void ddraid_cluster_detach(struct ddraid_ctx *ctx);
 int ddraid_cluster_next_msg(struct ddraid_ctx *ctx,
@@ -317,7 +239,10 @@ void ddraid_chan_exit(void);
 
 static inline unsigned int ddraid_down_count(struct ddraid_ctx *ctx)
 {
-	return hweight_long(READ_ONCE(ctx->failed));
+	unsigned long failed, noread;
+
+	ddraid_member_masks(ctx, &failed, &noread);
+	return hweight_long(failed);
 }
 
 #endif /* DM_DDRAID_H */

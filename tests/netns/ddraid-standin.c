@@ -4,11 +4,10 @@
  * tests on a host without device-mapper (tests/netns/).
  *
  * It opens the volume's member files (shared by all nodes, like a SAN),
- * listens on a UNIX socket for its node's ddraidd and speaks the kernel
- * channel exactly as docs/kernel-channel.md says: HELLO/HELD on attach,
- * GRANT_REQ and writes held until GRANT, IDLE after an idle time,
- * LOCK/LOCKED/UNLOCK, FREEZE/THAW, MEMBER_ERROR with completions of writes
- * that skipped a failing member held until COMMIT_FAIL, MEMBER_STATE.
+ * listens on a UNIX socket for its node's ddraidd and is the kernel
+ * target's core (common/ddraid_tcore.c: grants, locks, freezing, member
+ * failures, what is owed to the daemon, docs/kernel-channel.md) over file
+ * IO: every decision is the kernel's, only the IO is userspace.
  *
  * Workload: writes blocks whose content encodes (node, block, generation)
  * with a checksum. Before a write it appends "I block gen" to its journal,
@@ -43,6 +42,7 @@
 #include "ddraid.h"
 #include "ddraid_chan.h"
 #include "ddraid_crc32c.h"
+#include "ddraid_tcore.h"
 
 #define BS		DDRAID_BLOCK_SIZE
 #define MAX_QUEUED	64
@@ -89,18 +89,16 @@ static int parse_block(const u8 *buf, u64 block, u32 *node, u64 *gen)
 
 /* ---- state ---- */
 
-enum rstate { R_COLD, R_REQUESTED, R_HELD };
+/* ---- state ---- */
 
-struct region {
-	u8 state;
-	bool locked;
-	u64 last_write;		/* ms */
-	u32 queued;		/* writes waiting for it */
-};
+#define MAX_IO		128	/* writes waiting, in flight or held */
+#define MAX_QUEUED	64	/* writes waiting at the gate */
 
+/* One write of the workload; the target core decides its fate. */
 struct wr {
+	struct tcore_io io;
 	u64 block, gen;
-	u32 skipped;		/* members the write skipped (held) */
+	bool used;
 };
 
 struct st {
@@ -116,29 +114,24 @@ struct st {
 
 	struct ddraid_vol *vol;
 	u64 regions, region_blocks, vol_blocks;
-	struct region *reg;
+	/* The target: the core the kernel runs (common/ddraid_tcore.c). */
+	struct tcore core;
+	struct tcore_region *reg;
+	struct wr io[MAX_IO];
 	u64 *gen;		/* per block of our set: last generation */
 	u8 *busy;		/* per block of our set */
 	FILE *journal;
 	int lfd, cfd, sfd;
 	u8 rbuf[DDRAID_CHAN_MSG_BYTES * 16];
 	size_t rlen;
-	u64 seq;
 	struct ddraid_chan_limits lim;
-	bool frozen, stop;
-	u32 failing;		/* members we stopped using */
-	u32 committed;		/* failed members the cluster committed */
-	u32 merr_pending;	/* MEMBER_ERROR not yet committed */
-	struct wr queue[MAX_QUEUED];
-	unsigned int nq;
-	struct wr *held;	/* completions held until COMMIT_FAIL */
-	size_t nheld, capheld;
-	u64 next_write;
+	bool stop;
 	u8 *buf;
+	u64 next_write;
 	/* counters */
 	u64 acked, io_errors, acked_disconnected, grant_reqs, grants,
 	    grant_errors, locks, idles, freezes, merr_sent, commits,
-	    attaches, started, held_total;
+	    attaches, started, held_total, path_retries, frozen_msgs;
 };
 
 static u64 now_ms(void)
@@ -186,35 +179,41 @@ static void drop_daemon(struct st *s)
 	close(s->cfd);
 	s->cfd = -1;
 	s->rlen = 0;
+	tcore_detach(&s->core);
 	say("daemon disconnected; granted regions keep being written");
 }
 
-static void send_msg(struct st *s, u16 type, u64 region, u64 arg,
-		     u32 status, u32 flags)
+/* Send the daemon everything the core owes it. */
+static void flush_msgs(struct st *s)
 {
-	struct ddraid_chan_msg m = {
-		.type = type, .seq = ++s->seq, .region = region, .arg = arg,
-		.status = status, .flags = flags,
-	};
+	struct ddraid_chan_msg m;
 	u8 buf[DDRAID_CHAN_MSG_BYTES];
 	const char *why = NULL;
 
-	if (s->cfd < 0)
-		return;
-	if (ddraid_chan_encode(&m, &s->lim, buf, &why))
-		die("cannot encode %s: %s", ddraid_chan_type_name(type), why);
-	if (send(s->cfd, buf, sizeof(buf), MSG_NOSIGNAL) != sizeof(buf))
-		drop_daemon(s);
-}
-
-static u64 region_of(const struct st *s, u64 block)
-{
-	return block / s->region_blocks;
-}
-
-static bool writable(const struct st *s, u64 r)
-{
-	return !s->frozen && s->reg[r].state == R_HELD && !s->reg[r].locked;
+	while (s->cfd >= 0 && !tcore_next_msg(&s->core, &m)) {
+		if (ddraid_chan_encode(&m, &s->lim, buf, &why))
+			die("cannot encode %s: %s",
+			    ddraid_chan_type_name(m.type), why);
+		switch (m.type) {
+		case DDRAID_CHAN_GRANT_REQ:
+			s->grant_reqs++;
+			break;
+		case DDRAID_CHAN_IDLE:
+			s->idles++;
+			break;
+		case DDRAID_CHAN_MEMBER_ERROR:
+			say("reporting MEMBER_ERROR for member %llu",
+			    (unsigned long long)m.region);
+			s->merr_sent++;
+			break;
+		case DDRAID_CHAN_FROZEN:
+			s->frozen_msgs++;
+			break;
+		}
+		if (send(s->cfd, buf, sizeof(buf), MSG_NOSIGNAL) !=
+		    sizeof(buf))
+			drop_daemon(s);
+	}
 }
 
 static void journal(struct st *s, char kind, u64 block, u64 gen, bool sync)
@@ -225,239 +224,162 @@ static void journal(struct st *s, char kind, u64 block, u64 gen, bool sync)
 		die("journal: %s", strerror(errno));
 }
 
-static void ack(struct st *s, const struct wr *w)
+static void release(struct st *s, struct wr *w)
+{
+	s->busy[(w->block - s->first) / s->stride] = 0;
+	w->used = false;
+}
+
+static void ack(struct st *s, struct wr *w)
 {
 	journal(s, 'A', w->block, w->gen, true);
-	s->busy[(w->block - s->first) / s->stride] = 0;
 	s->acked++;
 	if (s->cfd < 0)
 		s->acked_disconnected++;
+	release(s, w);
 }
 
-/* Perform one write now (its region is writable). */
-static void do_write(struct st *s, struct wr *w)
+static void fail_write(struct st *s, struct wr *w)
+{
+	s->io_errors++;
+	say("write of block %" PRIu64 " failed (EIO)", w->block);
+	release(s, w);
+}
+
+static struct wr *wr_of(struct tcore_io *io)
+{
+	return (struct wr *)((char *)io - offsetof(struct wr, io));
+}
+
+/*
+ * Write @w now (it passed the gate, or goes again), and whatever the core
+ * releases on the way: the writes that GO from @out are written here too.
+ */
+static void do_write(struct st *s, struct wr *w, struct tcore_list *out)
 {
 	u32 failed = 0, newly;
-	u64 r = region_of(s, w->block);
-	int ret;
+	u64 now;
 
+	if (tcore_write_plan(&s->core, &w->io)) {
+		tcore_io_forget(&s->core, &w->io, now_ms());
+		fail_write(s, w);
+		return;
+	}
 	make_block(s->buf, s->node, w->block, w->gen);
 	journal(s, 'I', w->block, w->gen, false);
-	ret = ddraid_cl_write(s->vol, w->block, 1, s->buf, s->failing,
+	/* -EIO (two members out) is the core's verdict to give, below. */
+	(void)ddraid_cl_write(s->vol, w->block, 1, s->buf, w->io.skip,
 			      &failed);
-	s->reg[r].last_write = now_ms();
-	newly = failed & ~s->failing;
-	if (newly) {
-		u32 m;
-
-		/* Stop using it; the cluster must record it first (I3). */
-		s->failing |= newly;
-		for (m = 0; m < s->n_members; m++) {
-			if (!(newly & (1u << m)))
-				continue;
-			ddraid_cl_set_failing(s->vol, m, true);
-			s->merr_pending |= 1u << m;
-			say("member %u failed a write; reporting MEMBER_ERROR", m);
-			send_msg(s, DDRAID_CHAN_MEMBER_ERROR, m, 0, EIO, 0);
-			s->merr_sent++;
-		}
-	}
-	if (ret) {
-		s->io_errors++;
-		say("write of block %" PRIu64 " failed: %s", w->block,
-		    ddraid_errmsg(s->vol));
-		s->busy[(w->block - s->first) / s->stride] = 0;
-		return;
-	}
-	w->skipped = (s->failing | failed) & ~s->committed;
-	if (w->skipped) {
-		if (s->nheld == s->capheld) {
-			s->capheld = s->capheld ? s->capheld * 2 : 64;
-			s->held = realloc(s->held, s->capheld * sizeof(*w));
-			if (!s->held)
-				die("out of memory");
-		}
-		s->held[s->nheld++] = *w;
+	now = now_ms();
+	newly = tcore_member_error(&s->core, failed);
+	if (newly)
+		say("members %#x failed a write; the cluster must hear of it",
+		    newly);
+	if (tcore_write_done(&s->core, &w->io, failed, now, out) ==
+	    TCORE_WAIT && w->io.at == TCORE_AT_HELD)
 		s->held_total++;
-		return;
-	}
-	ack(s, w);
 }
 
-/* Run the queued writes whose regions became writable. */
-static void run_queue(struct st *s)
+/* Act on the IO the core released, until nothing more is released. */
+static void run_out(struct st *s, struct tcore_list *out)
 {
-	unsigned int i = 0;
+	struct tcore_io *io;
 
-	while (i < s->nq) {
-		struct wr w = s->queue[i];
-		u64 r = region_of(s, w.block);
+	while ((io = tcore_list_pop(out))) {
+		struct wr *w = wr_of(io);
 
-		if (!writable(s, r)) {
-			i++;
-			continue;
-		}
-		s->queue[i] = s->queue[--s->nq];
-		s->reg[r].queued--;
-		do_write(s, &w);
-	}
-}
-
-static void commit_fail(struct st *s, u32 m)
-{
-	size_t i = 0;
-
-	s->committed |= 1u << m;
-	s->merr_pending &= ~(1u << m);
-	s->commits++;
-	while (i < s->nheld) {
-		s->held[i].skipped &= ~(1u << m);
-		if (!s->held[i].skipped) {
-			struct wr w = s->held[i];
-
-			s->held[i] = s->held[--s->nheld];
-			ack(s, &w);
-		} else {
-			i++;
+		switch (io->verdict) {
+		case TCORE_GO:
+			do_write(s, w, out);
+			break;
+		case TCORE_DONE:
+			ack(s, w);
+			break;
+		default:
+			fail_write(s, w);
+			break;
 		}
 	}
+	flush_msgs(s);
 }
 
-static void member_state(struct st *s, u32 m, u32 state)
+/* MEMBER_STATE: the core decides; the volume follows its word. */
+static void member_state(struct st *s, const struct ddraid_chan_msg *m,
+			 struct tcore_list *out, struct tcore_note *note)
 {
-	if (state == DDRAID_MEMBER_FAILED) {
-		s->failing |= 1u << m;
-		ddraid_cl_set_failing(s->vol, m, true);
-		ddraid_cl_set_member_state(s->vol, m, DDRAID_MEMBER_FAILED);
-	} else if (state == DDRAID_MEMBER_REBUILDING) {
+	u32 i = (u32)m->region;
+
+	if (m->flags == DDRAID_MEMBER_REBUILDING) {
 		char p[4300], dev[4096];
 		FILE *f;
 
 		/* The daemon named the new device next to our socket. */
-		snprintf(p, sizeof(p), "%s.member%u", s->sock_path, m);
+		snprintf(p, sizeof(p), "%s.member%u", s->sock_path, i);
 		f = fopen(p, "re");
 		if (!f || !fgets(dev, sizeof(dev), f)) {
-			say("MEMBER_STATE rebuilding %u: cannot read %s", m, p);
+			say("MEMBER_STATE rebuilding %u: cannot read %s", i, p);
 			if (f)
 				fclose(f);
 			return;	/* no DONE: the rebuild waits */
 		}
 		fclose(f);
 		dev[strcspn(dev, "\n")] = 0;
-		if (ddraid_cl_member_open(s->vol, m, dev)) {
-			say("cannot open %s as member %u", dev, m);
+		if (ddraid_cl_member_open(s->vol, i, dev)) {
+			say("cannot open %s as member %u", dev, i);
 			return;
 		}
-		ddraid_cl_set_member_state(s->vol, m, DDRAID_MEMBER_REBUILDING);
-		s->failing &= ~(1u << m);
-		s->committed &= ~(1u << m);
-	} else if (state == DDRAID_MEMBER_ACTIVE) {
-		ddraid_cl_set_member_state(s->vol, m, DDRAID_MEMBER_ACTIVE);
-		ddraid_cl_set_failing(s->vol, m, false);
-		s->failing &= ~(1u << m);
-		s->committed &= ~(1u << m);
 	}
-	send_msg(s, DDRAID_CHAN_MEMBER_STATE_DONE, m, 0, 0, state);
-}
-
-static void on_attach(struct st *s)
-{
-	u64 r;
-	u32 m;
-
-	s->attaches++;
-	say("daemon attached");
-	send_msg(s, DDRAID_CHAN_HELLO, s->regions, s->n_members, 0,
-		 s->frozen ? DDRAID_CHAN_HELLO_FROZEN : 0);
-	/* Locks stay on across daemons: the new one lifts them. */
-	for (r = 0; r < s->regions; r++) {
-		u32 fl = 0;
-
-		if (s->reg[r].locked)
-			fl |= DDRAID_CHAN_HELD_LOCKED;
-		if (s->reg[r].state != R_HELD)
-			fl |= DDRAID_CHAN_HELD_NOGRANT;
-		if (s->reg[r].state == R_HELD || s->reg[r].locked)
-			send_msg(s, DDRAID_CHAN_HELD, r, 0, 0, fl);
-	}
-	send_msg(s, DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
-	for (m = 0; m < s->n_members; m++)
-		if (s->merr_pending & (1u << m))
-			send_msg(s, DDRAID_CHAN_MEMBER_ERROR, m, 0, EIO, 0);
-	/* Writes still waiting ask again: the new daemon knows nothing. */
-	for (r = 0; r < s->regions; r++)
-		if (s->reg[r].state == R_REQUESTED)
-			send_msg(s, DDRAID_CHAN_GRANT_REQ, r, 0, 0, 0);
+	tcore_apply(&s->core, m, now_ms(), out, note);
+	ddraid_cl_set_member_state(s->vol, i, s->core.mstate[i]);
 }
 
 static void on_msg(struct st *s, const struct ddraid_chan_msg *m)
 {
+	struct tcore_list out;
+	struct tcore_note note = { 0 };
 	u64 r = m->region;
 
+	tcore_list_init(&out);
 	switch (m->type) {
 	case DDRAID_CHAN_ATTACH:
-		on_attach(s);
-		break;
-	case DDRAID_CHAN_GRANT:
-		if (s->reg[r].state != R_REQUESTED)
-			break;
-		if (m->status) {
-			unsigned int i = 0;
-
-			/* Fail the waiting writes, as the kernel would. */
-			s->grant_errors++;
-			s->reg[r].state = R_COLD;
-			while (i < s->nq) {
-				if (region_of(s, s->queue[i].block) != r) {
-					i++;
-					continue;
-				}
-				s->io_errors++;
-				s->busy[(s->queue[i].block - s->first) /
-					s->stride] = 0;
-				s->queue[i] = s->queue[--s->nq];
-			}
-			s->reg[r].queued = 0;
-			break;
-		}
-		s->grants++;
-		s->reg[r].state = R_HELD;
-		s->reg[r].last_write = now_ms();
-		run_queue(s);
-		break;
-	case DDRAID_CHAN_LOCK:
-		/* Single-threaded: nothing is ever in flight here. */
-		s->reg[r].locked = true;
-		s->locks++;
-		send_msg(s, DDRAID_CHAN_LOCKED, r, 0, 0, 0);
-		break;
-	case DDRAID_CHAN_UNLOCK:
-		s->reg[r].locked = false;
-		run_queue(s);
-		break;
-	case DDRAID_CHAN_FREEZE:
-		if (!s->frozen)
-			s->freezes++;
-		s->frozen = true;
-		say("frozen");
-		break;
-	case DDRAID_CHAN_THAW:
-		if (s->frozen)
-			say("thawed");
-		s->frozen = false;
-		run_queue(s);
+		s->attaches++;
+		say("daemon attached");
+		tcore_attach(&s->core);
 		break;
 	case DDRAID_CHAN_MEMBER_STATE:
-		member_state(s, (u32)r, m->flags);
-		break;
-	case DDRAID_CHAN_COMMIT_FAIL:
-		commit_fail(s, (u32)r);
+		member_state(s, m, &out, &note);
 		break;
 	default:
-		say("unexpected %s from the daemon; closing",
-		    ddraid_chan_type_name(m->type));
-		drop_daemon(s);
+		if (m->type == DDRAID_CHAN_GRANT &&
+		    s->reg[r].state == TCORE_REQUESTED) {
+			if (m->status)
+				s->grant_errors++;
+			else
+				s->grants++;
+		}
+		if (m->type == DDRAID_CHAN_LOCK)
+			s->locks++;
+		if (m->type == DDRAID_CHAN_FREEZE && !s->core.frozen) {
+			s->freezes++;
+			say("frozen%s", m->flags & DDRAID_CHAN_FREEZE_FAIL_IO ?
+			    ", failing IO" : "");
+		}
+		if (m->type == DDRAID_CHAN_THAW && s->core.frozen)
+			say("thawed");
+		if (m->type == DDRAID_CHAN_COMMIT_FAIL)
+			s->commits++;
+		if (m->type == DDRAID_CHAN_PATH_RETRY)
+			s->path_retries++;
+		if (tcore_apply(&s->core, m, now_ms(), &out, &note)) {
+			say("unexpected %s from the daemon; closing",
+			    ddraid_chan_type_name(m->type));
+			drop_daemon(s);
+		}
 	}
+	if (note.what)
+		say("%s %" PRIu64 ": %s", ddraid_chan_type_name(m->type), r,
+		    note.what);
+	run_out(s, &out);
 }
 
 static void read_daemon(struct st *s)
@@ -516,12 +438,19 @@ static void accept_daemon(struct st *s)
 
 static void generate(struct st *s)
 {
-	u64 idx, b, r, tries;
-	struct wr w;
+	struct tcore_list out;
+	struct wr *w = NULL;
+	u64 idx = 0, b, tries;
+	unsigned int i;
 
 	if (s->max_writes && s->started >= s->max_writes)
 		return;
-	if (s->nq >= MAX_QUEUED)
+	if (s->core.waiting >= MAX_QUEUED)
+		return;
+	for (i = 0; i < MAX_IO && !w; i++)
+		if (!s->io[i].used)
+			w = &s->io[i];
+	if (!w)
 		return;
 	for (tries = 0; tries < 16; tries++) {
 		idx = (u64)random() % s->nblocks;
@@ -531,52 +460,39 @@ static void generate(struct st *s)
 	if (s->busy[idx])
 		return;
 	b = s->first + idx * s->stride;
-	r = region_of(s, b);
 	s->busy[idx] = 1;
-	w = (struct wr){ .block = b, .gen = ++s->gen[idx] };
+	w->used = true;
+	w->block = b;
+	w->gen = ++s->gen[idx];
 	s->started++;
-	if (writable(s, r)) {
-		do_write(s, &w);
-		return;
+	tcore_io_init(&w->io, TCORE_WRITE, b / s->region_blocks);
+	tcore_list_init(&out);
+	switch (tcore_write_enter(&s->core, &w->io, now_ms())) {
+	case TCORE_GO:
+		do_write(s, w, &out);
+		break;
+	case TCORE_WAIT:
+		break;
+	default:
+		fail_write(s, w);
+		break;
 	}
-	s->queue[s->nq++] = w;
-	s->reg[r].queued++;
-	if (s->reg[r].state == R_COLD) {
-		s->reg[r].state = R_REQUESTED;
-		s->grant_reqs++;
-		send_msg(s, DDRAID_CHAN_GRANT_REQ, r, 0, 0, 0);
-	}
+	run_out(s, &out);
 }
 
 static void idle_pass(struct st *s)
 {
-	u64 r, now = now_ms();
-
-	/* Without a daemon nobody could be told: keep holding. */
-	if (s->cfd < 0)
-		return;
-	for (r = 0; r < s->regions; r++) {
-		struct region *g = &s->reg[r];
-
-		if (g->state != R_HELD || g->queued || g->locked ||
-		    now - g->last_write < s->idle_ms)
-			continue;
-		g->state = R_COLD;
-		s->idles++;
-		send_msg(s, DDRAID_CHAN_IDLE, r, 0, 0, 0);
-	}
+	tcore_idle_scan(&s->core, 0, s->regions, now_ms(), s->idle_ms);
+	flush_msgs(s);
 }
 
 static void write_stats(struct st *s)
 {
 	char tmp[4200];
-	u64 r, held = 0;
 	FILE *f;
 
 	if (!s->stats_path)
 		return;
-	for (r = 0; r < s->regions; r++)
-		held += s->reg[r].state == R_HELD;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->stats_path);
 	f = fopen(tmp, "we");
 	if (!f)
@@ -589,15 +505,17 @@ static void write_stats(struct st *s)
 		",\"locks\":%" PRIu64 ",\"idles\":%" PRIu64
 		",\"freezes\":%" PRIu64 ",\"member_errors\":%" PRIu64
 		",\"commits\":%" PRIu64 ",\"attaches\":%" PRIu64
-		",\"held_regions\":%" PRIu64 ",\"queued\":%u"
-		",\"held_completions\":%zu,\"held_total\":%" PRIu64
-		",\"failing\":%u}\n",
+		",\"held_regions\":%" PRIu64 ",\"queued\":%" PRIu64
+		",\"held_completions\":%" PRIu64 ",\"held_total\":%" PRIu64
+		",\"failing\":%u,\"path_retries\":%" PRIu64
+		",\"frozen_msgs\":%" PRIu64 ",\"withdrawn\":%s}\n",
 		s->node, s->cfd >= 0 ? "true" : "false",
-		s->frozen ? "true" : "false", s->acked, s->started,
+		s->core.frozen ? "true" : "false", s->acked, s->started,
 		s->io_errors, s->acked_disconnected, s->grant_reqs, s->grants,
 		s->grant_errors, s->locks, s->idles, s->freezes, s->merr_sent,
-		s->commits, s->attaches, held, s->nq, s->nheld, s->held_total,
-		s->failing);
+		s->commits, s->attaches, s->core.granted, s->core.waiting,
+		s->core.nheld, s->held_total, s->core.failed, s->path_retries,
+		s->frozen_msgs, s->core.withdrawn ? "true" : "false");
 	fclose(f);
 	rename(tmp, s->stats_path);
 }
@@ -651,6 +569,19 @@ static void run(struct st *s)
 	s->buf = aligned_alloc(4096, BS);
 	if (!s->reg || !s->gen || !s->busy || !s->buf)
 		die("out of memory");
+	{
+		const struct ddraid_sb *sb = ddraid_vol_sb(s->vol);
+		u32 mstate[DDRAID_MAX_MEMBERS], out = 0, m;
+
+		/* A member this process could not open is out of use. */
+		for (m = 0; m < s->n_members; m++) {
+			mstate[m] = sb->member[m].state;
+			if (ddraid_cl_member_fd(s->vol, m) < 0)
+				out |= 1u << m;
+		}
+		tcore_init(&s->core, s->reg, s->regions, s->n_members,
+			   sb->events, mstate, out, 0);
+	}
 	load_journal(s);
 	s->journal = fopen(s->journal_path, "ae");
 	if (!s->journal)
@@ -726,8 +657,8 @@ static void run(struct st *s)
 	}
 	write_stats(s);
 	say("stopping: %" PRIu64 " writes acknowledged, %" PRIu64
-	    " IO errors, %zu completions held", s->acked, s->io_errors,
-	    s->nheld);
+	    " IO errors, %" PRIu64 " completions held", s->acked,
+	    s->io_errors, s->core.nheld);
 	unlink(s->sock_path);
 	fclose(s->journal);
 	ddraid_close(s->vol);
@@ -735,7 +666,6 @@ static void run(struct st *s)
 	free(s->gen);
 	free(s->busy);
 	free(s->buf);
-	free(s->held);
 }
 
 /* ---- verification ---- */

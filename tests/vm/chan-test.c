@@ -5,12 +5,13 @@
  *
  *   chan-test open                         try to open /dev/ddraid: exit 0,
  *                                          or the errno
- *   chan-test run VOL SLOW FAIL REGIONS REGION_BYTES
+ *   chan-test run VOL SLOW FAIL REGIONS REGION_BYTES DATA_OFFSET
  *
  * VOL is the dm name of the volume (3 members), SLOW the dm-linear under
  * member 1 (suspended to keep a write in flight), FAIL the dm-linear under
- * member 2 (switched to dm-error). Prints TAP points without numbers; exit
- * status 1 if any failed.
+ * member 2, the parity member (switched to dm-error and back), DATA_OFFSET
+ * the members' data offset in bytes. Prints TAP points without numbers;
+ * exit status 1 if any failed.
  *
  * Writes run in threads and signal an eventfd when pwrite() returns, so
  * "not completed" is checked by polling that eventfd with a timeout, and
@@ -40,7 +41,7 @@
 
 static const char *vol, *slow, *failing;
 static char dmdev[256];
-static u64 regions, region_bytes;
+static u64 regions, region_bytes, data_offset;
 static struct ddraid_chan_limits lim;
 static int failed_points;
 static u64 seq;
@@ -262,6 +263,67 @@ static bool reads_back(struct wr *w)
 	return same;
 }
 
+/*
+ * Does member 2 (the parity member, under FAIL) hold the parity of @w's
+ * block: the XOR of its two 2048-byte fragments? Read from the member
+ * device itself, so this proves the member was written.
+ */
+static bool parity_on_member2(struct wr *w)
+{
+	char path[300];
+	u8 *p, *d = w->buf;
+	bool same = true;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/dev/mapper/%s", failing);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0 || posix_memalign((void **)&p, BS, BS)) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (pread(fd, p, BS / 2, (off_t)(data_offset + w->off / 2)) !=
+	    BS / 2)
+		same = false;
+	for (i = 0; same && i < BS / 2; i++)
+		same = p[i] == (d[i] ^ d[BS / 2 + i]);
+	close(fd);
+	free(p);
+	return same;
+}
+
+/* @len bytes at @off of device @path equal @want (O_DIRECT). */
+static bool device_holds(const char *path, u64 off, const void *want,
+			 size_t len)
+{
+	bool same;
+	void *p;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	if (fd < 0 || posix_memalign(&p, BS, BS)) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	same = pread(fd, p, len, (off_t)off) == (ssize_t)len &&
+	       !memcmp(p, want, len);
+	close(fd);
+	free(p);
+	return same;
+}
+
+/* @w's fragments on the data members themselves (member 0, member 1). */
+static bool reads_back_raw(struct wr *w)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/dev/mapper/%s", slow);
+	return device_holds("/dev/vda", data_offset + w->off / 2, w->buf,
+			    BS / 2) &&
+	       device_holds(path, data_offset + w->off / 2,
+			    (u8 *)w->buf + BS / 2, BS / 2);
+}
+
 static bool reads_zero(u64 off)
 {
 	void *buf;
@@ -359,6 +421,15 @@ static bool expect(int fd, u16 type, u64 region, u32 flags)
 	return m.type == type && m.region == region && m.flags == flags;
 }
 
+static bool expect_frozen(int fd, u64 freezes)
+{
+	struct ddraid_chan_msg m;
+
+	if (next_msg(fd, LONG_MS, &m))
+		return false;
+	return m.type == DDRAID_CHAN_FROZEN && m.arg == freezes;
+}
+
 static bool quiet(int fd, int ms)
 {
 	struct ddraid_chan_msg m;
@@ -389,6 +460,142 @@ static int attach(u64 devt)
 }
 
 /* ---- the script ---- */
+
+static void member2_error(void)
+{
+	if (sh("dmsetup suspend %s && dmsetup load %s --table \"0 $(blockdev --getsz /dev/mapper/%s) error\" && dmsetup resume %s",
+	       failing, failing, failing, failing))
+		bail("switch member 2 to dm-error");
+}
+
+static void member2_back(void)
+{
+	if (sh("dmsetup suspend %s && dmsetup load %s --table \"0 $(blockdev --getsz /dev/vdc) linear /dev/vdc 0\" && dmsetup resume %s",
+	       failing, failing, failing))
+		bail("switch member 2 back to dm-linear");
+}
+
+/*
+ * PATH_RETRY, FREEZE with FAIL_IO and FROZEN (docs/kernel-channel.md).
+ * On entry: member 2 active and in use, regions C and D granted, A cold,
+ * @*fdp attached with nothing owed.
+ */
+static void path_retry_and_withdraw(int *fdp, u64 devt)
+{
+	enum { A, B, C, D };
+	struct wr *w14, *w15, *w16, *w17, *w18, *w19, *w20, *w21, *r1, *r2;
+	struct ddraid_chan_msg m;
+	struct cstat st, st0;
+	int fd = *fdp;
+
+	ok(send_msg(fd, DDRAID_CHAN_PATH_RETRY, 2, 0, 0, 0) == 0 &&
+	   quiet(fd, SHORT_MS / 2) && !get_status(&st) &&
+	   !strcmp(st.health, "AAA") && st.held == 0,
+	   "PATH_RETRY for a member in use changes nothing");
+
+	/* An error on member 2 that was this node's path. */
+	member2_error();
+	w14 = start_write(C, 9, 14);
+	ok(next_msg(fd, LONG_MS, &m) == 0 &&
+	   m.type == DDRAID_CHAN_MEMBER_ERROR && m.region == 2,
+	   "an error on member 2: MEMBER_ERROR 2");
+	ok(!done_within(w14, SHORT_MS), "the write that missed it is held");
+	w15 = start_write(C, 10, 15);
+	ok(!done_within(w15, SHORT_MS) && !get_status(&st) && st.held == 2 &&
+	   !strcmp(st.health, "AAD"),
+	   "a write that skips it (failing here) is held too: 2 held");
+	member2_back();
+	ok(send_msg(fd, DDRAID_CHAN_PATH_RETRY, 2, 0, 0, 0) == 0,
+	   "PATH_RETRY member 2 (its path is back)");
+	ok(finish(w14, 0) && finish(w15, 0),
+	   "both held writes are written again and complete");
+	ok(reads_back(w14) && reads_back(w15), "their data reads back");
+	ok(parity_on_member2(w14) && parity_on_member2(w15),
+	   "member 2 holds their parity: they were written again whole");
+	ok(!get_status(&st) && !strcmp(st.health, "AAA") && st.held == 0 &&
+	   st.inflight == 0, "status: member 2 in use again, nothing held");
+	ok(quiet(fd, SHORT_MS / 2), "PATH_RETRY is not answered");
+
+	/* A later error is a new one: reported again. */
+	member2_error();
+	w16 = start_write(C, 11, 16);
+	ok(next_msg(fd, LONG_MS, &m) == 0 &&
+	   m.type == DDRAID_CHAN_MEMBER_ERROR && m.region == 2,
+	   "a later error on member 2 is reported again");
+	ok(!done_within(w16, SHORT_MS), "its write is held");
+
+	/* Waiting IO of every kind, then FREEZE with FAIL_IO. */
+	w17 = start_write(A, 3, 17);
+	ok(expect(fd, DDRAID_CHAN_GRANT_REQ, A, 0),
+	   "a write to cold region A waits: GRANT_REQ A");
+	ok(send_msg(fd, DDRAID_CHAN_FREEZE, 0, 0, 0, 0) == 0 &&
+	   expect_frozen(fd, 1), "FREEZE: FROZEN (arg 1)");
+	r1 = start_read(B, 2);
+	w18 = start_write(C, 12, 18);
+	ok(!done_within(r1, SHORT_MS) && !done_within(w18, SHORT_MS / 2),
+	   "frozen: a read and a write to a granted region wait");
+	ok(!get_status(&st0) && st0.waiting == 2 && st0.held == 1,
+	   "status: 2 waiting, 1 held");
+	ok(send_msg(fd, DDRAID_CHAN_FREEZE, 0, 0, 0,
+		    DDRAID_CHAN_FREEZE_FAIL_IO) == 0, "FREEZE with FAIL_IO");
+	ok(finish(w16, EIO), "the held write fails with EIO");
+	ok(finish(w17, EIO) && finish(w18, EIO),
+	   "the writes waiting at the gate fail with EIO");
+	ok(finish(r1, EIO), "the frozen read fails with EIO");
+	ok(expect_frozen(fd, 2), "FROZEN (arg 2)");
+	ok(!get_status(&st) && !strcmp(st.frozen, "failing") &&
+	   st.waiting == 0 && st.held == 0 && st.inflight == 0 &&
+	   st.granted == st0.granted && st.locked == st0.locked &&
+	   !strcmp(st.health, "AAD"),
+	   "status: failing, nothing waits or is held; grants, locks, members unchanged");
+	w19 = start_write(C, 13, 19);
+	ok(finish(w19, EIO), "a new write fails with EIO at once");
+	r2 = start_read(C, 0);
+	ok(finish(r2, EIO), "a new read fails with EIO at once");
+	ok(reads_back_raw(w14) && reads_back_raw(w15),
+	   "earlier data is still on the members");
+
+	/* A new daemon learns of it. */
+	close(fd);
+	fd = attach(devt);
+	*fdp = fd;
+	ok(fd >= 0 && expect(fd, DDRAID_CHAN_HELLO, regions,
+			     DDRAID_CHAN_HELLO_FROZEN |
+			     DDRAID_CHAN_HELLO_FAIL_IO) &&
+	   expect(fd, DDRAID_CHAN_HELD, C, 0) &&
+	   expect(fd, DDRAID_CHAN_HELD, D, 0) &&
+	   expect(fd, DDRAID_CHAN_HELD_END, 0, 0) &&
+	   next_msg(fd, LONG_MS, &m) == 0 &&
+	   m.type == DDRAID_CHAN_MEMBER_ERROR && m.region == 2 &&
+	   expect_frozen(fd, 0) && expect(fd, DDRAID_CHAN_GRANT_REQ, A, 0),
+	   "re-attach: HELLO frozen+FAIL_IO, HELD C, D, MEMBER_ERROR 2, FROZEN, GRANT_REQ A");
+	ok(send_msg(fd, DDRAID_CHAN_THAW, 0, 0, 0, 0) == 0 &&
+	   !get_status(&st) && !strcmp(st.frozen, "running"), "THAW: running");
+	member2_back();
+	ok(send_msg(fd, DDRAID_CHAN_PATH_RETRY, 2, 0, 0, 0) == 0 &&
+	   !get_status(&st) && !strcmp(st.health, "AAA"),
+	   "PATH_RETRY member 2: in use again");
+	w20 = start_write(C, 14, 20);
+	ok(finish(w20, 0) && reads_back(w20) && parity_on_member2(w20),
+	   "a write completes, member 2 written");
+
+	/* FROZEN waits for the writes that passed the gate. */
+	if (sh("dmsetup suspend %s", slow))
+		bail("suspend the slow member");
+	w21 = start_write(C, 15, 21);
+	ok(wait_inflight(1), "a write to C is in flight (member 1 suspended)");
+	ok(send_msg(fd, DDRAID_CHAN_FREEZE, 0, 0, 0, 0) == 0 &&
+	   quiet(fd, SHORT_MS), "FREEZE: no FROZEN while it is in flight");
+	if (sh("dmsetup resume %s", slow))
+		bail("resume the slow member");
+	ok(finish(w21, 0),
+	   "the write in flight completes (it had passed the gate)");
+	ok(expect_frozen(fd, 1), "then FROZEN (arg 1)");
+	ok(send_msg(fd, DDRAID_CHAN_THAW, 0, 0, 0, 0) == 0 &&
+	   send_msg(fd, DDRAID_CHAN_GRANT, A, 0, 0, 0) == 0 && quiet(fd, 300),
+	   "THAW, GRANT A: nothing owed");
+	ok(reads_back(w21), "its data reads back");
+}
 
 static void run(void)
 {
@@ -427,6 +634,8 @@ static void run(void)
 	ok(expect(fd, DDRAID_CHAN_HELLO, regions, DDRAID_CHAN_HELLO_FROZEN),
 	   "HELLO with the region count, frozen");
 	ok(expect(fd, DDRAID_CHAN_HELD_END, 0, 0), "HELD_END, nothing held");
+	ok(expect_frozen(fd, 0),
+	   "FROZEN (0 FREEZEs): a frozen target with nothing in flight");
 	ok(!done_within(w0, SHORT_MS), "the read still waits after attaching");
 	ok(send_msg(fd, DDRAID_CHAN_THAW, 0, 0, 0, 0) == 0, "THAW");
 	ok(finish(w0, 0), "the read completes after THAW");
@@ -519,6 +728,7 @@ static void run(void)
 
 	/* FREEZE stops even granted regions. */
 	ok(send_msg(fd, DDRAID_CHAN_FREEZE, 0, 0, 0, 0) == 0, "FREEZE");
+	ok(expect_frozen(fd, 1), "FROZEN at once (nothing in flight), arg 1");
 	w7 = start_write(C, 3, 7);
 	ok(!done_within(w7, SHORT_MS), "a write to a granted region waits");
 	w0 = start_read(B, 1);
@@ -562,9 +772,7 @@ static void run(void)
 	ok(finish(w9, 0) && reads_back(w9), "the write completes");
 
 	/* A member fails: the write is held until COMMIT_FAIL. */
-	if (sh("dmsetup suspend %s && dmsetup load %s --table \"0 $(blockdev --getsz /dev/mapper/%s) error\" && dmsetup resume %s",
-	       failing, failing, failing, failing))
-		bail("switch member 2 to dm-error");
+	member2_error();
 	w10 = start_write(C, 5, 10);
 	ok(next_msg(fd, LONG_MS, &m) == 0 &&
 	   m.type == DDRAID_CHAN_MEMBER_ERROR && m.region == 2 &&
@@ -601,9 +809,7 @@ static void run(void)
 	   "the failed member is not written");
 
 	/* The member comes back: written while rebuilding, then read. */
-	if (sh("dmsetup suspend %s && dmsetup load %s --table \"0 $(blockdev --getsz /dev/vdc) linear /dev/vdc 0\" && dmsetup resume %s",
-	       failing, failing, failing))
-		bail("switch member 2 back to dm-linear");
+	member2_back();
 	ok(send_msg(fd, DDRAID_CHAN_MEMBER_STATE, 2, 2, 0,
 		    DDRAID_MEMBER_REBUILDING) == 0 &&
 	   expect(fd, DDRAID_CHAN_MEMBER_STATE_DONE, 2,
@@ -622,6 +828,8 @@ static void run(void)
 	   "MEMBER_STATE active: MEMBER_STATE_DONE");
 	ok(!get_status(&st) && !strcmp(st.health, "AAA"),
 	   "status: all members alive");
+
+	path_retry_and_withdraw(&fd, devt);
 
 	/* The table goes while the daemon is attached. */
 	close(dm_fd);
@@ -649,8 +857,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc != 7 || strcmp(argv[1], "run")) {
-		fprintf(stderr, "usage: chan-test open | run VOL SLOW FAIL REGIONS REGION_BYTES\n");
+	if (argc != 8 || strcmp(argv[1], "run")) {
+		fprintf(stderr, "usage: chan-test open | run VOL SLOW FAIL REGIONS REGION_BYTES DATA_OFFSET\n");
 		return 2;
 	}
 	vol = argv[2];
@@ -658,6 +866,7 @@ int main(int argc, char **argv)
 	failing = argv[4];
 	regions = strtoull(argv[5], NULL, 10);
 	region_bytes = strtoull(argv[6], NULL, 10);
+	data_offset = strtoull(argv[7], NULL, 10);
 	snprintf(dmdev, sizeof(dmdev), "/dev/mapper/%s", vol);
 	lim.regions = regions;
 	lim.members = 3;

@@ -63,7 +63,8 @@ diag "status: $(dmsetup status "$NAME")"
 
 echo 600000 >/sys/module/dm_ddraid/parameters/idle_ms ||
 	bail "set idle_ms"
-"$CT" run "$NAME" m1 m2 "$regions" "$rsize" || tap_failed=1
+"$CT" run "$NAME" m1 m2 "$regions" "$rsize" \
+	"$(examine_field /dev/vda data_offset)" || tap_failed=1
 dmsetup info "$NAME" >/dev/null 2>&1 && dmsetup remove "$NAME"
 dmsetup remove m1
 dmsetup remove m2
