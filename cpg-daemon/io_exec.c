@@ -88,12 +88,16 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
 {
 	size_t len = (size_t)io->sb.bitmap_slot_bytes;
 	u64 page = (region / 8) / 4096;
-	u32 failed = 0, mask = not_failed_mask(io);
+	u32 failed = 0, mask = not_failed_mask(io), all = 0, m;
 	u8 *map;
 	int r;
 
 	if (slot >= DDRAID_BITMAP_SLOTS || region >= io->regions)
 		return -EINVAL;
+	/* every member not failed, its device open here or not */
+	for (m = 0; m < io->sb.members; m++)
+		if (io->sb.member[m].state != DDRAID_MEMBER_FAILED)
+			all |= 1u << m;
 	map = malloc(len);
 	if (!map)
 		return -ENOMEM;
@@ -115,12 +119,15 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
 		log_warn("bitmap slot %u region %llu: IO failed on members 0x%x",
 			 slot, (unsigned long long)region, failed);
 	/*
-	 * The bit is durable if it reached every member not failed; one that
-	 * failed now is for the targets to report (MEMBER_ERROR). Failing the
-	 * effect instead would block the write forever on a dead disk, so
-	 * only "no member at all" is an error.
+	 * A set bit must survive the loss of any one member (invariant 2):
+	 * it may miss at most one member not failed (a dead disk the targets
+	 * will report, or one this node cannot reach: its own path). Missing
+	 * two, the write it guards could not be acknowledged anyway (two
+	 * members out for this node): the effect fails, and the grant waits.
+	 * A clear that misses members leaves a bit set: harmless.
 	 */
-	if (r == -EIO && (mask & ~failed))
+	if (r == -EIO && (mask & ~failed) &&
+	    (!set || __builtin_popcount(all & ~(mask & ~failed)) <= 1))
 		r = 0;
 	free(map);
 	return r;

@@ -671,7 +671,8 @@ int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 		return -ENODEV;
 	}
 	if (rs->rb_phase != RB_NONE || rs->pending_fail ||
-	    rs->fail_apply[a->member]) {
+	    rs->fail_apply[a->member] ||
+	    (rs->unrecorded & (1u << a->member))) {
 		*why = "another rebuild or a member failure is in progress";
 		return -EBUSY;
 	}

@@ -359,6 +359,17 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (rs->pending_fail)
 		return;
+	for (m = 0; m < sm->cfg.members; m++) {
+		if (!(rs->unrecorded & (1u << m)) ||
+		    sm->co.fail_sent & (1u << m))
+			continue;
+		/* the same facts, on every member reached this time */
+		fx = write_sb(sm, out, IO_SB_FAIL, &io);
+		fx->sb.records_failure = true;
+		io->arg = m;
+		io->events = rs->events;
+		return;
+	}
 	if (rs->rb_phase == RB_READY && !rs->rb_ready && !sm->co.rb_begin_sent) {
 		if (!sm->co.rb_filter) {
 			size_t bb = bitmap_bytes(sm->cfg.regions);
@@ -440,6 +451,7 @@ static void readd_work(struct sm *sm, struct sm_effects *out)
 
 		h = rs_host_slot(rs, i);
 		if (mi->state != DDRAID_MEMBER_FAILED || rs->fail_apply[i] ||
+		    (rs->unrecorded & (1u << i)) ||
 		    h < 0 || rs->slot[h].status != SS_VIEW ||
 		    !rs->slot[h].attached || !rs->slot[h].disk_ok ||
 		    sm_other_out(sm, i) >= 0 || sm->now < sm->co.readd_at[i])

@@ -58,6 +58,9 @@ struct rs {
 	u64 events;
 	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
 	u32 pending_fail;	/* member mask */
+	/* failed members a cold start found on one superblock only, maybe:
+	 * recorded again (on two members) before anything skips them */
+	u32 unrecorded;
 	u32 fail_apply[DDRAID_MAX_MEMBERS];	/* slot masks */
 	struct rs_slot slot[DDRAID_BITMAP_SLOTS];
 	u32 n_view;

@@ -270,11 +270,17 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 	}
 	rs->n_view = sm->loc.n_cur_view;
 	rs->next_since = 2;
-	/* Nobody knows which targets applied a recorded failure: all of
-	 * them confirm again. */
+	/*
+	 * Nobody knows which targets applied a recorded failure: all of
+	 * them confirm again. Nor whether it is on enough superblocks (a
+	 * coordinator may have written it on one member before the cluster
+	 * stopped): it is recorded again before anything skips the member.
+	 */
 	for (i = 0; i < sm->cfg.members; i++)
-		if (rs->member[i].state == DDRAID_MEMBER_FAILED)
+		if (rs->member[i].state == DDRAID_MEMBER_FAILED) {
 			rs->fail_apply[i] = confirmers(sm);
+			rs->unrecorded |= 1u << i;
+		}
 	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
@@ -913,6 +919,14 @@ static void sm_on_member_failed(struct sm *sm, const struct cpgmsg *m,
 
 	if (sm_is_coord(sm) || me(sm, m))
 		sm->co.fail_sent &= ~(1u << m->member);
+	if (from_coord(sm, m) && m->member < sm->cfg.members &&
+	    (rs->unrecorded & (1u << m->member)) &&
+	    rs->member[m->member].state == DDRAID_MEMBER_FAILED &&
+	    m->events == rs->events) {
+		/* a failure a cold start found is on enough members now */
+		rs->unrecorded &= ~(1u << m->member);
+		return;
+	}
 	if (!from_coord(sm, m) || m->member >= sm->cfg.members ||
 	    !(rs->pending_fail & (1u << m->member)) ||
 	    m->events != rs->events + 1)
@@ -957,6 +971,7 @@ static void sm_on_rebuild_start(struct sm *sm, const struct cpgmsg *m,
 	if (m->member >= sm->cfg.members ||
 	    rs->member[m->member].state != DDRAID_MEMBER_FAILED ||
 	    rs->fail_apply[m->member] ||
+	    (rs->unrecorded & (1u << m->member)) ||
 	    rs->rb_phase != RB_NONE || rs->pending_fail ||
 	    sm_other_out(sm, m->member) >= 0)
 		return;

@@ -259,6 +259,7 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put32(&w, sm->cfg.members);
 	put64(&w, rs->events);
 	put32(&w, rs->pending_fail);
+	put32(&w, rs->unrecorded);
 	for (i = 0; i < sm->cfg.members; i++) {
 		put32(&w, rs->member[i].state);
 		put64(&w, rs->member[i].failed_events);
@@ -392,6 +393,8 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 	bad(&b, get32(&b) != sm->cfg.members, "state member count differs");
 	rs->events = get64(&b);
 	rs->pending_fail = get32(&b);
+	rs->unrecorded = get32(&b);
+	bad(&b, rs->unrecorded >> sm->cfg.members, "state unrecorded");
 	bad(&b, rs->pending_fail >> sm->cfg.members, "state pending_fail");
 	for (i = 0; i < sm->cfg.members; i++) {
 		rs->member[i].state = get32(&b);

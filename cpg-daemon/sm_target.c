@@ -258,6 +258,7 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 				sm->tgt.fail_applied_sent |= 1u << m;
 			}
 			if (!rs->fail_apply[m] &&
+			    !(rs->unrecorded & (1u << m)) &&
 			    !(sm->tgt.committed & (1u << m))) {
 				/* Every live target has stopped reading m:
 				 * writes that skipped it may complete (I3). */
@@ -515,6 +516,7 @@ void tgt_kick(struct sm *sm, struct sm_effects *out)
 		if (rs->member[m].state == DDRAID_MEMBER_FAILED) {
 			/* Already recorded: re-commit for this target. */
 			if (!rs->fail_apply[m] &&
+			    !(rs->unrecorded & (1u << m)) &&
 			    sm->tgt.mstate_done[m] == DDRAID_MEMBER_FAILED) {
 				fx_chan(sm, out, DDRAID_CHAN_COMMIT_FAIL, m, 0,
 					0, 0);

@@ -883,9 +883,9 @@ static bool redundant(const struct sim *s)
 
 	if (!members_all_active(s))
 		return false;
-	/* a host cut off in a partition took its member out already */
+	/* a host cut off in a partition, or stopping, takes its member out */
 	for (m = 0; s->dist && m < s->members; m++)
-		if (s->node[m].part != main_part(s))
+		if (s->node[m].part != main_part(s) || s->node[m].stopping)
 			return false;
 	return true;
 }

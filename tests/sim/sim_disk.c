@@ -200,6 +200,18 @@ static int apply_bits(struct sim *s, struct sim_node *n,
 	sim_trace(s, "node %u: bit %s slot %u region %llu on members %#x",
 		  n->id, io->type == SM_FX_BIT_SET ? "set" : "cleared",
 		  io->slot, (unsigned long long)io->region, done);
+	/* As the runtime: a set bit misses at most one member not failed. */
+	if (io->type == SM_FX_BIT_SET) {
+		const struct sim_sb *sb = disk_newest_sb(s);
+		u32 missed = 0;
+
+		for (m = 0; m < s->members; m++)
+			if (sb->member[m].state != DDRAID_MEMBER_FAILED &&
+			    !(done & (1u << m)))
+				missed++;
+		if (missed > 1)
+			return -EIO;
+	}
 	return done ? 0 : -EIO;
 }
 
