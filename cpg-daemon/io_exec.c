@@ -68,23 +68,33 @@ static u32 not_failed_mask(struct io_exec *io)
  * (docs/cluster-protocol.md, "host loss"). One flush of each member covers
  * every write that completed before it, whoever wrote it.
  */
-static void flush_members(struct io_exec *io, u32 mask)
+static int flush_members(struct io_exec *io, u32 all)
 {
 	u32 m;
+	int r = 0;
 
 	for (m = 0; m < io->sb.members; m++) {
 		int fd = ddraid_cl_member_fd(io->vol, m);
 
-		if (!(mask & (1u << m)) || fd < 0)
+		if (!(all & (1u << m)))
 			continue;
-		if (fdatasync(fd))
-			log_warn("flush of member %u failed: %s", m,
-				 strerror(errno));
+		/*
+		 * A member we cannot flush (its host gone, our path to it
+		 * down) may hold in its cache what its host's crash takes:
+		 * the bit stays until it is flushed, or recorded failed.
+		 */
+		if (fd < 0 || fdatasync(fd)) {
+			log_warn("flush of member %u failed: %s: its bits stay",
+				 m, fd < 0 ? "not open" : strerror(errno));
+			r = -EIO;
+		}
 		io->st.flushes++;
 	}
+	return r;
 }
 
-static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
+static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set,
+		  u32 flush)
 {
 	size_t len = (size_t)io->sb.bitmap_slot_bytes;
 	u64 page = (region / 8) / 4096;
@@ -98,11 +108,11 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set)
 	for (m = 0; m < io->sb.members; m++)
 		if (io->sb.member[m].state != DDRAID_MEMBER_FAILED)
 			all |= 1u << m;
+	if (!set && flush_members(io, flush))
+		return -EIO;
 	map = malloc(len);
 	if (!map)
 		return -ENOMEM;
-	if (!set)
-		flush_members(io, mask);
 	r = ddraid_cl_bitmap_read(io->vol, slot, map, mask, &failed);
 	if (!r) {
 		u8 *byte = &map[region / 8];
@@ -307,6 +317,7 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 			if (!slots[i])
 				slots[i] = s.slot_nodeid[i];
+		d->meta.read |= 1u << m;
 		if (!have || s.events > best.events) {
 			best = s;
 			have = true;
@@ -511,7 +522,7 @@ static void run_job(struct io_exec *io, struct io_job *j, struct io_done *d)
 	case SM_FX_BIT_SET:
 	case SM_FX_BIT_CLEAR:
 		r = do_bit(io, j->fx.bit.slot, j->fx.bit.region,
-			   j->fx.type == SM_FX_BIT_SET);
+			   j->fx.type == SM_FX_BIT_SET, j->fx.bit.flush);
 		if (j->fx.type == SM_FX_BIT_SET)
 			io->st.bit_sets++;
 		else

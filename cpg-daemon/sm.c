@@ -790,6 +790,7 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 	case SM_EV_TICK:
 		if (ev->now > sm->now)
 			sm->now = ev->now;
+		sm_maybe_cold_start(sm, out);
 		break;
 	case SM_EV_ADMIN:
 		ret = on_admin(sm, &ev->admin, out);

@@ -156,6 +156,7 @@ struct sm_meta {
 	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
 	u32 slots[DDRAID_BITMAP_SLOTS];
 	const u8 *dirty;
+	u32 read;		/* members whose superblock was read */
 };
 
 struct sm_io_done {
@@ -218,7 +219,12 @@ enum sm_effect_type {
 	 * (a member being rebuilt included, once its device is in place),
 	 * and flush. */
 	SM_FX_BIT_SET,
-	/* IO .bit: clear it (same rules; need not flush before reporting). */
+	/* IO .bit: clear it (same rules; need not flush after), but first
+	 * flush every member in .bit.flush: what was written to the region
+	 * must be on their platters, not in a cache a crash of their host
+	 * would take (docs/cluster-protocol.md, "host loss"). A member that
+	 * cannot be flushed (gone, out of reach) fails the effect: the bit
+	 * stays. */
 	SM_FX_BIT_CLEAR,
 	/* IO .sb: write both superblock copies on every member not failed
 	 * (flush between copies), with these facts. A former coordinator's
@@ -321,6 +327,9 @@ struct sm_effect {
 		struct {
 			u32 slot;
 			u64 region;
+			/* CLEAR: members to flush first (not failed when it
+			 * was decided); any that cannot be flushed fails it */
+			u32 flush;
 		} bit;
 		u32 slot;
 		u64 region;

@@ -503,12 +503,31 @@ static void send_init(struct sm *sm, const struct sm_io_done *d,
 {
 	const struct sm_meta *meta = d->meta;
 	struct cpgmsg *m;
-	u32 i;
+	u32 i, missing;
 
 	sm->loc.init_started = false;
 	if (d->result || !meta || !meta->dirty) {
 		fx_log(out, SM_LOG_ERR, "cold start: reading the disks failed"
 		       " (%d)", d->result);
+		return;
+	}
+	/*
+	 * The newest state is on every member but one (a failure is
+	 * recorded on two members, or every one left): so the members read
+	 * must be all but one; and for a mirror both, unless the one read
+	 * records the other failed: the one missing may be the only one
+	 * that recorded this one's failure (a node that was down while its
+	 * peer went on). Tried again at the next membership change;
+	 * ddraidctl assemble --force starts from less.
+	 */
+	missing = sm->cfg.members - (u32)__builtin_popcount(meta->read);
+	if (missing > 1 ||
+	    (sm->cfg.members == 2 && missing &&
+	     meta->member[__builtin_ctz(~meta->read & 3u)].state !=
+	     DDRAID_MEMBER_FAILED)) {
+		fx_log(out, SM_LOG_ERR, "cold start refused: %u of %u members "
+		       "readable; a missing one may hold newer state",
+		       sm->cfg.members - missing, sm->cfg.members);
 		return;
 	}
 	m = fx_cpg(sm, out, MSG_INIT);

@@ -201,6 +201,7 @@ struct sm_local {
 	bool need_sent;
 	bool init_started;
 	u64 buf_base;		/* seen when buffering started */
+	u64 cold_retry_at;	/* no cold start attempt before */
 
 	/* votequorum's node list at the last quorum event */
 	bool qnodes_known;

@@ -212,10 +212,12 @@ void sm_maybe_cold_start(struct sm *sm, struct sm_effects *out)
 
 	if (sm->loc.has_state || sm->loc.n_need != sm->loc.n_cur_view || !sm->loc.quorate ||
 	    !sm->loc.in_view || sm->loc.cur_view[0] != sm->cfg.nodeid ||
-	    sm->loc.init_started)
+	    sm->loc.init_started || sm->now < sm->loc.cold_retry_at)
 		return;
 	io = io_new(sm, IO_READ_META);
 	sm->loc.init_started = true;
+	/* A refused or failed cold start is tried again after this. */
+	sm->loc.cold_retry_at = sm->now + sm->cfg.fence_delay / 2;
 	fx_add(out, SM_FX_READ_META)->id = io->id;
 	fx_log(out, SM_LOG_NOTICE,
 	       "no daemon has state: cold start from the disks");

@@ -60,6 +60,7 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out)
 	fx->id = io->id;
 	fx->bit.slot = (u32)rs_slot_of(rs, sm->cfg.nodeid);
 	fx->bit.region = r;
+	fx->bit.flush = (1u << sm->cfg.members) - 1;
 	sm->tgt.bits[r] = BIT_CLEARING;
 }
 

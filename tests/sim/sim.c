@@ -951,6 +951,48 @@ static bool admin_rebuild(struct sim *s)
 }
 
 /*
+ * The operator's forced assembly (ddraidctl assemble --force) of a mirror
+ * that cannot start: one disk dead and never recorded failed, the cluster
+ * stopped since. The other member's superblock then records it failed
+ * (what --force assumes: it failed last), and the cold start goes on.
+ */
+static void operator_force(struct sim *s)
+{
+	u32 i, m, dead = ~0u, live = ~0u;
+	struct sim_sb *sb;
+
+	if (s->members != 2)
+		return;
+	for (i = 0; i < s->n_nodes; i++) {
+		struct sm_status st;
+
+		if (!s->node[i].up || !s->node[i].d.alive)
+			continue;
+		sm_status(s->node[i].d.sm, &st);
+		if (st.has_state)
+			return;
+	}
+	for (m = 0; m < 2; m++) {
+		if (sim_disk_present(s, m))
+			live = m;
+		else
+			dead = m;
+	}
+	if (dead == ~0u || live == ~0u)
+		return;
+	sb = &s->disk[live].sb;
+	if (sb->member[dead].state == DDRAID_MEMBER_FAILED)
+		return;
+	sim_trace(s, "operator: forced assembly: member %u accepted, member %u "
+		  "recorded failed", live, dead);
+	sb->events++;
+	sb->member[dead].state = DDRAID_MEMBER_FAILED;
+	sb->member[dead].failed_events = sb->events;
+	sb->member[dead].recovery_block = 0;
+	s->n_forced++;
+}
+
+/*
  * The operator starts a scrub (check or repair) or cancels the running
  * one, through any daemon with state. A refusal (degraded, rebuilding,
  * one already running, nothing to cancel) must change nothing: the RS
@@ -1451,6 +1493,8 @@ bool sim_run(struct sim *s, u32 steps)
 		sim_heal(s);
 		if (i % 50 == 0)
 			admin_rebuild(s);
+		if (i % 300 == 299)
+			operator_force(s);
 		/* and a scrub now and then, which must finish */
 		if (i == 120 && sim_rand(s, 2))
 			admin_scrub(s, false);

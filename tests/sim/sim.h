@@ -76,6 +76,7 @@ struct sim_write {
 	u32 errors;	/* members whose write failed */
 	u64 since;
 	bool lost;	/* a double failure took what it wrote */
+	bool tried;	/* submitted once: a retry waits (its block torn) */
 	u64 stuck[SIM_MAX_MEMBERS];	/* step a member write found its
 					 * member unreachable (0: it did not):
 					 * the transport holds it until
@@ -217,6 +218,7 @@ struct sim {
 	u64 n_lost;
 	u64 n_path_cuts, n_withdraws, n_clean_stops, n_readds, n_host_losses;
 	u64 n_torn_reads;
+	u64 n_forced;		/* operator's forced assemblies */
 	struct sim_node node[SIM_MAX_NODES];
 	struct sim_part part[SIM_MAX_NODES];
 	struct sim_disk disk[SIM_MAX_MEMBERS];

@@ -90,19 +90,6 @@ static void flush(struct sim *s, u32 m)
 	       sizeof(s->disk[m].durable));
 }
 
-/* Members the superblock does not call failed that node @n cannot reach. */
-static u32 unreached(struct sim *s, struct sim_node *n)
-{
-	const struct sim_sb *sb = disk_newest_sb(s);
-	u32 m, mask = 0;
-
-	for (m = 0; m < s->members; m++)
-		if (sb->member[m].state != DDRAID_MEMBER_FAILED &&
-		    sim_disk_present(s, m) && !sim_reach(s, n, m))
-			mask |= 1u << m;
-	return mask;
-}
-
 void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 {
 	struct sim_io *io = NULL;
@@ -143,6 +130,7 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 	case SM_FX_BIT_CLEAR:
 		io->slot = fx->bit.slot;
 		io->region = fx->bit.region;
+		io->missing = fx->bit.flush;
 		break;
 	case SM_FX_WRITE_SB:
 		io->sb = fx->sb;
@@ -185,8 +173,10 @@ static int apply_bits(struct sim *s, struct sim_node *n,
 	u32 m, done = 0;
 
 	if (io->type == SM_FX_BIT_CLEAR) {
-		if (unreached(s, n))
-			return -EIO;
+		/* every member it must flush, reached */
+		for (m = 0; m < s->members; m++)
+			if (io->missing & (1u << m) && !sim_reach(s, n, m))
+				return -EIO;
 		for (m = 0; m < s->members; m++)
 			if (s->brk != BREAK_NO_FLUSH && sim_reach(s, n, m))
 				flush(s, m);
@@ -485,10 +475,14 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		memcpy(meta.member, sb->member, sizeof(meta.member));
 		/* Slot tables merged, as the runtime does (io_exec.c). */
 		memcpy(meta.slots, sb->slots, sizeof(meta.slots));
-		for (m = 0; m < s->members; m++)
+		for (m = 0; m < s->members; m++) {
+			if (!sim_reach(s, n, m))
+				continue;
+			meta.read |= 1u << m;
 			for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
-				if (!meta.slots[i] && sim_reach(s, n, m))
+				if (!meta.slots[i])
 					meta.slots[i] = s->disk[m].sb.slots[i];
+		}
 		for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 			union_slot(s, n, i, map);
 		meta.dirty = map;

@@ -159,6 +159,7 @@ static void submit(struct sim *s, struct sim_node *n, struct sim_write *w)
 		  (unsigned long long)w->version, w->io.skip);
 	w->state = W_SUBMITTED;
 	w->since = s->step;
+	w->tried = true;
 }
 
 /* Act on the IO the core released. */
@@ -260,6 +261,7 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	w->version = ++s->next_version;
 	w->pending = w->errors = 0;
 	w->lost = false;
+	w->tried = false;
 	memset(w->stuck, 0, sizeof(w->stuck));
 	w->since = s->step;
 	s->busy[b] = true;
@@ -611,7 +613,8 @@ u32 tgt_unfinished_region(const struct sim *s, u32 region)
 		if (!t->alive)
 			continue;
 		for (i = 0; i < SIM_MAX_WRITES; i++)
-			if (t->w[i].state == W_HELD &&
+			if ((t->w[i].state == W_HELD ||
+			     (t->w[i].state == W_WAIT && t->w[i].tried)) &&
 			    t->w[i].block / SIM_BPR == region)
 				n++;
 	}
