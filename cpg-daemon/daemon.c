@@ -243,16 +243,17 @@ static void on_confchg(void *arg, const struct sm_confchg *c)
 
 static void on_totem(void *arg, const struct sm_totem *t)
 {
+	struct daemon *d = arg;
 	struct sm_event ev = { .type = SM_EV_TOTEM, .totem = *t };
 
-	feed(arg, &ev);
+	/* Before the state machine may ask for a fencing of who left. */
+	fencing_totem(d->fc, t);
+	feed(d, &ev);
 }
 
-static void on_quorum(void *arg, bool quorate)
+static void on_quorum(void *arg, const struct sm_quorum *q)
 {
-	struct sm_event ev = { .type = SM_EV_QUORUM };
-
-	ev.quorum.quorate = quorate;
+	struct sm_event ev = { .type = SM_EV_QUORUM, .quorum = *q };
 
 	feed(arg, &ev);
 }
