@@ -4,6 +4,7 @@
  *
  *   ddraidd --volume NAME --members DEV,DEV,... [--channel unix:PATH |
  *           --channel kernel:DMDEV] [--foreground] [--fence-delay S]
+ *           [--fencing auto|pacemaker|none] [--[no-]require-fencing]
  *
  * Memory is locked and the process marked an IO flusher, because the data
  * path of this node may wait on it: a daemon paged out, or throttled for
@@ -24,6 +25,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "fencing.h"
 #include "log.h"
 
 #ifndef PR_SET_IO_FLUSHER
@@ -44,13 +46,21 @@ static const char usage[] =
 	"      --fence-delay S     seconds after a node vanishes before its\n"
 	"                          regions are resynced (default 10)\n"
 	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
-	"      --require-fencing   resync a vanished node's regions only after\n"
-	"                          'ddraidctl fenced' confirms it was fenced\n"
+	"      --fencing MODE      auto (default): pacemaker if Pacemaker's fencer\n"
+	"                          answers at start, else none; pacemaker: have\n"
+	"                          vanished nodes fenced by it; none: fence delay\n"
+	"      --require-fencing   resync a vanished node's regions only once it\n"
+	"                          is fenced (default with --fencing pacemaker;\n"
+	"                          with none, 'ddraidctl fenced' confirms it)\n"
+	"      --no-require-fencing  a vanished node waits --fence-delay even with\n"
+	"                          Pacemaker (one whose daemon had died first is\n"
+	"                          still fenced)\n"
 	"      --ctl-dir DIR       directory of the control socket (" CTL_DIR ")\n"
 	"  -d, --debug             log debug messages\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE };
+enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_NOREQFENCE,
+       OPT_FENCING };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -61,6 +71,8 @@ static const struct option longopts[] = {
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
 	{ "require-fencing", no_argument, NULL, OPT_REQFENCE },
+	{ "no-require-fencing", no_argument, NULL, OPT_NOREQFENCE },
+	{ "fencing", required_argument, NULL, OPT_FENCING },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -118,6 +130,8 @@ int main(int argc, char **argv)
 		.channel = "kernel",
 		.ctl_dir = CTL_DIR,
 		.fence_delay_ms = 10000,
+		.fencing = FENCING_AUTO,
+		.require_fencing = -1,
 	};
 	char ident[80], *members = NULL;
 	unsigned long v;
@@ -159,7 +173,18 @@ int main(int argc, char **argv)
 			o.rebuild_gap_ms = (unsigned int)v;
 			break;
 		case OPT_REQFENCE:
-			o.require_fencing = true;
+			o.require_fencing = 1;
+			break;
+		case OPT_NOREQFENCE:
+			o.require_fencing = 0;
+			break;
+		case OPT_FENCING:
+			o.fencing = fencing_mode_parse(optarg);
+			if (o.fencing < 0) {
+				fprintf(stderr, "ddraidd: --fencing %s: must be auto, pacemaker or none\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case OPT_CTLDIR:
 			o.ctl_dir = optarg;
