@@ -113,14 +113,12 @@ static unsigned int backoff_ms(const struct fencer *f, u32 attempts)
 	return (unsigned int)(d < f->t.retry_max_ms ? d : f->t.retry_max_ms);
 }
 
-/* Called with the lock held. */
-static void push(struct fencer *f, const struct req *r, u32 state)
+/* Called with the lock held; @e is the caller's, now ours. */
+static void push(struct fencer *f, struct ev_item *e, const struct req *r,
+		 u32 state)
 {
-	struct ev_item *e = calloc(1, sizeof(*e));
 	u64 one = 1;
 
-	if (!e)
-		return;	/* status still shows it; a confirmation is retried */
 	e->gen = r->gen;
 	e->ev.nodeid = r->nodeid;
 	e->ev.state = state;
@@ -276,6 +274,7 @@ static void *worker(void *arg)
 		char why[FENCE_WHY_MAX];
 		struct timespec after, fenced = { 0, 0 };
 		bool kicked = false;
+		struct ev_item *e;
 		struct req *r;
 		u32 nodeid, out;
 		u64 gen, wait;
@@ -302,6 +301,12 @@ static void *worker(void *arg)
 		if (!r || r->gen != gen || !pending(r))
 			continue;	/* asked again or cancelled meanwhile */
 		r->kicks += kicked;
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			/* Lose no confirmation: try the whole thing again. */
+			r->next_at = mono_ms() + f->t.retry_first_ms;
+			continue;
+		}
 		if (out == FENCE_CONFIRMED) {
 			r->state = FENCE_CONFIRMED;
 			r->fenced = fenced;
@@ -312,7 +317,7 @@ static void *worker(void *arg)
 			r->next_at = mono_ms() + backoff_ms(f, r->attempts);
 			memcpy(r->why, why, sizeof(r->why));
 		}
-		push(f, r, out);
+		push(f, e, r, out);
 	}
 	orphaned = f->orphaned;
 	pthread_mutex_unlock(&f->lock);

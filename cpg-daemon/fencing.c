@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "corosync_conf.h"
 #include "fence.h"
@@ -33,6 +34,9 @@
 
 /* Departures remembered (a node counts once, with its latest). */
 #define DEPARTED_MAX	64
+/* sm_status() walks every region: pending requests are checked against
+ * it this often, not on every tick. */
+#define RECONCILE_MS	1000
 
 struct fencing {
 	u32 mode;		/* FENCING_PACEMAKER or FENCING_NONE */
@@ -41,6 +45,7 @@ struct fencing {
 	char helper[PATH_MAX];
 	char why_none[FENCE_WHY_MAX];	/* auto chose none: why */
 	struct fencer *fencer;
+	struct timespec reconciled;	/* CLOCK_MONOTONIC */
 	/* The last totem ring, and when nodes were last seen leaving it. */
 	u32 *totem;
 	u32 n_totem;
@@ -99,6 +104,11 @@ static int resolve_mode(struct fencing *fc, int mode)
 	fc->mode = FENCING_PACEMAKER;
 	if (!fc->helper[0]) {
 		log_err("--fencing pacemaker: %s", why);
+		return -ENOENT;
+	}
+	if (access(fc->helper, X_OK)) {
+		log_err("--fencing pacemaker: %s is not installed (it is built where pacemaker-dev is present)",
+			fc->helper);
 		return -ENOENT;
 	}
 	/* It may start after us: requests are retried until it answers. */
@@ -309,12 +319,18 @@ void fencing_reconcile(struct fencing *fc, const struct sm *sm)
 {
 	u32 ids[FENCE_MAX_REQ], n, i, k;
 	struct sm_status *st;
+	struct timespec now;
 
 	if (!fc->fencer)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - fc->reconciled.tv_sec) * 1000 +
+	    (now.tv_nsec - fc->reconciled.tv_nsec) / 1000000 < RECONCILE_MS)
+		return;
+	fc->reconciled = now;
 	n = fencer_pending(fc->fencer, ids, FENCE_MAX_REQ);
 	if (!n)
-		return;	/* sm_status() walks every region: only when needed */
+		return;
 	st = malloc(sizeof(*st));
 	if (!st)
 		return;
