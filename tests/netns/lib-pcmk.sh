@@ -64,7 +64,7 @@ pcmk_online() {
 	local n=$1 out i; shift
 	out=$(nsexec "$n" crm_mon -1 2>/dev/null) || return 1
 	for i in "$@"; do
-		echo "$out" | grep -q "Online:.* n$i[] ]" || return 1
+		echo "$out" | grep -q "Online:.* n${i}[] ]" || return 1
 	done
 }
 

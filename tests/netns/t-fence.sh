@@ -18,6 +18,7 @@
 #                    regions wait for the confirmation.
 # shellcheck shell=bash
 
+# shellcheck source=tests/netns/lib-pcmk.sh
 . "$HERE/lib-pcmk.sh"
 
 # start_pcmk NODES STONITH_ENABLED [ddraidd options]
@@ -85,7 +86,7 @@ t_fence_pacemaker() {
 	note "fence_pacemaker: reason: $(freq "$c" 3 .reason)"
 	check "fence_pacemaker: the failure has a reason" test -n "$(freq "$c" 3 .reason)"
 	check "fence_pacemaker: the fence agent was asked to reboot n3 (and refused)" \
-		test "$(fence_log_count reboot n3 denied)" -ge 1
+		test "$(fence_log_count reboot n3 "denied")" -ge 1
 	check "fence_pacemaker: status shows when the request was made" \
 		test "$(freq "$c" 3 .since)" != never
 	check "fence_pacemaker: node 3 waits for fencing (fence_wanted)" \
@@ -101,7 +102,7 @@ t_fence_pacemaker() {
 		wait_for 90 "confirmed" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq -r '.fencing.requests[] | select(.nodeid == 3) | .state')\" = confirmed ]"
 	note "fence_pacemaker: request $(st "$c" '.fencing.requests[] | select(.nodeid == 3) | tojson')"
 	check "fence_pacemaker: the agent fenced n3 exactly once" \
-		test "$(fence_log_count reboot n3 done)" = 1
+		test "$(fence_log_count reboot n3 "done")" = 1
 	check "fence_pacemaker: the confirmed fencing completed after the agent was let through" \
 		python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" \
 		"$(iso_s "$(freq "$c" 3 .fenced)")" "$t_open"
@@ -143,7 +144,7 @@ t_fence_pcmk_own() {
 	check "fence_pcmk_own: ... without asking for another (no kick)" \
 		test "$(freq "$c" 3 .kicks)" = 0
 	check "fence_pcmk_own: n3 was fenced exactly once" \
-		test "$(fence_log_count reboot n3 done)" = 1
+		test "$(fence_log_count reboot n3 "done")" = 1
 	check "fence_pcmk_own: survivors resync the dead node's regions" \
 		wait_for 60 "recovered" recovered_from "$c" 3
 	check "fence_pcmk_own: node 1 keeps writing" writes_progress 1 20
