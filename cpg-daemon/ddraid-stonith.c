@@ -5,14 +5,16 @@
  * fencer thread, as dlm_controld runs its dlm_stonith helper; an operator
  * may run it by hand to see what ddraidd would be told.
  *
- *   ddraid-stonith probe                 is the fencer reachable?
+ *   ddraid-stonith probe                 is the fencer reachable, and how
+ *                                        many fence devices does it have?
  *   ddraid-stonith last NODEID           newest completed fencing of a node
  *   ddraid-stonith fence NODEID TIMEOUT  fence (reboot) a node, wait for it
  *
  * Node ids are corosync's; Pacemaker maps them to its node names.
- * Output, one line on stdout: "ok" ("ok SECONDS NANOSECONDS" for last: the
- * wall-clock time the fencing completed, 0 0 for none) and exit 0, or
- * "error: REASON" and exit 1; exit 2 for a bad command line.
+ * Output, one line on stdout: "ok" ("ok DEVICES" for probe: the fence
+ * devices registered with this node's fencer; "ok SECONDS NANOSECONDS" for
+ * last: the wall-clock time the fencing completed, 0 0 for none) and exit
+ * 0, or "error: REASON" and exit 1; exit 2 for a bad command line.
  *
  * It uses libstonithd's client API (connect, history, fence) rather than
  * its one-call helpers stonith_api_time() and stonith_api_kick(), which
@@ -91,6 +93,19 @@ static int last_fenced(stonith_t *st, const char *node)
 	return 0;
 }
 
+static int probe(stonith_t *st)
+{
+	stonith_key_value_t *devs = NULL;
+	int n = st->cmds->query(st, st_opt_sync_call, NULL, &devs,
+				QUERY_TIMEOUT);
+
+	if (n < 0)
+		return fail("cannot list the fence devices", n);
+	stonith_key_value_freeall(devs, 1, 1);
+	printf("ok %d\n", n);
+	return 0;
+}
+
 static int fence(stonith_t *st, const char *node, int timeout)
 {
 	/* No st_opt_allow_suicide: ddraidd never asks to fence itself,
@@ -142,8 +157,7 @@ int main(int argc, char **argv)
 			       last_fenced(st, node);
 		st->cmds->disconnect(st);
 	} else {
-		printf("ok\n");
-		rc = 0;
+		rc = probe(st);
 		st->cmds->disconnect(st);
 	}
 	stonith_api_delete(st);

@@ -226,12 +226,22 @@ int fence_pcmk_ops(struct fence_ops *ops, const char *helper)
 	return 0;
 }
 
-int fence_pcmk_probe(const char *helper, char *why, size_t len)
+int fence_pcmk_probe(const char *helper, int *devices, char *why, size_t len)
 {
 	char out[OUT_MAX];
 	char *args[] = { (char *)HELPER_NAME, (char *)"probe", NULL };
 	const char *rest;
+	int r;
 
-	return answer(helper, run(helper, args, out, sizeof(out)), out, &rest,
-		      why, len);
+	*devices = 0;
+	r = answer(helper, run(helper, args, out, sizeof(out)), out, &rest,
+		   why, len);
+	if (r)
+		return r;
+	if (sscanf(rest, "%d", devices) != 1 || *devices < 0) {
+		snprintf(why, len, "%s: cannot parse its answer '%s'", helper,
+			 rest);
+		return -EPROTO;
+	}
+	return 0;
 }

@@ -21,8 +21,9 @@ int fence_pcmk_helper_path(char *buf, size_t len);
  */
 int fence_pcmk_ops(struct fence_ops *ops, const char *helper);
 
-/* Is Pacemaker's fencer reachable now? Blocks (for ddraidd's start only).
- * 0, or < 0 with @why. */
-int fence_pcmk_probe(const char *helper, char *why, size_t len);
+/* Is Pacemaker's fencer reachable now, and how many fence devices are
+ * registered with it (*@devices)? Blocks (for ddraidd's start only). 0, or
+ * < 0 with @why. */
+int fence_pcmk_probe(const char *helper, int *devices, char *why, size_t len);
 
 #endif /* DDRAIDD_FENCE_PCMK_H */

@@ -72,11 +72,16 @@ static const char *mode_name(u32 mode)
 	return mode == FENCING_PACEMAKER ? "pacemaker" : "none";
 }
 
-/* Pacemaker's fencer, or none; the helper path is found either way. */
+/*
+ * Pacemaker's fencer, or none. "auto" wants a fencer with at least one
+ * fence device: a Pacemaker cluster without any (stonith-enabled=false, a
+ * test bed) could never confirm a fencing, and with fencing required every
+ * lost node would stall its regions for good.
+ */
 static int resolve_mode(struct fencing *fc, int mode)
 {
 	char why[FENCE_WHY_MAX] = "";
-	int r;
+	int r, devices = 0;
 
 	r = fence_pcmk_helper_path(fc->helper, sizeof(fc->helper));
 	if (r) {
@@ -84,7 +89,12 @@ static int resolve_mode(struct fencing *fc, int mode)
 			 strerror(-r));
 		fc->helper[0] = 0;
 	} else if (mode != FENCING_NONE) {
-		r = fence_pcmk_probe(fc->helper, why, sizeof(why));
+		r = fence_pcmk_probe(fc->helper, &devices, why, sizeof(why));
+		if (!r && !devices) {
+			snprintf(why, sizeof(why),
+				 "Pacemaker's fencer has no fence device on this node");
+			r = -ENODEV;
+		}
 	}
 	if (mode == FENCING_NONE) {
 		fc->mode = FENCING_NONE;

@@ -15,7 +15,8 @@
 #include "sm.h"
 
 enum fencing_mode {
-	FENCING_AUTO = 0,	/* pacemaker if its fencer answers at start */
+	FENCING_AUTO = 0,	/* pacemaker if its fencer answers at start
+				 * and has a fence device */
 	FENCING_PACEMAKER,
 	FENCING_NONE,		/* fence_delay; orphans: ddraidctl fenced */
 };

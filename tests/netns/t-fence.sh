@@ -70,6 +70,8 @@ t_fence_pacemaker() {
 	note "fence_pacemaker: 3 nodes with Pacemaker; node 3 dies, its fencing is held back, then let through"
 	pcmk_available || { skip "fence_pacemaker: needs pacemakerd, cibadmin, hacluster, overlayfs and ddraid-stonith"; return; }
 	start_pcmk 3 false || { not_ok "fence_pacemaker: cluster with Pacemaker starts"; cluster_down; return; }
+	check "fence_pacemaker: ddraid-stonith probe counts the fence device" \
+		test "$(nsexec 1 "$BUILD/cpg-daemon/ddraid-stonith" probe)" = "ok 1"
 	for i in 1 2 3; do
 		check "fence_pacemaker: node $i: --fencing auto found Pacemaker's fencer, fencing required" \
 			test "$(st "$i" '.fencing.mode + " " + (.fencing.required | tostring)')" = "pacemaker true"

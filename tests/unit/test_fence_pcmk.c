@@ -123,16 +123,27 @@ static void test_helper_failures(void **state)
 	struct fix *f = *state;
 	struct timespec when = { 0, 0 };
 	char path[PATH_MAX + 32];
+	int n;
 
 	/* Not installed. */
 	snprintf(path, sizeof(path), "%s/absent", f->dir);
-	assert_int_equal(fence_pcmk_probe(path, f->why, sizeof(f->why)),
+	assert_int_equal(fence_pcmk_probe(path, &n, f->why, sizeof(f->why)),
 			 -ENOENT);
 	assert_non_null(strstr(f->why, "cannot run"));
 	/* Installed without Pacemaker's libraries: the loader's word. */
 	helper(f, "echo 'ddraid-stonith: error while loading shared libraries: libstonithd.so.26: cannot open shared object file' >&2; exit 127");
-	assert_true(fence_pcmk_probe(f->helper, f->why, sizeof(f->why)) < 0);
+	assert_true(fence_pcmk_probe(f->helper, &n, f->why,
+				     sizeof(f->why)) < 0);
 	assert_non_null(strstr(f->why, "libstonithd.so.26"));
+	/* A probe answers with the number of fence devices. */
+	helper(f, "echo 'ok 2'");
+	assert_int_equal(fence_pcmk_probe(f->helper, &n, f->why,
+					  sizeof(f->why)), 0);
+	assert_int_equal(n, 2);
+	args_are(f, "probe");
+	helper(f, "echo 'ok many'");
+	assert_int_equal(fence_pcmk_probe(f->helper, &n, f->why,
+					  sizeof(f->why)), -EPROTO);
 	/* An answer that does not parse, or none at all. */
 	helper(f, "echo 'ok soon'");
 	assert_int_equal(f->ops.last_fenced(f->ops.ctx, 7, &when, f->why,
@@ -167,7 +178,7 @@ static void test_helper_starts_clean(void **state)
 	struct fix *f = *state;
 	char env[PATH_MAX + 32];
 	sigset_t block, old;
-	int fd, r;
+	int fd, r, n;
 
 	assert_int_equal(fence_pcmk_helper_path(env, sizeof(env)), 0);
 	strcpy(strrchr(env, '/'), "/stonith-env");
@@ -180,7 +191,7 @@ static void test_helper_starts_clean(void **state)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGPIPE, SIG_IGN);
-	r = fence_pcmk_probe(f->helper, f->why, sizeof(f->why));
+	r = fence_pcmk_probe(f->helper, &n, f->why, sizeof(f->why));
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(40);
