@@ -123,7 +123,7 @@ static int resolve_mode(struct fencing *fc, int mode)
 	}
 	/* It may start after us: requests are retried until it answers. */
 	if (r)
-		log_warn("--fencing pacemaker: the fencer does not answer yet (%s); fencing requests will be retried",
+		log_warn("--fencing pacemaker: not usable yet (%s); fencing requests will be retried",
 			 why);
 	return 0;
 }

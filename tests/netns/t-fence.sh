@@ -197,8 +197,8 @@ t_two_node() {
 		grep -q "corosync quorum.two_node: 1" "$T/n1/ddraidd.log"
 	check "two_node: status: two_node, fencing required" \
 		test "$(st 1 '[.fencing.two_node, .fencing.required, .fencing.mode] | map(tostring) | join(" ")')" = "true true none"
-	check "two_node: node 2: fencing pacemaker though its fencer does not answer yet" \
-		grep -q "the fencer does not answer yet" "$T/n2/ddraidd.log"
+	check "two_node: node 2: fencing pacemaker though its fencer is not there yet" \
+		grep -q -- "--fencing pacemaker: not usable yet" "$T/n2/ddraidd.log"
 	writes_progress 1 20 >/dev/null
 	writes_progress 2 20 >/dev/null
 	before=$(st 1 .io.resynced_regions)
