@@ -236,14 +236,43 @@ static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
 }
 
 
+/*
+ * votequorum notifies after every membership change, not only when
+ * "quorate" flips: in corosync 3.1.7 (exec/votequorum.c),
+ * votequorum_sync_activate(), which runs at the end of the sync that
+ * follows each totem ring change, calls
+ * votequorum_exec_send_quorum_notification() for every tracker
+ * unconditionally; are_we_quorate() sends one more only when quorate
+ * changes outside a sync (votes or expected_votes changed). Trackers are
+ * those that asked for CS_TRACK_CHANGES (message_handler_req_lib_
+ * votequorum_trackstart()). So this callback alone gives the state
+ * machine the node list after each change, and nothing needs to be
+ * fetched on CPG totem changes. The list holds every node votequorum ever
+ * knew, with its state: only VOTEQUORUM_NODESTATE_MEMBER ones are in the
+ * ring quorum was computed over (nodes that left are DEAD or LEAVING);
+ * node id 0 is the quorum device.
+ */
 static void on_quorum(votequorum_handle_t h, uint64_t ctx, uint32_t quorate,
 		      uint32_t n, votequorum_node_t nodes[])
 {
 	struct cluster *cl = (struct cluster *)(uintptr_t)ctx;
+	u32 *ids = malloc((n ? n : 1) * sizeof(u32));
+	struct sm_quorum q = { .quorate = quorate != 0, .nodes = ids };
+	uint32_t i;
 
-	log_notice("quorum: %s (%u nodes)", quorate ? "quorate" : "NOT quorate",
-		   n);
-	cl->cb->quorum(cl->arg, quorate != 0);
+	for (i = 0; ids && i < n; i++)
+		if (nodes[i].state == VOTEQUORUM_NODESTATE_MEMBER &&
+		    nodes[i].nodeid != VOTEQUORUM_QDEVICE_NODEID)
+			ids[q.n_nodes++] = nodes[i].nodeid;
+	if (ids)
+		log_notice("quorum: %s, %u member nodes (of %u known)",
+			   quorate ? "quorate" : "NOT quorate", q.n_nodes, n);
+	else
+		/* Quorate still counts; "cannot say" is allowed (sm.h). */
+		log_err("quorum: %s; out of memory for its node list",
+			quorate ? "quorate" : "NOT quorate");
+	cl->cb->quorum(cl->arg, &q);
+	free(ids);
 }
 
 static const char *cs_str(cs_error_t e)

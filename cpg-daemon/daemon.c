@@ -25,6 +25,7 @@
 #include "cluster.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "fencing.h"
 #include "io_exec.h"
 #include "log.h"
 
@@ -46,6 +47,8 @@ struct daemon {
 	struct chan *chan;
 	struct io_exec *io;
 	struct ctl *ctl;
+	struct fencing *fc;
+	u32 nodeid;		/* ours */
 	int sfd, tfd;
 	bool stop;
 	bool chan_lost;		/* a send failed: report TARGET_GONE */
@@ -147,9 +150,11 @@ static void run_effects(struct daemon *d)
 			log_msg(fx->log.level, "%s", fx->log.text);
 			break;
 		case SM_FX_FENCE:
-			/* No fencer here: the operator confirms (fenced). */
-			log_warn("waiting for node %u to be fenced: confirm with 'ddraidctl fenced %s --node %u'",
-				 fx->nodeid, d->o.volume, fx->nodeid);
+			if (fx->nodeid == d->nodeid)
+				log_err("the state machine asked to fence this node (%u): refused",
+					fx->nodeid);
+			else
+				fencing_fence(d->fc, fx->nodeid, d->o.volume);
 			break;
 		case SM_FX_MEMBER_PATH: {
 			/* No path: a re-add of the device this node has. */
@@ -249,16 +254,17 @@ static void on_confchg(void *arg, const struct sm_confchg *c)
 
 static void on_totem(void *arg, const struct sm_totem *t)
 {
+	struct daemon *d = arg;
 	struct sm_event ev = { .type = SM_EV_TOTEM, .totem = *t };
 
-	feed(arg, &ev);
+	/* Before the state machine may ask for a fencing of who left. */
+	fencing_totem(d->fc, t);
+	feed(d, &ev);
 }
 
-static void on_quorum(void *arg, bool quorate)
+static void on_quorum(void *arg, const struct sm_quorum *q)
 {
-	struct sm_event ev = { .type = SM_EV_QUORUM };
-
-	ev.quorum.quorate = quorate;
+	struct sm_event ev = { .type = SM_EV_QUORUM, .quorum = *q };
 
 	feed(arg, &ev);
 }
@@ -352,6 +358,29 @@ static void io_completions(struct daemon *d)
 			d->rebuilt++;
 		feed(d, &ev);
 		io_done_free(c);
+	}
+}
+
+/* ---- fencing confirmations ---- */
+
+static void fence_confirmations(struct daemon *d)
+{
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	int r;
+
+	ev.admin.cmd = SM_ADMIN_FENCED;
+	while (fencing_pop(d->fc, &ev.admin.nodeid)) {
+		r = feed(d, &ev);
+		if (!r)
+			log_notice("node %u: fencing confirmed to the cluster state; its regions may be resynced",
+				   ev.admin.nodeid);
+		else
+			/* The wait ended otherwise (it came back, another
+			 * node coordinates): nothing to confirm. */
+			log_info("node %u: fencing confirmation not needed: %s",
+				 ev.admin.nodeid,
+				 r == -EAGAIN ? "not the coordinator" :
+				 "the cluster no longer waits for it");
 	}
 }
 
@@ -507,6 +536,9 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "probe_errors", J_U64(io.probe_errors));
 	J_ADD(x, "flushes", J_U64(io.flushes));
 	J_ADD(o, "io", x);
+	x = json_object_new_object();
+	fencing_status_json(d->fc, x);
+	J_ADD(o, "fencing", x);
 }
 
 /* A member index from the request; -EINVAL with *why when wrong. */
@@ -682,6 +714,10 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 	d->sfd = d->tfd = -1;
 	sm_effects_init(&d->fx);
 
+	/* First: a refusal (two_node without fencing) changes nothing. */
+	d->fc = fencing_new(o->fencing, o->require_fencing);
+	if (!d->fc)
+		goto fail;
 	d->chan = chan_new(o->channel, &why);
 	if (!d->chan) {
 		log_err("--channel %s: %s", o->channel, why);
@@ -718,13 +754,14 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.fence_delay = o->fence_delay_ms,
 		.progress_every = 16,
 		.rebuild_gap = o->rebuild_gap_ms,
-		.require_fencing = o->require_fencing,
+		.require_fencing = fencing_required(d->fc),
 		.hosting = o->host_member >= 0,
 		.host_member = o->host_member >= 0 ? (u32)o->host_member : 0,
 		.path_timeout = o->path_timeout_ms,
 		.probe_interval = 1000,
 		.no_auto_readd = o->no_auto_readd,
 	};
+	d->nodeid = cfg.nodeid;
 	d->sm = sm_new(&cfg, &why);
 	if (!d->sm) {
 		log_err("state machine: %s", why ? why : "out of memory");
@@ -786,7 +823,7 @@ int daemon_run(struct daemon *d)
 	try_connect(d);
 	while (!d->stop) {
 		unsigned int n = 0, nctl, i;
-		int chan_i = -1;
+		int chan_i = -1, fence_i = -1;
 
 		pfd[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = d->tfd, .events = POLLIN };
@@ -796,6 +833,11 @@ int daemon_run(struct daemon *d)
 					    .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = io_exec_fd(d->io),
 					    .events = POLLIN };
+		if (fencing_fd(d->fc) >= 0) {
+			fence_i = (int)n;
+			pfd[n++] = (struct pollfd){ .fd = fencing_fd(d->fc),
+						    .events = POLLIN };
+		}
 		if (chan_connected(d->chan)) {
 			chan_i = (int)n;
 			pfd[n++] = (struct pollfd){ .fd = d->chan->fd,
@@ -836,6 +878,7 @@ int daemon_run(struct daemon *d)
 						    .now = now_ms() });
 			path_fail_report(d);
 			try_connect(d);
+			fencing_reconcile(d->fc, d->sm);
 		}
 		if (pfd[2].revents && cluster_dispatch_cpg(d->cl)) {
 			d->exit_status = 1;
@@ -847,6 +890,8 @@ int daemon_run(struct daemon *d)
 		}
 		if (pfd[4].revents)
 			io_completions(d);
+		if (fence_i >= 0 && pfd[fence_i].revents)
+			fence_confirmations(d);
 		if (chan_i >= 0 && pfd[chan_i].revents &&
 		    chan_connected(d->chan))
 			read_chan(d);
@@ -870,6 +915,7 @@ void daemon_free(struct daemon *d)
 	ctl_free(d->ctl);
 	chan_free(d->chan);
 	io_exec_free(d->io);
+	fencing_free(d->fc);
 	sm_free(d->sm);
 	sm_effects_free(&d->fx);
 	if (d->sfd >= 0)

@@ -22,7 +22,10 @@ struct daemon_opts {
 	bool debug;
 	unsigned int fence_delay_ms;
 	unsigned int rebuild_gap_ms;
-	bool require_fencing;		/* wait for ddraidctl fenced */
+	int fencing;			/* enum fencing_mode (fencing.h) */
+	/* Every departed node waits for a confirmed fencing: 1 yes, 0 no,
+	 * -1 yes exactly when Pacemaker fences (fencing.h). */
+	int require_fencing;
 	int host_member;		/* the member on this node's own disk,
 					 * or -1 */
 	unsigned int path_timeout_ms;	/* 0: twice the fence delay */

@@ -4,6 +4,7 @@
  *
  *   ddraidd --volume NAME --members DEV,DEV,... [--channel unix:PATH |
  *           --channel kernel:DMDEV] [--foreground] [--fence-delay S]
+ *           [--fencing auto|pacemaker|none] [--[no-]require-fencing]
  *
  * Memory is locked and the process marked an IO flusher, because the data
  * path of this node may wait on it: a daemon paged out, or throttled for
@@ -24,6 +25,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "fencing.h"
 #include "log.h"
 
 #ifndef PR_SET_IO_FLUSHER
@@ -44,8 +46,16 @@ static const char usage[] =
 	"      --fence-delay S     seconds after a node vanishes before its\n"
 	"                          regions are resynced (default 10)\n"
 	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
-	"      --require-fencing   resync a vanished node's regions only after\n"
-	"                          'ddraidctl fenced' confirms it was fenced\n"
+	"      --fencing MODE      auto (default): pacemaker if Pacemaker's fencer\n"
+	"                          answers at start and has a fence device, else\n"
+	"                          none; pacemaker: have vanished nodes fenced by\n"
+	"                          it; none: the operator confirms fencings\n"
+	"      --require-fencing   resync a vanished node's regions only once it\n"
+	"                          is fenced (default with --fencing pacemaker;\n"
+	"                          with none, 'ddraidctl fenced' confirms it)\n"
+	"      --no-require-fencing  a vanished node waits --fence-delay even with\n"
+	"                          Pacemaker (one whose daemon had died first is\n"
+	"                          still fenced)\n"
 	"      --host-member N     member N is this node's own disk: it goes\n"
 	"                          out with this node and comes back with it\n"
 	"      --path-timeout S    seconds this node's writes wait for a member\n"
@@ -56,8 +66,8 @@ static const char usage[] =
 	"  -d, --debug             log debug messages\n"
 	"  -h, --help              this help\n";
 
-enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_HOST,
-	OPT_PATHTMO, OPT_NOREADD };
+enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_NOREQFENCE,
+       OPT_FENCING, OPT_HOST, OPT_PATHTMO, OPT_NOREADD };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -68,6 +78,8 @@ static const struct option longopts[] = {
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
 	{ "require-fencing", no_argument, NULL, OPT_REQFENCE },
+	{ "no-require-fencing", no_argument, NULL, OPT_NOREQFENCE },
+	{ "fencing", required_argument, NULL, OPT_FENCING },
 	{ "host-member", required_argument, NULL, OPT_HOST },
 	{ "path-timeout", required_argument, NULL, OPT_PATHTMO },
 	{ "no-auto-readd", no_argument, NULL, OPT_NOREADD },
@@ -128,6 +140,8 @@ int main(int argc, char **argv)
 		.channel = "kernel",
 		.ctl_dir = CTL_DIR,
 		.fence_delay_ms = 10000,
+		.fencing = FENCING_AUTO,
+		.require_fencing = -1,
 		.host_member = -1,
 	};
 	char ident[80], *members = NULL;
@@ -170,7 +184,18 @@ int main(int argc, char **argv)
 			o.rebuild_gap_ms = (unsigned int)v;
 			break;
 		case OPT_REQFENCE:
-			o.require_fencing = true;
+			o.require_fencing = 1;
+			break;
+		case OPT_NOREQFENCE:
+			o.require_fencing = 0;
+			break;
+		case OPT_FENCING:
+			o.fencing = fencing_mode_parse(optarg);
+			if (o.fencing < 0) {
+				fprintf(stderr, "ddraidd: --fencing %s: must be auto, pacemaker or none\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case OPT_HOST:
 			if (parse_uint(optarg, 8, &v)) {

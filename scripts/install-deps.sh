@@ -7,7 +7,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config clang lld llvm
  libclang-rt-14-dev liburing-dev libblkid-dev libdevmapper-dev libjson-c-dev
  uuid-dev libcmocka-dev libcpg-dev libquorum-dev libvotequorum-dev libqb-dev
- libcorosync-common-dev"
+ libcorosync-common-dev libcmap-dev pacemaker-dev"
 TEST="fio e2fsprogs util-linux xxd kmod cpio busybox-static qemu-system-x86
  qemu-utils linux-image-amd64 linux-headers-amd64 corosync iproute2 procps
  dmsetup afl++ strace dkms jq python3 resource-agents pacemaker-cli-utils

@@ -128,6 +128,35 @@ static const char *jstr(json_object *o, const char *k)
 						     "?";
 }
 
+/* The fencing mode and each node's latest fencing request. */
+static void print_fencing(json_object *x)
+{
+	json_object *a, *q;
+	const char *s;
+	size_t i;
+
+	printf("  fencing %s%s%s\n", jstr(x, "mode"),
+	       strcmp(jstr(x, "required"), "true") ? "" :
+	       ", required for every departed node",
+	       strcmp(jstr(x, "two_node"), "true") ? "" :
+	       ", corosync two_node");
+	if (!json_object_object_get_ex(x, "requests", &a))
+		return;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		q = json_object_array_get_idx(a, i);
+		s = jstr(q, "state");
+		printf("  fencing node %s since %s: %s", jstr(q, "nodeid"),
+		       jstr(q, "since"), s);
+		if (!strcmp(s, "confirmed"))
+			printf(" (fenced at %s)", jstr(q, "fenced"));
+		else if (!strcmp(s, "failed"))
+			printf(" (%s attempts: %s; retry in %s ms)",
+			       jstr(q, "attempts"), jstr(q, "reason"),
+			       jstr(q, "retry_in_ms"));
+		printf("\n");
+	}
+}
+
 static void print_status(json_object *r)
 {
 	json_object *a, *x;
@@ -170,6 +199,8 @@ static void print_status(json_object *r)
 		       jstr(x, "mode"), jstr(x, "state"), jstr(x, "done"),
 		       jstr(x, "total"), jstr(x, "mismatches"),
 		       jstr(x, "repaired"));
+	if (json_object_object_get_ex(r, "fencing", &x))
+		print_fencing(x);
 	if (json_object_object_get_ex(r, "channel", &x))
 		printf("  target channel %s: %s\n", jstr(x, "spec"),
 		       strcmp(jstr(x, "connected"), "true") ? "not connected" :

@@ -81,4 +81,13 @@ out_has "... with mode, progress and counts" \
 expect 0 "status --json passes the scrub object through" status --json vol1
 t "... unchanged" sh -c "grep -q '\"mismatches\": *5' '$T/out'"
 
+printf '%s\n' '{"ok":true,"volume":"vol1","uuid":"u","nodeid":1,"coordinator":1,"quorate":true,"has_state":true,"attached":true,"frozen":false,"events":3,"regions":40,"region_size":65536,"dirty":0,"fence_wait":7,"members":[],"nodes":[],"rebuild":{"active":false},"scrub":{"state":"none"},"fencing":{"mode":"pacemaker","required":true,"two_node":false,"requests":[{"nodeid":2,"state":"confirmed","since":"2026-12-06T10:00:01.000Z","counts_after":"2026-12-06T10:00:00.000Z","fenced":"2026-12-06T10:00:03.500Z","attempts":0,"kicks":1},{"nodeid":3,"state":"failed","since":"2026-12-06T10:01:00.000Z","counts_after":"2026-12-06T10:00:59.000Z","attempts":2,"kicks":2,"reason":"No data available (-61)","retry_in_ms":3000}]}}' >"$T/reply"
+expect 0 "status shows the fencing mode and requests" status vol1
+out_has "... mode and whether it is required" \
+	"fencing pacemaker, required for every departed node"
+out_has "... a confirmed fencing and when it happened" \
+	"fencing node 2 since 2026-12-06T10:00:01.000Z: confirmed \(fenced at 2026-12-06T10:00:03.500Z\)"
+out_has "... a failed one with its reason and retry" \
+	"fencing node 3 since 2026-12-06T10:01:00.000Z: failed \(2 attempts: No data available \(-61\); retry in 3000 ms\)"
+
 done_testing

@@ -50,7 +50,7 @@ wait_for() {
 	return 0
 }
 
-corosync_conf() { # corosync_conf NODES
+corosync_conf() { # corosync_conf NODES (QUORUM_OPTS: more quorum {} lines)
 	local i
 	cat <<CONF
 totem {
@@ -75,7 +75,8 @@ CONF
 	cat <<CONF
 }
 quorum {
-	provider: corosync_votequorum
+	provider: corosync_votequorum${QUORUM_OPTS:+
+	$QUORUM_OPTS}
 }
 logging {
 	to_stderr: no
@@ -242,6 +243,10 @@ cluster_down() {
 		for p in standin ddraidd corosync; do
 			[ -f "$T/n$i/$p.pid" ] &&
 				kill -9 "$(cat "$T/n$i/$p.pid")" 2>/dev/null
+		done
+		# Whatever else a test ran in the node (Pacemaker).
+		for p in $(ip netns pids "$(ns "$i")" 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
 		done
 	done
 	wait 2>/dev/null

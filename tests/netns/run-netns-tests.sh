@@ -8,7 +8,8 @@
 #
 # TEST is one of: basic busy member_fail_rebuild node_kill daemon_kill
 # restart_overlap partition_quorum partition_noquorum join_during_resync
-# node_kill5 scrub (default: all).
+# node_kill5 scrub two_node fence_pacemaker fence_pcmk_own (default: all;
+# the last two need Pacemaker and skip without it).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
 set -u
@@ -16,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub"
+ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub two_node fence_pacemaker fence_pcmk_own"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -381,6 +382,7 @@ t_join_during_resync() {
 }
 
 . "$HERE/t-scrub.sh"
+. "$HERE/t-fence.sh"
 
 start_s=$(date +%s)
 for t in $TESTS; do
