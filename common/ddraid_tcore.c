@@ -360,6 +360,23 @@ u32 tcore_member_error(struct tcore *c, u32 mask)
 	return newly;
 }
 
+/*
+ * A lock waits for the writes in flight in its region and for those held
+ * there: a held write's parity is right only if the member it skipped is
+ * failed in the end; a resync meanwhile would recompute it from that
+ * member's stale fragment. Held writes end soon: COMMIT_FAIL, a retry
+ * (which waits at the gate, behind the lock), or a withdrawal.
+ */
+static void lock_drained(struct tcore *c, u64 r)
+{
+	struct tcore_region *reg = &c->reg[r];
+
+	if (reg->lock_pending && !reg->inflight && !reg->held) {
+		reg->lock_pending = false;
+		owe(c, r, TCORE_OUT_LOCKED);
+	}
+}
+
 /* A write leaves the gate's count: its member IO is over. */
 static void unpass(struct tcore *c, struct tcore_io *io, u64 now)
 {
@@ -369,10 +386,6 @@ static void unpass(struct tcore *c, struct tcore_io *io, u64 now)
 	reg->inflight--;
 	c->inflight--;
 	reg->last_write = now;
-	if (!reg->inflight && reg->lock_pending) {
-		reg->lock_pending = false;
-		owe(c, io->region, TCORE_OUT_LOCKED);
-	}
 	check_drained(c);
 }
 
@@ -430,8 +443,10 @@ static void unhold(struct tcore *c, struct tcore_io *io)
 	link_del(&io->link);
 	io->at = TCORE_AT_NONE;
 	c->nheld--;
-	if (io->kind == TCORE_WRITE)
+	if (io->kind == TCORE_WRITE) {
 		c->reg[io->region].held--;
+		lock_drained(c, io->region);
+	}
 }
 
 /* Write @io again, whole: a write through the gate, a flush at once. */
@@ -477,10 +492,17 @@ enum tcore_verdict tcore_write_done(struct tcore *c, struct tcore_io *io,
 				    u32 errors, u64 now,
 				    struct tcore_list *out)
 {
+	enum tcore_verdict v;
+	u64 r = io->region;
+
 	if (io->at == TCORE_AT_PASSED)
 		unpass(c, io, now);
 	io->errors = errors & (bit(c->members) - 1);
-	return conclude(c, io, now, out);
+	v = conclude(c, io, now, out);
+	/* after it is held, if it is: a lock waits for held writes too */
+	if (io->kind == TCORE_WRITE)
+		lock_drained(c, r);
+	return v;
 }
 
 void tcore_io_forget(struct tcore *c, struct tcore_io *io, u64 now)
@@ -488,6 +510,7 @@ void tcore_io_forget(struct tcore *c, struct tcore_io *io, u64 now)
 	switch (io->at) {
 	case TCORE_AT_PASSED:
 		unpass(c, io, now);
+		lock_drained(c, io->region);
 		break;
 	case TCORE_AT_GATE:
 		link_del(&io->link);
@@ -790,11 +813,9 @@ static void on_lock(struct tcore *c, u64 r)
 	if (!reg->locked)
 		c->nlocked++;
 	reg->locked = true;
-	/* Drained now, or when the last write in flight ends. */
-	if (reg->inflight)
-		reg->lock_pending = true;
-	else
-		owe(c, r, TCORE_OUT_LOCKED);
+	/* Drained now, or when the last write in flight or held ends. */
+	reg->lock_pending = true;
+	lock_drained(c, r);
 }
 
 static void on_unlock(struct tcore *c, u64 r, u64 now,

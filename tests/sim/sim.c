@@ -497,6 +497,24 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
 		       sizeof(s->disk[m].frag));
 		/* It may miss writes now: not valid until rebuilt. */
 		s->disk[m].stale = true;
+		/*
+		 * Regions another node marks (its writes there may be in
+		 * caches still): a returning disk's fragments of them are
+		 * rebuilt from parity, torn blocks included (the documented
+		 * price, see do_rebuild()).
+		 */
+		{
+			int own = sim_slot_of(s, n->id);
+			u32 r, sl, d;
+
+			for (r = 0; r < s->regions; r++)
+				for (sl = 0; sl < DDRAID_BITMAP_SLOTS; sl++)
+					for (d = 0; d < s->members; d++)
+						if ((int)sl != own &&
+						    s->disk[d].bits[sl][r])
+							s->written_away[r] |=
+								1u << m;
+		}
 		s->n_host_losses++;
 	}
 	part_changed(s, part);

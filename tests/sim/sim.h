@@ -209,7 +209,8 @@ struct sim {
 	/* member mask: its host crashed with a write of the block in flight
 	 * while the member was active */
 	u32 torn_by_host[SIM_MAX_BLOCKS];
-	/* member mask: the region was written while that member was away */
+	/* member mask: the region was written while that member was away,
+	 * or another node marked it when the member's host crashed */
 	u32 written_away[SIM_MAX_REGIONS];
 	/* the block's last write failed (EIO) after some member IO */
 	bool eio_torn[SIM_MAX_BLOCKS];

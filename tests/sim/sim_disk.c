@@ -257,8 +257,11 @@ static int apply_sb(struct sim *s, struct sim_node *n,
 				s->disk[m].rebuilt[i] = true;
 			s->disk[m].blank = false;
 			/* active again after its failure: rebuilt */
-			if (prev[m] != DDRAID_MEMBER_ACTIVE)
+			if (prev[m] != DDRAID_MEMBER_ACTIVE) {
 				s->disk[m].stale = false;
+				for (i = 0; i < SIM_MAX_REGIONS; i++)
+					s->written_away[i] &= ~(1u << m);
+			}
 		}
 	/* As the runtime: a failure on two members (every one when fewer). */
 	if (io->sb.records_failure && wrote < (targets < 2 ? targets : 2))

@@ -619,13 +619,18 @@ static void test_path_retry(void **state)
 			 TCORE_WAIT);
 	write_planned(4, 0);		/* in flight across the retry */
 	assert_int_equal(core.nheld, 3);
-	/* Region 3 locked: its writes wait at the gate after the retry. */
+	/*
+	 * Region 3 locked: LOCKED waits for its held writes (a resync now
+	 * would read the fragment they skipped); after the retry they wait
+	 * at the gate.
+	 */
 	msg(DDRAID_CHAN_LOCK, 3, 0, 0, 0);
-	expect_msg(DDRAID_CHAN_LOCKED, 3, 0, 0, 0);
+	expect_quiet();
 	msg(DDRAID_CHAN_PATH_RETRY, 1, 0, 0, 0);
 	assert_int_equal(core.failed, 0);
 	expect_out(0, TCORE_GO);
 	expect_out_empty();
+	expect_msg(DDRAID_CHAN_LOCKED, 3, 0, 0, 0);
 	assert_int_equal(core.waiting, 2);
 	assert_int_equal(core.nheld, 0);
 	/* The one in flight that skipped it goes again when done. */
@@ -1071,11 +1076,17 @@ static void m_unpass(struct model *md, int i, u64 now)
 	if (md->io[i].kind != TCORE_WRITE)
 		return;
 	md->reg[r].last = now;
-	if (!inflight(md, r) && md->reg[r].lock_pending) {
+	m_drained(md);
+}
+
+/* A lock is drained once no write there is in flight or held. */
+static void m_lock_drained(struct model *md, u64 r)
+{
+	if (md->reg[r].lock_pending && !inflight(md, r) &&
+	    !count(md, r, P_HELD)) {
 		md->reg[r].lock_pending = false;
 		m_owe(md, r, TCORE_OUT_LOCKED);
 	}
-	m_drained(md);
 }
 
 /* IO of @phase, in stamp order (the core's list order). */
@@ -1105,6 +1116,8 @@ static void m_rethink(struct model *md, u64 now)
 		if (m_settle(md, &md->io[idx[k]]) == 1)
 			continue;
 		md->io[idx[k]].phase = P_FREE;
+		if (md->io[idx[k]].kind == TCORE_WRITE)
+			m_lock_drained(md, md->io[idx[k]].region);
 		m_conclude(md, idx[k], now);
 	}
 }
@@ -1208,10 +1221,8 @@ static int m_apply(struct model *md, const struct ddraid_chan_msg *c,
 		break;
 	case DDRAID_CHAN_LOCK:
 		md->reg[r].locked = true;
-		if (inflight(md, r))
-			md->reg[r].lock_pending = true;
-		else
-			m_owe(md, r, TCORE_OUT_LOCKED);
+		md->reg[r].lock_pending = true;
+		m_lock_drained(md, r);
 		break;
 	case DDRAID_CHAN_UNLOCK:
 		md->reg[r].locked = false;
@@ -1665,6 +1676,8 @@ static void one_step(u64 *clock)
 		if (v) {
 			tcore_io_forget(&core, &pio[i].io, now2);
 			m_unpass(&md, i, now2);
+			if (md.io[i].kind == TCORE_WRITE)
+				m_lock_drained(&md, md.io[i].region);
 		} else {
 			md.io[i].phase = P_PLANNED;
 		}
@@ -1684,6 +1697,8 @@ static void one_step(u64 *clock)
 		md.io[i].errors = err;
 		m_unpass(&md, i, now2);
 		m_conclude(&md, i, now2);
+		if (md.io[i].kind == TCORE_WRITE)
+			m_lock_drained(&md, md.io[i].region);
 		compare_out(&out, "write_done");
 		(void)v;
 	} else if (op < 62) {		/* attach or detach */
@@ -1721,6 +1736,9 @@ static void one_step(u64 *clock)
 
 				for (k = 0; k < nh; k++) {
 					md.io[idx[k]].phase = P_FREE;
+					if (md.io[idx[k]].kind == TCORE_WRITE)
+						m_lock_drained(&md,
+							md.io[idx[k]].region);
 					m_give(idx[k], TCORE_REQUEUE);
 				}
 			}
