@@ -755,6 +755,7 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.progress_every = 16,
 		.rebuild_gap = o->rebuild_gap_ms,
 		.require_fencing = fencing_required(d->fc),
+		.two_node = fencing_two_node(d->fc),
 		.hosting = o->host_member >= 0,
 		.host_member = o->host_member >= 0 ? (u32)o->host_member : 0,
 		.path_timeout = o->path_timeout_ms,

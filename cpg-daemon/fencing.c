@@ -195,6 +195,11 @@ bool fencing_required(const struct fencing *fc)
 	return fc->required;
 }
 
+bool fencing_two_node(const struct fencing *fc)
+{
+	return fc->two_node;
+}
+
 int fencing_fd(const struct fencing *fc)
 {
 	return fc->fencer ? fencer_fd(fc->fencer) : -1;
@@ -327,7 +332,7 @@ bool fencing_pop(struct fencing *fc, u32 *nodeid)
 
 void fencing_reconcile(struct fencing *fc, const struct sm *sm)
 {
-	u32 ids[FENCE_MAX_REQ], n, i, k;
+	u32 ids[FENCE_MAX_REQ], n, i;
 	struct sm_status *st;
 	struct timespec now;
 
@@ -346,12 +351,7 @@ void fencing_reconcile(struct fencing *fc, const struct sm *sm)
 		return;
 	sm_status(sm, st);
 	for (i = 0; i < n; i++) {
-		bool wanted = st->has_state && st->coordinator == st->nodeid;
-
-		for (k = 0; wanted && k < st->n_nodes; k++)
-			if (st->node[k].nodeid == ids[i])
-				break;
-		if (wanted && k < st->n_nodes && st->node[k].fence_wanted)
+		if (sm_fence_wanted(sm, ids[i]))
 			continue;
 		if (!fencer_cancel(fc->fencer, ids[i]))
 			log_notice("no longer asking for node %u to be fenced: %s",

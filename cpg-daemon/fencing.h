@@ -38,6 +38,8 @@ void fencing_free(struct fencing *fc);
 
 /* What the state machine's require_fencing must be. */
 bool fencing_required(const struct fencing *fc);
+/* corosync's quorum.two_node (the state machine's two_node). */
+bool fencing_two_node(const struct fencing *fc);
 
 /* The fencer's eventfd, -1 without a fencer. */
 int fencing_fd(const struct fencing *fc);

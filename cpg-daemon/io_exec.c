@@ -214,18 +214,8 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 		}
 	}
 	io->st.sb_writes++;
-	/*
-	 * Any assembly reads all members but one. A failure recorded on two
-	 * members (or on every one written to, when fewer) is seen by every
-	 * such assembly: a member recorded failed is never read as current
-	 * (invariant 4), and writes that skipped it may complete. Fewer:
-	 * the coordinator (cut off from members on its own path) tries
-	 * again, or hands the role over when it withdraws.
-	 */
-	if (f->records_failure && __builtin_popcount(wrote) <
-	    (__builtin_popcount(targets) < 2 ? __builtin_popcount(targets) : 2))
-		return -EIO;
-	return wrote ? 0 : -EIO;
+	return sm_sb_written(f, (u32)__builtin_popcount(targets),
+			     (u32)__builtin_popcount(wrote)) ? 0 : -EIO;
 }
 
 /*

@@ -188,7 +188,8 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	if (!cfg->nodeid || ddraid_members_to_k(cfg->members) < 0 ||
 	    !cfg->regions || cfg->regions > (1ull << 32) ||
 	    !cfg->progress_every ||
-	    (cfg->hosting && cfg->host_member >= cfg->members)) {
+	    (cfg->hosting && cfg->host_member >= cfg->members) ||
+	    (cfg->two_node && !cfg->require_fencing)) {
 		*why = "bad state machine configuration";
 		return NULL;
 	}
@@ -455,8 +456,14 @@ static void on_confchg(struct sm *sm, const struct sm_confchg *c,
 			continue;
 		sm->co.settle_since = sm->now + 1;
 		if (sm->co.n_settle < SM_MAX_VIEW)
-			sm->co.settle[sm->co.n_settle++] = c->left[i].nodeid;
+		{
+			sm->co.settle[sm->co.n_settle].nodeid =
+				c->left[i].nodeid;
+			sm->co.settle[sm->co.n_settle++].asked = false;
+		}
 	}
+	for (i = 0; sm->cfg.two_node && i < c->n_joined; i++)
+		sm_settle_drop(sm, c->joined[i]);
 	settle_prune(sm);
 	rs_confchg(sm, c, out);
 	coord_reset(sm, false);
@@ -490,14 +497,32 @@ static void settle_prune(struct sm *sm)
 {
 	u32 i = 0;
 
-	if (!sm->loc.qnodes_known)
+	/* two_node: both halves stay quorate; only fencing settles */
+	if (!sm->loc.qnodes_known || sm->cfg.two_node)
 		return;
 	while (i < sm->co.n_settle) {
-		if (!qnode(sm, sm->co.settle[i]))
+		if (!qnode(sm, sm->co.settle[i].nodeid))
 			sm->co.settle[i] = sm->co.settle[--sm->co.n_settle];
 		else
 			i++;
 	}
+}
+
+/*
+ * A departed node stops counting for the settle: it was fenced, or it is
+ * back in the view (two_node: both halves waited for the fencing, so
+ * neither went on; the merge rule keeps one history).
+ */
+bool sm_settle_drop(struct sm *sm, u32 nodeid)
+{
+	u32 i;
+
+	for (i = 0; i < sm->co.n_settle; i++)
+		if (sm->co.settle[i].nodeid == nodeid) {
+			sm->co.settle[i] = sm->co.settle[--sm->co.n_settle];
+			return true;
+		}
+	return false;
 }
 
 static void on_quorum(struct sm *sm, const struct sm_quorum *q,
@@ -716,18 +741,51 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 		return 0;
 	case SM_ADMIN_FENCED: {
 		int s = rs_slot_of(rs, a->nodeid);
+		bool settled = sm->cfg.two_node &&
+			sm_settle_drop(sm, a->nodeid);
 
 		if (s < 0 || (rs->slot[s].status != SS_FENCE &&
 			      rs->slot[s].status != SS_ORPHAN))
-			return -EINVAL;
+			return settled ? 0 : -EINVAL;
 		if (!sm_is_coord(sm))
-			return -EAGAIN;
+			return settled ? 0 : -EAGAIN;
 		/* Confirmed fencing ends the wait at once. */
 		sm->co.fence_ok |= 1u << s;
 		return 0;
 	}
 	}
 	return -EINVAL;
+}
+
+/*
+ * Does this daemon (as coordinator) still want @nodeid fenced? Asked for
+ * (SM_FX_FENCE; a minority that has not heard of its quorum loss asks
+ * nothing) and still waited for. The runtime's fencer drops requests that
+ * are no longer wanted.
+ */
+bool sm_fence_wanted(const struct sm *sm, u32 nodeid)
+{
+	const struct rs *rs = &sm->rs;
+	u32 i;
+	int s;
+
+	if (!sm->loc.has_state || !sm_is_coord(sm))
+		return false;
+	for (i = 0; i < sm->co.n_settle; i++)
+		if (sm->co.settle[i].nodeid == nodeid && sm->co.settle[i].asked)
+			return true;
+	s = rs_slot_of(rs, nodeid);
+	if (s < 0 || !(sm->co.fence_asked & (1u << s)))
+		return false;
+	return (rs->slot[s].status == SS_ORPHAN && !sm_in_totem(sm, nodeid)) ||
+	       rs->slot[s].status == SS_FENCE;
+}
+
+bool sm_sb_written(const struct sm_sb_facts *f, u32 targets, u32 wrote)
+{
+	if (f->records_failure)
+		return wrote && wrote >= (targets < 2 ? targets : 2);
+	return wrote > 0;
 }
 
 /* ---- dispatch ---- */
@@ -858,10 +916,7 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 			     rs->slot[s].status == SS_DETACHED;
 		n->path_bad = rs->slot[s].path_bad;
 		n->hosts = rs->slot[s].hosts;
-		n->fence_wanted = (n->orphaned &&
-				   !sm_in_totem(sm, n->nodeid)) ||
-			(sm->cfg.require_fencing &&
-			 rs->slot[s].status == SS_FENCE);
+		n->fence_wanted = sm_fence_wanted(sm, n->nodeid);
 		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
 			rs->view[rs_view_find(rs, n->nodeid)].has_state;
 		for (r = 0; r < sm->cfg.regions; r++)

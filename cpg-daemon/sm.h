@@ -64,6 +64,15 @@ struct sm_config {
 	 */
 	bool require_fencing;
 	/*
+	 * corosync quorum.two_node: both halves of a partition stay quorate,
+	 * so quorum news says nothing about who was cut off. After a
+	 * NODEDOWN nothing goes on (no failure recorded, no resync, no
+	 * lock) until the departed node is fenced (SM_ADMIN_FENCED) or is
+	 * back in the view; the coordinator asks for it (SM_FX_FENCE).
+	 * Needs @require_fencing.
+	 */
+	bool two_node;
+	/*
 	 * The member whose disk this node hosts (its own disk, exported to
 	 * the others); none on a SAN or a diskless node. A
 	 * member whose host leaves the cluster is out until it is re-added
@@ -308,14 +317,22 @@ struct sm_sb_facts {
 	u64 events;
 	struct cpgmsg_member member[DDRAID_MAX_MEMBERS];
 	u32 slots[DDRAID_BITMAP_SLOTS];
-	/*
-	 * It records a member failed: it succeeds only when written on two
-	 * members (or on every member it writes, when fewer), so that every
-	 * assembly, which reads all members but one, sees the record. Other
-	 * writes succeed on any one member.
-	 */
+	/* It records a member failed (see sm_sb_written()). */
 	bool records_failure;
 };
+
+/*
+ * Did a WRITE_SB effect succeed, written on @wrote of the @targets members
+ * it writes (those not recorded failed)? A failure record needs two (or
+ * every one, when fewer): every assembly reads all members but one, so
+ * it sees the record and never reads the member as current (invariant
+ * 4). Fewer: the coordinator (cut off from members on its own path) tries
+ * again, or hands the role over when it withdraws. Anything else needs
+ * one: the slot table is also in the replicated state and every later
+ * write carries it, and at worst a cold start that misses a claim treats
+ * the slot's bits as dirty anyway.
+ */
+bool sm_sb_written(const struct sm_sb_facts *f, u32 targets, u32 wrote);
 
 struct sm_effect {
 	u32 type;		/* enum sm_effect_type */
@@ -511,6 +528,9 @@ int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 
 /* Fill @st with a snapshot of what this daemon knows. */
 void sm_status(const struct sm *sm, struct sm_status *st);
+/* This daemon (coordinating) asked for @nodeid to be fenced and still
+ * waits for it; the fencer cancels requests no longer wanted. */
+bool sm_fence_wanted(const struct sm *sm, u32 nodeid);
 
 /*
  * Serialize the replicated state (what STATE carries) into a malloc'd

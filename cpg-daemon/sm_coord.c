@@ -484,13 +484,38 @@ static void readd_work(struct sm *sm, struct sm_effects *out)
  */
 static bool settling(const struct sm *sm)
 {
-	return sm->co.n_settle && sm->co.settle_since &&
+	if (!sm->co.n_settle || !sm->co.settle_since)
+		return false;
+	/* two_node: until each departed node is fenced or back */
+	return sm->cfg.two_node ||
 	       sm->now + 1 - sm->co.settle_since < sm->cfg.fence_delay;
+}
+
+/*
+ * two_node: the other half of a partition is as quorate as we are; one of
+ * the two is fenced (Pacemaker's fence race) before either goes on.
+ */
+static void settle_fence(struct sm *sm, struct sm_effects *out)
+{
+	u32 i;
+
+	for (i = 0; sm->cfg.two_node && i < sm->co.n_settle; i++) {
+		if (sm->co.settle[i].asked)
+			continue;
+		sm->co.settle[i].asked = true;
+		fx_log(out, SM_LOG_WARNING, "node %u left (two_node): nothing "
+		       "goes on until it is fenced or back",
+		       sm->co.settle[i].nodeid);
+		fx_add(out, SM_FX_FENCE)->nodeid = sm->co.settle[i].nodeid;
+	}
 }
 
 void coord_kick(struct sm *sm, struct sm_effects *out)
 {
-	if (!sm_is_coord(sm) || settling(sm))
+	if (!sm_is_coord(sm))
+		return;
+	settle_fence(sm, out);
+	if (settling(sm))
 		return;
 	sb_work(sm, out);
 	fence_work(sm, out);

@@ -284,7 +284,10 @@ struct sm_coord {
 	/* nodes that left with NODEDOWN, until a quorum event no longer
 	 * counts them (then our quorum news is current) */
 	u32 n_settle;
-	u32 settle[SM_MAX_VIEW];
+	struct {
+		u32 nodeid;
+		bool asked;	/* two_node: SM_FX_FENCE sent for it */
+	} settle[SM_MAX_VIEW];
 	/* automatic re-add: not before this time, per member */
 	u64 readd_at[DDRAID_MAX_MEMBERS];
 	u64 readd_backoff[DDRAID_MAX_MEMBERS];
@@ -434,5 +437,6 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 /* Forget messages in flight (view change); @all: IO in flight too. */
 void coord_reset(struct sm *sm, bool all);
 bool sm_in_totem(const struct sm *sm, u32 nodeid);
+bool sm_settle_drop(struct sm *sm, u32 nodeid);
 
 #endif /* DDRAID_SM_INTERNAL_H */

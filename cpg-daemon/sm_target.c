@@ -64,6 +64,19 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out)
 	sm->tgt.bits[r] = BIT_CLEARING;
 }
 
+/* Set our write-intent bit for region r (slot @s) on the members. */
+static void bit_set(struct sm *sm, u64 r, u32 s, struct sm_effects *out)
+{
+	struct io *io = io_new(sm, IO_BIT_SET);
+	struct sm_effect *fx = fx_add(out, SM_FX_BIT_SET);
+
+	io->region = r;
+	fx->id = io->id;
+	fx->bit.slot = s;
+	fx->bit.region = r;
+	sm->tgt.bits[r] = BIT_SETTING;
+}
+
 static bool hosting(const struct sm *sm)
 {
 	return sm->cfg.hosting;
@@ -313,14 +326,7 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 			c->region = r;
 			ddraid_bit_set(sm->tgt.acq_sent, r);
 		} else if (sm->tgt.bits[r] == BIT_CLEAR) {
-			struct io *io = io_new(sm, IO_BIT_SET);
-			struct sm_effect *fx = fx_add(out, SM_FX_BIT_SET);
-
-			io->region = r;
-			fx->id = io->id;
-			fx->bit.slot = (u32)s;
-			fx->bit.region = r;
-			sm->tgt.bits[r] = BIT_SETTING;
+			bit_set(sm, r, (u32)s, out);
 		}
 	}
 }
@@ -470,21 +476,12 @@ static bool reasserted_bits(struct sm *sm, struct sm_effects *out)
 	for (r = bitmap_next(sm->tgt.held, 0, sm->cfg.regions);
 	     r < sm->cfg.regions;
 	     r = bitmap_next(sm->tgt.held, r + 1, sm->cfg.regions)) {
-		struct sm_effect *fx;
-		struct io *io;
-
 		if (sm->tgt.bits[r] == BIT_SET)
 			continue;
 		done = false;
 		if (sm->tgt.bits[r] != BIT_CLEAR || s < 0)
 			continue;
-		io = io_new(sm, IO_BIT_SET);
-		io->region = r;
-		fx = fx_add(out, SM_FX_BIT_SET);
-		fx->id = io->id;
-		fx->bit.slot = (u32)s;
-		fx->bit.region = r;
-		sm->tgt.bits[r] = BIT_SETTING;
+		bit_set(sm, r, (u32)s, out);
 	}
 	return done;
 }
@@ -631,6 +628,19 @@ void tgt_io_done(struct sm *sm, struct io *io, int result,
 		break;
 	case IO_BIT_CLEAR:
 		sm->tgt.bits[io->region] = result ? BIT_SET : BIT_CLEAR;
+		/*
+		 * A member went out while the clear ran: its flush may have
+		 * reached a disk that had rebooted meanwhile (the transport
+		 * reconnects), not the cache that held our writes. Mark the
+		 * region again, so that the member's re-add rebuilds it;
+		 * sticky until the volume is whole again.
+		 */
+		if (!result && degraded(sm) && io->epoch == sm->epoch &&
+		    my_bit(sm)) {
+			bit_set(sm, io->region, (u32)rs_slot_of(&sm->rs,
+							sm->cfg.nodeid), out);
+			sm->tgt.sticky = true;
+		}
 		/* Wanted again meanwhile: grant_pass sets it again. */
 		break;
 	case IO_MEMBER_PATH:

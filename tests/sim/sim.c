@@ -202,6 +202,26 @@ static void cpg_push(struct sim *s, int part, const struct sim_item *it)
 	p->n++;
 }
 
+/* The daemon asks the fencer (fencing.c: stonith_admin, asynchronous). */
+static void fence_ask(struct sim *s, struct sim_node *n, u32 nodeid)
+{
+	struct sim_node *v = sim_node_by_id(s, nodeid);
+	u32 i;
+
+	if (!v)
+		return;
+	for (i = 0; i < s->n_fence_req; i++)
+		if (s->fence_req[i].by == n->id &&
+		    s->fence_req[i].nodeid == nodeid)
+			return;
+	if (s->n_fence_req == sizeof(s->fence_req) / sizeof(s->fence_req[0]))
+		return;
+	sim_trace(s, "node %u asks the fencer to fence node %u", n->id,
+		  nodeid);
+	s->fence_req[s->n_fence_req++] = (struct sim_fence_req){
+		.by = n->id, .nodeid = nodeid, .boots = v->boots };
+}
+
 static void do_effects(struct sim *s, struct sim_node *n)
 {
 	u32 i;
@@ -244,9 +264,11 @@ static void do_effects(struct sim *s, struct sim_node *n)
 		case SM_FX_LOG:
 			sim_trace(s, "node %u log: %s", n->id, fx->log.text);
 			break;
-		case SM_FX_MEMBER_STATE:
 		case SM_FX_FENCE:
-			/* The simulated disks and fencing agent need neither. */
+			fence_ask(s, n, fx->nodeid);
+			break;
+		case SM_FX_MEMBER_STATE:
+			/* The simulated disks need nothing. */
 			break;
 		default:
 			sim_trace(s, "node %u issues IO %llu type %u", n->id,
@@ -361,6 +383,9 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
 		.require_fencing = s->require_fencing,
+		/* ddraidd refuses two_node without required fencing; a
+		 * world without it runs the daemons the old way */
+		.two_node = s->two_node && s->require_fencing,
 		.hosting = s->dist && n->id - 1 < s->members,
 		.host_member = n->id - 1,
 		.path_timeout = 3 * s->fence_delay / 2,
@@ -400,15 +425,21 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 	part_changed(s, n->part);
 }
 
-static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason)
+/*
+ * The daemon is gone. @clean: it exited on its own (a stop, a
+ * withdrawal): what it sent is in corosync's hands and is delivered. A
+ * crash may lose what it had not sent yet.
+ */
+static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason,
+			bool clean)
 {
 	struct sim_part *p = &s->part[n->part];
-	bool drop = sim_rand(s, 2);
+	bool drop = sim_rand(s, 2) && !clean;
 	u32 i, k;
 
 	sim_trace(s, "node %u: daemon %s", n->id,
 		  reason == SM_LEFT_NODEDOWN ? "dies with its node" :
-		  "crashes");
+		  clean ? "exits" : "crashes");
 	sm_free(n->d.sm);
 	n->d.sm = NULL;
 	n->d.alive = false;
@@ -436,7 +467,7 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
 
 	sim_trace(s, "node %u crashes", n->id);
 	if (n->d.alive)
-		daemon_stop(s, n, SM_LEFT_NODEDOWN);
+		daemon_stop(s, n, SM_LEFT_NODEDOWN, false);
 	disk_drop(s, n, true);
 	tgt_crash(s, n);
 	n->up = false;
@@ -526,7 +557,7 @@ void sim_node_crash(struct sim *s, struct sim_node *n)
  * state still counts it in the view, or as an orphan whose target may
  * run (only fencing ends that).
  */
-static bool boot_allowed(const struct sim *s, const struct sim_node *n)
+bool sim_seen_gone(const struct sim *s, const struct sim_node *n)
 {
 	u32 i, k;
 
@@ -544,6 +575,15 @@ static bool boot_allowed(const struct sim *s, const struct sim_node *n)
 			    (st.node[k].orphaned || st.node[k].in_view))
 				return false;
 	}
+	return true;
+}
+
+bool sim_boot_allowed(const struct sim *s, const struct sim_node *n)
+{
+	u32 i;
+
+	if (!sim_seen_gone(s, n))
+		return false;
 	/* ... and every running target stopped using its disk. */
 	for (i = 0; s->dist && n->id - 1 < s->members && i < s->n_nodes; i++) {
 		const struct sim_target *t = &s->node[i].t;
@@ -585,10 +625,25 @@ void sim_node_boot(struct sim *s, struct sim_node *n)
 		memset(&s->part[n->part], 0, sizeof(s->part[0]));
 		s->part[n->part].used = true;
 	}
+	n->boots++;
 	sim_trace(s, "node %u boots into partition %d", n->id, n->part);
 	tgt_boot(s, n);
 	part_changed(s, n->part);
 	sim_daemon_start(s, n);
+}
+
+/* Members a partition of the nodes in @ids would be without. */
+static u32 side_out(const struct sim *s, u32 ids)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 out = 0, m;
+
+	for (m = 0; m < s->members; m++)
+		if (!(ids & idbit(s->node[m].id)) ||
+		    !sim_disk_present(s, m) || s->disk[m].stale ||
+		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
+			out++;
+	return out;
 }
 
 /* Split the nodes in @want (node-id mask; 0: at random) off partition
@@ -635,15 +690,13 @@ static void split_ids(struct sim *s, int from, u32 want)
 	 */
 	if (s->dist && !want) {
 		u32 big = __builtin_popcount(moved) > __builtin_popcount(stay) ?
-			moved : stay, out = 0, m;
-		const struct sim_sb *sb = disk_newest_sb(s);
+			moved : stay;
 
-		for (m = 0; m < s->members; m++)
-			if (!(big & idbit(s->node[m].id)) ||
-			    !sim_disk_present(s, m) || s->disk[m].stale ||
-			    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
-				out++;
-		if (out > 1)
+		if (side_out(s, big) > 1)
+			return;
+		/* two_node: both sides go on until the fence race decides;
+		 * either may win */
+		if (s->two_node && side_out(s, big == moved ? stay : moved) > 1)
 			return;
 	}
 	sim_trace(s, "partition %d splits off %#x into %d", from, moved, to);
@@ -897,10 +950,18 @@ static bool members_all_active(const struct sim *s)
  */
 static bool redundant(const struct sim *s)
 {
-	u32 m;
+	u32 m, i;
 
 	if (!members_all_active(s))
 		return false;
+	/*
+	 * A path fault counts too: with few nodes attached, the one that
+	 * cannot reach a member is the majority that takes it out.
+	 */
+	for (i = 0; i < s->n_nodes; i++)
+		for (m = 0; m < s->members; m++)
+			if (s->path_cut[i][m])
+				return false;
 	/* a host cut off in a partition, or stopping, takes its member out */
 	for (m = 0; s->dist && m < s->members; m++)
 		if (s->node[m].part != main_part(s) || s->node[m].stopping)
@@ -952,6 +1013,10 @@ static bool admin_rebuild(struct sim *s)
 			return false;
 		sim_trace(s, "admin: rebuild member %u (%s) via node %u", m,
 			  full ? "new disk" : "old disk back", n->id);
+		/* a full rebuild treats the disk as new (torn blocks may
+		 * read as made up: docs/cluster-protocol.md) */
+		if (full)
+			s->disk[m].full_rebuild = true;
 		if (!swap)
 			return true;
 		/* The disk is there again: blank, or the old one. */
@@ -1139,8 +1204,10 @@ static void tick_stops(struct sim *s, struct sim_node *n)
 		return;
 	if (n->t.alive) {
 		if (!target_idle(&n->t)) {
-			/* held writes that never drain: give up the stop */
-			if (s->step - n->stop_at > 3 * s->fence_delay)
+			/* held writes that never drain: give up the stop
+			 * (a scripted stop waits as an unmount does) */
+			if (!s->scripted &&
+			    s->step - n->stop_at > 3 * s->fence_delay)
 				n->stopping = false;
 			return;
 		}
@@ -1160,7 +1227,7 @@ static void tick_stops(struct sim *s, struct sim_node *n)
 	/* ddraidd leaves at the latest after its stop timeout */
 	if (!st.stop_ready && s->step - n->stop_at < s->fence_delay / 2)
 		return;
-	daemon_stop(s, n, SM_LEFT_LEAVE);
+	daemon_stop(s, n, SM_LEFT_LEAVE, true);
 	n->stopping = false;
 	n->stopped = true;
 	sim_trace(s, "node %u stopped: its disk is no longer exported",
@@ -1188,7 +1255,7 @@ static void fault(struct sim *s)
 		if (n->up && n->d.alive && !n->stopping &&
 		    daemon_may_crash(s, n))
 			daemon_stop(s, n, sim_rand(s, 2) ? SM_LEFT_PROCDOWN :
-				    SM_LEFT_LEAVE);
+				    SM_LEFT_LEAVE, false);
 		break;
 	case 1:
 		if (n->up && !n->d.alive && !n->stopped && !n->stopping)
@@ -1201,7 +1268,7 @@ static void fault(struct sim *s)
 			sim_node_crash(s, n);
 		break;
 	case 3:
-		if (!n->up && (!s->dist || boot_allowed(s, n)))
+		if (!n->up && (!s->dist || sim_boot_allowed(s, n)))
 			sim_node_boot(s, n);
 		break;
 	case 4:
@@ -1245,42 +1312,38 @@ static void fault(struct sim *s)
 }
 
 /*
- * The fencing agent (Pacemaker/STONITH): a coordinator asks for a node
- * whose daemon died and which then left corosync; power it off and
- * confirm.
+ * The fencer (Pacemaker's, through ddraid-stonith): it carries out what
+ * a daemon asked (SM_FX_FENCE) unless that daemon withdrew the request
+ * (fencing.c's reconcile: no longer coordinator, or the cluster no longer
+ * waits). It powers the node off whether or not it is back in the
+ * membership by now, unless it was powered on again since the request
+ * (its old incarnation is gone: that was the fencing), then confirms.
  */
 static void fencing_agent(struct sim *s)
 {
 	struct sm_event ev = { .type = SM_EV_ADMIN };
-	struct sm_status st;
-	u32 i, k;
+	u32 i = 0;
 
-	for (i = 0; i < s->n_nodes; i++) {
-		struct sim_node *c = &s->node[i];
+	while (i < s->n_fence_req) {
+		struct sim_fence_req q = s->fence_req[i];
+		struct sim_node *c = sim_node_by_id(s, q.by);
+		struct sim_node *v = sim_node_by_id(s, q.nodeid);
 
-		if (!c->up || !c->d.alive)
+		s->fence_req[i] = s->fence_req[--s->n_fence_req];
+		if (!c->up || !c->d.alive ||
+		    !sm_fence_wanted(c->d.sm, q.nodeid)) {
+			sim_trace(s, "fencer: node %u no longer wants node %u "
+				  "fenced", q.by, q.nodeid);
 			continue;
-		sm_status(c->d.sm, &st);
-		if (st.coordinator != c->id)
-			continue;
-		for (k = 0; k < st.n_nodes; k++) {
-			struct sim_node *v;
-
-			if (!st.node[k].fence_wanted)
-				continue;
-			v = sim_node_by_id(s, st.node[k].nodeid);
-			/* Power it off, unless it already rebooted and its
-			 * new daemon is with us (that was the fencing). */
-			if (v && v->up && (v->part != c->part ||
-					   !v->d.alive)) {
-				sim_trace(s, "fencing agent powers off node %u",
-					  v->id);
-				sim_node_crash(s, v);
-			}
-			ev.admin.cmd = SM_ADMIN_FENCED;
-			ev.admin.nodeid = st.node[k].nodeid;
-			sim_feed(s, c, &ev);
 		}
+		if (v->up && v->boots == q.boots) {
+			sim_trace(s, "fencing agent powers off node %u", v->id);
+			sim_node_crash(s, v);
+			s->n_fenced++;
+		}
+		ev.admin.cmd = SM_ADMIN_FENCED;
+		ev.admin.nodeid = q.nodeid;
+		sim_feed(s, c, &ev);
 	}
 }
 
@@ -1308,7 +1371,7 @@ static void tick_all(struct sim *s)
 			/* A withdrawn daemon exits, as ddraidd does. */
 			sm_status(n->d.sm, &st);
 			if (st.withdrawn)
-				daemon_stop(s, n, SM_LEFT_LEAVE);
+				daemon_stop(s, n, SM_LEFT_LEAVE, true);
 		}
 		if (n->up)
 			tgt_poll(s, n);
@@ -1362,11 +1425,9 @@ void sim_step(struct sim *s, bool faults, bool writes)
  * optionally corosync two_node (then real fencing is required, as ddraidd
  * demands).
  */
-void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
-		  u32 nodes, u32 members, bool dist, bool two_node)
+void sim_world(struct sim *s, u64 seed, u32 brk, bool verbose,
+	       u32 nodes, u32 members, bool dist, bool two_node)
 {
-	u32 i;
-
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
 	s->rng = seed * 0x2545f4914f6cdd1dull + 1;
@@ -1385,6 +1446,13 @@ void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
 		s->fence_delay / 2;
 	s->require_fencing = two_node || sim_rand(s, 2);
 	sm_effects_init(&s->fx);
+}
+
+/* Power the world on: every node, its target and its daemon. */
+void sim_start(struct sim *s)
+{
+	u32 i;
+
 	disk_init(s);
 	s->part[0].used = true;
 	for (i = 0; i < s->n_nodes; i++) {
@@ -1396,9 +1464,16 @@ void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
 	for (i = 0; i < s->n_nodes; i++)
 		sim_daemon_start(s, &s->node[i]);
 	sim_trace(s, "seed %llu: %u nodes, %u members (%s%s), %u regions",
-		  (unsigned long long)seed, s->n_nodes, s->members,
-		  dist ? "each node's own disk" : "shared disks",
-		  two_node ? ", two_node" : "", s->regions);
+		  (unsigned long long)s->seed, s->n_nodes, s->members,
+		  s->dist ? "each node's own disk" : "shared disks",
+		  s->two_node ? ", two_node" : "", s->regions);
+}
+
+void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
+		  u32 nodes, u32 members, bool dist, bool two_node)
+{
+	sim_world(s, seed, brk, verbose, nodes, members, dist, two_node);
+	sim_start(s);
 }
 
 /*
@@ -1481,14 +1556,25 @@ static void dump(struct sim *s)
 
 bool sim_run(struct sim *s, u32 steps)
 {
-	char why[256];
 	u32 i;
 
 	for (i = 0; i < steps && !s->failed; i++)
 		sim_step(s, true, true);
+	return sim_finish(s);
+}
+
+/*
+ * Heal: every node and daemon back, one partition, an operator who
+ * rebuilds what is failed, then quiet; the invariants hold throughout and
+ * the cluster must get there.
+ */
+bool sim_finish(struct sim *s)
+{
+	char why[256];
+	u32 i;
+
 	if (s->failed)
 		return false;
-	/* Heal: every node and daemon back, one partition, then quiet. */
 	sim_trace(s, "--- heal ---");
 	for (i = 0; i < 20000 && !s->failed; i++) {
 		u32 j;
@@ -1500,7 +1586,7 @@ bool sim_run(struct sim *s, u32 steps)
 			for (m = 0; m < s->members; m++)
 				path_restore(s, n, m);
 			if (!n->up) {
-				if (!s->dist || boot_allowed(s, n))
+				if (!s->dist || sim_boot_allowed(s, n))
 					sim_node_boot(s, n);
 			} else if (n->stopped) {
 				sim_node_start(s, n);

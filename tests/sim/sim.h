@@ -52,6 +52,8 @@ struct sim_disk {
 	bool blank;			/* replaced by a new, blank disk */
 	bool stale;			/* lost its cache with its host: may
 					 * miss writes until rebuilt */
+	bool full_rebuild;		/* the operator asked for a full
+					 * rebuild: treated as a new disk */
 };
 
 /* ---- targets ---- */
@@ -75,6 +77,7 @@ struct sim_write {
 	u32 pending;	/* members whose write is still in flight */
 	u32 errors;	/* members whose write failed */
 	u64 since;
+	u64 created;	/* step the filesystem submitted it */
 	bool lost;	/* a double failure took what it wrote */
 	bool tried;	/* submitted once: a retry waits (its block torn) */
 	u64 stuck[SIM_MAX_MEMBERS];	/* step a member write found its
@@ -155,6 +158,10 @@ struct sim_node {
 	bool stopped, stopping;
 	u64 stop_at;		/* step the clean stop began or moved on */
 	int part;
+	u32 boots;		/* times it was powered on again */
+	/* its writes: acknowledged, failed (EIO), the longest from the
+	 * filesystem's submission to the acknowledgement */
+	u64 n_acked, n_eio, max_ack_wait;
 	struct sim_daemon d;
 	struct sim_target t;
 	struct sim_chan to_d, to_t;	/* target->daemon, daemon->target */
@@ -220,6 +227,14 @@ struct sim {
 	u64 n_path_cuts, n_withdraws, n_clean_stops, n_readds, n_host_losses;
 	u64 n_torn_reads;
 	u64 n_forced;		/* operator's forced assemblies */
+	/* the fencer's queue: SM_FX_FENCE requests not yet carried out */
+	struct sim_fence_req {
+		u32 by;		/* requesting node id */
+		u32 nodeid;
+		u32 boots;	/* the victim's boots when asked */
+	} fence_req[SIM_MAX_NODES * SIM_MAX_NODES];
+	u32 n_fence_req;
+	u64 n_fenced;		/* power-offs by the fencer */
 	struct sim_node node[SIM_MAX_NODES];
 	struct sim_part part[SIM_MAX_NODES];
 	struct sim_disk disk[SIM_MAX_MEMBERS];
@@ -250,6 +265,7 @@ void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose);
 void sim_free(struct sim *s);
 /* Run @steps random steps, then heal everything and let it settle. */
 bool sim_run(struct sim *s, u32 steps);
+bool sim_finish(struct sim *s);
 u64 sim_rand(struct sim *s, u64 n);
 void sim_fail(struct sim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -272,6 +288,7 @@ bool tgt_member_io(struct sim *s, struct sim_node *n);
 void tgt_poll(struct sim *s, struct sim_node *n);
 void tgt_crash(struct sim *s, struct sim_node *n);
 bool tgt_read(struct sim *s, struct sim_node *n);
+bool tgt_read_block(struct sim *s, struct sim_node *n, u64 b);
 u32 tgt_inflight_region(const struct sim *s, u32 region);
 u32 tgt_unfinished_region(const struct sim *s, u32 region);
 void tgt_disconnect(struct sim *s, struct sim_node *n);
@@ -283,6 +300,14 @@ bool sim_reach(const struct sim *s, const struct sim_node *n, u32 m);
 bool sim_disk_present(const struct sim *s, u32 m);
 void sim_node_crash(struct sim *s, struct sim_node *n);
 void sim_node_boot(struct sim *s, struct sim_node *n);
+/*
+ * May node @n (down) power on again? Not before the cluster has seen it
+ * leave and every target stopped using its disk: a reboot, and the
+ * export of its disk, take longer than corosync's token timeout.
+ */
+bool sim_boot_allowed(const struct sim *s, const struct sim_node *n);
+/* Every daemon with state has seen node @n leave. */
+bool sim_seen_gone(const struct sim *s, const struct sim_node *n);
 void sim_daemon_start(struct sim *s, struct sim_node *n);
 void sim_split(struct sim *s, u32 moved_ids);
 bool sim_heal(struct sim *s);
@@ -291,6 +316,10 @@ bool sim_clean_stop(struct sim *s, struct sim_node *n);
 void sim_node_start(struct sim *s, struct sim_node *n);
 void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
 		  u32 nodes, u32 members, bool dist, bool two_node);
+/* sim_init_cfg() in two steps: set s->debug, s->require_fencing... between */
+void sim_world(struct sim *s, u64 seed, u32 brk, bool verbose,
+	       u32 nodes, u32 members, bool dist, bool two_node);
+void sim_start(struct sim *s);
 
 /* sim_disk.c */
 u64 frag_value(u64 version, u32 member, u32 members);

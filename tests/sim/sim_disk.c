@@ -63,23 +63,45 @@ u32 disk_missing(const struct sim *s)
 
 /* The node owning slot @slot as the superblocks record it, merged over
  * the members as the runtime reads them (slots are only ever assigned). */
+/*
+ * The slot table merged over every disk that still exists (a host that is
+ * down or stopped keeps its disk's table): a claim is written on one
+ * member at least and carried by every later superblock write; the
+ * cluster's state holds it meanwhile (sm_sb_written()).
+ */
 u32 sim_slot_node(const struct sim *s, u32 slot)
 {
 	u32 m;
 
 	for (m = 0; m < s->members; m++)
-		if (sim_disk_present(s, m) && s->disk[m].sb.slots[slot])
+		if (!s->disk[m].dead && s->disk[m].sb.slots[slot])
 			return s->disk[m].sb.slots[slot];
 	return 0;
 }
 
+/*
+ * Node @id's slot: as the disks name it, else as the cluster's state does
+ * (a claim written on one member only, which then died: every cold start
+ * counts every slot's bits as dirty whoever owns it, see sm_sb_written()).
+ */
 int sim_slot_of(const struct sim *s, u32 id)
 {
-	u32 i;
+	struct sm_status st;
+	u32 i, k;
 
 	for (i = 0; i < DDRAID_BITMAP_SLOTS; i++)
 		if (sim_slot_node(s, i) == id)
 			return (int)i;
+	for (i = 0; i < s->n_nodes; i++) {
+		if (!s->node[i].up || !s->node[i].d.alive)
+			continue;
+		sm_status(s->node[i].d.sm, &st);
+		if (!st.has_state)
+			continue;
+		for (k = 0; k < st.n_nodes; k++)
+			if (st.node[k].nodeid == id && st.node[k].slot >= 0)
+				return st.node[k].slot;
+	}
 	return -1;
 }
 
@@ -259,14 +281,12 @@ static int apply_sb(struct sim *s, struct sim_node *n,
 			/* active again after its failure: rebuilt */
 			if (prev[m] != DDRAID_MEMBER_ACTIVE) {
 				s->disk[m].stale = false;
+				s->disk[m].full_rebuild = false;
 				for (i = 0; i < SIM_MAX_REGIONS; i++)
 					s->written_away[i] &= ~(1u << m);
 			}
 		}
-	/* As the runtime: a failure on two members (every one when fewer). */
-	if (io->sb.records_failure && wrote < (targets < 2 ? targets : 2))
-		return -EIO;
-	return wrote ? 0 : -EIO;
+	return sm_sb_written(&io->sb, targets, wrote) ? 0 : -EIO;
 }
 
 /* Node @n reaches every member in @mask. */
@@ -340,7 +360,8 @@ static int do_rebuild(struct sim *s, struct sim_node *n, u32 target, u64 r,
 		    target != pm && s->members > 2 &&
 		    s->disk[target].frag[b] != x) {
 			if (!(s->written_away[r] & (1u << target)) &&
-			    !s->disk[target].blank)
+			    !s->disk[target].blank &&
+			    !s->disk[target].full_rebuild)
 				sim_fail(s, "torn regions: member %u's returning "
 					 "fragment of block %llu (torn by its "
 					 "host's crash) replaced by one made "

@@ -103,6 +103,9 @@ static void ack(struct sim *s, struct sim_node *n, struct sim_write *w)
 	s->torn_by_host[w->block] = 0;
 	s->busy[w->block] = false;
 	s->n_acked++;
+	n->n_acked++;
+	if (s->step - w->created > n->max_ack_wait)
+		n->max_ack_wait = s->step - w->created;
 	w->state = W_FREE;
 }
 
@@ -120,6 +123,7 @@ static void fail_write(struct sim *s, struct sim_node *n, struct sim_write *w)
 		  (unsigned long long)w->block,
 		  (unsigned long long)w->version);
 	s->busy[w->block] = false;
+	n->n_eio++;
 	w->state = W_FREE;
 }
 
@@ -263,7 +267,7 @@ bool tgt_new_write(struct sim *s, struct sim_node *n)
 	w->lost = false;
 	w->tried = false;
 	memset(w->stuck, 0, sizeof(w->stuck));
-	w->since = s->step;
+	w->since = w->created = s->step;
 	s->busy[b] = true;
 	s->torn[b] = true;	/* until acknowledged */
 	/* Its fragments may be on the disks from now on, old or new. */
@@ -477,12 +481,10 @@ void tgt_crash(struct sim *s, struct sim_node *n)
 
 bool tgt_read(struct sim *s, struct sim_node *n)
 {
-	struct sim_target *t = &n->t;
-	u32 pm = s->members - 1, d, missing = ~0u, tries;
-	u64 b = 0, frag[SIM_MAX_MEMBERS];
-	struct tcore_io io;
+	u32 tries;
+	u64 b = 0;
 
-	if (!t->alive)
+	if (!n->t.alive)
 		return false;
 	for (tries = 0; tries < 8; tries++) {
 		b = sim_rand(s, s->blocks);
@@ -490,6 +492,19 @@ bool tgt_read(struct sim *s, struct sim_node *n)
 			break;
 	}
 	if (s->busy[b])
+		return false;
+	return tgt_read_block(s, n, b);
+}
+
+/* Node @n reads block @b (no write of it in flight) and checks it. */
+bool tgt_read_block(struct sim *s, struct sim_node *n, u64 b)
+{
+	struct sim_target *t = &n->t;
+	u32 pm = s->members - 1, d, missing = ~0u;
+	u64 frag[SIM_MAX_MEMBERS];
+	struct tcore_io io;
+
+	if (!t->alive || s->busy[b])
 		return false;
 	tcore_io_init(&io, TCORE_READ, TCORE_NONE);
 	switch (tcore_read_enter(&t->core, &io)) {

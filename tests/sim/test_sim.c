@@ -88,7 +88,7 @@ int main(void)
 			    "acknowledged)", seed, sim.n_acked);
 		return 0;
 	}
-	printf("1..7\n");
+	printf("1..9\n");
 	for (seed = 1; seed <= seeds; seed++) {
 		sim_init(&sim, seed, BREAK_NONE, false);
 		if (!sim_run(&sim, (u32)steps)) {
@@ -149,5 +149,11 @@ int main(void)
 	must_catch(BREAK_NO_RESYNC, "skip the resync", "I2", (u32)steps);
 	must_catch(BREAK_SCRUB_NOLOCK, "scrub before holders drained", "I5",
 		   (u32)steps);
+	must_catch(BREAK_LATE_WRITES, "late writes land past fence_delay",
+		   "I5", (u32)steps);
+	/* a host's power loss takes fragments the clear did not flush:
+	 * they read as what was on the platter before */
+	must_catch(BREAK_NO_FLUSH, "bits cleared without a flush",
+		   "torn read", (u32)steps);
 	return 0;
 }

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Named scenarios of the distributed failure model (issue 8, "Why"): each
+ * one is a scripted world in which the rule it is named for matters. It
+ * must pass with today's rules and fail with the old one, which the state
+ * machine can still be asked to follow (enum sm_debug): so each scenario
+ * shows both that the new rule holds and that it can fail.
+ *
+ * A scenario runs for a few seeds (the seed picks the number of regions
+ * and the order of events); with the new rules every seed must pass, with
+ * the old rule at least one must fail, for the reason the scenario is
+ * about. DDRAID_SIM_SCENARIO=name DDRAID_SIM_SEED=N traces one run.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "sim.h"
+
+#define SEEDS	20
+
+static struct sim sim;
+static int tap_n;
+static bool verbose;
+
+/* What a scenario saw, besides the simulator's own invariants. */
+struct seen {
+	u32 failed_max;		/* members recorded failed at once */
+	u64 eio[SIM_MAX_NODES + 1];	/* writes failed (EIO), by node id */
+};
+
+static struct seen seen;
+
+static void observe(struct sim *s)
+{
+	const struct sim_sb *sb = disk_newest_sb(s);
+	u32 m, n = 0;
+
+	for (m = 0; m < s->members; m++)
+		n += sb->member[m].state == DDRAID_MEMBER_FAILED;
+	if (n > seen.failed_max)
+		seen.failed_max = n;
+}
+
+static struct sim_node *node(struct sim *s, u32 id)
+{
+	return sim_node_by_id(s, id);
+}
+
+/* @n steps; every sixth one, each node in @writers (node-id mask) writes. */
+static void run(struct sim *s, u32 n, u32 writers)
+{
+	u32 i, j;
+
+	for (i = 0; i < n && !s->failed; i++) {
+		for (j = 0; i % 6 == 0 && j < s->n_nodes; j++)
+			if (writers & (1u << s->node[j].id))
+				tgt_new_write(s, &s->node[j]);
+		sim_step(s, false, false);
+		observe(s);
+	}
+}
+
+/* Every node reads every block it can (none in flight): I4, torn reads. */
+static void read_all(struct sim *s)
+{
+	u32 j;
+	u64 b;
+
+	for (j = 0; j < s->n_nodes && !s->failed; j++)
+		for (b = 0; b < s->blocks && !s->failed; b++)
+			tgt_read_block(s, &s->node[j], b);
+}
+
+static void set_path(struct sim *s, u32 id, u32 m, bool cut)
+{
+	s->path_cut[node(s, id) - s->node][m] = cut;
+	sim_trace(s, "scenario: node %u's path to member %u %s", id, m,
+		  cut ? "cut" : "back");
+}
+
+static u32 all_nodes(const struct sim *s)
+{
+	u32 j, mask = 0;
+
+	for (j = 0; j < s->n_nodes; j++)
+		mask |= 1u << s->node[j].id;
+	return mask;
+}
+
+/* The end of every scenario: heal, reach quiet, read everything. */
+static void finish(struct sim *s)
+{
+	u32 j;
+
+	if (!sim_finish(s))
+		return;
+	read_all(s);
+	for (j = 0; j < s->n_nodes; j++)
+		seen.eio[s->node[j].id] = s->node[j].n_eio;
+}
+
+/* Writes failed on nodes in @ids (node-id mask). */
+static u64 eio_on(const struct sim *s, u32 ids)
+{
+	u32 j;
+	u64 n = 0;
+
+	for (j = 0; j < s->n_nodes; j++)
+		if (ids & (1u << s->node[j].id))
+			n += seen.eio[s->node[j].id];
+	return n;
+}
+
+static void world(struct sim *s, u64 seed, u32 debug, u32 nodes,
+		  u32 members, bool two_node)
+{
+	sim_world(s, seed, 0, verbose, nodes, members, true, two_node);
+	s->debug = debug;
+	s->scripted = true;
+	memset(&seen, 0, sizeof(seen));
+}
+
+/*
+ * 1. One node's paths to two members flap (corosync untouched). The
+ * others reach both: it is that node's problem. Nothing is recorded
+ * failed and no other node's write fails (that node's writes that miss
+ * both members fail there: they cannot be redundant). Old rule: each
+ * report fails the member, the second one too; every node gets EIO and
+ * two members are recorded failed, for good.
+ */
+static const char *two_flapping_paths(struct sim *s)
+{
+	int k;
+
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	for (k = 0; k < 3 && !s->failed; k++) {
+		set_path(s, 1, 2, true);
+		set_path(s, 1, 3, true);
+		/* longer than the transport holds IO, shorter than the
+		 * path timeout */
+		run(s, 35, all_nodes(s));
+		set_path(s, 1, 2, false);
+		set_path(s, 1, 3, false);
+		run(s, 20, all_nodes(s));
+	}
+	run(s, 100, all_nodes(s));
+	if (seen.failed_max)
+		return seen.failed_max > 1 ? "two members were recorded failed" :
+			"a member was recorded failed";
+	finish(s);
+	if (s->failed)
+		return s->why;
+	if (eio_on(s, all_nodes(s) & ~(1u << 1)))
+		return "writes failed on other nodes";
+	return NULL;
+}
+
+/*
+ * 2. One blip: one node loses its path to one member for a moment. The
+ * volume is never degraded. Old rule: the member is recorded failed and
+ * stays so until rebuilt.
+ */
+static const char *one_blip(struct sim *s)
+{
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	set_path(s, 1, 2, true);
+	/* long enough for the transport to fail IO (late_bound) */
+	run(s, 30, 1u << 1);
+	set_path(s, 1, 2, false);
+	run(s, 60, all_nodes(s));
+	finish(s);
+	if (s->failed)
+		return s->why;
+	if (seen.failed_max)
+		return "a member was recorded failed";
+	if (eio_on(s, all_nodes(s)))
+		return "writes failed";
+	return NULL;
+}
+
+/*
+ * 3. A clean stop of a node under load (its filesystem unmounted, its
+ * target removed, its daemon stopped): it detaches, nobody fences it and
+ * no other node's write waits for it. Old rule: its daemon leaves an
+ * orphan; its regions wait for fencing.
+ */
+/* Regions the cluster (node 1's view) counts as held by node @id. */
+static u64 held_by(struct sim *s, u32 id)
+{
+	struct sm_status st;
+	u32 k;
+
+	sm_status(node(s, 1)->d.sm, &st);
+	for (k = 0; k < st.n_nodes; k++)
+		if (st.node[k].nodeid == id)
+			return st.node[k].held;
+	return 0;
+}
+
+/* Does any daemon with state count node @id as an orphan (waited for)? */
+static bool orphaned(struct sim *s, u32 id)
+{
+	struct sm_status st;
+	u32 j, k;
+
+	for (j = 0; j < s->n_nodes; j++) {
+		if (!s->node[j].up || !s->node[j].d.alive)
+			continue;
+		sm_status(s->node[j].d.sm, &st);
+		for (k = 0; st.has_state && k < st.n_nodes; k++)
+			if (st.node[k].nodeid == id && st.node[k].orphaned)
+				return true;
+	}
+	return false;
+}
+
+static const char *clean_stop(struct sim *s)
+{
+	struct sim_node *n4;
+	u32 i;
+
+	s->require_fencing = true;	/* Pacemaker's fencer is there */
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	/* node 4 (no disk of its own) holds grants */
+	n4 = node(s, 4);
+	run(s, 30, 1u << 4);
+	for (i = 0; i < 200 && !s->failed && !held_by(s, 4); i++)
+		run(s, 1, 1u << 4);
+	if (!held_by(s, 4))
+		return "node 4 holds no region: nothing to show";
+	if (!sim_clean_stop(s, n4))
+		return "node 4 could not be stopped";
+	/* (its filesystem is unmounted meanwhile: the others wait) */
+	for (i = 0; i < 400 && !s->failed && !n4->stopped; i++)
+		run(s, 1, 0);
+	if (!n4->stopped)
+		return s->failed ? s->why : "node 4 did not stop";
+	/* Its daemon is gone; the others write on. Nobody may wait for it
+	 * as for a node that crashed. */
+	for (i = 0; i < 4 * s->fence_delay && !s->failed; i++) {
+		run(s, 1, all_nodes(s) & ~(1u << 4));
+		if (orphaned(s, 4))
+			return "node 4 is an orphan: its regions wait for "
+			       "fencing";
+	}
+	if (s->n_fenced)
+		return "node 4 was fenced";
+	finish(s);
+	return s->failed ? s->why : NULL;
+}
+
+/*
+ * 4. Two nodes with corosync two_node, cut apart while both write. Both
+ * halves stay quorate: neither goes on until one is fenced (ddraidd
+ * refuses two_node without required fencing), so no side's acknowledged
+ * write is dropped, and there is one history after the merge. Old rules:
+ * no fencing, each half records the other's member failed and
+ * acknowledges writes alone; after the merge both histories go on (two
+ * coordinators), and one side's acknowledged writes are lost.
+ */
+static const char *two_node_split(struct sim *s)
+{
+	/* the old rules: no fencing required, no merge rule */
+	if (s->debug & SM_DEBUG_NO_MERGE)
+		s->require_fencing = false;
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	sim_split(s, 1u << 2);
+	run(s, 80, all_nodes(s));
+	sim_heal(s);
+	run(s, 40, all_nodes(s));
+	finish(s);
+	return s->failed ? s->why : NULL;
+}
+
+/*
+ * 5. A node crashes with acknowledged writes in its disk's cache and
+ * boots again at once, inside the transport's reconnect window. Its disk
+ * is never read before it is rebuilt. Old rule: nobody knows the disk's
+ * host left; the member comes back as it was, its cache lost.
+ */
+/* A block acknowledged whose fragment on member @m is only in its disk's
+ * cache (no write of it in flight), or -1. */
+static long cached_ack(const struct sim *s, u32 m)
+{
+	u64 b;
+
+	for (b = 0; b < s->blocks; b++)
+		if (!s->busy[b] && !s->torn[b] &&
+		    s->disk[m].frag[b] != s->disk[m].durable[b])
+			return (long)b;
+	return -1;
+}
+
+static void read_block_all(struct sim *s, u64 b)
+{
+	u32 j;
+
+	for (j = 0; j < s->n_nodes && !s->failed; j++)
+		tgt_read_block(s, &s->node[j], b);
+}
+
+static const char *quick_return(struct sim *s)
+{
+	struct sim_node *n1;
+	long b;
+	u32 k;
+
+	s->require_fencing = false;	/* no fencer powers it off again */
+	/* NVMe/TCP's defaults: the transport queues IO to an unreachable
+	 * member for ctrl_loss_tmo (600 s), far longer than a reboot */
+	s->late_bound = 20 * s->fence_delay;
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	/* acknowledged writes, some only in the cache of node 1's disk
+	 * (member 0, a data member: reads use it) */
+	run(s, 30, (1u << 2) | (1u << 3));
+	for (k = 0; k < 300 && !s->failed && cached_ack(s, 0) < 0; k++)
+		run(s, 1, (1u << 2) | (1u << 3));
+	b = cached_ack(s, 0);
+	if (b < 0)
+		return "no acknowledged write in member 0's cache: nothing to show";
+	n1 = node(s, 1);
+	sim_node_crash(s, n1);
+	/* back as soon as the cluster has seen it leave: its disk is
+	 * exported again long before the transport gives up on it */
+	for (k = 0; k < 300 && !s->failed && !sim_seen_gone(s, n1); k++)
+		run(s, 1, 0);
+	sim_node_boot(s, n1);
+	/* the block whose fragment the crash took, read by everyone */
+	for (k = 0; k < 200 && !s->failed; k++) {
+		run(s, 1, 0);
+		read_block_all(s, (u64)b);
+	}
+	run(s, 60, (1u << 2) | (1u << 3));
+	read_all(s);
+	run(s, 100, all_nodes(s));
+	read_all(s);
+	finish(s);
+	return s->failed ? s->why : NULL;
+}
+
+/*
+ * 6. A node crashes with its own writes torn (some fragments on disk,
+ * some not) and comes back with its disk: the re-add recomputes parity
+ * from the data where nobody wrote while it was away, so a torn block
+ * reads old or new per fragment. Old rule: its fragment is rebuilt from
+ * parity that matches neither.
+ */
+static const char *torn_readd(struct sim *s)
+{
+	struct sim_node *n1;
+	u32 i, k;
+
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	n1 = node(s, 1);
+	/* only node 1 writes: the others' write intent clears */
+	run(s, 150, 1u << 1);
+	/* node 1 writes until one of its writes is half on disk */
+	for (k = 0; k < 400 && !s->failed; k++) {
+		bool torn = false;
+
+		if (k % 2 == 0)
+			tgt_new_write(s, n1);
+		sim_step(s, false, false);
+		for (i = 0; i < SIM_MAX_WRITES; i++) {
+			const struct sim_write *w = &n1->t.w[i];
+			u32 all = ((1u << s->members) - 1) & ~w->io.skip;
+
+			if (w->state == W_SUBMITTED && w->pending &&
+			    w->pending != all)
+				torn = true;
+		}
+		if (torn)
+			break;
+	}
+	sim_node_crash(s, n1);
+	/* nobody writes while it is away: its returning fragments are
+	 * the best there is */
+	for (k = 0; k < 300 && !s->failed && !sim_boot_allowed(s, n1); k++)
+		run(s, 1, 0);
+	sim_node_boot(s, n1);
+	run(s, 300, 0);
+	read_all(s);
+	finish(s);
+	return s->failed ? s->why : NULL;
+}
+
+struct scenario {
+	const char *name;
+	const char *(*fn)(struct sim *s);
+	u32 nodes, members;
+	bool two_node;
+	u32 old_rule;		/* enum sm_debug: the rule it replaced */
+	const char *old_name;
+};
+
+static const struct scenario scenarios[] = {
+	{ "two_flapping_paths", two_flapping_paths, 5, 5, false,
+	  SM_DEBUG_FAIL_ON_REPORT | SM_DEBUG_FAIL_SECOND,
+	  "a report fails the member, a second one too" },
+	{ "one_blip", one_blip, 3, 3, false, SM_DEBUG_FAIL_ON_REPORT,
+	  "a report fails the member" },
+	{ "clean_stop", clean_stop, 4, 3, false, SM_DEBUG_NO_DETACH,
+	  "a stopped daemon leaves an orphan" },
+	{ "two_node_split", two_node_split, 2, 2, true,
+	  SM_DEBUG_NO_MERGE,
+	  "two_node without fencing, merged histories both go on" },
+	{ "quick_return", quick_return, 3, 3, false, SM_DEBUG_NO_HOSTS,
+	  "a member's host is unknown" },
+	{ "torn_readd", torn_readd, 3, 3, false, SM_DEBUG_NO_TORN,
+	  "a returning member's torn regions are rebuilt from parity" },
+};
+
+static const char *run_one(const struct scenario *sc, u64 seed, u32 debug)
+{
+	const char *why;
+	static char keep[sizeof(sim.why)];
+
+	world(&sim, seed, debug, sc->nodes, sc->members, sc->two_node);
+	why = sc->fn(&sim);
+	if (why) {
+		snprintf(keep, sizeof(keep), "%s", why);
+		why = keep;
+	}
+	sim_free(&sim);
+	return why;
+}
+
+static void tap(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+int main(void)
+{
+	const char *one = getenv("DDRAID_SIM_SCENARIO");
+	const char *seed_env = getenv("DDRAID_SIM_SEED");
+	const char *old_env = getenv("DDRAID_SIM_OLD_RULE");
+	size_t i;
+	u64 seed;
+
+	if (one && *one) {
+		for (i = 0; i < (sizeof(scenarios) / sizeof(scenarios[0])); i++) {
+			const struct scenario *sc = &scenarios[i];
+			const char *why;
+
+			if (strcmp(sc->name, one))
+				continue;
+			seed = seed_env ? strtoull(seed_env, NULL, 0) : 1;
+			verbose = true;
+			why = run_one(sc, seed, old_env && *old_env == '1' ?
+				      sc->old_rule : 0);
+			printf("1..1\n");
+			tap(!why, "%s seed %" PRIu64 "%s%s", sc->name, seed,
+			    why ? ": " : "", why ? why : "");
+			return 0;
+		}
+		fprintf(stderr, "no scenario %s\n", one);
+		return 1;
+	}
+	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])));
+	for (i = 0; i < (sizeof(scenarios) / sizeof(scenarios[0])); i++) {
+		const struct scenario *sc = &scenarios[i];
+		const char *why = NULL, *old_why = NULL;
+		u64 bad = 0, old_seed = 0;
+
+		for (seed = 1; seed <= SEEDS && !why; seed++) {
+			why = run_one(sc, seed, 0);
+			bad = seed;
+		}
+		tap(!why, "%s: holds with today's rules (%d seeds)%s%s%s",
+		    sc->name, SEEDS, why ? ": " : "", why ? why : "",
+		    why ? " (replay: DDRAID_SIM_SCENARIO=<name> DDRAID_SIM_SEED=<n>)" : "");
+		if (why)
+			printf("# %s failed at seed %" PRIu64 "\n", sc->name,
+			       bad);
+		for (seed = 1; seed <= SEEDS && !old_why; seed++) {
+			old_why = run_one(sc, seed, sc->old_rule);
+			old_seed = seed;
+		}
+		tap(old_why != NULL, "%s: fails with the old rule (%s)%s%s",
+		    sc->name, sc->old_name, old_why ? ": " : " in no seed",
+		    old_why ? old_why : "");
+		if (old_why)
+			printf("# old rule caught at seed %" PRIu64 "\n",
+			       old_seed);
+	}
+	return 0;
+}
