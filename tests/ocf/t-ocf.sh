@@ -201,6 +201,11 @@ for mode in $modes; do
 	expect 6 "fence_delay 3601" "0\.\.3600" validate-all "$@" "$M" OCF_RESKEY_fence_delay=3601
 	expect 6 "rebuild_gap negative" "rebuild_gap" validate-all "$@" "$M" OCF_RESKEY_rebuild_gap=-1
 	expect 6 "require_fencing maybe" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_require_fencing=maybe
+	expect 6 "fencing bogus" "use auto, pacemaker or none" validate-all "$@" "$M" OCF_RESKEY_fencing=stonith
+	expect 6 "host_member not a number" "host_member" validate-all "$@" "$M" OCF_RESKEY_host_member=one
+	expect 6 "host_member out of range" "one of the 3 members" validate-all "$@" "$M" OCF_RESKEY_host_member=3
+	expect 6 "path_timeout 0" "1\.\.3600" validate-all "$@" "$M" OCF_RESKEY_path_timeout=0
+	expect 6 "auto_readd maybe" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_auto_readd=maybe
 	expect 6 "debug 2" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_debug=2
 	expect 6 "stop_mode bogus" "stop_mode" validate-all "$@" "$M" OCF_RESKEY_stop_mode=halt
 	expect 6 "ctl_dir relative" "ctl_dir" validate-all "$@" "$M" OCF_RESKEY_ctl_dir=run
