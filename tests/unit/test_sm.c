@@ -122,6 +122,7 @@ static void test_config_refused(void **state)
 {
 	struct sm_config c = cfg;
 	const char *why = NULL;
+	struct sm *ok;
 
 	c.nodeid = 0;
 	assert_null(sm_new(&c, &why));
@@ -134,6 +135,18 @@ static void test_config_refused(void **state)
 	assert_null(sm_new(&c, &why));
 	c = cfg;
 	c.progress_every = 0;
+	assert_null(sm_new(&c, &why));
+	/* two_node: both halves quorate; only fencing may decide */
+	c = cfg;
+	c.two_node = true;
+	assert_null(sm_new(&c, &why));
+	c.require_fencing = true;
+	ok = sm_new(&c, &why);
+	assert_non_null(ok);
+	sm_free(ok);
+	c = cfg;
+	c.hosting = true;
+	c.host_member = 3;
 	assert_null(sm_new(&c, &why));
 }
 
