@@ -311,8 +311,10 @@ cluster_down() {
 			kill -TERM "$(cat "$T/n$i/ddraidd.pid")" 2>/dev/null
 	done
 	for i in $(seq 1 "$NODES"); do
-		[ -f "$T/n$i/ddraidd.pid" ] && wait_for 10 "ddraidd $i exits" \
-			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null"
+		[ -f "$T/n$i/ddraidd.pid" ] || continue
+		wait_for 10 "ddraidd $i exits" \
+			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null" ||
+			tail -8 "$T/n$i/ddraidd.log" | sed 's/^/#   /'
 	done
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' \
 		"$T"/n*/ddraidd.log "$T"/n*/standin.log "$T"/verify.out 2>/dev/null; then

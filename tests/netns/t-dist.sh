@@ -11,8 +11,19 @@
 # Every daemon: a path fault is given 20 s to heal before the node
 # withdraws (the flap tests cut for a few seconds; the withdraw test sets
 # its own), rebuilds paced at 5 regions a second so that status shows them.
-DIST_DAEMON_OPTS="--path-timeout 20 --rebuild-gap 200"
-DIST_WORKLOAD="--blocks 128 --rate 60 --idle-ms 2000"
+DIST_DAEMON_OPTS="--path-timeout 20 --rebuild-gap 100"
+# Every node writes 128 blocks (8 regions), interleaved with the others'
+# (every region written by every node), or with DIST_OWN=1 in a range of
+# its own (regions 32 * (i - 1) on): then a dead node's regions are its
+# alone, and its torn writes wait for its disk (docs, "torn regions").
+DIST_OWN=
+dist_workload() { # dist_workload NODE
+	if [ -n "$DIST_OWN" ]; then
+		echo "--blocks 128 --rate 60 --idle-ms 2000 --stride 1 --index 0 --first $((($1 - 1) * 512))"
+	else
+		echo "--blocks 128 --rate 60 --idle-ms 2000"
+	fi
+}
 
 # dist_start NODES [daemon options]: a DIST cluster, one member per node,
 # every node writing
@@ -27,8 +38,8 @@ dist_start() {
 	for i in $(seq 1 "$n"); do
 		# shellcheck disable=SC2086
 		daemon_start "$i" $DIST_DAEMON_OPTS "$@"
-		# shellcheck disable=SC2086
-		standin_start "$i" $DIST_WORKLOAD
+		# shellcheck disable=SC2046
+		standin_start "$i" $(dist_workload "$i")
 	done
 	wait_for 40 "all daemons attached" all_attached $(seq 1 "$n") || return 1
 	for i in $(seq 1 "$n"); do
@@ -133,8 +144,8 @@ dist_return() {
 	fi
 	# shellcheck disable=SC2086
 	daemon_start "$v" $DIST_DAEMON_OPTS
-	# shellcheck disable=SC2086
-	standin_start "$v" $DIST_WORKLOAD
+	# shellcheck disable=SC2046
+	standin_start "$v" $(dist_workload "$v")
 	check "$tag: node $v attaches again" wait_for 60 "node $v attached" attached "$v"
 	check "$tag: member $m is re-added on its own: a bitmap rebuild of it runs" \
 		wait_for 60 "rebuild of $m" sh -c \
@@ -156,8 +167,14 @@ dist_return() {
 	check "$tag: node $v writes again" writes_progress "$v" 30
 }
 
+# journal_regions NODE: regions NODE's journal names (64 KiB regions)
+journal_regions() {
+	awk '{ print int($2 / 16) }' "$T/n$1/journal" | sort -u | wc -l
+}
+
 dist_node_kill_common() { # NODES VICTIM TAG
-	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv= ev0 stall c o
+	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv= ev0 stall c o torn
+	local DIST_OWN=1
 	for i in $(seq 1 "$n"); do [ "$i" = "$v" ] || surv="$surv $i"; done
 	o=${surv# }; o=${o%% *}	# a survivor to ask
 	dist_start "$n" || { not_ok "$tag: cluster starts"; cluster_down; return; }
@@ -181,6 +198,13 @@ dist_node_kill_common() { # NODES VICTIM TAG
 		wait_for 60 "recovered" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq '.dirty + .fence_wait')\" = 0 ]"
 	check "$tag: the survivors see it gone: not attached, no orphan, no fencing asked" \
 		test "$(node_view "$c" "$v")" = "- path_bad=0"
+	torn=$(st "$c" .torn_regions)
+	note "$tag: $torn of the $(journal_regions "$v") regions it wrote are its alone: torn, waiting for its disk"
+	if [ "$m" -lt $((n - 1)) ]; then
+		check "$tag: its regions wait for its disk (torn regions of member $m)" \
+			test "$torn" -gt 0 -a "$torn" -le "$(journal_regions "$v")" -a \
+			"$(st "$c" .torn_member)" = "$m"
+	fi
 	for i in $surv; do
 		check "$tag: node $i keeps writing" writes_progress "$i" 40
 	done
