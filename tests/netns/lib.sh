@@ -303,7 +303,7 @@ parity_clean() {
 }
 
 cluster_down() {
-	local i p
+	local i p slow=
 	[ "$NODES" -gt 0 ] || return 0
 	# Daemons leave with SIGTERM (a sanitizer build reports leaks then).
 	for i in $(seq 1 "$NODES"); do
@@ -314,7 +314,7 @@ cluster_down() {
 		[ -f "$T/n$i/ddraidd.pid" ] || continue
 		wait_for 10 "ddraidd $i exits" \
 			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null" ||
-			tail -8 "$T/n$i/ddraidd.log" | sed 's/^/#   /'
+			slow=1
 	done
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' \
 		"$T"/n*/ddraidd.log "$T"/n*/standin.log "$T"/verify.out 2>/dev/null; then
@@ -334,7 +334,7 @@ cluster_down() {
 		ip netns del "$(ns "$i")" 2>/dev/null
 	done
 	ip netns del "${PFX}br" 2>/dev/null
-	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ]; then
+	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ] || [ -n "$slow" ]; then
 		note "logs kept in $T"
 	else
 		rm -rf "$T"

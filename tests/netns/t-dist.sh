@@ -29,6 +29,7 @@ dist_workload() { # dist_workload NODE
 # every node writing
 dist_start() {
 	local n=$1 i; shift
+	# shellcheck disable=SC2034 # lib.sh reads it
 	DIST=1
 	cluster_up "$n"
 	members_create "$n" 24M || { note "create failed"; cat "$T/create.out"; return 1; }
@@ -173,7 +174,7 @@ journal_regions() {
 }
 
 dist_node_kill_common() { # NODES VICTIM TAG
-	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv= ev0 stall c o torn
+	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv="" ev0 stall c o torn
 	local DIST_OWN=1
 	for i in $(seq 1 "$n"); do [ "$i" = "$v" ] || surv="$surv $i"; done
 	o=${surv# }; o=${o%% *}	# a survivor to ask
@@ -262,6 +263,12 @@ t_dist_path_flap() {
 		check "dist_path_flap: node $i keeps writing while node 1's path is down" \
 			writes_progress "$i" 40
 	done
+	# ddraidd's own IO goes the node's path too: node 1's probes of member
+	# 1 fail, the others' succeed.
+	check "dist_path_flap: node 1's daemon cannot read member 1 either (its probes fail)" \
+		wait_for 10 "probe errors on 1" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq .io.probe_errors)\" -gt 0 ]"
+	check "dist_path_flap: nodes 2 and 3 reach it (probes without error)" \
+		test "$(st 2 .io.probe_errors)$(st 3 .io.probe_errors)" = 00
 	check "dist_path_flap: node 1's writes that missed the member wait (held, not failed)" \
 		test "$(sv 1 .held_completions)" -gt 0 -a "$(sv 1 .io_errors)" = 0
 	note "dist_path_flap: node 1 acknowledged $(( $(sv 1 .acked) - a1 )) writes meanwhile, holds $(sv 1 .held_completions)"
