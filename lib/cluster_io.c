@@ -332,7 +332,7 @@ int ddraid_cl_sb_read(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb)
 
 	if (m >= vol->g.members || vol->io.m[m].fd < 0)
 		return -ENODEV;
-	r = ddraid_mio_path_wait(&vol->io, m);
+	r = ddraid_mio_path_wait(&vol->io, m, false);
 	if (r)
 		return r;
 	r = ddraid_sb_read_fd(vol->io.m[m].fd, sb, NULL);
@@ -346,7 +346,7 @@ int ddraid_cl_sb_write(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb,
 
 	if (m >= vol->g.members || vol->io.m[m].fd < 0)
 		return -ENODEV;
-	r = ddraid_mio_path_wait(&vol->io, m);
+	r = ddraid_mio_path_wait(&vol->io, m, true);
 	if (r)
 		return r;
 	return ddraid_sb_write_fd(vol->io.m[m].fd, sb, why);

@@ -102,7 +102,7 @@ static int sb_write_member(struct ddraid_vol *vol, u32 m)
 	const char *why = NULL;
 	int r;
 
-	r = ddraid_mio_path_wait(&vol->io, m);
+	r = ddraid_mio_path_wait(&vol->io, m, true);
 	if (r)
 		return r;
 	s.member_index = m;

@@ -130,12 +130,13 @@ bool ddraid_mio_busy(const struct ddraid_mio *io);
 /* fdatasync member @idx. */
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx);
 /*
- * May IO go to member @idx now (the tests' path faults and injected
- * errors, member_io.c)? 0 if so, -EIO if not. Waits while the path to it
- * is cut and the transport still holds IO. Every member IO that does not
- * go through a request (superblocks, flushes) asks this first.
+ * May IO (a write or flush if @write) go to member @idx now (the tests'
+ * path faults and injected errors, member_io.c)? 0 if so, -EIO if not.
+ * Waits while the path to it is cut and the transport still holds IO.
+ * Every member IO that does not go through a request (superblocks,
+ * flushes) asks this first.
  */
-int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx);
+int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx, bool write);
 void *ddraid_buf_alloc(size_t len);
 
 /* ---- the volume ---- */

@@ -153,13 +153,16 @@ static void sleep_for(double sec);
  *   - hold: IO waits until the path comes back however long that takes
  *     (ctrl_loss_tmo unbounded): a write held so lands after whatever the
  *     cluster did meanwhile (late writes).
+ * A second word "writes" (e.g. "0 writes") cuts writes and flushes only;
+ * reads go on: a half-broken path (a network that passes small reads but
+ * drops large writes, say) that a probe reading the superblock finds fine.
  * Removing the file brings the path back. Unset, nothing is checked.
  */
 enum { PATH_UP, PATH_WAIT, PATH_DOWN };
 #define PATH_POLL_S	0.02	/* how often a held IO looks again */
 
 static int path_state(const struct ddraid_mio *io, unsigned int idx,
-		      double *wait)
+		      bool write, double *wait)
 {
 	char p[PATH_MAX], buf[32];
 	struct timespec now;
@@ -177,6 +180,8 @@ static int path_state(const struct ddraid_mio *io, unsigned int idx,
 	n = fstat(fd, &st) ? -1 : read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
+	if (!write && strstr(buf, "writes"))
+		return PATH_UP;
 	*wait = PATH_POLL_S;
 	if (!strncmp(buf, "hold", 4))
 		return PATH_WAIT;
@@ -191,14 +196,14 @@ static int path_state(const struct ddraid_mio *io, unsigned int idx,
 	return PATH_WAIT;
 }
 
-int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx)
+int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx, bool write)
 {
 	double w;
 
 	for (;;) {
 		if (io->m[idx].inject_error)
 			return -EIO;
-		switch (path_state(io, idx, &w)) {
+		switch (path_state(io, idx, write, &w)) {
 		case PATH_UP:
 			return 0;
 		case PATH_DOWN:
@@ -211,7 +216,7 @@ int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx)
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx)
 {
 	struct ddraid_member_fd *m = &io->m[idx];
-	int r = ddraid_mio_path_wait(io, idx);
+	int r = ddraid_mio_path_wait(io, idx, true);
 
 	if (r)
 		return r;
@@ -278,7 +283,7 @@ static double may_start(struct ddraid_mio *io, struct ddraid_mio_req *r,
 		r->res = -EROFS;
 	if (r->res)
 		return -1;
-	switch (path_state(io, r->member, &w)) {
+	switch (path_state(io, r->member, r->write, &w)) {
 	case PATH_DOWN:
 		r->res = -EIO;
 		return -1;

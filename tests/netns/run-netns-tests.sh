@@ -12,7 +12,8 @@
 # restart_overlap partition_quorum partition_noquorum join_during_resync
 # node_kill5 scrub dist_node_kill dist_path_flap dist_two_flaps
 # dist_path_withdraw dist_clean_stop dist_return_readd dist_node_kill5
-# (default: all).
+# (default: all). Also, not in the default run because it fails today
+# (a protocol finding, see t-dist.sh): dist_half_path.
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
 set -u
@@ -393,7 +394,7 @@ t_join_during_resync() {
 
 start_s=$(date +%s)
 for t in $TESTS; do
-	case " $ALL " in
+	case " $ALL dist_half_path " in
 	*" $t "*) "t_$t" ;;
 	*) not_ok "unknown test $t" ;;
 	esac

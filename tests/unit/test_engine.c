@@ -450,8 +450,18 @@ static void test_path_fault(void **s)
 	assert_int_equal(failed, 1u << 1);
 	assert_memory_equal(back, blk, 4 * 4096);
 
-	/* Down for 300 ms before the transport gives up: IO waits, fails. */
+	/* Half broken: writes and flushes fail, reads go on. */
 	unlink(strcat(strcpy(u.path, dir), "/cut-1"));
+	cut(dir, 1, "0 writes");
+	assert_int_equal(ddraid_cl_write(vol, 4, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 1u << 1);
+	assert_int_equal(ddraid_cl_flush(vol, 1), -EIO);
+	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), 0);
+	assert_int_equal(ddraid_cl_read(vol, 8, 4, back, 0, &failed), 0);
+	assert_int_equal(failed, 0);
+
+	/* Down for 300 ms before the transport gives up: IO waits, fails. */
+	unlink(u.path);
 	cut(dir, 1, "300");
 	t0 = mono();
 	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), -EIO);
