@@ -16,13 +16,16 @@ DIST_DAEMON_OPTS="--path-timeout 20 --rebuild-gap 100"
 # (every region written by every node), or with DIST_OWN=1 in a range of
 # its own (regions 32 * (i - 1) on): then a dead node's regions are its
 # alone, and its torn writes wait for its disk (docs, "torn regions").
+# DIST_QUIET=N: node N stops writing after 100 writes.
 DIST_OWN=
+DIST_QUIET=
 dist_workload() { # dist_workload NODE
 	if [ -n "$DIST_OWN" ]; then
 		echo "--blocks 128 --rate 60 --idle-ms 2000 --stride 1 --index 0 --first $((($1 - 1) * 512))"
 	else
 		echo "--blocks 128 --rate 60 --idle-ms 2000"
 	fi
+	[ "$1" != "$DIST_QUIET" ] || echo "--max-writes 100"
 }
 
 # dist_start NODES [daemon options]: a DIST cluster, one member per node,
@@ -44,7 +47,11 @@ dist_start() {
 	done
 	wait_for 40 "all daemons attached" all_attached $(seq 1 "$n") || return 1
 	for i in $(seq 1 "$n"); do
-		writes_progress "$i" 30 > /dev/null || return 1
+		if [ "$i" = "$DIST_QUIET" ]; then
+			wait_for 30 "node $i wrote its 100" acked_at_least "$i" 100 || return 1
+		else
+			writes_progress "$i" 30 > /dev/null || return 1
+		fi
 	done
 }
 
@@ -106,29 +113,30 @@ stall_max() {
 	for i in "$@"; do sv "$i" .stall_max_ms; done | sort -n | tail -1
 }
 
-# slot_union: regions marked in any bitmap slot of any member whose
-# superblock does not record it failed (what a bitmap re-add walks)
+# slot_union: regions marked in any bitmap slot of any member the newest
+# superblock does not record failed (what a bitmap re-add walks: the
+# coordinator reads the members it has not failed)
 slot_union() {
-	local m files=
+	local m
 	for m in $(seq 0 $((NMEMBERS - 1))); do
-		[ "$(sb_state "$m" "$m")" = failed ] && continue
-		files="$files $T/m$m.img"
-	done
-	# shellcheck disable=SC2086
-	python3 - "$("$DDRAIDCTL" examine --json "$T/m0.img")" $files <<'PY'
+		"$DDRAIDCTL" examine --json "$T/m$m.img" | jq -c "{path: \"$T/m$m.img\", sb: .}"
+	done | python3 -c '
 import json, sys
-sb = json.loads(sys.argv[1])
-off, sz, slots, regions = (sb["bitmap_offset"], sb["bitmap_slot_bytes"],
-                           sb["bitmap_slots"], sb["regions"])
+mem = [json.loads(l) for l in sys.stdin]
+newest = max(mem, key=lambda x: x["sb"]["events"])["sb"]
+off, sz, slots, regions = (newest["bitmap_offset"], newest["bitmap_slot_bytes"],
+                           newest["bitmap_slots"], newest["regions"])
 union = bytearray(sz)
-for path in sys.argv[2:]:
-    with open(path, "rb") as f:
+for i, x in enumerate(mem):
+    if newest["member_states"][i]["state"] == "failed":
+        continue
+    with open(x["path"], "rb") as f:
         for s in range(slots):
             f.seek(off + s * sz)
-            for i, b in enumerate(f.read(sz)):
-                union[i] |= b
+            for k, b in enumerate(f.read(sz)):
+                union[k] |= b
 print(sum(1 for r in range(regions) if union[r >> 3] & (1 << (r & 7))))
-PY
+'
 }
 
 # dist_return NODE TAG: the node comes back with the same disk. Its member
@@ -152,6 +160,7 @@ dist_return() {
 		wait_for 60 "rebuild of $m" sh -c \
 		"DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq -e '.rebuild.active and .rebuild.member == $m' >/dev/null"
 	total=$(st 1 .rebuild.total)
+	DIST_WALKED=$total
 	u1=$(slot_union)
 	c=$(st 1 .coordinator)
 	check "$tag: the coordinator chose a bitmap rebuild" \
@@ -174,7 +183,7 @@ journal_regions() {
 }
 
 dist_node_kill_common() { # NODES VICTIM TAG
-	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv="" ev0 stall c o torn
+	local n=$1 v=$2 tag=$3 m=$(($2 - 1)) i surv="" ev0 stall c o torn want
 	local DIST_OWN=1
 	for i in $(seq 1 "$n"); do [ "$i" = "$v" ] || surv="$surv $i"; done
 	o=${surv# }; o=${o%% *}	# a survivor to ask
@@ -220,6 +229,12 @@ dist_node_kill_common() { # NODES VICTIM TAG
 	# Every acknowledged write is verified after the return: member $m's
 	# fragments are then what the rebuild reconstructed from parity.
 	dist_return "$v" "$tag"
+	# Each node writes its own regions: the walk is the survivors'
+	# (written while it was away) plus its torn ones, nothing else.
+	want=$torn
+	for i in $surv; do want=$((want + $(journal_regions "$i"))); done
+	check "$tag: the walk was the survivors' regions and its torn ones ($want), exactly" \
+		test "$DIST_WALKED" = "$want"
 	finish "$tag"
 	cluster_down
 }
@@ -422,13 +437,30 @@ t_dist_clean_stop() {
 	cluster_down
 }
 
+# union_is N: the slots of the members in use mark N regions
+union_is() { [ "$(slot_union)" = "$1" ]; }
+
+DIST_WALKED=
 t_dist_return_readd() {
-	note "dist_return_readd: node 2 stops cleanly, the others write on, node 2 returns with its disk"
+	local ever
+	local DIST_OWN=1 DIST_QUIET=3
+	note "dist_return_readd: node 3 writes its regions once; node 2 stops cleanly, node 1 writes on, node 2 returns with its disk"
 	dist_start 3 || { not_ok "dist_return_readd: cluster starts"; cluster_down; return; }
+	# Node 3's regions go idle and its bits are cleared: written once,
+	# not since, a re-add need not walk them.
+	check "dist_return_readd: node 3's regions go idle, its bits are cleared (the slots mark nodes 1 and 2's 16 regions)" \
+		wait_for 30 "node 3's bits cleared" union_is 16
 	dist_clean_stop_node 2 dist_return_readd
 	writes_progress 1 60 > /dev/null
-	writes_progress 3 60 > /dev/null
+	ever=$(for i in 1 2 3; do awk '{ print int($2 / 16) }' "$T/n$i/journal"; done | sort -u | wc -l)
+	note "dist_return_readd: the nodes have written $ever regions in all"
+	# Node 2's own regions were resynced and their bits cleared when
+	# it detached (every member was active then): its disk has them. What
+	# it writes once back, skipping its member until the rebuild begins,
+	# is marked and walked too.
 	dist_return 2 dist_return_readd
+	check "dist_return_readd: it walked node 1's 8 regions (written while node 2 was away) and what node 2 wrote since its return, not node 3's (written before, idle since): 8 <= $DIST_WALKED <= 16 < $ever" \
+		test "$DIST_WALKED" -ge 8 -a "$DIST_WALKED" -le 16 -a "$ever" = 24
 	check "dist_return_readd: no IO error anywhere" test "$(errors_on 1 2 3)" = 0
 	finish dist_return_readd
 	cluster_down
