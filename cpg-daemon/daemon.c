@@ -135,17 +135,32 @@ static void run_effects(struct daemon *d)
 		case SM_FX_CPG_SEND:
 			send_cpg(d, &fx->cpg);
 			break;
-		case SM_FX_TARGET_SEND:
+		case SM_FX_TARGET_SEND: {
+			int r;
+
 			if (!chan_connected(d->chan))
 				break;	/* TARGET_GONE was or will be fed */
 			log_debug("to target: %s %" PRIu64,
 				  ddraid_chan_type_name(fx->chan.type),
 				  fx->chan.region);
-			if (chan_send(d->chan, &fx->chan))
-				d->chan_lost = true;
-			else
+			r = chan_send(d->chan, &fx->chan);
+			if (!r) {
 				d->chan_tx++;
+				break;
+			}
+			/*
+			 * A write refused because the target is gone (the
+			 * kernel's ENODEV, the stand-in's closed socket) is the
+			 * news a read would have brought as end of file: the
+			 * target is removed. Taken for a mere closed channel,
+			 * a stopping daemon would leave as if its target still
+			 * ran, and the others would wait for its orphan.
+			 */
+			d->chan_lost = true;
+			d->chan_removed = r == -ENODEV || r == -EPIPE ||
+					  r == -ECONNRESET;
 			break;
+		}
 		case SM_FX_LOG:
 			log_msg(fx->log.level, "%s", fx->log.text);
 			break;

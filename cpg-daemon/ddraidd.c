@@ -275,6 +275,11 @@ int main(int argc, char **argv)
 	else if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		log_warn("mlockall: %s (set LimitMEMLOCK=infinity)",
 			 strerror(errno));
+	/* Testing only (lib/member_io.c): say so loudly. */
+	if (getenv("DDRAID_FAULT_PATH_DIR"))
+		log_warn("DDRAID_FAULT_PATH_DIR set: member paths are cut by "
+			 "the files in %s (fault injection, testing only)",
+			 getenv("DDRAID_FAULT_PATH_DIR"));
 	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))
 		log_warn("PR_SET_IO_FLUSHER: %s", strerror(errno));
 

@@ -74,7 +74,7 @@ static int flush_members(struct io_exec *io, u32 all)
 	int r = 0;
 
 	for (m = 0; m < io->sb.members; m++) {
-		int fd = ddraid_cl_member_fd(io->vol, m);
+		int e;
 
 		if (!(all & (1u << m)))
 			continue;
@@ -83,9 +83,16 @@ static int flush_members(struct io_exec *io, u32 all)
 		 * down) may hold in its cache what its host's crash takes:
 		 * the bit stays until it is flushed, or recorded failed.
 		 */
-		if (fd < 0 || fdatasync(fd)) {
+		if (ddraid_cl_member_fd(io->vol, m) < 0) {
+			log_warn("flush of member %u failed: not open: its bits "
+				 "stay", m);
+			r = -EIO;
+			continue;
+		}
+		e = ddraid_cl_flush(io->vol, m);
+		if (e) {
 			log_warn("flush of member %u failed: %s: its bits stay",
-				 m, fd < 0 ? "not open" : strerror(errno));
+				 m, strerror(-e));
 			r = -EIO;
 		}
 		io->st.flushes++;
@@ -174,17 +181,16 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 
 	apply_facts(io, f);
 	for (m = 0; m < io->sb.members; m++) {
-		int fd = ddraid_cl_member_fd(io->vol, m);
 		struct ddraid_sb s;
 		const char *why = NULL;
 
 		if (f->member[m].state == DDRAID_MEMBER_FAILED)
 			continue;
 		targets |= 1u << m;
-		if (fd < 0)
+		if (ddraid_cl_member_fd(io->vol, m) < 0)
 			continue;
 		/* Keep the member's own update_seq moving forward. */
-		if (ddraid_sb_read_fd(fd, &s, NULL) < 0) {
+		if (ddraid_cl_sb_read(io->vol, m, &s) < 0) {
 			s = io->sb;
 			s.member_index = m;
 		} else if (s.update_seq < io->sb.update_seq) {
@@ -202,7 +208,7 @@ static int do_write_sb(struct io_exec *io, const struct sm_sb_facts *f)
 		}
 		merge_slots(s.slot_nodeid, io->sb.slot_nodeid);
 		s.utime = (u64)time(NULL);
-		r = ddraid_sb_write_fd(fd, &s, &why);
+		r = ddraid_cl_sb_write(io->vol, m, &s, &why);
 		if (r) {
 			log_err("superblock write to member %u failed: %s", m,
 				why ? why : strerror(-r));
@@ -259,17 +265,16 @@ static int do_probe(struct io_exec *io, u32 m, struct io_done *d)
 {
 	const char *path = ddraid_cl_member_path(io->vol, m);
 	struct ddraid_sb s;
-	int fd, r;
+	int r;
 
 	if (m >= io->sb.members)
 		return -EINVAL;
 	io->st.probes++;
-	fd = ddraid_cl_member_fd(io->vol, m);
-	if (fd < 0 && path && !ddraid_cl_member_open(io->vol, m, path))
-		fd = ddraid_cl_member_fd(io->vol, m);
-	if (fd < 0)
+	if (ddraid_cl_member_fd(io->vol, m) < 0 && path)
+		ddraid_cl_member_open(io->vol, m, path);
+	if (ddraid_cl_member_fd(io->vol, m) < 0)
 		r = -ENXIO;
-	else if (ddraid_sb_read_fd(fd, &s, NULL) < 0)
+	else if (ddraid_cl_sb_read(io->vol, m, &s) < 0)
 		r = -EIO;
 	else if (memcmp(s.uuid, io->sb.uuid, sizeof(s.uuid)) ||
 		 s.member_index != m)
@@ -293,9 +298,7 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 	u32 slots[DDRAID_BITMAP_SLOTS] = { 0 }, i;
 
 	for (m = 0; m < io->sb.members; m++) {
-		int fd = ddraid_cl_member_fd(io->vol, m);
-
-		if (fd < 0 || ddraid_sb_read_fd(fd, &s, NULL) < 0)
+		if (ddraid_cl_sb_read(io->vol, m, &s) < 0)
 			continue;
 		if (memcmp(s.uuid, io->sb.uuid, sizeof(s.uuid)))
 			continue;

@@ -310,6 +310,8 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	sm->tgt.host_probing = false;
 	sm->tgt.detach_sent = false;
 	memset(sm->tgt.path_since, 0, sizeof(sm->tgt.path_since));
+	memset(sm->tgt.path_began, 0, sizeof(sm->tgt.path_began));
+	memset(sm->tgt.path_good_at, 0, sizeof(sm->tgt.path_good_at));
 	if (!sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
 		sm->tgt.frozen = true;
@@ -348,11 +350,21 @@ static void rs_confchg(struct sm *sm, const struct sm_confchg *c,
 		u32 bit;
 
 		if (s >= 0 && rs->slot[s].status == SS_DETACHED) {
-			/* Left on purpose before: nothing to wait for. */
-			rs->slot[s].status = SS_NONE;
-			if (down)
+			/*
+			 * Left on purpose before: nothing to wait for. Its
+			 * daemon going keeps it detached: its target is gone
+			 * or fails all IO with nothing in flight, and a new
+			 * one starts frozen until a daemon attaches it. As
+			 * SS_NONE, a node still in corosync would hold every
+			 * resync, rebuild and scrub lock (all_attached())
+			 * until its daemon came back, maybe never: a
+			 * withdrawn daemon exits for good.
+			 */
+			if (down) {
+				rs->slot[s].status = SS_NONE;
 				rs_host_gone(sm, (u32)s, "its host left the "
 					     "cluster", out);
+			}
 			continue;
 		}
 		if (s < 0 || rs->slot[s].status != SS_VIEW)
@@ -912,8 +924,10 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		n->attached = rs->slot[s].attached;
 		n->orphaned = rs->slot[s].status == SS_ORPHAN;
 		n->detached = rs->slot[s].status == SS_DETACHED;
-		n->in_view = rs->slot[s].status == SS_VIEW ||
-			     rs->slot[s].status == SS_DETACHED;
+		/* A detached node's daemon may have left since. */
+		n->in_view = (rs->slot[s].status == SS_VIEW ||
+			      rs->slot[s].status == SS_DETACHED) &&
+			     rs_view_find(rs, n->nodeid) >= 0;
 		n->path_bad = rs->slot[s].path_bad;
 		n->hosts = rs->slot[s].hosts;
 		n->fence_wanted = sm_fence_wanted(sm, n->nodeid);

@@ -245,7 +245,15 @@ struct sm_tgt {
 	/* probe rounds we answer, and path faults we retry */
 	u32 probe_busy;		/* member mask: a probe IO in flight */
 	u32 probe_answered;	/* member mask: MEMBER_PROBE sent this round */
-	u64 path_since[DDRAID_MAX_MEMBERS];	/* 0: our path is fine */
+	/*
+	 * Path faults: since when (+1) the current one lasts, 0: none.
+	 * A fault that comes back within path_timeout of its last good
+	 * probe continues the old one (path_good_at): a path that passes
+	 * probes but fails writes, or flaps, still ends in a withdrawal.
+	 */
+	u64 path_since[DDRAID_MAX_MEMBERS];
+	u64 path_began[DDRAID_MAX_MEMBERS];
+	u64 path_good_at[DDRAID_MAX_MEMBERS];
 	u64 next_probe[DDRAID_MAX_MEMBERS];
 	u32 withdraw_member;	/* CPGMSG_NO_MEMBER: not withdrawing */
 	bool detach_sent;	/* DETACH in flight */

@@ -403,8 +403,25 @@ static void answer_probes(struct sm *sm, struct sm_effects *out)
  * probe_interval; when it answers the target retries them (PATH_RETRY)
  * and the cluster hears it (PATH_OK); after path_timeout without an
  * answer we withdraw: the target fails our IO, and once nothing of ours
- * is in flight we detach, so nobody ever waits for us.
+ * is in flight we detach, so nobody ever waits for us. A probe is a
+ * superblock read: a path that passes it but fails writes faults again
+ * at once, and a fault within path_timeout of the last good probe counts
+ * from the first one's start, so such a path (or one that flaps) still
+ * ends in a withdrawal.
  */
+static void withdraw(struct sm *sm, u32 m, struct sm_effects *out)
+{
+	fx_log(out, SM_LOG_ERR, "withdrawing: member %u unreachable from "
+	       "this node for longer than the path timeout while the "
+	       "cluster reaches it; this node's IO fails", m);
+	sm->tgt.withdraw_member = m;
+	fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0,
+		DDRAID_CHAN_FREEZE_FAIL_IO);
+	sm->tgt.frozen = true;
+	sm->tgt.drained = false;
+	sm->tgt.freezes++;
+}
+
 static void path_work(struct sm *sm, struct sm_effects *out)
 {
 	int s = rs_slot_of(&sm->rs, sm->cfg.nodeid);
@@ -418,11 +435,22 @@ static void path_work(struct sm *sm, struct sm_effects *out)
 			continue;
 		}
 		if (!sm->tgt.path_since[m]) {
-			sm->tgt.path_since[m] = sm->now + 1;
+			/* back soon after it answered: the same fault */
+			if (!sm->tgt.path_began[m] ||
+			    sm->now - sm->tgt.path_good_at[m] >=
+			    sm->cfg.path_timeout)
+				sm->tgt.path_began[m] = sm->now + 1;
+			sm->tgt.path_since[m] = sm->tgt.path_began[m];
 			sm->tgt.next_probe[m] = sm->now + sm->cfg.probe_interval;
 		}
+		if (sm->tgt.withdraw_member != CPGMSG_NO_MEMBER)
+			return;
+		if (sm->now + 1 - sm->tgt.path_since[m] >=
+		    sm->cfg.path_timeout) {
+			withdraw(sm, m, out);
+			return;
+		}
 		if ((sm->tgt.probe_busy & mb) ||
-		    sm->tgt.withdraw_member != CPGMSG_NO_MEMBER ||
 		    sm->now < sm->tgt.next_probe[m])
 			continue;
 		probe(sm, out, m, PROBE_PATH);
@@ -445,22 +473,14 @@ static void path_probed(struct sm *sm, u32 m, int result,
 		c = fx_cpg(sm, out, MSG_PATH_OK);
 		c->member = m;
 		sm->tgt.path_since[m] = 0;
+		sm->tgt.path_good_at[m] = sm->now;
 		sm->tgt.merr &= ~(1u << m);
 		sm->tgt.merr_sent &= ~(1u << m);
 		return;
 	}
 	sm->tgt.next_probe[m] = sm->now + sm->cfg.probe_interval;
-	if (sm->now + 1 - sm->tgt.path_since[m] < sm->cfg.path_timeout)
-		return;
-	fx_log(out, SM_LOG_ERR, "withdrawing: member %u unreachable from "
-	       "this node for longer than the path timeout while the "
-	       "cluster reaches it; this node's IO fails", m);
-	sm->tgt.withdraw_member = m;
-	fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0,
-		DDRAID_CHAN_FREEZE_FAIL_IO);
-	sm->tgt.frozen = true;
-	sm->tgt.drained = false;
-	sm->tgt.freezes++;
+	if (sm->now + 1 - sm->tgt.path_since[m] >= sm->cfg.path_timeout)
+		withdraw(sm, m, out);
 }
 
 /*

@@ -11,6 +11,7 @@
 
 #include "engine_internal.h"
 #include "cluster_io.h"
+#include "sb_io.h"
 
 u32 ddraid_cl_writable_mask(const struct ddraid_vol *vol)
 {
@@ -318,6 +319,44 @@ void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing)
 {
 	if (m < vol->g.members)
 		vol->mem_failed[m] = failing;
+}
+
+/*
+ * Superblocks and flushes go to the member's descriptor itself, past the
+ * request queue: ask the IO layer first whether this node's path to the
+ * member is up (the tests' path faults, lib/member_io.c).
+ */
+int ddraid_cl_sb_read(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb)
+{
+	int r;
+
+	if (m >= vol->g.members || vol->io.m[m].fd < 0)
+		return -ENODEV;
+	r = ddraid_mio_path_wait(&vol->io, m, false);
+	if (r)
+		return r;
+	r = ddraid_sb_read_fd(vol->io.m[m].fd, sb, NULL);
+	return r < 0 ? r : 0;
+}
+
+int ddraid_cl_sb_write(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb,
+		       const char **why)
+{
+	int r;
+
+	if (m >= vol->g.members || vol->io.m[m].fd < 0)
+		return -ENODEV;
+	r = ddraid_mio_path_wait(&vol->io, m, true);
+	if (r)
+		return r;
+	return ddraid_sb_write_fd(vol->io.m[m].fd, sb, why);
+}
+
+int ddraid_cl_flush(struct ddraid_vol *vol, u32 m)
+{
+	if (m >= vol->g.members)
+		return -ENODEV;
+	return ddraid_mio_sync(&vol->io, m);
 }
 
 int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m)

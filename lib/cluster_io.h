@@ -66,7 +66,17 @@ int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
 /* Treat member @m as failing in this process only (no superblock write). */
 void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing);
 
-/* The open descriptor of member @m, or -1. */
+/*
+ * Member @m's superblock through this node's path: read (0 or -errno),
+ * written (as ddraid_sb_write_fd()), and a flush of the member. Use these,
+ * never the descriptor: the IO layer knows whether the path is up.
+ */
+int ddraid_cl_sb_read(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb);
+int ddraid_cl_sb_write(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb,
+		       const char **why);
+int ddraid_cl_flush(struct ddraid_vol *vol, u32 m);
+
+/* The open descriptor of member @m, or -1 (whether it is open). */
 int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m);
 
 /*

@@ -102,8 +102,9 @@ static int sb_write_member(struct ddraid_vol *vol, u32 m)
 	const char *why = NULL;
 	int r;
 
-	if (vol->io.m[m].inject_error)
-		return -EIO;
+	r = ddraid_mio_path_wait(&vol->io, m, true);
+	if (r)
+		return r;
 	s.member_index = m;
 	r = ddraid_sb_write_fd(vol->io.m[m].fd, &s, &why);
 	if (r == -EINVAL && why)

@@ -73,6 +73,11 @@ struct ddraid_mio {
 	unsigned int inflight;	/* in the ring */
 	unsigned int busy;	/* queued or in the ring */
 	unsigned int rr;	/* next member of the synchronous fallback */
+	/*
+	 * Testing: $DDRAID_FAULT_PATH_DIR, the directory whose cut-M files
+	 * cut this process's path to member M (member_io.c); NULL: off.
+	 */
+	char *fault_dir;
 };
 
 struct ddraid_mio_req {
@@ -124,6 +129,14 @@ unsigned int ddraid_mio_pump(struct ddraid_mio *io);
 bool ddraid_mio_busy(const struct ddraid_mio *io);
 /* fdatasync member @idx. */
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx);
+/*
+ * May IO (a write or flush if @write) go to member @idx now (the tests'
+ * path faults and injected errors, member_io.c)? 0 if so, -EIO if not.
+ * Waits while the path to it is cut and the transport still holds IO.
+ * Every member IO that does not go through a request (superblocks,
+ * flushes) asks this first.
+ */
+int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx, bool write);
 void *ddraid_buf_alloc(size_t len);
 
 /* ---- the volume ---- */

@@ -11,8 +11,11 @@
  */
 #include "config.h"
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,12 +36,18 @@ void *ddraid_buf_alloc(size_t len)
 
 int ddraid_mio_init(struct ddraid_mio *io, unsigned int nmembers)
 {
+	const char *fault_dir = getenv("DDRAID_FAULT_PATH_DIR");
 	unsigned int i;
 
 	memset(io, 0, sizeof(*io));
 	io->nmembers = nmembers;
 	for (i = 0; i < DDRAID_MAX_MEMBERS; i++)
 		io->m[i].fd = -1;
+	if (fault_dir && *fault_dir) {
+		io->fault_dir = strdup(fault_dir);
+		if (!io->fault_dir)
+			return -ENOMEM;
+	}
 	/* Without io_uring (seccomp, old kernel) IO runs synchronously. */
 	io->ring_ok = io_uring_queue_init(DDRAID_RING_DEPTH, &io->ring, 0) == 0;
 	return 0;
@@ -53,6 +62,8 @@ void ddraid_mio_exit(struct ddraid_mio *io)
 	if (io->ring_ok)
 		io_uring_queue_exit(&io->ring);
 	io->ring_ok = false;
+	free(io->fault_dir);
+	io->fault_dir = NULL;
 }
 
 static int open_flags(bool rdonly, bool direct)
@@ -116,12 +127,99 @@ static int reopen_buffered(struct ddraid_member_fd *m)
 	return 0;
 }
 
+static void sleep_for(double sec);
+
+/*
+ * Path faults, for the multi-node tests (tests/netns): one node's path to
+ * one member cut by the test while every other node still reaches it, as
+ * a network fault between two hosts cuts NVMe/TCP.
+ *
+ * Why here: every member IO of a process passes this layer (data, bitmap
+ * pages and flushes as requests; superblocks and probes ask
+ * ddraid_mio_path_wait() first), in ddraidd and in the netns stand-in
+ * target alike, so one switch cuts exactly one node's IO to one member
+ * and the member file stays whole for the others. A loop or NBD device
+ * per node and member would model the transport more literally, but the
+ * test host has no device-mapper and loads no modules.
+ *
+ * $DDRAID_FAULT_PATH_DIR names a directory (the node's). While a file
+ * cut-M exists there, this process's path to member M has been down since
+ * the file's modification time; its content says what the transport
+ * does meanwhile (write it whole, e.g. through a rename):
+ *   - empty or 0: IO to M fails at once with EIO;
+ *   - N: IO waits for the path; once it has been down N milliseconds,
+ *     waiting and new IO fail with EIO (NVMe/TCP's fast_io_fail_tmo); if
+ *     the path comes back first, the IO goes on, late;
+ *   - hold: IO waits until the path comes back however long that takes
+ *     (ctrl_loss_tmo unbounded): a write held so lands after whatever the
+ *     cluster did meanwhile (late writes).
+ * A second word "writes" (e.g. "0 writes") cuts writes and flushes only;
+ * reads go on: a half-broken path (a network that passes small reads but
+ * drops large writes, say) that a probe reading the superblock finds fine.
+ * Removing the file brings the path back. Unset, nothing is checked.
+ */
+enum { PATH_UP, PATH_WAIT, PATH_DOWN };
+#define PATH_POLL_S	0.02	/* how often a held IO looks again */
+
+static int path_state(const struct ddraid_mio *io, unsigned int idx,
+		      bool write, double *wait)
+{
+	char p[PATH_MAX], buf[32];
+	struct timespec now;
+	struct stat st;
+	double down, tmo;
+	ssize_t n;
+	int fd;
+
+	if (!io->fault_dir)
+		return PATH_UP;
+	snprintf(p, sizeof(p), "%s/cut-%u", io->fault_dir, idx);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return PATH_UP;
+	n = fstat(fd, &st) ? -1 : read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (!write && strstr(buf, "writes"))
+		return PATH_UP;
+	*wait = PATH_POLL_S;
+	if (!strncmp(buf, "hold", 4))
+		return PATH_WAIT;
+	tmo = strtod(buf, NULL) / 1000.0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	down = (double)(now.tv_sec - st.st_mtim.tv_sec) +
+	       (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+	if (n < 0 || !(tmo > down))
+		return PATH_DOWN;
+	if (tmo - down < *wait)
+		*wait = tmo - down;
+	return PATH_WAIT;
+}
+
+int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx, bool write)
+{
+	double w;
+
+	for (;;) {
+		if (io->m[idx].inject_error)
+			return -EIO;
+		switch (path_state(io, idx, write, &w)) {
+		case PATH_UP:
+			return 0;
+		case PATH_DOWN:
+			return -EIO;
+		}
+		sleep_for(w);
+	}
+}
+
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx)
 {
 	struct ddraid_member_fd *m = &io->m[idx];
+	int r = ddraid_mio_path_wait(io, idx, true);
 
-	if (m->inject_error)
-		return -EIO;
+	if (r)
+		return r;
 	if (m->fd < 0)
 		return -ENODEV;
 	return fdatasync(m->fd) ? -errno : 0;
@@ -166,34 +264,39 @@ static void sleep_for(double sec)
 }
 
 /*
- * May @r start now? Returns 0 if so (and the member's bucket is charged),
- * or the seconds to wait. Requests to one member start in order.
+ * May @r start now? 0 if so (and the member's bucket is charged), the
+ * seconds to wait (its path is held, or its throttle), or -1 when it
+ * cannot be issued at all (r->res says why: it finishes at once).
+ * Requests to one member start in order.
  */
-static double admit(struct ddraid_member_fd *m, struct ddraid_mio_req *r,
-		    double now)
+static double may_start(struct ddraid_mio *io, struct ddraid_mio_req *r,
+			double now)
 {
-	double w = ddraid_throttle_wait(&m->th, now, r->len - r->done);
+	struct ddraid_member_fd *m = &io->m[r->member];
+	double w;
 
-	if (w > 0)
-		return w;
-	ddraid_throttle_charge(&m->th, now, r->len - r->done);
-	if (m->inject_after && !--m->inject_after)
-		m->inject_error = true;
-	return 0;
-}
-
-/* A request that cannot be issued at all finishes at once. */
-static bool req_refused(struct ddraid_member_fd *m, struct ddraid_mio_req *r)
-{
 	if (m->inject_error)
 		r->res = -EIO;
 	else if (m->fd < 0)
 		r->res = -ENODEV;
 	else if (r->write && m->rdonly)
 		r->res = -EROFS;
-	else
-		return false;
-	return true;
+	if (r->res)
+		return -1;
+	switch (path_state(io, r->member, r->write, &w)) {
+	case PATH_DOWN:
+		r->res = -EIO;
+		return -1;
+	case PATH_WAIT:
+		return w;
+	}
+	w = ddraid_throttle_wait(&m->th, now, r->len - r->done);
+	if (w > 0)
+		return w;
+	ddraid_throttle_charge(&m->th, now, r->len - r->done);
+	if (m->inject_after && !--m->inject_after)
+		m->inject_error = true;
+	return 0;
 }
 
 static void q_push(struct ddraid_mio *io, struct ddraid_mio_req *r, bool head)
@@ -269,10 +372,10 @@ static unsigned int pump_sync(struct ddraid_mio *io)
 			off_t off = (off_t)(r->off + r->done);
 			double w;
 
-			if (req_refused(m, r))
-				break;
-			while ((w = admit(m, r, ddraid_now())) > 0)
+			while ((w = may_start(io, r, ddraid_now())) > 0)
 				sleep_for(w);
+			if (w < 0)
+				break;
 			x = r->write ? pwrite(m->fd, p, len, off) :
 				       pread(m->fd, p, len, off);
 			fin = req_complete(m, r, x < 0 ? -errno : (int)x);
@@ -303,13 +406,13 @@ static unsigned int start_admitted(struct ddraid_mio *io, double *wait)
 			struct io_uring_sqe *sqe;
 			double w;
 
-			if (req_refused(m, r)) {
+			w = may_start(io, r, now);
+			if (w < 0) {
 				q_pop(io, i);
 				req_finish(io, r);
 				fin++;
 				continue;
 			}
-			w = admit(m, r, now);
 			if (w > 0) {
 				if (!*wait || w < *wait)
 					*wait = w;

@@ -16,7 +16,10 @@
  * against the union of all nodes' journals.
  *
  * Signals: SIGUSR1 injects IO errors on --inject-member, SIGUSR2 ends the
- * injection (the disk was replaced); SIGTERM stops.
+ * injection (the disk was replaced); SIGHUP starts a new stall measurement
+ * (stats "stall_max_ms": the longest time without an acknowledgement
+ * since, the current wait included); SIGTERM stops.
+ * $DDRAID_FAULT_PATH_DIR cuts this node's paths to members (lib/member_io.c).
  * Counters go to --stats FILE as JSON (rewritten atomically every tick).
  */
 #include "config.h"
@@ -132,6 +135,8 @@ struct st {
 	u64 acked, io_errors, acked_disconnected, grant_reqs, grants,
 	    grant_errors, locks, idles, freezes, merr_sent, commits,
 	    attaches, started, held_total, path_retries, frozen_msgs;
+	/* stalls: since the last SIGHUP, the longest gap between acks */
+	u64 last_ack_ms, stall_max_ms;
 };
 
 static u64 now_ms(void)
@@ -230,8 +235,24 @@ static void release(struct st *s, struct wr *w)
 	w->used = false;
 }
 
+/* The longest time without an acknowledgement, the current one included. */
+static u64 stall_ms(const struct st *s, u64 now)
+{
+	u64 cur = now - s->last_ack_ms;
+
+	return cur > s->stall_max_ms ? cur : s->stall_max_ms;
+}
+
 static void ack(struct st *s, struct wr *w)
 {
+	u64 now = now_ms();
+
+	s->stall_max_ms = stall_ms(s, now);
+	/* Said with the time it ended, to be matched with the daemons' logs. */
+	if (now - s->last_ack_ms >= 1000)
+		say("stall: no write acknowledged for %" PRIu64 " ms",
+		    now - s->last_ack_ms);
+	s->last_ack_ms = now;
 	journal(s, 'A', w->block, w->gen, true);
 	s->acked++;
 	if (s->cfd < 0)
@@ -508,14 +529,16 @@ static void write_stats(struct st *s)
 		",\"held_regions\":%" PRIu64 ",\"queued\":%" PRIu64
 		",\"held_completions\":%" PRIu64 ",\"held_total\":%" PRIu64
 		",\"failing\":%u,\"path_retries\":%" PRIu64
-		",\"frozen_msgs\":%" PRIu64 ",\"withdrawn\":%s}\n",
+		",\"frozen_msgs\":%" PRIu64 ",\"withdrawn\":%s"
+		",\"stall_max_ms\":%" PRIu64 "}\n",
 		s->node, s->cfd >= 0 ? "true" : "false",
 		s->core.frozen ? "true" : "false", s->acked, s->started,
 		s->io_errors, s->acked_disconnected, s->grant_reqs, s->grants,
 		s->grant_errors, s->locks, s->idles, s->freezes, s->merr_sent,
 		s->commits, s->attaches, s->core.granted, s->core.waiting,
 		s->core.nheld, s->held_total, s->core.failed, s->path_retries,
-		s->frozen_msgs, s->core.withdrawn ? "true" : "false");
+		s->frozen_msgs, s->core.withdrawn ? "true" : "false",
+		stall_ms(s, now_ms()));
 	fclose(f);
 	rename(tmp, s->stats_path);
 }
@@ -592,6 +615,7 @@ static void run(struct st *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sfd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -604,6 +628,10 @@ static void run(struct st *s)
 	    chmod(s->sock_path, 0600) || listen(s->lfd, 2))
 		die("socket %s: %s", s->sock_path, strerror(errno));
 	s->cfd = -1;
+	s->last_ack_ms = now_ms();
+	if (getenv("DDRAID_FAULT_PATH_DIR"))
+		say("member paths cut by the files in %s",
+		    getenv("DDRAID_FAULT_PATH_DIR"));
 	say("node %u: %" PRIu64 " blocks from %" PRIu64 " stride %" PRIu64
 	    ", %u writes/s, listening on %s", s->node, s->nblocks, s->first,
 	    s->stride, s->rate, s->sock_path);
@@ -645,6 +673,10 @@ static void run(struct st *s)
 				} else if (si.ssi_signo == SIGUSR2) {
 					say("no more injected errors");
 					ddraid_inject_member_error(s->vol, -1);
+				} else if (si.ssi_signo == SIGHUP) {
+					say("stall measurement starts again");
+					s->last_ack_ms = now_ms();
+					s->stall_max_ms = 0;
 				} else {
 					s->stop = true;
 				}

@@ -131,30 +131,111 @@ quorate_on() { # quorate_on NODE
 	nsexec "$1" corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes'
 }
 
-# members_create: shared member files of a 3-member volume, 64 KiB regions.
+# members_create: member files of a volume, 64 KiB regions.
 members_create() { # members_create NMEMBERS SIZE
 	local m i
 	MEMBERS=
+	NMEMBERS=$1
 	for i in $(seq 0 $(($1 - 1))); do
 		truncate -s "$2" "$T/m$i.img"
 		MEMBERS=${MEMBERS:+$MEMBERS,}$T/m$i.img
 	done
+	[ -z "$DIST" ] || dist_paths
 	# shellcheck disable=SC2086
 	"$DDRAIDCTL" create --name "$VOL" --region-size 64K \
 		$(echo "$MEMBERS" | tr , ' ') > "$T/create.out" 2>&1
 }
 
+# ---- the distributed topology (t-dist.sh) ----
+#
+# With DIST=1 (set before cluster_up), node i hosts member i-1: its own
+# disk (ddraidd --host-member i-1). Every node opens every member through
+# a path of its own, $T/nI/dev/mM.img (a link to the member file: names
+# differ between nodes, as NVMe namespaces do), and its ddraidd and
+# stand-in run with DDRAID_FAULT_PATH_DIR=$T/nI/paths, so that the test
+# can cut node I's path to member M alone (cut_path; lib/member_io.c
+# says how the IO layer reads the cut-M files). A node killed takes its
+# disk with it: every other node's path to its member is cut too.
+DIST=
+# How long IO waits for a cut path before it fails (fast_io_fail_tmo).
+PATH_FAIL_MS=1000
+NMEMBERS=0
+
+dist_paths() {
+	local i m
+	for i in $(seq 1 "$NODES"); do
+		mkdir -p "$T/n$i/dev" "$T/n$i/paths"
+		for m in $(seq 0 $((NMEMBERS - 1))); do
+			ln -sf "$T/m$m.img" "$T/n$i/dev/m$m.img"
+		done
+	done
+}
+
+# node_members NODE: the member list as NODE opens it
+node_members() {
+	local m out=
+	if [ -z "$DIST" ]; then
+		echo "$MEMBERS"
+		return
+	fi
+	for m in $(seq 0 $((NMEMBERS - 1))); do
+		out=${out:+$out,}$T/n$1/dev/m$m.img
+	done
+	echo "$out"
+}
+
+# node_env NODE: the environment of NODE's ddraidd and stand-in
+node_env() {
+	[ -z "$DIST" ] || echo "DDRAID_FAULT_PATH_DIR=$T/n$1/paths"
+}
+
+# cut_path NODE MEMBER [MS|hold|0]: NODE's path to MEMBER goes down now;
+# its IO there waits MS (default PATH_FAIL_MS) for it, then fails. The
+# file is written whole (rename): the IO layer must never see it half.
+cut_path() {
+	local f=$T/n$1/paths/cut-$2
+	[ -e "$f" ] && return 0
+	echo "${3:-$PATH_FAIL_MS}" > "$f.tmp" && mv -f "$f.tmp" "$f"
+}
+restore_path() { rm -f "$T/n$1/paths/cut-$2"; }
+
+# host_gone NODE / host_back NODE: every other node loses / regains its
+# path to the member NODE hosts (its disk went with it / came back)
+host_gone() {
+	local i
+	for i in $(seq 1 "$NODES"); do
+		[ "$i" = "$1" ] || cut_path "$i" $(($1 - 1)) "${2:-}"
+	done
+}
+host_back() {
+	local i
+	for i in $(seq 1 "$NODES"); do
+		restore_path "$i" $(($1 - 1))
+	done
+}
+
 daemon_start() { # daemon_start NODE [extra ddraidd options]
-	local i=$1 d=$T/n$1; shift
-	ip netns exec "$(ns "$i")" "$DDRAIDD" --volume "$VOL" --members "$MEMBERS" \
+	local i=$1 d=$T/n$1 host=; shift
+	[ -n "$DIST" ] && [ "$i" -le "$NMEMBERS" ] && host="--host-member $((i - 1))"
+	# The exit status is kept in ddraidd.rc (a withdrawal exits with 3).
+	rm -f "$d/ddraidd.rc" "$d/ddraidd.pid"
+	# shellcheck disable=SC2046,SC2086
+	( env $(node_env "$i") ip netns exec "$(ns "$i")" "$DDRAIDD" \
+		--volume "$VOL" --members "$(node_members "$i")" \
 		--channel "unix:$d/chan.sock" --ctl-dir "$d" --foreground \
-		--fence-delay 1 "$@" >> "$d/ddraidd.log" 2>&1 &
-	echo $! > "$d/ddraidd.pid"; disown $!
+		--fence-delay 1 $host "$@" >> "$d/ddraidd.log" 2>&1 &
+	  echo $! > "$d/ddraidd.pid"
+	  wait $!
+	  echo $? > "$d/ddraidd.rc" ) > /dev/null 2>&1 &
+	disown $!
+	wait_for 5 "ddraidd $i started" test -s "$d/ddraidd.pid"
 }
 
 standin_start() { # standin_start NODE [extra options]
 	local i=$1 d=$T/n$1; shift
-	"$STANDIN" --members "$MEMBERS" --socket "$d/chan.sock" --node "$i" \
+	# shellcheck disable=SC2046
+	env $(node_env "$i") "$STANDIN" --members "$(node_members "$i")" \
+		--socket "$d/chan.sock" --node "$i" \
 		--journal "$d/journal" --stats "$d/stats.json" \
 		--stride "$NODES" --index $((i - 1)) "$@" >> "$d/standin.log" 2>&1 &
 	echo $! > "$d/standin.pid"; disown $!
@@ -179,6 +260,8 @@ kill_node() { # kill_node NODE: corosync, ddraidd and stand-in, SIGKILL
 	# corosync first: the others see the node vanish (NODEDOWN) rather
 	# than its daemon die first (PROCDOWN), which a power loss gives.
 	local d=$T/n$1 p
+	# Its disk goes with it, at the same instant.
+	[ -z "$DIST" ] || [ "$1" -gt "$NMEMBERS" ] || host_gone "$1"
 	for p in corosync standin ddraidd; do
 		[ -f "$d/$p.pid" ] && kill -9 "$(cat "$d/$p.pid")" 2>/dev/null
 	done
@@ -221,7 +304,7 @@ parity_clean() {
 }
 
 cluster_down() {
-	local i p
+	local i p slow=
 	[ "$NODES" -gt 0 ] || return 0
 	# Daemons leave with SIGTERM (a sanitizer build reports leaks then).
 	for i in $(seq 1 "$NODES"); do
@@ -229,8 +312,10 @@ cluster_down() {
 			kill -TERM "$(cat "$T/n$i/ddraidd.pid")" 2>/dev/null
 	done
 	for i in $(seq 1 "$NODES"); do
-		[ -f "$T/n$i/ddraidd.pid" ] && wait_for 10 "ddraidd $i exits" \
-			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null"
+		[ -f "$T/n$i/ddraidd.pid" ] || continue
+		wait_for 10 "ddraidd $i exits" \
+			sh -c "! kill -0 $(cat "$T/n$i/ddraidd.pid") 2>/dev/null" ||
+			slow=1
 	done
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' \
 		"$T"/n*/ddraidd.log "$T"/n*/standin.log "$T"/verify.out 2>/dev/null; then
@@ -254,12 +339,13 @@ cluster_down() {
 		ip netns del "$(ns "$i")" 2>/dev/null
 	done
 	ip netns del "${PFX}br" 2>/dev/null
-	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ]; then
+	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ] || [ -n "$slow" ]; then
 		note "logs kept in $T"
 	else
 		rm -rf "$T"
 	fi
 	NODES=0
+	DIST=
 }
 
 # Partition: move nodes to the second bridge (br1) or back.

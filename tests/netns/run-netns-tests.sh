@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Multi-node tests of ddraidd with real corosync in network namespaces on
 # this host, the userspace stand-in as each node's target and member files
-# shared by all nodes. One TAP stream on stdout. Needs root.
+# shared by all nodes (a SAN), or, in the dist_* tests (t-dist.sh), each
+# node hosting one member that the others reach through paths the test can
+# cut. One TAP stream on stdout. Needs root.
 #
 #   BUILD=/path/to/build tests/netns/run-netns-tests.sh [TEST...]
 #
 # TEST is one of: basic busy member_fail_rebuild node_kill daemon_kill
 # restart_overlap partition_quorum partition_noquorum join_during_resync
-# node_kill5 scrub two_node fence_pacemaker fence_pcmk_own (default: all;
-# the last two need Pacemaker and skip without it).
+# node_kill5 scrub two_node fence_pacemaker fence_pcmk_own dist_node_kill
+# dist_path_flap dist_two_flaps dist_path_withdraw dist_clean_stop
+# dist_return_readd dist_node_kill5 dist_half_path (default: all;
+# fence_pacemaker and fence_pcmk_own need Pacemaker and skip without it).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
 set -u
@@ -17,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub two_node fence_pacemaker fence_pcmk_own"
+ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub two_node fence_pacemaker fence_pcmk_own dist_node_kill dist_path_flap dist_two_flaps dist_path_withdraw dist_clean_stop dist_return_readd dist_node_kill5 dist_half_path"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -178,14 +182,18 @@ member_state_is() { # NODE MEMBER STATE
 	[ "$(st "$1" ".members[$2].state")" = "$3" ]
 }
 
+# Node 2 is member 1's host (its disk): its own IO errors on member 1 are
+# the disk's, and take the member out. Another node's errors alone would
+# be a fault of its path (t-dist.sh), which a probe through the daemon's
+# path does not see here: the errors are injected in the stand-in only.
 t_member_fail_rebuild() {
 	local i newm
-	note "member failure: node 2's target gets IO errors on member 1; then an online rebuild"
+	note "member failure: node 2's target gets IO errors on member 1, its own disk; then an online rebuild"
 	cluster_up 3
 	members_create 3 24M || { not_ok "member_fail: create"; return; }
 	for i in 1 2 3; do wait_for 40 "node $i quorate" quorate_on "$i"; done
 	for i in 1 2 3; do
-		daemon_start "$i"
+		if [ "$i" = 2 ]; then daemon_start 2 --host-member 1; else daemon_start "$i"; fi
 		standin_start "$i" --blocks 96 --rate 60 --idle-ms 1000 --inject-member 1
 	done
 	wait_for 40 "attached" all_attached 1 2 3 || { not_ok "member_fail: cluster starts"; return; }
@@ -383,10 +391,11 @@ t_join_during_resync() {
 
 . "$HERE/t-scrub.sh"
 . "$HERE/t-fence.sh"
+. "$HERE/t-dist.sh"
 
 start_s=$(date +%s)
 for t in $TESTS; do
-	case " $ALL " in
+	case " $ALL dist_half_path " in
 	*" $t "*) "t_$t" ;;
 	*) not_ok "unknown test $t" ;;
 	esac

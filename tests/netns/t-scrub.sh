@@ -156,6 +156,11 @@ t_scrub() {
 	check "scrub: parity is consistent on every block (ddraidctl check)" parity_clean
 
 	note "scrub: a member fails under a running scrub"
+	# A node whose daemon died while its target runs holds the scrub
+	# (orphan). With the targets stopped (above) a daemon that goes is
+	# detached and holds nothing: node x's target comes back first.
+	standin_start "$x" --blocks 96 --rate 60 --idle-ms 1000
+	wait_for 30 "node $x attached" attached "$x"
 	kill_daemon "$x" "$o"
 	check "scrub: a check starts" scrub_ctl "$o"
 	wait_for 10 "running" scrub_running_on "$o"

@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "cluster_io.h"
 #include "engine_internal.h"
 
 #define ERRLEN DDRAID_ERRMSG_MAX
@@ -357,6 +361,155 @@ static void test_foreign_order_missing(void **s)
 }
 
 /* ---- failures during IO ---- */
+
+/* ---- path faults (DDRAID_FAULT_PATH_DIR, lib/member_io.c) ---- */
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* cut-M with @what, written whole as the tests do (rename) */
+static void cut(const char *dir, u32 m, const char *what)
+{
+	char p[PATH_MAX + 32], tmp[PATH_MAX + 40];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/cut-%u", dir, m);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fputs(what, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(rename(tmp, p), 0);
+}
+
+struct uncut {
+	char path[PATH_MAX + 32];
+	unsigned int after_ms;
+};
+
+static void *uncut_later(void *arg)
+{
+	struct uncut *u = arg;
+
+	usleep(u->after_ms * 1000);
+	unlink(u->path);
+	return NULL;
+}
+
+/*
+ * One process's path to member 1 cut, in each of the transport's modes:
+ * the IO to member 1 fails (at once, or once the path has been down for
+ * the time given) or waits and lands when the path comes back; the other
+ * members and the file itself are untouched; superblocks and flushes ask
+ * the same switch. Off without the variable.
+ */
+static void test_path_fault(void **s)
+{
+	struct ddraid_vol *vol;
+	struct ddraid_sb sb;
+	char err[ERRLEN], dir[PATH_MAX + 8];
+	struct uncut u;
+	pthread_t th;
+	struct fix f;
+	u32 failed;
+	double t0;
+	u8 *blk, *back;
+
+	fix_init(&f, 3, 1 << 20, 21);
+	snprintf(dir, sizeof(dir), "%s/paths", f.t.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	blk = malloc(4 * 4096);
+	back = malloc(4 * 4096);
+	assert_non_null(blk);
+	assert_non_null(back);
+	tu_fill(blk, 4 * 4096, &f.rng);
+	setenv("DDRAID_FAULT_PATH_DIR", dir, 1);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	unsetenv("DDRAID_FAULT_PATH_DIR");
+
+	/* Path up: nothing happens. */
+	assert_int_equal(ddraid_cl_write(vol, 0, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 0);
+
+	/* Down, failing at once: member 1's part fails, the rest lands. */
+	cut(dir, 1, "0");
+	tu_fill(blk, 4 * 4096, &f.rng);
+	assert_int_equal(ddraid_cl_write(vol, 4, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 1u << 1);
+	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), -EIO);
+	assert_int_equal(ddraid_cl_flush(vol, 1), -EIO);
+	assert_int_equal(ddraid_cl_sb_read(vol, 0, &sb), 0);
+	assert_int_equal(ddraid_cl_flush(vol, 2), 0);
+	/* Reads avoid it: reconstructed from parity. */
+	assert_int_equal(ddraid_cl_read(vol, 4, 4, back, 0, &failed), 0);
+	assert_int_equal(failed, 1u << 1);
+	assert_memory_equal(back, blk, 4 * 4096);
+
+	/* Half broken: writes and flushes fail, reads go on. */
+	unlink(strcat(strcpy(u.path, dir), "/cut-1"));
+	cut(dir, 1, "0 writes");
+	assert_int_equal(ddraid_cl_write(vol, 4, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 1u << 1);
+	assert_int_equal(ddraid_cl_flush(vol, 1), -EIO);
+	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), 0);
+	assert_int_equal(ddraid_cl_read(vol, 8, 4, back, 0, &failed), 0);
+	assert_int_equal(failed, 0);
+
+	/* Down for 300 ms before the transport gives up: IO waits, fails. */
+	unlink(u.path);
+	cut(dir, 1, "300");
+	t0 = mono();
+	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), -EIO);
+	assert_true(mono() - t0 >= 0.25);
+	/* Then at once, until the path is back. */
+	t0 = mono();
+	assert_int_equal(ddraid_cl_write(vol, 8, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 1u << 1);
+	assert_true(mono() - t0 < 0.25);
+
+	/* Back within the transport's wait: the IO lands, late. */
+	unlink(u.path);
+	cut(dir, 1, "60000");
+	u.after_ms = 200;
+	assert_int_equal(pthread_create(&th, NULL, uncut_later, &u), 0);
+	t0 = mono();
+	assert_int_equal(ddraid_cl_write(vol, 0, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_true(mono() - t0 >= 0.15);
+	pthread_join(th, NULL);
+
+	/* Held however long: lands when the path is back. */
+	cut(dir, 1, "hold");
+	assert_int_equal(pthread_create(&th, NULL, uncut_later, &u), 0);
+	t0 = mono();
+	assert_int_equal(ddraid_cl_flush(vol, 1), 0);
+	assert_true(mono() - t0 >= 0.15);
+	pthread_join(th, NULL);
+	ddraid_close(vol);
+
+	/* Every member has blocks 0..3 as last written, whole. */
+	assert_int_equal(tu_open(&f.t, 1u << 0, 0, &vol, err, sizeof(err)), 0);
+	assert_int_equal(ddraid_read(vol, 0, back, 4 * 4096), 0);
+	assert_memory_equal(back, blk, 4 * 4096);
+	ddraid_close(vol);
+	/* Without the variable a cut file changes nothing. */
+	cut(dir, 1, "0");
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	assert_int_equal(ddraid_cl_write(vol, 0, 4, blk, 0, &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(ddraid_cl_sb_read(vol, 1, &sb), 0);
+	ddraid_close(vol);
+	unlink(u.path);
+	rmdir(dir);
+	free(blk);
+	free(back);
+	fix_free(&f);
+}
 
 static void test_inject_write(void **s)
 {
@@ -1008,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_order_missing),
 		cmocka_unit_test(test_inject_write),
 		cmocka_unit_test(test_inject_read_then_second),
+		cmocka_unit_test(test_path_fault),
 		cmocka_unit_test(test_resync),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_rebuild),
