@@ -312,6 +312,7 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	memset(sm->tgt.path_since, 0, sizeof(sm->tgt.path_since));
 	memset(sm->tgt.path_began, 0, sizeof(sm->tgt.path_began));
 	memset(sm->tgt.path_good_at, 0, sizeof(sm->tgt.path_good_at));
+	sm->tgt.path_ok_sent = 0;
 	if (!sm->tgt.frozen) {
 		fx_chan(sm, out, DDRAID_CHAN_FREEZE, 0, 0, 0, 0);
 		sm->tgt.frozen = true;

@@ -254,6 +254,7 @@ struct sm_tgt {
 	u64 path_since[DDRAID_MAX_MEMBERS];
 	u64 path_began[DDRAID_MAX_MEMBERS];
 	u64 path_good_at[DDRAID_MAX_MEMBERS];
+	u32 path_ok_sent;	/* member mask: our PATH_OK not yet seen */
 	u64 next_probe[DDRAID_MAX_MEMBERS];
 	u32 withdraw_member;	/* CPGMSG_NO_MEMBER: not withdrawing */
 	bool detach_sent;	/* DETACH in flight */

@@ -432,8 +432,12 @@ static void path_work(struct sm *sm, struct sm_effects *out)
 
 		if (!(bad & mb)) {
 			sm->tgt.path_since[m] = 0;
+			sm->tgt.path_ok_sent &= ~mb;
 			continue;
 		}
+		/* it answered: the cluster has not seen our PATH_OK yet */
+		if (sm->tgt.path_ok_sent & mb)
+			continue;
 		if (!sm->tgt.path_since[m]) {
 			/* back soon after it answered: the same fault */
 			if (!sm->tgt.path_began[m] ||
@@ -474,6 +478,7 @@ static void path_probed(struct sm *sm, u32 m, int result,
 		c->member = m;
 		sm->tgt.path_since[m] = 0;
 		sm->tgt.path_good_at[m] = sm->now;
+		sm->tgt.path_ok_sent |= 1u << m;
 		sm->tgt.merr &= ~(1u << m);
 		sm->tgt.merr_sent &= ~(1u << m);
 		return;
