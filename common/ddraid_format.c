@@ -39,8 +39,11 @@ static u64 bitmap_slot_bytes_for(u64 regions)
 	return align_up_u64(div_round_up_u64(regions, 8), DDRAID_BLOCK_SIZE);
 }
 
-/* [A-Za-z0-9._+-]: the name becomes /dev/mapper/NAME and a CPG group name. */
-static bool name_char_ok(char c)
+/*
+ * [A-Za-z0-9._+-]: the name becomes /dev/mapper/NAME and a CPG group name.
+ * The whole naming rule, built on this, is lib/volname.c.
+ */
+bool ddraid_name_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' ||
@@ -205,7 +208,7 @@ int ddraid_sb_validate(const struct ddraid_sb *sb, const char **why)
 	if (len > DDRAID_NAME_MAX)
 		return invalid(why, "volume name is not terminated");
 	for (i = 0; i < len; i++)
-		if (!name_char_ok(sb->name[i]))
+		if (!ddraid_name_char_ok(sb->name[i]))
 			return invalid(why, "volume name has a character outside [A-Za-z0-9._+-]");
 	return validate_members(sb, why);
 }

@@ -201,4 +201,7 @@ static inline void ddraid_bit_clear(u8 *map, u64 bit)
 
 const char *ddraid_member_state_name(u32 state);
 
+/* May @c appear in a volume name ([A-Za-z0-9._+-])? */
+bool ddraid_name_char_ok(char c);
+
 #endif /* DDRAID_FORMAT_H */

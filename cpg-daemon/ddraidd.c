@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ddraid.h"
 #include "daemon.h"
 #include "fencing.h"
 #include "log.h"
@@ -121,19 +122,6 @@ static char **split_members(char *list, unsigned int *n)
 	return v;
 }
 
-static bool valid_name(const char *s)
-{
-	size_t i;
-
-	if (!*s || strlen(s) > 63)
-		return false;
-	for (i = 0; s[i]; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._+-", s[i]))
-			return false;
-	return s[0] != '.';
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon_opts o = {
@@ -144,7 +132,7 @@ int main(int argc, char **argv)
 		.require_fencing = -1,
 		.host_member = -1,
 	};
-	char ident[80], *members = NULL;
+	char ident[80], why[128], *members = NULL;
 	unsigned long v;
 	struct daemon *d;
 	sigset_t sigs;
@@ -232,8 +220,12 @@ int main(int argc, char **argv)
 			argv[optind], usage);
 		return 2;
 	}
-	if (!o.volume || !valid_name(o.volume)) {
-		fprintf(stderr, "ddraidd: --volume NAME is required ([A-Za-z0-9._+-], at most 63 bytes)\n");
+	if (!o.volume) {
+		fprintf(stderr, "ddraidd: --volume NAME is required\n");
+		return 2;
+	}
+	if (ddraid_check_volume_name(o.volume, why, sizeof(why))) {
+		fprintf(stderr, "ddraidd: --volume '%s': %s\n", o.volume, why);
 		return 2;
 	}
 	if (!members) {

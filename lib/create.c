@@ -58,23 +58,6 @@ static int seterr(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-static bool name_ok(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (len > DDRAID_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '+' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
@@ -271,6 +254,7 @@ static int validate(struct member *mem, unsigned int n,
 		    char *err, size_t errlen)
 {
 	const char *name = o->name ? o->name : "";
+	char why_name[128];
 	u64 region = o->region_size ? o->region_size : DDRAID_REGION_DEFAULT;
 	struct ddraid_geom g;
 	const char *why = NULL;
@@ -278,10 +262,11 @@ static int validate(struct member *mem, unsigned int n,
 	unsigned int i, j, small = 0;
 	int r;
 
-	if (!name_ok(name))
-		return seterr(err, errlen, -EINVAL,
-			      "volume name '%s' is longer than %d bytes or has a character outside [A-Za-z0-9._+-]",
-			      name, DDRAID_NAME_MAX);
+	/* No name at all is allowed (a volume used standalone, unnamed). */
+	if (*name && ddraid_check_volume_name(name, why_name,
+					      sizeof(why_name)))
+		return seterr(err, errlen, -EINVAL, "volume name '%s': %s",
+			      name, why_name);
 	if (region & (region - 1) || region < DDRAID_REGION_MIN ||
 	    region > DDRAID_REGION_MAX)
 		return seterr(err, errlen, -EINVAL,

@@ -46,6 +46,19 @@ extern const struct ddraid_xor_impl ddraid_xor_impls[];
 /* The name of the implementation ddraid_xor() dispatches to. */
 const char *ddraid_xor_selected(void);
 
+/* ---- volume names (lib/volname.c) ---- */
+
+/* The rule in words, for help texts. */
+#define DDRAID_VOLUME_NAME_RULE \
+	"1 to 63 bytes of [A-Za-z0-9._+-], not starting with . or -"
+
+/*
+ * Is @name a valid volume name? 0, or -EINVAL / -ENAMETOOLONG with the
+ * reason (without the name) in @why. The one rule of the library, ddraidd,
+ * ddraidctl and the OCF agent (through "ddraidctl check-name").
+ */
+int ddraid_check_volume_name(const char *name, char *why, size_t len);
+
 /* ---- create ---- */
 
 /* Called now and then by long operations; return non-zero to stop. */

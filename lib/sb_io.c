@@ -108,6 +108,24 @@ int ddraid_sb_write_fd(int fd, struct ddraid_sb *sb, const char **why)
 	return r;
 }
 
+int ddraid_sb_erase_fd(int fd, unsigned int copies)
+{
+	void *buf = sb_buf_alloc();
+	int i, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, DDRAID_SB_BYTES);
+	for (i = 0; !r && i < DDRAID_SB_COPIES; i++)
+		if (copies & (1u << i))
+			r = pio_full(fd, buf, DDRAID_SB_BYTES,
+				     (off_t)DDRAID_SB_OFFSET(i), true);
+	if (!r && fdatasync(fd))
+		r = -errno;
+	free(buf);
+	return r;
+}
+
 int ddraid_fd_size(int fd, u64 *bytes)
 {
 	struct stat st;

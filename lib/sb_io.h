@@ -31,6 +31,13 @@ int ddraid_sb_read_fd(int fd, struct ddraid_sb *sb, struct ddraid_sb_copies *c);
  */
 int ddraid_sb_write_fd(int fd, struct ddraid_sb *sb, const char **why);
 
+/*
+ * Zero the superblock copies in the bitmask @copies (bit i: copy i) and
+ * flush: the member is no member any more (ddraidctl erase). Returns 0 or
+ * -errno.
+ */
+int ddraid_sb_erase_fd(int fd, unsigned int copies);
+
 /* Size in bytes of a block device or regular file. */
 int ddraid_fd_size(int fd, u64 *bytes);
 

@@ -1,43 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ddraidctl internals: the command table, and the helpers every command
- * uses so that all of them parse, report and exit the same way.
- *
- * Adding a command: write tools/cmd_NAME.c with "int cmd_NAME(int argc,
- * char **argv)", declare it below and add one line to the table in
- * tools/ddraidctl.c.
+ * ddraidctl internals: the helpers every command uses so that all of them
+ * report and exit the same way. The commands themselves, their options and
+ * their help are in the command table (tools/commands.c, cli_table.h).
  */
 #ifndef DDRAID_CLI_H
 #define DDRAID_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "ddraid.h"
+#include "commands.h"
 
 /* Exit status of every command. */
 #define CLI_OK		0	/* done */
 #define CLI_FAIL	1	/* could not be done, or a check failed */
 #define CLI_USAGE	2	/* the command line was wrong */
 
-struct cli_cmd {
-	const char *name;
-	/* argv[0] is the command name; returns a CLI_* exit status. */
-	int (*run)(int argc, char **argv);
-	const char *summary;	/* one line for "ddraidctl --help" */
-};
-
-/* The commands, in tools/cmd_*.c. */
-int cmd_create(int argc, char **argv);
-int cmd_examine(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_rebuild(int argc, char **argv);
-int cmd_table(int argc, char **argv);
-int cmd_assemble(int argc, char **argv);
-int cmd_stop(int argc, char **argv);
+/*
+ * The dm uuid prefix of the devices assemble makes: lets stop, erase and
+ * other tools recognise our devices.
+ */
+#define CLI_DM_UUID_PREFIX	"DDRAID-"
 
 /* ---- messages (tools/cli_util.c) ---- */
 
@@ -56,16 +43,6 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An error in the command line: the message and a hint; returns CLI_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/*
- * getopt_long with ddraidctl's messages. Returns the option, -1 at the end,
- * or '?' after printing what was wrong (unknown option, missing argument):
- * the caller then returns CLI_USAGE. The first call for an argv restarts
- * the parse (call cli_getopt_reset() first).
- */
-void cli_getopt_reset(void);
-int cli_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
 
 /* ---- numbers ---- */
 
@@ -120,5 +97,16 @@ int cli_need_members(int argc);
  * @read_only: the superblocks were left as they were.
  */
 void cli_force_report(const struct ddraid_forced *f, bool read_only);
+
+/* ---- ddraidd's control socket (tools/cli_ctl.c) ---- */
+
+/*
+ * Send @req to the ddraidd of volume @vol over its control socket
+ * ($DDRAID_CTL_DIR, default /run/ddraid, then VOL.sock) and parse the one
+ * line it answers into *resp. Returns CLI_OK, or CLI_FAIL after saying
+ * why (unless @quiet: erase asks only whether a daemon answers).
+ */
+int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
+		bool quiet);
 
 #endif /* DDRAID_CLI_H */

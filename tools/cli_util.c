@@ -57,42 +57,6 @@ int cli_usage(const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-void cli_getopt_reset(void)
-{
-	/* 0, not 1: makes glibc reinitialise its state between commands. */
-	optind = 0;
-	opterr = 0;
-}
-
-int cli_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
-{
-	char opts[64];
-	int c;
-
-	/* A leading ':' makes getopt tell a missing argument from the rest. */
-	snprintf(opts, sizeof(opts), ":%s", shortopts);
-	c = getopt_long(argc, argv, opts, longopts, NULL);
-	if (c == '?') {
-		if (optopt)
-			cli_usage("unknown option '-%c'", optopt);
-		else
-			cli_usage("unknown option '%s'", argv[optind - 1]);
-		return '?';
-	}
-	if (c == ':') {
-		const char *arg = argv[optind - 1];
-
-		/* For a long option argv names it; for a short one optopt. */
-		if (arg[0] == '-' && arg[1] == '-')
-			cli_usage("option '%s' needs an argument", arg);
-		else
-			cli_usage("option '-%c' needs an argument", optopt);
-		return '?';
-	}
-	return c;
-}
-
 int cli_parse_uint(const char *s, u64 max, u64 *out)
 {
 	unsigned long long v;

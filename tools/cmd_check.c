@@ -11,25 +11,6 @@
 /* How many mismatching blocks are listed by number. */
 #define SHOW_FIRST	10
 
-static const char help[] =
-	"Usage: ddraidctl check [--repair] DEV...\n"
-	"\n"
-	"Read every block of the volume made of the DEVs (all members present, in\n"
-	"order) and compare the parity member with the XOR of the data members.\n"
-	"Prints how many blocks mismatch and the first few block numbers.\n"
-	"Exit status 0 only when the volume is consistent (after --repair, when\n"
-	"every mismatch was repaired).\n"
-	"\n"
-	"  -r, --repair   rewrite the parity of mismatching blocks from the data\n"
-	"  -h, --help     show this help\n";
-
-static const struct option longopts[] = {
-	{ "repair", no_argument, NULL, 'r' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 struct mismatches {
 	u64 first[SHOW_FIRST];
 	unsigned int shown;
@@ -43,37 +24,25 @@ static void on_mismatch(void *arg, u64 block)
 		m->first[m->shown++] = block;
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct cli_args *a)
 {
 	struct ddraid_scrub_result res = { 0 };
 	struct mismatches mm = { .shown = 0 };
 	struct cli_progress prog;
 	struct ddraid_vol *vol;
-	bool repair = false;
+	bool repair = a->given[CHECK_REPAIR];
 	unsigned int i;
 	u64 blocks;
-	int c, r;
+	int r;
 
-	while ((c = cli_getopt(argc, argv, "rfh", longopts)) != -1) {
-		switch (c) {
-		case 'r':
-			repair = true;
-			break;
-		case 'f':
-			/*
-			 * Named so that an mdadm user trying it learns why: a
-			 * forced assembly always leaves one member out.
-			 */
-			return cli_usage("--force: check compares parity with every member, and a forced assembly always leaves one out; rebuild it first (ddraidctl rebuild --offline --force-assembly, see ddraidctl(8) FORCED ASSEMBLY)");
-		case 'h':
-			fputs(help, stdout);
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
+	/*
+	 * Accepted by the parser so that an mdadm user trying it learns why
+	 * not: a forced assembly always leaves one member out.
+	 */
+	if (a->given[CHECK_FORCE])
+		return cli_usage("--force: check compares parity with every member, and a forced assembly always leaves one out; rebuild it first (ddraidctl rebuild --offline --force-assembly, see ddraidctl(8) FORCED ASSEMBLY)");
 	cli_force_option = " (but check needs every member: rebuild the one left out first, with rebuild --offline --force-assembly)";
-	r = cli_open_volume(argc - optind, argv + optind,
+	r = cli_open_volume(a->argc, a->argv,
 			    repair ? 0 : DDRAID_OPEN_RDONLY, &vol);
 	if (r)
 		return r;

@@ -22,9 +22,6 @@
 #include "ddraid_assemble.h"
 #include "dm_util.h"
 
-/* dm uuid prefix: lets "stop" and other tools recognise our devices. */
-#define DM_UUID_PREFIX	"DDRAID-"
-
 struct table_opts {
 	bool verify;
 	bool cluster;	/* write intent through ddraidd, not standalone */
@@ -40,41 +37,6 @@ struct volume_table {
 	char params[DDRAID_MAX_MEMBERS * 16 + 64];
 	u64 sectors;
 };
-
-static const char table_help[] =
-	"Usage: ddraidctl table [--verify] [--cluster] DEV...\n"
-	"\n"
-	"Print the device-mapper table line of the volume whose members are\n"
-	"DEV... (block devices, in any order: each superblock says its place;\n"
-	"the word 'missing' is accepted and ignored). A stale member or one\n"
-	"the others record as failed is left out, as '-'.\n"
-	"\n"
-	"  --verify     reads also read parity and fail on a mismatch\n"
-	"  --cluster    cluster mode: writes wait for ddraidd's grants\n"
-	"  -h, --help   show this help\n";
-
-static const char assemble_help[] =
-	"Usage: ddraidctl assemble --name NAME [--force] [--verify] [--cluster] DEV...\n"
-	"\n"
-	"Create /dev/mapper/NAME, the kernel target (dm-ddraid) over the\n"
-	"members DEV... (in any order, as for 'ddraidctl table').\n"
-	"\n"
-	"  -n, --name NAME  the device-mapper name\n"
-	"  -f, --force      more than one member is out (two failed, or one failed\n"
-	"                   and one gone): take the freshest as current, say what\n"
-	"                   that assumes, record it on the members' superblocks,\n"
-	"                   then assemble; exactly one member stays out\n"
-	"  --verify         reads also read parity and fail on a mismatch\n"
-	"  --cluster        cluster mode: writes wait for ddraidd's grants\n"
-	"                   (docs/kernel-channel.md)\n"
-	"  -h, --help       show this help\n";
-
-static const char stop_help[] =
-	"Usage: ddraidctl stop NAME\n"
-	"\n"
-	"Remove /dev/mapper/NAME, a ddraid device made by 'ddraidctl assemble'.\n"
-	"\n"
-	"  -h, --help   show this help\n";
 
 static int build_table(int argc, char **argv, const struct table_opts *o,
 		       struct volume_table *t);
@@ -328,84 +290,54 @@ static void print_kernel_reason(void)
 	free(buf);
 }
 
-static int parse_common(int argc, char **argv, const char *help,
-			const char **name, struct table_opts *o)
+int cmd_table(const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "cluster", no_argument, NULL, 'C' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	struct table_opts o = {
+		.verify = a->given[TABLE_VERIFY],
+		.cluster = a->given[TABLE_CLUSTER],
 	};
-	int c;
-
-	while ((c = cli_getopt(argc, argv, "n:fh", longopts)) != -1) {
-		switch (c) {
-		case 'n':
-			if (!name)
-				return cli_usage("unknown option '--name'");
-			*name = optarg;
-			break;
-		case 'V':
-			o->verify = true;
-			break;
-		case 'C':
-			o->cluster = true;
-			break;
-		case 'f':
-			if (!name)
-				return cli_usage("unknown option '--force' (table only prints; assemble --force forces an assembly)");
-			o->force = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return -1;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	return cli_need_members(argc - optind);
-}
-
-int cmd_table(int argc, char **argv)
-{
-	struct table_opts o = { 0 };
 	struct volume_table t;
-	int r = parse_common(argc, argv, table_help, NULL, &o);
+	int r;
 
+	/* Accepted by the parser to point to the command that forces. */
+	if (a->given[TABLE_FORCE])
+		return cli_usage("unknown option '--force' (table only prints; assemble --force forces an assembly)");
+	r = cli_need_members(a->argc);
 	if (r)
-		return r < 0 ? CLI_OK : r;
-	r = build_table(argc - optind, argv + optind, &o, &t);
+		return r;
+	r = build_table(a->argc, a->argv, &o, &t);
 	if (r)
 		return r;
 	printf("0 %" PRIu64 " %s %s\n", t.sectors, DDRAID_DM_TARGET, t.params);
 	return CLI_OK;
 }
 
-int cmd_assemble(int argc, char **argv)
+int cmd_assemble(const struct cli_args *a)
 {
-	struct table_opts o = { 0 };
-	const char *name = NULL;
+	struct table_opts o = {
+		.verify = a->given[ASSEMBLE_VERIFY],
+		.cluster = a->given[ASSEMBLE_CLUSTER],
+		.force = a->given[ASSEMBLE_FORCE],
+	};
+	const char *name = a->str[ASSEMBLE_NAME];
 	struct volume_table t;
 	char uuid[DM_UUID_LEN];
 	struct dm_task *dmt;
-	int r = parse_common(argc, argv, assemble_help, &name, &o);
 	unsigned int i;
+	int r;
 
-	if (r)
-		return r < 0 ? CLI_OK : r;
+	/* The name itself was checked against the volume-name rule. */
 	if (!name)
 		return cli_usage("--name NAME is required");
-	if (!*name || strlen(name) >= DM_NAME_LEN || strchr(name, '/'))
-		return cli_usage("'%s' is not a device-mapper name", name);
+	r = cli_need_members(a->argc);
+	if (r)
+		return r;
 	o.name = name;
-	r = build_table(argc - optind, argv + optind, &o, &t);
+	r = build_table(a->argc, a->argv, &o, &t);
 	if (r)
 		return r;
 
-	i = (unsigned int)snprintf(uuid, sizeof(uuid), DM_UUID_PREFIX);
+	i = (unsigned int)snprintf(uuid, sizeof(uuid), CLI_DM_UUID_PREFIX);
 	for (r = 0; r < DDRAID_UUID_BYTES; r++)
 		i += (unsigned int)snprintf(uuid + i, sizeof(uuid) - i, "%02x",
 					    t.sb.uuid[r]);
@@ -466,26 +398,12 @@ out:
 	return r;
 }
 
-int cmd_stop(int argc, char **argv)
+int cmd_stop(const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *name = a->argv[0];
 	struct dm_task *dmt;
-	const char *name;
-	int c, r;
+	int r;
 
-	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
-		if (c == 'h') {
-			fputs(stop_help, stdout);
-			return CLI_OK;
-		}
-		return CLI_USAGE;
-	}
-	if (argc - optind != 1)
-		return cli_usage("give exactly one device-mapper name");
-	name = argv[optind];
 	r = check_is_ddraid(name);
 	if (r)
 		return r;

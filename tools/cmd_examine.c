@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ddraidctl examine: one member's superblock, for people or for scripts. */
+/*
+ * ddraidctl examine: one member's superblock, for people, for scripts
+ * (--json) and for udev (--export, udev/60-ddraid.rules).
+ */
 #include "config.h"
 
 #include <inttypes.h>
@@ -11,21 +14,6 @@
 #include <uuid.h>
 
 #include "cli.h"
-
-static const char help[] =
-	"Usage: ddraidctl examine [--json] DEV\n"
-	"\n"
-	"Show the superblock of one member (block device or file) without\n"
-	"assembling the volume.\n"
-	"\n"
-	"  -j, --json   print a JSON object instead of text\n"
-	"  -h, --help   show this help\n";
-
-static const struct option longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
 
 static const char *timestr(u64 t, char *buf, size_t len)
 {
@@ -161,30 +149,70 @@ static void print_human(const char *path, const struct ddraid_sb *sb,
 	printf("\nsuperblock copies: %u of %u valid\n", valid, DDRAID_SB_COPIES);
 }
 
-int cmd_examine(int argc, char **argv)
+/*
+ * A value for --export: udev's IMPORT{program} reads KEY=value lines, so
+ * a byte that could end or quote the value is written as \xNN, as in
+ * udev's own *_ENC values. The superblock decoder admits only name
+ * characters today; this keeps --export safe should that ever change.
+ */
+static void put_safe(const char *key, const char *v)
 {
+	printf("%s=", key);
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (ddraid_name_char_ok((char)c))
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	putchar('\n');
+}
+
+/*
+ * KEY=value lines as mdadm --examine --export: the DDRAID_* facts of the
+ * member, and the ID_FS_* properties libblkid would set if it knew the
+ * format (it does not yet). ID_FS_USAGE=raid keeps udev's
+ * 60-persistent-storage.rules from making by-uuid/by-label links, which
+ * every member of a volume would claim.
+ */
+static void print_export(const struct ddraid_sb *sb, unsigned int valid)
+{
+	char uu[37];
+
+	uuid_unparse(sb->uuid, uu);
+	printf("DDRAID_UUID=%s\n", uu);
+	put_safe("DDRAID_NAME", sb->name);
+	printf("DDRAID_MEMBER_INDEX=%u\n", sb->member_index);
+	printf("DDRAID_MEMBERS=%u\n", sb->members);
+	printf("DDRAID_ROLE=%s\n",
+	       sb->member_index == sb->members - 1 ? "parity" : "data");
+	printf("DDRAID_EVENTS=%" PRIu64 "\n", sb->events);
+	printf("DDRAID_STATE=%s\n",
+	       ddraid_member_state_name(sb->member[sb->member_index].state));
+	printf("DDRAID_VERSION=%u\n", sb->version);
+	printf("DDRAID_VALID_COPIES=%u\n", valid);
+	printf("ID_FS_TYPE=ddraid_member\n");
+	printf("ID_FS_USAGE=raid\n");
+	printf("ID_FS_VERSION=%u\n", sb->version);
+	printf("ID_FS_UUID=%s\nID_FS_UUID_ENC=%s\n", uu, uu);
+	if (sb->name[0]) {
+		put_safe("ID_FS_LABEL", sb->name);
+		put_safe("ID_FS_LABEL_ENC", sb->name);
+	}
+}
+
+int cmd_examine(const struct cli_args *a)
+{
+	const char *dev = a->argv[0];
 	char err[DDRAID_ERRMSG_MAX];
 	struct ddraid_sb sb;
 	unsigned int valid;
-	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = cli_getopt(argc, argv, "jh", longopts)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage(argc == optind ? "no member given" :
-				 "one member at a time");
-	r = ddraid_read_member_sb(argv[optind], &sb, &valid, err, sizeof(err));
+	if (a->given[EXAMINE_JSON] && a->given[EXAMINE_EXPORT])
+		return cli_usage("--json and --export exclude each other");
+	r = ddraid_read_member_sb(dev, &sb, &valid, err, sizeof(err));
 	if (r) {
 		cli_err("%s", err[0] ? err : strerror(-r));
 		return CLI_FAIL;
@@ -192,9 +220,11 @@ int cmd_examine(int argc, char **argv)
 	/* One bad copy: usable, but say which and why. */
 	if (valid < DDRAID_SB_COPIES && err[0])
 		cli_warn("%s", err);
-	if (json)
-		print_json(argv[optind], &sb, valid);
+	if (a->given[EXAMINE_JSON])
+		print_json(dev, &sb, valid);
+	else if (a->given[EXAMINE_EXPORT])
+		print_export(&sb, valid);
 	else
-		print_human(argv[optind], &sb, valid);
+		print_human(dev, &sb, valid);
 	return CLI_OK;
 }

@@ -18,25 +18,6 @@
 
 #define CHUNK	(4u << 20)
 
-static const char help[] =
-	"Usage: ddraidctl export [--force] [--output FILE] DEV...\n"
-	"\n"
-	"Write the whole volume made of the DEVs (in member order; 'missing' for\n"
-	"one absent member) to FILE or standard output. Members are not written.\n"
-	"\n"
-	"  -o, --output FILE   write here instead of standard output\n"
-	"  -f, --force         more than one member is out: take the freshest as\n"
-	"                      current (says what it assumes; read-only: the\n"
-	"                      members are not changed)\n"
-	"  -h, --help          show this help\n";
-
-static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 static int write_full(int fd, const char *p, size_t len)
 {
 	while (len) {
@@ -108,43 +89,31 @@ static int output_is_member(const char *out, int n, char **members)
 	return -1;
 }
 
-int cmd_export(int argc, char **argv)
+int cmd_export(const struct cli_args *a)
 {
-	const char *output = NULL;
+	const char *output = a->str[EXPORT_OUTPUT];
 	unsigned int flags = DDRAID_OPEN_RDONLY;
 	struct ddraid_vol *vol;
-	int c, r, fd;
+	int argc = a->argc, c, r, fd;
+	char **argv = a->argv;
 
-	while ((c = cli_getopt(argc, argv, "o:fh", longopts)) != -1) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			flags |= DDRAID_OPEN_FORCE;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	r = cli_need_members(argc - optind);
+	if (a->given[EXPORT_FORCE])
+		flags |= DDRAID_OPEN_FORCE;
+	r = cli_need_members(argc);
 	if (r)
 		return r;
 	cli_force_option = " (export --force does that read-only, changing no member)";
-	if (output && (c = output_is_member(output, argc - optind,
-					     argv + optind)) >= 0)
+	c = output ? output_is_member(output, argc, argv) : -1;
+	if (c >= 0)
 		return cli_usage("%s is member %d of the volume: refusing to overwrite it",
 				 output, c);
 	if (!output && isatty(STDOUT_FILENO))
 		return cli_usage("refusing to write volume data to a terminal: use --output FILE or a pipe");
-	r = cli_open_volume(argc - optind, argv + optind, flags, &vol);
+	r = cli_open_volume(argc, argv, flags, &vol);
 	if (r)
 		return r;
 	if (ddraid_vol_missing(vol) >= 0 &&
-	    !strcmp(argv[optind + ddraid_vol_missing(vol)], DDRAID_MISSING))
+	    !strcmp(argv[ddraid_vol_missing(vol)], DDRAID_MISSING))
 		cli_warn("member %d is missing: its data is reconstructed from parity",
 			 ddraid_vol_missing(vol));
 	/* Only now, with a volume that assembled, is the output touched. */

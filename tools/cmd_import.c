@@ -19,29 +19,6 @@
 
 #define CHUNK	(4u << 20)
 
-static const char help[] =
-	"Usage: ddraidctl import [--force] [--input FILE] DEV...\n"
-	"\n"
-	"Write FILE (or standard input) into the volume made of the DEVs (in\n"
-	"member order; 'missing' for one absent member), from volume byte 0.\n"
-	"An input shorter than the volume is written as far as it goes, its last\n"
-	"partial block padded with zeros; the rest of the volume is unchanged.\n"
-	"An input longer than the volume is an error: a regular file is checked\n"
-	"before anything is written, a pipe only once the volume is full.\n"
-	"\n"
-	"  -i, --input FILE   read here instead of standard input\n"
-	"  -f, --force        more than one member is out: take the freshest as\n"
-	"                     current (says what it assumes) and record that on\n"
-	"                     the members' superblocks before writing\n"
-	"  -h, --help         show this help\n";
-
-static const struct option longopts[] = {
-	{ "input", required_argument, NULL, 'i' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* Read up to @len bytes, fewer only at end of input. */
 static ssize_t read_full(int fd, char *p, size_t len)
 {
@@ -137,30 +114,18 @@ static int copy_in(struct ddraid_vol *vol, int fd, const char *in)
 	return r;
 }
 
-int cmd_import(int argc, char **argv)
+int cmd_import(const struct cli_args *a)
 {
-	const char *input = NULL;
+	const char *input = a->str[IMPORT_INPUT];
 	unsigned int flags = 0;
 	struct ddraid_vol *vol;
 	struct stat st;
-	int c, r, fd = STDIN_FILENO;
+	int argc = a->argc, r, fd = STDIN_FILENO;
+	char **argv = a->argv;
 
-	while ((c = cli_getopt(argc, argv, "i:fh", longopts)) != -1) {
-		switch (c) {
-		case 'i':
-			input = optarg;
-			break;
-		case 'f':
-			flags |= DDRAID_OPEN_FORCE;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	r = cli_need_members(argc - optind);
+	if (a->given[IMPORT_FORCE])
+		flags |= DDRAID_OPEN_FORCE;
+	r = cli_need_members(argc);
 	if (r)
 		return r;
 	cli_force_option = " (import --force does that, and records it on the members)";
@@ -173,7 +138,7 @@ int cmd_import(int argc, char **argv)
 	} else if (isatty(STDIN_FILENO)) {
 		return cli_usage("refusing to read volume data from a terminal: use --input FILE or a pipe");
 	}
-	r = cli_open_volume(argc - optind, argv + optind, flags, &vol);
+	r = cli_open_volume(argc, argv, flags, &vol);
 	if (r)
 		goto out;
 	/* A regular file that cannot fit is refused before any write. */

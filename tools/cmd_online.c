@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddraidctl status / rebuild / fail / scrub: requests to the volume's
- * ddraidd over /run/ddraid/VOL.sock (one JSON object per line each way,
- * docs/ddraidd.md). $DDRAID_CTL_DIR overrides the directory (tests).
+ * ddraidctl status / rebuild / fail / scrub / fenced: requests to the
+ * volume's ddraidd over its control socket (tools/cli_ctl.c; one JSON
+ * object per line each way, docs/ddraidd.md).
  */
 #include "config.h"
 
@@ -19,91 +19,6 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "cmd_online.h"
-
-#define CTL_DEFAULT_DIR	"/run/ddraid"
-
-static bool valid_volume(const char *s)
-{
-	size_t i;
-
-	if (!*s || strlen(s) > 63 || s[0] == '.')
-		return false;
-	for (i = 0; s[i]; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._+-", s[i]))
-			return false;
-	return true;
-}
-
-/* Send @req to VOL's daemon; *resp is the parsed reply. CLI_* status. */
-static int ask(const char *vol, json_object *req, json_object **resp)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *dir = getenv("DDRAID_CTL_DIR");
-	const char *s;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd;
-
-	if (!dir || !*dir)
-		dir = CTL_DEFAULT_DIR;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
-			     dir, vol) >= sizeof(sa.sun_path)) {
-		cli_err("control socket path too long");
-		return CLI_FAIL;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		cli_err("%s: cannot reach ddraidd of volume '%s': %s",
-			sa.sun_path, vol, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return CLI_FAIL;
-	}
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	if (send(fd, s, strlen(s), MSG_NOSIGNAL) < 0 ||
-	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-		cli_err("sending to ddraidd: %s", strerror(errno));
-		close(fd);
-		return CLI_FAIL;
-	}
-	for (;;) {
-		if (len + 4097 > cap) {
-			char *p = realloc(buf, cap = cap * 2 + 8192);
-
-			if (!p) {
-				free(buf);
-				close(fd);
-				cli_err("out of memory");
-				return CLI_FAIL;
-			}
-			buf = p;
-		}
-		n = recv(fd, buf + len, 4096, 0);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (memchr(buf + len - (size_t)n, '\n', (size_t)n))
-			break;
-	}
-	close(fd);
-	if (!len) {
-		free(buf);
-		cli_err("ddraidd closed the connection without a reply");
-		return CLI_FAIL;
-	}
-	buf[len] = 0;
-	*resp = json_tokener_parse(buf);
-	free(buf);
-	if (!*resp || !json_object_is_type(*resp, json_type_object)) {
-		json_object_put(*resp);
-		cli_err("ddraidd sent a reply that is not JSON");
-		return CLI_FAIL;
-	}
-	return CLI_OK;
-}
 
 /* CLI_OK if the reply says ok, else print its error. */
 static int reply_ok(json_object *resp)
@@ -207,42 +122,20 @@ static void print_status(json_object *r)
 							    "connected");
 }
 
-static const struct option status_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-int cmd_status(int argc, char **argv)
+int cmd_status(const struct cli_args *a)
 {
 	json_object *req, *resp = NULL;
-	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = cli_getopt(argc, argv, "jh", status_opts)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("Usage: ddraidctl status [--json] VOLUME\n\n"
-			       "Ask the volume's ddraidd for its cluster state.\n");
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !valid_volume(argv[optind]))
-		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("status"));
-	r = ask(argv[optind], req, &resp);
+	r = cli_ctl_ask(a->argv[0], req, &resp, false);
 	json_object_put(req);
 	if (r)
 		return r;
 	r = reply_ok(resp);
 	if (!r) {
-		if (json)
+		if (a->given[STATUS_JSON])
 			printf("%s\n", json_object_to_json_string_ext(
 				       resp, JSON_C_TO_STRING_PRETTY));
 		else
@@ -255,7 +148,7 @@ int cmd_status(int argc, char **argv)
 static int simple(const char *vol, json_object *req)
 {
 	json_object *resp = NULL;
-	int r = ask(vol, req, &resp);
+	int r = cli_ctl_ask(vol, req, &resp, false);
 
 	json_object_put(req);
 	if (r)
@@ -265,133 +158,51 @@ static int simple(const char *vol, json_object *req)
 	return r;
 }
 
-static const struct option member_opts[] = {
-	{ "member", required_argument, NULL, 'm' },
-	{ "bitmap", no_argument, NULL, 'b' },
-	{ "offline", no_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-int cmd_online_rebuild(int argc, char **argv)
+/* rebuild without --offline (cmd_rebuild.c hands it over). */
+int cmd_online_rebuild(const struct cli_args *a)
 {
+	char why[DDRAID_ERRMSG_MAX];
 	json_object *req;
-	bool bitmap = false, have_m = false;
-	u64 m = 0;
-	int c, i;
 
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--offline"))
-			return cmd_rebuild(argc, argv);
-	while ((c = cli_getopt(argc, argv, "m:bh", member_opts)) != -1) {
-		switch (c) {
-		case 'm':
-			if (cli_parse_uint(optarg, 8, &m))
-				return cli_usage("--member %s: not a member index (0..8)",
-						 optarg);
-			have_m = true;
-			break;
-		case 'b':
-			bitmap = true;
-			break;
-		case 'h':
-			printf("Usage: ddraidctl rebuild VOLUME --member N NEWDEV [--bitmap]\n"
-			       "       ddraidctl rebuild --offline ... (see ddraidctl rebuild --offline --help)\n\n"
-			       "Ask ddraidd to rebuild member N of the running VOLUME onto NEWDEV,\n"
-			       "which must name the same device on every node. --bitmap: NEWDEV is\n"
-			       "the old member back; rebuild only the regions written meanwhile.\n");
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	if (!have_m)
+	if (!a->given[REBUILD_MEMBER])
 		return cli_usage("--member N is required");
-	if (optind != argc - 2 || !valid_volume(argv[optind]))
+	if (a->argc != 2)
 		return cli_usage("give VOLUME and NEWDEV");
-	if (argv[optind + 1][0] != '/')
+	if (ddraid_check_volume_name(a->argv[0], why, sizeof(why)))
+		return cli_usage("'%s' is not a valid volume name: %s",
+				 a->argv[0], why);
+	if (a->argv[1][0] != '/')
 		return cli_usage("NEWDEV must be an absolute path (the same on every node)");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("rebuild"));
-	json_object_object_add(req, "member", json_object_new_int((int)m));
-	json_object_object_add(req, "path",
-			       json_object_new_string(argv[optind + 1]));
-	json_object_object_add(req, "mode",
-			       json_object_new_string(bitmap ? "bitmap" : "full"));
-	return simple(argv[optind], req);
+	json_object_object_add(req, "member", json_object_new_int(
+				       (int)a->num[REBUILD_MEMBER]));
+	json_object_object_add(req, "path", json_object_new_string(a->argv[1]));
+	json_object_object_add(req, "mode", json_object_new_string(
+				       a->given[REBUILD_BITMAP] ? "bitmap" : "full"));
+	return simple(a->argv[0], req);
 }
 
-int cmd_fail(int argc, char **argv)
+int cmd_fail(const struct cli_args *a)
 {
 	json_object *req;
-	bool have_m = false;
-	u64 m = 0;
-	int c;
 
-	while ((c = cli_getopt(argc, argv, "m:h", member_opts)) != -1) {
-		switch (c) {
-		case 'm':
-			if (cli_parse_uint(optarg, 8, &m))
-				return cli_usage("--member %s: not a member index (0..8)",
-						 optarg);
-			have_m = true;
-			break;
-		case 'h':
-			printf("Usage: ddraidctl fail VOLUME --member N\n\n"
-			       "Record member N of the running VOLUME failed on every node.\n");
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	if (!have_m)
+	if (!a->given[FAIL_MEMBER])
 		return cli_usage("--member N is required");
-	if (optind != argc - 1 || !valid_volume(argv[optind]))
-		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("fail"));
-	json_object_object_add(req, "member", json_object_new_int((int)m));
-	return simple(argv[optind], req);
+	json_object_object_add(req, "member", json_object_new_int(
+				       (int)a->num[FAIL_MEMBER]));
+	return simple(a->argv[0], req);
 }
 
-static const struct option scrub_opts[] = {
-	{ "repair", no_argument, NULL, 'r' },
-	{ "cancel", no_argument, NULL, 'c' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-int cmd_scrub(int argc, char **argv)
+int cmd_scrub(const struct cli_args *a)
 {
+	bool repair = a->given[SCRUB_REPAIR], cancel = a->given[SCRUB_CANCEL];
 	json_object *req;
-	bool repair = false, cancel = false;
-	int c;
 
-	while ((c = cli_getopt(argc, argv, "rch", scrub_opts)) != -1) {
-		switch (c) {
-		case 'r':
-			repair = true;
-			break;
-		case 'c':
-			cancel = true;
-			break;
-		case 'h':
-			printf("Usage: ddraidctl scrub VOLUME [--repair | --cancel]\n\n"
-			       "Ask ddraidd to verify the parity of the running VOLUME, region\n"
-			       "by region under a cluster-wide lock while every node keeps\n"
-			       "writing. Mismatching blocks are counted and logged by the\n"
-			       "coordinator's ddraidd; --repair also rewrites their parity.\n"
-			       "--cancel stops the running scrub. Progress and the count are\n"
-			       "in ddraidctl status. A degraded or rebuilding volume is refused.\n");
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
 	if (repair && cancel)
 		return cli_usage("--repair and --cancel exclude each other");
-	if (optind != argc - 1 || !valid_volume(argv[optind]))
-		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("scrub"));
 	if (cancel)
@@ -400,44 +211,18 @@ int cmd_scrub(int argc, char **argv)
 	else
 		json_object_object_add(req, "mode", json_object_new_string(
 					       repair ? "repair" : "check"));
-	return simple(argv[optind], req);
+	return simple(a->argv[0], req);
 }
 
-static const struct option fenced_opts[] = {
-	{ "node", required_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-int cmd_fenced(int argc, char **argv)
+int cmd_fenced(const struct cli_args *a)
 {
 	json_object *req;
-	u64 node = 0;
-	int c;
 
-	while ((c = cli_getopt(argc, argv, "n:h", fenced_opts)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_uint(optarg, UINT32_MAX, &node) || !node)
-				return cli_usage("--node %s: not a corosync node id",
-						 optarg);
-			break;
-		case 'h':
-			printf("Usage: ddraidctl fenced VOLUME --node N\n\n"
-			       "Tell the volume's coordinator that node N, gone from the cluster,\n"
-			       "has been fenced (powered off): its regions may be resynced now.\n"
-			       "Ask the coordinator's daemon (ddraidctl status shows which).\n");
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
-	}
-	if (!node)
+	if (!a->given[FENCED_NODE])
 		return cli_usage("--node N is required");
-	if (optind != argc - 1 || !valid_volume(argv[optind]))
-		return cli_usage("give one volume name");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("fenced"));
-	json_object_object_add(req, "nodeid", json_object_new_int64((int64_t)node));
-	return simple(argv[optind], req);
+	json_object_object_add(req, "nodeid", json_object_new_int64(
+				       (int64_t)a->num[FENCED_NODE]));
+	return simple(a->argv[0], req);
 }

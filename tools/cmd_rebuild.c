@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ddraidctl rebuild --offline: reconstruct a lost member onto a new device. */
+/*
+ * ddraidctl rebuild: with --offline, reconstruct a lost member onto a new
+ * device here; without, hand over to the online rebuild (cmd_online.c).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -11,38 +14,6 @@
 #include <uuid.h>
 
 #include "cli.h"
-
-static const char help[] =
-	"Usage: ddraidctl rebuild --offline [--force-assembly] --member N --new NEWDEV DEV...\n"
-	"\n"
-	"Reconstruct member N of the volume made of the DEVs (in member order; the\n"
-	"old member N may be given as 'missing') onto NEWDEV, a block device or\n"
-	"file at least as large as the volume needs. The volume must not be in use.\n"
-	"\n"
-	"  --offline         work on the members directly (required here; without\n"
-	"                    it, rebuild asks a running ddraidd)\n"
-	"  -m, --member N    the index of the member to rebuild\n"
-	"  -n, --new NEWDEV  where to write it\n"
-	"  -f, --force       overwrite NEWDEV even if it holds another volume's\n"
-	"                    ddraid superblock or a filesystem, RAID or\n"
-	"                    partition signature\n"
-	"  --force-assembly  more than one member is out: take the freshest as\n"
-	"                    current (says what it assumes), record that on the\n"
-	"                    members, then rebuild N, which must be the one member\n"
-	"                    the forced assembly leaves out\n"
-	"  -h, --help        show this help\n";
-
-enum { OPT_OFFLINE = 256, OPT_FORCE_ASSEMBLY };
-
-static const struct option longopts[] = {
-	{ "offline", no_argument, NULL, OPT_OFFLINE },
-	{ "member", required_argument, NULL, 'm' },
-	{ "new", required_argument, NULL, 'n' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "force-assembly", no_argument, NULL, OPT_FORCE_ASSEMBLY },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
 
 static bool same_file(const char *a, const char *b)
 {
@@ -156,49 +127,47 @@ static int precheck(int n, char **members, u32 m, bool force_asm,
 	return r;
 }
 
-int cmd_rebuild(int argc, char **argv)
+/* Options of the other form of rebuild: name the first one given. */
+static int other_form(const struct cli_args *a, const int *opts, int n,
+		      const char *why)
 {
-	const char *newdev = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (a->given[opts[i]])
+			return cli_usage("option '--%s' is %s",
+					 a->cmd->opts[opts[i]].name, why);
+	return CLI_OK;
+}
+
+int cmd_rebuild(const struct cli_args *a)
+{
+	static const int offline_only[] = { REBUILD_NEW, REBUILD_FORCE,
+					    REBUILD_FORCE_ASSEMBLY };
+	static const int online_only[] = { REBUILD_BITMAP };
+	const char *newdev = a->str[REBUILD_NEW];
+	bool force = a->given[REBUILD_FORCE];
+	bool force_asm = a->given[REBUILD_FORCE_ASSEMBLY];
+	u64 m = a->num[REBUILD_MEMBER];
 	struct cli_progress prog;
 	struct ddraid_vol *vol;
-	bool offline = false, force = false, have_m = false, force_asm = false;
-	u64 m = 0;
-	int c, r, i, n;
+	char **argv = a->argv;
+	int r, i, n;
 
-	while ((c = cli_getopt(argc, argv, "m:n:fh", longopts)) != -1) {
-		switch (c) {
-		case OPT_OFFLINE:
-			offline = true;
-			break;
-		case 'm':
-			if (cli_parse_uint(optarg, DDRAID_MAX_MEMBERS - 1, &m))
-				return cli_usage("bad member index '%s' (0 to %u)",
-						 optarg, DDRAID_MAX_MEMBERS - 1);
-			have_m = true;
-			break;
-		case 'n':
-			newdev = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case OPT_FORCE_ASSEMBLY:
-			force_asm = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_OK;
-		default:
-			return CLI_USAGE;
-		}
+	if (!a->given[REBUILD_OFFLINE]) {
+		r = other_form(a, offline_only, 3,
+			       "for rebuild --offline (without --offline, rebuild asks ddraidd)");
+		return r ? r : cmd_online_rebuild(a);
 	}
-	if (!offline)
-		return cli_usage("this is the offline rebuild: give --offline (without it, rebuild asks ddraidd)");
-	if (!have_m)
+	r = other_form(a, online_only, 1,
+		       "for the online rebuild (without --offline)");
+	if (r)
+		return r;
+	if (!a->given[REBUILD_MEMBER])
 		return cli_usage("--member N is required");
 	if (!newdev)
 		return cli_usage("--new NEWDEV is required");
-	n = argc - optind;
+	n = a->argc;
 	r = cli_need_members(n);
 	if (r)
 		return r;
@@ -206,15 +175,14 @@ int cmd_rebuild(int argc, char **argv)
 		return cli_usage("member %" PRIu64 " does not exist: %d members given",
 				 m, n);
 	for (i = 0; i < n; i++)
-		if (strcmp(argv[optind + i], DDRAID_MISSING) &&
-		    same_file(newdev, argv[optind + i]))
+		if (strcmp(argv[i], DDRAID_MISSING) &&
+		    same_file(newdev, argv[i]))
 			return cli_usage("%s is member %d of the volume: the new device must be another one",
 					 newdev, i);
-	r = precheck(n, argv + optind, (u32)m, force_asm, newdev, force);
+	r = precheck(n, argv, (u32)m, force_asm, newdev, force);
 	if (r)
 		return r;
-	r = cli_open_volume(n, argv + optind,
-			    force_asm ? DDRAID_OPEN_FORCE : 0, &vol);
+	r = cli_open_volume(n, argv, force_asm ? DDRAID_OPEN_FORCE : 0, &vol);
 	if (r)
 		return r;
 	cli_progress_init(&prog, "rebuilding");

@@ -92,13 +92,18 @@ expect 1 "the same file under another name is refused" \
 expect 1 "'missing' is refused by create" create --force "$T/m0" missing "$T/m2"
 expect 1 "a nonexistent member is refused" create --force "$T/m0" "$T/m1" "$T/nope"
 err_has "message names the nonexistent member" "$T/nope: No such file"
-expect 1 "a name with '/' is refused" create --force --name a/b $M
-expect 1 "a 64-byte name is refused" create --force \
+# A bad name is a bad argument (exit 2, the option named); the rule
+# itself is tested on many names in t-names.sh.
+expect 2 "a name with '/' is refused" create --force --name a/b $M
+err_has "the option and the rule named" "option '--name': 'a/b' is not a valid volume name: only letters"
+expect 2 "a 64-byte name is refused" create --force \
 	--name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa $M
 for sz in 3M 32K 2G abc "" -1 4X 99999999999999999999 1.5M; do
 	expect 2 "region size '$sz' is refused" create --force --region-size "$sz" $M
 done
-err_has "bad size message" "bad region size '1.5M'"
+err_has "bad size message names the option" "option '--region-size': '1.5M' is not a size"
+expect 2 "region size not a power of two" create --force --region-size 96K $M
+err_has "... saying so" "option '--region-size': '96K' is not a power of two from 64K to 1G"
 mkfiles 1M small
 expect 1 "a 1 MiB member is too small" create --force "$T/m0" "$T/small" "$T/m2"
 err_has "message names the small member" "$T/small: too small"

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The command table: every ddraidctl command with its summary, usage,
+ * help, options and handler (tools/cli_table.h). Adding a command: write
+ * its handler in tools/cmd_NAME.c, its option indices in commands.h, its
+ * entry here, and its entry in man/ddraidctl.8 (tests/cli/t-man.sh checks
+ * that the page and this table agree).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define FORCED_HELP \
+	"more than one member is out: take the freshest as current " \
+	"(says what it assumes"
+
+/* Usage lines, each after "ddraidctl NAME ". */
+#define SYNOPSIS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
+static const struct cli_opt create_opts[] = {
+	[CREATE_NAME] = CLI_OPTION("name", 'n', CLI_NAME, "NAME",
+		"volume name: " DDRAID_VOLUME_NAME_RULE " (default: none)"),
+	[CREATE_REGION_SIZE] = CLI_OPTION("region-size", 'r', CLI_SIZE, "SIZE",
+		"volume bytes per write-intent bit, a power of two from 64K to 1G (default 4M)"),
+	[CREATE_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		"overwrite members that hold a ddraid superblock or a filesystem, RAID or "
+		"partition signature"),
+	[CREATE_ASSUME_CLEAN] = CLI_OPTION("assume-clean", 0, CLI_FLAG, NULL,
+		"do not zero the data areas (members known zero)"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt examine_opts[] = {
+	[EXAMINE_JSON] = CLI_OPTION("json", 'j', CLI_FLAG, NULL,
+		"print a JSON object instead of text"),
+	[EXAMINE_EXPORT] = CLI_OPTION("export", 0, CLI_FLAG, NULL,
+		"print KEY=value lines for udev and scripts (as mdadm --examine --export)"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt erase_opts[] = {
+	[ERASE_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		"erase even a member of a running volume (held by its device-mapper device, "
+		"open exclusively, or its ddraidd answering), or a device that also holds "
+		"another signature"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt export_opts[] = {
+	[EXPORT_OUTPUT] = CLI_OPTION("output", 'o', CLI_FILE, "FILE",
+		"write here instead of standard output"),
+	[EXPORT_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		FORCED_HELP "; read-only: the members are not changed)"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt import_opts[] = {
+	[IMPORT_INPUT] = CLI_OPTION("input", 'i', CLI_FILE, "FILE",
+		"read here instead of standard input"),
+	[IMPORT_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		FORCED_HELP ") and record that on the members' superblocks before writing"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt check_opts[] = {
+	[CHECK_REPAIR] = CLI_OPTION("repair", 'r', CLI_FLAG, NULL,
+		"rewrite the parity of mismatching blocks from the data"),
+	/* Named so that an mdadm user trying it learns why not. */
+	[CHECK_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL, NULL,
+		.flags = CLI_OPT_HIDDEN),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt rebuild_opts[] = {
+	[REBUILD_OFFLINE] = CLI_OPTION("offline", 0, CLI_FLAG, NULL,
+		"work on the members directly (the volume not in use); without it, ask the "
+		"volume's running ddraidd"),
+	[REBUILD_MEMBER] = CLI_OPTION("member", 'm', CLI_UINT, "N",
+		"the index of the member to rebuild",
+		.min = 0, .max = DDRAID_MAX_MEMBERS - 1,
+		.what = "member index"),
+	[REBUILD_NEW] = CLI_OPTION("new", 'n', CLI_FILE, "NEWDEV",
+		"(--offline) where to write it: a block device or file at least as large as the "
+		"volume needs, not one of the members"),
+	[REBUILD_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		"(--offline) overwrite NEWDEV even if it holds another volume's ddraid "
+		"superblock or a filesystem, RAID or partition signature"),
+	[REBUILD_FORCE_ASSEMBLY] = CLI_OPTION("force-assembly", 0, CLI_FLAG, NULL,
+		"(--offline) " FORCED_HELP "), record that on the members, then rebuild N, "
+		"which must be the one member the forced assembly leaves out"),
+	[REBUILD_BITMAP] = CLI_OPTION("bitmap", 'b', CLI_FLAG, NULL,
+		"(online) NEWDEV is the old member back: rebuild only the regions written "
+		"meanwhile"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt table_opts[] = {
+	[TABLE_VERIFY] = CLI_OPTION("verify", 0, CLI_FLAG, NULL,
+		"reads also read parity and fail on a mismatch"),
+	[TABLE_CLUSTER] = CLI_OPTION("cluster", 0, CLI_FLAG, NULL,
+		"cluster mode: writes wait for ddraidd's grants (docs/kernel-channel.md)"),
+	/* Refused with a pointer to "assemble --force". */
+	[TABLE_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL, NULL,
+		.flags = CLI_OPT_HIDDEN),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt assemble_opts[] = {
+	[ASSEMBLE_NAME] = CLI_OPTION("name", 'n', CLI_NAME, "NAME",
+		"the device-mapper name, /dev/mapper/NAME: " DDRAID_VOLUME_NAME_RULE),
+	[ASSEMBLE_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		"more than one member is out (two failed, or one failed and one gone): take the "
+		"freshest as current, say what that assumes, record it on the members' "
+		"superblocks, then assemble; exactly one member stays out"),
+	[ASSEMBLE_VERIFY] = CLI_OPTION("verify", 0, CLI_FLAG, NULL,
+		"reads also read parity and fail on a mismatch"),
+	[ASSEMBLE_CLUSTER] = CLI_OPTION("cluster", 0, CLI_FLAG, NULL,
+		"cluster mode: writes wait for ddraidd's grants (docs/kernel-channel.md)"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt status_opts[] = {
+	[STATUS_JSON] = CLI_OPTION("json", 'j', CLI_FLAG, NULL,
+		"print the daemon's reply as JSON"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt fail_opts[] = {
+	[FAIL_MEMBER] = CLI_OPTION("member", 'm', CLI_UINT, "N",
+		"the index of the member to record failed",
+		.min = 0, .max = DDRAID_MAX_MEMBERS - 1,
+		.what = "member index"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt scrub_opts[] = {
+	[SCRUB_REPAIR] = CLI_OPTION("repair", 'r', CLI_FLAG, NULL,
+		"also rewrite the parity of mismatching blocks"),
+	[SCRUB_CANCEL] = CLI_OPTION("cancel", 'c', CLI_FLAG, NULL,
+		"stop the running scrub"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt fenced_opts[] = {
+	[FENCED_NODE] = CLI_OPTION("node", 'n', CLI_UINT, "N",
+		"the corosync node id of the fenced node",
+		.min = 1, .max = UINT32_MAX, .what = "corosync node id"),
+	CLI_OPTIONS_END
+};
+
+const struct cli_cmd cli_commands[] = {
+	{
+		.name = "create",
+		.summary = "write a new volume's superblocks to its members",
+		.synopsis = SYNOPSIS("[--name NAME] [--region-size SIZE] [--force] "
+				     "[--assume-clean] DEV..."),
+		.description =
+			"Make a new volume of the 2, 3, 5 or 9 DEVs (block devices or files), "
+			"given in member order; the last one holds parity. Capacity is set by "
+			"the smallest.",
+		.opts = create_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_create,
+	}, {
+		.name = "examine",
+		.summary = "show one member's superblock",
+		.synopsis = SYNOPSIS("[--json | --export] DEV"),
+		.description =
+			"Show the superblock of one member (block device or file) without "
+			"assembling the volume.",
+		.opts = examine_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_examine,
+	}, {
+		.name = "erase",
+		.summary = "wipe the ddraid superblocks of members (mdadm --zero-superblock)",
+		.synopsis = SYNOPSIS("[--force] DEV..."),
+		.description =
+			"Zero the ddraid superblock copies of each DEV, so that it is no longer "
+			"a member of any volume; the data area is left as it is. Every DEV is "
+			"checked before any is written: one that carries no ddraid superblock, "
+			"that is a member of a running volume (held by a ddraid device-mapper "
+			"device, open exclusively by another program, or its volume's ddraidd "
+			"answering on the control socket), or that also holds another signature "
+			"is refused, and then nothing is erased.",
+		.opts = erase_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.min_operands = 1, .max_operands = -1,
+		.run = cmd_erase,
+	}, {
+		.name = "export",
+		.summary = "copy the whole volume out (one member may be missing)",
+		.synopsis = SYNOPSIS("[--force] [--output FILE] DEV..."),
+		.description =
+			"Write the whole volume made of the DEVs (in member order; 'missing' "
+			"for one absent member) to FILE or standard output. Members are not "
+			"written.",
+		.opts = export_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_export,
+	}, {
+		.name = "import",
+		.summary = "copy data into the volume from its start",
+		.synopsis = SYNOPSIS("[--force] [--input FILE] DEV..."),
+		.description =
+			"Write FILE (or standard input) into the volume made of the DEVs (in "
+			"member order; 'missing' for one absent member), from volume byte 0. An "
+			"input shorter than the volume is written as far as it goes, its last "
+			"partial block padded with zeros; the rest of the volume is unchanged. "
+			"An input longer than the volume is an error: a regular file is checked "
+			"before anything is written, a pipe only once the volume is full.",
+		.opts = import_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_import,
+	}, {
+		.name = "check",
+		.summary = "verify (and with --repair fix) parity",
+		.synopsis = SYNOPSIS("[--repair] DEV..."),
+		.description =
+			"Read every block of the volume made of the DEVs (all members present, "
+			"in order) and compare the parity member with the XOR of the data "
+			"members. Prints how many blocks mismatch and the first few block "
+			"numbers. Exit status 0 only when the volume is consistent (after "
+			"--repair, when every mismatch was repaired).",
+		.opts = check_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_check,
+	}, {
+		.name = "rebuild",
+		.summary = "rebuild a member (online via ddraidd, or --offline)",
+		.synopsis = SYNOPSIS(
+			"--offline [--force] [--force-assembly] --member N --new NEWDEV DEV...",
+			"VOLUME --member N [--bitmap] NEWDEV"),
+		.description =
+			"With --offline: reconstruct member N of the volume made of the DEVs "
+			"(in member order; the old member N may be given as 'missing') onto "
+			"NEWDEV, a block device or file at least as large as the volume needs. "
+			"The volume must not be in use.\n\n"
+			"Without: ask the ddraidd of the running VOLUME to rebuild member N "
+			"onto NEWDEV, which must name the same device on every node (an "
+			"absolute path).",
+		.opts = rebuild_opts,
+		.operand = { CLI_VOLUME_OR_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_rebuild,
+	}, {
+		.name = "table",
+		.summary = "print the kernel target's table line for the members",
+		.synopsis = SYNOPSIS("[--verify] [--cluster] DEV..."),
+		.description =
+			"Print the device-mapper table line of the volume whose members are "
+			"DEV... (block devices, in any order: each superblock says its place; "
+			"the word 'missing' is accepted and ignored). A stale member or one the "
+			"others record as failed is left out, as '-'.",
+		.opts = table_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_table,
+	}, {
+		.name = "assemble",
+		.summary = "create /dev/mapper/NAME (kernel target) over the members",
+		.synopsis = SYNOPSIS("--name NAME [--force] [--verify] [--cluster] DEV..."),
+		.description =
+			"Create /dev/mapper/NAME, the kernel target (dm-ddraid) over the "
+			"members DEV... (in any order, as for 'ddraidctl table').",
+		.opts = assemble_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = -1,
+		.run = cmd_assemble,
+	}, {
+		.name = "stop",
+		.summary = "remove a /dev/mapper device made by assemble",
+		.synopsis = SYNOPSIS("NAME"),
+		.description =
+			"Remove /dev/mapper/NAME, a ddraid device made by 'ddraidctl assemble'.",
+		.operand = { CLI_DMNAME, CLI_DMNAME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_stop,
+	}, {
+		.name = "status",
+		.summary = "show a running volume's cluster state (ddraidd)",
+		.synopsis = SYNOPSIS("[--json] VOLUME"),
+		.description = "Ask the volume's ddraidd for its cluster state.",
+		.opts = status_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_status,
+	}, {
+		.name = "fail",
+		.summary = "record a member failed cluster-wide (ddraidd)",
+		.synopsis = SYNOPSIS("VOLUME --member N"),
+		.description =
+			"Record member N of the running VOLUME failed on every node.",
+		.opts = fail_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_fail,
+	}, {
+		.name = "scrub",
+		.summary = "verify parity of a running volume (ddraidd)",
+		.synopsis = SYNOPSIS("VOLUME [--repair | --cancel]"),
+		.description =
+			"Ask ddraidd to verify the parity of the running VOLUME, region by "
+			"region under a cluster-wide lock while every node keeps writing. "
+			"Mismatching blocks are counted and logged by the coordinator's "
+			"ddraidd; --repair also rewrites their parity. --cancel stops the "
+			"running scrub. Progress and the count are in ddraidctl status. A "
+			"degraded or rebuilding volume is refused.",
+		.opts = scrub_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_scrub,
+	}, {
+		.name = "fenced",
+		.summary = "confirm a vanished node was fenced (ddraidd)",
+		.synopsis = SYNOPSIS("VOLUME --node N"),
+		.description =
+			"Tell the volume's coordinator that node N, gone from the cluster, has "
+			"been fenced (powered off): its regions may be resynced now. Ask the "
+			"coordinator's daemon (ddraidctl status shows which).",
+		.opts = fenced_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_fenced,
+	}, {
+		.name = "check-name",
+		.summary = "check a volume name against the naming rule",
+		.synopsis = SYNOPSIS("NAME"),
+		.description =
+			"Exit 0 if NAME may name a volume (" DDRAID_VOLUME_NAME_RULE "), else "
+			"say why and exit 1. The rule is the one create, assemble, the online "
+			"commands, ddraidd and the OCF agent apply.",
+		.operand = { CLI_STRING, CLI_STRING },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_check_name,
+	},
+	CLI_OPTIONS_END
+};
+
+const struct cli_cmd *cli_find_cmd(const char *name)
+{
+	const struct cli_cmd *c;
+
+	for (c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
