@@ -236,14 +236,27 @@ static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
 }
 
 
+/*
+ * votequorum lists every node it knows with its state (a node that died is
+ * still there, DEAD): only the members count. The state machine needs them
+ * to know when its quorum news is about the membership without a node that
+ * just left (sm.h): without them it waits a whole fence delay before it
+ * may act on the departure, e.g. record the departed node's member failed.
+ */
 static void on_quorum(votequorum_handle_t h, uint64_t ctx, uint32_t quorate,
 		      uint32_t n, votequorum_node_t nodes[])
 {
 	struct cluster *cl = (struct cluster *)(uintptr_t)ctx;
+	u32 ids[64];	/* the state machine keeps 64 at most */
+	struct sm_quorum q = { .quorate = quorate != 0, .nodes = ids };
+	uint32_t i;
 
-	log_notice("quorum: %s (%u nodes)", quorate ? "quorate" : "NOT quorate",
-		   n);
-	cl->cb->quorum(cl->arg, quorate != 0);
+	for (i = 0; i < n && q.n_nodes < 64; i++)
+		if (nodes[i].state == VOTEQUORUM_NODESTATE_MEMBER)
+			ids[q.n_nodes++] = nodes[i].nodeid;
+	log_notice("quorum: %s (%u of %u nodes)",
+		   quorate ? "quorate" : "NOT quorate", q.n_nodes, n);
+	cl->cb->quorum(cl->arg, &q);
 }
 
 static const char *cs_str(cs_error_t e)

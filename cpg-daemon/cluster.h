@@ -16,7 +16,9 @@ struct cluster_cb {
 	void (*deliver)(void *arg, u32 nodeid, const void *buf, size_t len);
 	void (*confchg)(void *arg, const struct sm_confchg *c);
 	void (*totem)(void *arg, const struct sm_totem *t);
-	void (*quorum)(void *arg, bool quorate);
+	/* A votequorum notification: quorate, and the node ids votequorum
+	 * counts as members (SM_EV_QUORUM's contract, sm.h). */
+	void (*quorum)(void *arg, const struct sm_quorum *q);
 };
 
 struct cluster;

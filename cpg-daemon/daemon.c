@@ -254,11 +254,9 @@ static void on_totem(void *arg, const struct sm_totem *t)
 	feed(arg, &ev);
 }
 
-static void on_quorum(void *arg, bool quorate)
+static void on_quorum(void *arg, const struct sm_quorum *q)
 {
-	struct sm_event ev = { .type = SM_EV_QUORUM };
-
-	ev.quorum.quorate = quorate;
+	struct sm_event ev = { .type = SM_EV_QUORUM, .quorum = *q };
 
 	feed(arg, &ev);
 }
