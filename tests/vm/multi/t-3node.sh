@@ -25,8 +25,9 @@
 #          on; their longest write stall is printed and held to issue 8's
 #          goal: corosync's detection (measured: from the last write
 #          before the cut to the membership without the victim in
-#          corosync's log) + one fence delay + 1 s; every node's blocks
-#          read back (the victim's through the parity).
+#          corosync's log) + one fence delay + 1 s; every block the
+#          victim acknowledged reads back (its fragments through the
+#          parity).
 #  return  the host boots the victim again with its disk; its table leaves
 #          its own (stale) member out; it rejoins and its member is
 #          re-added automatically from the bitmaps (the rebuild seen in
