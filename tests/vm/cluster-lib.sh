@@ -10,13 +10,14 @@ CL_DIR=${CL_DIR:-/tmp/cluster}
 DDRAIDD=${DDRAID_BUILD:-}/cpg-daemon/ddraidd
 CL_CTL=$CL_DIR/ctl
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+# wait_until SECONDS COMMAND...: poll every $WAIT_STEP s (0.1) until
+# COMMAND succeeds.
 wait_until() {
 	local end=$((SECONDS + $1))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
+		sleep "${WAIT_STEP:-0.1}"
 	done
 }
 
@@ -59,7 +60,7 @@ logging {
 	to_syslog: no
 	to_logfile: yes
 	logfile: $CL_DIR/corosync.log
-	timestamp: on
+	timestamp: hires
 }
 CONF
 }
@@ -82,12 +83,15 @@ corosync_up() {
 	}
 }
 
-# ddraidd_start VOL DEV,DEV,...: ddraidd on the cluster-mode dm device VOL.
+# ddraidd_start VOL DEV,DEV,... [OPTION...]: ddraidd on the cluster-mode dm
+# device VOL; the OPTIONs come last (a later --fence-delay wins).
 ddraidd_start() {
+	local vol=$1 members=$2
+	shift 2
 	mkdir -p "$CL_CTL"
-	"$DDRAIDD" --volume "$1" --members "$2" \
-		--channel "kernel:/dev/mapper/$1" --ctl-dir "$CL_CTL" \
-		--foreground --fence-delay 1 >>"$CL_DIR/ddraidd.log" 2>&1 &
+	"$DDRAIDD" --volume "$vol" --members "$members" \
+		--channel "kernel:/dev/mapper/$vol" --ctl-dir "$CL_CTL" \
+		--foreground --fence-delay 1 "$@" >>"$CL_DIR/ddraidd.log" 2>&1 &
 	DDRAIDD_PID=$!
 }
 

@@ -9,6 +9,7 @@
 #
 # A test declares what it needs in a header comment:
 #   # vm: disks=5 size=64M timeout=300 mem=512 needs=module,ddraidctl host=yes
+# (and slots=N: it runs N VMs at once and takes N of the --jobs slots).
 # needs=module: dmtarget/dm-ddraid.ko (built here with dmtarget/Makefile);
 # needs=ddraidctl: DIR/tools/ddraidctl; host=yes: after the VM exits the
 # test is run again on the host as "t-NAME.sh --host OUTDIR" to check the
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	-*) echo "run-vm-tests: unknown option $1" >&2; exit 2 ;;
 	*) only+=("${1%.sh}"); shift ;;
 	esac
@@ -170,16 +171,24 @@ run_one() {
 }
 
 suite_start=$(date +%s)
-running=0
+# A test takes the job slots its header asks for (slots=N, default 1: one
+# VM; a multi-VM test may count its VMs), at most --jobs, so that the
+# host's CPUs are not shared by more VMs than it has.
+used=0
+declare -A slots_of
 for name in "${tests[@]}"; do
 	[ -n "$(skip_reason "$name")" ] && continue
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
+	want=$(header "$(test_file "$name")" slots 1)
+	[ "$want" -ge 1 ] 2>/dev/null || want=1
+	[ "$want" -le "$jobs" ] || want=$jobs
+	while [ $((used + want)) -gt "$jobs" ]; do
+		wait -n -p done_pid
+		used=$((used - ${slots_of[$done_pid]:-1}))
+	done
 	log "starting $name"
 	run_one "$name" &
-	running=$((running + 1))
+	slots_of[$!]=$want
+	used=$((used + want))
 done
 wait
 

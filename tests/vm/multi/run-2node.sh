@@ -24,9 +24,10 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM=$(cd "$HERE/.." && pwd)
-SRCDIR=$(cd "$VM/../.." && pwd)
 TIMEOUT=240		# each VM's script; the whole run stays well below
 MEMBER_SIZE=64M
+. "$VM/lib.sh"
+. "$HERE/lib-host.sh"
 
 build=${DDRAID_BUILD:-}
 out=/var/tmp/ddraid-vm/multi-2node
@@ -35,11 +36,11 @@ b_id=2
 
 # probe: why this host cannot run the test (nothing when it can).
 probe() {
-	command -v qemu-system-x86_64 >/dev/null ||
-		{ echo "qemu-system-x86_64 not installed"; return; }
+	local r
+	r=$(mh_probe_qemu)
+	[ -z "$r" ] || { echo "$r"; return; }
 	qemu-system-x86_64 -netdev help 2>/dev/null | grep -qx dgram ||
-		{ echo "this qemu has no -netdev dgram (qemu >= 7.2 needed)"; return; }
-	command -v python3 >/dev/null || echo "python3 not installed"
+		echo "this qemu has no -netdev dgram (qemu >= 7.2 needed)"
 }
 
 while [ $# -gt 0 ]; do
@@ -61,29 +62,13 @@ while [ $# -gt 0 ]; do
 done
 
 # Standalone: number the points and print the plan at the end.
-if [ "$suite" = 0 ]; then
-	exec 3>&1 > >(awk '/^(not )?ok - / { n++; sub(/ - /, " " n " - ") }
-		{ print; fflush() } END { print "1.." n }' >&3)
-	numberer=$!
-	# The plan comes out before this script returns. (fd 3 is the real
-	# stdout: no VM gets it, or a leftover process of vm-run keeps a
-	# reader of ours waiting.)
-	trap 'rc=$?; exec >&-; wait "$numberer"; exit "$rc"' EXIT
-fi
-
-. "$VM/lib.sh"
+[ "$suite" = 0 ] && mh_numbered
 
 reason=$(probe)
 if [ -n "$reason" ]; then
 	skip "two-node cluster test" "$reason"
 	finish
 fi
-[ -n "$build" ] || bail "no --build DIR"
-build=$(realpath "$build")
-DDRAIDCTL=$build/tools/ddraidctl
-[ -x "$DDRAIDCTL" ] || bail "no $DDRAIDCTL"
-[ -x "$build/cpg-daemon/ddraidd" ] || bail "no $build/cpg-daemon/ddraidd"
-export DDRAID_BUILD=$build
 export DDRAID_2NODE_B_ID=$b_id	# vm-run exports DDRAID_* to the VMs
 diag "b (the node that dies) is corosync node $b_id"
 
@@ -93,17 +78,7 @@ rm -rf "$out/a" "$out/b" "$out/shared" "$out"/m[0-9].img "$out"/[ab].tap \
 mkdir -p "$out/shared" || bail "cannot create $out"
 out=$(realpath "$out")
 SH=$out/shared
-
-# The module: the suite's private copy, else build it here.
-if [ -z "${DDRAID_KO:-}" ]; then
-	kver=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sed 's|^/boot/vmlinuz-||' |
-		sort -V | tail -n 1)
-	make -C "$SRCDIR/dmtarget" KDIR="/lib/modules/$kver/build" \
-		>"$out/module-build.log" 2>&1 ||
-		bail "the module does not build (see $out/module-build.log)"
-	cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko"
-	export DDRAID_KO=$out/dm-ddraid.ko
-fi
+mh_setup "$build" "$out"
 
 # --- the members: one volume on three images, 1 MiB regions -----------------
 imgs=()
@@ -171,16 +146,7 @@ diag "both VMs gone after $((SECONDS - start))s"
 
 # Their points, prefixed with the node; a failed one fails this test.
 for r in a b; do
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) echo "ok - $r: ${line#ok - }" ;;
-		"not ok - "*)
-			echo "not ok - $r: ${line#not ok - }"
-			tap_failed=1
-			;;
-		"#"*) echo "$line" ;;
-		esac
-	done <"$out/$r.tap"
+	mh_relay "$r" "$out/$r.tap"
 done
 check "VM a exit 0 (logs in $out/a)" test "$arc" = 0
 check "VM b ended in the power cut (no exit code; vm-run $brc)" \

@@ -30,12 +30,11 @@
 CL_DIR=$VM_SHARE/cluster	# the logs survive a power cut there
 . "$VM_LIB_DIR/cluster-lib.sh"
 CL_CTL=/run/ddraid-ctl		# a socket cannot live on 9p
+. "$VM_LIB_DIR/multi/lib-node.sh"
 
 NAME=mv2
 ACKS=300		# b's acknowledged writes before it asks for the cut
 TOKEN=${DDRAID_2NODE_TOKEN:-10000}
-SH=/mnt/shared
-BLOCKS=$VM_LIB_DIR/multi/blocks.py
 dm=/dev/mapper/$NAME
 
 b_id=${DDRAID_2NODE_B_ID:-2}
@@ -48,40 +47,8 @@ a) me=$a_id; other=b ;;
 b) me=$b_id; other=a ;;
 *) bail "ROLE must be a or b" ;;
 esac
-
-mkdir -p "$SH" &&
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none \
-		vmshared "$SH" || bail "mount the shared directory"
-# Whatever ends this script early, the other node and the host must know.
-trap '[ $? = 0 ] || touch "$SH/$ROLE.failed"' EXIT
-
-# arrive NAME: say this node reached NAME.
-arrive() { touch "$SH/$ROLE.$1"; }
-
-# await SECONDS FILE: wait for the barrier file FILE in $SH; fail at once
-# if the other node or the host gave up.
-await_cond() {
-	[ -e "$SH/$1" ] && return 0
-	[ -e "$SH/$other.failed" ] || [ -e "$SH/host.failed" ] && return 2
-	return 1
-}
-await() {
-	local end=$((SECONDS + $1)) r
-	while :; do
-		await_cond "$2"
-		r=$?
-		[ "$r" = 0 ] && return 0
-		[ "$r" = 2 ] && { diag "the other side gave up"; return 1; }
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
-# barrier NAME: both nodes reached NAME.
-barrier() {
-	arrive "$1"
-	await 180 "$other.$1" || bail "node $other reached '$1'"
-}
+PEERS=$other
+mn_mount_shared
 
 vm_need_build
 [ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
@@ -102,19 +69,10 @@ ip link set lo up && ip link set eth0 up &&
 	ip addr add "10.222.0.$me/24" dev eth0 ||
 	bail "eth0 up with 10.222.0.$me (virtio_net loaded?)"
 
-mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
-cl_corosync_conf ddr2node "$TOKEN" "two_node: 1" \
-	"$a_id:10.222.0.$a_id:a" "$b_id:10.222.0.$b_id:b" \
-	>/etc/corosync/corosync.conf
-corosync -f >"$CL_DIR/corosync.out" 2>&1 &
-CL_COROSYNC_PID=$!
-
+mn_corosync ddr2node "$TOKEN" "two_node: 1" \
+	"$a_id:10.222.0.$a_id:a" "$b_id:10.222.0.$b_id:b"
 # two_node implies wait_for_all: quorate means both nodes were seen.
-both_members() {
-	corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes' &&
-		corosync-quorumtool -s 2>/dev/null | grep -q '^Nodes: *2$'
-}
-wait_until 90 both_members || {
+mn_members_are 2 || {
 	tail -n 20 "$CL_DIR/corosync.log" >&2
 	bail "corosync: both nodes in the membership, quorate"
 }
@@ -125,11 +83,8 @@ check "assemble the volume --cluster over the shared members" \
 	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}"
 ddraidd_start "$NAME" "$members"
 wait_until 90 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
-both_attached() {
-	[ "$(dst "$NAME" '[.nodes[] | select(.attached)] | length')" = 2 ]
-}
 check "ddraidd attached; its status shows both nodes attached" \
-	wait_until 90 both_attached
+	wait_until 90 all_attached "$NAME" 2
 regions=$(dst "$NAME" .regions)
 barrier attached
 
@@ -153,7 +108,6 @@ check "phase a: node $other's zones verify here" \
 barrier fio-verified
 
 # --- phase b: journalled writers, power cut of b ----------------------------
-acked() { wc -l <"$1" 2>/dev/null || echo 0; }
 if [ "$ROLE" = b ]; then
 	: >"$SH/b.acked"
 	python3 "$BLOCKS" write "$dm" "$SH/b.acked" b --fsync \

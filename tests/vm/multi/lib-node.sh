@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Shared pieces of the scripts the multi-VM tests run in each VM
+# (t-2node.sh, t-3node.sh), sourced after lib.sh and cluster-lib.sh.
+#
+# The VMs and the host meet in a 9p directory shared by all of them
+# ($SH, vm-run --shared-dir, cache=none: a file one side creates is seen
+# by the others at once). Barrier files: "$ROLE.NAME" when node ROLE
+# reached NAME, "$ROLE.failed" when it gave up (its script ended with a
+# non-zero status), "host.failed" when the host did. $ROLE is this node,
+# $PEERS the other nodes (space-separated), both set by the caller.
+
+SH=/mnt/shared
+BLOCKS=$VM_LIB_DIR/multi/blocks.py
+
+# mn_mount_shared: mount $SH; whatever ends this script early, the other
+# nodes and the host learn it.
+mn_mount_shared() {
+	mkdir -p "$SH" &&
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none \
+			vmshared "$SH" || bail "mount the shared directory"
+	trap '[ $? = 0 ] || touch "$SH/$ROLE.failed"' EXIT
+}
+
+# arrive NAME: say this node reached NAME.
+arrive() { touch "$SH/$ROLE.$1"; }
+
+# gave_up: a peer or the host gave up (nobody will arrive any more).
+gave_up() {
+	local p
+	[ -e "$SH/host.failed" ] && return 0
+	for p in $PEERS; do
+		[ -e "$SH/$p.failed" ] && return 0
+	done
+	return 1
+}
+
+# await SECONDS FILE: wait for the barrier file FILE in $SH; fail at once
+# if a peer or the host gave up.
+await() {
+	local end=$((SECONDS + $1))
+	until [ -e "$SH/$2" ]; do
+		if gave_up; then
+			diag "waiting for $2: a peer or the host gave up"
+			return 1
+		fi
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# await_all SECONDS NAME NODE...: every NODE reached NAME.
+await_all() {
+	local t=$1 name=$2 n
+	shift 2
+	for n in "$@"; do
+		await "$t" "$n.$name" || return 1
+	done
+}
+
+# barrier NAME: every node ($ROLE and $PEERS) reached NAME.
+barrier() {
+	arrive "$1"
+	# shellcheck disable=SC2086
+	await_all 180 "$1" $PEERS || bail "the other nodes reached '$1'"
+}
+
+# mn_corosync CLUSTER TOKEN QUORUM NODE...: eth0's corosync
+# (cl_corosync_conf's arguments), started; mn_members_are waits for it.
+mn_corosync() {
+	mkdir -p "$CL_DIR" /etc/corosync /var/lib/corosync /var/log/corosync
+	cl_corosync_conf "$@" >/etc/corosync/corosync.conf
+	corosync -f >"$CL_DIR/corosync.out" 2>&1 &
+	CL_COROSYNC_PID=$!
+}
+
+# mn_members_are N [SECONDS]: corosync is quorate with N nodes.
+mn_members_are() {
+	wait_until "${2:-90}" mn_members_now "$1"
+}
+mn_members_now() {
+	local s
+	s=$(corosync-quorumtool -s 2>/dev/null) &&
+		echo "$s" | grep -q '^Quorate: *Yes' &&
+		echo "$s" | grep -q "^Nodes: *$1\$"
+}
+
+# all_attached VOL N: the daemon's status shows N nodes attached.
+all_attached() {
+	[ "$(dst "$1" '[.nodes[] | select(.attached)] | length')" = "$2" ]
+}
+
+# acked JOURNAL: acknowledged writes so far.
+acked() { wc -l 2>/dev/null <"$1" || echo 0; }

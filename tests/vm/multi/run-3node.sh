@@ -1,0 +1,318 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vm: timeout=600 needs=module,ddraidctl slots=3
+#
+# Three VMs, each with one disk of its own, one volume over the three disks
+# (2 data members + parity): every VM exports its disk with nvmet over TCP
+# and imports the other two; corosync, the kernel target in cluster mode
+# and ddraidd --host-member on each; tests/vm/multi/t-3node.sh is what each
+# VM runs (its header says what is checked).
+#
+#   tests/vm/multi/run-3node.sh --build DIR [--out DIR] [--suite]
+#                                   [--victim a|b|c]
+#   tests/vm/multi/run-3node.sh --probe      (why it cannot run, or nothing)
+#
+# The host creates the volume on the three images before boot (ddraidctl
+# create; the images are the VMs' disks), makes a network namespace with a
+# bridge and one tap per VM (no address anywhere on the host; nothing
+# leaves the namespace) and starts the three qemus in it. It kills the
+# victim's qemu when the victim asks for its power cut (VICTIM.cut in the
+# shared directory; host.killed then), boots it again with its disk when
+# both survivors ask for it (want-return), and once every VM is gone checks
+# the images: parity (ddraidctl check) and every block any node
+# acknowledged (blocks.py verify on ddraidctl export). Output: TAP, numbered
+# with a plan, or with --suite unnumbered points for run-vm-tests.sh. Logs:
+# --out DIR (default /var/tmp/ddraid-vm/multi-3node): a/ b/ c/ (vm-run's,
+# the victim's second boot in VICTIM2/), shared/, m*.img, vol.img.
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM=$(cd "$HERE/.." && pwd)
+TIMEOUT=600		# each VM's script; the whole run stays well below
+MEMBER_SIZE=64M
+MEM=640			# MB per VM (corosync locks ~170 MB)
+. "$VM/lib.sh"
+. "$HERE/lib-host.sh"
+
+build=${DDRAID_BUILD:-}
+out=/var/tmp/ddraid-vm/multi-3node
+suite=0
+victim=b
+
+# probe: why this host cannot run the test (nothing when it can).
+probe() {
+	local r kver m ns=ddr3probe$$
+	r=$(mh_probe_qemu)
+	[ -z "$r" ] || { echo "$r"; return; }
+	for m in nvme tc corosync jq ip; do
+		command -v "$m" >/dev/null || {
+			case "$m" in
+			nvme) echo "nvme-cli not installed" ;;
+			tc|ip) echo "iproute2 ($m) not installed" ;;
+			*) echo "$m not installed" ;;
+			esac
+			return
+		}
+	done
+	kver=$(mh_kver)
+	for m in nvmet nvmet-tcp nvme-tcp nvme-fabrics sch_ingress cls_flower \
+		act_gact virtio_net configfs; do
+		modinfo -k "$kver" -n "$m" >/dev/null 2>&1 ||
+			{ echo "the $kver kernel has no module $m"; return; }
+	done
+	[ "$(id -u)" = 0 ] ||
+		{ echo "not root (network namespace, taps)"; return; }
+	if ! { ip netns add "$ns" &&
+		ip -n "$ns" link add br0 type bridge &&
+		ip -n "$ns" tuntap add tap0 mode tap; } >/dev/null 2>&1; then
+		echo "cannot make a network namespace with a bridge and a tap"
+	fi
+	ip netns del "$ns" 2>/dev/null
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--suite) suite=1; shift ;;
+	--victim)
+		case "$2" in
+		a|b|c) victim=$2 ;;
+		*) echo "run-3node: --victim a|b|c" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
+	--probe) probe; exit 0 ;;
+	-h|--help) sed -n '4,27p' "$0"; exit 0 ;;
+	*) echo "run-3node: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+# Standalone: number the points and print the plan at the end.
+[ "$suite" = 0 ] && mh_numbered
+
+reason=$(probe)
+if [ -n "$reason" ]; then
+	skip "three-node test on the nodes' own disks" "$reason"
+	finish
+fi
+# vm-run exports DDRAID_* to the VMs.
+export DDRAID_3NODE_VICTIM=$victim
+# blocks.py's layout (t-3node.sh): 3 nodes, 96 blocks of each region.
+export DDRAID_3NODE_BLOCKS_OPTS="--nodes 3 --span 96"
+
+# Only what this script makes: the suite keeps its own files in --out.
+rm -rf "$out"/[abc] "$out"/[abc]2 "$out/shared" "$out"/m[0-9].img \
+	"$out"/vol.img "$out"/[abc]*.tap "$out"/[abc]*.log
+mkdir -p "$out/shared" || bail "cannot create $out"
+out=$(realpath "$out")
+SH=$out/shared
+mh_setup "$build" "$out"
+t_start=$SECONDS
+
+# --- the volume, on the three images the VMs boot with --------------------
+imgs=()
+for i in 0 1 2; do
+	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
+	imgs+=("$out/m$i.img")
+done
+check "create the volume on the three images before boot (1 MiB regions)" \
+	"$DDRAIDCTL" create --name mv3 --region-size 1M "${imgs[@]}"
+
+# --- the private network: a namespace with a bridge and three taps --------------
+NS=ddr3-$$
+vm_pids=()
+# The VMs that still run (vm-run kills its qemu on SIGTERM), the namespace.
+mh_at_exit() {
+	local p
+	for p in "${vm_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	# (Not a bare "wait": it would wait for mh_numbered's numberer too.)
+	for p in "${vm_pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+}
+[ "$suite" = 1 ] && trap mh_at_exit EXIT
+{
+	ip netns add "$NS" &&
+		ip -n "$NS" link add br0 type bridge &&
+		ip -n "$NS" link set br0 up &&
+		for i in 1 2 3; do
+			ip -n "$NS" tuntap add "tap$i" mode tap &&
+				ip -n "$NS" link set "tap$i" master br0 up ||
+				exit 1
+		done
+} >&2 || bail "network namespace $NS with br0 and tap1..3"
+# Nothing in the namespace has an address; IPv6 would give them link-local
+# ones (and send router solicitations): off.
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.1-3)"
+
+# boot ROLE BOOT: start ROLE's VM in the background (pid in vm_pid).
+boot() {
+	local role=$1 n dir
+	n=$(($(printf '%d' "'$role") - 96))
+	dir=$out/$role
+	[ "$2" = 1 ] || dir=$out/$role$2
+	"$VM/vm-run" --netns "$NS" --net-tap "tap$n,52:54:00:dd:03:0$n" \
+		--disk-file "$out/m$((n - 1)).img" --shared-dir "$SH" \
+		--mem "$MEM" --timeout "$TIMEOUT" --out "$dir" \
+		--env "ROLE=$role" --env "BOOT=$2" \
+		"$HERE/t-3node.sh" >"$dir.tap" 2>"$dir.log" 3>&- &
+	vm_pid=$!
+}
+declare -A pid
+for r in a b c; do
+	boot "$r" 1
+	pid[$r]=$vm_pid
+	vm_pids+=("$vm_pid")
+done
+
+# --- the victim's power cut and return ---------------------------------------
+running() {
+	local p
+	for p in "${vm_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+killed=0 rebooted=0
+deadline=$((SECONDS + TIMEOUT + 240))
+while running; do
+	if [ "$killed" = 0 ] && [ -e "$SH/$victim.cut" ]; then
+		qpid=$(cat "$out/$victim/qemu.pid" 2>/dev/null)
+		if [ -n "$qpid" ] && kill -KILL "$qpid"; then
+			wait "${pid[$victim]}"
+			vrc=$?
+			touch "$SH/host.killed"
+			t_kill=$SECONDS
+			ok "power cut: the host killed VM $victim's qemu $((SECONDS - t_start))s after start"
+		else
+			touch "$SH/host.failed"
+			not_ok "kill VM $victim's qemu (pid '$qpid')"
+		fi
+		killed=1
+	fi
+	if [ "$killed" = 1 ] && [ "$rebooted" = 0 ]; then
+		want=1
+		for r in a b c; do
+			[ "$r" = "$victim" ] || [ -e "$SH/$r.want-return" ] || want=0
+		done
+		if [ "$want" = 1 ]; then
+			boot "$victim" 2
+			pid[${victim}2]=$vm_pid
+			vm_pids+=("$vm_pid")
+			rebooted=1
+			diag "the victim $victim boots again with its disk $((SECONDS - t_kill))s after the power cut"
+		fi
+	fi
+	if [ "$SECONDS" -gt "$deadline" ]; then
+		touch "$SH/host.failed"
+		not_ok "every VM ended within $((TIMEOUT + 240))s"
+		break
+	fi
+	sleep 0.2
+done
+for p in "${vm_pids[@]}"; do
+	wait "$p"
+done
+diag "every VM gone $((SECONDS - t_start))s after start"
+
+# Their points, prefixed with the node; a failed one fails this test.
+vms="a b c"
+[ "$rebooted" = 1 ] && vms+=" ${victim}2"
+for r in $vms; do
+	mh_relay "$r" "$out/$r.tap"
+done
+for r in $vms; do
+	[ "$r" = "$victim" ] && [ "$killed" = 1 ] && continue
+	rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
+	check "VM $r exit 0 (logs in $out/$r)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -n 15 "$out/$r.log" | sed "s/^/# $r: /"
+done
+check "VM $victim ended in the power cut (no exit code; vm-run ${vrc:-?})" \
+	test "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
+
+# --- the images -----------------------------------------------------------------
+# raw_parity IMG...: the parity member is the XOR of the data members at
+# every offset of the data area, whatever the superblocks say of them.
+raw_parity() {
+	local off frag size
+	read -r off frag size < <("$DDRAIDCTL" examine --json "$1" |
+		jq -r '"\(.data_offset) \(.fragment_size) \(.data_size)"')
+	python3 - "$off" $((size / 4096 * frag)) "$frag" "$@" <<'PY'
+import sys
+off, n, frag = map(int, sys.argv[1:4])
+fs = [open(p, "rb") for p in sys.argv[4:]]
+for f in fs:
+	f.seek(off)
+bad, done, step = 0, 0, 1 << 20
+while done < n:
+	bufs = [f.read(min(step, n - done)) for f in fs]
+	x = 0
+	for b in bufs[:-1]:
+		x ^= int.from_bytes(b, "little")
+	if x != int.from_bytes(bufs[-1], "little"):
+		for i in range(0, len(bufs[0]), frag):
+			y = 0
+			for b in bufs[:-1]:
+				y ^= int.from_bytes(b[i:i + frag], "little")
+			bad += y != int.from_bytes(bufs[-1][i:i + frag], "little")
+	done += len(bufs[0])
+print("%d blocks (a %d-byte fragment per member), %d with bad parity" % (n // frag, frag, bad),
+      file=sys.stderr)
+sys.exit(bad != 0)
+PY
+}
+failed=
+for i in 0 1 2; do
+	st=$("$DDRAIDCTL" examine --json "${imgs[i]}" |
+		jq -r '"\(.events) \([.member_states[].state] | join(","))"')
+	diag "m$i.img: events ${st% *}, members ${st#* }"
+done
+# The freshest superblock's member states.
+failed=$(for i in 0 1 2; do
+	"$DDRAIDCTL" examine --json "${imgs[i]}" |
+		jq -r '"\(.events) \([.member_states[] | select(.state != "active") | .index] | join(" "))"'
+done | sort -n | tail -n 1 | cut -d' ' -f2-)
+if [ -z "$failed" ]; then
+	check "ddraidctl check of the three images: parity consistent" \
+		"$DDRAIDCTL" check "${imgs[@]}"
+else
+	# Every node stopped cleanly, one after the other: the first host
+	# that left took its member out (its clean stop), the others could not
+	# (the last redundancy). ddraidctl check refuses a failed member.
+	diag "member(s) $failed recorded failed after the clean stop of every node:" \
+		"ddraidctl check cannot check them"
+	check "one member recorded failed at most (member $failed, its host stopped first)" \
+		test "$(echo "$failed" | wc -w)" = 1
+fi
+check "the three images' parity is consistent (raw, every member)" \
+	raw_parity "${imgs[@]}"
+check "ddraidctl export of the volume from the images" \
+	"$DDRAIDCTL" export --output "$out/vol.img" "${imgs[@]}"
+for r in a b c; do
+	check "every block node $r acknowledged is on the images ($(wc -l <"$SH/$r.acked"))" \
+		python3 "$HERE/blocks.py" verify "$out/vol.img" "$SH/$r.acked" "$r" \
+		$DDRAID_3NODE_BLOCKS_OPTS
+done
+rm -f "$out/vol.img"
+
+# --- the numbers ------------------------------------------------------------------
+for f in "$SH"/[abc].loss-stall; do
+	[ -e "$f" ] || continue
+	read -r r s t <"$f"
+	diag "node loss: node $r's longest write stall ${s}s (corosync's detection there ${t}s; goal: detection + 10 s + 1 s)"
+done
+[ -e "$SH/readd-time" ] &&
+	diag "return: every member active $(cat "$SH/readd-time")s after the victim's ddraidd started"
+[ -e "$SH/rebuilt-regions" ] &&
+	diag "return: regions rebuilt from the bitmaps (coordinator): $(cat "$SH/rebuilt-regions" | sed 's/ / of /')"
+[ -e "$SH/cut1-time" ] &&
+	diag "cut1: the path was cut for $(cut -d' ' -f1 "$SH/cut1-time")s; the cutting node's longest write stall $(cut -d' ' -f2 "$SH/cut1-time")s"
+[ -e "$SH/withdraw-time" ] &&
+	diag "cut2: withdrawn $(cat "$SH/withdraw-time")s after the cut"
+diag "total $((SECONDS - t_start))s"
+finish

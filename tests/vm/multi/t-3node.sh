@@ -1,0 +1,475 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# One node of the three-VM test of a volume on the nodes' own disks, run in
+# its VM by run-3node.sh with ROLE=a|b|c (corosync node 1|2|3, the host of
+# member 0|1|2, address 10.223.0.1|2|3 on eth0) and BOOT=1, or BOOT=2 for
+# the victim's second boot. Each VM has one disk of its own (virtio serial
+# file0), the member the host made on its image (ddraidctl create, before
+# boot). The nodes and the host meet in the shared directory (lib-node.sh).
+#
+#  setup   every node exports its disk with nvmet over TCP and imports the
+#          other two (nvme-lib.sh: keep-alive 3 s, ctrl_loss_tmo -1,
+#          reconnect 1 s, fast_io_fail 1 s), finds each member by its NQN
+#          and checks its superblock; corosync (knet, token 5000, three
+#          nodes), ddraidctl assemble --cluster, ddraidd --host-member
+#          <its member> --fence-delay 10 --path-timeout $PATH_TMO.
+#  write   every node starts its writer (blocks.py: its third of the
+#          blocks of six regions, every acknowledged block journalled in
+#          the shared directory; it runs to the end, a mark at each phase
+#          gives the phase's longest stall), then verifies every node's
+#          blocks.
+#  loss    the victim ($DDRAID_3NODE_VICTIM, default b) asks for its power
+#          cut and the host kills its qemu. The survivors: no IO error,
+#          the member recorded failed (daemon and superblock), writes go
+#          on; their longest write stall is printed and held to issue 8's
+#          goal: corosync's detection (measured: from the last write
+#          before the cut to the membership without the victim in
+#          corosync's log) + one fence delay + 1 s; every block the
+#          victim acknowledged reads back (its fragments through the
+#          parity).
+#  return  the host boots the victim again with its disk; its table leaves
+#          its own (stale) member out; it rejoins and its member is
+#          re-added automatically from the bitmaps (the rebuild seen in
+#          ddraidctl status, then every member active); the survivors'
+#          NVMe controllers reconnected by themselves and the member's
+#          device node is the same; every node verifies every node's
+#          blocks.
+#  cut1    the first survivor (X) drops NVMe/TCP to and from the second
+#          survivor's (Y) export with tc until its daemon has a path
+#          fault, then lets it through again: nobody records anything
+#          failed (status, events, superblocks), X's writes that missed
+#          the member complete, nobody sees an IO error.
+#  cut2    X cuts the same path until its daemon withdraws (exit 3; X's
+#          writer gets EIO, X's target fails IO): the others write on,
+#          nothing is recorded failed; with the path back X's daemon is
+#          started again over the same target, attaches, X writes again.
+#          The writers stop (no IO error anywhere else) and every node
+#          verifies every node's blocks.
+#  stop    every node removes its dm device, then stops its daemon (exit
+#          0); the host checks the images (run-3node.sh).
+
+. "$(dirname "$0")/../lib.sh"
+CL_DIR=$VM_SHARE/cluster	# the logs survive a power cut there
+. "$VM_LIB_DIR/cluster-lib.sh"
+CL_CTL=/run/ddraid-ctl		# a socket cannot live on 9p
+. "$VM_LIB_DIR/multi/lib-node.sh"
+. "$VM_LIB_DIR/multi/nvme-lib.sh"
+
+NAME=mv3
+ALL="a b c"
+# blocks.py's layout, the host's too: 3 nodes, 96 blocks of each region
+# (32 each: fewer blocks to verify under TCG).
+BLOCKS_OPTS=${DDRAID_3NODE_BLOCKS_OPTS:---nodes 3 --span 96}
+TOKEN=5000
+FENCE=10
+PATH_TMO=${DDRAID_3NODE_PATH_TIMEOUT:-15}
+ACKS=150		# writes per node in the write phase
+dm=/dev/mapper/$NAME
+BOOT=${BOOT:-1}
+victim=${DDRAID_3NODE_VICTIM:-b}
+
+id_of() { case "$1" in a) echo 1 ;; b) echo 2 ;; c) echo 3 ;; esac; }
+addr_of() { echo "10.223.0.$(id_of "$1")"; }
+member_of() { echo $(($(id_of "$1") - 1)); }
+nqn_of() { echo "nqn.2026-12.org.ddraid:$NAME.member$(member_of "$1")"; }
+
+case "$ROLE" in
+a|b|c) ;;
+*) bail "ROLE must be a, b or c" ;;
+esac
+case "$victim" in
+a|b|c) ;;
+*) bail "DDRAID_3NODE_VICTIM must be a, b or c" ;;
+esac
+me=$(id_of "$ROLE")
+my_m=$(member_of "$ROLE")
+vm_m=$(member_of "$victim")
+others=$(echo $ALL | tr ' ' '\n' | grep -vx "$ROLE" | tr '\n' ' ')
+survivors=$(echo $ALL | tr ' ' '\n' | grep -vx "$victim" | tr '\n' ' ')
+read -r X Y <<<"$survivors"	# X cuts its path to Y's member
+PEERS=$others
+mn_mount_shared
+vm_need_build
+[ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
+diag "node $ROLE (corosync $me, member $my_m), boot $BOOT; victim $victim;" \
+	"path cuts: $X to $Y's member"
+JOURNAL=$SH/$ROLE.acked
+# Status polls fork ddraidctl and jq: not too often, three VMs share two
+# host CPUs.
+WAIT_STEP=0.5
+
+# --- helpers -------------------------------------------------------------
+
+# The writer (blocks.py), in the background from the write phase to the
+# end (a writer that stops lets its grants go idle, and taking them again
+# costs seconds under TCG). w_start; w_more N [S]: N more acknowledgements
+# within S seconds, the writer still running (no IO error); w_mark: the
+# longest stall and the writes since the last mark (W_GAP, W_GAP_START,
+# W_WRITES); w_stop: W_RC, the writer's status (1: an IO error).
+W_STATS=$CL_DIR/writer-stats.jsonl
+# No --fsync: the journal is on the cache=none 9p share, every line is in
+# the host's page cache when write() returns, and a power cut of the VM
+# does not touch the host's.
+w_start() {
+	rm -f /tmp/w.stop
+	python3 "$BLOCKS" write "$dm" "$JOURNAL" "$ROLE" $BLOCKS_OPTS \
+		--stop /tmp/w.stop --stats "$W_STATS" 2>>"$CL_DIR/writer.log" &
+	W_PID=$!
+}
+w_more_cond() { [ "$(acked "$JOURNAL")" -ge "$1" ] && kill -0 "$W_PID"; }
+w_more() {
+	local want=$(($(acked "$JOURNAL") + $1))
+	wait_until "${2:-120}" w_more_cond "$want"
+}
+w_lines() { wc -l 2>/dev/null <"$W_STATS" || echo 0; }
+w_read() {
+	read -r W_WRITES W_GAP W_GAP_START W_ERROR < <(tail -n 1 "$W_STATS" |
+		jq -r '"\(.writes) \(.max_gap) \(.max_gap_start) \(.error)"')
+}
+w_mark() {
+	local n
+	n=$(w_lines)
+	kill -USR1 "$W_PID" 2>/dev/null && wait_until 30 w_marked "$n" ||
+		return 1
+	w_read
+}
+w_marked() { [ "$(w_lines)" -gt "$1" ]; }
+w_stop() {
+	touch /tmp/w.stop
+	wait "$W_PID"
+	W_RC=$?
+	w_read
+}
+
+# verify WHAT NODE...: every block NODE... acknowledged reads back here
+# (their writers may be running: a block is always rewritten with the same
+# contents).
+verify() {
+	local what=$1 n args=() count=
+	shift
+	drop_caches
+	for n in "$@"; do
+		args+=("$SH/$n.acked" "$n")
+		count+="${count:+, }$n $(acked "$SH/$n.acked")"
+	done
+	check "$what: the blocks $* acknowledged read back here ($count writes)" \
+		python3 "$BLOCKS" verify "$dm" "${args[@]}" $BLOCKS_OPTS
+}
+
+# Every fork of ddraidctl and jq costs a second or more under TCG on a
+# busy host: one status poll gives all these.
+# st_read: this node's daemon's ST_EVENTS, ST_MEMBERS (states, comma-
+# separated), ST_ATTACHED (node ids), ST_COORD; ST is all of it in words.
+st_read() {
+	read -r ST_EVENTS ST_MEMBERS ST_ATTACHED ST_COORD < <(dst "$NAME" \
+		'"\(.events) \([.members[].state] | join(",")) \([.nodes[] | select(.attached) | .nodeid] | join(",")) \(.coordinator)"')
+	ST="members $ST_MEMBERS, events $ST_EVENTS, attached $ST_ATTACHED, coordinator $ST_COORD"
+}
+# sb_state DEV: "events=E states=S,S,S" of DEV's superblock.
+sb_state() {
+	drop_caches
+	"$DDRAIDCTL" examine --json "$1" 2>/dev/null |
+		jq -r '"events=\(.events) states=\([.member_states[].state] | join(","))"'
+}
+# left_at NODEID: when corosync here last formed a membership without
+# NODEID (seconds since the epoch; its log has millisecond timestamps).
+left_at() {
+	local line
+	line=$(grep -E "Members left: ([0-9]+ )*$1( |\$)" "$CL_DIR/corosync.log" |
+		tail -n 1)
+	[ -n "$line" ] && date -d "${line:0:19}" +%s.%N
+}
+
+# --- network, corosync, NVMe/TCP -------------------------------------------
+# IPv4 only: no IPv6 link-local chatter on the private network either.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link set lo up && ip link set eth0 up &&
+	ip addr add "$(addr_of "$ROLE")/24" dev eth0 ||
+	bail "eth0 up with $(addr_of "$ROLE") (virtio_net loaded?)"
+# corosync first: it takes 10-25 s to form the membership under TCG, the
+# NVMe setup goes on meanwhile. Three nodes, no two_node: quorum is 2.
+mn_corosync ddr3node "$TOKEN" "" 1:10.223.0.1:a 2:10.223.0.2:b 3:10.223.0.3:c
+
+own=
+for d in /sys/block/vd*; do
+	[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
+done
+[ -n "$own" ] || bail "my own disk (serial file0)"
+
+nv_host "$me"
+nv_modules || bail "nvmet, nvmet-tcp, nvme-tcp, configfs"
+check "export my disk $own as $(nqn_of "$ROLE") on $(addr_of "$ROLE"):$NV_PORT" \
+	nv_export "$(nqn_of "$ROLE")" "$own" "$(addr_of "$ROLE")"
+if [ "$BOOT" = 1 ]; then
+	barrier exported
+fi
+
+declare -a dev
+dev[$my_m]=$own
+for n in $others; do
+	m=$(member_of "$n")
+	# After a reboot the others' exports are up already.
+	d=$(nv_connect "$(nqn_of "$n")" "$(addr_of "$n")") ||
+		bail "nvme connect to $(nqn_of "$n") at $(addr_of "$n")"
+	dev[$m]=$d
+	check "member $m is $d here (by its NQN): timeouts kato ctrl_loss fast_io_fail reconnect = $(nv_timeouts "$(nqn_of "$n")")" \
+		test "$(nv_timeouts "$(nqn_of "$n")")" = \
+		"$NV_KATO off $NV_FAST_IO_FAIL $NV_RECONNECT"
+done
+for m in 0 1 2; do
+	check "${dev[m]}'s superblock: volume $NAME, member $m" test \
+		"$("$DDRAIDCTL" examine --json "${dev[m]}" | jq -r '"\(.name) \(.member_index)"')" = "$NAME $m"
+done
+members=$(IFS=,; echo "${dev[*]}")
+
+# --- the target, ddraidd -----------------------------------------------
+mn_members_are 3 120 || {
+	tail -n 20 "$CL_DIR/corosync.log" >&2
+	bail "corosync: three nodes in the membership, quorate"
+}
+ok "corosync: three nodes, quorate"
+vm_load_module
+check "assemble --cluster ($members)" \
+	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${dev[@]}"
+assembled=$(dmsetup status "$NAME")
+diag "dmsetup status: $assembled"
+DDRAIDD_OPTS=(--host-member "$my_m" --fence-delay "$FENCE" --path-timeout "$PATH_TMO")
+ddraidd_start "$NAME" "$members" "${DDRAIDD_OPTS[@]}"
+t_daemon=$SECONDS
+wait_until 120 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
+
+# --- write: every node writes, then verifies the others' -----------------
+if [ "$BOOT" = 1 ]; then
+	check "ddraidd attached; all three nodes attached" \
+		wait_until 120 all_attached "$NAME" 3
+	barrier attached
+	: >"$JOURNAL"
+	w_start
+	check "$ACKS writes acknowledged" w_more "$ACKS" 180
+	barrier written
+	verify "write" $ALL
+	w_mark
+	barrier verified
+fi
+
+# --- loss: the victim's power cut ------------------------------------------
+if [ "$BOOT" = 1 ]; then
+	if [ "$ROLE" = "$victim" ]; then
+		check "100 more writes acknowledged and journalled: cut" \
+			w_more 100 180
+		diag "dmsetup status: $(dmsetup status "$NAME")"
+		arrive cut
+		# The host kills this VM now; what follows only runs if not.
+		await 120 host.killed
+		bail "still alive after asking for the power cut"
+	fi
+	PEERS=$(echo $survivors | tr ' ' '\n' | grep -vx "$ROLE")
+	await 300 "$victim.cut" || bail "node $victim asked for its power cut"
+	await 60 host.killed || bail "the host killed node $victim"
+	ok "node $victim is gone (power cut); my journal is at $(acked "$JOURNAL")"
+	failed_here() { [ "$(dst "$NAME" ".members[$vm_m].state")" = failed ]; }
+	check "member $vm_m (node $victim's disk) recorded failed by the cluster" \
+		wait_until 120 failed_here
+	check "my writes go on: 50 more after the failure was recorded" \
+		w_more 50 120
+	# The victim may come back now; we check while it boots.
+	arrive want-return
+	w_mark
+	detect=$(python3 -c "print('%.1f' % ($(left_at "$(id_of "$victim")") - $W_GAP_START))" 2>/dev/null)
+	diag "loss: longest write stall here ${W_GAP}s, from the last write before" \
+		"the power cut; corosync formed a membership without node $victim" \
+		"${detect:-?}s after that write, the writes resumed" \
+		"$(python3 -c "print('%.1f' % ($W_GAP - ${detect:-0}))")s after that;" \
+		"the goal is detection + fence delay ($FENCE s) + 1 s"
+	echo "$ROLE $W_GAP ${detect:-?}" >"$SH/$ROLE.loss-stall"
+	check "the longest write stall (${W_GAP}s) is at most corosync's detection (${detect:-?}s) + $FENCE s + 1 s" \
+		python3 -c "import sys; sys.exit(not $W_GAP <= ${detect:-0} + $FENCE + 1)"
+	sb=$(sb_state "$own")
+	check "my superblock records member $vm_m failed: $sb" \
+		test "$(echo "$sb" | sed 's/.*states=//' | cut -d, -f$((vm_m + 1)))" = failed
+	settled() {
+		[ "$(dst "$NAME" .dirty)" = 0 ] && [ "$(dst "$NAME" .fence_wait)" = 0 ]
+	}
+	check "nothing dirty or waiting for the fence" wait_until 120 settled
+	# With member $vm_m gone, its fragments are made from the parity.
+	verify "loss" "$victim"
+	PEERS=$others
+fi
+
+# --- return: the victim boots again, its member is re-added -------------------
+# watch_readd SECONDS: poll the daemon until every member is active and no
+# rebuild runs; sets RB_SEEN (a rebuild of the victim's member was seen),
+# RB_T0 (when first seen), RB_DONE (its progress at the last poll seeing it).
+watch_readd() {
+	local end=$((SECONDS + $1)) s act mem st progress
+	RB_SEEN=0 RB_T0= RB_DONE=
+	while [ "$SECONDS" -lt "$end" ]; do
+		s=$(dst "$NAME" '"\(.rebuild.active) \(.rebuild.member // -1) \(.rebuild.done // -1)/\(.rebuild.total // -1) \([.members[].state] | join(","))"')
+		read -r act mem progress st <<<"$s"
+		if [ "$act" = true ] && [ "$mem" = "$vm_m" ]; then
+			[ "$RB_SEEN" = 1 ] || RB_T0=$SECONDS
+			RB_SEEN=1
+			RB_DONE=$progress
+		fi
+		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+if [ "$ROLE" = "$victim" ]; then
+	# BOOT=2: the setup above assembled the table before ddraidd ran.
+	health=$(echo "$assembled" | awk '{ print $5 }')
+	check "my member was left out of my table until it is re-added ($assembled)" \
+		test "$(echo "$health" | tr -c 'A\n' x)" = \
+		"$(echo AAA | sed "s/./x/$((my_m + 1))")"
+	check "my member is re-added and rebuilt (every member active)" \
+		watch_readd 240
+	t_readd=$((SECONDS - t_daemon))
+	check "the rebuild of member $my_m was seen in ddraidctl status" \
+		test "$RB_SEEN" = 1
+	diag "return: every member active ${t_readd}s after my ddraidd started" \
+		"(the rebuild seen for $((SECONDS - ${RB_T0:-$SECONDS}))s, last at $RB_DONE regions)"
+	echo "$t_readd" >"$SH/readd-time"
+	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
+	sb=$(sb_state "$own")
+	check "my superblock: every member active ($sb)" \
+		test "${sb#*states=}" = active,active,active
+	w_start
+	check "I write again: 50 writes" w_more 50 120
+	arrive returned
+else
+	check "corosync: the victim is back (three nodes)" mn_members_are 3 300
+	check "my NVMe controller for node $victim's export reconnected by itself" \
+		wait_until 120 nv_live "$(nqn_of "$victim")"
+	check "the same device node for member $vm_m as before its host died (${dev[vm_m]})" \
+		test "$(nv_dev "$(nqn_of "$victim")")" = "${dev[vm_m]}"
+	r0=$(dst "$NAME" .io.rebuilt_regions)
+	check "member $vm_m is re-added and rebuilt (every member active)" \
+		watch_readd 300
+	read -r r1 regions coord < <(dst "$NAME" \
+		'"\(.io.rebuilt_regions) \(.regions) \(.coordinator)"')
+	diag "return: the rebuild was seen here for $((SECONDS - ${RB_T0:-$SECONDS}))s;" \
+		"regions this daemon rebuilt: $((r1 - r0)) of $regions"
+	[ "$coord" = "$me" ] && echo "$((r1 - r0)) $regions" >"$SH/rebuilt-regions"
+	await 300 "$victim.returned" || bail "node $victim is back and writing"
+	check "my writes went on all along" w_more 30 120
+fi
+barrier return-writing
+verify "return" $ALL
+barrier return-verified
+
+# --- cut1: a path cut that heals ---------------------------------------------
+st_read
+events_before=$ST_EVENTS
+sb_before=$(sb_state "$own")
+w_mark
+barrier cut1-ready
+path_bad() { [ "$(dst "$NAME" .path_bad)" != 0 ]; }
+path_ok() { [ "$(dst "$NAME" .path_bad)" = 0 ]; }
+if [ "$ROLE" = "$X" ]; then
+	t0=$SECONDS
+	check "cut: tc drops NVMe/TCP to and from $(addr_of "$Y") (member $(member_of "$Y"))" \
+		nv_cut eth0 "$(addr_of "$Y")"
+	check "my daemon has a path fault on member $(member_of "$Y")" \
+		wait_until 60 path_bad
+	t_fault=$((SECONDS - t0))
+	check "heal: the path is back" nv_heal eth0
+	t_cut=$((SECONDS - t0))
+	check "the path fault clears (PATH_OK)" wait_until 60 path_ok
+	check "my writes go on: 50 more" w_more 50 60
+	w_mark
+	diag "cut1: path fault ${t_fault}s after the cut, cut for ${t_cut}s," \
+		"cleared $((SECONDS - t0 - t_cut))s after the heal; my longest write stall ${W_GAP}s"
+	echo "$t_cut $W_GAP" >"$SH/cut1-time"
+	arrive cut1-healed
+else
+	await 180 "$X.cut1-healed" || bail "node $X cut and healed its path"
+	check "my writes went on" w_more 30 60
+	w_mark
+	diag "cut1: my longest write stall ${W_GAP}s"
+fi
+st_read
+check "nothing recorded failed: $ST" test "$ST_MEMBERS" = active,active,active
+check "the cluster's events did not change ($events_before)" \
+	test "$ST_EVENTS" = "$events_before"
+sb=$(sb_state "$own")
+check "my superblock did not change ($sb_before)" test "$sb" = "$sb_before"
+barrier cut1-checked
+
+# --- cut2: a path cut past the path timeout: withdrawal ------------------------
+if [ "$ROLE" = "$X" ]; then
+	t0=$SECONDS
+	check "cut: tc drops NVMe/TCP to and from $(addr_of "$Y") again, for good" \
+		nv_cut eth0 "$(addr_of "$Y")"
+	daemon_gone() { ! kill -0 "$DDRAIDD_PID"; }
+	check "my daemon gives up within the path timeout ($PATH_TMO s) + 90 s" \
+		wait_until $((PATH_TMO + 90)) daemon_gone
+	wait "$DDRAIDD_PID"
+	rc=$?
+	DDRAIDD_PID=
+	t_wd=$((SECONDS - t0))
+	check "my daemon withdrew: exit status 3 (${t_wd}s after the cut)" \
+		test "$rc" = 3
+	grep -i withdr "$CL_DIR/ddraidd.log" | tail -n 3 | sed 's/^/#   /'
+	arrive withdrawn
+	w_stop
+	check "my writer's IO failed (the withdrawn target fails IO): $W_ERROR" \
+		test "$W_RC" = 1
+	check "my target fails IO: $(dmsetup status "$NAME")" \
+		sh -c "dmsetup status $NAME | grep -qw failing"
+	check "heal: the path is back" nv_heal eth0
+	check "my NVMe controller for member $(member_of "$Y") is live again" \
+		wait_until 60 nv_live "$(nqn_of "$Y")"
+	t1=$SECONDS
+	ddraidd_start "$NAME" "$members" "${DDRAIDD_OPTS[@]}"
+	check "ddraidd started again over the same target attaches" \
+		wait_until 120 d_attached "$NAME"
+	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
+	st_read
+	check "every member active: $ST" test "$ST_MEMBERS" = active,active,active
+	w_start
+	check "I write again: 50 writes" w_more 50 120
+	diag "cut2: withdrawn ${t_wd}s after the cut; writing again" \
+		"$((SECONDS - t1))s after ddraidd was started again"
+	echo "$t_wd" >"$SH/withdraw-time"
+	arrive reattached
+else
+	await $((PATH_TMO + 150)) "$X.withdrawn" || bail "node $X withdrew"
+	check "I write on after node $X withdrew: 50 more" w_more 50 60
+	st_read
+	check "nothing recorded failed: $ST" test "$ST_MEMBERS" = active,active,active
+	await 240 "$X.reattached" || bail "node $X attached again"
+	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
+	w_mark
+	diag "cut2: my longest write stall ${W_GAP}s"
+fi
+st_read
+check "nothing recorded failed: $ST" test "$ST_MEMBERS" = active,active,active
+sb=$(sb_state "$own")
+check "my superblock: every member active ($sb)" \
+	test "${sb#*states=}" = active,active,active
+barrier cut2-done
+w_stop
+check "my writer never saw an IO error ($(acked "$JOURNAL") writes journalled)" \
+	test "$W_RC" = 0
+barrier stopped-writing
+verify "final" $ALL
+barrier final-verified
+
+# --- stop: dm devices first, then the daemons ----------------------------------
+check "ddraidctl stop $NAME" "$DDRAIDCTL" stop "$NAME"
+barrier dm-removed
+kill -TERM "$DDRAIDD_PID"
+wait "$DDRAIDD_PID"
+rc=$?
+DDRAIDD_PID=
+check "ddraidd stopped cleanly (exit $rc)" test "$rc" = 0
+barrier stopped
+kill -TERM "$CL_COROSYNC_PID"
+wait "$CL_COROSYNC_PID"
+diag "my superblock at the end: $(sb_state "$own")"
+# Nobody uses the exports any more: every node may power off.
+barrier done
+finish
