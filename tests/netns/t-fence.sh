@@ -131,8 +131,9 @@ t_fence_pcmk_own() {
 	local c i
 	note "fence_pcmk_own: stonith-enabled=true; Pacemaker fences a lost node itself, ddraidd takes its fencing"
 	pcmk_available || { skip "fence_pcmk_own: needs pacemakerd, cibadmin, hacluster, overlayfs and ddraid-stonith"; return; }
-	# Pacemaker fences within seconds of the loss; ddraidd asks only
-	# after its fence delay: the fencing is in the history by then.
+	# Pacemaker fences within seconds of the loss on its own; ddraidd
+	# accepts that fencing (it completed after the departure) instead of
+	# a second one.
 	start_pcmk 3 true --fence-delay 8 || { not_ok "fence_pcmk_own: cluster with Pacemaker starts"; cluster_down; return; }
 	for i in 1 2 3; do writes_progress "$i" 20 >/dev/null; done
 	kill_node_all 3
@@ -143,9 +144,11 @@ t_fence_pcmk_own() {
 	check "fence_pcmk_own: ddraidd's fencer confirms that fencing" \
 		wait_for 60 "confirmed" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq -r '.fencing.requests[] | select(.nodeid == 3) | .state')\" = confirmed ]"
 	note "fence_pcmk_own: request $(st "$c" '.fencing.requests[] | select(.nodeid == 3) | tojson')"
-	check "fence_pcmk_own: ... without asking for another (no kick)" \
-		test "$(freq "$c" 3 .kicks)" = 0
-	check "fence_pcmk_own: n3 was fenced exactly once" \
+	# ddraidd asks at once for a node whose daemon was gone before it
+	# left (an orphan, fence_work in sm_coord.c); if that is before
+	# Pacemaker's own fencing is in its history, the fencer merges the
+	# two requests for the same target: the node is rebooted once.
+	check "fence_pcmk_own: n3 was fenced exactly once (ddraidd asked $(freq "$c" 3 .kicks) time(s))" \
 		test "$(fence_log_count reboot n3 "done")" = 1
 	check "fence_pcmk_own: survivors resync the dead node's regions" \
 		wait_for 60 "recovered" recovered_from "$c" 3

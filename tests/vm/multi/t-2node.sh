@@ -22,7 +22,9 @@
 #     host.killed. a's daemon sees node b leave, is sent FENCED with the
 #     regions b's bitmap slot marks and resyncs exactly those; a's writer
 #     keeps going all along (no IO error) and makes progress after the
-#     resync. Then every block b acknowledged (phase a's fio zones and the
+#     resync. two_node: ddraidd runs with --require-fencing, so a waits for
+#     b's fencing and the test confirms it ("ddraidctl fenced") once the
+#     host has cut b's power; nothing of b's is resynced before that. Then every block b acknowledged (phase a's fio zones and the
 #     journal) reads back on a, b's never-written blocks read zeros, and a's
 #     own blocks verify. The host checks the parity of the images after.
 
@@ -81,7 +83,11 @@ ok "corosync over the link: nodes 1 and 2, quorate"
 vm_load_module
 check "assemble the volume --cluster over the shared members" \
 	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${devs[@]}"
-ddraidd_start "$NAME" "$members"
+# two_node keeps both nodes quorate when they lose each other: ddraidd
+# refuses it unless each loss waits for a confirmed fencing. Here the
+# host's power cut is the fencing and a confirms it with "ddraidctl fenced"
+# (docs/cluster-protocol.md, two_node).
+ddraidd_start "$NAME" "$members" --fencing none --require-fencing
 wait_until 90 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
 check "ddraidd attached; its status shows both nodes attached" \
 	wait_until 90 all_attached "$NAME" 2
@@ -137,9 +143,23 @@ await 60 host.killed || bail "the host killed node b"
 n_cut=$(acked /tmp/a.acked)
 ok "node b is gone (its qemu killed under writes); my writer is at $n_cut"
 
+# a stays quorate alone (two_node) and waits for b's fencing: nothing of
+# b's is resynced before the operator (here: after the host's power cut)
+# confirms it.
+fence_wanted() {
+	[ "$(dst "$NAME" ".nodes[] | select(.nodeid == $b_id) | .fence_wanted")" = true ]
+}
+wait_until 120 fence_wanted || { cl_logs; bail "node $b_id left, its fencing wanted"; }
+ok "node $b_id (b) left corosync; a waits for its fencing"
+check "nothing of b's is taken as fenced or resynced unconfirmed" \
+	test "$(dst "$NAME" .cpg.fenced_msgs)/$(dst "$NAME" .io.resynced_regions)" = "$m0/$r0"
+check "the log tells the operator how to confirm it" \
+	grep -q "confirm with 'ddraidctl fenced $NAME --node $b_id'" "$CL_DIR/ddraidd.log"
+check "ddraidctl fenced $NAME --node $b_id (the host cut its power)" \
+	env DDRAID_CTL_DIR="$CL_CTL" "$DDRAIDCTL" fenced "$NAME" --node "$b_id"
 fenced() { [ "$(dst "$NAME" .cpg.fenced_msgs)" -gt "$m0" ]; }
 wait_until 120 fenced || { cl_logs; bail "node $b_id fenced (FENCED delivered)"; }
-ok "node $b_id (b) left corosync and was fenced after --fence-delay"
+ok "node $b_id (b) was fenced once confirmed"
 # Resynced all it marked: the counter reaches what FENCED named, nothing
 # dirty or waiting for the fence is left.
 resync_done() {
