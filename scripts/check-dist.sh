@@ -26,9 +26,9 @@ trap 'rm -rf "$t"' EXIT
 
 # Not part of a release: git's and CI's files, the Debian packaging (the
 # packages are built from this tarball plus debian/).
-not_released='^(\.gitignore|.*/\.gitignore|\.ci/.*|m4/\.gitkeep|debian/.*)$'
+not_released='^(\.gitignore|.*/\.gitignore|\.ci/.*|debian/.*)$'
 # Made by autoreconf: shipped, never tracked.
-generated='^(configure|aclocal\.m4|config\.h\.in|(.*/)?Makefile\.in|build-aux/.*|m4/.*)$'
+generated='^(configure|aclocal\.m4|config\.h\.in|(.*/)?Makefile\.in|build-aux/.*|m4/[^.].*)$'
 
 # (a tracked file deleted but not yet committed is not a source any more)
 (cd "$src" && git ls-files | while IFS= read -r f; do

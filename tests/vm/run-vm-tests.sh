@@ -10,7 +10,8 @@
 # A test declares what it needs in a header comment:
 #   # vm: disks=5 size=64M timeout=300 mem=512 needs=module,ddraidctl host=yes
 # needs=module: dmtarget/dm-ddraid.ko (built here with dmtarget/Makefile);
-# needs=ddraidctl: DIR/tools/ddraidctl; host=yes: after the VM exits the
+# needs=ddraidctl: DIR/tools/ddraidctl; needs=debs: the Debian packages in
+# DIR/pkg (tests/pkg/run-pkg-tests.sh); host=yes: after the VM exits the
 # test is run again on the host as "t-NAME.sh --host OUTDIR" to check the
 # member images. Tests whose needs cannot be met are skipped with a reason.
 # tests/vm/multi/run-NAME.sh (test "multi-NAME") boots its own VMs: it is
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,16p' "$0"; exit 0 ;;
 	-*) echo "run-vm-tests: unknown option $1" >&2; exit 2 ;;
 	*) only+=("${1%.sh}"); shift ;;
 	esac
@@ -133,6 +134,10 @@ skip_reason() {
 	esac
 	case ",$needs," in
 	*,ddraidctl,*) [ -n "$no_ctl" ] && { echo "$no_ctl"; return; } ;;
+	esac
+	case ",$needs," in
+	*,debs,*) ls "$build"/pkg/ddraid_*.deb >/dev/null 2>&1 ||
+		{ echo "no packages in $build/pkg (tests/pkg/run-pkg-tests.sh builds them)"; return; } ;;
 	esac
 	case "$1" in
 	multi-*) "$(test_file "$1")" --probe ;;
