@@ -122,11 +122,13 @@ t "ddraid-dkms: $usrc/dkms.conf" has dkms "$usrc/dkms.conf"
 dpkg-deb --fsys-tarfile "$dkms" | tar xO ".$usrc/dkms.conf" >"$OUT/dkms.conf" 2>/dev/null
 t "dkms.conf: PACKAGE_NAME ddraid, PACKAGE_VERSION $version (the package's)" \
 	sh -c "grep -qx 'PACKAGE_NAME=\"ddraid\"' '$OUT/dkms.conf' && grep -qx 'PACKAGE_VERSION=\"$version\"' '$OUT/dkms.conf'"
-# What the module is built from: every file of dmtarget/ that the build
-# reads, and each shared core file Kbuild names (as common.src/).
-want=""
-for f in Kbuild Makefile "$SRC"/dmtarget/*.c "$SRC"/dmtarget/*.h; do
-	want="$want $usrc/$(basename "$f")"
+# What the module is built from: Kbuild, the Makefile, the target's .c
+# and .h files as the tarball has them (the source tree's dmtarget/ may
+# hold a kernel build's links and files), and each shared core file
+# Kbuild names (as common.src/).
+want="$usrc/Kbuild $usrc/Makefile"
+for f in $(tar tzf "$tarball" | sed -n "s|^ddraid-$version/dmtarget/\([^/]*\.[ch]\)\$|\1|p"); do
+	want="$want $usrc/$f"
 done
 for o in $(grep -o 'ddraid_[a-z0-9]*\.o' "$SRC/dmtarget/Kbuild" | sed 's/\.o$//'); do
 	want="$want $usrc/common.src/$o.c"
