@@ -5,6 +5,7 @@
  *   ddraidd --volume NAME --members DEV,DEV,... [--channel unix:PATH |
  *           --channel kernel:DMDEV] [--foreground] [--fence-delay S]
  *           [--fencing auto|pacemaker|none] [--[no-]require-fencing]
+ *           [--pid-file PATH] [--log-to auto|syslog|stderr|both]
  *
  * Memory is locked and the process marked an IO flusher, because the data
  * path of this node may wait on it: a daemon paged out, or throttled for
@@ -28,6 +29,7 @@
 #include "daemon.h"
 #include "fencing.h"
 #include "log.h"
+#include "pidfile.h"
 
 #ifndef PR_SET_IO_FLUSHER
 #define PR_SET_IO_FLUSHER 57
@@ -44,6 +46,11 @@ static const char usage[] =
 	"  -c, --channel SPEC      kernel:DMDEV (default) or unix:PATH (the\n"
 	"                          userspace stand-in target of the tests)\n"
 	"  -f, --foreground        do not detach; log to stderr too\n"
+	"      --log-to WHERE      syslog, stderr or both; auto (default): syslog,\n"
+	"                          and stderr too in the foreground unless stderr\n"
+	"                          is systemd's journal stream\n"
+	"      --pid-file PATH     write the pid to PATH (absolute) and refuse to\n"
+	"                          start while a live daemon holds it\n"
 	"      --fence-delay S     seconds after a node vanishes before its\n"
 	"                          regions are resynced (default 10)\n"
 	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
@@ -68,7 +75,8 @@ static const char usage[] =
 	"  -h, --help              this help\n";
 
 enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_NOREQFENCE,
-       OPT_FENCING, OPT_HOST, OPT_PATHTMO, OPT_NOREADD };
+       OPT_FENCING, OPT_HOST, OPT_PATHTMO, OPT_NOREADD, OPT_PIDFILE,
+       OPT_LOGTO };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -84,6 +92,8 @@ static const struct option longopts[] = {
 	{ "host-member", required_argument, NULL, OPT_HOST },
 	{ "path-timeout", required_argument, NULL, OPT_PATHTMO },
 	{ "no-auto-readd", no_argument, NULL, OPT_NOREADD },
+	{ "pid-file", required_argument, NULL, OPT_PIDFILE },
+	{ "log-to", required_argument, NULL, OPT_LOGTO },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -133,10 +143,14 @@ int main(int argc, char **argv)
 		.host_member = -1,
 	};
 	char ident[80], why[128], *members = NULL;
+	const char *pid_path = NULL, *what;
+	struct pidfile pf = { .fd = -1 };
+	int log_want = LOGTO_AUTO;
 	unsigned long v;
 	struct daemon *d;
 	sigset_t sigs;
-	int c, status;
+	pid_t holder;
+	int c, r, status;
 
 	while ((c = getopt_long(argc, argv, "v:m:c:fdh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -207,6 +221,24 @@ int main(int argc, char **argv)
 		case OPT_CTLDIR:
 			o.ctl_dir = optarg;
 			break;
+		case OPT_PIDFILE:
+			/* daemon(3) changes to /: a relative path would
+			 * name another file when it is removed. */
+			if (optarg[0] != '/') {
+				fprintf(stderr, "ddraidd: --pid-file '%s': must be an absolute path\n",
+					optarg);
+				return 2;
+			}
+			pid_path = optarg;
+			break;
+		case OPT_LOGTO:
+			log_want = log_to_parse(optarg);
+			if (log_want < 0) {
+				fprintf(stderr, "ddraidd: --log-to %s: must be auto, syslog, stderr or both\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -243,6 +275,11 @@ int main(int argc, char **argv)
 			o.host_member, o.n_members - 1);
 		return 2;
 	}
+	if (!o.foreground &&
+	    (log_want == LOGTO_STDERR || log_want == LOGTO_BOTH)) {
+		fprintf(stderr, "ddraidd: --log-to stderr or both needs --foreground (a detached daemon has no stderr)\n");
+		return 2;
+	}
 	if (geteuid() != 0)
 		fprintf(stderr, "ddraidd: warning: not running as root\n");
 
@@ -255,10 +292,59 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	snprintf(ident, sizeof(ident), "ddraidd/%s", o.volume);
-	log_setup(ident, o.foreground, o.debug);
+	log_setup(ident,
+		  log_to_resolve(log_want, o.foreground,
+				 log_fd_is_journal(STDERR_FILENO,
+						   getenv("JOURNAL_STREAM"))),
+		  o.debug);
+	/*
+	 * The pid file first: a second daemon of this volume must stop
+	 * before it touches anything (it would take over the control socket
+	 * and the channel). Locked before detaching: the child keeps the
+	 * lock (pidfile.h).
+	 */
+	if (pid_path) {
+		r = pidfile_lock(&pf, pid_path, &holder, &what);
+		if (r == -EEXIST) {
+			char pid[24] = "";
+
+			if (holder)
+				snprintf(pid, sizeof(pid), " (pid %d)", (int)holder);
+			log_err("--pid-file %s: another ddraidd%s holds it: not starting",
+				pid_path, pid);
+			if (!log_to_stderr())
+				fprintf(stderr, "ddraidd: --pid-file %s: another ddraidd%s holds it: not starting\n",
+					pid_path, pid);
+			log_teardown();
+			return 1;
+		}
+		if (r) {
+			log_err("--pid-file %s: %s: %s", pid_path, what,
+				strerror(-r));
+			if (!log_to_stderr())
+				fprintf(stderr, "ddraidd: --pid-file %s: %s: %s\n",
+					pid_path, what, strerror(-r));
+			log_teardown();
+			return 1;
+		}
+	}
 	if (!o.foreground && daemon(0, 0)) {
 		log_err("cannot detach: %s", strerror(errno));
+		pidfile_remove(&pf);
 		return 1;
+	}
+	/* Written by the process that runs (the child, when detached), from
+	 * now until it exits: start-up included, so that whoever manages
+	 * the daemon finds it while it joins. */
+	if (pid_path) {
+		r = pidfile_write(&pf, getpid());
+		if (r) {
+			log_err("--pid-file %s: cannot write it: %s", pid_path,
+				strerror(-r));
+			pidfile_remove(&pf);
+			log_teardown();
+			return 1;
+		}
 	}
 	/* Never paged out, never throttled as a dirtier: see the top. */
 	if (getenv("DDRAIDD_NO_MLOCK"))
@@ -277,12 +363,14 @@ int main(int argc, char **argv)
 
 	d = daemon_new(&o);
 	if (!d) {
+		pidfile_remove(&pf);
 		log_teardown();
 		free(o.members);
 		return 1;
 	}
 	status = daemon_run(d);
 	daemon_free(d);
+	pidfile_remove(&pf);
 	log_notice("stopped");
 	log_teardown();
 	free(o.members);

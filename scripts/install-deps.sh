@@ -7,11 +7,11 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config clang lld llvm
  libclang-rt-14-dev liburing-dev libblkid-dev libdevmapper-dev libjson-c-dev
  uuid-dev libcmocka-dev libcpg-dev libquorum-dev libvotequorum-dev libqb-dev
- libcorosync-common-dev libcmap-dev pacemaker-dev"
+ libcorosync-common-dev libcmap-dev pacemaker-dev xsltproc"
 TEST="fio e2fsprogs util-linux xxd kmod cpio busybox-static qemu-system-x86
  qemu-utils linux-image-amd64 linux-headers-amd64 corosync iproute2 procps
  dmsetup afl++ strace dkms jq python3 resource-agents pacemaker-cli-utils
- pacemaker libxml2-utils nvme-cli"
+ pacemaker libxml2-utils nvme-cli debhelper dh-dkms man-db"
 
 missing=""
 for p in $BUILD $TEST; do

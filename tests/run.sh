@@ -3,23 +3,25 @@
 # The README's test command: installs what it needs, builds, and runs every
 # suite, then prints one line "N passed, N failed, N skipped".
 #
-#   bash tests/run.sh [--no-asan] [--no-fuzz] [--no-netns] [--no-vm]
-#                     [--fuzz-seconds S]
+#   bash tests/run.sh [--no-asan] [--no-fuzz] [--no-netns] [--no-pkg]
+#                     [--no-vm] [--fuzz-seconds S]
 #
 # Suites: unit/property/CLI tests (make check), the same under ASan+UBSan,
 # a bounded libFuzzer run of every decoder of untrusted bytes, ddraidd with
-# real corosync in network namespaces, and the VM tests of the kernel
-# target. Logs stay in build/ and build-asan/.
+# real corosync in network namespaces, make dist and the Debian packages
+# (built, checked, installed into a throwaway root; about a minute), and
+# the VM tests of the kernel target. Logs stay in build/ and build-asan/.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-do_asan=1 do_fuzz=1 do_vm=1 do_netns=1 fuzz_seconds=${DDRAID_FUZZ_SECONDS:-20}
+do_asan=1 do_fuzz=1 do_vm=1 do_netns=1 do_pkg=1 fuzz_seconds=${DDRAID_FUZZ_SECONDS:-20}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-asan) do_asan=0 ;;
 	--no-fuzz) do_fuzz=0 ;;
 	--no-vm) do_vm=0 ;;
 	--no-netns) do_netns=0 ;;
+	--no-pkg) do_pkg=0 ;;
 	--fuzz-seconds) fuzz_seconds=$2; shift ;;
 	-h|--help) sed -n '3,13p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -115,6 +117,17 @@ if [ $do_netns = 1 ]; then
 	BUILD="$top/build" tests/netns/run-netns-tests.sh | tee build/netns.tap
 	count_tap build/netns.tap "netns"
 	grep -q '^1\.\.' build/netns.tap || suite_failed "netns: no TAP plan"
+fi
+
+if [ $do_pkg = 1 ]; then
+	note "make dist, Debian packages, install into a throwaway root"
+	if [ -f build/Makefile ]; then
+		BUILD="$top/build" tests/pkg/run-pkg-tests.sh | tee build/pkg.tap
+		count_tap build/pkg.tap "pkg"
+		grep -q '^1\.\.' build/pkg.tap || suite_failed "pkg: no TAP plan"
+	else
+		suite_failed "pkg: no build tree"
+	fi
 fi
 
 if [ $do_vm = 1 ]; then

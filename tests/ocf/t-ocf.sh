@@ -5,8 +5,10 @@
 # usage, unknown actions, validate-all with every kind of bad parameter
 # (exit code, ocf-exit-reason message, nothing changed), validate-all on a
 # real volume on loop devices, and monitor/stop of a volume that was never
-# started. Everything runs twice: with resource-agents' ocf-shellfuncs (if
-# installed) and with the agent's own fallbacks.
+# started; how the agent finds its daemon by the pid file (stale file,
+# reused pid, live daemon stopped with SIGTERM). Everything but the pid
+# file runs twice: with resource-agents' ocf-shellfuncs (if installed)
+# and with the agent's own fallbacks.
 # Starting the volume needs the kernel target: tests/vm/t-ocf.sh.
 set -u
 
@@ -256,6 +258,70 @@ for mode in $modes; do
 	expect 7 "monitor without ddraidctl installed: OCF_NOT_RUNNING" "" \
 		monitor "$@" OCF_RESKEY_ddraidctl_binary=$T/none
 done
+
+# ---- the daemon is found by its pid file (ctl_dir/NAME.pid) ----------------
+# No kernel target here: a live daemon without /dev/mapper/NAME makes
+# monitor fail and name the pid, which shows whom the agent found. The
+# stand-in daemon is a script that does what ddraidd does with
+# --pid-file: writes its pid, removes the file on SIGTERM.
+mode=pidfile
+P=$T/ctlp
+PF=$P/$NAME.pid
+mkdir -p "$P" "$T/fake"
+cat >"$T/fake/ddraidd" <<'EOF'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+	[ "$1" = --pid-file ] && pf=$2
+	shift
+done
+echo $$ >"$pf"
+trap 'rm -f "$pf"; exit 0' TERM
+while :; do sleep 0.1; done
+EOF
+chmod +x "$T/fake/ddraidd"
+set -- OCF_FUNCTIONS_DIR=$T/no-such-dir OCF_ROOT=/usr/lib/ocf \
+	OCF_RESKEY_ddraidctl_binary=$DDRAIDCTL OCF_RESKEY_ddraidd_binary=$T/fake/ddraidd \
+	OCF_RESKEY_name=$NAME OCF_RESKEY_members=/dev/a,/dev/b,/dev/c \
+	OCF_RESKEY_ctl_dir=$P
+# A pid that is certainly dead: a finished child of ours.
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+echo $dead >"$PF"
+expect 7 "stale pid file (pid $dead is gone): OCF_NOT_RUNNING" "" monitor "$@"
+expect 0 "stop with a stale pid file: OCF_SUCCESS" "" stop "$@"
+# A live process that is not a ddraidd of this pid file (a reused pid).
+sleep 30 &
+other=$!
+echo $other >"$PF"
+expect 7 "pid file naming a live unrelated process (pid reused): OCF_NOT_RUNNING" "" monitor "$@"
+expect 0 "stop does not signal that process" "" stop "$@"
+t "pidfile: ...which still runs" kill -0 $other
+kill $other
+wait $other 2>/dev/null
+rm -f "$PF"
+# The live daemon of this volume, started with the agent's options.
+"$T/fake/ddraidd" --volume "$NAME" --ctl-dir "$P" --pid-file "$PF" &
+fake=$!
+i=0
+while [ ! -s "$PF" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect 1 "live daemon (pid $fake), no target: OCF_ERR_GENERIC naming it" \
+	"ddraidd \(pid $fake\) runs but /dev/mapper/$NAME does not exist" monitor "$@"
+expect 0 "stop: SIGTERM to the daemon of the pid file" "" stop "$@"
+t "pidfile: the daemon exited, its pid file is gone" \
+	sh -c "! kill -0 $fake 2>/dev/null && [ ! -e '$PF' ]"
+wait $fake 2>/dev/null
+expect 7 "monitor after that stop: OCF_NOT_RUNNING" "" monitor "$@"
+# The same daemon under another volume's pid file is not ours.
+"$T/fake/ddraidd" --pid-file "$P/other.pid" &
+fake=$!
+i=0
+while [ ! -s "$P/other.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+cp "$P/other.pid" "$PF"
+expect 7 "pid file naming another volume's daemon: OCF_NOT_RUNNING" "" monitor "$@"
+kill $fake
+wait $fake 2>/dev/null
+rm -f "$PF"
 
 # The same XML whichever functions were used.
 if [ "$modes" = "shellfuncs fallback" ]; then

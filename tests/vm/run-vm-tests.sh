@@ -11,9 +11,11 @@
 #   # vm: disks=5 size=64M timeout=300 mem=512 needs=module,ddraidctl host=yes
 # (and slots=N: it runs N VMs at once and takes N of the --jobs slots).
 # needs=module: dmtarget/dm-ddraid.ko (built here with dmtarget/Makefile);
-# needs=ddraidctl: DIR/tools/ddraidctl; host=yes: after the VM exits the
+# needs=ddraidctl: DIR/tools/ddraidctl; needs=debs: the Debian packages in
+# DIR/pkg (tests/pkg/run-pkg-tests.sh); host=yes: after the VM exits the
 # test is run again on the host as "t-NAME.sh --host OUTDIR" to check the
-# member images. Tests whose needs cannot be met are skipped with a reason.
+# member images; optin=yes: run only when named. Tests whose needs cannot
+# be met are skipped with a reason.
 # tests/vm/multi/run-NAME.sh (test "multi-NAME") boots its own VMs: it is
 # run on the host with --suite --build DIR --out DIR, and skipped with the
 # reason its --probe prints.
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
 	-*) echo "run-vm-tests: unknown option $1" >&2; exit 2 ;;
 	*) only+=("${1%.sh}"); shift ;;
 	esac
@@ -135,6 +137,15 @@ skip_reason() {
 	case ",$needs," in
 	*,ddraidctl,*) [ -n "$no_ctl" ] && { echo "$no_ctl"; return; } ;;
 	esac
+	case ",$needs," in
+	*,debs,*) ls "$build"/pkg/ddraid_*.deb >/dev/null 2>&1 ||
+		{ echo "no packages in $build/pkg (tests/pkg/run-pkg-tests.sh builds them)"; return; } ;;
+	esac
+	# optin=yes: only when named on the command line (too slow for every run).
+	if [ "$(header "$(test_file "$1")" optin no)" = yes ] && [ ${#only[@]} = 0 ]; then
+		echo "opt-in ($(header "$(test_file "$1")" why slow | tr - " ")): run-vm-tests.sh --build DIR $1"
+		return
+	fi
 	case "$1" in
 	multi-*) "$(test_file "$1")" --probe ;;
 	esac
