@@ -166,6 +166,16 @@
 		<xsl:with-param name="text" select="longdesc"/>
 		<xsl:with-param name="sep" select="'.IP'"/>
 	</xsl:call-template>
+	<xsl:if test="content/option">
+		<xsl:value-of select="concat('.IP', $nl, 'One of: ')"/>
+		<xsl:for-each select="content/option">
+			<xsl:if test="position() != 1">, </xsl:if>
+			<xsl:call-template name="esc">
+				<xsl:with-param name="text" select="@value"/>
+			</xsl:call-template>
+		</xsl:for-each>
+		<xsl:value-of select="$nl"/>
+	</xsl:if>
 	<xsl:if test="string(content/@default) != ''">
 		<xsl:value-of select="concat('.IP', $nl, 'Default: ')"/>
 		<xsl:call-template name="esc">
