@@ -209,7 +209,7 @@ static inline void ddraid_bit_clear(u8 *map, u64 bit)
  */
 #define DDRAID_BITMAP_PAGE_BYTES	4096u
 #define DDRAID_BITMAP_PAGE_SHIFT	15	/* bits per page: 2^15 */
-#define DDRAID_BITMAP_PAGE_BITS		(1u << DDRAID_BITMAP_PAGE_SHIFT)
+#define DDRAID_BITMAP_PAGE_BITS		(8 * DDRAID_BITMAP_PAGE_BYTES)
 
 /* The page of a slot holding bit @region. */
 static inline u64 ddraid_bitmap_page_of(u64 region)

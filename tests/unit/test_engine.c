@@ -834,7 +834,7 @@ static void test_bitmap_page_rule(void **s)
 	assert_int_equal(ddraid_bitmap_page_of(DDRAID_BITMAP_PAGE_BITS), 1);
 	assert_int_equal(ddraid_bitmap_page_of(r), 3);
 	/* 8 bits a byte, 4096 bytes a page */
-	assert_int_equal(DDRAID_BITMAP_PAGE_BITS, 8 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(DDRAID_BITMAP_PAGE_BITS, 1u << DDRAID_BITMAP_PAGE_SHIFT);
 	assert_true(ddraid_bitmap_page_update(page, r, true));
 	assert_false(ddraid_bitmap_page_update(page, r, true));
 	assert_int_equal(page[1], 0x02);	/* bit 9 of the page */
