@@ -349,15 +349,14 @@ static int copy_bits(struct io_exec *io, u32 m, u64 region)
 	}
 	/* The page holding the bit, never the whole slot. */
 	for (slot = 0; slot < DDRAID_BITMAP_SLOTS && !r; slot++) {
-		bool want;
-
 		r = ddraid_cl_bitmap_read_page(io->vol, slot, page, map,
 					       others, &failed);
 		if (!r)
 			r = ddraid_cl_bitmap_read_page(io->vol, slot, page,
 						       mine, 1u << m, &failed);
-		want = ddraid_bitmap_page_test(map, region);
-		if (r || !ddraid_bitmap_page_update(mine, region, want))
+		if (r || !ddraid_bitmap_page_update(mine, region,
+						    ddraid_bitmap_page_test(map,
+									    region)))
 			continue;
 		r = ddraid_cl_bitmap_page(io->vol, slot, page, mine, 1u << m,
 					  &failed);
