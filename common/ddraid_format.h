@@ -199,6 +199,61 @@ static inline void ddraid_bit_clear(u8 *map, u64 bit)
 	map[bit >> 3] &= (u8)~(1u << (bit & 7));
 }
 
+/*
+ * Write-intent bits are updated one 4096-byte page of a slot at a time:
+ * the page that holds the bit is read (union over the members), changed
+ * and written back to every member. The page is the unit of IO, never
+ * the whole slot (2 MiB per member for 64 TiB in 4 MiB regions). These
+ * are the only rules for which page and which bit: the userspace engine
+ * (lib/bitmap.c) and ddraidd (cpg-daemon/io_exec.c) both use them.
+ */
+#define DDRAID_BITMAP_PAGE_BYTES	4096u
+#define DDRAID_BITMAP_PAGE_SHIFT	15	/* bits per page: 2^15 */
+#define DDRAID_BITMAP_PAGE_BITS		(8 * DDRAID_BITMAP_PAGE_BYTES)
+
+/* The page of a slot holding bit @region. */
+static inline u64 ddraid_bitmap_page_of(u64 region)
+{
+	return region >> DDRAID_BITMAP_PAGE_SHIFT;
+}
+
+/* Pages in one slot. */
+static inline u64 ddraid_bitmap_slot_pages(const struct ddraid_sb *sb)
+{
+	return sb->bitmap_slot_bytes / DDRAID_BITMAP_PAGE_BYTES;
+}
+
+/* Member byte offset of page @page of slot @slot. */
+static inline u64 ddraid_bitmap_page_offset(const struct ddraid_sb *sb,
+					    u32 slot, u64 page)
+{
+	return ddraid_bitmap_slot_offset(sb, slot) +
+	       page * DDRAID_BITMAP_PAGE_BYTES;
+}
+
+/* Is bit @region set in @page (the page ddraid_bitmap_page_of() names)? */
+static inline bool ddraid_bitmap_page_test(const u8 *page, u64 region)
+{
+	return ddraid_bit_test(page, region & (DDRAID_BITMAP_PAGE_BITS - 1));
+}
+
+/*
+ * Set or clear bit @region in @page (the page ddraid_bitmap_page_of()
+ * names). Returns whether the page changed.
+ */
+static inline bool ddraid_bitmap_page_update(u8 *page, u64 region, bool set)
+{
+	u64 bit = region & (DDRAID_BITMAP_PAGE_BITS - 1);
+
+	if (ddraid_bit_test(page, bit) == set)
+		return false;
+	if (set)
+		ddraid_bit_set(page, bit);
+	else
+		ddraid_bit_clear(page, bit);
+	return true;
+}
+
 const char *ddraid_member_state_name(u32 state);
 
 /* May @c appear in a volume name ([A-Za-z0-9._+-])? */

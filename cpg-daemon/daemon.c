@@ -28,6 +28,7 @@
 #include "fencing.h"
 #include "io_exec.h"
 #include "log.h"
+#include "pace.h"
 
 #define TICK_MS		200
 /* How long a stopping daemon waits for its clean detach to go through. */
@@ -768,7 +769,10 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.region_size = d->sb.region_size,
 		.fence_delay = o->fence_delay_ms,
 		.progress_every = 16,
-		.rebuild_gap = o->rebuild_gap_ms,
+		/* --rebuild-gap: the same average, one region a gap */
+		.sync_max = o->sync_max_bps ? o->sync_max_bps :
+			pace_gap_rate(d->sb.region_size, o->rebuild_gap_ms),
+		.sync_min = o->sync_min_bps,
 		.require_fencing = fencing_required(d->fc),
 		.two_node = fencing_two_node(d->fc),
 		.hosting = o->host_member >= 0,

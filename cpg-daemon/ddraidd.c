@@ -53,7 +53,12 @@ static const char usage[] =
 	"                          start while a live daemon holds it\n"
 	"      --fence-delay S     seconds after a node vanishes before its\n"
 	"                          regions are resynced (default 10)\n"
-	"      --rebuild-gap MS    minimum milliseconds between rebuilt regions\n"
+	"      --sync-speed-max MB/s  rate limit of online rebuild and scrub\n"
+	"                          (10^6 bytes/s, e.g. 50 or 0.5; default 0:\n"
+	"                          unlimited)\n"
+	"      --sync-speed-min MB/s  their rate while foreground writes are\n"
+	"                          seen (default 0: the maximum applies)\n"
+	"      --rebuild-gap MS    deprecated: one region every MS milliseconds\n"
 	"      --fencing MODE      auto (default): pacemaker if Pacemaker's fencer\n"
 	"                          answers at start and has a fence device, else\n"
 	"                          none; pacemaker: have vanished nodes fenced by\n"
@@ -76,7 +81,7 @@ static const char usage[] =
 
 enum { OPT_FENCE = 256, OPT_GAP, OPT_CTLDIR, OPT_REQFENCE, OPT_NOREQFENCE,
        OPT_FENCING, OPT_HOST, OPT_PATHTMO, OPT_NOREADD, OPT_PIDFILE,
-       OPT_LOGTO };
+       OPT_LOGTO, OPT_SYNCMAX, OPT_SYNCMIN };
 
 static const struct option longopts[] = {
 	{ "volume", required_argument, NULL, 'v' },
@@ -85,6 +90,8 @@ static const struct option longopts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "fence-delay", required_argument, NULL, OPT_FENCE },
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
+	{ "sync-speed-max", required_argument, NULL, OPT_SYNCMAX },
+	{ "sync-speed-min", required_argument, NULL, OPT_SYNCMIN },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
 	{ "require-fencing", no_argument, NULL, OPT_REQFENCE },
 	{ "no-require-fencing", no_argument, NULL, OPT_NOREQFENCE },
@@ -98,6 +105,39 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/*
+ * A rate in MB/s (10^6 bytes), with up to six decimals ("50", "0.33"),
+ * 0..1000000, as bytes per second. 0 stays 0; anything else at least 1.
+ */
+static int parse_mbs(const char *s, unsigned long long *bps)
+{
+	unsigned long long whole = 0, frac = 0, scale = 1000000;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	while (*p >= '0' && *p <= '9') {
+		whole = whole * 10 + (unsigned long long)(*p++ - '0');
+		if (whole > 1000000)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		while (*p >= '0' && *p <= '9') {
+			if (scale == 1)
+				return -EINVAL;	/* finer than a byte */
+			scale /= 10;
+			frac += (unsigned long long)(*p++ - '0') * scale;
+		}
+	}
+	if (*p || (whole == 1000000 && frac))
+		return -EINVAL;
+	*bps = whole * 1000000 + frac;
+	return 0;
+}
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
@@ -184,6 +224,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.rebuild_gap_ms = (unsigned int)v;
+			fprintf(stderr, "ddraidd: --rebuild-gap is deprecated: use --sync-speed-max\n");
+			break;
+		case OPT_SYNCMAX:
+		case OPT_SYNCMIN:
+			if (parse_mbs(optarg, c == OPT_SYNCMAX ?
+				      &o.sync_max_bps : &o.sync_min_bps)) {
+				fprintf(stderr, "ddraidd: --%s %s: not a rate in MB/s (0..1000000, e.g. 50 or 0.5)\n",
+					c == OPT_SYNCMAX ? "sync-speed-max" :
+					"sync-speed-min", optarg);
+				return 2;
+			}
 			break;
 		case OPT_REQFENCE:
 			o.require_fencing = 1;

@@ -2,11 +2,13 @@
 /*
  * IO effects of the state machine on the member devices (io_exec.h).
  *
- * Bitmap updates are read-modify-write of one 4096-byte page: the page is
- * read from the members (union, as after a crash), the bit changed, and the
- * page written to every member not failed and flushed. Reading first keeps
- * bits another node (the coordinator clearing a crashed node's slot, or our
- * own previous incarnation) wrote; it costs one small read per update.
+ * Bitmap updates are read-modify-write of one 4096-byte page, the one that
+ * holds the bit (ddraid_cl_bitmap_bit(), the engine's routine too): the
+ * page is read from the members (union, as after a crash), the bit
+ * changed, and the page written to every member not failed and flushed.
+ * Reading first keeps bits another node (the coordinator clearing a
+ * crashed node's slot, or our own previous incarnation) wrote; it costs
+ * one 4 KiB read per member per update, whatever the slot's size.
  */
 #include "config.h"
 
@@ -103,10 +105,7 @@ static int flush_members(struct io_exec *io, u32 all)
 static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set,
 		  u32 flush)
 {
-	size_t len = (size_t)io->sb.bitmap_slot_bytes;
-	u64 page = (region / 8) / 4096;
 	u32 failed = 0, mask = not_failed_mask(io), all = 0, m;
-	u8 *map;
 	int r;
 
 	if (slot >= DDRAID_BITMAP_SLOTS || region >= io->regions)
@@ -117,21 +116,9 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set,
 			all |= 1u << m;
 	if (!set && flush_members(io, flush))
 		return -EIO;
-	map = malloc(len);
-	if (!map)
-		return -ENOMEM;
-	r = ddraid_cl_bitmap_read(io->vol, slot, map, mask, &failed);
-	if (!r) {
-		u8 *byte = &map[region / 8];
-
-		if (set)
-			*byte |= (u8)(1u << (region % 8));
-		else
-			*byte &= (u8)~(1u << (region % 8));
-		r = ddraid_cl_bitmap_page(io->vol, slot, page,
-					  map + page * 4096, mask & ~failed,
-					  &failed);
-	}
+	/* One page of the slot, on each member: lib/cluster_io.c. */
+	r = ddraid_cl_bitmap_bit(io->vol, slot, region, set, mask, mask,
+				 &failed);
 	if (failed)
 		log_warn("bitmap slot %u region %llu: IO failed on members 0x%x",
 			 slot, (unsigned long long)region, failed);
@@ -146,7 +133,6 @@ static int do_bit(struct io_exec *io, u32 slot, u64 region, bool set,
 	if (r == -EIO && (mask & ~failed) &&
 	    (!set || __builtin_popcount(all & ~(mask & ~failed)) <= 1))
 		r = 0;
-	free(map);
 	return r;
 }
 
@@ -350,10 +336,10 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
  */
 static int copy_bits(struct io_exec *io, u32 m, u64 region)
 {
-	size_t len = (size_t)io->sb.bitmap_slot_bytes;
-	u64 page = (region / 8) / 4096;
+	u64 page = ddraid_bitmap_page_of(region);
 	u32 slot, failed, others = not_failed_mask(io) & ~(1u << m);
-	u8 *map = malloc(len), *mine = malloc(len);
+	u8 *map = malloc(DDRAID_BITMAP_PAGE_BYTES);
+	u8 *mine = malloc(DDRAID_BITMAP_PAGE_BYTES);
 	int r = 0;
 
 	if (!map || !mine) {
@@ -361,19 +347,19 @@ static int copy_bits(struct io_exec *io, u32 m, u64 region)
 		free(mine);
 		return -ENOMEM;
 	}
+	/* The page holding the bit, never the whole slot. */
 	for (slot = 0; slot < DDRAID_BITMAP_SLOTS && !r; slot++) {
-		u8 bit = (u8)(1u << (region % 8));
-
-		r = ddraid_cl_bitmap_read(io->vol, slot, map, others, &failed);
+		r = ddraid_cl_bitmap_read_page(io->vol, slot, page, map,
+					       others, &failed);
 		if (!r)
-			r = ddraid_cl_bitmap_read(io->vol, slot, mine, 1u << m,
-						  &failed);
-		if (r || (mine[region / 8] & bit) == (map[region / 8] & bit))
+			r = ddraid_cl_bitmap_read_page(io->vol, slot, page,
+						       mine, 1u << m, &failed);
+		if (r || !ddraid_bitmap_page_update(mine, region,
+						    ddraid_bitmap_page_test(map,
+									    region)))
 			continue;
-		mine[region / 8] = (u8)((mine[region / 8] & ~bit) |
-					(map[region / 8] & bit));
-		r = ddraid_cl_bitmap_page(io->vol, slot, page,
-					  mine + page * 4096, 1u << m, &failed);
+		r = ddraid_cl_bitmap_page(io->vol, slot, page, mine, 1u << m,
+					  &failed);
 	}
 	free(map);
 	free(mine);

@@ -44,6 +44,13 @@
 
 struct sm;
 
+/*
+ * Foreground writes seen (a grant handed out) within this many time units
+ * make rebuild and scrub run at sync_min rather than sync_max (the
+ * default of sm_config.pace_busy).
+ */
+#define SM_PACE_BUSY	2000
+
 /* Facts the state machine starts from (the local superblocks). */
 struct sm_config {
 	u32 nodeid;		/* this node's corosync node id, non-zero */
@@ -54,8 +61,16 @@ struct sm_config {
 				 * before its regions are resynced */
 	u32 progress_every;	/* rebuild: REBUILD_PROGRESS every this many
 				 * regions (>= 1) */
-	u64 rebuild_gap;	/* rebuild rate limit: minimum time between
-				 * two regions (0: none) */
+	/*
+	 * Pacing of online rebuild and scrub (pace.h), in volume bytes per
+	 * 1000 time units (bytes/s with a millisecond clock), as md's
+	 * sync_speed_max/min: up to sync_max (0: unlimited) while no
+	 * foreground writes were seen for SM_PACE_BUSY, else sync_min
+	 * (0: sync_max applies then too). Resync is not paced.
+	 */
+	u64 sync_max;
+	u64 sync_min;
+	u64 pace_busy;		/* time units; 0: SM_PACE_BUSY */
 	/*
 	 * Wait for SM_ADMIN_FENCED for every departed node, not only for
 	 * orphans. Without it, fence_delay must exceed the time a cut-off

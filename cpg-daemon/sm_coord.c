@@ -209,6 +209,24 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 }
 
 /*
+ * Rate of online rebuild and scrub (pace.h): may the next region start
+ * now? If so it is charged at once (a whole region; a LOCK that comes to
+ * nothing is charged too, erring slow). Coordinator-local timing only:
+ * what is done, and in which order, is unchanged.
+ */
+static bool paced_start(struct sm *sm)
+{
+	u64 window = sm->cfg.pace_busy ? sm->cfg.pace_busy : SM_PACE_BUSY;
+	bool busy = sm->co.fg_at && sm->now + 1 - sm->co.fg_at < window;
+	u64 rate = pace_rate(sm->cfg.sync_max, sm->cfg.sync_min, busy);
+
+	if (!pace_may_start(&sm->co.pace, rate, sm->now))
+		return false;
+	pace_charge(&sm->co.pace, sm->cfg.region_size);
+	return true;
+}
+
+/*
  * The next scrub region, in order, once nothing else needs the lock: no
  * rebuild, every slot owner attached or fenced (a departed node's torn
  * writes would look like corruption), the region not awaiting resync (its
@@ -224,8 +242,7 @@ static void scrub_lock(struct sm *sm, struct sm_effects *out, u32 att)
 	    !all_settled(sm) || r >= sm->cfg.regions ||
 	    ddraid_bit_test(rs->dirty, r) || !lockable(sm, r, att))
 		return;
-	if (sm->cfg.rebuild_gap && sm->co.last_scrub &&
-	    sm->now - sm->co.last_scrub < sm->cfg.rebuild_gap)
+	if (!paced_start(sm))
 		return;
 	m = fx_cpg(sm, out, MSG_LOCK);
 	m->region = r;
@@ -308,14 +325,14 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		scrub_lock(sm, out, att);
 		return;
 	}
-	if (rs->rb_phase != RB_WALK || rs->rb_ready ||
-	    (sm->cfg.rebuild_gap && sm->now - sm->co.last_rebuild <
-	     sm->cfg.rebuild_gap))
+	if (rs->rb_phase != RB_WALK || rs->rb_ready)
 		return;
 	for (r = bitmap_next(rs->rb_todo, 0, sm->cfg.regions);
 	     r < sm->cfg.regions;
 	     r = bitmap_next(rs->rb_todo, r + 1, sm->cfg.regions)) {
 		if (lockable(sm, r, att)) {
+			if (!paced_start(sm))
+				return;
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
 			m->purpose = LOCK_REBUILD;
@@ -585,7 +602,6 @@ static void scrub_done(struct sm *sm, struct io *io, int result,
 	m->mismatches = result > 0 ? (u64)result : 0;
 	m->err = result >= 0 ? 0 : -result > 4095 ? EIO : (u32)-result;
 	sm->co.unlock_sent = true;
-	sm->co.last_scrub = sm->now ? sm->now : 1;
 }
 
 /*
@@ -725,8 +741,6 @@ void coord_io_done(struct sm *sm, struct io *io, const struct sm_io_done *d,
 	case IO_REBUILD:
 		if (!rs->locked || rs->lock_region != io->region)
 			break;
-		if (io->kind == IO_REBUILD)
-			sm->co.last_rebuild = sm->now;
 		m = fx_cpg(sm, out, MSG_UNLOCK);
 		m->region = io->region;
 		sm->co.unlock_sent = true;

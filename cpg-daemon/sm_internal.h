@@ -17,6 +17,7 @@
 #define DDRAID_SM_INTERNAL_H
 
 #include "sm.h"
+#include "pace.h"
 
 #define SM_MAX_VIEW	64	/* CPG view members we track */
 
@@ -279,8 +280,8 @@ struct sm_coord {
 	u32 fence_asked;	/* slot mask: SM_FX_FENCE issued */
 	bool fence_reading;
 	u64 fence_since[DDRAID_BITMAP_SLOTS];	/* 0: not waiting */
-	u64 last_rebuild;	/* time the last rebuild region ended */
-	u64 last_scrub;		/* time the last scrub region ended */
+	struct pace pace;	/* rebuild and scrub rate (pace.h) */
+	u64 fg_at;		/* now + 1 at the last grant seen (0: none) */
 	u64 rb_progress_at;	/* rb_done value persisted last */
 	u8 *rb_filter;		/* regions REBUILD_BEGIN will name */
 	u32 fence_timing;	/* slot mask: fence_since[] valid */

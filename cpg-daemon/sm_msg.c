@@ -462,6 +462,8 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 		       "%u is away: rebuilt from parity on its return",
 		       (unsigned long long)m->region, rs->torn_member);
 	}
+	/* Foreground writes: rebuild and scrub slow to their floor. */
+	sm->co.fg_at = sm->now + 1;
 	if (rs->locked && rs->lock_region == m->region) {
 		rs->waiting[m->region] |= bit;
 		if (!(sm->debug & SM_DEBUG_GRANT_LOCKED) || !me(sm, m))
@@ -633,7 +635,6 @@ static void sm_on_scrub_start(struct sm *sm, const struct cpgmsg *m,
 	rs->sc_mismatches = 0;
 	rs->sc_repaired = 0;
 	rs->sc_err = 0;
-	sm->co.last_scrub = 0;
 	fx_log(out, SM_LOG_NOTICE, "scrub (%s) of %llu regions started by "
 	       "node %u", m->mode == SCRUB_REPAIR ? "repair" : "check",
 	       (unsigned long long)sm->cfg.regions, m->sender);

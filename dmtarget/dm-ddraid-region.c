@@ -26,10 +26,10 @@ module_param(idle_ms, uint, 0644);
 MODULE_PARM_DESC(idle_ms,
 		 "cluster mode: milliseconds without a write after which a region's grant is dropped (IDLE)");
 
-static bool prefetch_grants;
+static bool prefetch_grants = true;
 module_param(prefetch_grants, bool, 0644);
 MODULE_PARM_DESC(prefetch_grants,
-		 "cluster mode: a sequential write into a region asks for the next region's grant too");
+		 "cluster mode: a sequential write into a region asks for the next region's grant too (default on)");
 
 /* How many regions the idle scan looks at per hold of cl->lock. */
 #define IDLE_SCAN_BATCH		1024

@@ -99,6 +99,39 @@ int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
 	return 0;
 }
 
+/*
+ * One bit: the page read-modify-write is ddraid_cl_bitmap_bit() (shared
+ * with ddraidd); the engine adds its standalone policy, as above.
+ */
+int ddraid_bitmap_set_bit(struct ddraid_vol *vol, u32 slot, u64 region,
+			  bool set)
+{
+	u32 mask = writable_mask(vol), fail = 0;
+	int ret = check_slot(vol, slot);
+
+	if (ret)
+		return ret;
+	if (vol->flags & DDRAID_OPEN_RDONLY)
+		return ddraid_set_err(vol, -EROFS, "volume is open read-only");
+	if (region >= vol->sb.regions)
+		return ddraid_set_err(vol, -EINVAL,
+				      "region %llu out of range (%llu regions)",
+				      (unsigned long long)region,
+				      (unsigned long long)vol->sb.regions);
+	ret = ddraid_cl_bitmap_bit(vol, slot, region, set, mask, mask, &fail);
+	if (ret == -ENOMEM)
+		return ddraid_set_err(vol, ret, "out of memory");
+	if (fail)
+		ddraid_record_failed(vol, fail, "bitmap IO error");
+	if (ret == -EIO && (mask & ~fail) && ddraid_unusable_count(vol) <= 1)
+		ret = 0;
+	if (ret)
+		return ddraid_set_err(vol, ret,
+				      "write-intent slot %u region %llu: more than one member unavailable",
+				      slot, (unsigned long long)region);
+	return 0;
+}
+
 int ddraid_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map)
 {
 	return ddraid_bitmap_read_mask(vol, slot, map, writable_mask(vol));

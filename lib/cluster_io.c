@@ -240,24 +240,23 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 
 	*failed = 0;
 	if (slot >= vol->sb.bitmap_slots ||
-	    (page + 1) * 4096 > vol->sb.bitmap_slot_bytes)
+	    page >= ddraid_bitmap_slot_pages(&vol->sb))
 		return ddraid_set_err(vol, -EINVAL,
 				      "bitmap slot %u page %llu out of range",
 				      slot, (unsigned long long)page);
-	b = ddraid_buf_alloc(4096);
+	b = ddraid_buf_alloc(DDRAID_BITMAP_PAGE_BYTES);
 	if (!b)
 		return -ENOMEM;
-	memcpy(b, buf, 4096);
+	memcpy(b, buf, DDRAID_BITMAP_PAGE_BYTES);
 	for (m = 0; m < vol->g.members; m++) {
 		if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
 			continue;
 		memset(&r[n], 0, sizeof(r[n]));
 		r[n].member = m;
 		r[n].write = true;
-		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot) +
-			   page * 4096;
+		r[n].off = ddraid_bitmap_page_offset(&vol->sb, slot, page);
 		r[n].buf = b;
-		r[n].len = 4096;
+		r[n].len = DDRAID_BITMAP_PAGE_BYTES;
 		n++;
 	}
 	ddraid_mio_run(&vol->io, r, n);
@@ -268,24 +267,23 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 	return *failed ? -EIO : 0;
 }
 
-int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
-			  u32 mask, u32 *failed)
+/* Bytes [@off, @off + @len) of the members in @mask, OR-ed into @map. */
+static int read_union(struct ddraid_vol *vol, u64 off, size_t len, u8 *map,
+		      u32 mask, u32 *failed)
 {
-	size_t len = (size_t)vol->sb.bitmap_slot_bytes, k;
 	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
 	unsigned int n = 0, i, good = 0;
+	size_t k;
 	int ret = 0;
 	u32 m;
 
 	*failed = 0;
-	if (slot >= vol->sb.bitmap_slots)
-		return -EINVAL;
 	for (m = 0; m < vol->g.members; m++) {
 		if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
 			continue;
 		memset(&r[n], 0, sizeof(r[n]));
 		r[n].member = m;
-		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot);
+		r[n].off = off;
 		r[n].len = len;
 		r[n].buf = ddraid_buf_alloc(len);
 		if (!r[n].buf) {
@@ -313,6 +311,57 @@ out:
 	for (i = 0; i < n; i++)
 		free(r[i].buf);
 	return ret;
+}
+
+int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
+			  u32 mask, u32 *failed)
+{
+	*failed = 0;
+	if (slot >= vol->sb.bitmap_slots)
+		return -EINVAL;
+	return read_union(vol, ddraid_bitmap_slot_offset(&vol->sb, slot),
+			  (size_t)vol->sb.bitmap_slot_bytes, map, mask, failed);
+}
+
+int ddraid_cl_bitmap_read_page(struct ddraid_vol *vol, u32 slot, u64 page,
+			       u8 *buf, u32 mask, u32 *failed)
+{
+	*failed = 0;
+	if (slot >= vol->sb.bitmap_slots ||
+	    page >= ddraid_bitmap_slot_pages(&vol->sb))
+		return -EINVAL;
+	return read_union(vol, ddraid_bitmap_page_offset(&vol->sb, slot, page),
+			  DDRAID_BITMAP_PAGE_BYTES, buf, mask, failed);
+}
+
+int ddraid_cl_bitmap_bit(struct ddraid_vol *vol, u32 slot, u64 region,
+			 bool set, u32 rmask, u32 wmask, u32 *failed)
+{
+	u64 page = ddraid_bitmap_page_of(region);
+	u32 rfail = 0, wfail = 0;
+	u8 *buf;
+	int r;
+
+	*failed = 0;
+	if (slot >= vol->sb.bitmap_slots || region >= vol->sb.regions)
+		return -EINVAL;
+	buf = ddraid_buf_alloc(DDRAID_BITMAP_PAGE_BYTES);
+	if (!buf)
+		return -ENOMEM;
+	r = ddraid_cl_bitmap_read_page(vol, slot, page, buf, rmask, &rfail);
+	if (!r) {
+		/*
+		 * Written even when the union already says so: a copy that
+		 * missed an earlier update (a member re-added, a torn
+		 * write) gets the bit too.
+		 */
+		ddraid_bitmap_page_update(buf, region, set);
+		r = ddraid_cl_bitmap_page(vol, slot, page, buf,
+					  wmask & ~rfail, &wfail);
+	}
+	*failed = rfail | wfail;
+	free(buf);
+	return r;
 }
 
 void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing)

@@ -63,6 +63,28 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
 			  u32 mask, u32 *failed);
 
+/*
+ * Read page @page of slot @slot (4096 bytes into @buf) as the union over
+ * the members in @mask. 0 if at least one member was read, else -EIO;
+ * -EINVAL for a page beyond the slot.
+ */
+int ddraid_cl_bitmap_read_page(struct ddraid_vol *vol, u32 slot, u64 page,
+			       u8 *buf, u32 mask, u32 *failed);
+
+/*
+ * The one bit update of the write-intent bitmaps (engine and ddraidd
+ * alike): read the page holding bit @region of slot @slot as the union
+ * over @rmask, set or clear the bit (ddraid_bitmap_page_update(),
+ * common/ddraid_format.h), write the page to the members of @wmask that
+ * did not fail the read, and flush them. 4096 bytes read and written per
+ * member, whatever the slot's size. *@failed: members whose read, write
+ * or flush failed. Returns 0; -EIO when no member could be read or a
+ * write failed (*@failed says which: the caller's policy decides whether
+ * that is enough); -EINVAL, -ENOMEM.
+ */
+int ddraid_cl_bitmap_bit(struct ddraid_vol *vol, u32 slot, u64 region,
+			 bool set, u32 rmask, u32 wmask, u32 *failed);
+
 /* Treat member @m as failing in this process only (no superblock write). */
 void ddraid_cl_set_failing(struct ddraid_vol *vol, u32 m, bool failing);
 

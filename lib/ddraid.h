@@ -161,6 +161,12 @@ const char *ddraid_errmsg(const struct ddraid_vol *vol);
 
 /* The newest superblock (member_index is meaningless here). */
 const struct ddraid_sb *ddraid_vol_sb(const struct ddraid_vol *vol);
+/*
+ * Bytes read from and written to the members by the request layer since
+ * the volume was opened (data, parity and bitmap pages; superblocks and
+ * flushes go past it). For tests and statistics.
+ */
+void ddraid_io_bytes(const struct ddraid_vol *vol, u64 *read, u64 *written);
 const struct ddraid_geom *ddraid_vol_geom(const struct ddraid_vol *vol);
 /* Index of the member that is absent or failed, or -1 when none is. */
 int ddraid_vol_missing(const struct ddraid_vol *vol);
@@ -235,6 +241,14 @@ int ddraid_scrub(struct ddraid_vol *vol, u64 first, u64 nblocks, bool repair,
 int ddraid_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map);
 /* Write slot @slot's bitmap to every present member, then flush. */
 int ddraid_bitmap_write(struct ddraid_vol *vol, u32 slot, const u8 *map);
+/*
+ * Set (@set) or clear bit @region of slot @slot on every present member,
+ * then flush: a read-modify-write of the one 4096-byte page holding the
+ * bit (read as the union of the members' copies, so that bits others
+ * wrote in that page are kept), never of the whole slot.
+ */
+int ddraid_bitmap_set_bit(struct ddraid_vol *vol, u32 slot, u64 region,
+			  bool set);
 
 /* ---- examining one member without assembling ---- */
 

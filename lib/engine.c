@@ -42,6 +42,14 @@ const char *ddraid_errmsg(const struct ddraid_vol *vol)
 	return vol->err;
 }
 
+void ddraid_io_bytes(const struct ddraid_vol *vol, u64 *read, u64 *written)
+{
+	if (read)
+		*read = vol->io.bytes_read;
+	if (written)
+		*written = vol->io.bytes_written;
+}
+
 const struct ddraid_sb *ddraid_vol_sb(const struct ddraid_vol *vol)
 {
 	return &vol->sb;

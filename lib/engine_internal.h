@@ -78,6 +78,9 @@ struct ddraid_mio {
 	 * cut this process's path to member M (member_io.c); NULL: off.
 	 */
 	char *fault_dir;
+	/* Bytes moved by requests that succeeded (ddraid_io_bytes()). */
+	u64 bytes_read;
+	u64 bytes_written;
 };
 
 struct ddraid_mio_req {

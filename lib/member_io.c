@@ -333,6 +333,12 @@ static void req_finish(struct ddraid_mio *io, struct ddraid_mio_req *r)
 {
 	r->state = REQ_DONE;
 	io->busy--;
+	if (!r->res) {
+		if (r->write)
+			io->bytes_written += r->len;
+		else
+			io->bytes_read += r->len;
+	}
 	if (r->end)
 		r->end(r);
 }

@@ -41,22 +41,16 @@ static int usage(void)
 static int write_intent(struct ddraid_vol *vol, u32 slot, u32 node,
 			u64 off, u64 len)
 {
-	u8 *map = calloc(1, (size_t)vol->sb.bitmap_slot_bytes);
 	u64 r, first = ddraid_region_of_block(&vol->sb, off >> 12),
 	       last = ddraid_region_of_block(&vol->sb, (off + len - 1) >> 12);
 	int ret;
 
-	if (!map || slot >= DDRAID_BITMAP_SLOTS)
+	if (slot >= DDRAID_BITMAP_SLOTS)
 		return -EINVAL;
 	vol->sb.slot_nodeid[slot] = node;
 	ret = ddraid_sb_update_all(vol);
-	if (!ret)
-		ret = ddraid_bitmap_read(vol, slot, map);
 	for (r = first; !ret && r <= last; r++)
-		ddraid_bit_set(map, r);
-	if (!ret)
-		ret = ddraid_bitmap_write(vol, slot, map);
-	free(map);
+		ret = ddraid_bitmap_set_bit(vol, slot, r, true);
 	return ret;
 }
 

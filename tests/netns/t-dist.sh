@@ -10,8 +10,9 @@
 
 # Every daemon: a path fault is given 20 s to heal before the node
 # withdraws (the flap tests cut for a few seconds; the withdraw test sets
-# its own), rebuilds paced at 5 regions a second so that status shows them.
-DIST_DAEMON_OPTS="--path-timeout 20 --rebuild-gap 100"
+# its own), rebuilds paced at 5 regions (of 64 KiB) a second so that status
+# shows them.
+DIST_DAEMON_OPTS="--path-timeout 20 --sync-speed-max 0.33"
 # Every node writes 128 blocks (8 regions), interleaved with the others'
 # (every region written by every node), or with DIST_OWN=1 in a range of
 # its own (regions 32 * (i - 1) on): then a dead node's regions are its
@@ -350,7 +351,7 @@ t_dist_two_flaps() {
 t_dist_path_withdraw() {
 	local ev0 i stall
 	note "dist_path_withdraw: node 3's path to member 0 stays down past --path-timeout 3"
-	DIST_DAEMON_OPTS="--path-timeout 3 --rebuild-gap 200" dist_start 3 ||
+	DIST_DAEMON_OPTS="--path-timeout 3 --sync-speed-max 0.26" dist_start 3 ||
 		{ not_ok "dist_path_withdraw: cluster starts"; cluster_down; return; }
 	ev0=$(sb_events_all)
 	stall_reset 1 2
@@ -482,7 +483,7 @@ t_dist_return_readd() {
 t_dist_half_path() {
 	local ev0
 	note "dist_half_path: node 1's path to member 1 passes reads, fails writes, for good"
-	DIST_DAEMON_OPTS="--path-timeout 3 --rebuild-gap 100" dist_start 3 ||
+	DIST_DAEMON_OPTS="--path-timeout 3 --sync-speed-max 0.33" dist_start 3 ||
 		{ not_ok "dist_half_path: cluster starts"; cluster_down; return; }
 	ev0=$(sb_events_all)
 	stall_reset 2 3

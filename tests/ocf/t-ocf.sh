@@ -204,6 +204,9 @@ for mode in $modes; do
 	expect 6 "fence_delay not a number" "fence_delay" validate-all "$@" "$M" OCF_RESKEY_fence_delay=10s
 	expect 6 "fence_delay 3601" "0\.\.3600" validate-all "$@" "$M" OCF_RESKEY_fence_delay=3601
 	expect 6 "rebuild_gap negative" "rebuild_gap" validate-all "$@" "$M" OCF_RESKEY_rebuild_gap=-1
+	expect 6 "sync_speed_max with a unit" "sync_speed_max" validate-all "$@" "$M" OCF_RESKEY_sync_speed_max=50M
+	expect 6 "sync_speed_min too fine" "sync_speed_min" validate-all "$@" "$M" OCF_RESKEY_sync_speed_min=0.0000001
+	expect 6 "sync_speed_max too high" "0\.\.1000000" validate-all "$@" "$M" OCF_RESKEY_sync_speed_max=1000001
 	expect 6 "require_fencing maybe" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_require_fencing=maybe
 	expect 6 "fencing bogus" "use auto, pacemaker or none" validate-all "$@" "$M" OCF_RESKEY_fencing=stonith
 	expect 6 "host_member not a number" "host_member" validate-all "$@" "$M" OCF_RESKEY_host_member=one

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "sim.h"
+#include "pace.h"
 
 #define QUORUM_DELAY	8	/* steps, well below fence_delay */
 
@@ -382,6 +383,9 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 		.region_size = SIM_BPR * DDRAID_BLOCK_SIZE,
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
+		.sync_max = s->sync_max,
+		.sync_min = s->sync_min,
+		.pace_busy = 20,
 		.require_fencing = s->require_fencing,
 		/* ddraidd refuses two_node without required fencing; a
 		 * world without it runs the daemons the old way */
@@ -1440,6 +1444,15 @@ void sim_world(struct sim *s, u64 seed, u32 brk, bool verbose,
 	s->regions = 4 + (u32)sim_rand(s, SIM_MAX_REGIONS - 3);
 	s->blocks = s->regions * SIM_BPR;
 	s->fence_delay = 40;
+	/*
+	 * Every fourth seed paces rebuild and scrub: a region every 3
+	 * steps at most, every 7 under foreground writes (from the seed,
+	 * not the generator, so the other seeds run as before).
+	 */
+	if (seed % 4 == 1) {
+		s->sync_max = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, 3);
+		s->sync_min = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, 7);
+	}
 	/* The transport's bound on late writes stays below fence_delay
 	 * (docs/cluster-protocol.md, "late writes") unless broken. */
 	s->late_bound = brk == BREAK_LATE_WRITES ? 3 * s->fence_delay :

@@ -191,6 +191,8 @@ struct sim {
 	u32 regions;
 	u32 blocks;
 	u64 fence_delay;
+	/* rebuild and scrub pacing (sm_config.sync_max/min; 0: none) */
+	u64 sync_max, sync_min;
 	bool require_fencing;	/* every departed node is fenced */
 	/*
 	 * Topology. dist: node i hosts member i (its own disk, reached by

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 
 #include "sim.h"
+#include "pace.h"
 
 #define SEEDS	20
 
@@ -392,6 +393,45 @@ static const char *torn_readd(struct sim *s)
 	return s->failed ? s->why : NULL;
 }
 
+/*
+ * Pacing (docs/cluster-protocol.md section 8, "Pacing"): the steps a
+ * scrub of every region takes in a quiet 3-node world with scrub paced at
+ * one region every @gap steps (0: unpaced), or 0 if it did not finish.
+ * *@regions: the world's region count.
+ */
+static u64 scrub_steps(u64 seed, u64 gap, u64 *regions)
+{
+	struct sim *s = &sim;
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	struct sm_status st;
+	u64 k, t0, took = 0;
+
+	world(s, seed, 0, 3, 3, false);
+	s->sync_max = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, gap);
+	s->sync_min = 0;
+	*regions = s->regions;
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	run(s, 150, 0);		/* quiet: no grant for far longer than 20 */
+	ev.admin.cmd = SM_ADMIN_SCRUB;
+	ev.admin.mode = SCRUB_CHECK;
+	sim_feed(s, node(s, 1), &ev);
+	t0 = s->step;
+	for (k = 0; k < 5000 && !s->failed; k++) {
+		run(s, 1, 0);
+		sm_status(node(s, 1)->d.sm, &st);
+		if (st.scrub_end == SCRUB_FINISHED) {
+			took = s->step - t0;
+			break;
+		}
+	}
+	finish(s);
+	if (s->failed)
+		took = 0;
+	sim_free(s);
+	return took;
+}
+
 struct scenario {
 	const char *name;
 	const char *(*fn)(struct sim *s);
@@ -475,7 +515,28 @@ int main(void)
 		fprintf(stderr, "no scenario %s\n", one);
 		return 1;
 	}
-	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])));
+	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 1);
+	{
+		/* a scrub paced at a region every 12 steps: never faster */
+		u64 n_ok = 0, worst = 0, regions = 0, fast = 0, paced;
+
+		for (seed = 1; seed <= SEEDS; seed++) {
+			fast = scrub_steps(seed, 0, &regions);
+			paced = scrub_steps(seed, 12, &regions);
+			if (fast && paced && paced >= 12 * (regions - 1) &&
+			    paced > fast)
+				n_ok++;
+			else if (!worst)
+				worst = seed;
+		}
+		tap(n_ok == SEEDS, "paced_scrub: a scrub paced at one region "
+		    "every 12 steps takes at least 12 steps a region and "
+		    "finishes (%" PRIu64 "/%d seeds%s)", n_ok, SEEDS,
+		    worst ? ", see DDRAID_SIM_SEED of the first bad one" : "");
+		if (worst)
+			printf("# paced_scrub: first bad seed %" PRIu64 "\n",
+			       worst);
+	}
 	for (i = 0; i < (sizeof(scenarios) / sizeof(scenarios[0])); i++) {
 		const struct scenario *sc = &scenarios[i];
 		const char *why = NULL, *old_why = NULL;

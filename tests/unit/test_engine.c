@@ -803,6 +803,236 @@ static void test_rebuild_resume(void **s)
 
 /* ---- bitmaps ---- */
 
+/*
+ * A volume whose write-intent slots span several 4 KiB pages, on sparse
+ * member files (nothing but the superblocks is written).
+ */
+#define BIG_MEMBER_DATA	(3ull << 30)
+
+static void big_format(struct tu_vol *t)
+{
+	assert_int_equal(tu_format(t, 3, BIG_MEMBER_DATA, "b", 77), 0);
+	assert_true(ddraid_bitmap_slot_pages(&t->sb) >= 4);
+}
+
+static void page_of(const struct tu_vol *t, unsigned int m, u32 slot,
+		    u64 page, u8 *buf)
+{
+	assert_int_equal(tu_pread(t->paths[m],
+				  ddraid_bitmap_page_offset(&t->sb, slot, page),
+				  buf, DDRAID_BITMAP_PAGE_BYTES), 0);
+}
+
+/* The common page rule: which page, which bit, changed or not. */
+static void test_bitmap_page_rule(void **s)
+{
+	u8 page[DDRAID_BITMAP_PAGE_BYTES] = { 0 };
+	u64 r = 3 * (u64)DDRAID_BITMAP_PAGE_BITS + 9;
+
+	assert_int_equal(ddraid_bitmap_page_of(0), 0);
+	assert_int_equal(ddraid_bitmap_page_of(DDRAID_BITMAP_PAGE_BITS - 1), 0);
+	assert_int_equal(ddraid_bitmap_page_of(DDRAID_BITMAP_PAGE_BITS), 1);
+	assert_int_equal(ddraid_bitmap_page_of(r), 3);
+	/* 8 bits a byte, 4096 bytes a page */
+	assert_int_equal(DDRAID_BITMAP_PAGE_BITS, 1u << DDRAID_BITMAP_PAGE_SHIFT);
+	assert_true(ddraid_bitmap_page_update(page, r, true));
+	assert_false(ddraid_bitmap_page_update(page, r, true));
+	assert_int_equal(page[1], 0x02);	/* bit 9 of the page */
+	assert_true(ddraid_bitmap_page_test(page, r));
+	assert_true(ddraid_bitmap_page_update(page, r, false));
+	assert_false(ddraid_bitmap_page_update(page, r, false));
+	assert_int_equal(page[1], 0);
+}
+
+/*
+ * One bit costs one page per member, read and written: never the whole
+ * slot. Set and clear round trip; bits others wrote in the same page
+ * (found on one member only) are kept and spread to all.
+ */
+static void test_bitmap_bit_page_io(void **s)
+{
+	struct ddraid_vol *vol;
+	struct tu_vol t;
+	char err[ERRLEN];
+	u8 page[DDRAID_BITMAP_PAGE_BYTES], zero[DDRAID_BITMAP_PAGE_BYTES] = { 0 };
+	u64 rd0, wr0, rd1, wr1, pages, p;
+	u64 last, mid = 2 * (u64)DDRAID_BITMAP_PAGE_BITS + 17;
+	size_t len;
+	u8 *map;
+	unsigned int m;
+
+	big_format(&t);
+	pages = ddraid_bitmap_slot_pages(&t.sb);
+	last = t.sb.regions - 1;
+	len = (size_t)t.sb.bitmap_slot_bytes;
+	map = calloc(1, len);
+	assert_non_null(map);
+
+	/* Another writer's bit in the same page, on member 1 only. */
+	memset(page, 0, sizeof(page));
+	ddraid_bitmap_page_update(page, mid + 1, true);
+	assert_int_equal(tu_pwrite(t.paths[1],
+				   ddraid_bitmap_page_offset(&t.sb, 4, 2),
+				   page, sizeof(page)), 0);
+
+	assert_int_equal(tu_open(&t, 0, 0, &vol, err, sizeof(err)), 0);
+	ddraid_io_bytes(vol, &rd0, &wr0);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 4, mid, true), 0);
+	ddraid_io_bytes(vol, &rd1, &wr1);
+	assert_int_equal(rd1 - rd0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(wr1 - wr0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 4, last, true), 0);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 4, 0, true), 0);
+	ddraid_io_bytes(vol, &rd0, &wr0);
+	assert_int_equal(rd0 - rd1, 2 * 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(wr0 - wr1, 2 * 3 * DDRAID_BITMAP_PAGE_BYTES);
+	/* Out of range: refused, nothing moved. */
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 4, t.sb.regions, true),
+			 -EINVAL);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, DDRAID_BITMAP_SLOTS, 0,
+					       true), -EINVAL);
+	ddraid_io_bytes(vol, &rd1, &wr1);
+	assert_int_equal(rd1, rd0);
+	assert_int_equal(wr1, wr0);
+	ddraid_close(vol);
+
+	/* On every member: exactly the three bits and the other writer's. */
+	ddraid_bit_set(map, 0);
+	ddraid_bit_set(map, mid);
+	ddraid_bit_set(map, mid + 1);
+	ddraid_bit_set(map, last);
+	for (m = 0; m < 3; m++)
+		for (p = 0; p < pages; p++) {
+			page_of(&t, m, 4, p, page);
+			assert_memory_equal(page, map + p * sizeof(page),
+					    sizeof(page));
+			page_of(&t, m, 5, p, page);	/* other slot */
+			assert_memory_equal(page, zero, sizeof(page));
+		}
+
+	/* Clear: one page again; the neighbour bit stays. */
+	assert_int_equal(tu_open(&t, 0, 0, &vol, err, sizeof(err)), 0);
+	ddraid_io_bytes(vol, &rd0, &wr0);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 4, mid, false), 0);
+	ddraid_io_bytes(vol, &rd1, &wr1);
+	assert_int_equal(rd1 - rd0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(wr1 - wr0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	ddraid_bit_clear(map, mid);
+	{
+		u8 *got = malloc(len);
+
+		assert_non_null(got);
+		assert_int_equal(ddraid_bitmap_read(vol, 4, got), 0);
+		assert_memory_equal(got, map, len);
+		free(got);
+	}
+	ddraid_close(vol);
+	for (m = 0; m < 3; m++) {
+		page_of(&t, m, 4, 2, page);
+		assert_false(ddraid_bitmap_page_test(page, mid));
+		assert_true(ddraid_bitmap_page_test(page, mid + 1));
+	}
+	free(map);
+	tu_rmdir(t.dir);
+	tu_free(&t);
+}
+
+/*
+ * Crash consistency of the page update. A bit once set (acknowledged)
+ * survives any torn later update of its page, on any members: the
+ * rewritten page carries it, so each 512-byte sector, old or new, still
+ * has it. A bit being set is either set or clear after a tear (its write
+ * was never acknowledged, so no data write relied on it), and set once
+ * any member's sector holding it is new. Likewise for a torn clear.
+ */
+static void torn_check(struct tu_vol *t, const u8 *old, const u8 *new,
+		       u64 kept, u64 changing, bool set, u64 *rng)
+{
+	u8 mix[DDRAID_BITMAP_PAGE_BYTES], got[DDRAID_BITMAP_PAGE_BYTES];
+	u64 page = ddraid_bitmap_page_of(kept);
+	unsigned int it, m, sec, csec;
+	struct ddraid_vol *vol;
+	char err[ERRLEN];
+	u32 failed;
+
+	csec = (unsigned int)((changing & (DDRAID_BITMAP_PAGE_BITS - 1)) / 8 /
+			      512);
+	for (it = 0; it < 48; it++) {
+		bool any_new = false, all_new = true;
+
+		for (m = 0; m < 3; m++) {
+			/* a random subset of the 8 sectors reached member m */
+			unsigned int pat = (unsigned int)(tu_rand(rng) & 0xff);
+
+			if (it < 9)	/* a prefix on each, the classic tear */
+				pat = (1u << it) - 1;
+			for (sec = 0; sec < 8; sec++)
+				memcpy(mix + sec * 512,
+				       (pat & (1u << sec) ? new : old) + sec * 512,
+				       512);
+			if (pat & (1u << csec))
+				any_new = true;
+			else
+				all_new = false;
+			assert_int_equal(tu_pwrite(t->paths[m],
+					ddraid_bitmap_page_offset(&t->sb, 1, page),
+					mix, sizeof(mix)), 0);
+		}
+		assert_int_equal(tu_open(t, 0, 0, &vol, err, sizeof(err)), 0);
+		assert_int_equal(ddraid_cl_bitmap_read_page(vol, 1, page, got,
+							    7, &failed), 0);
+		ddraid_close(vol);
+		assert_true(ddraid_bitmap_page_test(got, kept));
+		/*
+		 * Set: read as set once any copy has it. Clear: read as
+		 * clear only once every copy has it (else still set: safe).
+		 */
+		if (set)
+			assert_int_equal(ddraid_bitmap_page_test(got, changing),
+					 any_new);
+		else
+			assert_int_equal(ddraid_bitmap_page_test(got, changing),
+					 !all_new);
+	}
+}
+
+static void test_bitmap_torn_page(void **s)
+{
+	u8 old[DDRAID_BITMAP_PAGE_BYTES], new[DDRAID_BITMAP_PAGE_BYTES];
+	u64 kept = (u64)DDRAID_BITMAP_PAGE_BITS + 5;		/* sector 0 */
+	u64 changing = (u64)DDRAID_BITMAP_PAGE_BITS + 7 * 4096 + 3; /* sector 7 */
+	u64 near = kept + 1;				/* same byte */
+	struct ddraid_vol *vol;
+	struct tu_vol t;
+	char err[ERRLEN];
+	u64 rng = 5;
+
+	big_format(&t);
+	assert_int_equal(tu_open(&t, 0, 0, &vol, err, sizeof(err)), 0);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 1, kept, true), 0);
+	ddraid_close(vol);
+	page_of(&t, 0, 1, 1, old);
+
+	/* A set of a bit in another sector of the page, torn. */
+	assert_int_equal(tu_open(&t, 0, 0, &vol, err, sizeof(err)), 0);
+	assert_int_equal(ddraid_bitmap_set_bit(vol, 1, changing, true), 0);
+	ddraid_close(vol);
+	page_of(&t, 0, 1, 1, new);
+	torn_check(&t, old, new, kept, changing, true, &rng);
+
+	/* A set of a bit in the same byte, torn. */
+	memcpy(new, old, sizeof(new));
+	ddraid_bitmap_page_update(new, near, true);
+	torn_check(&t, old, new, kept, near, true, &rng);
+
+	/* A clear of a neighbour, torn: the kept bit stays. */
+	memcpy(new, old, sizeof(new));
+	ddraid_bitmap_page_update(old, near, true);
+	torn_check(&t, old, new, kept, near, false, &rng);
+	tu_rmdir(t.dir);
+	tu_free(&t);
+}
+
 static void test_bitmap(void **s)
 {
 	struct ddraid_vol *vol;
@@ -1167,6 +1397,9 @@ int main(void)
 		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_rebuild_resume),
 		cmocka_unit_test(test_bitmap),
+		cmocka_unit_test(test_bitmap_page_rule),
+		cmocka_unit_test(test_bitmap_bit_page_io),
+		cmocka_unit_test(test_bitmap_torn_page),
 		cmocka_unit_test(test_stream_roundtrip),
 		cmocka_unit_test(test_stream_fail_in_flight),
 		cmocka_unit_test(test_stream_second_failure),

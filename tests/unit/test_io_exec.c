@@ -30,6 +30,8 @@ struct fix {
 	char path[3][PATH_MAX + 16];
 	struct ddraid_sb sb;
 	struct io_exec *io;
+	struct ddraid_vol *vol;	/* the io_exec's, for its IO counters */
+	struct tu_vol t;	/* setup_big only */
 };
 
 static int setup(void **state)
@@ -54,6 +56,33 @@ static int setup(void **state)
 	assert_int_equal(ddraid_create(paths, 3, &o, err, sizeof(err)), 0);
 	assert_int_equal(ddraid_open(paths, 3, 0, &vol, err, sizeof(err)), 0);
 	f->sb = *ddraid_vol_sb(vol);
+	f->vol = vol;
+	f->io = io_exec_new(vol);
+	assert_non_null(f->io);
+	*state = f;
+	return 0;
+}
+
+/*
+ * Three sparse members of 3 GiB of data each in 64 KiB regions: each
+ * write-intent slot spans several 4 KiB pages.
+ */
+static int setup_big(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	char err[DDRAID_ERRMSG_MAX];
+	struct ddraid_vol *vol;
+	int i;
+
+	assert_non_null(f);
+	assert_int_equal(tu_format(&f->t, 3, 3ull << 30, "b", 9), 0);
+	snprintf(f->dir, sizeof(f->dir), "%s", f->t.dir);
+	for (i = 0; i < 3; i++)
+		snprintf(f->path[i], sizeof(f->path[i]), "%s", f->t.paths[i]);
+	assert_int_equal(tu_open(&f->t, 0, 0, &vol, err, sizeof(err)), 0);
+	f->sb = *ddraid_vol_sb(vol);
+	assert_true(ddraid_bitmap_slot_pages(&f->sb) >= 4);
+	f->vol = vol;
 	f->io = io_exec_new(vol);
 	assert_non_null(f->io);
 	*state = f;
@@ -66,6 +95,7 @@ static int teardown(void **state)
 
 	io_exec_free(f->io);
 	tu_rmdir(f->dir);
+	tu_free(&f->t);
 	free(f);
 	return 0;
 }
@@ -383,6 +413,80 @@ static void test_rebuild(void **state)
 	free(after);
 }
 
+/*
+ * A bit update moves one 4 KiB page per member, read and written, never
+ * the whole slot; so does carrying the bits onto a rebuilt member.
+ */
+static void test_bit_one_page(void **state)
+{
+	struct fix *f = *state;
+	struct sm_effect fx = { .type = SM_FX_BIT_SET, .id = 70 };
+	u64 rd0, wr0, rd1, wr1, region = 2 * (u64)DDRAID_BITMAP_PAGE_BITS + 2;
+	u64 frag_bytes = REGION / 2;
+	u8 page[DDRAID_BITMAP_PAGE_BYTES];
+	int m, fd;
+
+	fx.bit.slot = 6;
+	fx.bit.region = region;
+	ddraid_io_bytes(f->vol, &rd0, &wr0);
+	assert_int_equal(run_result(f, &fx), 0);
+	ddraid_io_bytes(f->vol, &rd1, &wr1);
+	assert_int_equal(rd1 - rd0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(wr1 - wr0, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	for (m = 0; m < 3; m++) {
+		fd = open(f->path[m], O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, page, sizeof(page),
+				       (off_t)ddraid_bitmap_page_offset(&f->sb,
+								6, 2)),
+				 (ssize_t)sizeof(page));
+		close(fd);
+		assert_int_equal(page[0], 0x04);
+	}
+	fx.type = SM_FX_BIT_CLEAR;
+	fx.id = 71;
+	fx.bit.flush = 0;
+	assert_int_equal(run_result(f, &fx), 0);
+	ddraid_io_bytes(f->vol, &rd0, &wr0);
+	assert_int_equal(rd0 - rd1, 3 * DDRAID_BITMAP_PAGE_BYTES);
+	assert_int_equal(wr0 - wr1, 3 * DDRAID_BITMAP_PAGE_BYTES);
+
+	/*
+	 * Rebuild of one region onto member 2: the region's fragments from
+	 * the other two, plus per slot one page from the others and one
+	 * from member 2.
+	 */
+	fx.type = SM_FX_BIT_SET;
+	fx.id = 72;
+	assert_int_equal(run_result(f, &fx), 0);
+	memset(page, 0, sizeof(page));
+	fd = open(f->path[2], O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, page, sizeof(page),
+				(off_t)ddraid_bitmap_page_offset(&f->sb, 6, 2)),
+			 (ssize_t)sizeof(page));
+	close(fd);
+	memset(&fx, 0, sizeof(fx));
+	fx.type = SM_FX_REBUILD;
+	fx.id = 73;
+	fx.rebuild.member = 2;
+	fx.rebuild.region = region;
+	ddraid_io_bytes(f->vol, &rd0, &wr0);
+	assert_int_equal(run_result(f, &fx), 0);
+	ddraid_io_bytes(f->vol, &rd1, &wr1);
+	assert_int_equal(rd1 - rd0, 2 * frag_bytes +
+			 DDRAID_BITMAP_SLOTS * 3 * DDRAID_BITMAP_PAGE_BYTES);
+	/* the fragment, and the one page whose bit differed */
+	assert_int_equal(wr1 - wr0, frag_bytes + DDRAID_BITMAP_PAGE_BYTES);
+	fd = open(f->path[2], O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, page, sizeof(page),
+			       (off_t)ddraid_bitmap_page_offset(&f->sb, 6, 2)),
+			 (ssize_t)sizeof(page));
+	close(fd);
+	assert_int_equal(page[0], 0x04);	/* the bit came back */
+}
+
 static void test_member_path(void **state)
 {
 	struct fix *f = *state;
@@ -412,6 +516,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_member_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bit_one_page, setup_big,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

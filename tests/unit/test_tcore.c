@@ -789,6 +789,89 @@ static void test_prefetch(void **state)
 	assert_int_equal(regs[5].state, TCORE_COLD);
 }
 
+/*
+ * Prefetch as the target runs it (tcore_prefetch() before every
+ * tcore_write_enter(), the module's default): the writer reaching the
+ * prefetched region finds it requested (no second GRANT_REQ) or granted;
+ * a prefetched grant nobody uses goes idle; a refused one fails no IO;
+ * a withdrawn target asks for nothing; a prefetch asked for without a
+ * daemon is sent when one attaches.
+ */
+static enum tcore_verdict seq_write(int id, u64 region, u64 block)
+{
+	tcore_prefetch(&core, region, block, 8);
+	return write_at(id, region);
+}
+
+static void test_prefetch_flow(void **state)
+{
+	init_core(NULL, 0, 0);
+	running();
+	grant(0);
+	/* A stream of 8-block writes in region 0 */
+	assert_int_equal(seq_write(0, 0, 0), TCORE_GO);
+	expect_quiet();
+	assert_int_equal(seq_write(1, 0, 8), TCORE_GO);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);
+	assert_int_equal(regs[1].state, TCORE_REQUESTED);
+	/* The stream reaches region 1 before its grant: waits, asks no more. */
+	assert_int_equal(seq_write(2, 1, 16), TCORE_WAIT);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);	/* region 2 ahead */
+	expect_quiet();
+	msg(DDRAID_CHAN_GRANT, 1, 0, 0, 0);
+	expect_out(2, TCORE_GO);
+	expect_out_empty();
+	/* Region 2's grant arrives before the writer: it goes at once. */
+	msg(DDRAID_CHAN_GRANT, 2, 0, 0, 0);
+	expect_out_empty();
+	assert_int_equal(regs[2].state, TCORE_GRANTED);
+	assert_int_equal(seq_write(3, 2, 24), TCORE_GO);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
+	/* Refused: the region is cold again and no IO fails. */
+	msg(DDRAID_CHAN_GRANT, 3, 0, EIO, 0);
+	expect_out_empty();
+	assert_int_equal(regs[3].state, TCORE_COLD);
+	/* Unused prefetched grants go idle like any other. */
+	tcore_prefetch(&core, 2, 32, 8);	/* asks for 3 again */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
+	msg(DDRAID_CHAN_GRANT, 3, 0, 0, 0);
+	assert_int_equal(tcore_write_plan(&core, &ios[0].io), 0);
+	tcore_write_done(&core, &ios[0].io, 0, tnow, &out);
+	assert_int_equal(tcore_write_plan(&core, &ios[1].io), 0);
+	tcore_write_done(&core, &ios[1].io, 0, tnow, &out);
+	assert_int_equal(tcore_write_plan(&core, &ios[2].io), 0);
+	tcore_write_done(&core, &ios[2].io, 0, tnow, &out);
+	assert_int_equal(tcore_write_plan(&core, &ios[3].io), 0);
+	tcore_write_done(&core, &ios[3].io, 0, tnow, &out);
+	expect_out(0, TCORE_DONE);
+	expect_out(1, TCORE_DONE);
+	expect_out(2, TCORE_DONE);
+	expect_out(3, TCORE_DONE);
+	tnow += 1000;
+	tcore_idle_scan(&core, 0, NREG, tnow, 100);
+	expect_msg(DDRAID_CHAN_IDLE, 0, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_IDLE, 1, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_IDLE, 2, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_IDLE, 3, 0, 0, 0);
+	expect_quiet();
+
+	/* No daemon: the prefetch is owed, and asked for on attach. */
+	init_core(NULL, 0, 0);
+	running();
+	grant(5);
+	tcore_detach(&core);
+	tcore_prefetch(&core, 5, 50, 8);
+	tcore_prefetch(&core, 5, 58, 2);
+	assert_int_equal(regs[6].state, TCORE_REQUESTED);
+	expect_quiet();
+	tcore_attach(&core);
+	expect_msg(DDRAID_CHAN_HELLO, NREG, NMEM, 0, 0);
+	expect_msg(DDRAID_CHAN_HELD, 5, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 6, 0, 0, 0);
+	expect_quiet();
+}
+
 /* The kernel's noflush suspend and table reload. */
 static void test_nowait_and_take_over(void **state)
 {
@@ -1865,6 +1948,7 @@ int main(void)
 		cmocka_unit_test(test_freeze_fail_io),
 		cmocka_unit_test(test_thaw_cancels_frozen),
 		cmocka_unit_test(test_prefetch),
+		cmocka_unit_test(test_prefetch_flow),
 		cmocka_unit_test(test_nowait_and_take_over),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_property),

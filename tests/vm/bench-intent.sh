@@ -132,6 +132,11 @@ in_vm() {
 	vm_need_build
 	[ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
 	vm_load_module >/dev/null
+	# Grant prefetch: the module's default (on) unless DDRAID_PREFETCH
+	# says otherwise; recorded with the results.
+	echo "${DDRAID_PREFETCH:-1}" \
+		>/sys/module/dm_ddraid/parameters/prefetch_grants ||
+		bail "cannot set prefetch_grants"
 	members=$(IFS=,; echo "${devs[*]}")
 
 	# The images are zero (written on the host): --assume-clean is true.
@@ -146,8 +151,10 @@ in_vm() {
 	jq -n --argjson r "$rsize" --argjson d "$dsize" \
 		--argjson n "$(examine_field /dev/vda regions)" \
 		--arg idle "$(cat /sys/module/dm_ddraid/parameters/idle_ms)" \
+		--arg pf "$(cat /sys/module/dm_ddraid/parameters/prefetch_grants)" \
 		'{region_size: $r, data_size: $d, regions: $n,
-		  idle_ms: ($idle | tonumber)}' >"$VM_SHARE/volume.json"
+		  idle_ms: ($idle | tonumber),
+		  prefetch_grants: ($pf == "Y")}' >"$VM_SHARE/volume.json"
 
 	# Both tables at once: dm shares the members between its devices.
 	# Not assemble: it sets a dm uuid from the volume, unique per device.

@@ -63,6 +63,10 @@ diag "status: $(dmsetup status "$NAME")"
 
 echo 600000 >/sys/module/dm_ddraid/parameters/idle_ms ||
 	bail "set idle_ms"
+# The scripted daemon expects exactly the GRANT_REQs of the writes it
+# makes: no prefetched ones (prefetch_grants is on by default).
+echo 0 >/sys/module/dm_ddraid/parameters/prefetch_grants ||
+	bail "set prefetch_grants"
 "$CT" run "$NAME" m1 m2 "$regions" "$rsize" \
 	"$(examine_field /dev/vda data_offset)" || tap_failed=1
 dmsetup info "$NAME" >/dev/null 2>&1 && dmsetup remove "$NAME"

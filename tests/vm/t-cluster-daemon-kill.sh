@@ -23,6 +23,10 @@ MB=$((1 << 20))
 
 # Grants stay while the daemon is away: no IDLE in this test's time.
 echo 600000 >/sys/module/dm_ddraid/parameters/idle_ms || bail "idle_ms"
+# The grant counts below are exact: no prefetched grant of the region after
+# fio's last (prefetch_grants is on by default).
+echo 0 >/sys/module/dm_ddraid/parameters/prefetch_grants ||
+	bail "prefetch_grants"
 devs=(/dev/vda /dev/vdb /dev/vdc)
 cluster_volume_up "$NAME" "${devs[@]}"
 members=$MEMBERS_CSV

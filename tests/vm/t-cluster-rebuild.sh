@@ -27,7 +27,7 @@
 vm_need_build
 [ -x "$DDRAIDD" ] || bail "no ddraidd at $DDRAIDD"
 vm_load_module
-# With the target's grant prefetch on (off by default), so that its
+# With the target's grant prefetch on (the default, set here explicitly), so that its
 # grants asked for ahead of the writer meet the failures, the table swaps
 # and the rebuild walks here (DDRAID_PREFETCH=0 turns it off).
 echo "${DDRAID_PREFETCH:-1}" >/sys/module/dm_ddraid/parameters/prefetch_grants ||
