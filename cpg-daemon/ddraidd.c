@@ -315,20 +315,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddraidd: --members DEV,DEV,... is required\n");
 		return 2;
 	}
+	if (!o.foreground &&
+	    (log_want == LOGTO_STDERR || log_want == LOGTO_BOTH)) {
+		fprintf(stderr, "ddraidd: --log-to stderr or both needs --foreground (a detached daemon has no stderr)\n");
+		return 2;
+	}
 	o.members = split_members(members, &o.n_members);
 	if (!o.members || (o.n_members != 2 && o.n_members != 3 &&
 			   o.n_members != 5 && o.n_members != 9)) {
 		fprintf(stderr, "ddraidd: --members needs 2, 3, 5 or 9 comma-separated devices\n");
+		free(o.members);
 		return 2;
 	}
 	if (o.host_member >= (int)o.n_members) {
 		fprintf(stderr, "ddraidd: --host-member %d: the volume has members 0..%u\n",
 			o.host_member, o.n_members - 1);
-		return 2;
-	}
-	if (!o.foreground &&
-	    (log_want == LOGTO_STDERR || log_want == LOGTO_BOTH)) {
-		fprintf(stderr, "ddraidd: --log-to stderr or both needs --foreground (a detached daemon has no stderr)\n");
+		free(o.members);
 		return 2;
 	}
 	if (geteuid() != 0)
