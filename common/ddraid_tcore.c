@@ -961,12 +961,21 @@ static void on_commit_fail(struct tcore *c, u32 m, u64 now,
 static void on_path_retry(struct tcore *c, u32 m, u64 now,
 			  struct tcore_list *out, struct tcore_note *n)
 {
-	if (c->mstate[m] != DDRAID_MEMBER_ACTIVE) {
-		note(n, "member failed or rebuilding: PATH_RETRY ignored",
-		     false);
+	/*
+	 * A rebuilding member takes writes like an active one (it is only
+	 * not read): the other nodes go on writing it, and writes held here
+	 * for it would wait for a COMMIT_FAIL that a path fault never
+	 * brings, and so would a region lock that drains them (the rebuild
+	 * stops). An active member that is also not read here was set out
+	 * at load or replaced in the table: no path fault, ignored.
+	 */
+	if (c->mstate[m] != DDRAID_MEMBER_ACTIVE &&
+	    c->mstate[m] != DDRAID_MEMBER_REBUILDING) {
+		note(n, "member failed: PATH_RETRY ignored", false);
 		return;
 	}
-	if (!(c->failed & bit(m)) || (c->noread & bit(m))) {
+	if (!(c->failed & bit(m)) ||
+	    (c->mstate[m] == DDRAID_MEMBER_ACTIVE && (c->noread & bit(m)))) {
 		note(n, "member not failing here: PATH_RETRY ignored", false);
 		return;
 	}

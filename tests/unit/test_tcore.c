@@ -653,6 +653,36 @@ static void test_path_retry(void **state)
 	assert_memory_equal(before, &core, sizeof(core));
 }
 
+/*
+ * PATH_RETRY of a rebuilding member: writes held here for it are written
+ * again (they would wait for a COMMIT_FAIL that never comes, and a region
+ * lock with them: the rebuild would stop); it stays unread.
+ */
+static void test_path_retry_rebuilding(void **state)
+{
+	init_core(NULL, 0, 0);
+	running();
+	grant(0);
+	msg(DDRAID_CHAN_MEMBER_STATE, 1, 11, 0, R);
+	expect_msg(DDRAID_CHAN_MEMBER_STATE_DONE, 1, 0, 0, R);
+	write_planned(0, 0);
+	tcore_member_error(&core, 1u << 1);
+	expect_msg(DDRAID_CHAN_MEMBER_ERROR, 1, 0, EIO, 0);
+	assert_int_equal(tcore_write_done(&core, &ios[0].io, 1u << 1, tnow,
+					  &out), TCORE_WAIT);
+	assert_int_equal(core.nheld, 1);
+	msg(DDRAID_CHAN_LOCK, 0, 0, 0, 0);
+	expect_quiet();
+	msg(DDRAID_CHAN_PATH_RETRY, 1, 0, 0, 0);
+	assert_int_equal(core.failed, 0);
+	assert_int_equal(core.noread, 1u << 1);
+	assert_int_equal(core.nheld, 0);
+	expect_msg(DDRAID_CHAN_LOCKED, 0, 0, 0, 0);
+	msg(DDRAID_CHAN_UNLOCK, 0, 0, 0, 0);
+	expect_out(0, TCORE_GO);
+	expect_out_empty();
+}
+
 /* A held write written again while frozen waits for THAW. */
 static void test_path_retry_frozen(void **state)
 {
@@ -1375,9 +1405,10 @@ static int m_apply(struct model *md, const struct ddraid_chan_msg *c,
 		m_rethink(md, now);
 		break;
 	case DDRAID_CHAN_PATH_RETRY:
-		if (md->mstate[m] != A || !(md->failed & b) ||
-		    (md->noread & b) || (md->absent & b) ||
-		    (md->recorded & b))
+		if ((md->mstate[m] != A && md->mstate[m] != R) ||
+		    !(md->failed & b) ||
+		    (md->mstate[m] == A && (md->noread & b)) ||
+		    (md->absent & b) || (md->recorded & b))
 			break;
 		md->failed &= ~b;
 		md->merr &= ~b;
@@ -1944,6 +1975,7 @@ int main(void)
 		cmocka_unit_test(test_sb_failure_not_committed),
 		cmocka_unit_test(test_path_retry),
 		cmocka_unit_test(test_path_retry_frozen),
+		cmocka_unit_test(test_path_retry_rebuilding),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_freeze_fail_io),
 		cmocka_unit_test(test_thaw_cancels_frozen),
