@@ -576,6 +576,7 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "send_queued_bytes", J_U64(cluster_send_queued(d->cl)));
 	J_ADD(o, "cpg", x);
 	J_ADD(o, "event_count", J_U64(d->ev_count));
+	J_ADD(o, "event_subscribers", J_U64(ctl_subscribers(d->ctl)));
 	x = json_object_new_object();
 	J_ADD(x, "bit_sets", J_U64(io.bit_sets));
 	J_ADD(x, "bit_clears", J_U64(io.bit_clears));

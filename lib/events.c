@@ -229,9 +229,10 @@ static void starts(struct out *o, const struct ddraid_ev_view *old,
 
 	if (new->rebuilding &&
 	    (!old->rebuilding || new->rebuild_member != old->rebuild_member)) {
+		/* Its regions are counted once every node is ready: the
+		 * total comes with the end. */
 		e = add(o, DDRAID_EV_REBUILD_START);
 		e->member = new->rebuild_member;
-		e->b = new->rebuild_total;
 	}
 	if (!old->dirty && new->dirty) {
 		e = add(o, DDRAID_EV_RESYNC_START);
@@ -360,7 +361,6 @@ json_object *ddraid_event_json(const struct ddraid_event *e,
 	case DDRAID_EV_RESYNC_START:
 		ADD(o, "regions", U64(e->a));
 		break;
-	case DDRAID_EV_REBUILD_START:
 	case DDRAID_EV_SCRUB_START:
 		ADD(o, "total", U64(e->b));
 		break;

@@ -37,7 +37,7 @@ enum ddraid_event_type {
 	DDRAID_EV_VOLUME_HEALTHY,
 	DDRAID_EV_RESYNC_START,		/* regions */
 	DDRAID_EV_RESYNC_END,
-	DDRAID_EV_REBUILD_START,	/* member, total */
+	DDRAID_EV_REBUILD_START,	/* member */
 	DDRAID_EV_REBUILD_END,		/* member, done, total, result */
 	DDRAID_EV_SCRUB_START,		/* total */
 	DDRAID_EV_SCRUB_MISMATCH,	/* count (new), mismatches (so far) */
