@@ -164,7 +164,7 @@ static const struct cli_opt events_opts[] = {
 };
 
 static const struct cli_opt monitor_opts[] = {
-	[MONITOR_PROGRAM] = CLI_OPTION("program", 'p', CLI_STRING, "PROG",
+	[MONITOR_PROGRAM] = CLI_OPTION("program", 'p', CLI_FILE, "PROG",
 		"run PROG EVENT VOLUME DETAILS for every event, one at a time "
 		"(DDRAID_EVENT, DDRAID_VOLUME, DDRAID_<FIELD> ... in its environment)"),
 	[MONITOR_SYSLOG] = CLI_OPTION("syslog", 'y', CLI_FLAG, NULL,
