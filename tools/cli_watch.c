@@ -182,6 +182,21 @@ static void dm_poll(struct cli_watch *w, struct cli_watch_src *s)
 
 /* ---- daemons: the event stream ---- */
 
+/* The complete lines @s has read. */
+static void daemon_lines(struct cli_watch *w, struct cli_watch_src *s)
+{
+	char *line;
+
+	while (!w->stopped && (line = cli_lines_get(&s->l))) {
+		json_object *o = cli_json_object(line);
+
+		/* Replies to nothing we asked, or garbage: not events. */
+		if (o && json_object_object_get_ex(o, "event", NULL))
+			deliver(w, o);
+		json_object_put(o);
+	}
+}
+
 static void daemon_connect(struct cli_watch *w, struct cli_watch_src *s)
 {
 	static const struct timeval tmo = { .tv_sec = REPLY_TIMEOUT_S };
@@ -228,23 +243,18 @@ static void daemon_connect(struct cli_watch *w, struct cli_watch_src *s)
 	/* From now on poll() says when to read. */
 	setsockopt(s->l.fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 0 },
 		   sizeof(struct timeval));
+	/* Events that came with the reply. */
+	daemon_lines(w, s);
 }
 
 /* Read what @s has; false when the stream ended. */
 static bool daemon_read(struct cli_watch *w, struct cli_watch_src *s)
 {
-	char *line;
 	int n = cli_lines_fill(&s->l);
 
-	while ((line = cli_lines_get(&s->l))) {
-		json_object *o = cli_json_object(line);
-
-		/* Replies to nothing we asked, or garbage: not events. */
-		if (o && json_object_object_get_ex(o, "event", NULL))
-			deliver(w, o);
-		json_object_put(o);
-	}
-	if (n > 0)
+	daemon_lines(w, s);
+	/* What came before the end was all the caller wanted. */
+	if (n > 0 || w->stopped)
 		return true;
 	cli_lines_free(&s->l);
 	s->ended = true;
