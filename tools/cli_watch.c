@@ -28,7 +28,7 @@ struct cli_watch_src {
 	char name[128];	/* a volume or dm device name */
 	bool daemon;
 	struct cli_lines l;	/* daemon: the stream, fd -1 when closed */
-	bool ended;		/* daemon: its stream closed */
+	bool ended;		/* its stream closed, or its dm device went */
 	bool seen;		/* started once: later problems are events */
 	struct ddraid_ev_view last;	/* standalone: the last status */
 };
@@ -108,7 +108,7 @@ int cli_watch_add(struct cli_watch *w, const char *vol)
 
 void cli_watch_discover(struct cli_watch *w)
 {
-	char **names;
+	char why[DDRAID_ERRMSG_MAX], **names;
 	unsigned int i, n;
 
 	if (!cli_ctl_list(&names, &n)) {
@@ -119,10 +119,13 @@ void cli_watch_discover(struct cli_watch *w)
 		}
 		free(names);
 	}
-	/* A cluster volume's dm device: its daemon speaks for it. */
+	/* A cluster volume's dm device: its daemon speaks for it. Names
+	 * that break the volume-name rule were not made by ddraidctl (and
+	 * would not print as one word). */
 	if (!ddraid_dm_list(&names, &n)) {
 		for (i = 0; i < n; i++) {
-			if (!find(w, names[i]))
+			if (!find(w, names[i]) &&
+			    !ddraid_check_volume_name(names[i], why, sizeof(why)))
 				add(w, names[i], false);
 			free(names[i]);
 		}
@@ -132,14 +135,16 @@ void cli_watch_discover(struct cli_watch *w)
 
 /* ---- standalone: the dm status as a view ---- */
 
-static int dm_view(struct cli_watch_src *s, struct ddraid_ev_view *v)
+static int dm_view(struct cli_watch_src *s, struct ddraid_ev_view *v,
+		   bool quiet)
 {
 	struct ddraid_dm_status st;
 	char err[DDRAID_ERRMSG_MAX];
 	unsigned int i;
 
 	if (ddraid_dm_status(s->name, &st, err, sizeof(err))) {
-		cli_err("%s", err);
+		if (!quiet)
+			cli_err("%s", err);
 		return -1;
 	}
 	memset(v, 0, sizeof(*v));
@@ -160,9 +165,15 @@ static void dm_poll(struct cli_watch *w, struct cli_watch_src *s)
 	struct timespec ts;
 	unsigned int i, n;
 
-	if (dm_view(s, &v)) {
-		w->failed = true;
+	if (dm_view(s, &v, s->ended)) {
+		/* Said once; a monitor looks again, events gives up. */
+		s->ended = true;
+		w->failed = !w->persist;
 		return;
+	}
+	if (s->ended) {
+		cli_warn("volume '%s': its device-mapper device is back", s->name);
+		s->ended = false;
 	}
 	/* The first look: its problems, if wanted, else only a baseline. */
 	n = s->seen || w->current ? ddraid_ev_derive(&s->last, &v, ev) : 0;
@@ -297,7 +308,8 @@ int cli_watch_run(struct cli_watch *w, int timeout_ms)
 			break;
 		if (t >= next_poll) {
 			for (i = 0; i < w->n; i++)
-				if (!w->src[i].daemon)
+				if (!w->src[i].daemon &&
+				    (w->persist || !w->src[i].ended))
 					dm_poll(w, &w->src[i]);
 			next_poll = t + POLL_MS;
 		}
@@ -315,7 +327,7 @@ int cli_watch_run(struct cli_watch *w, int timeout_ms)
 		if (!pfd)
 			return CLI_FAIL;
 		for (i = n = polled = 0; i < w->n; i++) {
-			polled += !w->src[i].daemon;
+			polled += !w->src[i].daemon && !w->src[i].ended;
 			if (w->src[i].l.fd < 0)
 				continue;
 			pfd[n++] = (struct pollfd){ .fd = w->src[i].l.fd,

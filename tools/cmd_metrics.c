@@ -328,7 +328,7 @@ static void print(const struct samples *ss)
 int cmd_metrics(const struct cli_args *a)
 {
 	struct samples ss = { 0 };
-	char **names;
+	char why[DDRAID_ERRMSG_MAX], **names;
 	unsigned int i, n;
 	int r = CLI_OK;
 
@@ -343,10 +343,13 @@ int cmd_metrics(const struct cli_args *a)
 			}
 			free(names);
 		}
-		/* Standalone volumes: those without a daemon. */
+		/* Standalone volumes: those without a daemon (and with a
+		 * name ddraidctl could have given: one word, no quotes). */
 		if (!ddraid_dm_list(&names, &n)) {
 			for (i = 0; i < n; i++) {
 				if (!cli_ctl_exists(names[i]) &&
+				    !ddraid_check_volume_name(names[i], why,
+							      sizeof(why)) &&
 				    volume_samples(&ss, names[i]))
 					r = CLI_FAIL;
 				free(names[i]);
