@@ -310,8 +310,14 @@ void ctl_broadcast(struct ctl *c, json_object *o)
 		if (cl->fd < 0 || !cl->subscribed)
 			continue;
 		if (send_all_now(cl->fd, line, len)) {
+			/*
+			 * Not drop(): we may be inside this very client's
+			 * request (a "fail" sent on a subscribed connection).
+			 * Its next read sees the end and drops it.
+			 */
 			log_warn("control: dropped an event subscriber that does not read");
-			drop(cl);
+			shutdown(cl->fd, SHUT_RDWR);
+			cl->subscribed = false;
 		}
 	}
 	free(line);
