@@ -4,7 +4,8 @@
 # 1's daemon while a member is recorded failed through node 2's daemon
 # (ddraidctl fail) and rebuilt online onto a new file; the events arrive
 # in order, and ddraidctl monitor --oneshot reports the degraded volume
-# (exit 1, also to a --program) and nothing once it is healthy (exit 0).
+# (exit 1, also to a --program) and nothing once it is healthy (exit 0);
+# ddraidctl metrics shows the failed member.
 # shellcheck shell=bash
 
 # ev_ctl NODE ARGS...: ddraidctl ARGS against NODE's daemon
@@ -70,6 +71,10 @@ t_events() {
 	oneshot 1 --program "$T/prog.sh"
 	check "events: monitor --program runs PROG EVENT VOLUME DETAILS with DDRAID_* set" \
 		grep -q "^member-failed|$VOL|member=1 .*|member-failed|1\$" "$T/prog.out"
+
+	ev_ctl 1 metrics "$VOL" >"$T/metrics.out"
+	check "events: metrics shows member 1 failed, one member out" \
+		sh -c "grep -qx 'ddraid_member_state{volume=\"$VOL\",member=\"1\",state=\"failed\"} 1' $T/metrics.out && grep -qx 'ddraid_members_out{volume=\"$VOL\"} 1' $T/metrics.out"
 
 	newm=$T/m1new.img
 	truncate -s 8M "$newm"
