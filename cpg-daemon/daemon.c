@@ -68,6 +68,7 @@ struct daemon {
 	/* operator events: the view they were last derived from */
 	struct ddraid_ev_view ev_last;
 	u64 ev_count;
+	struct ddraid_event ev_buf[DDRAID_EV_MAX];	/* ~20 KiB: not on the stack */
 };
 
 static u64 now_ms(void)
@@ -87,7 +88,7 @@ static void run_effects(struct daemon *d);
  */
 static void events_step(struct daemon *d)
 {
-	struct ddraid_event ev[DDRAID_EV_MAX];
+	struct ddraid_event *ev = d->ev_buf;
 	struct ddraid_ev_view v;
 	struct timespec ts;
 	unsigned int i, n;
@@ -605,7 +606,7 @@ static void status_json(struct daemon *d, json_object *o)
  */
 static void events_current(struct daemon *d, json_object *resp)
 {
-	struct ddraid_event ev[DDRAID_EV_MAX];
+	struct ddraid_event *ev = d->ev_buf;
 	struct ddraid_ev_view healthy = { .quorate = true }, v;
 	struct timespec ts;
 	json_object *a = json_object_new_array();

@@ -52,6 +52,19 @@ bool ddraid_event_is_problem(u32 type)
 	}
 }
 
+bool ddraid_event_json_is_problem(json_object *ev)
+{
+	json_object *v;
+	u32 t;
+
+	if (!json_object_object_get_ex(ev, "event", &v))
+		return false;
+	for (t = 1; t < DDRAID_EV_TYPES; t++)
+		if (!strcmp(json_object_get_string(v), ddraid_event_name(t)))
+			return ddraid_event_is_problem(t);
+	return false;
+}
+
 void ddraid_ev_view_healthy(struct ddraid_ev_view *v, u32 members)
 {
 	u32 i;

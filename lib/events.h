@@ -111,6 +111,8 @@ unsigned int ddraid_ev_derive(const struct ddraid_ev_view *old,
 const char *ddraid_event_name(u32 type);
 /* Is it bad news (a problem to report, syslog warning)? */
 bool ddraid_event_is_problem(u32 type);
+/* The same for an event object (a stream's line); unknown names are not. */
+bool ddraid_event_json_is_problem(json_object *ev);
 
 /* "2026-12-06T10:00:00.123Z" for @ts (UTC), into @buf (>= 32 bytes). */
 void ddraid_event_time(const struct timespec *ts, char *buf, size_t len);

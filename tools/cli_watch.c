@@ -43,19 +43,9 @@ static u64 now_ms(void)
 
 static void deliver(struct cli_watch *w, json_object *ev)
 {
-	json_object *v;
-
 	if (w->stopped)
 		return;
-	if (json_object_object_get_ex(ev, "event", &v)) {
-		const char *name = json_object_get_string(v);
-		u32 t;
-
-		for (t = 1; t < DDRAID_EV_TYPES; t++)
-			if (!strcmp(name, ddraid_event_name(t)))
-				break;
-		w->problems += t < DDRAID_EV_TYPES && ddraid_event_is_problem(t);
-	}
+	w->problems += ddraid_event_json_is_problem(ev);
 	if (w->fn(w->arg, ev))
 		w->stopped = true;
 }

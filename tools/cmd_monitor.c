@@ -96,22 +96,12 @@ static int report(void *arg, json_object *ev)
 {
 	struct monitor *m = arg;
 	char line[1024];
-	json_object *v;
-	int prio = LOG_NOTICE;
-	u32 t;
 
 	ddraid_event_text(ev, line, sizeof(line));
 	if (m->syslog) {
-		json_object_object_get_ex(ev, "event", &v);
-		for (t = 1; t < DDRAID_EV_TYPES; t++)
-			if (!strcmp(json_object_get_string(v),
-				    ddraid_event_name(t)))
-				break;
-		if (t < DDRAID_EV_TYPES && ddraid_event_is_problem(t))
-			prio = LOG_WARNING;
 		/* syslog stamps it: without our time. */
-		syslog(prio, "%s", strchr(line, ' ') ? strchr(line, ' ') + 1 :
-						       line);
+		syslog(ddraid_event_json_is_problem(ev) ? LOG_WARNING : LOG_NOTICE,
+		       "%s", strchr(line, ' ') ? strchr(line, ' ') + 1 : line);
 	} else {
 		puts(line);
 		fflush(stdout);

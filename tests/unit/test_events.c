@@ -198,6 +198,7 @@ static void test_forms(void **state)
 
 	(void)state;
 	o = ddraid_event_json(&e, "vol0", &ts);
+	assert_true(ddraid_event_json_is_problem(o));
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 			    "{\"version\":1,\"time\":\"2026-12-06T10:00:00.123Z\","
 			    "\"volume\":\"vol0\",\"event\":\"member-failed\","
@@ -217,6 +218,7 @@ static void test_forms(void **state)
 	e = (struct ddraid_event){ .type = DDRAID_EV_VOLUME_HEALTHY,
 				   .member = DDRAID_EV_NONE };
 	o = ddraid_event_json(&e, "v", &ts);
+	assert_false(ddraid_event_json_is_problem(o));
 	ddraid_event_text(o, line, sizeof(line));
 	assert_string_equal(line, "2026-12-06T10:00:00.123Z v volume-healthy");
 	json_object_put(o);
