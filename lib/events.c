@@ -280,10 +280,12 @@ static void members(struct out *o, const struct ddraid_ev_view *old,
 			continue;
 		e->a = new->failed_events[i];
 		e->node = new->host[i];
-		/* Its host leaving takes it out (docs/cluster-protocol.md
-		 * "host loss"); else a node's IO error or ddraidctl fail. */
+		/* Its host leaving, or stopping (detached, its daemon not
+		 * yet gone), takes it out (docs/cluster-protocol.md "host
+		 * loss"); else a node's IO error or ddraidctl fail. */
 		h = e->node ? find_node(new, e->node) : NULL;
-		e->reason = h && !h->in_view ? "host-left" : "error";
+		e->reason = h && (!h->in_view || h->detached) ? "host-left" :
+								 "error";
 	}
 }
 

@@ -116,6 +116,12 @@ static void test_host_left_and_nodes(void **state)
 	assert_int_equal(ev[0].node, 2);
 	assert_string_equal(ev[0].reason, "node-down");
 	assert_string_equal(ev[1].reason, "host-left");
+	/* A host that stops cleanly is still in the view, detached. */
+	c = a;
+	c.node[1].detached = true;
+	c.state[2] = DDRAID_MEMBER_FAILED;
+	assert_string_equal(derive(&a, &c), "member-failed volume-degraded");
+	assert_string_equal(ev[0].reason, "host-left");
 	c = b;
 	c.node[1].fencing = false;
 	assert_string_equal(derive(&b, &c), "node-fenced");
