@@ -99,6 +99,7 @@ int cli_watch_add(struct cli_watch *w, const char *vol)
 void cli_watch_discover(struct cli_watch *w)
 {
 	char why[DDRAID_ERRMSG_MAX], **names;
+	struct ddraid_dm_status st;
 	unsigned int i, n;
 
 	if (!cli_ctl_list(&names, &n)) {
@@ -109,13 +110,17 @@ void cli_watch_discover(struct cli_watch *w)
 		}
 		free(names);
 	}
-	/* A cluster volume's dm device: its daemon speaks for it. Names
-	 * that break the volume-name rule were not made by ddraidctl (and
-	 * would not print as one word). */
+	/*
+	 * Standalone targets only: a cluster-mode target's daemon speaks for
+	 * it (through its socket, above). Names that break the volume-name
+	 * rule were not made by ddraidctl (and would not print as one word).
+	 */
 	if (!ddraid_dm_list(&names, &n)) {
 		for (i = 0; i < n; i++) {
 			if (!find(w, names[i]) &&
-			    !ddraid_check_volume_name(names[i], why, sizeof(why)))
+			    !ddraid_check_volume_name(names[i], why, sizeof(why)) &&
+			    !ddraid_dm_status(names[i], &st, why, sizeof(why)) &&
+			    !st.cluster)
 				add(w, names[i], false);
 			free(names[i]);
 		}
