@@ -62,7 +62,7 @@ int cmd_events(const struct cli_args *a)
 	r = cli_watch_run(&w, timeout);
 	cli_watch_free(&w);
 	if (!r && p.once && !p.got) {
-		cli_err("no event within %d seconds", timeout / 1000);
+		cli_err("no event within %d s", timeout / 1000);
 		r = CLI_FAIL;
 	}
 	return r;

@@ -94,7 +94,7 @@ t "... and prints its first event" test "$(jq -r .event "$T/out")" = member-fail
 printf '%s\n' '{"ok":true,"version":1,"volume":"vol1","current":[]}' >"$T/reply"
 : >"$T/hold"
 expect 1 "events --once --timeout 1 with no event: exit 1" events --once --timeout 1 vol1
-err_has "... saying so" "no event within 1 seconds"
+err_has "... saying so" "no event within 1 s"
 expect 0 "events --timeout 1 with no event: exit 0" events -t 1 vol1
 rm -f "$T/hold"
 
