@@ -98,8 +98,10 @@ static struct ddraid_event *add(struct out *o, u32 type)
 {
 	struct ddraid_event *e;
 
+	/* Cannot happen (the bound counts every case); memory-safe anyway:
+	 * the last one is overwritten. */
 	if (o->n >= DDRAID_EV_MAX)
-		return NULL;	/* cannot happen: the bound counts every case */
+		o->n = DDRAID_EV_MAX - 1;
 	e = &o->ev[o->n++];
 	*e = (struct ddraid_event){ .type = type, .member = DDRAID_EV_NONE };
 	return e;
