@@ -488,6 +488,11 @@ bool cluster_send_pending(const struct cluster *cl)
 	return cl->outq;
 }
 
+size_t cluster_send_queued(const struct cluster *cl)
+{
+	return cl->outq_bytes;
+}
+
 u64 cluster_send_waited(const struct cluster *cl)
 {
 	return cl->busy_events;

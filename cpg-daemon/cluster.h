@@ -46,6 +46,8 @@ int cluster_dispatch_vq(struct cluster *cl);
 int cluster_send(struct cluster *cl, const void *buf, size_t len);
 int cluster_flush(struct cluster *cl);
 bool cluster_send_pending(const struct cluster *cl);
+/* Bytes waiting in our own queue for room in corosync's (metrics). */
+size_t cluster_send_queued(const struct cluster *cl);
 /* How many messages had to wait in our queue so far (status). */
 u64 cluster_send_waited(const struct cluster *cl);
 

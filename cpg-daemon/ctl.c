@@ -21,6 +21,7 @@ struct ctl_client {
 	int fd;			/* -1: free */
 	char *buf;
 	size_t len;
+	bool subscribed;	/* gets the event stream */
 };
 
 struct ctl {
@@ -106,6 +107,7 @@ static void drop(struct ctl_client *cl)
 	cl->fd = -1;
 	cl->buf = NULL;
 	cl->len = 0;
+	cl->subscribed = false;
 }
 
 void ctl_free(struct ctl *c)
@@ -189,10 +191,13 @@ static void handle_line(struct ctl *c, struct ctl_client *cl, const char *line)
 	resp = json_object_new_object();
 	json_object_object_add(resp, "ok", json_object_new_boolean(1));
 	r = c->fn(c->arg, req, resp, &why);
-	if (r)
+	if (r < 0) {
 		reply_error(cl, r, why);
-	else
+	} else {
 		send_json(cl, resp);
+		if (r == CTL_SUBSCRIBE)
+			cl->subscribed = true;
+	}
 	json_object_put(resp);
 	json_object_put(req);
 }
@@ -276,4 +281,53 @@ void ctl_service(struct ctl *c, const struct pollfd *pfd, unsigned int n)
 	}
 	if (n && (pfd[0].revents & POLLIN))
 		accept_client(c);
+}
+
+/* All of @s or nothing useful: a partial line would corrupt the stream. */
+static int send_all_now(int fd, const char *s, size_t len)
+{
+	ssize_t w = send(fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+void ctl_broadcast(struct ctl *c, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *line;
+	size_t len = strlen(s);
+	int i;
+
+	line = malloc(len + 2);
+	if (!line)
+		return;
+	memcpy(line, s, len);
+	line[len++] = '\n';
+	line[len] = 0;
+	for (i = 0; i < CTL_CLIENTS; i++) {
+		struct ctl_client *cl = &c->cl[i];
+
+		if (cl->fd < 0 || !cl->subscribed)
+			continue;
+		if (send_all_now(cl->fd, line, len)) {
+			/*
+			 * Not drop(): we may be inside this very client's
+			 * request (a "fail" sent on a subscribed connection).
+			 * Its next read sees the end and drops it.
+			 */
+			log_warn("control: dropped an event subscriber that does not read");
+			shutdown(cl->fd, SHUT_RDWR);
+			cl->subscribed = false;
+		}
+	}
+	free(line);
+}
+
+unsigned int ctl_subscribers(const struct ctl *c)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < CTL_CLIENTS; i++)
+		n += c->cl[i].fd >= 0 && c->cl[i].subscribed;
+	return n;
 }

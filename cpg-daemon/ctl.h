@@ -3,8 +3,10 @@
  * The ddraidctl <-> ddraidd control socket: /run/ddraid/<volume>.sock,
  * SOCK_STREAM, root only (the directory is 0700 and every peer's
  * SO_PEERCRED uid must be 0). One JSON object per line each way:
- *   request   {"cmd": "status" | "rebuild" | "fail" | "scrub", ...}
+ *   request   {"cmd": "status" | "rebuild" | "fail" | "scrub" | "events", ...}
  *   response  {"ok": true, ...} or {"ok": false, "error": "why"}
+ * After "events" the connection stays open and the daemon writes one event
+ * object per line (lib/events.h) until the client closes it.
  * A request that cannot be parsed gets an error and changes nothing.
  */
 #ifndef DDRAIDD_CTL_H
@@ -21,8 +23,11 @@
 /*
  * Handle one parsed request; add fields to @resp (an object that already
  * holds "ok": true). Return 0, or a negative errno with *@why (static or
- * owned by the callee until the next call) naming the problem.
+ * owned by the callee until the next call) naming the problem, or
+ * CTL_SUBSCRIBE: reply, then keep the connection as a subscriber of the
+ * event stream (ctl_broadcast).
  */
+#define CTL_SUBSCRIBE	1
 typedef int (*ctl_handler)(void *arg, json_object *req, json_object *resp,
 			   const char **why);
 
@@ -37,6 +42,16 @@ unsigned int ctl_max_fds(void);
 unsigned int ctl_pollfds(struct ctl *c, struct pollfd *pfd);
 /* Serve whatever @pfd (as filled by ctl_pollfds) says is ready. */
 void ctl_service(struct ctl *c, const struct pollfd *pfd, unsigned int n);
+
+/*
+ * Send @o as one line to every subscriber. A subscriber that cannot take
+ * it at once (it stopped reading and its socket buffer is full) is
+ * dropped: the event loop never waits for a client, and a stream with a
+ * gap in it would lie.
+ */
+void ctl_broadcast(struct ctl *c, json_object *o);
+/* How many subscribers there are (0: no need to make events). */
+unsigned int ctl_subscribers(const struct ctl *c);
 
 /* The socket path of volume @name in @buf. */
 void ctl_path(const char *dir, const char *name, char *buf, size_t len);

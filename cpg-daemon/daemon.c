@@ -29,6 +29,7 @@
 #include "io_exec.h"
 #include "log.h"
 #include "pace.h"
+#include "sm_events.h"
 
 #define TICK_MS		200
 /* How long a stopping daemon waits for its clean detach to go through. */
@@ -65,6 +66,10 @@ struct daemon {
 	u64 cpg_rx, cpg_refused, cpg_tx, chan_rx, chan_tx;
 	u64 resynced, rebuilt, resync_blocks;
 	u64 fenced_msgs, fenced_regions;	/* FENCED delivered */
+	/* operator events: the view they were last derived from */
+	struct ddraid_ev_view ev_last;
+	u64 ev_count;
+	struct ddraid_event ev_buf[DDRAID_EV_MAX];	/* ~20 KiB: not on the stack */
 };
 
 static u64 now_ms(void)
@@ -77,11 +82,45 @@ static u64 now_ms(void)
 
 static void run_effects(struct daemon *d);
 
+/*
+ * Operator events (lib/events.h, docs/events.md): what the step just fed
+ * changed, from the state machine's view before and after it, streamed to
+ * the control socket's subscribers. The one place events are made.
+ */
+static void events_step(struct daemon *d)
+{
+	struct ddraid_event *ev = d->ev_buf;
+	struct ddraid_ev_view v;
+	struct timespec ts;
+	unsigned int i, n;
+
+	sm_ev_view(d->sm, &v);
+	n = ddraid_ev_derive(&d->ev_last, &v, ev);
+	if (v.valid)
+		d->ev_last = v;
+	else	/* keep the last state known: compare with it once back */
+		d->ev_last.quorate = v.quorate;
+	if (!n)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < n; i++) {
+		json_object *o = ddraid_event_json(&ev[i], d->o.volume, &ts);
+		char line[512];
+
+		d->ev_count++;
+		ddraid_event_details(o, line, sizeof(line));
+		log_info("event %s %s", ddraid_event_name(ev[i].type), line);
+		ctl_broadcast(d->ctl, o);
+		json_object_put(o);
+	}
+}
+
 static int feed(struct daemon *d, const struct sm_event *ev)
 {
 	int r = sm_handle(d->sm, ev, &d->fx);
 
 	run_effects(d);
+	events_step(d);
 	while (d->chan_lost) {
 		struct sm_event gone = { .type = SM_EV_TARGET_GONE };
 
@@ -91,6 +130,7 @@ static int feed(struct daemon *d, const struct sm_event *ev)
 		d->next_connect = now_ms() + RECONNECT_MS;
 		sm_handle(d->sm, &gone, &d->fx);
 		run_effects(d);
+		events_step(d);
 	}
 	return r;
 }
@@ -535,7 +575,10 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "fenced_msgs", J_U64(d->fenced_msgs));
 	J_ADD(x, "fenced_regions", J_U64(d->fenced_regions));
 	J_ADD(x, "send_waited", J_U64(cluster_send_waited(d->cl)));
+	J_ADD(x, "send_queued_bytes", J_U64(cluster_send_queued(d->cl)));
 	J_ADD(o, "cpg", x);
+	J_ADD(o, "event_count", J_U64(d->ev_count));
+	J_ADD(o, "event_subscribers", J_U64(ctl_subscribers(d->ctl)));
 	x = json_object_new_object();
 	J_ADD(x, "bit_sets", J_U64(io.bit_sets));
 	J_ADD(x, "bit_clears", J_U64(io.bit_clears));
@@ -555,6 +598,33 @@ static void status_json(struct daemon *d, json_object *o)
 	x = json_object_new_object();
 	fencing_status_json(d->fc, x);
 	J_ADD(o, "fencing", x);
+}
+
+/*
+ * The reply to "events": the stream's version and, in "current", the
+ * problems there are now (what the events from a healthy volume to this
+ * one would say), so that a monitor starting late still reports them.
+ */
+static void events_current(struct daemon *d, json_object *resp)
+{
+	struct ddraid_event *ev = d->ev_buf;
+	struct ddraid_ev_view healthy = { .quorate = true }, v;
+	struct timespec ts;
+	json_object *a = json_object_new_array();
+	unsigned int i, n;
+
+	sm_ev_view(d->sm, &v);
+	/* An invalid old view is healthy with the new one's nodes. */
+	n = ddraid_ev_derive(&healthy, &v, ev);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < n; i++)
+		if (ddraid_event_is_problem(ev[i].type))
+			json_object_array_add(a, ddraid_event_json(
+				&ev[i], d->o.volume, &ts));
+	J_ADD(resp, "version", J_INT(DDRAID_EVENT_VERSION));
+	J_ADD(resp, "volume", J_STR(d->o.volume));
+	J_ADD(resp, "has_state", J_BOOL(v.valid));
+	J_ADD(resp, "current", a);
 }
 
 /* A member index from the request; -EINVAL with *why when wrong. */
@@ -596,6 +666,10 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 	if (!strcmp(cmd, "status")) {
 		status_json(d, resp);
 		return 0;
+	}
+	if (!strcmp(cmd, "events")) {
+		events_current(d, resp);
+		return CTL_SUBSCRIBE;
 	}
 	if (!strcmp(cmd, "scrub")) {
 		/* {"cmd":"scrub","mode":"check"|"repair"} or "cancel":true */
@@ -675,7 +749,7 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		ev.admin.nodeid = (u32)json_object_get_int64(v);
 		ev.admin.cmd = SM_ADMIN_FENCED;
 	} else {
-		*why = "unknown command (status, rebuild, fail, fenced, scrub)";
+		*why = "unknown command (status, events, rebuild, fail, fenced, scrub)";
 		return -EINVAL;
 	}
 	/* The state machine's reason, word for word. */

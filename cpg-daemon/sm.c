@@ -881,7 +881,8 @@ int sm_handle(struct sm *sm, const struct sm_event *ev,
 
 static bool stop_ready(const struct sm *sm);
 
-void sm_status(const struct sm *sm, struct sm_status *st)
+/* sm_status() without what walks every region per node (held, fence_wait). */
+static void status(const struct sm *sm, struct sm_status *st, bool held)
 {
 	const struct rs *rs = &sm->rs;
 	u32 i, s;
@@ -934,7 +935,8 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 		n->fence_wanted = sm_fence_wanted(sm, n->nodeid);
 		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
 			rs->view[rs_view_find(rs, n->nodeid)].has_state;
-		for (r = 0; r < sm->cfg.regions; r++)
+		n->fencing = rs->slot[s].status == SS_FENCE;
+		for (r = 0; held && r < sm->cfg.regions; r++)
 			n->held += !!(rs->held[r] & (1u << s));
 		if (rs->slot[s].status == SS_FENCE)
 			st->fence_wait += n->held;
@@ -964,6 +966,16 @@ void sm_status(const struct sm *sm, struct sm_status *st)
 	st->rebuild_refused_member = rs->rb_refused_member;
 	st->rebuild_refused_node = rs->rb_refused_node;
 	st->rebuild_refused_err = rs->rb_refused_err;
+}
+
+void sm_status(const struct sm *sm, struct sm_status *st)
+{
+	status(sm, st, true);
+}
+
+void sm_status_brief(const struct sm *sm, struct sm_status *st)
+{
+	status(sm, st, false);
 }
 
 /*

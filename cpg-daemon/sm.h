@@ -461,6 +461,7 @@ struct sm_status_node {
 	bool in_view;		/* its daemon is in the CPG view */
 	u32 path_bad;		/* members it alone cannot reach */
 	u32 hosts;		/* the member it hosts, CPGMSG_NO_MEMBER */
+	bool fencing;		/* gone, the cluster waits for its fencing */
 };
 
 struct sm_status {
@@ -543,6 +544,12 @@ int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 
 /* Fill @st with a snapshot of what this daemon knows. */
 void sm_status(const struct sm *sm, struct sm_status *st);
+/*
+ * The same without the per-node held counts and fence_wait (left 0),
+ * which walk every region: cheap enough to take after every event (the
+ * runtime derives its operator events from it, lib/events.h).
+ */
+void sm_status_brief(const struct sm *sm, struct sm_status *st);
 /* This daemon (coordinating) asked for @nodeid to be fenced and still
  * waits for it; the fencer cancels requests no longer wanted. */
 bool sm_fence_wanted(const struct sm *sm, u32 nodeid);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <libdevmapper.h>
 
@@ -238,5 +239,163 @@ int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
 			    "cannot resume the device with the new table");
 	}
 	dm_task_destroy(dmt);
+	return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+int ddraid_dm_parse_status(const char *params, struct ddraid_dm_status *st)
+{
+	char buf[512], *w[24];
+	uint64_t *ctr[] = { &st->reads, &st->writes, &st->reconstructs,
+			    &st->member_errors, &st->mismatches };
+	uint64_t *cl[] = { &st->granted, &st->locked, &st->inflight,
+			   &st->waiting, &st->held };
+	unsigned int i;
+	int n;
+
+	memset(st, 0, sizeof(*st));
+	if (strlen(params) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, params);
+	n = split_words(buf, w, 24);
+	if (n != 8 && n != 16)
+		return -EINVAL;
+	if (!parse_count(w[0], DDRAID_MAX_MEMBERS, &st->members) ||
+	    st->members < 2 || strlen(w[1]) != st->members ||
+	    strspn(w[1], "ADR-") != st->members || strlen(w[2]) >= 16)
+		return -EINVAL;
+	strcpy(st->health, w[1]);
+	strcpy(st->state, w[2]);
+	for (i = 0; i < 5; i++)
+		if (!parse_u64(w[3 + i], ctr[i]))
+			return -EINVAL;
+	if (n == 8)
+		return 0;
+	if (strcmp(w[8], "cluster") || strlen(w[15]) >= 16 ||
+	    (strcmp(w[9], "attached") && strcmp(w[9], "detached")))
+		return -EINVAL;
+	st->cluster = true;
+	st->attached = !strcmp(w[9], "attached");
+	for (i = 0; i < 5; i++)
+		if (!parse_u64(w[10 + i], cl[i]))
+			return -EINVAL;
+	strcpy(st->frozen, w[15]);
+	return 0;
+}
+
+int ddraid_dm_status(const char *name, struct ddraid_dm_status *st,
+		     char *err, size_t errlen)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_STATUS);
+	uint64_t start, length;
+	struct dm_info info;
+	char *type, *params;
+	int r;
+
+	if (!dmt)
+		return fail(err, errlen, -ENOMEM, "cannot talk to device-mapper");
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info) || !info.exists) {
+		dm_task_destroy(dmt);
+		return fail(err, errlen, -ENODEV, "no device-mapper device '%s'",
+			    name);
+	}
+	if (!ddraid_dm_one_target(dmt, &start, &length, &type, &params)) {
+		dm_task_destroy(dmt);
+		return fail(err, errlen, -ENODEV, "'%s' is not a ddraid device",
+			    name);
+	}
+	r = ddraid_dm_parse_status(params, st);
+	st->event_nr = info.event_nr;
+	dm_task_destroy(dmt);
+	if (r)
+		return fail(err, errlen, r, "'%s': unexpected status '%s'",
+			    name, params);
+	return 0;
+}
+
+/* Is @name one ddraid target? (its table, not its status: cheaper to
+ * tell apart from other targets, and no counters move) */
+static bool is_ddraid(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
+	uint64_t start, length;
+	char *type, *params;
+	bool yes;
+
+	if (!dmt)
+		return false;
+	yes = dm_task_set_name(dmt, name) && dm_task_run(dmt) &&
+	      ddraid_dm_one_target(dmt, &start, &length, &type, &params);
+	dm_task_destroy(dmt);
+	return yes;
+}
+
+static void quiet_log(int level, const char *file, int line, int dm_errno,
+		      const char *fmt, ...)
+{
+	(void)level; (void)file; (void)line; (void)dm_errno; (void)fmt;
+}
+
+bool ddraid_dm_available(void)
+{
+	static int known = -1;
+	char version[64];
+
+	if (known < 0) {
+		/* A host without the dm driver (a container, a kernel without
+		 * it) would make libdevmapper complain on stderr: ask quietly. */
+		dm_log_with_errno_init(quiet_log);
+		known = !access("/dev/mapper/control", F_OK) &&
+			dm_driver_version(version, sizeof(version));
+		dm_log_with_errno_init(NULL);
+	}
+	return known;
+}
+
+int ddraid_dm_list(char ***names, unsigned int *n)
+{
+	struct dm_task *dmt;
+	struct dm_names *nm;
+	unsigned int next;
+	char **v = NULL, **p;
+
+	*names = NULL;
+	*n = 0;
+	if (!ddraid_dm_available())
+		return 0;
+	dmt = dm_task_create(DM_DEVICE_LIST);
+	if (!dmt || !dm_task_run(dmt) || !(nm = dm_task_get_names(dmt))) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return -EIO;
+	}
+	if (nm->dev) {
+		do {
+			if (is_ddraid(nm->name)) {
+				p = realloc(v, (*n + 1) * sizeof(*v));
+				if (!p)
+					break;
+				v = p;
+				v[*n] = strdup(nm->name);
+				if (v[*n])
+					(*n)++;
+			}
+			next = nm->next;
+			nm = (struct dm_names *)((char *)nm + next);
+		} while (next);
+	}
+	dm_task_destroy(dmt);
+	*names = v;
 	return 0;
 }

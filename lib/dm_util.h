@@ -51,4 +51,40 @@ int ddraid_dm_params_replace_member(const char *params, unsigned int m,
 int ddraid_dm_reload_member(dev_t devt, unsigned int m, const char *path,
 			    char *err, size_t errlen);
 
+/* A ddraid target's status line (docs/dm-target.md, "Status"). */
+struct ddraid_dm_status {
+	unsigned int members;
+	char health[17];	/* one of A D R - per member */
+	char state[16];		/* ok, degraded, failed */
+	uint64_t reads, writes, reconstructs, member_errors, mismatches;
+	bool cluster;		/* the cluster fields follow */
+	bool attached;
+	uint64_t granted, locked, inflight, waiting, held;
+	char frozen[16];	/* frozen, failing, running */
+	uint32_t event_nr;	/* dm's event counter (ddraid_dm_status) */
+};
+
+/*
+ * Parse the status parameters @params (after "<start> <len> ddraid").
+ * 0, or -EINVAL when they are not a ddraid status line.
+ */
+int ddraid_dm_parse_status(const char *params, struct ddraid_dm_status *st);
+
+/*
+ * The status of dm device @name, which must be one ddraid target. 0, or
+ * -errno with a reason in @err (-ENODEV: no such device or not ddraid).
+ */
+int ddraid_dm_status(const char *name, struct ddraid_dm_status *st,
+		     char *err, size_t errlen);
+
+/* Is there a device-mapper driver to talk to? (asked once, quietly) */
+bool ddraid_dm_available(void);
+
+/*
+ * The names of every dm device whose table is one ddraid target, in a
+ * malloc'd array of malloc'd strings (*@n of them). 0 or -errno; no
+ * device-mapper at all (no /dev/mapper/control) is 0 with none.
+ */
+int ddraid_dm_list(char ***names, unsigned int *n);
+
 #endif /* DDRAID_DM_UTIL_H */

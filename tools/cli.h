@@ -109,4 +109,30 @@ void cli_force_report(const struct ddraid_forced *f, bool read_only);
 int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		bool quiet);
 
+/* $DDRAID_CTL_DIR or /run/ddraid. */
+const char *cli_ctl_dir(void);
+/* Does volume @vol have a control socket (a ddraidd, maybe stale)? */
+bool cli_ctl_exists(const char *vol);
+/* The volumes with a control socket, malloc'd names (0 or -errno). */
+int cli_ctl_list(char ***names, unsigned int *n);
+/* Connect to @vol's ddraidd and send @req: the socket, or -1 after saying
+ * why (unless @quiet). */
+int cli_ctl_connect(const char *vol, json_object *req, bool quiet);
+
+/* Lines from a socket: fill, then take the complete lines. */
+struct cli_lines {
+	int fd;
+	char *buf;
+	size_t len, cap, off;
+};
+/* Read once: > 0 bytes (1 also: interrupted, try again), 0 end, -errno. */
+int cli_lines_fill(struct cli_lines *l);
+/* The next complete line, NUL-terminated, valid until the next fill;
+ * NULL: none yet. */
+char *cli_lines_get(struct cli_lines *l);
+/* Close and free; @l can be used again after setting its fd. */
+void cli_lines_free(struct cli_lines *l);
+/* @line parsed as a JSON object, or NULL. */
+json_object *cli_json_object(const char *line);
+
 #endif /* DDRAID_CLI_H */

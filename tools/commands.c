@@ -152,6 +152,29 @@ static const struct cli_opt fenced_opts[] = {
 	CLI_OPTIONS_END
 };
 
+static const struct cli_opt events_opts[] = {
+	[EVENTS_JSON] = CLI_OPTION("json", 'j', CLI_FLAG, NULL,
+		"print each event as a JSON object on one line"),
+	[EVENTS_ONCE] = CLI_OPTION("once", '1', CLI_FLAG, NULL,
+		"exit after the first event (with --timeout: exit 1 if none came)"),
+	[EVENTS_TIMEOUT] = CLI_OPTION("timeout", 't', CLI_UINT, "S",
+		"exit after S seconds",
+		.min = 1, .max = 86400 * 366, .what = "number of seconds"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt monitor_opts[] = {
+	[MONITOR_PROGRAM] = CLI_OPTION("program", 'p', CLI_FILE, "PROG",
+		"run PROG EVENT VOLUME DETAILS for every event, one at a time "
+		"(DDRAID_EVENT, DDRAID_VOLUME, DDRAID_<FIELD> ... in its environment)"),
+	[MONITOR_SYSLOG] = CLI_OPTION("syslog", 'y', CLI_FLAG, NULL,
+		"report to syslog (facility daemon) instead of standard output"),
+	[MONITOR_ONESHOT] = CLI_OPTION("oneshot", '1', CLI_FLAG, NULL,
+		"report the problems there are now (degraded volumes, failed "
+		"members, paths down) once and exit: 1 when there are any"),
+	CLI_OPTIONS_END
+};
+
 const struct cli_cmd cli_commands[] = {
 	{
 		.name = "create",
@@ -331,6 +354,53 @@ const struct cli_cmd cli_commands[] = {
 		.operand = { CLI_VOLUME, CLI_VOLUME },
 		.min_operands = 1, .max_operands = 1,
 		.run = cmd_fenced,
+	}, {
+		.name = "events",
+		.summary = "print volume events as they happen (member failed, rebuild, ...)",
+		.synopsis = SYNOPSIS("[--json] [--once] [--timeout S] [VOLUME]"),
+		.description =
+			"Print one line per event of the running VOLUME (default: every "
+			"volume with a ddraidd on this node, or a standalone ddraid "
+			"device), as it happens: member failed, rebuilding or active, "
+			"volume degraded or healthy, resync, rebuild and scrub start and "
+			"end, scrub mismatches, nodes joining, leaving or fenced, paths "
+			"down and up. Each line is \"TIME VOLUME EVENT key=value ...\"; "
+			"with --json a JSON object with a \"version\" field. The names "
+			"and fields are stable (docs/events.md). Runs until interrupted, "
+			"--once or --timeout; exit 1 when a daemon stops.",
+		.opts = events_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.max_operands = 1,
+		.run = cmd_events,
+	}, {
+		.name = "monitor",
+		.summary = "report volume events and problems (as mdadm --monitor)",
+		.synopsis = SYNOPSIS("[--program PROG] [--syslog] [--oneshot] [VOLUME...]"),
+		.description =
+			"Watch the VOLUMEs (default: every volume with a ddraidd on this "
+			"node and every standalone ddraid device, also those that appear "
+			"later) and report each problem there is at the start and every "
+			"event after it, to standard output or with --syslog to syslog, "
+			"and to PROG when given. A daemon that stops is reported and "
+			"looked for again. Standalone volumes are polled every 2 seconds "
+			"(their device-mapper status). With --oneshot: report the current "
+			"problems and exit, 1 when there were any (for a timer).",
+		.opts = monitor_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.max_operands = -1,
+		.run = cmd_monitor,
+	}, {
+		.name = "metrics",
+		.summary = "print volume metrics in the Prometheus text format",
+		.synopsis = SYNOPSIS("[VOLUME]"),
+		.description =
+			"Print the member states, progress and counters of VOLUME "
+			"(default: every volume on this node) in the Prometheus text "
+			"format, for node_exporter's textfile collector. Exit 1 when a "
+			"volume could not be read (its ddraid_up is then 0).",
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.max_operands = 1,
+		.run = cmd_metrics,
 	}, {
 		.name = "check-name",
 		.summary = "check a volume name against the naming rule",

@@ -26,6 +26,8 @@ enum { FAIL_MEMBER };
 enum { SCRUB_REPAIR, SCRUB_CANCEL };
 enum { FENCED_NODE };
 enum { ERASE_FORCE };
+enum { EVENTS_JSON, EVENTS_ONCE, EVENTS_TIMEOUT };
+enum { MONITOR_PROGRAM, MONITOR_SYSLOG, MONITOR_ONESHOT };
 
 int cmd_create(const struct cli_args *a);
 int cmd_examine(const struct cli_args *a);
@@ -44,5 +46,8 @@ int cmd_scrub(const struct cli_args *a);
 int cmd_fenced(const struct cli_args *a);
 int cmd_erase(const struct cli_args *a);
 int cmd_check_name(const struct cli_args *a);
+int cmd_events(const struct cli_args *a);
+int cmd_monitor(const struct cli_args *a);
+int cmd_metrics(const struct cli_args *a);
 
 #endif /* DDRAID_COMMANDS_H */

@@ -89,7 +89,7 @@ for cmd in $(cat "$T/table-cmds"); do
 	"$DDRAIDCTL" "$cmd" --help >"$T/help" 2>&1 || bad="$bad $cmd(exit)"
 	head -n 1 "$T/help" | grep -q "^Usage: ddraidctl $cmd " || bad="$bad $cmd(usage)"
 	for long in $(awk -F '\t' -v c="$cmd" '$1 == "option" && $2 == c { print $3 }' "$T/table"); do
-		grep -Eq -- "^  (-[a-z], |    )$long( |\$)" "$T/help" || bad="$bad $cmd$long"
+		grep -Eq -- "^  (-[a-z0-9], |    )$long( |\$)" "$T/help" || bad="$bad $cmd$long"
 	done
 	"$DDRAIDCTL" help "$cmd" >"$T/help2" 2>&1
 	cmp -s "$T/help" "$T/help2" || bad="$bad $cmd(help CMD)"

@@ -131,6 +131,25 @@ judge fail
 judge fenced
 judge rebuild
 
+# The watching commands: a good name is looked for (no socket, no dm
+# device: exit 1 saying so), a bad one never.
+watching() {
+	_cmd=$1
+	shift
+	ctl "$_cmd" "$@"
+	if [ "$want" = good ]; then
+		[ "$rc" = 1 ] && grep -q "no ddraidd control socket" "$T/err"
+	else
+		[ "$rc" = 2 ] && grep -q "volume name" "$T/err"
+	fi
+}
+judge_events() { want=$2; watching events --timeout 1 -- "$1"; }
+judge_monitor() { want=$2; watching monitor --oneshot -- "$1"; }
+judge_metrics() { want=$2; watching metrics -- "$1"; }
+judge events
+judge monitor
+judge metrics
+
 # ddraidd --volume: a good name passes (the next complaint is the missing
 # --members), a bad one is refused with exit 2 before anything starts.
 judge_ddraidd() {

@@ -10,6 +10,7 @@
  *   sim_target.c  the data path of each node (grants, writes, locks)
  *   sim_disk.c    member disks and the daemons' IO effects
  *   sim_check.c   the invariants, checked after every step
+ *   sim_events.c  each daemon's operator events, checked the same way
  *   test_sim.c    TAP driver: many seeds, and the checks' own tests
  */
 #ifndef DDRAID_SIM_H
@@ -19,6 +20,7 @@
 #include <stdio.h>
 
 #include "sm.h"
+#include "events.h"
 #include "ddraid_tcore.h"
 
 #define SIM_MAX_NODES	9
@@ -150,6 +152,19 @@ struct sim_daemon {
 	u64 join_seq;		/* its own join: nothing older reaches it */
 };
 
+/* What a node's operator events said so far (sim_events.c). */
+#define SIM_EV_MAX_ID	(SIM_MAX_NODES + 1)
+struct sim_evstate {
+	u32 incarnation;	/* of the daemon whose stream this is */
+	struct ddraid_ev_view last;
+	u32 out;		/* members said failed or rebuilding */
+	u32 vol;		/* the last volume-* event, 0: none */
+	bool rebuilding, resync, scrub;
+	u32 rb_member;
+	u32 path[SIM_EV_MAX_ID];	/* by node id: members said down */
+	u64 count;
+};
+
 struct sim_node {
 	u32 id;			/* corosync node id, 1.. */
 	bool up;
@@ -166,6 +181,7 @@ struct sim_node {
 	struct sim_target t;
 	struct sim_chan to_d, to_t;	/* target->daemon, daemon->target */
 	struct sim_io io[SIM_MAX_IO];
+	struct sim_evstate ev;
 };
 
 /* Deliberate bugs, to show that the checks can fail. */
@@ -336,6 +352,8 @@ int sim_slot_of(const struct sim *s, u32 id);
 
 /* sim_check.c */
 void check_all(struct sim *s);
+/* sim_events.c: each daemon's operator events, derived and checked */
+void check_events(struct sim *s);
 void check_rs_equal(struct sim *s, u32 view);
 bool check_quiet(struct sim *s, char *why, size_t len);
 u32 sim_intent_lacking(const struct sim *s, const struct sim_node *n,

@@ -218,6 +218,8 @@ void check_all(struct sim *s)
 		check_acked(s);
 	if (!s->failed)
 		check_parity(s);
+	if (!s->failed)
+		check_events(s);
 }
 
 void check_rs_equal(struct sim *s, u32 view)

@@ -39,6 +39,9 @@ static int handler(void *arg, json_object *req, json_object *resp,
 		json_object_object_add(resp, "x", json_object_new_int(1));
 		return 0;
 	}
+	if (json_object_object_get_ex(req, "cmd", &v) &&
+	    !strcmp(json_object_get_string(v), "sub"))
+		return CTL_SUBSCRIBE;
 	*why = "nope";
 	return -EINVAL;
 }
@@ -191,6 +194,48 @@ static void test_ctl_too_long(void **state)
 	free(big);
 }
 
+/* The event stream: only a subscribed connection gets broadcasts, each
+ * one line, after its reply; one that closed is dropped. */
+static void test_ctl_subscribe(void **state)
+{
+	struct cfix *f = *state;
+	json_object *ev = json_object_new_object();
+	const char *r;
+	char buf[512];
+	ssize_t n;
+
+	json_object_object_add(ev, "event", json_object_new_string("e1"));
+	/* Not subscribed: a broadcast reaches nobody. */
+	exchange(f, "{\"cmd\":\"echo\"}\n", 15, 1);
+	assert_int_equal(ctl_subscribers(f->ctl), 0);
+	ctl_broadcast(f->ctl, ev);
+	assert_int_equal(recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	r = exchange(f, "{\"cmd\":\"sub\"}\n", 14, 1);
+	assert_non_null(strstr(r, "\"ok\":true"));
+	assert_int_equal(ctl_subscribers(f->ctl), 1);
+	ctl_broadcast(f->ctl, ev);
+	n = recv(f->fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_string_equal(buf, "{\"event\":\"e1\"}\n");
+	/* A request on a subscribed connection keeps it subscribed. */
+	exchange(f, "{\"cmd\":\"echo\"}\n", 15, 1);
+	assert_int_equal(ctl_subscribers(f->ctl), 1);
+	/* Gone: a broadcast finds out, the next service drops it. */
+	close(f->fd);
+	f->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ctl_broadcast(f->ctl, ev);
+	for (n = 0; n < 100 && ctl_subscribers(f->ctl); n++) {
+		struct pollfd p[20];
+		unsigned int k = ctl_pollfds(f->ctl, p);
+
+		poll(p, k, 10);
+		ctl_service(f->ctl, p, k);
+	}
+	assert_int_equal(ctl_subscribers(f->ctl), 0);
+	json_object_put(ev);
+}
+
 /* ---- channel over the UNIX transport ---- */
 
 static int msgs;
@@ -318,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ctl_two_in_one, csetup, cteardown),
 		cmocka_unit_test_setup_teardown(test_ctl_refused, csetup, cteardown),
 		cmocka_unit_test_setup_teardown(test_ctl_too_long, csetup, cteardown),
+		cmocka_unit_test_setup_teardown(test_ctl_subscribe, csetup, cteardown),
 		cmocka_unit_test(test_chan_unix),
 	};
 

@@ -3,7 +3,9 @@
  * The table rewrite ddraidd does before reloading the live table for an
  * online rebuild (lib/dm_util.c): the member's device replaced, exactly
  * one "rebuild <m>" option, every other option kept, and refusal (output
- * untouched) of anything that is not a ddraid table.
+ * untouched) of anything that is not a ddraid table. And the parser of
+ * the target's status line (docs/dm-target.md, "Status") that ddraidctl
+ * monitor and metrics read standalone volumes with.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -84,11 +86,50 @@ static void test_refused(void **state)
 	expect_refused("3 a b c 1 cluster", 0, "/dev/x", 10, -ENOSPC);
 }
 
+static void test_status(void **state)
+{
+	struct ddraid_dm_status st;
+	static const char *const bad[] = {
+		"", "5 ADAAA degraded 1317 757 64 2",	/* a field short */
+		"5 ADAA degraded 1317 757 64 2 0",	/* health too short */
+		"5 ADXAA degraded 1317 757 64 2 0",	/* unknown health */
+		"1 A ok 0 0 0 0 0", "10 AAAAAAAAAA ok 0 0 0 0 0",
+		"3 AAA ok 0 12 -1 0 0", "3 AAA ok 0 12 x 0 0",
+		"3 AAA ok 0 12 0 0 0 cluster attached 3 0 1 0 0",
+		"3 AAA ok 0 12 0 0 0 klaster attached 3 0 1 0 0 running",
+		"3 AAA ok 0 12 0 0 0 cluster maybe 3 0 1 0 0 running",
+		"3 AAA ok 0 12 0 0 0 0",
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ddraid_dm_parse_status(
+		"5 ADAAA degraded 1317 757 64 2 0", &st), 0);
+	assert_int_equal(st.members, 5);
+	assert_string_equal(st.health, "ADAAA");
+	assert_string_equal(st.state, "degraded");
+	assert_true(st.reads == 1317 && st.writes == 757 &&
+		    st.reconstructs == 64 && st.member_errors == 2 &&
+		    st.mismatches == 0);
+	assert_false(st.cluster);
+	assert_int_equal(ddraid_dm_parse_status(
+		"3 AR- degraded 0 12 0 0 0 cluster attached 3 0 1 2 5 running",
+		&st), 0);
+	assert_string_equal(st.health, "AR-");
+	assert_true(st.cluster && st.attached);
+	assert_true(st.granted == 3 && st.locked == 0 && st.inflight == 1 &&
+		    st.waiting == 2 && st.held == 5);
+	assert_string_equal(st.frozen, "running");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ddraid_dm_parse_status(bad[i], &st), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewrite),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
