@@ -294,19 +294,32 @@ if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
 	check "pacemaker: fail count of vol0 is 1 (got '$fc')" test "$fc" = 1
 	check "pacemaker: the data verifies after the recovery" \
 		test "$(all3)" = "$want $want2 $want3"
-	# A failed member: monitor says OCF_DEGRADED, which Pacemaker shows
-	# and does not recover; the attributes say which member.
+	# A failed member. The attributes follow the daemon's events, not
+	# the next monitor: with the resource in maintenance (Pacemaker
+	# cancels its monitors) only the agent's watcher can change them.
+	check "pacemaker: the agent's attribute watcher runs" \
+		pgrep -f "volume ddraid-attr-watc[h]"
+	crm_resource --resource vol0-clone --meta -p maintenance -v true >&2
+	in_maint() { crm_mon -1 2>/dev/null | grep -qi 'maintenance\|unmanaged'; }
+	check "pacemaker: vol0-clone in maintenance (no monitor runs)" \
+		wait_until 60 in_maint
 	check "pacemaker: ddraidctl fail --member 0 through the daemon" \
 		env DDRAID_CTL_DIR="$CL_CTL" "$DDRAIDCTL" fail "$NAME" --member 0
 	degraded_attrs() {
 		[ "$(attr "ddraid-$NAME") $(attr "ddraid-$NAME-members")" = "degraded DAA" ]
 	}
-	check "pacemaker: the monitor sets ddraid-$NAME=degraded, ddraid-$NAME-members=DAA" \
+	check "pacemaker: at the event, ddraid-$NAME=degraded and ddraid-$NAME-members=DAA" \
 		wait_until 60 degraded_attrs
-	crm_mon -1 -A >"$CL_DIR/crm_mon.degraded" 2>&1
+	crm_resource --resource vol0-clone --meta -p maintenance -v false >&2
+	# The monitor says OCF_DEGRADED, which Pacemaker shows with its
+	# reason and does not recover.
+	shown() {
+		crm_mon -1 -A >"$CL_DIR/crm_mon.degraded" 2>&1 &&
+			grep -q "degraded (members DAA)" "$CL_DIR/crm_mon.degraded"
+	}
+	check "pacemaker: crm_mon shows the monitor's OCF_DEGRADED and reason" \
+		wait_until 60 shown
 	sed 's/^/#   /' "$CL_DIR/crm_mon.degraded"
-	check "pacemaker: crm_mon shows the monitor's reason (degraded, members DAA)" \
-		grep -q "degraded (members DAA)" "$CL_DIR/crm_mon.degraded"
 	fc2=$(crm_failcount --query -r vol0 -N n1 2>/dev/null | sed -n 's/.*value=\([0-9]*\).*/\1/p')
 	p2=$(daemon_pid)
 	check "pacemaker: OCF_DEGRADED is not recovered (fail count $fc2, same ddraidd)" \
@@ -317,6 +330,8 @@ if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
 	check "pacemaker: target-role Stopped stops the clone" wait_until 180 pcmk_stopped
 	check "pacemaker: stop deleted the node attributes" \
 		test -z "$(attr "ddraid-$NAME")$(attr "ddraid-$NAME-members")"
+	check "pacemaker: ... and ended the watcher" \
+		sh -c '! pgrep -f "volume ddraid-attr-watc[h]"'
 	check "pacemaker: no dm device, no ddraidd left" \
 		test -z "$(dm_exists && echo dm)$(daemon_pid)"
 	kill -TERM "$PCMK_PID"
