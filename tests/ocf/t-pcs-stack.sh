@@ -65,7 +65,7 @@ awk '
 		if (!cont) { gsub(/[ \t]+/, " ", line); if (line ~ /^pcs /) print line }
 	}' "$DOC" >"$T/commands"
 t "the document gives its pcs commands ($(wc -l <"$T/commands"))" \
-	[ "$(wc -l <"$T/commands")" -ge 10 ]
+	[ "$(wc -l <"$T/commands")" -ge 14 ]
 
 CIB=$T/cib.xml
 cibadmin --empty >"$CIB"
@@ -110,6 +110,8 @@ t "the filesystem starts after dlm and after the volume" \
 	[ "$(order dlm-clone fs0-clone)$(order vol0-clone fs0-clone)" = 11 ]
 t "the filesystem runs only where dlm and the volume run" \
 	[ "$(colo fs0-clone dlm-clone)$(colo fs0-clone vol0-clone)" = 11 ]
+t "the ddraid alert: its agent and a file recipient" \
+	[ "$(x "string(//alert[@id='ddraid']/@path)") $(x "string(//alert[@id='ddraid']/recipient/@value)")" = "/usr/share/ddraid/alert_ddraid.sh /var/log/ddraid-alerts.log" ]
 t "nothing orders dlm and the volume (they do not depend on each other)" \
 	[ "$(order dlm-clone vol0-clone)$(order vol0-clone dlm-clone)" = 00 ]
 
