@@ -10,7 +10,10 @@
 
 #include "cli_table.h"
 
-enum { CREATE_NAME, CREATE_REGION_SIZE, CREATE_FORCE, CREATE_ASSUME_CLEAN };
+enum {
+	CREATE_NAME, CREATE_REGION_SIZE, CREATE_FORCE, CREATE_ASSUME_CLEAN,
+	CREATE_NODES
+};
 enum { EXAMINE_JSON, EXAMINE_EXPORT };
 enum { EXPORT_OUTPUT, EXPORT_FORCE };
 enum { IMPORT_INPUT, IMPORT_FORCE };
@@ -26,6 +29,11 @@ enum { FAIL_MEMBER };
 enum { SCRUB_REPAIR, SCRUB_CANCEL };
 enum { FENCED_NODE };
 enum { ERASE_FORCE };
+enum { EXPORT_DISK_FORCE, EXPORT_DISK_REMOVE };
+enum { CONNECT_DISK, CONNECT_FENCE_DELAY, CONNECT_EXPORT };
+enum { DISCONNECT_DISK };
+
+struct ddraid_create_opts;
 
 int cmd_create(const struct cli_args *a);
 int cmd_examine(const struct cli_args *a);
@@ -44,5 +52,10 @@ int cmd_scrub(const struct cli_args *a);
 int cmd_fenced(const struct cli_args *a);
 int cmd_erase(const struct cli_args *a);
 int cmd_check_name(const struct cli_args *a);
+/* the NVMe/TCP transport (tools/transport.h) */
+int cmd_create_nodes(const struct cli_args *a, struct ddraid_create_opts *o);
+int cmd_export_disk(const struct cli_args *a);
+int cmd_connect(const struct cli_args *a);
+int cmd_disconnect(const struct cli_args *a);
 
 #endif /* DDRAID_COMMANDS_H */
