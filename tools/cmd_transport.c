@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <uuid.h>
 
@@ -122,12 +124,38 @@ static int local_member(const char *name, const char *disk, char *dev,
 
 /* ---- connect -------------------------------------------------------------- */
 
+/* @text (lines) has the line @line / a line starting with @prefix. */
+static bool has_line_prefix(const char *text, const char *prefix)
+{
+	size_t l = strlen(prefix);
+	const char *p;
+
+	for (p = text; (p = strstr(p, prefix)); p += l)
+		if (p == text || p[-1] == '\n')
+			return true;
+	return false;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t l = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)); p += l)
+		if ((p == text || p[-1] == '\n') && (p[l] == '\n' || !p[l]))
+			return true;
+	return false;
+}
+
 int cmd_connect(const struct cli_args *a)
 {
 	static char devs[DDRAID_MAX_MEMBERS][TR_PATH_MAX];
 	char *disc[TR_MAX_NODES] = { NULL };
-	bool tried[TR_MAX_NODES] = { false };
+	bool seen[TR_MAX_NODES] = { false };
 	char own[TR_PATH_MAX], nqn[TR_NQN_MAX], bare[TR_NQN_MAX];
+	char prefix[TR_NQN_MAX];
+	unsigned int wait = 0, round;
+	time_t deadline;
 	const char *name = a->argv[0], *from[DDRAID_MAX_MEMBERS] = { NULL };
 	unsigned int fence = TR_DEFAULT_FENCE_DELAY, i, j, missing = 0;
 	const struct tr_node *self;
@@ -139,6 +167,8 @@ int cmd_connect(const struct cli_args *a)
 
 	if (a->given[CONNECT_FENCE_DELAY])
 		fence = (unsigned int)a->num[CONNECT_FENCE_DELAY];
+	if (a->given[CONNECT_WAIT])
+		wait = (unsigned int)a->num[CONNECT_WAIT];
 	if (tr_tmo_for(fence, &t))
 		return cli_usage("a fence delay of %u s leaves no room for NVMe/TCP's keep-alive (kato + fast_io_fail_tmo must stay below it): use 3 s or more",
 				 fence);
@@ -167,45 +197,68 @@ int cmd_connect(const struct cli_args *a)
 	snprintf(devs[sb.member_index], TR_PATH_MAX, "%s", own);
 	from[sb.member_index] = self->name;
 
+	/* Imported already (an earlier connect): as it is, timeouts too. */
 	for (i = 0; i < sb.members; i++) {
 		if (i == sb.member_index)
 			continue;
 		tr_member_nqn(nqn, sizeof(nqn), sb.uuid, i);
-		/* Imported already (an earlier connect): its timeouts stay. */
-		if (!tr_import_dev(nqn, devs[i], TR_PATH_MAX)) {
+		if (!tr_import_dev(nqn, devs[i], TR_PATH_MAX))
 			from[i] = "(imported before)";
-			continue;
-		}
-		devs[i][0] = '\0';
-		/* Which node exports it: ask each node in the membership. */
-		for (j = 0; j < ns.n && !devs[i][0]; j++) {
-			const struct tr_node *n = &ns.node[j];
-			size_t l = strlen(nqn);
-			const char *p;
+		else
+			devs[i][0] = '\0';
+	}
+	/*
+	 * The others: ask each node of the membership what it exports
+	 * (nvme discover) and import the volume's members from it. Nodes
+	 * starting together export their members at about the same time:
+	 * until --wait runs out, ask again while a node of the membership
+	 * exports no member of the volume yet (a member no node exports
+	 * then is on a node that is down: "missing").
+	 */
+	tr_volume_prefix(prefix, sizeof(prefix), sb.uuid);
+	deadline = time(NULL) + (time_t)wait;
+	for (round = 0;; round++) {
+		bool all_seen = true, all_found = true;
 
-			if (n->self || !n->joined)
+		for (j = 0; j < ns.n; j++) {
+			const struct tr_node *n = &ns.node[j];
+
+			if (n->self || !n->joined || seen[j])
 				continue;
-			if (!tried[j]) {
-				tried[j] = true;
-				tr_discover(n->addr, &disc[j], false);
+			free(disc[j]);
+			disc[j] = NULL;
+			tr_discover(n->addr, &disc[j], round > 0);
+			seen[j] = disc[j] && has_line_prefix(disc[j], prefix);
+			if (!seen[j])
+				all_seen = false;
+			for (i = 0; i < sb.members; i++) {
+				if (i == sb.member_index || devs[i][0])
+					continue;
+				tr_member_nqn(nqn, sizeof(nqn), sb.uuid, i);
+				if (!disc[j] || !has_line(disc[j], nqn))
+					continue;
+				if (tr_import(nqn, n->addr, &t, devs[i],
+					      TR_PATH_MAX))
+					devs[i][0] = '\0';
+				else
+					from[i] = n->name;
 			}
-			for (p = disc[j]; p && (p = strstr(p, nqn)); p += l)
-				if ((p == disc[j] || p[-1] == '\n') &&
-				    p[l] == '\n')
-					break;
-			if (!p)
-				continue;
-			if (tr_import(nqn, n->addr, &t, devs[i], TR_PATH_MAX))
-				devs[i][0] = '\0';
-			else
-				from[i] = n->name;
 		}
-		if (!devs[i][0]) {
-			cli_warn("member %u (%s) is exported by no node in the membership: missing",
-				 i, nqn);
-			snprintf(devs[i], TR_PATH_MAX, "missing");
-			missing++;
-		}
+		for (i = 0; i < sb.members; i++)
+			if (i != sb.member_index && !devs[i][0])
+				all_found = false;
+		if (all_found || all_seen || time(NULL) >= deadline)
+			break;
+		sleep(1);
+	}
+	for (i = 0; i < sb.members; i++) {
+		if (i == sb.member_index || devs[i][0])
+			continue;
+		tr_member_nqn(nqn, sizeof(nqn), sb.uuid, i);
+		cli_warn("member %u (%s) is exported by no node in the membership: missing",
+			 i, nqn);
+		snprintf(devs[i], TR_PATH_MAX, "missing");
+		missing++;
 	}
 	for (j = 0; j < ns.n; j++)
 		free(disc[j]);

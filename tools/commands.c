@@ -55,6 +55,10 @@ static const struct cli_opt connect_opts[] = {
 		"ddraidd's fence delay (default 10): the imports' keep-alive and "
 		"fast_io_fail_tmo add up to less",
 		.min = 0, .max = 3600, .what = "fence delay"),
+	[CONNECT_WAIT] = CLI_OPTION("wait", 'w', CLI_UINT, "SECONDS",
+		"ask again for members not found, up to SECONDS, while a node of the "
+		"membership exports none of the volume yet (nodes starting together)",
+		.min = 0, .max = 3600, .what = "seconds"),
 	[CONNECT_EXPORT] = CLI_OPTION("export", 0, CLI_FLAG, NULL,
 		"print KEY=value lines for scripts (DDRAID_MEMBERS=DEV,DEV,...)"),
 	CLI_OPTIONS_END
@@ -387,7 +391,8 @@ const struct cli_cmd cli_commands[] = {
 	}, {
 		.name = "connect",
 		.summary = "export this node's member, import the others (NVMe/TCP)",
-		.synopsis = SYNOPSIS("[--disk DEV] [--fence-delay SECONDS] [--export] VOLUME"),
+		.synopsis = SYNOPSIS("[--disk DEV] [--fence-delay SECONDS] [--wait SECONDS] "
+				     "[--export] VOLUME"),
 		.description =
 			"Find this node's member of VOLUME (the local disk whose superblock "
 			"names it), export it with nvmet on this node's corosync address as "
