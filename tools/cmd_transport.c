@@ -92,6 +92,7 @@ static int local_member(const char *name, const char *disk, char *dev,
 	int n, i;
 
 	if (disk) {
+		tr_drop_cache(disk);
 		if (ddraid_read_member_sb(disk, sb, NULL, err, sizeof(err))) {
 			cli_err("%s: %s", disk, err);
 			return CLI_FAIL;
@@ -295,6 +296,7 @@ int cmd_disconnect(const struct cli_args *a)
 	int n;
 
 	if (a->given[DISCONNECT_DISK]) {
+		tr_drop_cache(a->str[DISCONNECT_DISK]);
 		if (ddraid_read_member_sb(a->str[DISCONNECT_DISK], &sb, NULL,
 					  err, sizeof(err))) {
 			cli_err("%s: %s", a->str[DISCONNECT_DISK], err);

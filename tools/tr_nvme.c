@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 
 #include "cli.h"
 #include "transport.h"
@@ -248,6 +250,21 @@ static bool not_local(const char *name)
 	return false;
 }
 
+/*
+ * A disk this node exports was written by other nodes through nvmet,
+ * which bypasses this node's page cache: what is cached of it is stale.
+ */
+void tr_drop_cache(const char *dev)
+{
+	int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (ioctl(fd, BLKFLSBUF, 0))
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
 int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
 		  struct ddraid_sb *sbs, int max)
 {
@@ -262,6 +279,7 @@ int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
 		if (d->d_name[0] == '.' || not_local(d->d_name))
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", d->d_name);
+		tr_drop_cache(dev);
 		if (ddraid_read_member_sb(dev, &sbs[n], NULL, err, sizeof(err)) ||
 		    strcmp(sbs[n].name, name))
 			continue;

@@ -144,4 +144,7 @@ int tr_disconnect(const char *prefix);
 int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
 		  struct ddraid_sb *sbs, int max);
 
+/* Drop what this node caches of @dev (written meanwhile through nvmet). */
+void tr_drop_cache(const char *dev);
+
 #endif /* DDRAID_TRANSPORT_H */
