@@ -43,15 +43,18 @@ static int pick_nodes(const struct tr_nodes *ns, const char *list,
 				snprintf(known + strlen(known),
 					 sizeof(known) - strlen(known), "%s%s",
 					 j ? ", " : "", ns->node[j].name);
+			j = (unsigned int)cli_usage("node '%s' is not in corosync's node list (%s)",
+						    tok, known);
 			free(copy);
-			return cli_usage("node '%s' is not in corosync's node list (%s)",
-					 tok, known);
+			return (int)j;
 		}
 		for (j = 0; j < *n; j++)
 			if (pick[j] == nd) {
+				int r = cli_usage("node '%s' is named twice: each node gives one disk",
+						  tok);
+
 				free(copy);
-				return cli_usage("node '%s' is named twice: each node gives one disk",
-						 tok);
+				return r;
 			}
 		if (*n == DDRAID_MAX_MEMBERS) {
 			free(copy);
@@ -122,6 +125,10 @@ int cmd_create_nodes(const struct cli_args *a, struct ddraid_create_opts *o)
 	cli_progress_done(&prog);
 	if (r) {
 		cli_err("%s", err[0] ? err : strerror(-r));
+		/* The message names a device here: say whose disk it is. */
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "  %s is the disk of node %s\n", devs[i],
+				pick[i]->name);
 		r = CLI_FAIL;
 		goto out;
 	}
