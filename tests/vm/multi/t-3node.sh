@@ -160,6 +160,40 @@ no_imports() {
 		! nvme list-subsys 2>/dev/null | grep -q "nqn.2026-12.org.ddraid:"
 }
 
+# watch_readd SECONDS: poll the daemon until every member is active and no
+# rebuild runs; sets RB_SEEN (a rebuild of the victim's member was seen),
+# RB_T0 (when first seen), RB_DONE (its progress at the last poll seeing it).
+watch_readd() {
+	local end=$((SECONDS + $1)) s act mem st progress
+	RB_SEEN=0 RB_T0= RB_DONE=
+	while [ "$SECONDS" -lt "$end" ]; do
+		s=$(dst "$NAME" '"\(.rebuild.active) \(.rebuild.member // -1) \(.rebuild.done // -1)/\(.rebuild.total // -1) \([.members[].state] | join(","))"')
+		read -r act mem progress st <<<"$s"
+		if [ "$act" = true ] && [ "$mem" = "$vm_m" ]; then
+			[ "$RB_SEEN" = 1 ] || RB_T0=$SECONDS
+			RB_SEEN=1
+			RB_DONE=$progress
+		fi
+		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# The victim's second boot: its member's re-add starts as soon as its
+# daemon attached, while the agent's start returns; watch it from then on
+# (readd_watch), in the background, and collect it later (readd_wait).
+readd_watch() {
+	( watch_readd 240; echo "$? $SECONDS $RB_SEEN ${RB_T0:-0} ${RB_DONE:-}" >/tmp/readd ) &
+	READD_PID=$!
+}
+readd_wait() {
+	local rc
+	wait "$READD_PID"
+	read -r rc READD_END RB_SEEN RB_T0 RB_DONE </tmp/readd || return 1
+	return "$rc"
+}
+
 # The writer (blocks.py), in the background from the write phase to the
 # end (a writer that stops lets its grants go idle, and taking them again
 # costs seconds under TCG). w_start; w_more N [S]: N more acknowledgements
@@ -331,6 +365,7 @@ if ! ra start; then
 	bail "ocf/volume start (exit $RA_RC)"
 fi
 ok "ocf/volume start: connect, assemble, ddraidd attached ($((SECONDS - t0))s)"
+[ "$ROLE" = "$victim" ] && [ "$BOOT" = 2 ] && readd_watch
 assembled=$(dmsetup status "$NAME")
 diag "dmsetup status: $assembled"
 DDRAIDD_PID=$(agent_daemon)
@@ -412,26 +447,6 @@ if [ "$BOOT" = 1 ]; then
 fi
 
 # --- return: the victim boots again, its member is re-added -------------------
-# watch_readd SECONDS: poll the daemon until every member is active and no
-# rebuild runs; sets RB_SEEN (a rebuild of the victim's member was seen),
-# RB_T0 (when first seen), RB_DONE (its progress at the last poll seeing it).
-watch_readd() {
-	local end=$((SECONDS + $1)) s act mem st progress
-	RB_SEEN=0 RB_T0= RB_DONE=
-	while [ "$SECONDS" -lt "$end" ]; do
-		s=$(dst "$NAME" '"\(.rebuild.active) \(.rebuild.member // -1) \(.rebuild.done // -1)/\(.rebuild.total // -1) \([.members[].state] | join(","))"')
-		read -r act mem progress st <<<"$s"
-		if [ "$act" = true ] && [ "$mem" = "$vm_m" ]; then
-			[ "$RB_SEEN" = 1 ] || RB_T0=$SECONDS
-			RB_SEEN=1
-			RB_DONE=$progress
-		fi
-		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 if [ "$ROLE" = "$victim" ]; then
 	# BOOT=2: the setup above assembled the table before ddraidd ran.
 	health=$(echo "$assembled" | awk '{ print $5 }')
@@ -439,12 +454,12 @@ if [ "$ROLE" = "$victim" ]; then
 		test "$(echo "$health" | tr -c 'A\n' x)" = \
 		"$(echo AAA | sed "s/./x/$((my_m + 1))")"
 	check "my member is re-added and rebuilt (every member active)" \
-		watch_readd 240
-	t_readd=$((SECONDS - t_daemon))
+		readd_wait
+	t_readd=$((READD_END - t_daemon))
 	check "the rebuild of member $my_m was seen in ddraidctl status" \
 		test "$RB_SEEN" = 1
 	diag "return: every member active ${t_readd}s after my ddraidd started" \
-		"(the rebuild seen for $((SECONDS - ${RB_T0:-$SECONDS}))s, last at $RB_DONE regions)"
+		"(the rebuild seen for $((READD_END - RB_T0))s, last at $RB_DONE regions)"
 	echo "$t_readd" >"$SH/readd-time"
 	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
 	sb=$(sb_state "$own")
