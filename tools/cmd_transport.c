@@ -173,6 +173,10 @@ int cmd_connect(const struct cli_args *a)
 	if (tr_tmo_for(fence, &t))
 		return cli_usage("a fence delay of %u s leaves no room for NVMe/TCP's keep-alive (kato + fast_io_fail_tmo must stay below it): use 3 s or more",
 				 fence);
+	/* First: without them nothing else here can work. */
+	if (tr_need_modules(tr_target_modules) ||
+	    tr_need_modules(tr_host_modules))
+		return CLI_NO_MODULE;
 	r = local_member(name, a->str[CONNECT_DISK], own, &sb);
 	if (r)
 		return r;
@@ -184,9 +188,6 @@ int cmd_connect(const struct cli_args *a)
 	if (tr_nodes_read(&ns))
 		return CLI_FAIL;
 	self = tr_node_self(&ns);
-	if (tr_need_modules(tr_target_modules) ||
-	    tr_need_modules(tr_host_modules))
-		return CLI_NO_MODULE;
 
 	/* The disk may still be offered as a bare disk (export-disk): it is
 	 * a member now, exported as one. */

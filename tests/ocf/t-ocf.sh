@@ -261,6 +261,17 @@ for mode in $modes; do
 		monitor "$@" OCF_RESKEY_name=a/b
 	expect 7 "monitor without ddraidctl installed: OCF_NOT_RUNNING" "" \
 		monitor "$@" OCF_RESKEY_ddraidctl_binary=$T/none
+
+	# ---- transport=nvme-tcp on a host without nvmet ----
+	if [ -e /sys/module/nvmet ] || modprobe -n nvmet >/dev/null 2>&1 ||
+	   ! command -v nvme >/dev/null || ! command -v corosync-cmapctl >/dev/null; then
+		ok "$mode: start with transport=nvme-tcp without nvmet # SKIP nvmet is loadable here, or nvme-cli/corosync missing"
+	else
+		# shellcheck disable=SC2086
+		expect 5 "start (nvme-tcp) without the nvmet module: OCF_ERR_INSTALLED naming it" \
+			"kernel module nvmet is not available" \
+			start $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+	fi
 done
 
 # ---- the daemon is found by its pid file (ctl_dir/NAME.pid) ----------------
