@@ -19,8 +19,12 @@
 # NV_PORT is the NVMe/TCP port (4420, the IANA one).
 
 NV_PORT=4420
+# (Read by t-3node.sh, which sources this file.)
+# shellcheck disable=SC2034
 NV_KATO=3
+# shellcheck disable=SC2034
 NV_FAST_IO_FAIL=1
+# shellcheck disable=SC2034
 NV_RECONNECT=1
 
 # nv_uuid TEXT: a fixed UUID made from TEXT (the same on every boot).
