@@ -105,7 +105,7 @@ static int local_member(const char *name, const char *disk, char *dev,
 		snprintf(dev, TR_PATH_MAX, "%s", disk);
 		return CLI_OK;
 	}
-	n = tr_find_local(name, paths, sbs, 16);
+	n = tr_find_local(name, paths, sbs, 16, false);
 	if (!n) {
 		cli_err("no disk of this node holds a member of volume '%s' (give --disk DEV)",
 			name);
@@ -304,11 +304,16 @@ int cmd_disconnect(const struct cli_args *a)
 			return CLI_FAIL;
 		}
 	} else {
-		n = tr_find_local(name, paths, sbs, 16);
+		/* This node's disk, else any member it still imports. */
+		n = tr_find_local(name, paths, sbs, 16, false);
+		if (!n)
+			n = tr_find_local(name, paths, sbs, 16, true);
 		if (!n) {
-			cli_err("no disk of this node holds a member of volume '%s' (give --disk DEV)",
-				name);
-			return CLI_FAIL;
+			/* Nothing here names the volume: nothing to undo (a
+			 * stop after a start that never connected). */
+			printf("volume '%s': no member of it on this node, nothing to disconnect\n",
+			       name);
+			return CLI_OK;
 		}
 		sb = sbs[0];
 	}

@@ -225,6 +225,18 @@ int tr_disconnect(const char *prefix)
 	return r ? r : n;
 }
 
+/* One of our imports (a namespace of a ddraid NQN). */
+static bool is_import(const char *name)
+{
+	char path[TR_PATH_MAX], v[TR_NQN_MAX];
+
+	if (!has_prefix(name, "nvme") || strchr(name + 4, 'c'))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/block/%s/device/subsysnqn",
+		 name);
+	return !sysfs_get(path, v, sizeof(v)) && has_prefix(v, TR_NQN_PREFIX);
+}
+
 /* An imported namespace of ours, a ddraid device or a CD: not a disk
  * this node holds itself. */
 static bool not_local(const char *name)
@@ -266,7 +278,7 @@ void tr_drop_cache(const char *dev)
 }
 
 int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
-		  struct ddraid_sb *sbs, int max)
+		  struct ddraid_sb *sbs, int max, bool imported)
 {
 	char dev[TR_PATH_MAX], err[DDRAID_ERRMSG_MAX];
 	struct dirent *d;
@@ -276,7 +288,8 @@ int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
 	if (!dp)
 		return 0;
 	while ((d = readdir(dp)) && n < max) {
-		if (d->d_name[0] == '.' || not_local(d->d_name))
+		if (d->d_name[0] == '.' ||
+		    (imported ? !is_import(d->d_name) : not_local(d->d_name)))
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", d->d_name);
 		tr_drop_cache(dev);

@@ -137,12 +137,12 @@ int tr_disconnect(const char *prefix);
 /* ---- finding members ---- */
 
 /*
- * The local block devices (not imported over the network) holding a
- * superblock of volume @name: up to @max paths into @paths, their
- * superblocks into @sbs. How many.
+ * The local block devices (not imported over the network; with @imported
+ * only our imports) holding a superblock of volume @name: up to @max
+ * paths into @paths, their superblocks into @sbs. How many.
  */
 int tr_find_local(const char *name, char (*paths)[TR_PATH_MAX],
-		  struct ddraid_sb *sbs, int max);
+		  struct ddraid_sb *sbs, int max, bool imported);
 
 /* Drop what this node caches of @dev (written meanwhile through nvmet). */
 void tr_drop_cache(const char *dev);

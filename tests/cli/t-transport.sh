@@ -26,6 +26,8 @@ expect 2 "connect --fence-delay 3601" connect --fence-delay 3601 vol0
 expect 2 "connect with a bad volume name" connect a/b
 expect 2 "connect without VOLUME" connect
 expect 2 "disconnect without VOLUME" disconnect
+expect 0 "disconnect of a volume nothing here belongs to" disconnect novol
+t "... says there is nothing to do" grep -q "nothing to disconnect" "$T/out"
 t "the files were not touched" [ -z "$(od -An -tx1 "$T/m0" | tr -d ' 0\n*')" ]
 
 if [ -e /sys/module/nvmet ] || modprobe -n nvmet >/dev/null 2>&1; then

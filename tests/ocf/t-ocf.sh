@@ -262,7 +262,14 @@ for mode in $modes; do
 	expect 7 "monitor without ddraidctl installed: OCF_NOT_RUNNING" "" \
 		monitor "$@" OCF_RESKEY_ddraidctl_binary=$T/none
 
-	# ---- transport=nvme-tcp on a host without nvmet ----
+	# ---- transport=nvme-tcp ----
+	# shellcheck disable=SC2086
+	expect 0 "stop (nvme-tcp) of a never-started volume: OCF_SUCCESS" "" \
+		stop $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+	# shellcheck disable=SC2086
+	expect 7 "monitor (nvme-tcp) of a never-started volume: OCF_NOT_RUNNING" "" \
+		monitor $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+
 	if [ -e /sys/module/nvmet ] || modprobe -n nvmet >/dev/null 2>&1 ||
 	   ! command -v nvme >/dev/null || ! command -v corosync-cmapctl >/dev/null; then
 		ok "$mode: start with transport=nvme-tcp without nvmet # SKIP nvmet is loadable here, or nvme-cli/corosync missing"
