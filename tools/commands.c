@@ -412,7 +412,9 @@ const struct cli_cmd cli_commands[] = {
 		.description =
 			"Disconnect every NVMe/TCP controller of VOLUME's members on this node, "
 			"then remove this node's export of its member (and the nvmet port if "
-			"nothing else uses it). Stop the volume's device and ddraidd first.",
+			"nothing else uses it). Stop the volume's device and ddraidd first. "
+			"Nothing on this node naming VOLUME (neither a local disk nor an "
+			"import) is nothing to undo: success.",
 		.opts = disconnect_opts,
 		.operand = { CLI_VOLUME, CLI_VOLUME },
 		.min_operands = 1, .max_operands = 1,
