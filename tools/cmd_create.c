@@ -30,8 +30,10 @@ int cmd_create(const struct cli_args *a)
 			return cli_usage("option '--region-size': '%s' is not a power of two from 64K to 1G",
 					 a->str[CREATE_REGION_SIZE]);
 	}
+	if (a->given[CREATE_NODES])
+		return cmd_create_nodes(a, &o);
 	if (n < 1)
-		return cli_usage("no members given");
+		return cli_usage("no members given (DEV..., or --nodes)");
 	if (ddraid_members_to_k((u32)n) < 0)
 		return cli_usage("%d members given: a volume has 2, 3, 5 or 9 (2^k data members and one parity member)",
 				 n);

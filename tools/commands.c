@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "transport.h"
 
 #define FORCED_HELP \
 	"more than one member is out: take the freshest as current " \
@@ -31,6 +32,41 @@ static const struct cli_opt create_opts[] = {
 		"partition signature"),
 	[CREATE_ASSUME_CLEAN] = CLI_OPTION("assume-clean", 0, CLI_FLAG, NULL,
 		"do not zero the data areas (members known zero)"),
+	[CREATE_NODES] = CLI_OPTION("nodes", 0, CLI_STRING, "NODE,...",
+		"instead of DEVs: the disks the corosync nodes NODE,... (names, addresses or "
+		"node ids; 'all': every node of the node list) offer with export-disk, imported "
+		"over NVMe/TCP; member i is the i-th node's disk"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt export_disk_opts[] = {
+	[EXPORT_DISK_FORCE] = CLI_OPTION("force", 'f', CLI_FLAG, NULL,
+		"offer DEV even if it holds a ddraid superblock or a filesystem, RAID or "
+		"partition signature"),
+	[EXPORT_DISK_REMOVE] = CLI_OPTION("remove", 0, CLI_FLAG, NULL,
+		"withdraw this node's offer instead"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt connect_opts[] = {
+	[CONNECT_DISK] = CLI_OPTION("disk", 'd', CLI_FILE, "DEV",
+		"this node's member (default: the local disk whose superblock names VOLUME)"),
+	[CONNECT_FENCE_DELAY] = CLI_OPTION("fence-delay", 0, CLI_UINT, "SECONDS",
+		"ddraidd's fence delay (default 10): the imports' keep-alive and "
+		"fast_io_fail_tmo add up to less",
+		.min = 0, .max = 3600, .what = "fence delay"),
+	[CONNECT_WAIT] = CLI_OPTION("wait", 'w', CLI_UINT, "SECONDS",
+		"ask again for members not found, up to SECONDS, while a node of the "
+		"membership exports none of the volume yet (nodes starting together)",
+		.min = 0, .max = 3600, .what = "seconds"),
+	[CONNECT_EXPORT] = CLI_OPTION("export", 0, CLI_FLAG, NULL,
+		"print KEY=value lines for scripts (DDRAID_MEMBERS=DEV,DEV,...)"),
+	CLI_OPTIONS_END
+};
+
+static const struct cli_opt disconnect_opts[] = {
+	[DISCONNECT_DISK] = CLI_OPTION("disk", 'd', CLI_FILE, "DEV",
+		"this node's member (default: the local disk whose superblock names VOLUME)"),
 	CLI_OPTIONS_END
 };
 
@@ -180,11 +216,16 @@ const struct cli_cmd cli_commands[] = {
 		.name = "create",
 		.summary = "write a new volume's superblocks to its members",
 		.synopsis = SYNOPSIS("[--name NAME] [--region-size SIZE] [--force] "
-				     "[--assume-clean] DEV..."),
+				     "[--assume-clean] DEV...",
+				     "--name NAME --nodes NODE,...|all [--region-size SIZE] "
+				     "[--force] [--assume-clean]"),
 		.description =
 			"Make a new volume of the 2, 3, 5 or 9 DEVs (block devices or files), "
 			"given in member order; the last one holds parity. Capacity is set by "
-			"the smallest.",
+			"the smallest.\n\n"
+			"With --nodes: of the disks that the corosync nodes NODE,... offer "
+			"(ddraidctl export-disk on each), imported over NVMe/TCP from their "
+			"corosync addresses and disconnected again afterwards.",
 		.opts = create_opts,
 		.operand = { CLI_DEV, CLI_DEV },
 		.max_operands = -1,
@@ -401,6 +442,53 @@ const struct cli_cmd cli_commands[] = {
 		.operand = { CLI_VOLUME, CLI_VOLUME },
 		.max_operands = 1,
 		.run = cmd_metrics,
+	}, {
+		.name = "export-disk",
+		.summary = "offer this node's disk for create --nodes (NVMe/TCP)",
+		.synopsis = SYNOPSIS("[--force] DEV", "--remove"),
+		.description =
+			"Export the block device DEV with the kernel's NVMe target (nvmet) on "
+			"this node's corosync address, port 4420, as the subsystem "
+			TR_NQN_PREFIX "nodeID:disk (ID: this node's corosync node id), so that "
+			"'ddraidctl create --nodes' on any node can make it a member. A DEV "
+			"that holds a ddraid superblock or a filesystem, RAID or partition "
+			"signature is refused without --force. 'connect' replaces the offer "
+			"with the member's own export.",
+		.opts = export_disk_opts,
+		.operand = { CLI_DEV, CLI_DEV },
+		.max_operands = 1,
+		.run = cmd_export_disk,
+	}, {
+		.name = "connect",
+		.summary = "export this node's member, import the others (NVMe/TCP)",
+		.synopsis = SYNOPSIS("[--disk DEV] [--fence-delay SECONDS] [--wait SECONDS] "
+				     "[--export] VOLUME"),
+		.description =
+			"Find this node's member of VOLUME (the local disk whose superblock "
+			"names it), export it with nvmet on this node's corosync address as "
+			TR_NQN_PREFIX "UUID:mINDEX, and import every other member of the volume "
+			"from the node in corosync's membership that exports it, with nvme-tcp "
+			"timeouts that fit the fence delay. Prints each member's device here, "
+			"in member order ('missing' for one no node exports). Connecting what "
+			"is connected already succeeds.",
+		.opts = connect_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_connect,
+	}, {
+		.name = "disconnect",
+		.summary = "undo connect: drop the imports and this node's export",
+		.synopsis = SYNOPSIS("[--disk DEV] VOLUME"),
+		.description =
+			"Disconnect every NVMe/TCP controller of VOLUME's members on this node, "
+			"then remove this node's export of its member (and the nvmet port if "
+			"nothing else uses it). Stop the volume's device and ddraidd first. "
+			"Nothing on this node naming VOLUME (neither a local disk nor an "
+			"import) is nothing to undo: success.",
+		.opts = disconnect_opts,
+		.operand = { CLI_VOLUME, CLI_VOLUME },
+		.min_operands = 1, .max_operands = 1,
+		.run = cmd_disconnect,
 	}, {
 		.name = "check-name",
 		.summary = "check a volume name against the naming rule",

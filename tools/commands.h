@@ -10,7 +10,10 @@
 
 #include "cli_table.h"
 
-enum { CREATE_NAME, CREATE_REGION_SIZE, CREATE_FORCE, CREATE_ASSUME_CLEAN };
+enum {
+	CREATE_NAME, CREATE_REGION_SIZE, CREATE_FORCE, CREATE_ASSUME_CLEAN,
+	CREATE_NODES
+};
 enum { EXAMINE_JSON, EXAMINE_EXPORT };
 enum { EXPORT_OUTPUT, EXPORT_FORCE };
 enum { IMPORT_INPUT, IMPORT_FORCE };
@@ -28,6 +31,11 @@ enum { FENCED_NODE };
 enum { ERASE_FORCE };
 enum { EVENTS_JSON, EVENTS_ONCE, EVENTS_TIMEOUT };
 enum { MONITOR_PROGRAM, MONITOR_SYSLOG, MONITOR_ONESHOT };
+enum { EXPORT_DISK_FORCE, EXPORT_DISK_REMOVE };
+enum { CONNECT_DISK, CONNECT_FENCE_DELAY, CONNECT_WAIT, CONNECT_EXPORT };
+enum { DISCONNECT_DISK };
+
+struct ddraid_create_opts;
 
 int cmd_create(const struct cli_args *a);
 int cmd_examine(const struct cli_args *a);
@@ -49,5 +57,10 @@ int cmd_check_name(const struct cli_args *a);
 int cmd_events(const struct cli_args *a);
 int cmd_monitor(const struct cli_args *a);
 int cmd_metrics(const struct cli_args *a);
+/* the NVMe/TCP transport (tools/transport.h) */
+int cmd_create_nodes(const struct cli_args *a, struct ddraid_create_opts *o);
+int cmd_export_disk(const struct cli_args *a);
+int cmd_connect(const struct cli_args *a);
+int cmd_disconnect(const struct cli_args *a);
 
 #endif /* DDRAID_COMMANDS_H */

@@ -52,7 +52,7 @@ got_is "ddraidctl <TAB>: every command of the table, and help" \
 complete_words cr
 got_is "ddraidctl cr<TAB>: create" create
 complete_words help ex
-got_is "ddraidctl help ex<TAB>: the commands that start so" examine export
+got_is "ddraidctl help ex<TAB>: the commands that start so" examine export export-disk
 
 # Every command's options, as the table has them.
 bad=""

@@ -71,7 +71,7 @@ done <"$T/opts"
 t "every option: a missing argument, or one given to a flag${bad:+ (wrong for$bad)}" \
 	[ -z "$bad" ]
 t "the options checked cover every kind" \
-	[ "$(cut -d' ' -f4 "$T/opts" | sort -u | tr '\n' ' ')" = "file flag name number size " ]
+	[ "$(cut -d' ' -f4 "$T/opts" | sort -u | tr '\n' ' ')" = "file flag name number size string " ]
 
 # Numbers: the range is said; the edges are accepted.
 bad=""

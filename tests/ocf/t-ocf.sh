@@ -147,8 +147,8 @@ for mode in $modes; do
 		x() { xmllint --xpath "$1" "$T/meta-$mode.xml" 2>/dev/null; }
 		t "$mode: meta-data: agent 'volume', OCF version 1.1" \
 			[ "$(x 'string(/resource-agent/@name)')-$(x 'string(/resource-agent/version)')" = volume-1.1 ]
-		t "$mode: meta-data: name and members required and unique" \
-			[ "$(x 'count(//parameter[(@name="name" or @name="members") and @required="1" and @unique="1"])')" = 2 ]
+		t "$mode: meta-data: name required and unique, members unique (transport=none only)" \
+			[ "$(x 'count(//parameter[@name="name" and @required="1" and @unique="1"])')-$(x 'count(//parameter[@name="members" and @required="0" and @unique="1"])')" = 1-1 ]
 		t "$mode: meta-data: every parameter has longdesc, shortdesc, content type" \
 			[ "$(x 'count(//parameter[longdesc and shortdesc and content/@type])')" = "$(x 'count(//parameter)')" ]
 		good=1
@@ -186,7 +186,11 @@ for mode in $modes; do
 	set -- $B
 	M=OCF_RESKEY_members=/dev/a,/dev/b,/dev/c
 	expect 6 "no name" "name is required" validate-all "$@" "$M"
-	expect 6 "no members" "members is required" validate-all "$@" OCF_RESKEY_name=$NAME
+	expect 6 "transport=none without members" "members is required" validate-all "$@" OCF_RESKEY_name=$NAME OCF_RESKEY_transport=none
+	expect 6 "transport bogus" "use nvme-tcp or none" validate-all "$@" OCF_RESKEY_name=$NAME OCF_RESKEY_transport=iscsi
+	expect 6 "members with transport=nvme-tcp" "members is for transport=none" validate-all "$@" "$M" OCF_RESKEY_name=$NAME OCF_RESKEY_transport=nvme-tcp
+	expect 6 "disk with transport=none" "disk is for transport=nvme-tcp" validate-all "$@" "$M" OCF_RESKEY_name=$NAME OCF_RESKEY_disk=/dev/a
+	expect 6 "disk relative (nvme-tcp, the default without members)" "not an absolute path" validate-all "$@" OCF_RESKEY_name=$NAME OCF_RESKEY_disk=vdb
 	expect 6 "name with a slash" "only letters" validate-all "$@" "$M" OCF_RESKEY_name=a/b
 	expect 6 "name with a blank" "only letters" validate-all "$@" "$M" "OCF_RESKEY_name=a b"
 	expect 6 "name starting with a dot" "only letters" validate-all "$@" "$M" OCF_RESKEY_name=.x
@@ -262,6 +266,24 @@ for mode in $modes; do
 		monitor "$@" OCF_RESKEY_name=a/b
 	expect 7 "monitor without ddraidctl installed: OCF_NOT_RUNNING" "" \
 		monitor "$@" OCF_RESKEY_ddraidctl_binary=$T/none
+
+	# ---- transport=nvme-tcp ----
+	# shellcheck disable=SC2086
+	expect 0 "stop (nvme-tcp) of a never-started volume: OCF_SUCCESS" "" \
+		stop $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+	# shellcheck disable=SC2086
+	expect 7 "monitor (nvme-tcp) of a never-started volume: OCF_NOT_RUNNING" "" \
+		monitor $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+
+	if [ -e /sys/module/nvmet ] || modprobe -n nvmet >/dev/null 2>&1 ||
+	   ! command -v nvme >/dev/null || ! command -v corosync-cmapctl >/dev/null; then
+		ok "$mode: start with transport=nvme-tcp without nvmet # SKIP nvmet is loadable here, or nvme-cli/corosync missing"
+	else
+		# shellcheck disable=SC2086
+		expect 5 "start (nvme-tcp) without the nvmet module: OCF_ERR_INSTALLED naming it" \
+			"kernel module nvmet is not available" \
+			start $B OCF_RESKEY_name=$NAME "OCF_RESKEY_ctl_dir=$T/ctl"
+	fi
 done
 
 # ---- the daemon is found by its pid file (ctl_dir/NAME.pid) ----------------

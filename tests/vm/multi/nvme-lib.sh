@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# NVMe/TCP between the test VMs (sourced in the VM after lib.sh): each VM
-# exports its own disk with nvmet (configfs) and imports the others' with
-# nvme-cli. docs/testing-vm.md ("Three VMs on their own disks") says why
-# the timeouts are what they are:
+# What the three-VM test needs of NVMe/TCP besides ddraid's own transport
+# (ddraidctl export-disk/connect/disconnect, which the agent runs): each
+# VM's host NQN, finding an import by its NQN, its timeouts, path cuts.
+# The timeouts ddraidctl connect sets for a 10 s fence delay, which the
+# test checks (ddraidctl(8), NODES' OWN DISKS; docs/testing-vm.md, "Three
+# VMs on their own disks", says why):
 #   keep-alive 3 s       a dead or cut-off peer is noticed within ~2 keep-
 #                        alives (2 s gave spurious resets under TCG load)
 #   fast_io_fail_tmo 1 s once the controller is reconnecting, IO fails
@@ -17,9 +19,12 @@
 # NV_PORT is the NVMe/TCP port (4420, the IANA one).
 
 NV_PORT=4420
-NV_CFS=/sys/kernel/config/nvmet
+# (Read by t-3node.sh, which sources this file.)
+# shellcheck disable=SC2034
 NV_KATO=3
+# shellcheck disable=SC2034
 NV_FAST_IO_FAIL=1
+# shellcheck disable=SC2034
 NV_RECONNECT=1
 
 # nv_uuid TEXT: a fixed UUID made from TEXT (the same on every boot).
@@ -37,40 +42,6 @@ nv_host() {
 	mkdir -p /etc/nvme &&
 		echo "$NV_HOSTNQN" >/etc/nvme/hostnqn &&
 		echo "$NV_HOSTID" >/etc/nvme/hostid
-}
-
-# nv_modules: the target and host drivers, configfs mounted.
-nv_modules() {
-	modprobe -a nvmet nvmet-tcp nvme-tcp || return 1
-	mountpoint -q /sys/kernel/config ||
-		mount -t configfs none /sys/kernel/config
-}
-
-# nv_export NQN DEV ADDR: export DEV as namespace 1 of subsystem NQN on
-# ADDR:NV_PORT. Serial, UUID and NGUID are made from NQN, so the export of
-# a rebooted VM is the same namespace to the hosts that reconnect to it
-# (the kernel drops a namespace whose identifiers changed).
-nv_export() {
-	local nqn=$1 dev=$2 addr=$3 s p id
-	s=$NV_CFS/subsystems/$nqn
-	p=$NV_CFS/ports/1
-	id=$(nv_uuid "$nqn")
-	mkdir "$s" &&
-		echo 1 >"$s/attr_allow_any_host" &&
-		echo "$(printf '%s' "$nqn" | md5sum | cut -c1-20)" >"$s/attr_serial" &&
-		mkdir "$s/namespaces/1" &&
-		echo "$dev" >"$s/namespaces/1/device_path" &&
-		echo "$id" >"$s/namespaces/1/device_uuid" &&
-		echo "$id" >"$s/namespaces/1/device_nguid" &&
-		echo 1 >"$s/namespaces/1/enable" || return 1
-	if [ ! -d "$p" ]; then
-		mkdir "$p" &&
-			echo tcp >"$p/addr_trtype" &&
-			echo ipv4 >"$p/addr_adrfam" &&
-			echo "$addr" >"$p/addr_traddr" &&
-			echo "$NV_PORT" >"$p/addr_trsvcid" || return 1
-	fi
-	ln -s "$s" "$p/subsystems/$nqn"
 }
 
 # nv_ctrl NQN: the controller (nvmeN) connected to subsystem NQN.
@@ -94,22 +65,6 @@ nv_dev() {
 			{ echo "/dev/${b##*/}"; return 0; }
 	done
 	return 1
-}
-
-# nv_connect NQN ADDR: import subsystem NQN from ADDR with the timeouts
-# above; prints its block device.
-nv_connect() {
-	local c
-	nvme connect -t tcp -a "$2" -s "$NV_PORT" -n "$1" \
-		--hostnqn="$NV_HOSTNQN" --hostid="$NV_HOSTID" \
-		--keep-alive-tmo="$NV_KATO" --ctrl-loss-tmo=-1 \
-		--reconnect-delay="$NV_RECONNECT" >&2 || return 1
-	c=$(nv_ctrl "$1") || return 1
-	# nvme-cli 2.3 has no --fast_io_fail_tmo.
-	echo "$NV_FAST_IO_FAIL" >"/sys/class/nvme/$c/fast_io_fail_tmo" ||
-		return 1
-	wait_until 30 nv_dev "$1" || return 1
-	nv_dev "$1"
 }
 
 # nv_timeouts NQN: the controller's timeouts as "kato ctrl_loss_tmo

@@ -3,17 +3,19 @@
 # vm: timeout=600 needs=module,ddraidctl slots=3
 #
 # Three VMs, each with one disk of its own, one volume over the three disks
-# (2 data members + parity): every VM exports its disk with nvmet over TCP
-# and imports the other two; corosync, the kernel target in cluster mode
-# and ddraidd --host-member on each; tests/vm/multi/t-3node.sh is what each
-# VM runs (its header says what is checked).
+# (2 data members + parity), made in the VMs by the bootstrap commands
+# (ddraidctl export-disk on each, create --nodes all on one) and run on
+# each by the OCF agent (ocf/volume, transport nvme-tcp: every VM exports
+# its disk with nvmet over TCP and imports the other two; the kernel
+# target in cluster mode and ddraidd --host-member); corosync on each.
+# tests/vm/multi/t-3node.sh is what each VM runs (its header says what is
+# checked).
 #
 #   tests/vm/multi/run-3node.sh --build DIR [--out DIR] [--suite]
 #                                   [--victim a|b|c]
 #   tests/vm/multi/run-3node.sh --probe      (why it cannot run, or nothing)
 #
-# The host creates the volume on the three images before boot (ddraidctl
-# create; the images are the VMs' disks), makes a network namespace with a
+# The host makes three blank images (the VMs' disks) and a network namespace with a
 # bridge and one tap per VM (no address anywhere on the host; nothing
 # leaves the namespace) and starts the three qemus in it. It kills the
 # victim's qemu when the victim asks for its power cut (VICTIM.cut in the
@@ -45,7 +47,7 @@ probe() {
 	local r kver m ns=ddr3probe$$
 	r=$(mh_probe_qemu)
 	[ -z "$r" ] || { echo "$r"; return; }
-	for m in nvme tc corosync jq ip; do
+	for m in nvme tc corosync corosync-cmapctl jq ip mkfs.ext4 wipefs blkid; do
 		command -v "$m" >/dev/null || {
 			case "$m" in
 			nvme) echo "nvme-cli not installed" ;;
@@ -83,7 +85,7 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--probe) probe; exit 0 ;;
-	-h|--help) sed -n '4,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,28p' "$0"; exit 0 ;;
 	*) echo "run-3node: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -116,8 +118,7 @@ for i in 0 1 2; do
 	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
 	imgs+=("$out/m$i.img")
 done
-check "create the volume on the three images before boot (1 MiB regions)" \
-	"$DDRAIDCTL" create --name mv3 --region-size 1M "${imgs[@]}"
+diag "three blank ${MEMBER_SIZE} images: the VMs make the volume on them (export-disk, create --nodes)"
 
 # --- the private network: a namespace with a bridge and three taps --------------
 NS=ddr3-$$

@@ -5,15 +5,26 @@
 # its VM by run-3node.sh with ROLE=a|b|c (corosync node 1|2|3, the host of
 # member 0|1|2, address 10.223.0.1|2|3 on eth0) and BOOT=1, or BOOT=2 for
 # the victim's second boot. Each VM has one disk of its own (virtio serial
-# file0), the member the host made on its image (ddraidctl create, before
-# boot). The nodes and the host meet in the shared directory (lib-node.sh).
+# file0), blank at the start. The nodes and the host meet in the shared
+# directory (lib-node.sh).
 #
-#  setup   every node exports its disk with nvmet over TCP and imports the
-#          other two (nvme-lib.sh: keep-alive 3 s, ctrl_loss_tmo -1,
-#          reconnect 1 s, fast_io_fail 1 s), finds each member by its NQN
-#          and checks its superblock; corosync (knet, token 5000, three
-#          nodes), ddraidctl assemble --cluster, ddraidd --host-member
-#          <its member> --fence-delay 10 --path-timeout $PATH_TMO.
+#  create  the bootstrap of ddraidctl(8), NODES' OWN DISKS: corosync (knet,
+#          token 5000, three nodes); every node offers its disk
+#          (ddraidctl export-disk), node c's only after it was refused
+#          while it held ext4 (exit 2, nothing exported); node a: create
+#          --nodes with a node that is not in corosync's list, or a node
+#          twice, is refused (exit 2), with c's disk still ext4 too (exit
+#          1), nothing changed (a's disk, no NVMe controller; c's disk
+#          still ext4); c wipes its disk and a makes the volume with
+#          create --name mv3 --nodes all (member i: node i's disk).
+#  setup   on every node the agent (ocf/volume start, run as Pacemaker
+#          would with OCF_RESKEY_*: transport nvme-tcp, fence_delay 10,
+#          path_timeout $PATH_TMO): ddraidctl connect exports the node's
+#          disk as the volume's member and imports the other two
+#          (keep-alive 3 s, ctrl_loss_tmo -1, reconnect 1 s,
+#          fast_io_fail 1 s, checked), assemble --cluster, ddraidd
+#          --host-member <its member>; each member found by its NQN has
+#          the right superblock; monitor succeeds.
 #  write   every node starts its writer (blocks.py: its third of the
 #          blocks of six regions, every acknowledged block journalled in
 #          the shared directory; it runs to the end, a mark at each phase
@@ -40,14 +51,18 @@
 #          fault, then lets it through again: nobody records anything
 #          failed (status, events, superblocks), X's writes that missed
 #          the member complete, nobody sees an IO error.
-#  cut2    X cuts the same path until its daemon withdraws (exit 3; X's
-#          writer gets EIO, X's target fails IO): the others write on,
-#          nothing is recorded failed; with the path back X's daemon is
-#          started again over the same target, attaches, X writes again.
+#  cut2    X cuts the same path until its daemon withdraws (its log says
+#          so, the agent's monitor fails; X's writer gets EIO, X's target
+#          fails IO): the others write on, nothing is recorded failed;
+#          with the path back the agent's start runs a daemon again over
+#          the same target, it attaches, X writes again.
 #          The writers stop (no IO error anywhere else) and every node
 #          verifies every node's blocks.
-#  stop    every node removes its dm device, then stops its daemon (exit
-#          0); the host checks the images (run-3node.sh).
+#  stop    every node runs the agent's stop (dm device, daemon, then the
+#          transport): nothing is left behind (no dm device, no daemon,
+#          no nvmet subsystem or port, no NVMe controller of the volume),
+#          monitor says not running; the host checks the images
+#          (run-3node.sh).
 
 . "$(dirname "$0")/../lib.sh"
 CL_DIR=$VM_SHARE/cluster	# the logs survive a power cut there
@@ -71,8 +86,13 @@ victim=${DDRAID_3NODE_VICTIM:-b}
 
 id_of() { case "$1" in a) echo 1 ;; b) echo 2 ;; c) echo 3 ;; esac; }
 addr_of() { echo "10.223.0.$(id_of "$1")"; }
+# create --nodes all: member i is the disk of the i-th node of corosync's
+# node list (a, b, c).
 member_of() { echo $(($(id_of "$1") - 1)); }
-nqn_of() { echo "nqn.2026-12.org.ddraid:$NAME.member$(member_of "$1")"; }
+# The NQN ddraidctl connect exports a member under (ddraidctl(8)); UUID is
+# the volume's, read once the volume exists.
+nqn_of() { echo "nqn.2026-12.org.ddraid:$UUID:m$(member_of "$1")"; }
+NVMET=/sys/kernel/config/nvmet
 
 case "$ROLE" in
 a|b|c) ;;
@@ -100,6 +120,79 @@ JOURNAL=$SH/$ROLE.acked
 WAIT_STEP=0.5
 
 # --- helpers -------------------------------------------------------------
+
+# The agent, run as Pacemaker runs it; its output goes to agent.log.
+AGENT=$VM_SRCDIR/ocf/volume
+[ -x "$AGENT" ] || bail "no agent at $AGENT"
+export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=$NAME HA_RSCTMP=/tmp/rsctmp
+export OCF_RESKEY_name=$NAME OCF_RESKEY_ddraidd_binary=$DDRAIDD \
+	OCF_RESKEY_ddraidctl_binary=$DDRAIDCTL OCF_RESKEY_ctl_dir=$CL_CTL \
+	OCF_RESKEY_fence_delay=$FENCE OCF_RESKEY_path_timeout=$PATH_TMO \
+	OCF_RESKEY_log_file=$CL_DIR/ddraidd.log
+mkdir -p "$HA_RSCTMP" "$CL_DIR"
+# ra ACTION: the agent's exit status in RA_RC (0: this function succeeds).
+ra() {
+	echo "--- $(date +%T) $1" >>"$CL_DIR/agent.log"
+	"$AGENT" "$1" >>"$CL_DIR/agent.log" 2>&1
+	RA_RC=$?
+	[ "$RA_RC" = 0 ]
+}
+ra_is() { ra "$2"; [ "$RA_RC" = "$1" ]; }
+# The daemon the agent started (its pid file).
+agent_daemon() { cat "$CL_CTL/$NAME.pid" 2>/dev/null; }
+
+# refused RC MESSAGE ARG...: ddraidctl ARG... exits RC saying MESSAGE.
+refused() {
+	local want=$1 msg=$2 rc
+	shift 2
+	"$DDRAIDCTL" "$@" >/tmp/refused.out 2>/tmp/refused.err
+	rc=$?
+	sed 's/^/#   /' /tmp/refused.err
+	[ "$rc" = "$want" ] && grep -q -- "$msg" /tmp/refused.err
+}
+# Nothing of the volume is exported or imported here.
+no_exports() {
+	[ -z "$(ls "$NVMET/subsystems" 2>/dev/null)" ] &&
+		[ -z "$(ls "$NVMET/ports" 2>/dev/null)" ]
+}
+no_imports() {
+	[ -z "$(ls /sys/class/nvme 2>/dev/null)" ] &&
+		! nvme list-subsys 2>/dev/null | grep -q "nqn.2026-12.org.ddraid:"
+}
+
+# watch_readd SECONDS: poll the daemon until every member is active and no
+# rebuild runs; sets RB_SEEN (a rebuild of the victim's member was seen),
+# RB_T0 (when first seen), RB_DONE (its progress at the last poll seeing it).
+watch_readd() {
+	local end=$((SECONDS + $1)) s act mem st progress
+	RB_SEEN=0 RB_T0= RB_DONE=
+	while [ "$SECONDS" -lt "$end" ]; do
+		s=$(dst "$NAME" '"\(.rebuild.active) \(.rebuild.member // -1) \(.rebuild.done // -1)/\(.rebuild.total // -1) \([.members[].state] | join(","))"')
+		read -r act mem progress st <<<"$s"
+		if [ "$act" = true ] && [ "$mem" = "$vm_m" ]; then
+			[ "$RB_SEEN" = 1 ] || RB_T0=$SECONDS
+			RB_SEEN=1
+			RB_DONE=$progress
+		fi
+		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# The victim's second boot: its member's re-add starts as soon as its
+# daemon attached, while the agent's start returns; watch it from then on
+# (readd_watch), in the background, and collect it later (readd_wait).
+readd_watch() {
+	( watch_readd 240; echo "$? $SECONDS $RB_SEEN ${RB_T0:-0} ${RB_DONE:-}" >/tmp/readd ) &
+	READD_PID=$!
+}
+readd_wait() {
+	local rc
+	wait "$READD_PID"
+	read -r rc READD_END RB_SEEN RB_T0 RB_DONE </tmp/readd || return 1
+	return "$rc"
+}
 
 # The writer (blocks.py), in the background from the write phase to the
 # end (a writer that stops lets its grants go idle, and taking them again
@@ -196,24 +289,96 @@ for d in /sys/block/vd*; do
 	[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
 done
 [ -n "$own" ] || bail "my own disk (serial file0)"
-
 nv_host "$me"
-nv_modules || bail "nvmet, nvmet-tcp, nvme-tcp, configfs"
-check "export my disk $own as $(nqn_of "$ROLE") on $(addr_of "$ROLE"):$NV_PORT" \
-	nv_export "$(nqn_of "$ROLE")" "$own" "$(addr_of "$ROLE")"
-if [ "$BOOT" = 1 ]; then
-	barrier exported
-fi
+cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }
+wait_until 60 cmap_ready || bail "corosync's cmap answers"
 
+# --- create: the bootstrap, bad input first ------------------------------
+if [ "$BOOT" = 1 ]; then
+	if [ "$ROLE" = c ]; then
+		mkfs.ext4 -q -F "$own" >/dev/null 2>&1 || bail "mkfs.ext4 $own"
+		drop_caches
+		check "export-disk $own holding ext4 is refused (exit 2), nothing exported" \
+			refused 2 "holds a signature (ext4)" export-disk "$own"
+		check "... nothing exported" no_exports
+		check "export-disk --force $own offers it all the same" \
+			"$DDRAIDCTL" export-disk --force "$own"
+	else
+		check "export-disk $own (offer my disk on $(addr_of "$ROLE"))" \
+			"$DDRAIDCTL" export-disk "$own"
+	fi
+	check "my offer is $NVMET/subsystems/nqn.2026-12.org.ddraid:node$me:disk" \
+		test -d "$NVMET/subsystems/nqn.2026-12.org.ddraid:node$me:disk"
+	barrier offered
+	if [ "$ROLE" = a ]; then
+		mn_members_are 3 120 || bail "corosync: three nodes, quorate"
+		sum0=$(head -c 4M "$own" | md5sum)
+		check "create --nodes a,b,x: x is not in corosync's node list (exit 2)" \
+			refused 2 "node 'x' is not in corosync's node list" \
+			create --name "$NAME" --nodes a,b,x
+		check "create --nodes a,b,a: a node twice (exit 2)" \
+			refused 2 "node 'a' is named twice" \
+			create --name "$NAME" --nodes a,b,a
+		check "create --nodes all with c's disk holding ext4 is refused (exit 1)" \
+			refused 1 "holds a signature (ext4)" \
+			create --name "$NAME" --region-size 1M --nodes all
+		check "nothing changed here: my disk as it was, no NVMe controller" \
+			test "$(head -c 4M "$own" | md5sum)" = "$sum0" -a \
+			-z "$(ls /sys/class/nvme 2>/dev/null)"
+		arrive refused
+		await 120 c.wiped || bail "node c wiped its disk"
+		check "create --name $NAME --region-size 1M --nodes all" \
+			"$DDRAIDCTL" create --name "$NAME" --region-size 1M --nodes all
+		check "... and disconnected again (no NVMe controller)" \
+			test -z "$(ls /sys/class/nvme 2>/dev/null)"
+		arrive created
+	else
+		if [ "$ROLE" = c ]; then
+			await 240 a.refused || bail "node a's refused creates"
+			check "my disk still holds ext4 after the refused create" \
+				sh -c "blkid -p -o value -s TYPE $own | grep -qx ext4"
+			check "wipefs $own" wipefs -a -q "$own"
+			drop_caches
+			arrive wiped
+		fi
+		await 240 a.created || bail "node a made the volume"
+	fi
+fi
+# (Written through nvmet by node a: what this node cached of it is stale.)
+drop_caches
+UUID=$("$DDRAIDCTL" examine --json "$own" | jq -r .uuid)
+check "my disk is member $my_m of volume $NAME (uuid $UUID)" test \
+	"$("$DDRAIDCTL" examine --json "$own" | jq -r '"\(.name) \(.member_index)"')" = "$NAME $my_m"
+
+# --- setup: the agent -----------------------------------------------------
+# (After a reboot the others' exports are up already.)
+mn_members_are 3 120 || {
+	tail -n 20 "$CL_DIR/corosync.log" >&2
+	bail "corosync: three nodes in the membership, quorate"
+}
+ok "corosync: three nodes, quorate"
+vm_load_module
+t0=$SECONDS
+if ! ra start; then
+	tail -n 20 "$CL_DIR/agent.log" | sed 's/^/#   /'
+	cl_logs
+	bail "ocf/volume start (exit $RA_RC)"
+fi
+ok "ocf/volume start: connect, assemble, ddraidd attached ($((SECONDS - t0))s)"
+[ "$ROLE" = "$victim" ] && [ "$BOOT" = 2 ] && readd_watch
+assembled=$(dmsetup status "$NAME")
+diag "dmsetup status: $assembled"
+DDRAIDD_PID=$(agent_daemon)
+t_daemon=$SECONDS
+check "my member is exported as $(nqn_of "$ROLE"); my disk's offer is gone" \
+	test -d "$NVMET/subsystems/$(nqn_of "$ROLE")" -a \
+	! -e "$NVMET/subsystems/nqn.2026-12.org.ddraid:node$me:disk"
 declare -a dev
 dev[$my_m]=$own
 for n in $others; do
 	m=$(member_of "$n")
-	# After a reboot the others' exports are up already.
-	d=$(nv_connect "$(nqn_of "$n")" "$(addr_of "$n")") ||
-		bail "nvme connect to $(nqn_of "$n") at $(addr_of "$n")"
-	dev[$m]=$d
-	check "member $m is $d here (by its NQN): timeouts kato ctrl_loss fast_io_fail reconnect = $(nv_timeouts "$(nqn_of "$n")")" \
+	dev[$m]=$(nv_dev "$(nqn_of "$n")")
+	check "member $m is ${dev[m]} here (by its NQN): timeouts kato ctrl_loss fast_io_fail reconnect = $(nv_timeouts "$(nqn_of "$n")")" \
 		test "$(nv_timeouts "$(nqn_of "$n")")" = \
 		"$NV_KATO off $NV_FAST_IO_FAIL $NV_RECONNECT"
 done
@@ -221,23 +386,7 @@ for m in 0 1 2; do
 	check "${dev[m]}'s superblock: volume $NAME, member $m" test \
 		"$("$DDRAIDCTL" examine --json "${dev[m]}" | jq -r '"\(.name) \(.member_index)"')" = "$NAME $m"
 done
-members=$(IFS=,; echo "${dev[*]}")
-
-# --- the target, ddraidd -----------------------------------------------
-mn_members_are 3 120 || {
-	tail -n 20 "$CL_DIR/corosync.log" >&2
-	bail "corosync: three nodes in the membership, quorate"
-}
-ok "corosync: three nodes, quorate"
-vm_load_module
-check "assemble --cluster ($members)" \
-	"$DDRAIDCTL" assemble --name "$NAME" --cluster "${dev[@]}"
-assembled=$(dmsetup status "$NAME")
-diag "dmsetup status: $assembled"
-DDRAIDD_OPTS=(--host-member "$my_m" --fence-delay "$FENCE" --path-timeout "$PATH_TMO")
-ddraidd_start "$NAME" "$members" "${DDRAIDD_OPTS[@]}"
-t_daemon=$SECONDS
-wait_until 120 d_attached "$NAME" || { cl_logs; bail "ddraidd attached"; }
+check "ocf/volume monitor: running (0)" ra_is 0 monitor
 
 # --- write: every node writes, then verifies the others' -----------------
 if [ "$BOOT" = 1 ]; then
@@ -298,26 +447,6 @@ if [ "$BOOT" = 1 ]; then
 fi
 
 # --- return: the victim boots again, its member is re-added -------------------
-# watch_readd SECONDS: poll the daemon until every member is active and no
-# rebuild runs; sets RB_SEEN (a rebuild of the victim's member was seen),
-# RB_T0 (when first seen), RB_DONE (its progress at the last poll seeing it).
-watch_readd() {
-	local end=$((SECONDS + $1)) s act mem st progress
-	RB_SEEN=0 RB_T0= RB_DONE=
-	while [ "$SECONDS" -lt "$end" ]; do
-		s=$(dst "$NAME" '"\(.rebuild.active) \(.rebuild.member // -1) \(.rebuild.done // -1)/\(.rebuild.total // -1) \([.members[].state] | join(","))"')
-		read -r act mem progress st <<<"$s"
-		if [ "$act" = true ] && [ "$mem" = "$vm_m" ]; then
-			[ "$RB_SEEN" = 1 ] || RB_T0=$SECONDS
-			RB_SEEN=1
-			RB_DONE=$progress
-		fi
-		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 if [ "$ROLE" = "$victim" ]; then
 	# BOOT=2: the setup above assembled the table before ddraidd ran.
 	health=$(echo "$assembled" | awk '{ print $5 }')
@@ -325,12 +454,12 @@ if [ "$ROLE" = "$victim" ]; then
 		test "$(echo "$health" | tr -c 'A\n' x)" = \
 		"$(echo AAA | sed "s/./x/$((my_m + 1))")"
 	check "my member is re-added and rebuilt (every member active)" \
-		watch_readd 240
-	t_readd=$((SECONDS - t_daemon))
+		readd_wait
+	t_readd=$((READD_END - t_daemon))
 	check "the rebuild of member $my_m was seen in ddraidctl status" \
 		test "$RB_SEEN" = 1
 	diag "return: every member active ${t_readd}s after my ddraidd started" \
-		"(the rebuild seen for $((SECONDS - ${RB_T0:-$SECONDS}))s, last at $RB_DONE regions)"
+		"(the rebuild seen for $((READD_END - RB_T0))s, last at $RB_DONE regions)"
 	echo "$t_readd" >"$SH/readd-time"
 	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
 	sb=$(sb_state "$own")
@@ -406,13 +535,14 @@ if [ "$ROLE" = "$X" ]; then
 	daemon_gone() { ! kill -0 "$DDRAIDD_PID"; }
 	check "my daemon gives up within the path timeout ($PATH_TMO s) + 90 s" \
 		wait_until $((PATH_TMO + 90)) daemon_gone
-	wait "$DDRAIDD_PID"
-	rc=$?
 	DDRAIDD_PID=
 	t_wd=$((SECONDS - t0))
-	check "my daemon withdrew: exit status 3 (${t_wd}s after the cut)" \
-		test "$rc" = 3
+	# (The agent started it: its exit status 3 is Pacemaker's monitor
+	# failing.)
+	check "my daemon withdrew (${t_wd}s after the cut): its log says so" \
+		grep -q "withdrawn: member $(member_of "$Y") is unreachable" "$CL_DIR/ddraidd.log"
 	grep -i withdr "$CL_DIR/ddraidd.log" | tail -n 3 | sed 's/^/#   /'
+	check "ocf/volume monitor fails (1): the target is orphaned" ra_is 1 monitor
 	arrive withdrawn
 	w_stop
 	check "my writer's IO failed (the withdrawn target fails IO): $W_ERROR" \
@@ -423,7 +553,8 @@ if [ "$ROLE" = "$X" ]; then
 	check "my NVMe controller for member $(member_of "$Y") is live again" \
 		wait_until 60 nv_live "$(nqn_of "$Y")"
 	t1=$SECONDS
-	ddraidd_start "$NAME" "$members" "${DDRAIDD_OPTS[@]}"
+	check "ocf/volume start: a daemon again over the same target" ra start
+	DDRAIDD_PID=$(agent_daemon)
 	check "ddraidd started again over the same target attaches" \
 		wait_until 120 d_attached "$NAME"
 	check "all three nodes attached" wait_until 60 all_attached "$NAME" 3
@@ -458,14 +589,18 @@ barrier stopped-writing
 verify "final" $ALL
 barrier final-verified
 
-# --- stop: dm devices first, then the daemons ----------------------------------
-check "ddraidctl stop $NAME" "$DDRAIDCTL" stop "$NAME"
-barrier dm-removed
-kill -TERM "$DDRAIDD_PID"
-wait "$DDRAIDD_PID"
-rc=$?
+# --- stop: the agent, on every node at once ----------------------------------
+pid=$DDRAIDD_PID
+t0=$SECONDS
+check "ocf/volume stop" ra stop
+diag "stop took $((SECONDS - t0))s"
+check "ddraidd stopped" sh -c "! kill -0 $pid 2>/dev/null"
 DDRAIDD_PID=
-check "ddraidd stopped cleanly (exit $rc)" test "$rc" = 0
+check "ocf/volume monitor: not running (7)" ra_is 7 monitor
+check "nothing left: no dm device" sh -c "! dmsetup info $NAME >/dev/null 2>&1"
+check "nothing left: no nvmet subsystem or port" no_exports
+check "nothing left: no NVMe controller, nvme list-subsys shows no NQN of ours" \
+	no_imports
 barrier stopped
 kill -TERM "$CL_COROSYNC_PID"
 wait "$CL_COROSYNC_PID"
