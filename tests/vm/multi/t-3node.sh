@@ -449,15 +449,30 @@ fi
 # --- return: the victim boots again, its member is re-added -------------------
 if [ "$ROLE" = "$victim" ]; then
 	# BOOT=2: the setup above assembled the table before ddraidd ran.
+	# The re-add may be over before the agent's start returns (6
+	# regions take seconds): then the daemon's log shows it, the table
+	# reload that put the member back and the rebuild's end.
 	health=$(echo "$assembled" | awk '{ print $5 }')
+	left_out() {
+		[ "$(echo "$health" | tr -c 'A\n' x)" = \
+			"$(echo AAA | sed "s/./x/$((my_m + 1))")" ] ||
+			grep -q "is member $my_m of /dev/mapper/$NAME now (table reloaded)" \
+				"$CL_DIR/ddraidd.log"
+	}
 	check "my member was left out of my table until it is re-added ($assembled)" \
-		test "$(echo "$health" | tr -c 'A\n' x)" = \
-		"$(echo AAA | sed "s/./x/$((my_m + 1))")"
+		left_out
 	check "my member is re-added and rebuilt (every member active)" \
 		readd_wait
 	t_readd=$((READD_END - t_daemon))
-	check "the rebuild of member $my_m was seen in ddraidctl status" \
-		test "$RB_SEEN" = 1
+	rebuilt() {
+		[ "$RB_SEEN" = 1 ] ||
+			grep -q "event rebuild-end member=$my_m .*result=done" \
+				"$CL_DIR/ddraidd.log"
+	}
+	check "the rebuild of member $my_m was seen (ddraidctl status, or its end in the log)" \
+		rebuilt
+	grep -E "rebuild of member $my_m|member $my_m rebuilt|table reloaded" \
+		"$CL_DIR/ddraidd.log" | tail -n 3 | sed 's/^/#   /'
 	diag "return: every member active ${t_readd}s after my ddraidd started" \
 		"(the rebuild seen for $((READD_END - RB_T0))s, last at $RB_DONE regions)"
 	echo "$t_readd" >"$SH/readd-time"
