@@ -110,8 +110,14 @@ header() {
 }
 
 tests=()
-# The multi-VM tests first: they take longest.
-for t in "$HERE"/multi/run-*.sh "$HERE"/t-*.sh; do
+# The multi-VM tests first: they take longest. Then the one-VM tests by
+# their timeout, longest first, so that a long one does not start last
+# while the other job slot idles (ties by name).
+singles=$(for t in "$HERE"/t-*.sh; do
+	[ -e "$t" ] && echo "$(header "$t" timeout 300) $t"
+done | sort -k1,1nr -k2,2 | cut -d' ' -f2-)
+# shellcheck disable=SC2086 # paths without blanks, one per word
+for t in "$HERE"/multi/run-*.sh $singles; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	case "$t" in
