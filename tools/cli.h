@@ -88,6 +88,13 @@ int cli_open_volume(int argc, char **argv, unsigned int flags,
  */
 int cli_find_signatures(const char *path, char *found, size_t len);
 
+/*
+ * Small sysfs and configfs attributes: the first line of @path into @val
+ * (without its newline), and @val written to @path. 0 or -errno.
+ */
+int cli_attr_read(const char *path, char *val, size_t len);
+int cli_attr_write(const char *path, const char *val);
+
 /* Refuse to run without members: prints the message, returns CLI_USAGE. */
 int cli_need_members(int argc);
 

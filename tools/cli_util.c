@@ -238,3 +238,33 @@ int cli_find_signatures(const char *path, char *found, size_t len)
 	close(fd);
 	return count;
 }
+
+int cli_attr_read(const char *path, char *val, size_t len)
+{
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	val[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	r = read(fd, val, len - 1);
+	close(fd);
+	if (r < 0)
+		return -EIO;
+	val[r] = '\0';
+	val[strcspn(val, "\n")] = '\0';
+	return 0;
+}
+
+int cli_attr_write(const char *path, const char *val)
+{
+	size_t n = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, n) != (ssize_t)n)
+		e = errno ? -errno : -EIO;
+	close(fd);
+	return e;
+}

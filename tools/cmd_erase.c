@@ -44,20 +44,6 @@ struct target {
 	unsigned int magic;	/* copies that carry the ddraid magic */
 };
 
-/* The first line of a small sysfs file, or "" if there is none. */
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 /*
  * Is the block device whose sysfs directory is @dir held, directly or
  * through other dm devices, by a device-mapper device of ours? Its name
@@ -80,12 +66,12 @@ static bool held_by_ddraid(const char *dir, int depth, char *name,
 			continue;
 		snprintf(sub, sizeof(sub), "%s/holders/%s/dm/uuid", dir,
 			 e->d_name);
-		read_line(sub, line, sizeof(line));
+		cli_attr_read(sub, line, sizeof(line));
 		if (!strncmp(line, CLI_DM_UUID_PREFIX,
 			     strlen(CLI_DM_UUID_PREFIX))) {
 			snprintf(sub, sizeof(sub), "%s/holders/%s/dm/name",
 				 dir, e->d_name);
-			read_line(sub, name, len);
+			cli_attr_read(sub, name, len);
 			if (!name[0])
 				snprintf(name, len, "%s", e->d_name);
 			found = true;

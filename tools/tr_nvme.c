@@ -24,34 +24,6 @@
 #include "cli.h"
 #include "transport.h"
 
-static int sysfs_get(const char *path, char *val, size_t len)
-{
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	r = read(fd, val, len - 1);
-	close(fd);
-	if (r < 0)
-		return -EIO;
-	val[r] = '\0';
-	val[strcspn(val, "\n")] = '\0';
-	return 0;
-}
-
-static int sysfs_put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
 static bool has_prefix(const char *s, const char *p)
 {
 	return !strncmp(s, p, strlen(p));
@@ -102,7 +74,7 @@ static int find_ctrl(const char *nqn, char *ctrl, size_t len)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/nvme/%s/subsysnqn",
 			 d->d_name);
-		if (sysfs_get(path, v, sizeof(v)) || strcmp(v, nqn))
+		if (cli_attr_read(path, v, sizeof(v)) || strcmp(v, nqn))
 			continue;
 		snprintf(ctrl, len, "%s", d->d_name);
 		closedir(dp);
@@ -126,10 +98,10 @@ int tr_import_dev(const char *nqn, char *dev, size_t len)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/device/subsysnqn",
 			 d->d_name);
-		if (sysfs_get(path, v, sizeof(v)) || strcmp(v, nqn))
+		if (cli_attr_read(path, v, sizeof(v)) || strcmp(v, nqn))
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/nsid", d->d_name);
-		if (sysfs_get(path, v, sizeof(v)) || strcmp(v, "1"))
+		if (cli_attr_read(path, v, sizeof(v)) || strcmp(v, "1"))
 			continue;
 		snprintf(dev, len, "/dev/%s", d->d_name);
 		closedir(dp);
@@ -179,7 +151,7 @@ int tr_import(const char *nqn, const char *addr, const struct tr_tmo *t,
 		snprintf(path, sizeof(path),
 			 "/sys/class/nvme/%s/fast_io_fail_tmo", ctrl);
 		snprintf(f, sizeof(f), "%u", t->fast_io_fail);
-		if (sysfs_put(path, f)) {
+		if (cli_attr_write(path, f)) {
 			cli_err("cannot set %s to %s", path, f);
 			return -1;
 		}
@@ -209,12 +181,12 @@ int tr_disconnect(const char *prefix)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/nvme/%s/subsysnqn",
 			 d->d_name);
-		if (sysfs_get(path, v, sizeof(v)) || !has_prefix(v, prefix))
+		if (cli_attr_read(path, v, sizeof(v)) || !has_prefix(v, prefix))
 			continue;
 		/* What "nvme disconnect" does. */
 		snprintf(path, sizeof(path),
 			 "/sys/class/nvme/%s/delete_controller", d->d_name);
-		if (sysfs_put(path, "1")) {
+		if (cli_attr_write(path, "1")) {
 			cli_err("cannot disconnect %s (%s)", d->d_name, v);
 			r = -1;
 		} else {
@@ -234,7 +206,7 @@ static bool is_import(const char *name)
 		return false;
 	snprintf(path, sizeof(path), "/sys/class/block/%s/device/subsysnqn",
 		 name);
-	return !sysfs_get(path, v, sizeof(v)) && has_prefix(v, TR_NQN_PREFIX);
+	return !cli_attr_read(path, v, sizeof(v)) && has_prefix(v, TR_NQN_PREFIX);
 }
 
 /* An imported namespace of ours, a ddraid device or a CD: not a disk
@@ -248,7 +220,7 @@ static bool not_local(const char *name)
 		return true;
 	if (has_prefix(name, "dm-")) {
 		snprintf(path, sizeof(path), "/sys/class/block/%s/dm/uuid", name);
-		return !sysfs_get(path, v, sizeof(v)) &&
+		return !cli_attr_read(path, v, sizeof(v)) &&
 		       has_prefix(v, CLI_DM_UUID_PREFIX);
 	}
 	if (has_prefix(name, "nvme")) {
@@ -256,7 +228,7 @@ static bool not_local(const char *name)
 			return true;
 		snprintf(path, sizeof(path), "/sys/class/block/%s/device/subsysnqn",
 			 name);
-		return !sysfs_get(path, v, sizeof(v)) &&
+		return !cli_attr_read(path, v, sizeof(v)) &&
 		       has_prefix(v, TR_NQN_PREFIX);
 	}
 	return false;

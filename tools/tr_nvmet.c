@@ -24,37 +24,21 @@
 static int put(const char *dir, const char *attr, const char *val)
 {
 	char path[TR_PATH_MAX * 2];
-	int fd, e = 0;
-	size_t n = strlen(val);
+	int e;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, val, n) != (ssize_t)n)
-		e = errno ? errno : EIO;
-	if (fd >= 0)
-		close(fd);
+	e = cli_attr_write(path, val);
 	if (e)
-		cli_err("cannot write '%s' to %s: %s", val, path, strerror(e));
+		cli_err("cannot write '%s' to %s: %s", val, path, strerror(-e));
 	return e ? -1 : 0;
 }
 
 static int get(const char *dir, const char *attr, char *val, size_t len)
 {
 	char path[TR_PATH_MAX * 2];
-	ssize_t r;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read(fd, val, len - 1);
-	close(fd);
-	if (r < 0)
-		return -EIO;
-	val[r] = '\0';
-	val[strcspn(val, "\n")] = '\0';
-	return 0;
+	return cli_attr_read(path, val, len);
 }
 
 /* 64-bit FNV-1a of @s from @h: the export's identifiers are made from its
