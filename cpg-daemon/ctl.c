@@ -14,6 +14,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "pidfile.h"
 
 #define CTL_CLIENTS	16
 
@@ -37,23 +38,6 @@ void ctl_path(const char *dir, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.sock", dir, name);
 }
 
-static int mkdir_private(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int r = 0;
-
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = 0;
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			r = -errno;
-	}
-	free(dir);
-	return r;
-}
-
 struct ctl *ctl_new(const char *path, ctl_handler fn, void *arg)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -64,7 +48,7 @@ struct ctl *ctl_new(const char *path, ctl_handler fn, void *arg)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	r = mkdir_private(path);
+	r = run_dir_make(path);
 	if (r) {
 		errno = -r;
 		return NULL;

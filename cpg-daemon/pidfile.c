@@ -31,7 +31,7 @@ static pid_t read_pid(int fd)
 	return (pid_t)v;
 }
 
-static int mkdir_parent(const char *path)
+int run_dir_make(const char *path)
 {
 	char *dir = strdup(path), *slash;
 	int r = 0;
@@ -57,7 +57,7 @@ int pidfile_lock(struct pidfile *pf, const char *path, pid_t *holder,
 	pf->fd = -1;
 	pf->path = path;
 	*holder = 0;
-	r = mkdir_parent(path);
+	r = run_dir_make(path);
 	if (r) {
 		*what = "cannot create its directory";
 		return r;

@@ -35,4 +35,10 @@ int pidfile_write(struct pidfile *pf, pid_t pid);
 /* Remove the file, then drop the lock. Safe on an unlocked @pf. */
 void pidfile_remove(struct pidfile *pf);
 
+/*
+ * The directory @path (a pid file, the control socket) lives in, made
+ * 0700 if it does not exist (one level). 0 or -errno.
+ */
+int run_dir_make(const char *path);
+
 #endif /* DDRAIDD_PIDFILE_H */
