@@ -137,3 +137,17 @@ unchanged() {
 te() {
 	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
 }
+
+# fake_ctl SOCK REPLY [REQS [HOLD]]: a stand-in control socket
+# (tests/cli/fake_ctl.py) in the background, its pid in $fake_ctl_pid,
+# once the socket exists (5 s at most). The caller kills it.
+fake_ctl() {
+	_fc_dir=${TESTS_SRCDIR:+$TESTS_SRCDIR/cli}
+	python3 "${_fc_dir:-$(dirname "$0")}/fake_ctl.py" "$@" &
+	fake_ctl_pid=$!
+	_fc_i=0
+	while [ ! -S "$1" ] && [ $_fc_i -lt 100 ]; do
+		sleep 0.05
+		_fc_i=$((_fc_i + 1))
+	done
+}

@@ -156,30 +156,8 @@ if command -v python3 >/dev/null 2>&1; then
 	export DDRAID_CTL_DIR="$T/ctl"
 	mkdir -p "$DDRAID_CTL_DIR"
 	printf '{"ok":true,"volume":"run1","uuid":"%s"}\n' "$ruuid" >"$T/reply"
-	python3 - "$DDRAID_CTL_DIR/run1.sock" "$T/reply" <<'PY' &
-import socket, sys
-path, reply = sys.argv[1:3]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(8)
-while True:
-    c, _ = s.accept()
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = c.recv(4096)
-        if not d:
-            break
-        buf += d
-    with open(reply, "rb") as f:
-        c.sendall(f.read())
-    c.close()
-PY
-	server=$!
-	i=0
-	while [ ! -S "$DDRAID_CTL_DIR/run1.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	fake_ctl "$DDRAID_CTL_DIR/run1.sock" "$T/reply"
+	server=$fake_ctl_pid
 	before=$(snap "$T/r0" "$T/r1")
 	expect 1 "erase of a member whose volume's ddraidd answers" erase "$T/r0"
 	err_has "... says so" "$T/r0 \(volume 'run1' .*\): the volume's ddraidd answers on its control socket"

@@ -16,34 +16,10 @@ export DDRAID_CTL_DIR="$T"
 : >"$T/reqs"
 printf '%s\n' '{"ok":true,"accepted":true}' >"$T/reply"
 
-# One request per connection: append it to reqs, answer with the reply file.
-python3 - "$T/vol1.sock" "$T/reqs" "$T/reply" <<'PY' &
-import socket, sys
-path, reqs, reply = sys.argv[1:4]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(8)
-while True:
-    c, _ = s.accept()
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = c.recv(4096)
-        if not d:
-            break
-        buf += d
-    with open(reqs, "ab") as f:
-        f.write(buf)
-    with open(reply, "rb") as f:
-        c.sendall(f.read())
-    c.close()
-PY
-server=$!
+# One request per connection: appended to reqs, answered with the reply file.
+fake_ctl "$T/vol1.sock" "$T/reply" "$T/reqs"
+server=$fake_ctl_pid
 trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-while [ ! -S "$T/vol1.sock" ] && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
 
 nreqs() { wc -l <"$T/reqs" | tr -d ' '; }
 lastreq() { tail -n 1 "$T/reqs"; }

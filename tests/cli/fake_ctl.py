@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# A stand-in for ddraidd's control socket in the CLI tests (lib.sh,
+# fake_ctl): one request per connection, read up to its newline, answered
+# with the contents of REPLY. With REQS ("-": none) every request is
+# appended there; while the file HOLD exists the connection stays open 3 s
+# after the answer.
+#
+#   python3 fake_ctl.py SOCK REPLY [REQS [HOLD]]
+import os
+import socket
+import sys
+import time
+
+path, reply = sys.argv[1:3]
+reqs = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+hold = sys.argv[4] if len(sys.argv) > 4 else None
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = c.recv(4096)
+        if not d:
+            break
+        buf += d
+    if reqs:
+        with open(reqs, "ab") as f:
+            f.write(buf)
+    with open(reply, "rb") as f:
+        c.sendall(f.read())
+    if hold and os.path.exists(hold):
+        time.sleep(3)
+    c.close()
