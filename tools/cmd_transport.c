@@ -189,13 +189,19 @@ int cmd_connect(const struct cli_args *a)
 		return CLI_FAIL;
 	self = tr_node_self(&ns);
 
-	/* The disk may still be offered as a bare disk (export-disk): it is
-	 * a member now, exported as one. */
-	if (!tr_export_of_dev(TR_NQN_PREFIX "node", own, bare, sizeof(bare)))
-		tr_unexport(bare);
+	/*
+	 * The disk may still be offered as a bare disk (export-disk): it is
+	 * a member now, exported as one. The member's export comes first:
+	 * dropping the offer first would leave the port serving nothing, and
+	 * nvmet tears an emptied port down with the queues of peers that are
+	 * connecting to it right then (their Connect then hangs for the
+	 * kernel's 60 s admin timeout and they count our member missing).
+	 */
 	tr_member_nqn(nqn, sizeof(nqn), sb.uuid, sb.member_index);
 	if (tr_export(nqn, own, self->addr))
 		return CLI_FAIL;
+	if (!tr_export_of_dev(TR_NQN_PREFIX "node", own, bare, sizeof(bare)))
+		tr_unexport(bare);
 	snprintf(devs[sb.member_index], TR_PATH_MAX, "%s", own);
 	from[sb.member_index] = self->name;
 

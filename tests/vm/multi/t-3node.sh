@@ -373,6 +373,11 @@ t_daemon=$SECONDS
 check "my member is exported as $(nqn_of "$ROLE"); my disk's offer is gone" \
 	test -d "$NVMET/subsystems/$(nqn_of "$ROLE")" -a \
 	! -e "$NVMET/subsystems/nqn.2026-12.org.ddraid:node$me:disk"
+# Swapping the disk's offer for the member's export must keep the port:
+# a port torn down and made again drops the queues of the peers that are
+# connecting right then (their Connect hangs 60 s, our member is missing).
+check "my NVMe/TCP port was enabled once (the offer's swap kept it)" \
+	test "$(dmesg | grep -c 'nvmet_tcp: enabling port')" = 1
 declare -a dev
 dev[$my_m]=$own
 for n in $others; do
