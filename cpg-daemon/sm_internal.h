@@ -436,6 +436,10 @@ void tgt_kick(struct sm *sm, struct sm_effects *out);
 void tgt_on_own_attach(struct sm *sm, struct sm_effects *out);
 void tgt_sync_members(struct sm *sm, struct sm_effects *out);
 void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out);
+/* Our write intent for region r is on the members: a grant may go. */
+bool tgt_intent_ready(const struct sm *sm, u64 r);
+/* Grant region r to our target (it is held, and our intent is set). */
+void tgt_grant(struct sm *sm, u64 r, struct sm_effects *out);
 void tgt_try_attach(struct sm *sm, struct sm_effects *out);
 void tgt_probe_done(struct sm *sm, const struct io *io, int result,
 		    struct sm_effects *out);

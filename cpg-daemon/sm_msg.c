@@ -471,11 +471,10 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 	} else {
 		rs->held[m->region] |= bit;
 	}
-	if (me(sm, m) && ddraid_bit_test(sm->tgt.want, m->region)) {
-		ddraid_bit_clear(sm->tgt.want, m->region);
-		ddraid_bit_set(sm->tgt.held, m->region);
-		fx_chan(sm, out, DDRAID_CHAN_GRANT, m->region, 0, 0, 0);
-	}
+	/* Granted at once if our bit is set; else when it is (grant_pass). */
+	if (me(sm, m) && ddraid_bit_test(sm->tgt.want, m->region) &&
+	    tgt_intent_ready(sm, m->region))
+		tgt_grant(sm, m->region, out);
 }
 
 static void sm_on_release(struct sm *sm, const struct cpgmsg *m,
@@ -592,12 +591,10 @@ static void lock_end(struct sm *sm, u64 r, struct sm_effects *out)
 		fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
 		sm->tgt.lock_told = false;
 	}
-	if (me_bit && (rs->waiting[r] & me_bit) &&
-	    ddraid_bit_test(sm->tgt.want, r)) {
-		ddraid_bit_clear(sm->tgt.want, r);
-		ddraid_bit_set(sm->tgt.held, r);
-		fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
-	}
+	/* Waiting, or held while our bit was still being set. */
+	if (me_bit && ((rs->waiting[r] | rs->held[r]) & me_bit) &&
+	    ddraid_bit_test(sm->tgt.want, r) && tgt_intent_ready(sm, r))
+		tgt_grant(sm, r, out);
 	rs->held[r] |= rs->waiting[r];
 	rs->waiting[r] = 0;
 	tgt_maybe_clear(sm, r, out);

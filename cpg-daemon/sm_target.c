@@ -294,11 +294,25 @@ void tgt_sync_members(struct sm *sm, struct sm_effects *out)
 	}
 }
 
+bool tgt_intent_ready(const struct sm *sm, u64 r)
+{
+	return sm->tgt.bits[r] == BIT_SET ||
+	       (sm->debug & SM_DEBUG_SKIP_INTENT);
+}
+
+void tgt_grant(struct sm *sm, u64 r, struct sm_effects *out)
+{
+	ddraid_bit_clear(sm->tgt.want, r);
+	ddraid_bit_set(sm->tgt.held, r);
+	fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
+}
+
 static void grant_pass(struct sm *sm, struct sm_effects *out)
 {
 	const struct rs *rs = &sm->rs;
 	int s = rs_slot_of(rs, sm->cfg.nodeid);
 	u32 bit = my_bit(sm);
+	struct cpgmsg *c;
 	u64 r;
 
 	if (sm->tgt.frozen || sm->tgt.path_pending || !sm->loc.quorate || s < 0 ||
@@ -311,23 +325,29 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 		 * no longer names us, so ask again then. */
 		if (ddraid_bit_test(sm->tgt.rel_sent, r))
 			continue;
+		/*
+		 * The bit write and the ACQUIRE's round through the cluster
+		 * run at the same time; the grant waits for both. Holding a
+		 * region (RS) before our bit is on the members is safe: no
+		 * write of ours reaches the region before the grant, so a
+		 * crash in between leaves nothing to resync there (I2 is
+		 * about writes, docs/cluster-protocol.md "write intent").
+		 */
+		if (sm->tgt.bits[r] == BIT_CLEAR &&
+		    !(sm->debug & SM_DEBUG_SKIP_INTENT))
+			bit_set(sm, r, (u32)s, out);
 		if (rs->held[r] & bit) {
-			ddraid_bit_clear(sm->tgt.want, r);
-			ddraid_bit_set(sm->tgt.held, r);
-			fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
+			/* Never into the cluster's lock: its end grants. */
+			if (tgt_intent_ready(sm, r) &&
+			    !(rs->locked && rs->lock_region == r))
+				tgt_grant(sm, r, out);
 			continue;
 		}
 		if (ddraid_bit_test(sm->tgt.acq_sent, r) || rs->waiting[r] & bit)
 			continue;
-		if (sm->tgt.bits[r] == BIT_SET ||
-		    (sm->debug & SM_DEBUG_SKIP_INTENT)) {
-			struct cpgmsg *c = fx_cpg(sm, out, MSG_ACQUIRE);
-
-			c->region = r;
-			ddraid_bit_set(sm->tgt.acq_sent, r);
-		} else if (sm->tgt.bits[r] == BIT_CLEAR) {
-			bit_set(sm, r, (u32)s, out);
-		}
+		c = fx_cpg(sm, out, MSG_ACQUIRE);
+		c->region = r;
+		ddraid_bit_set(sm->tgt.acq_sent, r);
 	}
 }
 

@@ -52,6 +52,23 @@ static bool run_seed(u64 seed, u32 brk, u32 steps, bool verbose)
 }
 
 /* A broken rule must be caught, by the invariant it breaks. */
+/* Does @why start with one of @expect's '|'-separated prefixes? */
+static bool caught_by(const char *why, const char *expect)
+{
+	const char *e = expect, *bar;
+	size_t len;
+
+	for (;;) {
+		bar = strchr(e, '|');
+		len = bar ? (size_t)(bar - e) : strlen(e);
+		if (!strncmp(why, e, len))
+			return true;
+		if (!bar)
+			return false;
+		e = bar + 1;
+	}
+}
+
 static void must_catch(u32 brk, const char *name, const char *expect,
 		       u32 steps)
 {
@@ -60,7 +77,7 @@ static void must_catch(u32 brk, const char *name, const char *expect,
 	for (seed = 1; seed <= 400; seed++) {
 		if (run_seed(seed, brk, steps, false))
 			continue;
-		tap(strncmp(sim.why, expect, strlen(expect)) == 0,
+		tap(caught_by(sim.why, expect),
 		    "broken rule '%s' caught by %s (seed %" PRIu64 "): %s",
 		    name, expect, seed, sim.why);
 		return;
@@ -152,8 +169,9 @@ int main(void)
 	must_catch(BREAK_LATE_WRITES, "late writes land past fence_delay",
 		   "I5", (u32)steps);
 	/* a host's power loss takes fragments the clear did not flush:
-	 * they read as what was on the platter before */
+	 * they read as what was on the platter before (a torn read), or
+	 * the acknowledged block is gone when the next member is lost */
 	must_catch(BREAK_NO_FLUSH, "bits cleared without a flush",
-		   "torn read", (u32)steps);
+		   "torn read|I1", (u32)steps);
 	return 0;
 }
