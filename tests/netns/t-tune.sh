@@ -49,6 +49,14 @@ t_tune() {
 		sh -c "set_rc=0; DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL set $VOL rebuild-rate=5 speed=1 2>/dev/null || set_rc=\$?; [ \$set_rc = 2 ]"
 	check "tune: set with a bad rate is refused (exit 2)" \
 		sh -c "set_rc=0; DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL set $VOL rebuild-rate=5M 2>/dev/null || set_rc=\$?; [ \$set_rc = 2 ]"
+	# requests ddraidctl would never build: each refused with a reason
+	for req in '{"cmd":"set"}' '{"cmd":"set","speed":1}' \
+		'{"cmd":"set","rebuild-rate":"5"}' '{"cmd":"set","rebuild-rate":-1}' \
+		'{"cmd":"set","rebuild-rate":5.5}' '{"cmd":"set","scrub-rate":1000000000001}' \
+		'{"cmd":"set","rebuild-rate":true}'; do
+		check "tune: control request $req is refused" sh -c \
+			"echo '$req' | python3 $HERE/ctlsend.py $T/n1/$VOL.sock | jq -e '.ok == false and (.error | length > 0)' >/dev/null"
+	done
 	check "tune: ... and nothing was set on any node" \
 		rate_is "0 node" rebuild-rate 1 2
 
