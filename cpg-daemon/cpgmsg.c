@@ -51,6 +51,7 @@ static const char *const names[MSG_TYPE_MAX + 1] = {
 	[MSG_PATH_OK] = "PATH_OK",
 	[MSG_DETACH] = "DETACH",
 	[MSG_HISTORY] = "HISTORY",
+	[MSG_TUNE] = "TUNE",
 };
 
 const char *cpgmsg_type_name(u16 type)
@@ -138,6 +139,8 @@ static size_t fixed_body(u16 type)
 		return 8;	/* + runs + runs */
 	case MSG_REBUILD_BEGIN:
 		return 16;	/* + runs */
+	case MSG_TUNE:
+		return 32;
 	}
 	return 0;
 }
@@ -151,6 +154,25 @@ static bool has_runs(u16 type)
 static bool members_ok(u32 n)
 {
 	return n == 2 || n == 3 || n == 5 || n == 9;
+}
+
+const char *cpgmsg_tune_check(u32 set, u32 clear, const u64 *tune)
+{
+	u32 i;
+
+	if ((set | clear) & ~TUNE_ALL)
+		return "unknown TUNE field";
+	if (!(set | clear))
+		return "TUNE changes nothing";
+	if (set & clear)
+		return "TUNE both sets and clears a field";
+	for (i = 0; i < TUNE_N; i++) {
+		if (!(set & (1u << i)) && tune[i])
+			return "TUNE value of a field it does not set";
+		if (tune[i] > CPGMSG_TUNE_MAX)
+			return "TUNE rate out of range";
+	}
+	return NULL;
 }
 
 /* Validate the semantic fields of @m (shared by encoder and decoder). */
@@ -251,6 +273,8 @@ static const char *check_fields(const struct cpgmsg *m)
 		if (!m->history || !m->events)
 			return "HISTORY history or events is zero";
 		break;
+	case MSG_TUNE:
+		return cpgmsg_tune_check(m->tune_set, m->tune_clear, m->tune);
 	case MSG_REBUILD_START:
 		if (m->mode != REBUILD_FULL && m->mode != REBUILD_BITMAP)
 			return "unknown rebuild mode";
@@ -445,6 +469,12 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 		ddr_put_le64(m->region, p);
 		ddr_put_le64(m->mismatches, p + 8);
 		ddr_put_le32(m->err, p + 16);
+		break;
+	case MSG_TUNE:
+		ddr_put_le32(m->tune_set, p);
+		ddr_put_le32(m->tune_clear, p + 4);
+		for (i = 0; i < TUNE_N; i++)
+			ddr_put_le64(m->tune[i], p + 8 + 8 * i);
 		break;
 	}
 	ddr_put_le32(ddraid_crc32c(b, size), b + H_CRC);
@@ -678,6 +708,12 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 		m.err = ddr_get_le32(p + 16);
 		if (!zero(p + 20, 4))
 			bad = "padding not zero";
+		break;
+	case MSG_TUNE:
+		m.tune_set = ddr_get_le32(p);
+		m.tune_clear = ddr_get_le32(p + 4);
+		for (i = 0; i < TUNE_N; i++)
+			m.tune[i] = ddr_get_le64(p + 8 + 8 * i);
 		break;
 	}
 	if (bad)

@@ -53,6 +53,13 @@
  *  DETACH           0 flags (DETACH_*), 4 member (the one whose path made
  *                   the node withdraw, or CPGMSG_NO_MEMBER)
  *  HISTORY          0 history(64), 8 events(64), 16 runs (dirty regions)
+ *  TUNE             0 set (TUNE_* mask: fields given a cluster-wide value),
+ *                   4 clear (mask: fields back to each node's own
+ *                   --sync-speed-*), 8 rebuild max(64), 16 scrub max(64),
+ *                   24 min(64), bytes/s (max 0: unlimited, min 0: no
+ *                   floor), at most CPGMSG_TUNE_MAX; a field in neither
+ *                   mask is kept and its value must be 0; set and clear
+ *                   are disjoint and not both empty
  */
 #ifndef DDRAID_CPGMSG_H
 #define DDRAID_CPGMSG_H
@@ -97,7 +104,8 @@
 #define MSG_PATH_OK		26
 #define MSG_DETACH		27
 #define MSG_HISTORY		28
-#define MSG_TYPE_MAX		28
+#define MSG_TUNE		29
+#define MSG_TYPE_MAX		29
 
 /* "No member" in a member field that may name none. */
 #define CPGMSG_NO_MEMBER	0xffffffffu
@@ -119,6 +127,24 @@
 /* SCRUB_START modes (mdadm's sync_action "check" and "repair"). */
 #define SCRUB_CHECK		1
 #define SCRUB_REPAIR		2
+
+/*
+ * TUNE fields: index into cpgmsg.tune[] and bit (1 << index) in the set
+ * and clear masks. The pacing of online rebuild and scrub (pace.h).
+ */
+#define TUNE_REBUILD_MAX	0	/* rebuild's rate limit */
+#define TUNE_SCRUB_MAX		1	/* scrub's rate limit */
+#define TUNE_MIN		2	/* both, while foreground writes run */
+#define TUNE_N			3
+#define TUNE_ALL		((1u << TUNE_N) - 1)
+/* The largest rate TUNE carries, bytes/s: 10^6 MB/s as ddraidd takes. */
+#define CPGMSG_TUNE_MAX		1000000000000ULL
+
+/*
+ * Why @set, @clear and @tune would not make a valid TUNE, or NULL. The
+ * decoder's rule, also asked by the state machine before it sends one.
+ */
+const char *cpgmsg_tune_check(u32 set, u32 clear, const u64 *tune);
 
 /* REBUILD_START modes. */
 #define REBUILD_FULL		1
@@ -170,6 +196,9 @@ struct cpgmsg {
 				 * CPGMSG_NO_MEMBER */
 	u64 host_events;	/* ATTACH: events on the hosted disk */
 	u64 history;		/* HISTORY */
+	/* TUNE: set and clear masks (TUNE_*), values by TUNE_* index */
+	u32 tune_set, tune_clear;
+	u64 tune[TUNE_N];
 
 	/* STATE */
 	u32 part, parts, total, data_len;

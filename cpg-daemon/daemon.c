@@ -458,6 +458,34 @@ static const char *state_name(u32 s)
 #define J_BOOL(v) json_object_new_boolean(v)
 #define J_STR(v) json_object_new_string(v)
 
+/* TUNE_* and the control protocol's names are the same indices. */
+_Static_assert(TUNE_REBUILD_MAX == DDRAID_RATE_REBUILD_MAX &&
+	       TUNE_SCRUB_MAX == DDRAID_RATE_SCRUB_MAX &&
+	       TUNE_MIN == DDRAID_RATE_MIN && TUNE_N == DDRAID_RATES,
+	       "TUNE_* and DDRAID_RATE_* differ");
+
+/*
+ * "rates": what online rebuild and scrub run at on this node's watch
+ * (the coordinator paces them), and whether the value was set for the
+ * cluster ("ddraidctl set") or is this node's --sync-speed-*.
+ */
+static void rates_json(struct daemon *d, json_object *o)
+{
+	json_object *x = json_object_new_object(), *y;
+	u64 rate[TUNE_N];
+	u32 cluster, i;
+
+	sm_rates(d->sm, rate, &cluster);
+	for (i = 0; i < TUNE_N; i++) {
+		y = json_object_new_object();
+		J_ADD(y, "bytes_per_s", J_U64(rate[i]));
+		J_ADD(y, "source", J_STR(cluster & (1u << i) ? "cluster" :
+					 "node"));
+		J_ADD(x, ddraid_rate_keys[i], y);
+	}
+	J_ADD(o, "rates", x);
+}
+
 static void status_json(struct daemon *d, json_object *o)
 {
 	struct sm_status st;
@@ -562,6 +590,7 @@ static void status_json(struct daemon *d, json_object *o)
 			J_ADD(x, "errno", J_U64(st.scrub_err));
 	}
 	J_ADD(o, "scrub", x);
+	rates_json(d, o);
 	x = json_object_new_object();
 	J_ADD(x, "spec", J_STR(d->o.channel));
 	J_ADD(x, "connected", J_BOOL(chan_connected(d->chan)));
@@ -648,6 +677,40 @@ static int req_member(struct daemon *d, json_object *req, u32 *m,
 	return 0;
 }
 
+/*
+ * {"cmd":"set", KEY: bytes/s or null, ...} with KEY one of
+ * ddraid_rate_keys: an integer sets the rate for the cluster, null gives
+ * it back to each node's own --sync-speed-*. Anything else is refused.
+ */
+static int req_tune(json_object *req, struct sm_admin *a, const char **why)
+{
+	int i;
+
+	a->cmd = SM_ADMIN_TUNE;
+	json_object_object_foreach(req, k, v) {
+		if (!strcmp(k, "cmd"))
+			continue;
+		i = ddraid_rate_key(k, strlen(k));
+		if (i < 0) {
+			*why = "unknown key (rebuild-rate, scrub-rate, sync-speed-min)";
+			return -EINVAL;
+		}
+		if (!v) {
+			a->tune_clear |= 1u << i;
+			continue;
+		}
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0 ||
+		    (u64)json_object_get_int64(v) > CPGMSG_TUNE_MAX) {
+			*why = "a rate is bytes/s (0..10^12) or null";
+			return -EINVAL;
+		}
+		a->tune_set |= 1u << i;
+		a->tune[i] = (u64)json_object_get_int64(v);
+	}
+	return 0;
+}
+
 static int ctl_request(void *arg, json_object *req, json_object *resp,
 		       const char **why)
 {
@@ -703,7 +766,11 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		J_ADD(resp, "accepted", J_BOOL(1));
 		return 0;
 	}
-	if (!strcmp(cmd, "rebuild")) {
+	if (!strcmp(cmd, "set")) {
+		r = req_tune(req, &ev.admin, why);
+		if (r)
+			return r;
+	} else if (!strcmp(cmd, "rebuild")) {
 		const char *mode = "full";
 
 		r = req_member(d, req, &ev.admin.member, why);
@@ -749,7 +816,7 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		ev.admin.nodeid = (u32)json_object_get_int64(v);
 		ev.admin.cmd = SM_ADMIN_FENCED;
 	} else {
-		*why = "unknown command (status, events, rebuild, fail, fenced, scrub)";
+		*why = "unknown command (status, events, rebuild, fail, fenced, scrub, set)";
 		return -EINVAL;
 	}
 	/* The state machine's reason, word for word. */

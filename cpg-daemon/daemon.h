@@ -22,9 +22,9 @@ struct daemon_opts {
 	bool debug;
 	unsigned int fence_delay_ms;
 	unsigned int rebuild_gap_ms;	/* deprecated: sync_max_mbs */
-	unsigned long long sync_max_bps;	/* bytes/s; 0: unlimited */
-	unsigned long long sync_min_bps;	/* bytes/s under foreground
-						 * writes; 0: sync_max */
+	u64 sync_max_bps;		/* bytes/s; 0: unlimited */
+	u64 sync_min_bps;		/* bytes/s under foreground
+					 * writes; 0: sync_max */
 	int fencing;			/* enum fencing_mode (fencing.h) */
 	/* Every departed node waits for a confirmed fencing: 1 yes, 0 no,
 	 * -1 yes exactly when Pacemaker fences (fencing.h). */

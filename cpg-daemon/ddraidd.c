@@ -106,39 +106,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/*
- * A rate in MB/s (10^6 bytes), with up to six decimals ("50", "0.33"),
- * 0..1000000, as bytes per second. 0 stays 0; anything else at least 1.
- */
-static int parse_mbs(const char *s, unsigned long long *bps)
-{
-	unsigned long long whole = 0, frac = 0, scale = 1000000;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	while (*p >= '0' && *p <= '9') {
-		whole = whole * 10 + (unsigned long long)(*p++ - '0');
-		if (whole > 1000000)
-			return -EINVAL;
-	}
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		while (*p >= '0' && *p <= '9') {
-			if (scale == 1)
-				return -EINVAL;	/* finer than a byte */
-			scale /= 10;
-			frac += (unsigned long long)(*p++ - '0') * scale;
-		}
-	}
-	if (*p || (whole == 1000000 && frac))
-		return -EINVAL;
-	*bps = whole * 1000000 + frac;
-	return 0;
-}
-
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -228,9 +195,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SYNCMAX:
 		case OPT_SYNCMIN:
-			if (parse_mbs(optarg, c == OPT_SYNCMAX ?
-				      &o.sync_max_bps : &o.sync_min_bps)) {
-				fprintf(stderr, "ddraidd: --%s %s: not a rate in MB/s (0..1000000, e.g. 50 or 0.5)\n",
+			if (ddraid_parse_mbs(optarg, c == OPT_SYNCMAX ?
+					     &o.sync_max_bps : &o.sync_min_bps)) {
+				fprintf(stderr, "ddraidd: --%s %s: not a rate in " DDRAID_MBS_RULE "\n",
 					c == OPT_SYNCMAX ? "sync-speed-max" :
 					"sync-speed-min", optarg);
 				return 2;

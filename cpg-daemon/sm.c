@@ -668,6 +668,9 @@ int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 		return sm_scrub_refused(sm, a->cmd, a->mode, why);
 	case SM_ADMIN_FENCED:
 		return 0;
+	case SM_ADMIN_TUNE:
+		*why = cpgmsg_tune_check(a->tune_set, a->tune_clear, a->tune);
+		return *why ? -EINVAL : 0;
 	default:
 		*why = "unknown command";
 		return -EINVAL;
@@ -751,6 +754,12 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 	case SM_ADMIN_SCRUB:
 		m = fx_cpg(sm, out, MSG_SCRUB_START);
 		m->mode = a->mode;
+		return 0;
+	case SM_ADMIN_TUNE:
+		m = fx_cpg(sm, out, MSG_TUNE);
+		m->tune_set = a->tune_set;
+		m->tune_clear = a->tune_clear;
+		memcpy(m->tune, a->tune, sizeof(m->tune));
 		return 0;
 	case SM_ADMIN_FENCED: {
 		int s = rs_slot_of(rs, a->nodeid);

@@ -66,7 +66,8 @@ struct sm_config {
 	 * 1000 time units (bytes/s with a millisecond clock), as md's
 	 * sync_speed_max/min: up to sync_max (0: unlimited) while no
 	 * foreground writes were seen for SM_PACE_BUSY, else sync_min
-	 * (0: sync_max applies then too). Resync is not paced.
+	 * (0: sync_max applies then too). Resync is not paced. Rates set
+	 * cluster-wide (SM_ADMIN_TUNE) override these: sm_rates().
 	 */
 	u64 sync_max;
 	u64 sync_min;
@@ -201,6 +202,8 @@ enum sm_admin_cmd {
 	SM_ADMIN_FENCED,	/* nodeid: fencing confirmed (Pacemaker) */
 	SM_ADMIN_SCRUB,		/* mode: SCRUB_CHECK or SCRUB_REPAIR */
 	SM_ADMIN_SCRUB_CANCEL,
+	SM_ADMIN_TUNE,		/* tune_set, tune_clear, tune: rates for
+				 * every node (MSG_TUNE) */
 };
 
 struct sm_admin {
@@ -209,6 +212,10 @@ struct sm_admin {
 	u32 mode;		/* REBUILD_FULL or REBUILD_BITMAP; SCRUB_* */
 	const char *path;	/* NUL-terminated, <= CPGMSG_PATH_MAX bytes */
 	u32 nodeid;
+	/* TUNE: the fields to set and to give back to the nodes' own
+	 * config (TUNE_* masks), the values by TUNE_* index (bytes/s) */
+	u32 tune_set, tune_clear;
+	u64 tune[TUNE_N];
 };
 
 struct sm_event {
@@ -541,6 +548,15 @@ int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
  */
 int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 		     const char **why);
+
+/*
+ * The rates online rebuild and scrub run at, by TUNE_* index (bytes/s,
+ * 0: unlimited; for TUNE_MIN 0: the maximum applies under load too): the
+ * cluster-wide value where one is set (in *@cluster, a TUNE_* mask),
+ * else this node's own sm_config (sync_max for both maxima, sync_min).
+ * The one rule the coordinator paces by and status reports.
+ */
+void sm_rates(const struct sm *sm, u64 rate[TUNE_N], u32 *cluster);
 
 /* Fill @st with a snapshot of what this daemon knows. */
 void sm_status(const struct sm *sm, struct sm_status *st);

@@ -208,17 +208,35 @@ static void scrub_io(struct sm *sm, struct sm_effects *out)
 	sm->co.lock_io = true;
 }
 
+void sm_rates(const struct sm *sm, u64 rate[TUNE_N], u32 *cluster)
+{
+	u32 set = sm->loc.has_state ? sm->rs.tune_set : 0, i;
+
+	rate[TUNE_REBUILD_MAX] = sm->cfg.sync_max;
+	rate[TUNE_SCRUB_MAX] = sm->cfg.sync_max;
+	rate[TUNE_MIN] = sm->cfg.sync_min;
+	for (i = 0; i < TUNE_N; i++)
+		if (set & (1u << i))
+			rate[i] = sm->rs.tune[i];
+	if (cluster)
+		*cluster = set;
+}
+
 /*
  * Rate of online rebuild and scrub (pace.h): may the next region start
  * now? If so it is charged at once (a whole region; a LOCK that comes to
  * nothing is charged too, erring slow). Coordinator-local timing only:
- * what is done, and in which order, is unchanged.
+ * what is done, and in which order, is unchanged. @max: TUNE_REBUILD_MAX
+ * or TUNE_SCRUB_MAX.
  */
-static bool paced_start(struct sm *sm)
+static bool paced_start(struct sm *sm, u32 max)
 {
 	u64 window = sm->cfg.pace_busy ? sm->cfg.pace_busy : SM_PACE_BUSY;
 	bool busy = sm->co.fg_at && sm->now + 1 - sm->co.fg_at < window;
-	u64 rate = pace_rate(sm->cfg.sync_max, sm->cfg.sync_min, busy);
+	u64 r[TUNE_N], rate;
+
+	sm_rates(sm, r, NULL);
+	rate = pace_rate(r[max], r[TUNE_MIN], busy);
 
 	if (!pace_may_start(&sm->co.pace, rate, sm->now))
 		return false;
@@ -242,7 +260,7 @@ static void scrub_lock(struct sm *sm, struct sm_effects *out, u32 att)
 	    !all_settled(sm) || r >= sm->cfg.regions ||
 	    ddraid_bit_test(rs->dirty, r) || !lockable(sm, r, att))
 		return;
-	if (!paced_start(sm))
+	if (!paced_start(sm, TUNE_SCRUB_MAX))
 		return;
 	m = fx_cpg(sm, out, MSG_LOCK);
 	m->region = r;
@@ -331,7 +349,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 	     r < sm->cfg.regions;
 	     r = bitmap_next(rs->rb_todo, r + 1, sm->cfg.regions)) {
 		if (lockable(sm, r, att)) {
-			if (!paced_start(sm))
+			if (!paced_start(sm, TUNE_REBUILD_MAX))
 				return;
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;

@@ -14,6 +14,7 @@
 void sm_ev_view(const struct sm *sm, struct ddraid_ev_view *v)
 {
 	struct sm_status st;
+	u64 rate[TUNE_N];
 	u32 i;
 
 	sm_status_brief(sm, &st);
@@ -49,4 +50,8 @@ void sm_ev_view(const struct sm *sm, struct ddraid_ev_view *v)
 	v->scrub_done = st.scrub_next;
 	v->scrub_total = st.regions;
 	v->scrub_mismatches = st.scrub_mismatches;
+	/* The replicated part only: every node reports the same. */
+	sm_rates(sm, rate, &v->tune_set);
+	for (i = 0; i < DDRAID_RATES; i++)
+		v->tune[i] = v->tune_set & (1u << i) ? rate[i] : 0;
 }

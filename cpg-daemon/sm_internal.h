@@ -121,6 +121,13 @@ struct rs {
 	struct {
 		u64 history, events;
 	} hist[SM_MAX_VIEW];
+	/*
+	 * Rates set cluster-wide (TUNE): the fields in tune_set override
+	 * every node's own --sync-speed-* (sm_rates()). Last in the byte
+	 * form.
+	 */
+	u32 tune_set;		/* TUNE_* mask */
+	u64 tune[TUNE_N];	/* bytes/s, by TUNE_* index */
 };
 
 /* What an outstanding IO effect was for. */

@@ -8,6 +8,7 @@
  * coordinator) are ignored the same way everywhere.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "sm_internal.h"
 
@@ -1107,6 +1108,38 @@ static void sm_on_rebuild_done(struct sm *sm, const struct cpgmsg *m,
 	       m->member, (unsigned long long)m->events);
 }
 
+/* ---- tuning ---- */
+
+/*
+ * Rates set (or given back to each node's own config) cluster-wide: taken
+ * as the message says, whoever sent it, so every daemon holds the same.
+ */
+static void sm_on_tune(struct sm *sm, const struct cpgmsg *m,
+		       struct sm_effects *out)
+{
+	struct rs *rs = &sm->rs;
+	char v[TUNE_N][32];
+	u32 i;
+
+	for (i = 0; i < TUNE_N; i++) {
+		if (m->tune_set & (1u << i))
+			rs->tune[i] = m->tune[i];
+		else if (m->tune_clear & (1u << i))
+			rs->tune[i] = 0;
+	}
+	rs->tune_set = (rs->tune_set | m->tune_set) & ~m->tune_clear;
+	for (i = 0; i < TUNE_N; i++) {
+		if (rs->tune_set & (1u << i))
+			snprintf(v[i], sizeof(v[i]), "%llu bytes/s",
+				 (unsigned long long)rs->tune[i]);
+		else
+			snprintf(v[i], sizeof(v[i]), "each node's own");
+	}
+	fx_log(out, SM_LOG_NOTICE, "rates tuned by node %u: rebuild max %s, "
+	       "scrub max %s, min %s (0: none)", m->sender,
+	       v[TUNE_REBUILD_MAX], v[TUNE_SCRUB_MAX], v[TUNE_MIN]);
+}
+
 /* ---- delivery ---- */
 
 static void dispatch(struct sm *sm, const struct cpgmsg *m,
@@ -1141,6 +1174,7 @@ static void dispatch(struct sm *sm, const struct cpgmsg *m,
 	case MSG_PATH_OK: sm_on_path_ok(sm, m, out); break;
 	case MSG_DETACH: sm_on_detach(sm, m, out); break;
 	case MSG_HISTORY: sm_on_history(sm, m, out); break;
+	case MSG_TUNE: sm_on_tune(sm, m, out); break;
 	}
 }
 

@@ -11,7 +11,8 @@
 
 #include "sm_internal.h"
 
-#define RS_MAGIC	0x33305352u	/* "RS03": hosts, probes, torn, history */
+#define RS_MAGIC	0x34305352u	/* "RS04": hosts, probes, torn, history,
+					 * tuned rates */
 
 static void rs_clear_hosts(struct rs *rs);
 
@@ -331,6 +332,9 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put(&w, rs->dirty, bitmap_bytes(regions));
 	put(&w, rs->rb_todo, bitmap_bytes(regions));
 	put(&w, rs->torn, bitmap_bytes(regions));
+	put32(&w, rs->tune_set);
+	for (i = 0; i < TUNE_N; i++)
+		put64(&w, rs->tune[i]);
 	if (w.oom) {
 		free(w.p);
 		return NULL;
@@ -493,6 +497,14 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		get(&b, rs->rb_todo, bitmap_bytes(regions));
 	if (!b.why)
 		get(&b, rs->torn, bitmap_bytes(regions));
+	rs->tune_set = get32(&b);
+	bad(&b, rs->tune_set & ~TUNE_ALL, "state tuned rates");
+	for (i = 0; i < TUNE_N; i++) {
+		rs->tune[i] = get64(&b);
+		bad(&b, rs->tune[i] > CPGMSG_TUNE_MAX ||
+		    (rs->tune[i] && !(rs->tune_set & (1u << i))),
+		    "state tuned rates");
+	}
 	bad(&b, b.off != b.len, "state has trailing bytes");
 	if (b.why) {
 		*why = b.why;

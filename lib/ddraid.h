@@ -59,6 +59,36 @@ const char *ddraid_xor_selected(void);
  */
 int ddraid_check_volume_name(const char *name, char *why, size_t len);
 
+/* ---- background rates (lib/rate.c) ---- */
+
+/* The largest rate in MB/s; as bytes/s, DDRAID_MBS_MAX * 10^6. */
+#define DDRAID_MBS_MAX		1000000ULL
+#define DDRAID_MBS_RULE		"MB/s, 10^6 bytes, 0..1000000, e.g. 50 or 0.5"
+
+/*
+ * A rate in MB/s ("50", "0.33": up to six decimals, 0..DDRAID_MBS_MAX) as
+ * bytes per second in *@bps. 0 or -EINVAL. The one parser of ddraidd's
+ * --sync-speed-* and "ddraidctl set".
+ */
+int ddraid_parse_mbs(const char *s, u64 *bps);
+/* @bps as ddraid_parse_mbs() reads it back: "50", "0.5". */
+void ddraid_format_mbs(u64 bps, char *buf, size_t len);
+
+/*
+ * The rates "ddraidctl set" tunes cluster-wide, by index: the names on
+ * its command line, in the control request and in status. ddraidd's
+ * TUNE_* (cpg-daemon/cpgmsg.h) use the same indices.
+ */
+enum {
+	DDRAID_RATE_REBUILD_MAX,	/* "rebuild-rate" */
+	DDRAID_RATE_SCRUB_MAX,		/* "scrub-rate" */
+	DDRAID_RATE_MIN,		/* "sync-speed-min" */
+	DDRAID_RATES
+};
+extern const char *const ddraid_rate_keys[DDRAID_RATES];
+/* The index of key @name (the first @len bytes), or -1. */
+int ddraid_rate_key(const char *name, size_t len);
+
 /* ---- create ---- */
 
 /* Called now and then by long operations; return non-zero to stop. */

@@ -28,6 +28,7 @@ static const char *const names[DDRAID_EV_TYPES] = {
 	[DDRAID_EV_PATH_UP] = "path-up",
 	[DDRAID_EV_QUORUM_LOST] = "quorum-lost",
 	[DDRAID_EV_QUORUM_REGAINED] = "quorum-regained",
+	[DDRAID_EV_TUNED] = "tuned",
 };
 
 const char *ddraid_event_name(u32 type)
@@ -87,6 +88,9 @@ static void baseline(const struct ddraid_ev_view *v, struct ddraid_ev_view *b)
 	memcpy(b->node, v->node, sizeof(b->node));
 	for (s = 0; s < DDRAID_BITMAP_SLOTS; s++)
 		b->node[s].path_bad = 0;
+	/* Rates are settings, not news: a first view reports no change. */
+	b->tune_set = v->tune_set;
+	memcpy(b->tune, v->tune, sizeof(b->tune));
 }
 
 struct out {
@@ -312,6 +316,20 @@ static void volume(struct out *o, const struct ddraid_ev_view *old,
 	}
 }
 
+/* The cluster-wide rates changed ("ddraidctl set"). */
+static void tuned(struct out *o, const struct ddraid_ev_view *old,
+		  const struct ddraid_ev_view *new)
+{
+	struct ddraid_event *e;
+
+	if (old->tune_set == new->tune_set &&
+	    !memcmp(old->tune, new->tune, sizeof(new->tune)))
+		return;
+	e = add(o, DDRAID_EV_TUNED);
+	e->set = new->tune_set;
+	memcpy(e->rate, new->tune, sizeof(e->rate));
+}
+
 unsigned int ddraid_ev_derive(const struct ddraid_ev_view *old,
 			      const struct ddraid_ev_view *new,
 			      struct ddraid_event *ev)
@@ -337,6 +355,7 @@ unsigned int ddraid_ev_derive(const struct ddraid_ev_view *old,
 		mismatches(&o, old, new);
 	members(&o, old, new);
 	volume(&o, old, new);
+	tuned(&o, old, new);
 	return o.n;
 }
 
@@ -358,6 +377,7 @@ json_object *ddraid_event_json(const struct ddraid_event *e,
 {
 	json_object *o = json_object_new_object();
 	char t[40];
+	int i;
 
 	ddraid_event_time(ts, t, sizeof(t));
 	ADD(o, "version", json_object_new_int(DDRAID_EVENT_VERSION));
@@ -394,6 +414,13 @@ json_object *ddraid_event_json(const struct ddraid_event *e,
 		ADD(o, "count", U64(e->a));
 		ADD(o, "mismatches", U64(e->b));
 		ADD(o, "done", U64(e->c));
+		break;
+	case DDRAID_EV_TUNED:
+		/* bytes/s where set for the cluster, else "node": each
+		 * node's own --sync-speed-* */
+		for (i = 0; i < DDRAID_RATES; i++)
+			ADD(o, ddraid_rate_keys[i], e->set & (1u << i) ?
+			    U64(e->rate[i]) : json_object_new_string("node"));
 		break;
 	default:
 		break;

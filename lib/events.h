@@ -23,8 +23,7 @@
 
 #include <json-c/json.h>
 
-#include "ddraid_compat.h"
-#include "ddraid_format.h"
+#include "ddraid.h"
 
 #define DDRAID_EVENT_VERSION	1
 
@@ -49,6 +48,7 @@ enum ddraid_event_type {
 	DDRAID_EV_PATH_UP,		/* member, node */
 	DDRAID_EV_QUORUM_LOST,
 	DDRAID_EV_QUORUM_REGAINED,
+	DDRAID_EV_TUNED,		/* set: the rates set cluster-wide */
 	DDRAID_EV_TYPES
 };
 
@@ -79,6 +79,10 @@ struct ddraid_ev_view {
 	u32 scrub_end;		/* how the last scrub ended (sm_scrub_end) */
 	const char *scrub_end_name;	/* its name, static */
 	u64 scrub_done, scrub_total, scrub_mismatches;
+	/* rates set cluster-wide ("ddraidctl set"): a mask by
+	 * DDRAID_RATE_* index, and the values (bytes/s) */
+	u32 tune_set;
+	u64 tune[DDRAID_RATES];
 };
 
 struct ddraid_event {
@@ -87,6 +91,9 @@ struct ddraid_event {
 	u32 node;		/* 0: not given */
 	u64 a, b, c;		/* per type: see ddraid_event_json() */
 	const char *reason;	/* static, NULL: none */
+	/* TUNED: the rates set cluster-wide (mask), the values in rate[] */
+	u32 set;
+	u64 rate[DDRAID_RATES];
 };
 
 #define DDRAID_EV_NONE		0xffffffffu

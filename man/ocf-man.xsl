@@ -157,6 +157,7 @@
 	<xsl:value-of select="content/@type"/>
 	<xsl:if test="@required = '1'">, required</xsl:if>
 	<xsl:if test="@unique = '1'">, unique</xsl:if>
+	<xsl:if test="@reloadable = '1'">, reloadable</xsl:if>
 	<xsl:text>) </xsl:text>
 	<xsl:call-template name="esc">
 		<xsl:with-param name="text" select="shortdesc"/>

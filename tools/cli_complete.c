@@ -20,6 +20,8 @@
 
 static void candidates_for(enum cli_kind k)
 {
+	int i;
+
 	switch (k) {
 	case CLI_DEV:
 		puts(DDRAID_MISSING);
@@ -37,6 +39,10 @@ static void candidates_for(enum cli_kind k)
 		break;
 	case CLI_DMNAME:
 		puts("@dmnames");
+		break;
+	case CLI_RATE_SETTING:
+		for (i = 0; i < DDRAID_RATES; i++)
+			printf("%s=\n", ddraid_rate_keys[i]);
 		break;
 	default:
 		break;	/* a size, a number, a new name: nothing to offer */
@@ -158,6 +164,7 @@ static const char *kind_name(enum cli_kind k)
 		[CLI_NAME] = "name", [CLI_VOLUME] = "volume",
 		[CLI_VOLUME_OR_DEV] = "volume-or-member",
 		[CLI_DMNAME] = "dm-name",
+		[CLI_RATE_SETTING] = "setting",
 	};
 
 	return names[k];

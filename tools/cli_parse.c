@@ -37,6 +37,8 @@ static const char *kind_noun(enum cli_kind k)
 		return "device-mapper name";
 	case CLI_FILE:
 		return "file";
+	case CLI_RATE_SETTING:
+		return "KEY=VALUE setting";
 	default:
 		return "name";
 	}

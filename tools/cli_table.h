@@ -28,6 +28,7 @@ enum cli_kind {
 	CLI_VOLUME,	/* a running volume's name: the name rule too */
 	CLI_VOLUME_OR_DEV,	/* rebuild: VOLUME online, a member offline */
 	CLI_DMNAME,	/* a device-mapper device name */
+	CLI_RATE_SETTING,	/* KEY=VALUE, KEY one of ddraid_rate_keys */
 };
 
 /* Options flags. */

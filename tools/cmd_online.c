@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddraidctl status / rebuild / fail / scrub / fenced: requests to the
+ * ddraidctl status / rebuild / fail / scrub / fenced / set: requests to the
  * volume's ddraidd over its control socket (tools/cli_ctl.c; one JSON
  * object per line each way, docs/ddraidd.md).
  */
@@ -72,6 +72,27 @@ static void print_fencing(json_object *x)
 	}
 }
 
+/* The background rates and where each comes from (cluster or node). */
+static void print_rates(json_object *x)
+{
+	char mbs[32];
+	json_object *y, *v;
+	int i;
+
+	printf("  rates (MB/s)");
+	for (i = 0; i < DDRAID_RATES; i++) {
+		if (!json_object_object_get_ex(x, ddraid_rate_keys[i], &y) ||
+		    !json_object_object_get_ex(y, "bytes_per_s", &v))
+			continue;
+		ddraid_format_mbs((u64)json_object_get_int64(v), mbs,
+				  sizeof(mbs));
+		printf("%s %s %s%s (%s)", i ? "," : "", ddraid_rate_keys[i],
+		       mbs, strcmp(mbs, "0") ? "" : i == DDRAID_RATE_MIN ?
+		       " none" : " unlimited", jstr(y, "source"));
+	}
+	printf("\n");
+}
+
 static void print_status(json_object *r)
 {
 	json_object *a, *x;
@@ -114,6 +135,8 @@ static void print_status(json_object *r)
 		       jstr(x, "mode"), jstr(x, "state"), jstr(x, "done"),
 		       jstr(x, "total"), jstr(x, "mismatches"),
 		       jstr(x, "repaired"));
+	if (json_object_object_get_ex(r, "rates", &x))
+		print_rates(x);
 	if (json_object_object_get_ex(r, "fencing", &x))
 		print_fencing(x);
 	if (json_object_object_get_ex(r, "channel", &x))
@@ -224,5 +247,52 @@ int cmd_fenced(const struct cli_args *a)
 	json_object_object_add(req, "cmd", json_object_new_string("fenced"));
 	json_object_object_add(req, "nodeid", json_object_new_int64(
 				       (int64_t)a->num[FENCED_NODE]));
+	return simple(a->argv[0], req);
+}
+
+/*
+ * set VOLUME KEY=VALUE...: every setting is checked before anything is
+ * sent; the daemon gets bytes/s, or null for "node" (the key goes back
+ * to each node's own --sync-speed-*).
+ */
+int cmd_set(const struct cli_args *a)
+{
+	json_object *req;
+	const char *arg, *eq;
+	bool seen[DDRAID_RATES] = { false };
+	u64 bps;
+	int i, k;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("set"));
+	for (i = 1; i < a->argc; i++) {
+		arg = a->argv[i];
+		eq = strchr(arg, '=');
+		k = eq ? ddraid_rate_key(arg, (size_t)(eq - arg)) : -1;
+		if (k < 0) {
+			json_object_put(req);
+			return cli_usage("'%s': give KEY=VALUE with KEY one of "
+					 "rebuild-rate, scrub-rate, sync-speed-min",
+					 arg);
+		}
+		if (seen[k]) {
+			json_object_put(req);
+			return cli_usage("'%s' is given twice",
+					 ddraid_rate_keys[k]);
+		}
+		seen[k] = true;
+		if (!strcmp(eq + 1, "node")) {
+			json_object_object_add(req, ddraid_rate_keys[k], NULL);
+			continue;
+		}
+		if (ddraid_parse_mbs(eq + 1, &bps)) {
+			json_object_put(req);
+			return cli_usage("%s '%s': not a rate in " DDRAID_MBS_RULE
+					 ", or 'node'", ddraid_rate_keys[k],
+					 eq + 1);
+		}
+		json_object_object_add(req, ddraid_rate_keys[k],
+				       json_object_new_int64((int64_t)bps));
+	}
 	return simple(a->argv[0], req);
 }

@@ -396,6 +396,24 @@ const struct cli_cmd cli_commands[] = {
 		.min_operands = 1, .max_operands = 1,
 		.run = cmd_fenced,
 	}, {
+		.name = "set",
+		.summary = "tune a running volume's rebuild and scrub rates cluster-wide (ddraidd)",
+		.synopsis = SYNOPSIS("VOLUME KEY=VALUE..."),
+		.description =
+			"Set background rates of the running VOLUME for every node at once, "
+			"without a restart, through the cluster's replicated state: "
+			"rebuild-rate=MB/s and scrub-rate=MB/s are the rate limits of online "
+			"rebuild and scrub (as md's sync_speed_max; 0: unlimited), "
+			"sync-speed-min=MB/s the rate both keep while foreground writes run "
+			"(as md's sync_speed_min; 0: none, the limit applies). A rate is "
+			DDRAID_MBS_RULE ". VALUE 'node' gives the key back to each node's own "
+			"ddraidd --sync-speed-max/--sync-speed-min. Keys not given keep their "
+			"value. The setting lasts while any daemon of the volume runs; "
+			"ddraidctl status shows the rates and where they come from.",
+		.operand = { CLI_VOLUME, CLI_RATE_SETTING },
+		.min_operands = 2, .max_operands = -1,
+		.run = cmd_set,
+	}, {
 		.name = "events",
 		.summary = "print volume events as they happen (member failed, rebuild, ...)",
 		.synopsis = SYNOPSIS("[--json] [--once] [--timeout S] [VOLUME]"),

@@ -52,6 +52,7 @@ int cmd_status(const struct cli_args *a);
 int cmd_fail(const struct cli_args *a);
 int cmd_scrub(const struct cli_args *a);
 int cmd_fenced(const struct cli_args *a);
+int cmd_set(const struct cli_args *a);
 int cmd_erase(const struct cli_args *a);
 int cmd_check_name(const struct cli_args *a);
 int cmd_events(const struct cli_args *a);

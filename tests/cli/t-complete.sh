@@ -98,6 +98,14 @@ if [ -S "$T/ctl/vol1.sock" ]; then
 	got_is "fenced --node <TAB>: a node id cannot be guessed" ""
 	complete_words rebuild --member 1 v
 	got_is "rebuild --member 1 v<TAB>: a volume (or a member)" vol1
+	complete_words set -- ""
+	got_is "set -- <TAB>: the volume first" vol1
+	complete_words set vol1 -- ""
+	got_is "set VOLUME -- <TAB>: the keys, each with its =" \
+		rebuild-rate= scrub-rate= sync-speed-min=
+	complete_words set vol1 rebuild-rate=5 -- s
+	got_is "set VOLUME KEY=VALUE -- s<TAB>: more keys" \
+		scrub-rate= sync-speed-min=
 else
 	ok "volumes # SKIP cannot make a UNIX socket (no python3)"
 fi

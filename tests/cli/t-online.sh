@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# The argument side of ddraidctl's online commands (scrub, status) against
+# The argument side of ddraidctl's online commands (scrub, set, status) against
 # a stand-in control socket that records every request: bad arguments are
 # refused with exit 2 and send nothing; good ones send exactly the request
 # docs/ddraidd.md names; the daemon's refusal reaches the user with its
@@ -43,6 +43,39 @@ t "scrub --cancel asks to cancel" \
 	test "$(lastreq)" = '{"cmd":"scrub","cancel":true}'
 t "one request per accepted command" test "$(nreqs)" = 3
 
+# set: every KEY=VALUE checked before anything is sent.
+for args in "set vol1" "set vol1 rebuild-rate" "set vol1 =5" \
+	"set vol1 bogus=5" "set vol1 rebuild-rate=5 rebuild-rate=6" \
+	"set vol1 rebuild-rate=5 scrub-rate=fast" "set vol1 rebuild-rate=" \
+	"set vol1 rebuild-rate=1000001" "set vol1 rebuild-rate=0.0000001" \
+	"set vol1 rebuild-rate=50M" "set vol1 rebuild-rate=-1" \
+	"set vol1 sync-speed-min=5 bogus=node" "set ../vol1 rebuild-rate=5" \
+	"set vol1 Rebuild-rate=5" "set vol1 rebuild-rate=5 --bogus"; do
+	# shellcheck disable=SC2086
+	expect 2 "ddraidctl $args: usage error" $args
+done
+t "bad set arguments sent no request" test "$(nreqs)" = 3
+expect 2 "set with a key twice ..." set vol1 scrub-rate=1 scrub-rate=1
+err_has "... says which key" "'scrub-rate' is given twice"
+expect 2 "set with an unknown key ..." set vol1 speed=1
+err_has "... names the keys" "rebuild-rate, scrub-rate, sync-speed-min"
+
+expect 0 "set VOL rebuild-rate=50: accepted" set vol1 rebuild-rate=50
+t "... sends bytes/s" \
+	test "$(lastreq)" = '{"cmd":"set","rebuild-rate":50000000}'
+expect 0 "set VOL with every key: accepted" \
+	set vol1 scrub-rate=0.5 sync-speed-min=1000000 rebuild-rate=0
+t "... sends each, as given, fractions to the byte" \
+	test "$(lastreq)" = '{"cmd":"set","scrub-rate":500000,"sync-speed-min":1000000000000,"rebuild-rate":0}'
+expect 0 "set KEY=node: accepted" set vol1 scrub-rate=node sync-speed-min=0.000001
+t "... sends null: back to each node's own option" \
+	test "$(lastreq)" = '{"cmd":"set","scrub-rate":null,"sync-speed-min":1}'
+t "one request per accepted set" test "$(nreqs)" = 6
+
+printf '%s\n' '{"ok":false,"error":"not quorate, or this daemon has no cluster state yet"}' >"$T/reply"
+expect 1 "set refused by ddraidd fails" set vol1 rebuild-rate=5
+err_has "... with the daemon's reason" "not quorate"
+
 printf '%s\n' '{"ok":false,"error":"a rebuild is running: scrub after it has finished"}' >"$T/reply"
 expect 1 "a refusal by ddraidd fails the command" scrub vol1 --repair
 err_has "... with the daemon's reason" "rebuild is running"
@@ -52,6 +85,8 @@ err_has "... naming the socket" "vol2.sock"
 
 printf '%s\n' '{"ok":true,"volume":"vol1","uuid":"u","nodeid":1,"coordinator":1,"quorate":true,"has_state":true,"attached":true,"frozen":false,"events":3,"regions":40,"region_size":65536,"dirty":0,"fence_wait":0,"members":[],"nodes":[],"rebuild":{"active":false},"scrub":{"state":"running","active":true,"mode":"repair","done":12,"total":40,"mismatches":5,"repaired":5}}' >"$T/reply"
 expect 0 "status shows a running scrub" status vol1
+t "... and no rates line when the daemon sends none" \
+	sh -c "! grep -q rates '$T/out'"
 out_has "... with mode, progress and counts" \
 	"scrub \(repair\) running: 12 of 40 regions, 5 blocks' parity differed, 5 rewritten"
 expect 0 "status --json passes the scrub object through" status --json vol1
@@ -65,5 +100,12 @@ out_has "... a confirmed fencing and when it happened" \
 	"fencing node 2 since 2026-12-06T10:00:01.000Z: confirmed \(fenced at 2026-12-06T10:00:03.500Z\)"
 out_has "... a failed one with its reason and retry" \
 	"fencing node 3 since 2026-12-06T10:01:00.000Z: failed \(2 attempts: No data available \(-61\); retry in 3000 ms\)"
+
+printf '%s\n' '{"ok":true,"volume":"vol1","uuid":"u","nodeid":1,"coordinator":1,"quorate":true,"has_state":true,"attached":true,"frozen":false,"events":3,"regions":40,"region_size":65536,"dirty":0,"fence_wait":0,"members":[],"nodes":[],"rebuild":{"active":false},"scrub":{"state":"none"},"rates":{"rebuild-rate":{"bytes_per_s":50000000,"source":"cluster"},"scrub-rate":{"bytes_per_s":0,"source":"node"},"sync-speed-min":{"bytes_per_s":500000,"source":"node"}}}' >"$T/reply"
+expect 0 "status shows the rates" status vol1
+out_has "... in MB/s as set takes them, each with its source" \
+	"rates \(MB/s\) rebuild-rate 50 \(cluster\), scrub-rate 0 unlimited \(node\), sync-speed-min 0.5 \(node\)"
+expect 0 "status --json passes the rates through" status --json vol1
+t "... unchanged" sh -c "grep -q '\"bytes_per_s\": *50000000' '$T/out'"
 
 done_testing

@@ -109,6 +109,12 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		m.torn.n = 1;
 		m.torn.raw = runs + CPGMSG_RUN_BYTES;
 		break;
+	case MSG_TUNE:
+		m.tune_set = 1u << TUNE_REBUILD_MAX | 1u << TUNE_MIN;
+		m.tune_clear = 1u << TUNE_SCRUB_MAX;
+		m.tune[TUNE_REBUILD_MAX] = 50000000;
+		m.tune[TUNE_MIN] = 1000000;
+		break;
 	}
 	if (m.type != MSG_LOCK && m.type != MSG_ACQUIRE &&
 	    m.type != MSG_RELEASE && m.type != MSG_LOCKED &&

@@ -12,7 +12,7 @@
 # restart_overlap partition_quorum partition_noquorum join_during_resync
 # node_kill5 scrub two_node fence_pacemaker fence_pcmk_own dist_node_kill
 # dist_path_flap dist_two_flaps dist_path_withdraw dist_clean_stop
-# dist_return_readd dist_node_kill5 dist_half_path events (default: all;
+# dist_return_readd dist_node_kill5 dist_half_path events tune (default: all;
 # fence_pacemaker and fence_pcmk_own need Pacemaker and skip without it).
 # KEEP=1 keeps every run's directory (logs of each node); failed runs
 # are always kept.
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 . "$HERE/lib.sh"
 
-ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub two_node fence_pacemaker fence_pcmk_own dist_node_kill dist_path_flap dist_two_flaps dist_path_withdraw dist_clean_stop dist_return_readd dist_node_kill5 dist_half_path events"
+ALL="basic busy member_fail_rebuild node_kill daemon_kill restart_overlap partition_quorum partition_noquorum join_during_resync node_kill5 scrub two_node fence_pacemaker fence_pcmk_own dist_node_kill dist_path_flap dist_two_flaps dist_path_withdraw dist_clean_stop dist_return_readd dist_node_kill5 dist_half_path events tune"
 TESTS=${*:-$ALL}
 
 plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
@@ -393,6 +393,7 @@ t_join_during_resync() {
 . "$HERE/t-events.sh"
 . "$HERE/t-fence.sh"
 . "$HERE/t-dist.sh"
+. "$HERE/t-tune.sh"
 
 start_s=$(date +%s)
 for t in $TESTS; do

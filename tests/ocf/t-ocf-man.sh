@@ -64,6 +64,7 @@ for p in $params; do
 	flags="$(x "string($q/content/@type)")"
 	[ "$(x "string($q/@required)")" = 1 ] && flags="$flags, required"
 	[ "$(x "string($q/@unique)")" = 1 ] && flags="$flags, unique"
+	[ "$(x "string($q/@reloadable)")" = 1 ] && flags="$flags, reloadable"
 	has "$p ($flags) $(x "string($q/shortdesc)" | norm)" || bad="$bad $p:shortdesc"
 	has "$(x "string($q/longdesc)" | norm)" || bad="$bad $p:longdesc"
 	def=$(x "string($q/content/@default)")

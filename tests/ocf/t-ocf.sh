@@ -350,6 +350,51 @@ kill $fake
 wait $fake 2>/dev/null
 rm -f "$PF"
 
+# ---- reload-agent: the rates go to the running cluster ----------------------
+# A stand-in control socket (tests/cli/fake_ctl.py) records each request
+# and answers with $T/reply.
+mode=reload
+t "meta-data: sync_speed_max and sync_speed_min are reloadable, reload-agent advertised" \
+	sh -c "'$AGENT' meta-data | grep -q '<parameter name=\"sync_speed_max\" [^>]*reloadable=\"1\"' &&
+	       '$AGENT' meta-data | grep -q '<parameter name=\"sync_speed_min\" [^>]*reloadable=\"1\"' &&
+	       '$AGENT' meta-data | grep -q '<action name=\"reload-agent\"'"
+if command -v python3 >/dev/null 2>&1; then
+	: >"$T/reqs"
+	printf '%s\n' '{"ok":true,"accepted":true}' >"$T/reply"
+	python3 "$SRC/cli/fake_ctl.py" "$P/$NAME.sock" "$T/reply" "$T/reqs" &
+	fctl=$!
+	i=0
+	while [ ! -S "$P/$NAME.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	lastreq() { tail -n 1 "$T/reqs"; }
+	expect 0 "reload-agent sends the new rates" "" reload-agent "$@" \
+		OCF_RESKEY_sync_speed_max=50 OCF_RESKEY_sync_speed_min=0.5
+	t "$mode: ... as one ddraidctl set, both maxima and the floor" \
+		test "$(lastreq)" = '{"cmd":"set","rebuild-rate":50000000,"scrub-rate":50000000,"sync-speed-min":500000}'
+	expect 0 "reload-agent with the rates emptied" "" reload-agent "$@"
+	t "$mode: ... sends ddraidd's defaults (0)" \
+		test "$(lastreq)" = '{"cmd":"set","rebuild-rate":0,"scrub-rate":0,"sync-speed-min":0}'
+	expect 0 "reload-agent with the deprecated rebuild_gap" "" reload-agent "$@" \
+		OCF_RESKEY_rebuild_gap=100 OCF_RESKEY_sync_speed_min=1
+	t "$mode: ... gives the maxima back to the daemon's own option" \
+		test "$(lastreq)" = '{"cmd":"set","rebuild-rate":null,"scrub-rate":null,"sync-speed-min":1000000}'
+	n_before=$(wc -l <"$T/reqs")
+	expect 6 "reload-agent with a bad rate: OCF_ERR_CONFIGURED" "sync_speed_max" \
+		reload-agent "$@" OCF_RESKEY_sync_speed_max=50M
+	expect 6 "reload-agent without a name: OCF_ERR_CONFIGURED" "name" \
+		reload-agent "$@" OCF_RESKEY_name=
+	t "$mode: ... sent nothing" test "$(wc -l <"$T/reqs")" = "$n_before"
+	printf '%s\n' '{"ok":false,"error":"not quorate, or this daemon has no cluster state yet"}' >"$T/reply"
+	expect 1 "reload-agent refused by ddraidd: OCF_ERR_GENERIC with its reason" \
+		"rates not reloaded: not quorate" reload-agent "$@" OCF_RESKEY_sync_speed_max=5
+	kill $fctl
+	wait $fctl 2>/dev/null
+	rm -f "$P/$NAME.sock"
+	expect 1 "reload-agent without a daemon: OCF_ERR_GENERIC" \
+		"rates not reloaded: .*cannot reach ddraidd" reload-agent "$@"
+else
+	ok "$mode: reload-agent # SKIP python3 is not installed"
+fi
+
 # The same XML whichever functions were used.
 if [ "$modes" = "shellfuncs fallback" ]; then
 	t "meta-data is the same with and without ocf-shellfuncs" \

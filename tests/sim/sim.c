@@ -1134,6 +1134,65 @@ static bool admin_scrub(struct sim *s, bool cancel)
 	return false;
 }
 
+/*
+ * The operator tunes the rates ("ddraidctl set") through a daemon with
+ * state. Every fourth seed (3, 7, ...), every third fault, with the
+ * values from the fault count, not the generator, so the other seeds run
+ * as before. The rates are fast (a region every 2 steps at most), so
+ * runs still settle; the RS comparison after every delivery shows every
+ * daemon applies the same.
+ */
+static void admin_tune(struct sim *s)
+{
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	u64 k = s->n_faults / 3, fast = pace_gap_rate(SIM_BPR *
+						      DDRAID_BLOCK_SIZE, 2);
+	u32 i, j, sent;
+	struct sm_status st;
+	const char *why;
+	int r, r2;
+
+	ev.admin.cmd = SM_ADMIN_TUNE;
+	for (i = 0; i < TUNE_N; i++) {
+		switch ((k >> (2 * i)) % 4) {
+		case 0:
+			break;	/* kept */
+		case 1:
+			ev.admin.tune_clear |= 1u << i;
+			break;
+		default:
+			ev.admin.tune_set |= 1u << i;
+			ev.admin.tune[i] = (k >> (2 * i)) % 4 == 2 ? 0 :
+				fast + k % 5;
+		}
+	}
+	for (j = 0; j < s->n_nodes; j++) {
+		struct sim_node *n = &s->node[(k + j) % s->n_nodes];
+
+		if (!n->up || !n->d.alive)
+			continue;
+		sm_status(n->d.sm, &st);
+		if (!st.has_state || !st.quorate)
+			continue;
+		r2 = sm_admin_refused(n->d.sm, &ev.admin, &why);
+		sm_effects_reset(&s->fx);
+		r = sm_handle(n->d.sm, &ev, &s->fx);
+		for (i = 0, sent = 0; i < s->fx.n; i++)
+			sent += s->fx.fx[i].type == SM_FX_CPG_SEND &&
+				s->fx.fx[i].cpg.type == MSG_TUNE;
+		/* nothing set nor cleared: refused, nothing sent */
+		if (r != r2 || sent != !r ||
+		    (!r != !!(ev.admin.tune_set | ev.admin.tune_clear)))
+			sim_fail(s, "I8: tune admin on node %u: %d (expected "
+				 "%d), %u messages sent", n->id, r, r2, sent);
+		do_effects(s, n);
+		sim_trace(s, "admin: tune set %#x clear %#x via node %u: %d",
+			  ev.admin.tune_set, ev.admin.tune_clear, n->id, r);
+		s->n_tunes += !r;
+		return;
+	}
+}
+
 static u32 up_count(const struct sim *s)
 {
 	u32 i, n = 0;
@@ -1312,6 +1371,8 @@ static void fault(struct sim *s)
 		sim_node_start(s, n);
 		break;
 	}
+	if (s->seed % 4 == 3 && s->n_faults % 3 == 1)
+		admin_tune(s);
 	s->n_faults++;
 }
 

@@ -163,6 +163,10 @@ struct sim_evstate {
 	u32 rb_member;
 	u32 path[SIM_EV_MAX_ID];	/* by node id: members said down */
 	u64 count;
+	/* the rates set cluster-wide, as the stream knows them */
+	bool tune_known;
+	u32 tune_set;
+	u64 tune[DDRAID_RATES];
 };
 
 struct sim_node {
@@ -271,6 +275,7 @@ struct sim {
 	u64 n_resyncs, n_rebuilds, n_fails, n_reads;
 	u64 n_scrubs;		/* regions scrubbed */
 	u64 n_scrub_starts;	/* scrubs the cluster accepted */
+	u64 n_tunes;		/* rate changes (TUNE) the cluster took */
 	bool rebuild_asked;
 	/* result */
 	bool failed;

@@ -83,6 +83,15 @@ static bool apply(struct sim_evstate *st, const struct ddraid_event *e,
 	case DDRAID_EV_SCRUB_MISMATCH:
 		*why = "scrub-mismatch outside a scrub";
 		return st->scrub;
+	case DDRAID_EV_TUNED:
+		*why = "tuned changed nothing";
+		if (st->tune_known && st->tune_set == e->set &&
+		    !memcmp(st->tune, e->rate, sizeof(st->tune)))
+			return false;
+		st->tune_known = true;
+		st->tune_set = e->set;
+		memcpy(st->tune, e->rate, sizeof(st->tune));
+		return true;
 	case DDRAID_EV_PATH_DOWN:
 	case DDRAID_EV_PATH_UP:
 		*why = "path event of an unknown node";
@@ -123,6 +132,9 @@ static const char *agrees(const struct sim_evstate *st,
 		    (st->path[v->node[s].nodeid] & ((1u << v->members) - 1)) !=
 		    v->node[s].path_bad)
 			return "paths down differ from the view";
+	if (st->tune_known && (st->tune_set != v->tune_set ||
+			       memcmp(st->tune, v->tune, sizeof(st->tune))))
+		return "tuned rates differ from the view";
 	return NULL;
 }
 
@@ -155,6 +167,13 @@ void check_events(struct sim *s)
 			why = "?";
 			if (!apply(st, &ev[i], &why))
 				bad(s, n, &ev[i], why);
+		}
+		/* A first view reports no tuning: the stream starts
+		 * from its rates. */
+		if (v.valid && !st->tune_known) {
+			st->tune_known = true;
+			st->tune_set = v.tune_set;
+			memcpy(st->tune, v.tune, sizeof(st->tune));
 		}
 		if (!s->failed && v.valid && (why = agrees(st, &v)))
 			sim_fail(s, "node %u: events: %s", n->id, why);

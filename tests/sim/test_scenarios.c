@@ -443,6 +443,97 @@ static u64 scrub_steps(u64 seed, u64 gap, u64 *regions)
 	return took;
 }
 
+/*
+ * Rates tuned cluster-wide ("ddraidctl set", MSG_TUNE): in a quiet world
+ * of 4 nodes (3 members; node 4 has no disk) whose daemons run unpaced,
+ * node 2 (not the coordinator) sets rate @key (TUNE_*) to one region every
+ * @gap steps. Every daemon must then say the same (cluster-set, that
+ * value), a scrub started on node 3 is timed, and node 4, stopped and
+ * started again, must get the rate with the state. Returns the scrub's
+ * steps, 0 with *@why on a failure. @key TUNE_N: nothing tuned.
+ */
+static u64 tuned_scrub(u64 seed, u32 key, u64 gap, u64 *regions,
+		       const char **why)
+{
+	struct sim *s = &sim;
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	u64 rate = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, gap), k, t0;
+	u64 took = 0, r[TUNE_N];
+	struct sm_status st;
+	struct sim_node *n4;
+	u32 j, set, n_ok = 0;
+
+	*why = NULL;
+	world(s, seed, 0, 4, 3, false);
+	s->sync_max = s->sync_min = 0;
+	*regions = s->regions;
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	run(s, 150, 0);
+	if (key < TUNE_N) {
+		ev.admin.cmd = SM_ADMIN_TUNE;
+		ev.admin.tune_set = 1u << key;
+		ev.admin.tune[key] = rate;
+		sim_feed(s, node(s, 2), &ev);
+	}
+	/* delivered to every daemon in time */
+	for (k = 0; k < 400 && !s->failed; k++) {
+		for (j = 0, n_ok = 0; j < s->n_nodes; j++) {
+			sm_rates(s->node[j].d.sm, r, &set);
+			n_ok += key < TUNE_N ? set == 1u << key &&
+				r[key] == rate : !set;
+		}
+		if (n_ok == s->n_nodes)
+			break;
+		run(s, 1, 0);
+	}
+	if (n_ok != s->n_nodes)
+		*why = "a daemon's rates differ from what was set";
+	ev = (struct sm_event){ .type = SM_EV_ADMIN };
+	ev.admin.cmd = SM_ADMIN_SCRUB;
+	ev.admin.mode = SCRUB_CHECK;
+	sim_feed(s, node(s, 3), &ev);
+	t0 = s->step;
+	for (k = 0; k < 5000 && !s->failed && !*why; k++) {
+		run(s, 1, 0);
+		sm_status(node(s, 1)->d.sm, &st);
+		if (st.scrub_end == SCRUB_FINISHED) {
+			took = s->step - t0;
+			break;
+		}
+	}
+	if (!took && !*why)
+		*why = "the scrub did not finish";
+	/* A daemon that joins later takes the rates with the state. */
+	n4 = node(s, 4);
+	if (!*why && !sim_clean_stop(s, n4))
+		*why = "node 4 could not be stopped";
+	for (k = 0; k < 400 && !s->failed && !*why && !n4->stopped; k++)
+		run(s, 1, 0);
+	if (!*why && !n4->stopped)
+		*why = "node 4 did not stop";
+	if (!*why)
+		sim_node_start(s, n4);
+	for (k = 0; k < 400 && !s->failed && !*why; k++) {
+		run(s, 1, 0);
+		sm_status(n4->d.sm, &st);
+		if (st.has_state)
+			break;
+	}
+	if (!*why && !st.has_state)
+		*why = "node 4 got no state";
+	if (!*why) {
+		sm_rates(n4->d.sm, r, &set);
+		if (key < TUNE_N ? set != 1u << key || r[key] != rate : set)
+			*why = "the joiner's rates differ from what was set";
+	}
+	finish(s);
+	if (s->failed && !*why)
+		*why = s->why;
+	sim_free(s);
+	return *why ? 0 : took;
+}
+
 struct scenario {
 	const char *name;
 	const char *(*fn)(struct sim *s);
@@ -526,7 +617,37 @@ int main(void)
 		fprintf(stderr, "no scenario %s\n", one);
 		return 1;
 	}
-	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 1);
+	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 3);
+	{
+		/* scrub-rate set cluster-wide at one region every 12 steps:
+		 * paced so on every node; rebuild-rate alone, however
+		 * slow (a region every 1000 steps), leaves it be */
+		u64 n_ok = 0, n_apart = 0, regions = 0, paced, other;
+		const char *why, *why2;
+
+		for (seed = 1; seed <= SEEDS; seed++) {
+			paced = tuned_scrub(seed, TUNE_SCRUB_MAX, 12, &regions,
+					    &why);
+			if (paced && paced >= 12 * (regions - 1))
+				n_ok++;
+			other = tuned_scrub(seed, TUNE_REBUILD_MAX, 1000,
+					    &regions, &why2);
+			if (other && other < 1000 * (regions - 1))
+				n_apart++;
+			why = why ? why : why2;
+			if (verbose || why || !paced || !other)
+				printf("# tuned seed %" PRIu64 ": %" PRIu64
+				       " regions, scrub-rate tuned: %" PRIu64
+				       " steps, rebuild-rate only: %" PRIu64
+				       "%s%s\n", seed, regions, paced, other,
+				       why ? ": " : "", why ? why : "");
+		}
+		tap(n_ok == SEEDS, "tuned_scrub: scrub-rate set through one "
+		    "daemon paces the coordinator's scrub, every daemon and a "
+		    "joiner hold it (%" PRIu64 "/%d seeds)", n_ok, SEEDS);
+		tap(n_apart == SEEDS, "tuned_rebuild: rebuild-rate alone does "
+		    "not slow a scrub (%" PRIu64 "/%d seeds)", n_apart, SEEDS);
+	}
 	{
 		/* a scrub paced at a region every 12 steps: never faster */
 		u64 n_ok = 0, worst = 0, regions = 0, fast = 0, paced;

@@ -91,7 +91,8 @@ int main(void)
 	unsigned long steps = env_ul("DDRAID_SIM_STEPS", 300);
 	const char *one = getenv("DDRAID_SIM_SEED");
 	u64 seed, bad = 0, acked = 0, delivered = 0, faults = 0, resyncs = 0;
-	u64 rebuilds = 0, fails = 0, reads = 0, scrubs = 0, scrub_starts = 0;
+	u64 rebuilds = 0, fails = 0, reads = 0, scrubs = 0, scrub_starts = 0,
+	    tunes = 0;
 	char first[600] = "";
 
 	if (one && *one) {
@@ -126,24 +127,25 @@ int main(void)
 		reads += sim.n_reads;
 		scrubs += sim.n_scrubs;
 		scrub_starts += sim.n_scrub_starts;
+		tunes += sim.n_tunes;
 		sim_free(&sim);
 	}
 	printf("# %lu seeds x %lu steps: %" PRIu64 " writes acknowledged, "
 	       "%" PRIu64 " reads checked, %" PRIu64 " CPG deliveries, "
 	       "%" PRIu64 " faults, %" PRIu64 " member failures, %" PRIu64
 	       " region resyncs, %" PRIu64 " region rebuilds, %" PRIu64
-	       " scrubs started, %" PRIu64 " regions scrubbed\n", seeds,
-	       steps, acked, reads, delivered, faults, fails, resyncs,
-	       rebuilds, scrub_starts, scrubs);
+	       " scrubs started, %" PRIu64 " regions scrubbed, %" PRIu64
+	       " rate tunings\n", seeds, steps, acked, reads, delivered,
+	       faults, fails, resyncs, rebuilds, scrub_starts, scrubs, tunes);
 	if (bad)
 		tap(false, "%" PRIu64 " of %lu seeds violated an invariant; "
 		    "first: %s", bad, seeds, first);
 	else
 		tap(acked > 0 && resyncs > 0 && rebuilds > 0 && fails > 0 &&
-		    scrubs > 0,
+		    scrubs > 0 && tunes > 0,
 		    "%lu seeds: every invariant held after every step "
 		    "(and the seeds exercised writes, resync, failures, "
-		    "rebuild and scrub)", seeds);
+		    "rebuild, scrub and rate tuning)", seeds);
 
 	/* Determinism: one seed twice gives the same run. */
 	{

@@ -132,6 +132,12 @@ static struct cpgmsg sample(u16 type)
 		m.mismatches = 7;
 		m.err = 5;
 		break;
+	case MSG_TUNE:
+		m.tune_set = 1u << TUNE_REBUILD_MAX | 1u << TUNE_MIN;
+		m.tune_clear = 1u << TUNE_SCRUB_MAX;
+		m.tune[TUNE_REBUILD_MAX] = 50000000;
+		m.tune[TUNE_MIN] = CPGMSG_TUNE_MAX;
+		break;
 	}
 	if (type == MSG_INIT || type == MSG_ATTACH || type == MSG_FENCED ||
 	    type == MSG_REBUILD_BEGIN || type == MSG_HISTORY) {
@@ -210,7 +216,10 @@ static void test_round_trip_all_types(void **state)
 			    out.flags == m.flags &&
 			    out.host_member == m.host_member &&
 			    out.host_events == m.host_events &&
-			    out.history == m.history);
+			    out.history == m.history &&
+			    out.tune_set == m.tune_set &&
+			    out.tune_clear == m.tune_clear &&
+			    !memcmp(out.tune, m.tune, sizeof(m.tune)));
 		assert_int_equal(out.runs.n, m.runs.n);
 		assert_int_equal(out.torn.n, m.torn.n);
 		for (i = 0; i < out.torn.n; i++) {
@@ -396,6 +405,76 @@ static void test_refusals(void **state)
 	refused(b, n, -EINVAL, "padding not zero");
 }
 
+/* TUNE: its layout, and every rule of cpgmsg_tune_check() both ways. */
+static void test_tune(void **state)
+{
+	static const struct {
+		u32 set, clear;
+		u64 tune[TUNE_N];
+		const char *why;
+	} bad[] = {
+		{ 0, 0, { 0 }, "TUNE changes nothing" },
+		{ 1u << TUNE_N, 0, { 0 }, "unknown TUNE field" },
+		{ 0, 0x80000000u, { 0 }, "unknown TUNE field" },
+		{ 1, 1, { 0 }, "TUNE both sets and clears a field" },
+		{ 0, 2, { 0, 5, 0 }, "TUNE value of a field it does not set" },
+		{ 1, 0, { 0, 0, 5 }, "TUNE value of a field it does not set" },
+		{ 4, 0, { 0, 0, CPGMSG_TUNE_MAX + 1 }, "TUNE rate out of range" },
+	};
+	struct cpgmsg m = sample(MSG_TUNE), out;
+	static u8 b[256], g[256];
+	const char *why = NULL;
+	long n;
+	size_t i;
+
+	n = cpgmsg_encode(&m, g, sizeof(g), NULL);
+	assert_int_equal(n, CPGMSG_HDR_BYTES + 32);
+	assert_int_equal(ddr_get_le32(g + 32), m.tune_set);
+	assert_int_equal(ddr_get_le32(g + 36), m.tune_clear);
+	assert_true(ddr_get_le64(g + 40) == 50000000);
+	assert_true(ddr_get_le64(g + 48) == 0);
+	assert_true(ddr_get_le64(g + 56) == CPGMSG_TUNE_MAX);
+	/* clearing alone, and 0 (unlimited) set, are fine */
+	m.tune_set = 1u << TUNE_SCRUB_MAX;
+	m.tune_clear = 0;
+	memset(m.tune, 0, sizeof(m.tune));
+	assert_true(cpgmsg_encode(&m, b, sizeof(b), &why) > 0);
+	m.tune_set = 0;
+	m.tune_clear = TUNE_ALL;
+	assert_true(cpgmsg_encode(&m, b, sizeof(b), &why) > 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = sample(MSG_TUNE);
+		m.tune_set = bad[i].set;
+		m.tune_clear = bad[i].clear;
+		memcpy(m.tune, bad[i].tune, sizeof(m.tune));
+		assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+		assert_string_equal(why, bad[i].why);
+		assert_string_equal(cpgmsg_tune_check(bad[i].set, bad[i].clear,
+						      bad[i].tune), bad[i].why);
+		/* the same bytes, sealed, are refused by the decoder */
+		memcpy(b, g, (size_t)n);
+		ddr_put_le32(bad[i].set, b + 32);
+		ddr_put_le32(bad[i].clear, b + 36);
+		ddr_put_le64(bad[i].tune[0], b + 40);
+		ddr_put_le64(bad[i].tune[1], b + 48);
+		ddr_put_le64(bad[i].tune[2], b + 56);
+		reseal(b, (size_t)n);
+		refused(b, (size_t)n, -EINVAL, bad[i].why);
+	}
+	/* a body one word longer or shorter */
+	memcpy(b, g, (size_t)n);
+	ddr_put_le32(24, b + 12);
+	reseal(b, (size_t)n - 8);
+	refused(b, (size_t)n - 8, -EINVAL, "body too short for its type");
+	memcpy(b, g, (size_t)n);
+	memset(b + n, 0, 8);
+	ddr_put_le32(40, b + 12);
+	reseal(b, (size_t)n + 8);
+	refused(b, (size_t)n + 8, -EINVAL, "body length wrong for its type");
+	assert_int_equal(cpgmsg_decode(g, (size_t)n, &out, NULL), 0);
+	assert_string_equal(cpgmsg_type_name(MSG_TUNE), "TUNE");
+}
+
 /* Any single bit flip is refused or re-encodes to the same bytes. */
 static void test_bit_flips(void **state)
 {
@@ -428,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_header_offsets),
 		cmocka_unit_test(test_round_trip_all_types),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_tune),
 		cmocka_unit_test(test_bit_flips),
 	};
 

@@ -234,6 +234,41 @@ static void test_forms(void **state)
 	assert_false(ddraid_event_is_problem(DDRAID_EV_PATH_UP));
 }
 
+/* Rates set cluster-wide: one "tuned" after the rest, with every key. */
+static void test_tuned(void **state)
+{
+	struct ddraid_ev_view a, b, gone;
+	struct timespec ts = { .tv_sec = 1796551200 };
+	json_object *o;
+	char line[256];
+
+	(void)state;
+	ddraid_ev_view_healthy(&a, 3);
+	b = a;
+	b.tune_set = 1u << DDRAID_RATE_SCRUB_MAX;
+	b.tune[DDRAID_RATE_SCRUB_MAX] = 500000;
+	b.state[1] = DDRAID_MEMBER_FAILED;
+	assert_string_equal(derive(&a, &b),
+			    "member-failed volume-degraded tuned");
+	o = ddraid_event_json(&ev[2], "vol0", &ts);
+	assert_false(ddraid_event_json_is_problem(o));
+	ddraid_event_details(o, line, sizeof(line));
+	assert_string_equal(line, "rebuild-rate=node scrub-rate=500000 "
+			    "sync-speed-min=node");
+	json_object_put(o);
+	/* a value set to what it was: no news; a value back to the node's */
+	assert_string_equal(derive(&b, &b), "");
+	a = b;
+	a.tune_set = 0;
+	a.tune[DDRAID_RATE_SCRUB_MAX] = 0;
+	assert_string_equal(derive(&b, &a), "tuned");
+	/* a first view (no old one) reports no tuning */
+	memset(&gone, 0, sizeof(gone));
+	gone.quorate = true;
+	b.state[1] = DDRAID_MEMBER_ACTIVE;
+	assert_string_equal(derive(&gone, &b), "");
+}
+
 /* Every type has a name, and none is "unknown" twice. */
 static void test_names(void **state)
 {
@@ -277,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_paths_resync_scrub),
 		cmocka_unit_test(test_failed_and_quorum),
 		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_tuned),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_sm_view),
 	};
