@@ -236,8 +236,9 @@ static json_object *dm_json(const char *vol, const struct ddraid_dm_status *st)
 /*
  * Volume @vol's object in *@out: its daemon's reply, else (no daemon, or
  * one that does not answer: gone, its socket stale) its kernel target's
- * status. CLI_OK, or CLI_FAIL after saying why, with *@out what could be
- * learned (NULL: nothing).
+ * status. CLI_OK, or CLI_FAIL after saying why (also for a cluster-mode
+ * target without its daemon), with *@out what could be learned (NULL:
+ * nothing).
  */
 static int volume_json(const char *vol, json_object **out)
 {
@@ -267,8 +268,13 @@ static int volume_json(const char *vol, json_object **out)
 	if (ddraid_dm_available() &&
 	    !ddraid_dm_status(vol, &st, err, sizeof(err))) {
 		*out = dm_json(vol, &st);
-		if (!sock)
+		if (!sock && !st.cluster)
 			return CLI_OK;
+		/* A cluster volume's daemon is gone: a problem to report. */
+		if (!sock)
+			cli_err("volume '%s': a cluster-mode target, and no ddraidd "
+				"control socket %s/%s.sock", vol, cli_ctl_dir(),
+				vol);
 		json_object_object_add(*out, "error", json_object_new_string(
 					       "ddraidd does not answer"));
 		return CLI_FAIL;
