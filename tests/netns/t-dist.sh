@@ -170,7 +170,7 @@ dist_return() {
 		check "$tag: status shows the rebuild's rate and time left" \
 			wait_for 10 "rebuild rate" sh -c \
 			"DDRAID_CTL_DIR=$T/n$q $DDRAIDCTL status --json $VOL | jq -e '.rebuild.active and .rebuild.rate_bytes_per_s > 0 and .rebuild.eta_s > 0' >/dev/null"
-		note "$tag: $(DDRAID_CTL_DIR=$T/n$q "$DDRAIDCTL" status "$VOL" | grep rebuilding)"
+		note "$tag: $(DDRAID_CTL_DIR=$T/n$q "$DDRAIDCTL" status "$VOL" | grep '^  rebuilding member')"
 	fi
 	u1=$(slot_union)
 	c=$(st "$q" .coordinator)
