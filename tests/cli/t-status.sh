@@ -141,6 +141,17 @@ for l in lines:
     assert o["format"] == 1 and [x["volume"] for x in o["volumes"]] == ["a", "b"]
 ' "$T/out"
 
+# On a terminal (script(1) gives it one): the screen cleared for each look.
+if command -v script >/dev/null 2>&1 &&
+	script -qec true /dev/null >/dev/null 2>&1; then
+	script -qec "'$DDRAIDCTL' status --watch --interval 1 --count 2 b" \
+		/dev/null >"$T/tty" 2>&1
+	t "status --watch on a terminal: cleared and redrawn for each look" \
+		test "$(grep -c "$(printf '\033\\[H\033\\[2J')Every 1s: ddraidctl status b " "$T/tty")" = 2
+else
+	ok "status --watch on a terminal # SKIP no script(1)"
+fi
+
 # SIGINT ends it cleanly (exit 0) at once, also mid-interval.
 "$DDRAIDCTL" status --watch --interval 60 b >"$T/out" 2>"$T/err" &
 w=$!
