@@ -29,6 +29,7 @@
 #include "io_exec.h"
 #include "log.h"
 #include "pace.h"
+#include "progress.h"
 #include "sm_events.h"
 
 #define TICK_MS		200
@@ -70,6 +71,10 @@ struct daemon {
 	struct ddraid_ev_view ev_last;
 	u64 ev_count;
 	struct ddraid_event ev_buf[DDRAID_EV_MAX];	/* ~20 KiB: not on the stack */
+	/* The rate of the cluster's long jobs, measured here from the
+	 * replicated progress this node sees (lib/progress.h). */
+	struct ddraid_rate rate_rebuild, rate_resync, rate_scrub;
+	u64 next_rate_ms;
 };
 
 static u64 now_ms(void)
@@ -440,6 +445,54 @@ static void fence_confirmations(struct daemon *d)
 	}
 }
 
+/* ---- the rate of rebuild, resync and scrub ---- */
+
+/* Regions left of @done out of @total (a stale total never wraps). */
+static u64 left_of(u64 total, u64 done)
+{
+	return done < total ? total - done : 0;
+}
+
+/* One sample a second of what each job has left; a job not running is
+ * forgotten, so that the next one starts from a fresh baseline. */
+static void rate_sample(struct daemon *d, u64 now)
+{
+	struct sm_status st;
+
+	if (now < d->next_rate_ms)
+		return;
+	d->next_rate_ms = now + DDRAID_RATE_MIN_DT_MS;
+	sm_status(d->sm, &st);
+	if (st.rebuilding)
+		ddraid_rate_sample(&d->rate_rebuild, now,
+				   left_of(st.rebuild_total, st.rebuild_done));
+	else
+		ddraid_rate_reset(&d->rate_rebuild);
+	if (st.scrub_end == SCRUB_RUNNING)
+		ddraid_rate_sample(&d->rate_scrub, now,
+				   left_of(st.regions, st.scrub_next));
+	else
+		ddraid_rate_reset(&d->rate_scrub);
+	if (st.dirty)
+		ddraid_rate_sample(&d->rate_resync, now, st.dirty);
+	else
+		ddraid_rate_reset(&d->rate_resync);
+}
+
+/* "rate_bytes_per_s" (0: not measured yet, or stalled) and, when there is
+ * one, "eta_s" of a job with @left regions, in status object @x. */
+static void rate_json(json_object *x, const struct ddraid_rate *r, u64 left,
+		      u64 region_size)
+{
+	u64 bps = ddraid_rate_bytes(r, region_size);
+	u64 eta = ddraid_eta_s(left * region_size, bps);
+
+	json_object_object_add(x, "rate_bytes_per_s",
+			       json_object_new_uint64(bps));
+	if (eta != DDRAID_ETA_UNKNOWN)
+		json_object_object_add(x, "eta_s", json_object_new_uint64(eta));
+}
+
 /* ---- control requests ---- */
 
 static const char *state_name(u32 s)
@@ -556,6 +609,9 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "next", J_U64(st.rebuild_next));
 		J_ADD(x, "total", J_U64(st.rebuild_total));
 		J_ADD(x, "done", J_U64(st.rebuild_done));
+		rate_json(x, &d->rate_rebuild,
+			  left_of(st.rebuild_total, st.rebuild_done),
+			  st.region_size);
 	}
 	if (st.rebuild_refused_member != CPGMSG_NO_MEMBER) {
 		json_object *y = json_object_new_object();
@@ -589,8 +645,19 @@ static void status_json(struct daemon *d, json_object *o)
 		if (st.scrub_err)
 			J_ADD(x, "errno", J_U64(st.scrub_err));
 	}
+	if (st.scrub_end == SCRUB_RUNNING)
+		rate_json(x, &d->rate_scrub, left_of(st.regions, st.scrub_next),
+			  st.region_size);
 	J_ADD(o, "scrub", x);
 	rates_json(d, o);
+	/* Regions awaiting resync (the "dirty" above), as a job. */
+	x = json_object_new_object();
+	J_ADD(x, "active", J_BOOL(st.dirty != 0));
+	if (st.dirty) {
+		J_ADD(x, "left", J_U64(st.dirty));
+		rate_json(x, &d->rate_resync, st.dirty, st.region_size);
+	}
+	J_ADD(o, "resync", x);
 	x = json_object_new_object();
 	J_ADD(x, "spec", J_STR(d->o.channel));
 	J_ADD(x, "connected", J_BOOL(chan_connected(d->chan)));
@@ -1037,6 +1104,7 @@ int daemon_run(struct daemon *d)
 				ticks = 0;
 			feed(d, &(struct sm_event){ .type = SM_EV_TICK,
 						    .now = now_ms() });
+			rate_sample(d, now_ms());
 			path_fail_report(d);
 			try_connect(d);
 			fencing_reconcile(d->fc, d->sm);

@@ -253,6 +253,12 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return !errno && !*end;
 }
 
+const char *ddraid_dm_health_name(char h)
+{
+	return h == 'A' ? "active" : h == 'D' ? "failed" :
+	       h == 'R' ? "rebuilding" : "absent";
+}
+
 int ddraid_dm_parse_status(const char *params, struct ddraid_dm_status *st)
 {
 	char buf[512], *w[24];

@@ -64,6 +64,10 @@ struct ddraid_dm_status {
 	uint32_t event_nr;	/* dm's event counter (ddraid_dm_status) */
 };
 
+/* A member's <health> character as a word: "active", "failed",
+ * "rebuilding", "absent" (the names ddraidd gives member states). */
+const char *ddraid_dm_health_name(char h);
+
 /*
  * Parse the status parameters @params (after "<start> <len> ddraid").
  * 0, or -EINVAL when they are not a ddraid status line.

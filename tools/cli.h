@@ -115,6 +115,9 @@ void cli_force_report(const struct ddraid_forced *f, bool read_only);
  */
 int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		bool quiet);
+/* CLI_OK if the reply @resp says ok, else CLI_FAIL after printing its
+ * error. */
+int cli_ctl_ok(json_object *resp);
 
 /* $DDRAID_CTL_DIR or /run/ddraid. */
 const char *cli_ctl_dir(void);
@@ -141,5 +144,30 @@ char *cli_lines_get(struct cli_lines *l);
 void cli_lines_free(struct cli_lines *l);
 /* @line parsed as a JSON object, or NULL. */
 json_object *cli_json_object(const char *line);
+
+/* ---- the volumes of this node (tools/cli_volumes.c) ---- */
+
+/*
+ * A running volume: one with a ddraidd (its control socket), else a ddraid
+ * device-mapper device, standalone or a cluster-mode target whose daemon
+ * is gone (@cluster).
+ */
+struct cli_vol {
+	char *name;
+	bool daemon;
+	bool cluster;	/* !daemon: its target is in cluster mode */
+};
+
+/*
+ * Every volume of this node, daemons first, then the dm devices without
+ * a socket whose names ddraidctl could have given (one word, no quotes);
+ * each group by name.
+ * A malloc'd array (free it with cli_vols_free); 0, or -errno when the
+ * socket directory could not be read (the dm devices are listed anyway).
+ */
+int cli_vols_list(struct cli_vol **v, unsigned int *n);
+void cli_vols_free(struct cli_vol *v, unsigned int n);
+/* Volume @vol has neither a daemon nor a ddraid dm device: say so. */
+void cli_err_no_volume(const char *vol);
 
 #endif /* DDRAID_CLI_H */

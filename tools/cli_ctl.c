@@ -221,3 +221,17 @@ int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 	}
 	return CLI_OK;
 }
+
+int cli_ctl_ok(json_object *resp)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(resp, "ok", &v) &&
+	    json_object_get_boolean(v))
+		return CLI_OK;
+	if (json_object_object_get_ex(resp, "error", &v))
+		cli_err("%s", json_object_get_string(v));
+	else
+		cli_err("ddraidd refused the request");
+	return CLI_FAIL;
+}

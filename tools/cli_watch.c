@@ -91,41 +91,22 @@ int cli_watch_add(struct cli_watch *w, const char *vol)
 	if (ddraid_dm_available() &&
 	    !ddraid_dm_status(vol, &st, err, sizeof(err)))
 		return add(w, vol, false) ? CLI_OK : CLI_FAIL;
-	cli_err("volume '%s': no ddraidd control socket %s/%s.sock and no ddraid "
-		"device-mapper device of that name", vol, cli_ctl_dir(), vol);
+	cli_err_no_volume(vol);
 	return CLI_FAIL;
 }
 
 void cli_watch_discover(struct cli_watch *w)
 {
-	char why[DDRAID_ERRMSG_MAX], **names;
-	struct ddraid_dm_status st;
+	struct cli_vol *v;
 	unsigned int i, n;
 
-	if (!cli_ctl_list(&names, &n)) {
-		for (i = 0; i < n; i++) {
-			if (!find(w, names[i]))
-				add(w, names[i], true);
-			free(names[i]);
-		}
-		free(names);
-	}
-	/*
-	 * Standalone targets only: a cluster-mode target's daemon speaks for
-	 * it (through its socket, above). Names that break the volume-name
-	 * rule were not made by ddraidctl (and would not print as one word).
-	 */
-	if (!ddraid_dm_list(&names, &n)) {
-		for (i = 0; i < n; i++) {
-			if (!find(w, names[i]) &&
-			    !ddraid_check_volume_name(names[i], why, sizeof(why)) &&
-			    !ddraid_dm_status(names[i], &st, why, sizeof(why)) &&
-			    !st.cluster)
-				add(w, names[i], false);
-			free(names[i]);
-		}
-		free(names);
-	}
+	cli_vols_list(&v, &n);
+	/* Standalone targets only: a cluster-mode target's health is its
+	 * daemon's to tell, and that daemon is gone. */
+	for (i = 0; i < n; i++)
+		if (!find(w, v[i].name) && (v[i].daemon || !v[i].cluster))
+			add(w, v[i].name, v[i].daemon);
+	cli_vols_free(v, n);
 }
 
 /* ---- standalone: the dm status as a view ---- */

@@ -272,12 +272,8 @@ static int dm_samples(struct samples *ss, const char *vol, bool quiet)
 	/* Standalone: the member states are the target's own. */
 	put(ss, M_UP, 1, "volume=\"%s\"", vol);
 	for (i = 0; i < st.members; i++) {
-		char h = st.health[i];
-
-		member_states(ss, vol, i, h == 'A' ? "active" :
-				  h == 'D' ? "failed" :
-				  h == 'R' ? "rebuilding" : "absent");
-		out += h != 'A';
+		member_states(ss, vol, i, ddraid_dm_health_name(st.health[i]));
+		out += st.health[i] != 'A';
 	}
 	put(ss, M_MEMBERS_OUT, out, "volume=\"%s\"", vol);
 	return CLI_OK;
@@ -297,8 +293,7 @@ static int volume_samples(struct samples *ss, const char *vol)
 	}
 	if (dm && !dm_samples(ss, vol, true))
 		return CLI_OK;
-	cli_err("volume '%s': no ddraidd control socket %s/%s.sock and no ddraid "
-		"device-mapper device of that name", vol, cli_ctl_dir(), vol);
+	cli_err_no_volume(vol);
 	return CLI_FAIL;
 }
 
@@ -328,34 +323,18 @@ static void print(const struct samples *ss)
 int cmd_metrics(const struct cli_args *a)
 {
 	struct samples ss = { 0 };
-	char why[DDRAID_ERRMSG_MAX], **names;
+	struct cli_vol *v;
 	unsigned int i, n;
 	int r = CLI_OK;
 
 	if (a->argc) {
 		r = volume_samples(&ss, a->argv[0]);
 	} else {
-		if (!cli_ctl_list(&names, &n)) {
-			for (i = 0; i < n; i++) {
-				if (volume_samples(&ss, names[i]))
-					r = CLI_FAIL;
-				free(names[i]);
-			}
-			free(names);
-		}
-		/* Standalone volumes: those without a daemon (and with a
-		 * name ddraidctl could have given: one word, no quotes). */
-		if (!ddraid_dm_list(&names, &n)) {
-			for (i = 0; i < n; i++) {
-				if (!cli_ctl_exists(names[i]) &&
-				    !ddraid_check_volume_name(names[i], why,
-							      sizeof(why)) &&
-				    volume_samples(&ss, names[i]))
-					r = CLI_FAIL;
-				free(names[i]);
-			}
-			free(names);
-		}
+		cli_vols_list(&v, &n);
+		for (i = 0; i < n; i++)
+			if (volume_samples(&ss, v[i].name))
+				r = CLI_FAIL;
+		cli_vols_free(v, n);
 	}
 	print(&ss);
 	free(ss.s);

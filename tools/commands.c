@@ -161,7 +161,17 @@ static const struct cli_opt assemble_opts[] = {
 
 static const struct cli_opt status_opts[] = {
 	[STATUS_JSON] = CLI_OPTION("json", 'j', CLI_FLAG, NULL,
-		"print the daemon's reply as JSON"),
+		"print JSON (\"format\": 1): the volume's object, or one with a "
+		"\"volumes\" array without VOLUME; with --watch one object a line"),
+	[STATUS_WATCH] = CLI_OPTION("watch", 'w', CLI_FLAG, NULL,
+		"look again every interval until interrupted: redrawn on a terminal, "
+		"else one block after another"),
+	[STATUS_INTERVAL] = CLI_OPTION("interval", 'i', CLI_UINT, "SECONDS",
+		"with --watch: the seconds between looks (default 2)",
+		.min = 1, .max = 86400, .what = "number of seconds"),
+	[STATUS_COUNT] = CLI_OPTION("count", 'c', CLI_UINT, "N",
+		"with --watch: stop after N looks",
+		.min = 1, .max = UINT32_MAX, .what = "number of looks"),
 	CLI_OPTIONS_END
 };
 
@@ -351,12 +361,23 @@ const struct cli_cmd cli_commands[] = {
 		.run = cmd_stop,
 	}, {
 		.name = "status",
-		.summary = "show a running volume's cluster state (ddraidd)",
-		.synopsis = SYNOPSIS("[--json] VOLUME"),
-		.description = "Ask the volume's ddraidd for its cluster state.",
+		.summary = "show the running volumes of this node, or one",
+		.synopsis = SYNOPSIS("[--json] [--watch [--interval SECONDS] "
+				     "[--count N]] [VOLUME]"),
+		.description =
+			"Show the state of the running VOLUME: a cluster volume's as its "
+			"ddraidd sees it (members, nodes, rebuild, resync and scrub with "
+			"their rate and time left, fencing), a standalone one's from its "
+			"device-mapper status. Without VOLUME, every volume of this node: "
+			"those with a ddraidd control socket, then the ddraid device-mapper "
+			"devices without one.\n\n"
+			"With --watch: look again every interval until interrupted (SIGINT, "
+			"SIGTERM; exit status 0) or for N looks. On a terminal the screen is "
+			"redrawn, else each look is printed after the last. Exit status 1 "
+			"when a volume could not be read (in the last look).",
 		.opts = status_opts,
 		.operand = { CLI_VOLUME, CLI_VOLUME },
-		.min_operands = 1, .max_operands = 1,
+		.min_operands = 0, .max_operands = 1,
 		.run = cmd_status,
 	}, {
 		.name = "fail",

@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A stand-in for ddraidd's control socket in the CLI tests (lib.sh,
 # fake_ctl): one request per connection, read up to its newline, answered
-# with the contents of REPLY. With REQS ("-": none) every request is
-# appended there; while the file HOLD exists the connection stays open 3 s
-# after the answer.
+# with the contents of REPLY. REPLY may be several files, REPLY1:REPLY2:...
+# (a job's progress over time): the n-th connection gets the n-th, and
+# the last one every later connection. With REQS ("-": none) every
+# request is appended there; while the file HOLD exists the connection
+# stays open 3 s after the answer.
 #
-#   python3 fake_ctl.py SOCK REPLY [REQS [HOLD]]
+#   python3 fake_ctl.py SOCK REPLY[:REPLY...] [REQS [HOLD]]
 import os
 import socket
 import sys
 import time
 
-path, reply = sys.argv[1:3]
+path = sys.argv[1]
+replies = sys.argv[2].split(":")
 reqs = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
 hold = sys.argv[4] if len(sys.argv) > 4 else None
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -28,8 +31,10 @@ while True:
     if reqs:
         with open(reqs, "ab") as f:
             f.write(buf)
-    with open(reply, "rb") as f:
+    with open(replies[0], "rb") as f:
         c.sendall(f.read())
+    if len(replies) > 1:
+        replies.pop(0)
     if hold and os.path.exists(hold):
         time.sleep(3)
     c.close()

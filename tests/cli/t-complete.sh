@@ -89,11 +89,14 @@ python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])'
 if [ -S "$T/ctl/vol1.sock" ]; then
 	complete_words status ""
 	got_is "status <TAB>: the running volumes (sockets only) and the options" \
-		vol1 --json --help
+		vol1 --json --watch --interval --count --help
 	complete_words scrub -- ""
 	got_is "scrub -- <TAB>: after --, operands only" vol1
 	complete_words status vol1 ""
-	got_is "status VOLUME <TAB>: one volume only, options left" --json --help
+	got_is "status VOLUME <TAB>: one volume only, options left" \
+		--json --watch --interval --count --help
+	complete_words status --interval ""
+	got_is "status --interval <TAB>: seconds cannot be guessed" ""
 	complete_words fenced vol1 --node ""
 	got_is "fenced --node <TAB>: a node id cannot be guessed" ""
 	complete_words rebuild --member 1 v

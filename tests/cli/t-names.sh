@@ -120,19 +120,17 @@ online() {
 		[ "$rc" = 2 ] && grep -q "volume name" "$T/err"
 	fi
 }
-judge_status() { want=$2; online status -- "$1"; }
 judge_scrub() { want=$2; online scrub -- "$1"; }
 judge_fail() { want=$2; online fail --member 1 -- "$1"; }
 judge_fenced() { want=$2; online fenced --node 2 -- "$1"; }
 judge_rebuild() { want=$2; online rebuild --member 1 -- "$1" /dev/new; }
-judge status
 judge scrub
 judge fail
 judge fenced
 judge rebuild
 
-# The watching commands: a good name is looked for (no socket, no dm
-# device: exit 1 saying so), a bad one never.
+# The watching commands and status: a good name is looked for (no socket,
+# no dm device: exit 1 saying so), a bad one never.
 watching() {
 	_cmd=$1
 	shift
@@ -146,9 +144,11 @@ watching() {
 judge_events() { want=$2; watching events --timeout 1 -- "$1"; }
 judge_monitor() { want=$2; watching monitor --oneshot -- "$1"; }
 judge_metrics() { want=$2; watching metrics -- "$1"; }
+judge_status() { want=$2; watching status -- "$1"; }
 judge events
 judge monitor
 judge metrics
+judge status
 
 # ddraidd --volume: a good name passes (the next complaint is the missing
 # --members), a bad one is refused with exit 2 before anything starts.

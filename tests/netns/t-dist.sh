@@ -164,6 +164,14 @@ dist_return() {
 		"DDRAID_CTL_DIR=$T/n$q $DDRAIDCTL status --json $VOL | jq -e '.rebuild.active and .rebuild.member == $m and .rebuild.total > 0' >/dev/null"
 	total=$(st "$q" .rebuild.total)
 	DIST_WALKED=$total
+	# Paced at 5 regions a second, 20 regions last 4 s: long enough for
+	# the daemon to measure the rate (lib/progress.c).
+	if [ "$total" -ge 20 ]; then
+		check "$tag: status shows the rebuild's rate and time left" \
+			wait_for 10 "rebuild rate" sh -c \
+			"DDRAID_CTL_DIR=$T/n$q $DDRAIDCTL status --json $VOL | jq -e '.rebuild.active and .rebuild.rate_bytes_per_s > 0 and .rebuild.eta_s > 0' >/dev/null"
+		note "$tag: $(DDRAID_CTL_DIR=$T/n$q "$DDRAIDCTL" status "$VOL" | grep '^  rebuilding member')"
+	fi
 	u1=$(slot_union)
 	c=$(st "$q" .coordinator)
 	check "$tag: the coordinator chose a bitmap rebuild" \

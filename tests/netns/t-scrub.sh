@@ -126,6 +126,11 @@ t_scrub() {
 	sleep 1
 	check "scrub: nothing is scrubbed while a target may hold unknown grants" \
 		test "$(st "$c" .scrub.done)" = 0
+	sleep 1
+	check "scrub: the stalled scrub has rate 0 and no time left" \
+		test "$(st "$c" '(.scrub.rate_bytes_per_s|tostring) + " " + (.scrub.eta_s|tostring)')" = "0 null"
+	check "scrub: ... and so it says" \
+		sh -c "DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status $VOL | grep -q 'scrub (check) running: 0 of .*, 0.0 MB/s, ETA unknown'"
 	check "scrub: --cancel is accepted" scrub_ctl "$o" --cancel
 	check "scrub: the live nodes see it cancelled" \
 		wait_for 10 "cancelled" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n$c $DDRAIDCTL status --json $VOL | jq -r .scrub.state)\" = cancelled ] && [ \"\$(DDRAID_CTL_DIR=$T/n$o $DDRAIDCTL status --json $VOL | jq -r .scrub.state)\" = cancelled ]"

@@ -59,6 +59,23 @@ check "all 96 MiB verify again after a cache drop (degraded reads)" \
 failed=$(status_failed "$NAME" | tr '\n' ' ')
 diag "dmsetup status: $(dmsetup status "$NAME")"
 check "dmsetup status shows member 2 (only) failed" test "$failed" = "2 "
+# ddraidctl status without a name lists the standalone volume from its
+# device-mapper status (tests/cli/t-status.sh covers the daemons' half).
+DDRAID_CTL_DIR=/tmp/no-daemons "$DDRAIDCTL" status >/tmp/status.txt 2>&1
+diag "ddraidctl status: $(tr '\n' '|' </tmp/status.txt)"
+check "ddraidctl status lists the standalone volume" \
+	grep -qx "volume $NAME (standalone kernel target)" /tmp/status.txt
+check "... degraded" grep -q "^  state degraded, " /tmp/status.txt
+check "... member 2 failed, the others active" \
+	test "$(grep '^  member ' /tmp/status.txt | tr '\n' '|')" = \
+	"  member 0 active|  member 1 active|  member 2 failed|  member 3 active|  member 4 active|"
+check "ddraidctl status --json: format 1, the volume standalone, member 2 failed" \
+	sh -c "DDRAID_CTL_DIR=/tmp/no-daemons '$DDRAIDCTL' status --json |
+		jq -e '.format == 1 and (.volumes[] | select(.volume == \"$NAME\") |
+			.type == \"standalone\" and .daemon == false and
+			.state == \"degraded\" and .members[2].state == \"failed\")'"
+check "ddraidctl status $NAME: the same volume by name" \
+	sh -c "'$DDRAIDCTL' status $NAME | grep -q '^  member 2 failed'"
 # Writes after the failure are acknowledged (degraded) and read back.
 check "degraded write+verify of 16 MiB more" \
 	fio --name=w --filename="$dm" --ioengine=libaio --direct=1 \
