@@ -11,7 +11,7 @@
 
 #include "sm_internal.h"
 
-#define RS_MAGIC	0x33305352u	/* "RS03": hosts, probes, torn, history */
+#define RS_MAGIC	0x34305352u	/* "RS04": scheduled scrub's label */
 
 static void rs_clear_hosts(struct rs *rs);
 
@@ -331,6 +331,8 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put(&w, rs->dirty, bitmap_bytes(regions));
 	put(&w, rs->rb_todo, bitmap_bytes(regions));
 	put(&w, rs->torn, bitmap_bytes(regions));
+	/* Fields added since RS03, in order. */
+	put32(&w, rs->sc_label);
 	if (w.oom) {
 		free(w.p);
 		return NULL;
@@ -493,6 +495,7 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		get(&b, rs->rb_todo, bitmap_bytes(regions));
 	if (!b.why)
 		get(&b, rs->torn, bitmap_bytes(regions));
+	rs->sc_label = get32(&b);
 	bad(&b, b.off != b.len, "state has trailing bytes");
 	if (b.why) {
 		*why = b.why;
