@@ -116,12 +116,19 @@ void cli_force_report(const struct ddraid_forced *f, bool read_only);
 int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		bool quiet);
 
+/* CLI_OK if ddraidd's reply @resp says ok, else CLI_FAIL after printing its
+ * error (after "@vol: " unless @vol is NULL). */
+int cli_ctl_reply_ok(json_object *resp, const char *vol);
 /* $DDRAID_CTL_DIR or /run/ddraid. */
 const char *cli_ctl_dir(void);
 /* Does volume @vol have a control socket (a ddraidd, maybe stale)? */
 bool cli_ctl_exists(const char *vol);
 /* The volumes with a control socket, malloc'd names (0 or -errno). */
 int cli_ctl_list(char ***names, unsigned int *n);
+/* The standalone ddraid devices of this node (kernel targets without a
+ * ddraidd: not in cluster mode), malloc'd names (0 or -errno;
+ * tools/cli_watch.c). */
+int cli_dm_standalone_list(char ***names, unsigned int *n);
 /* Connect to @vol's ddraidd and send @req: the socket, or -1 after saying
  * why (unless @quiet). */
 int cli_ctl_connect(const char *vol, json_object *req, bool quiet);

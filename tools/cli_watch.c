@@ -96,10 +96,39 @@ int cli_watch_add(struct cli_watch *w, const char *vol)
 	return CLI_FAIL;
 }
 
+int cli_dm_standalone_list(char ***names, unsigned int *n)
+{
+	char why[DDRAID_ERRMSG_MAX], **all;
+	struct ddraid_dm_status st;
+	unsigned int i, k = 0, n_all;
+	int r;
+
+	*names = NULL;
+	*n = 0;
+	r = ddraid_dm_list(&all, &n_all);
+	if (r)
+		return r;
+	/*
+	 * Standalone targets only: a cluster-mode target's daemon speaks for
+	 * it (through its socket). Names that break the volume-name rule
+	 * were not made by ddraidctl (and would not print as one word).
+	 */
+	for (i = 0; i < n_all; i++) {
+		if (!ddraid_check_volume_name(all[i], why, sizeof(why)) &&
+		    !ddraid_dm_status(all[i], &st, why, sizeof(why)) &&
+		    !st.cluster)
+			all[k++] = all[i];
+		else
+			free(all[i]);
+	}
+	*names = all;
+	*n = k;
+	return 0;
+}
+
 void cli_watch_discover(struct cli_watch *w)
 {
-	char why[DDRAID_ERRMSG_MAX], **names;
-	struct ddraid_dm_status st;
+	char **names;
 	unsigned int i, n;
 
 	if (!cli_ctl_list(&names, &n)) {
@@ -110,17 +139,9 @@ void cli_watch_discover(struct cli_watch *w)
 		}
 		free(names);
 	}
-	/*
-	 * Standalone targets only: a cluster-mode target's daemon speaks for
-	 * it (through its socket, above). Names that break the volume-name
-	 * rule were not made by ddraidctl (and would not print as one word).
-	 */
-	if (!ddraid_dm_list(&names, &n)) {
+	if (!cli_dm_standalone_list(&names, &n)) {
 		for (i = 0; i < n; i++) {
-			if (!find(w, names[i]) &&
-			    !ddraid_check_volume_name(names[i], why, sizeof(why)) &&
-			    !ddraid_dm_status(names[i], &st, why, sizeof(why)) &&
-			    !st.cluster)
+			if (!find(w, names[i]))
 				add(w, names[i], false);
 			free(names[i]);
 		}

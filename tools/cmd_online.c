@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddraidctl status / rebuild / fail / scrub / fenced: requests to the
- * volume's ddraidd over its control socket (tools/cli_ctl.c; one JSON
- * object per line each way, docs/ddraidd.md).
+ * ddraidctl status / rebuild / fail / fenced: requests to the volume's
+ * ddraidd over its control socket (tools/cli_ctl.c; one JSON object per
+ * line each way, docs/ddraidd.md). scrub: tools/cmd_scrub.c.
  */
 #include "config.h"
 
@@ -19,21 +19,6 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-
-/* CLI_OK if the reply says ok, else print its error. */
-static int reply_ok(json_object *resp)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(resp, "ok", &v) &&
-	    json_object_get_boolean(v))
-		return CLI_OK;
-	if (json_object_object_get_ex(resp, "error", &v))
-		cli_err("%s", json_object_get_string(v));
-	else
-		cli_err("ddraidd refused the request");
-	return CLI_FAIL;
-}
 
 static const char *jstr(json_object *o, const char *k)
 {
@@ -133,7 +118,7 @@ int cmd_status(const struct cli_args *a)
 	json_object_put(req);
 	if (r)
 		return r;
-	r = reply_ok(resp);
+	r = cli_ctl_reply_ok(resp, NULL);
 	if (!r) {
 		if (a->given[STATUS_JSON])
 			printf("%s\n", json_object_to_json_string_ext(
@@ -153,7 +138,7 @@ static int simple(const char *vol, json_object *req)
 	json_object_put(req);
 	if (r)
 		return r;
-	r = reply_ok(resp);
+	r = cli_ctl_reply_ok(resp, NULL);
 	json_object_put(resp);
 	return r;
 }
@@ -193,24 +178,6 @@ int cmd_fail(const struct cli_args *a)
 	json_object_object_add(req, "cmd", json_object_new_string("fail"));
 	json_object_object_add(req, "member", json_object_new_int(
 				       (int)a->num[FAIL_MEMBER]));
-	return simple(a->argv[0], req);
-}
-
-int cmd_scrub(const struct cli_args *a)
-{
-	bool repair = a->given[SCRUB_REPAIR], cancel = a->given[SCRUB_CANCEL];
-	json_object *req;
-
-	if (repair && cancel)
-		return cli_usage("--repair and --cancel exclude each other");
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("scrub"));
-	if (cancel)
-		json_object_object_add(req, "cancel",
-				       json_object_new_boolean(1));
-	else
-		json_object_object_add(req, "mode", json_object_new_string(
-					       repair ? "repair" : "check"));
 	return simple(a->argv[0], req);
 }
 

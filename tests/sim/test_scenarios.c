@@ -446,7 +446,7 @@ static const char *scheduled_scrub(u64 seed)
 	struct sim *s = &sim;
 	struct sm_event ev = { .type = SM_EV_ADMIN };
 	const char *bad = NULL;
-	u32 j, label = 20789;
+	u32 j, label = 20788;
 	int round;
 
 	world(s, seed, 0, 3, 3, false);

@@ -126,7 +126,7 @@ static struct cpgmsg sample(u16 type)
 		break;
 	case MSG_SCRUB_START:
 		m.mode = SCRUB_CHECK;
-		m.label = 20789;	/* scheduled: the period from 2026-12-01 */
+		m.label = 20788;	/* scheduled: the period from 2026-12-01 */
 		break;
 	case MSG_SCRUBBED:
 		m.region = 65;
@@ -326,7 +326,7 @@ static void test_refusals(void **state)
 	m = sample(MSG_SCRUB_START);
 	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
 	assert_int_equal(n, CPGMSG_HDR_BYTES + 8);
-	assert_int_equal(ddr_get_le32(b + CPGMSG_HDR_BYTES + 4), 20789);
+	assert_int_equal(ddr_get_le32(b + CPGMSG_HDR_BYTES + 4), 20788);
 	m.label = 0;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), n);
 	assert_int_equal(ddr_get_le32(b + CPGMSG_HDR_BYTES + 4), 0);

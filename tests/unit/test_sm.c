@@ -294,7 +294,7 @@ static void test_scheduled_scrub_degraded(void **state)
 	before = sm_rs_serialize(sm, &len0);
 	ev.admin.cmd = SM_ADMIN_SCRUB;
 	ev.admin.mode = SCRUB_CHECK;
-	ev.admin.label = 20789;
+	ev.admin.label = 20788;
 	assert_int_equal(sm_scrub_refused(sm, &ev.admin, &why), -ENODEV);
 	assert_non_null(strstr(why, "degraded"));
 	sm_effects_reset(&fx);
