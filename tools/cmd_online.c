@@ -99,6 +99,10 @@ static void print_status(json_object *r)
 		       jstr(x, "mode"), jstr(x, "state"), jstr(x, "done"),
 		       jstr(x, "total"), jstr(x, "mismatches"),
 		       jstr(x, "repaired"));
+	if (json_object_object_get_ex(r, "scrub", &x) &&
+	    json_object_object_get_ex(x, "last_scheduled", &a))
+		printf("  last scheduled scrub: the period from %s\n",
+		       json_object_get_string(a));
 	if (json_object_object_get_ex(r, "fencing", &x))
 		print_fencing(x);
 	if (json_object_object_get_ex(r, "channel", &x))

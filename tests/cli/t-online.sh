@@ -148,6 +148,12 @@ out_has "... with mode, progress and counts" \
 	"scrub \(repair\) running: 12 of 40 regions, 5 blocks' parity differed, 5 rewritten"
 expect 0 "status --json passes the scrub object through" status --json vol1
 t "... unchanged" sh -c "grep -q '\"mismatches\": *5' '$T/out'"
+ctl status vol1
+t "status without a scheduled scrub: no line for one" \
+	sh -c "[ $rc = 0 ] && ! grep -q 'last scheduled' '$T/out'"
+printf '%s\n' '{"ok":true,"volume":"vol1","regions":40,"members":[],"nodes":[],"scrub":{"state":"finished","active":false,"mode":"check","done":40,"total":40,"mismatches":0,"repaired":0,"last_scheduled":"2026-12-01"}}' >"$T/reply"
+expect 0 "status shows the period of the last scheduled scrub" status vol1
+out_has "... by its first day" "last scheduled scrub: the period from 2026-12-01"
 
 printf '%s\n' '{"ok":true,"volume":"vol1","uuid":"u","nodeid":1,"coordinator":1,"quorate":true,"has_state":true,"attached":true,"frozen":false,"events":3,"regions":40,"region_size":65536,"dirty":0,"fence_wait":7,"members":[],"nodes":[],"rebuild":{"active":false},"scrub":{"state":"none"},"fencing":{"mode":"pacemaker","required":true,"two_node":false,"requests":[{"nodeid":2,"state":"confirmed","since":"2026-12-06T10:00:01.000Z","counts_after":"2026-12-06T10:00:00.000Z","fenced":"2026-12-06T10:00:03.500Z","attempts":0,"kicks":1},{"nodeid":3,"state":"failed","since":"2026-12-06T10:01:00.000Z","counts_after":"2026-12-06T10:00:59.000Z","attempts":2,"kicks":2,"reason":"No data available (-61)","retry_in_ms":3000}]}}' >"$T/reply"
 expect 0 "status shows the fencing mode and requests" status vol1
