@@ -176,6 +176,20 @@ t_scrub() {
 	sleep 1
 	check "scrub: ... and no scrub started" \
 		test "$(scheduled_starts) $(( $(scrubbed_sum) - s0 ))" = "1 1 1 $total"
+	local req bad_reqs=""
+	for req in '{"cmd":"scrub","scheduled":0}' \
+		'{"cmd":"scrub","scheduled":"2026-12-01"}' \
+		'{"cmd":"scrub","scheduled":4294967296}' \
+		'{"cmd":"scrub","scheduled":-3}' \
+		'{"cmd":"scrub","cancel":true,"scheduled":99999}'; do
+		echo "$req" | python3 "$HERE/ctlsend.py" "$T/n1/$VOL.sock" |
+			jq -e '.ok == false and (.error | test("scheduled"))' >/dev/null ||
+			bad_reqs="$bad_reqs $req"
+	done
+	check "scrub: bad \"scheduled\" requests are refused with the reason${bad_reqs:+ (not:$bad_reqs)}" \
+		test -z "$bad_reqs"
+	check "scrub: ... and changed nothing" \
+		test "$(scheduled_starts) $(st 2 .scrub.last_scheduled)" = "1 1 1 $day"
 
 	# A daemon gone (its target may hold grants nobody knows of) stalls
 	# the scrub deterministically: the steps below do not race it.
