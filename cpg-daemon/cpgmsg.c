@@ -464,6 +464,7 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 		break;
 	case MSG_SCRUB_START:
 		ddr_put_le32(m->mode, p);
+		ddr_put_le32(m->label, p + 4);
 		break;
 	case MSG_SCRUBBED:
 		ddr_put_le64(m->region, p);
@@ -699,8 +700,7 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 		break;
 	case MSG_SCRUB_START:
 		m.mode = ddr_get_le32(p);
-		if (!zero(p + 4, 4))
-			bad = "padding not zero";
+		m.label = ddr_get_le32(p + 4);
 		break;
 	case MSG_SCRUBBED:
 		m.region = ddr_get_le64(p);

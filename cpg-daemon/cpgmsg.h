@@ -44,7 +44,10 @@
  *  REBUILD_PROGRESS 0 member, 4 zero, 8 next region(64)
  *  REBUILD_DONE     0 member, 4 zero, 8 events(64)
  *  ADOPTED          (empty: the sender has adopted a STATE or INIT)
- *  SCRUB_START      0 mode (SCRUB_CHECK or SCRUB_REPAIR), 4 zero
+ *  SCRUB_START      0 mode (SCRUB_CHECK or SCRUB_REPAIR), 4 label (0: an
+ *                   operator's scrub; else a scheduled one, started once
+ *                   per label: the day number, days since 1970-01-01, on
+ *                   which its period began)
  *  SCRUB_CANCEL     (empty)
  *  SCRUBBED         0 region(64), 8 mismatches(64), 16 errno (0: the
  *                   region was scrubbed), 20 zero: ends a LOCK(scrub)
@@ -189,6 +192,7 @@ struct cpgmsg {
 	u32 nodeid;		/* SLOT_PERSISTED FENCED */
 	u32 purpose;		/* LOCK */
 	u32 mode;		/* REBUILD_START SCRUB_START */
+	u32 label;		/* SCRUB_START: 0 or a scheduled period */
 	u32 err;		/* MEMBER_FAIL SCRUBBED MEMBER_PROBE
 				 * REBUILD_READY: positive errno or 0 */
 	u32 flags;		/* ATTACH DETACH */

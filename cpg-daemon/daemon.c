@@ -648,6 +648,16 @@ static void status_json(struct daemon *d, json_object *o)
 	if (st.scrub_end == SCRUB_RUNNING)
 		rate_json(x, &d->rate_scrub, left_of(st.regions, st.scrub_next),
 			  st.region_size);
+	if (st.scrub_label) {
+		/* The label is the period's first day (days since 1970). */
+		time_t t = (time_t)st.scrub_label * 86400;
+		struct tm tm;
+		char day[32];
+
+		if (gmtime_r(&t, &tm) && strftime(day, sizeof(day), "%Y-%m-%d",
+						   &tm))
+			J_ADD(x, "last_scheduled", J_STR(day));
+	}
 	J_ADD(o, "scrub", x);
 	rates_json(d, o);
 	/* Regions awaiting resync (the "dirty" above), as a job. */
@@ -802,7 +812,10 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 		return CTL_SUBSCRIBE;
 	}
 	if (!strcmp(cmd, "scrub")) {
-		/* {"cmd":"scrub","mode":"check"|"repair"} or "cancel":true */
+		/* {"cmd":"scrub","mode":"check"|"repair"} or "cancel":true;
+		 * "scheduled":N, a timer's scrub of period N (days since
+		 * 1970 of its first day): skipped, not refused, when there is
+		 * nothing to do (docs/ddraidd.md) */
 		ev.admin.cmd = SM_ADMIN_SCRUB;
 		ev.admin.mode = SCRUB_CHECK;
 		if (json_object_object_get_ex(req, "cancel", &v)) {
@@ -824,10 +837,31 @@ static int ctl_request(void *arg, json_object *req, json_object *resp,
 				return -EINVAL;
 			}
 		}
+		if (json_object_object_get_ex(req, "scheduled", &v)) {
+			int64_t label = json_object_is_type(v, json_type_int) ?
+				json_object_get_int64(v) : 0;
+
+			if (label <= 0 || label > UINT32_MAX ||
+			    ev.admin.cmd != SM_ADMIN_SCRUB) {
+				*why = "\"scheduled\" must be a period's day "
+				       "number (1..4294967295), without "
+				       "\"cancel\"";
+				return -EINVAL;
+			}
+			ev.admin.label = (u32)label;
+		}
 		/* The state machine's reason, word for word. */
-		r = sm_scrub_refused(d->sm, ev.admin.cmd, ev.admin.mode, why);
+		r = sm_scrub_refused(d->sm, &ev.admin, why);
 		if (!r)
 			r = feed(d, &ev);
+		/* A timer's scrub that has nothing to do is no failure: the
+		 * period's scrub runs or ran (another node asked first), or
+		 * the volume must be rebuilt first (its own events say so). */
+		if (ev.admin.label && (r == -EALREADY || r == -EBUSY ||
+				       r == -ENODEV)) {
+			J_ADD(resp, "skipped", J_STR(*why));
+			return 0;
+		}
 		if (r)
 			return r;
 		J_ADD(resp, "accepted", J_BOOL(1));

@@ -614,9 +614,15 @@ const char *scrub_blocker(const struct sm *sm, int *err)
 	return why;
 }
 
-int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
+bool scrub_period_done(const struct sm *sm, u32 label)
+{
+	return label && label <= sm->rs.sc_label;
+}
+
+int sm_scrub_refused(const struct sm *sm, const struct sm_admin *a,
 		     const char **why)
 {
+	u32 cmd = a->cmd, mode = a->mode;
 	int err = 0;
 
 	if (!sm->loc.has_state || !sm->loc.quorate) {
@@ -633,6 +639,11 @@ int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
 	    (mode != SCRUB_CHECK && mode != SCRUB_REPAIR)) {
 		*why = "bad scrub mode";
 		return -EINVAL;
+	}
+	if (scrub_period_done(sm, a->label)) {
+		*why = "the scheduled scrub of this period has started already "
+		       "(asked for by another node)";
+		return -EALREADY;
 	}
 	if (sm->rs.sc_end == SCRUB_RUNNING) {
 		*why = "a scrub is already running (--cancel stops it)";
@@ -665,7 +676,7 @@ int sm_admin_refused(const struct sm *sm, const struct sm_admin *a,
 		break;
 	case SM_ADMIN_SCRUB:
 	case SM_ADMIN_SCRUB_CANCEL:
-		return sm_scrub_refused(sm, a->cmd, a->mode, why);
+		return sm_scrub_refused(sm, a, why);
 	case SM_ADMIN_FENCED:
 		return 0;
 	case SM_ADMIN_TUNE:
@@ -754,6 +765,7 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
 	case SM_ADMIN_SCRUB:
 		m = fx_cpg(sm, out, MSG_SCRUB_START);
 		m->mode = a->mode;
+		m->label = a->label;
 		return 0;
 	case SM_ADMIN_TUNE:
 		m = fx_cpg(sm, out, MSG_TUNE);
@@ -970,6 +982,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	st->scrub_mismatches = rs->sc_mismatches;
 	st->scrub_repaired = rs->sc_repaired;
 	st->scrub_err = rs->sc_err;
+	st->scrub_label = rs->sc_label;
 	st->torn = bitmap_count(rs->torn, sm->cfg.regions);
 	st->torn_member = rs->torn_member;
 	st->rebuild_refused_member = rs->rb_refused_member;

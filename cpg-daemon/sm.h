@@ -210,6 +210,8 @@ struct sm_admin {
 	u32 cmd;		/* enum sm_admin_cmd */
 	u32 member;
 	u32 mode;		/* REBUILD_FULL or REBUILD_BITMAP; SCRUB_* */
+	u32 label;		/* SCRUB: 0 (an operator's) or a scheduled
+				 * scrub's period (cpgmsg.h, SCRUB_START) */
 	const char *path;	/* NUL-terminated, <= CPGMSG_PATH_MAX bytes */
 	u32 nodeid;
 	/* TUNE: the fields to set and to give back to the nodes' own
@@ -502,6 +504,8 @@ struct sm_status {
 	u64 scrub_mismatches;	/* blocks whose parity differed */
 	u64 scrub_repaired;	/* of those, parity rewritten */
 	u32 scrub_err;		/* SCRUB_IO_ERROR: positive errno */
+	u32 scrub_label;	/* the period of the last scheduled scrub
+				 * started (day number), 0: none */
 	/* regions holding a crashed host's torn writes, waiting for its
 	 * member's return (docs/cluster-protocol.md, "torn regions") */
 	u64 torn;
@@ -533,13 +537,20 @@ enum sm_scrub_end {
 const char *sm_scrub_end_name(u32 end);
 
 /*
- * Would the scrub command @cmd (SM_ADMIN_SCRUB or SM_ADMIN_SCRUB_CANCEL)
+ * Would the scrub command @a (SM_ADMIN_SCRUB or SM_ADMIN_SCRUB_CANCEL)
  * be refused now? 0, or the negative errno SM_EV_ADMIN would return with
  * *why set to a sentence for the user: -EAGAIN no state or quorum,
  * -EBUSY a scrub (or a rebuild) runs, -ENODEV the volume is degraded,
- * -EALREADY (cancel) no scrub runs, -EINVAL bad mode.
+ * -EALREADY (cancel) no scrub runs, (scheduled, @a->label) the scrub of
+ * that period or a later one has started already, -EINVAL bad mode.
+ *
+ * A scheduled scrub is asked for by every node's timer: the first
+ * SCRUB_START of a period delivered starts it, the others are no-ops on
+ * every daemon alike (the label is compared with the replicated state's,
+ * at delivery). So a refusal here only spares a message; the runtime
+ * tells the timer "skipped" for -EALREADY, -EBUSY and -ENODEV.
  */
-int sm_scrub_refused(const struct sm *sm, u32 cmd, u32 mode,
+int sm_scrub_refused(const struct sm *sm, const struct sm_admin *a,
 		     const char **why);
 
 /*

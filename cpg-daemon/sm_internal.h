@@ -91,6 +91,9 @@ struct rs {
 	u64 sc_mismatches;
 	u64 sc_repaired;
 	u32 sc_err;
+	u32 sc_label;		/* the last scheduled scrub's period, 0: none
+				 * (a later SCRUB_START with a label not
+				 * above it is a no-op) */
 	/*
 	 * Member reports (MEMBER_FAIL) are judged by every attached node
 	 * probing the member: the slots still to answer and those that
@@ -358,6 +361,9 @@ int sm_other_out(const struct sm *sm, u32 m);
  * failing), or NULL; *err (if given) the errno for the user.
  */
 const char *scrub_blocker(const struct sm *sm, int *err);
+/* Has the scheduled scrub of period @label (0: an operator's, never)
+ * started already, or one of a later period? */
+bool scrub_period_done(const struct sm *sm, u32 label);
 
 /* Slot of the node hosting member m, or -1. */
 int rs_host_slot(const struct rs *rs, u32 m);

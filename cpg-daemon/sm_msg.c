@@ -624,9 +624,14 @@ static void sm_on_scrub_start(struct sm *sm, const struct cpgmsg *m,
 	struct rs *rs = &sm->rs;
 
 	/* The same rules as the admin check, on the RS: every daemon takes
-	 * the same decision (a second START in flight is dropped here). */
-	if (scrub_blocker(sm, NULL) || rs->sc_end == SCRUB_RUNNING)
+	 * the same decision (a second START in flight is dropped here, and
+	 * so are the other nodes' timers' STARTs of a period whose scrub
+	 * has started). */
+	if (scrub_period_done(sm, m->label) || scrub_blocker(sm, NULL) ||
+	    rs->sc_end == SCRUB_RUNNING)
 		return;
+	if (m->label)
+		rs->sc_label = m->label;
 	rs->sc_end = SCRUB_RUNNING;
 	rs->sc_mode = m->mode;
 	rs->sc_next = 0;
@@ -634,8 +639,9 @@ static void sm_on_scrub_start(struct sm *sm, const struct cpgmsg *m,
 	rs->sc_repaired = 0;
 	rs->sc_err = 0;
 	fx_log(out, SM_LOG_NOTICE, "scrub (%s) of %llu regions started by "
-	       "node %u", m->mode == SCRUB_REPAIR ? "repair" : "check",
-	       (unsigned long long)sm->cfg.regions, m->sender);
+	       "node %u%s", m->mode == SCRUB_REPAIR ? "repair" : "check",
+	       (unsigned long long)sm->cfg.regions, m->sender,
+	       m->label ? " (scheduled)" : "");
 }
 
 static void sm_on_scrub_cancel(struct sm *sm, const struct cpgmsg *m,

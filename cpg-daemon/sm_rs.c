@@ -12,7 +12,7 @@
 #include "sm_internal.h"
 
 #define RS_MAGIC	0x34305352u	/* "RS04": hosts, probes, torn, history,
-					 * tuned rates */
+					 * tuned rates, scheduled scrub's label */
 
 static void rs_clear_hosts(struct rs *rs);
 
@@ -332,9 +332,11 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put(&w, rs->dirty, bitmap_bytes(regions));
 	put(&w, rs->rb_todo, bitmap_bytes(regions));
 	put(&w, rs->torn, bitmap_bytes(regions));
+	/* Fields added since RS03, in order. */
 	put32(&w, rs->tune_set);
 	for (i = 0; i < TUNE_N; i++)
 		put64(&w, rs->tune[i]);
+	put32(&w, rs->sc_label);
 	if (w.oom) {
 		free(w.p);
 		return NULL;
@@ -505,6 +507,7 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		    (rs->tune[i] && !(rs->tune_set & (1u << i))),
 		    "state tuned rates");
 	}
+	rs->sc_label = get32(&b);
 	bad(&b, b.off != b.len, "state has trailing bytes");
 	if (b.why) {
 		*why = b.why;

@@ -115,10 +115,9 @@ void cli_force_report(const struct ddraid_forced *f, bool read_only);
  */
 int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		bool quiet);
-/* CLI_OK if the reply @resp says ok, else CLI_FAIL after printing its
- * error. */
-int cli_ctl_ok(json_object *resp);
-
+/* CLI_OK if ddraidd's reply @resp says ok, else CLI_FAIL after printing its
+ * error (after "@vol: " unless @vol is NULL). */
+int cli_ctl_reply_ok(json_object *resp, const char *vol);
 /* $DDRAID_CTL_DIR or /run/ddraid. */
 const char *cli_ctl_dir(void);
 /* Does volume @vol have a control socket (a ddraidd, maybe stale)? */

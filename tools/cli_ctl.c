@@ -188,6 +188,23 @@ json_object *cli_json_object(const char *line)
 	return o;
 }
 
+int cli_ctl_reply_ok(json_object *resp, const char *vol)
+{
+	json_object *v;
+	const char *why = "ddraidd refused the request";
+
+	if (json_object_object_get_ex(resp, "ok", &v) &&
+	    json_object_get_boolean(v))
+		return CLI_OK;
+	if (json_object_object_get_ex(resp, "error", &v))
+		why = json_object_get_string(v);
+	if (vol)
+		cli_err("%s: %s", vol, why);
+	else
+		cli_err("%s", why);
+	return CLI_FAIL;
+}
+
 int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		bool quiet)
 {
@@ -220,18 +237,4 @@ int cli_ctl_ask(const char *vol, json_object *req, json_object **resp,
 		return CLI_FAIL;
 	}
 	return CLI_OK;
-}
-
-int cli_ctl_ok(json_object *resp)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(resp, "ok", &v) &&
-	    json_object_get_boolean(v))
-		return CLI_OK;
-	if (json_object_object_get_ex(resp, "error", &v))
-		cli_err("%s", json_object_get_string(v));
-	else
-		cli_err("ddraidd refused the request");
-	return CLI_FAIL;
 }

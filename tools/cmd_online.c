@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddraidctl rebuild / fail / scrub / fenced / set: requests to the
+ * ddraidctl rebuild / fail / fenced / set: requests to the
  * volume's ddraidd over its control socket (tools/cli_ctl.c; one JSON
- * object per line each way, docs/ddraidd.md). status is in cmd_status.c.
+ * object per line each way, docs/ddraidd.md). status: cmd_status.c;
+ * scrub: cmd_scrub.c.
  */
 #include "config.h"
 
@@ -28,7 +29,7 @@ static int simple(const char *vol, json_object *req)
 	json_object_put(req);
 	if (r)
 		return r;
-	r = cli_ctl_ok(resp);
+	r = cli_ctl_reply_ok(resp, NULL);
 	json_object_put(resp);
 	return r;
 }
@@ -68,24 +69,6 @@ int cmd_fail(const struct cli_args *a)
 	json_object_object_add(req, "cmd", json_object_new_string("fail"));
 	json_object_object_add(req, "member", json_object_new_int(
 				       (int)a->num[FAIL_MEMBER]));
-	return simple(a->argv[0], req);
-}
-
-int cmd_scrub(const struct cli_args *a)
-{
-	bool repair = a->given[SCRUB_REPAIR], cancel = a->given[SCRUB_CANCEL];
-	json_object *req;
-
-	if (repair && cancel)
-		return cli_usage("--repair and --cancel exclude each other");
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("scrub"));
-	if (cancel)
-		json_object_object_add(req, "cancel",
-				       json_object_new_boolean(1));
-	else
-		json_object_object_add(req, "mode", json_object_new_string(
-					       repair ? "repair" : "check"));
 	return simple(a->argv[0], req);
 }
 

@@ -166,6 +166,10 @@ static void print_daemon(json_object *r)
 			print_rate(x);
 		printf("\n");
 	}
+	if (json_object_object_get_ex(r, "scrub", &x) &&
+	    json_object_object_get_ex(x, "last_scheduled", &a))
+		printf("  last scheduled scrub: the period from %s\n",
+		       json_object_get_string(a));
 	if (json_object_object_get_ex(r, "rates", &x))
 		print_limits(x);
 	if (json_object_object_get_ex(r, "fencing", &x))
@@ -279,7 +283,7 @@ static int volume_json(const char *vol, json_object **out)
 				       json_object_new_string("status"));
 		r = cli_ctl_ask(vol, req, &o, false);
 		json_object_put(req);
-		if (!r && !(r = cli_ctl_ok(o))) {
+		if (!r && !(r = cli_ctl_reply_ok(o, NULL))) {
 			json_object_object_add(o, "type",
 					       json_object_new_string("cluster"));
 			json_object_object_add(o, "daemon",

@@ -188,6 +188,12 @@ static const struct cli_opt scrub_opts[] = {
 		"also rewrite the parity of mismatching blocks"),
 	[SCRUB_CANCEL] = CLI_OPTION("cancel", 'c', CLI_FLAG, NULL,
 		"stop the running scrub"),
+	[SCRUB_ALL] = CLI_OPTION("all", 'a', CLI_FLAG, NULL,
+		"every volume with a ddraidd on this node, instead of VOLUME"),
+	[SCRUB_SCHEDULED] = CLI_OPTION("scheduled", 0, CLI_STRING, "PERIOD",
+		"a timer's scrub: start one unless the cluster has started the scrub "
+		"of this month, week or day (PERIOD month, week or day, local time) "
+		"already; nothing to do is no error"),
 	CLI_OPTIONS_END
 };
 
@@ -392,17 +398,27 @@ const struct cli_cmd cli_commands[] = {
 	}, {
 		.name = "scrub",
 		.summary = "verify parity of a running volume (ddraidd)",
-		.synopsis = SYNOPSIS("VOLUME [--repair | --cancel]"),
+		.synopsis = SYNOPSIS("VOLUME [--repair | --cancel]",
+				     "{VOLUME | --all} --scheduled PERIOD [--repair]",
+				     "--all [--repair | --cancel]"),
 		.description =
 			"Ask ddraidd to verify the parity of the running VOLUME, region by "
 			"region under a cluster-wide lock while every node keeps writing. "
 			"Mismatching blocks are counted and logged by the coordinator's "
 			"ddraidd; --repair also rewrites their parity. --cancel stops the "
 			"running scrub. Progress and the count are in ddraidctl status. A "
-			"degraded or rebuilding volume is refused.",
+			"degraded or rebuilding volume is refused.\n\n"
+			"--scheduled PERIOD is what the ddraid-scrub timer runs on every "
+			"node: the cluster starts one scrub per volume and PERIOD (month, "
+			"week from Monday, or day, in local time), whichever node asks "
+			"first; the others' requests change nothing. A volume whose scrub "
+			"of the period has started, that scrubs or rebuilds already, or "
+			"that is degraded is skipped (exit 0). --all asks every volume "
+			"with a ddraidd on this node; standalone volumes have no online "
+			"scrub and are skipped.",
 		.opts = scrub_opts,
 		.operand = { CLI_VOLUME, CLI_VOLUME },
-		.min_operands = 1, .max_operands = 1,
+		.min_operands = 0, .max_operands = 1,
 		.run = cmd_scrub,
 	}, {
 		.name = "fenced",

@@ -99,11 +99,14 @@ usage_error examine "unexpected argument '$T/m1'" examine "$T/m0" "$T/m1" || bad
 usage_error stop "no device-mapper name given" stop || bad="$bad stop"
 usage_error stop "unexpected argument 'b'" stop a b || bad="$bad stop2"
 for cmd in fail scrub fenced; do
-	usage_error "$cmd" "no volume name given" "$cmd" || bad="$bad $cmd"
+	[ "$cmd" = scrub ] ||
+		usage_error "$cmd" "no volume name given" "$cmd" || bad="$bad $cmd"
 	usage_error "$cmd" "unexpected argument 'b'" "$cmd" a b || bad="$bad ${cmd}2"
 done
 # status: no volume is every volume
 usage_error status "unexpected argument 'b'" status a b || bad="$bad status2"
+# scrub takes VOLUME or --all
+usage_error scrub "give VOLUME or --all" scrub || bad="$bad scrub"
 usage_error check-name "no name given" check-name || bad="$bad check-name"
 usage_error erase "no member given" erase || bad="$bad erase"
 t "too few and too many operands${bad:+ (wrong for$bad)}" [ -z "$bad" ]

@@ -85,6 +85,7 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		break;
 	case MSG_SCRUB_START:
 		m.mode = SCRUB_REPAIR;
+		m.label = 20788;	/* a scheduled scrub's period */
 		break;
 	case MSG_SCRUBBED:
 		m.mismatches = 3;

@@ -4,8 +4,9 @@
 # corrupted on the member file; check counts them and changes nothing,
 # repair rewrites them, data and parity are verified afterwards. Also: one
 # scrub at a time, cancel, the coordinator's daemon killed mid-scrub (the
-# scrub waits for it and resumes), and a member failure abandons a scrub
-# and refuses new ones.
+# scrub waits for it and resumes), a member failure abandons a scrub
+# and refuses new ones, and the timer's command (scrub --all --scheduled
+# month) run on all three nodes at once scrubs the volume exactly once.
 # shellcheck shell=bash
 
 SCRUB_BAD="500 501 1000"	# blocks (regions 31, 31, 62), never written
@@ -55,6 +56,46 @@ scrub_state_all() { # scrub_state_all STATE: every node reports it
 scrub_ctl() { # scrub_ctl NODE ARGS...: ddraidctl scrub via NODE's daemon
 	local n=$1; shift
 	DDRAID_CTL_DIR=$T/n$n "$DDRAIDCTL" scrub "$VOL" "$@"
+}
+
+# scrubbed_sum: regions scrubbed by the three daemons' own scrub IO
+scrubbed_sum() {
+	echo $(( $(st 1 .io.scrubbed_regions) + $(st 2 .io.scrubbed_regions) + $(st 3 .io.scrubbed_regions) ))
+}
+
+# scheduled_starts: scheduled scrub starts each node's daemon logged
+# ("N N N"; every daemon logs every start it applies)
+scheduled_starts() {
+	local i out=""
+	for i in 1 2 3; do
+		out="$out $(grep -c 'regions started by node [0-9]* (scheduled)' "$T/n$i/ddraidd.log")"
+	done
+	echo $out
+}
+
+# timers_fire TAG: ddraidctl scrub --all --scheduled month on all three
+# nodes at once, as ddraid-scrub.timer does; output in $T/timer-TAG-N.out.
+# The node directories hold the stand-in's chan.sock too, which is no
+# daemon's: --all sees a directory with the daemon's socket alone, as
+# /run/ddraid is.
+timers_fire() {
+	local i pids="" rc=0
+	for i in 1 2 3; do
+		mkdir -p "$T/n$i/ctl"
+		ln -sf "$T/n$i/$VOL.sock" "$T/n$i/ctl/$VOL.sock"
+		DDRAID_CTL_DIR=$T/n$i/ctl "$DDRAIDCTL" scrub --all --scheduled month \
+			>"$T/timer-$1-$i.out" 2>&1 &
+		pids="$pids $!"
+	done
+	for i in $pids; do wait "$i" || rc=1; done
+	return $rc
+}
+
+scheduled_finished() { # scheduled_finished DAY: every node: finished, of DAY
+	local i
+	for i in 1 2 3; do
+		[ "$(st "$i" '.scrub.state + " " + (.scrub.last_scheduled // "")')" = "finished $1" ] || return 1
+	done
 }
 
 scrub_running_on() { # NODE...: each live one reports a running scrub
@@ -109,6 +150,46 @@ t_scrub() {
 	for b in $SCRUB_BAD; do
 		check "scrub: parity of block $b is the XOR of its data again" parity_ok "$b"
 	done
+
+	# The timer fires on every node at once: one scrub runs, the other
+	# nodes' requests change nothing (docs/cluster-protocol.md 11).
+	local day s0 sc
+	s0=$(scrubbed_sum)
+	check "scrub: no scheduled scrub yet" test "$(scheduled_starts)" = "0 0 0"
+	day=$(date +%Y-%m-01)
+	check "scrub: the timer's command succeeds on all three nodes at once" \
+		timers_fire 1
+	sed 's/^/#   /' "$T"/timer-1-*.out
+	check "scrub: ... each names the volume (asked for, or skipped: asked already)" \
+		sh -c "for i in 1 2 3; do grep -Eq '^$VOL: (scrub of the period from $day asked for|skipped: )' $T/timer-1-\$i.out || exit 1; done"
+	check "scrub: the scheduled scrub finishes on every node, of the period from $day" \
+		wait_for 120 "scheduled scrub finished" scheduled_finished "$day"
+	check "scrub: every daemon applied exactly one scheduled start" \
+		test "$(scheduled_starts)" = "1 1 1"
+	sc=$(( $(scrubbed_sum) - s0 ))
+	check "scrub: the cluster scrubbed each region once ($sc of $total)" \
+		test "$sc" = "$total"
+	check "scrub: the timers firing again in the same month: nothing to do, exit 0" \
+		timers_fire 2
+	check "scrub: ... each node says skipped" \
+		sh -c "for i in 1 2 3; do grep -q '^$VOL: skipped: the scheduled scrub of this period has started already' $T/timer-2-\$i.out || exit 1; done"
+	sleep 1
+	check "scrub: ... and no scrub started" \
+		test "$(scheduled_starts) $(( $(scrubbed_sum) - s0 ))" = "1 1 1 $total"
+	local req bad_reqs=""
+	for req in '{"cmd":"scrub","scheduled":0}' \
+		'{"cmd":"scrub","scheduled":"2026-12-01"}' \
+		'{"cmd":"scrub","scheduled":4294967296}' \
+		'{"cmd":"scrub","scheduled":-3}' \
+		'{"cmd":"scrub","cancel":true,"scheduled":99999}'; do
+		echo "$req" | python3 "$HERE/ctlsend.py" "$T/n1/$VOL.sock" |
+			jq -e '.ok == false and (.error | test("scheduled"))' >/dev/null ||
+			bad_reqs="$bad_reqs $req"
+	done
+	check "scrub: bad \"scheduled\" requests are refused with the reason${bad_reqs:+ (not:$bad_reqs)}" \
+		test -z "$bad_reqs"
+	check "scrub: ... and changed nothing" \
+		test "$(scheduled_starts) $(st 2 .scrub.last_scheduled)" = "1 1 1 $day"
 
 	# A daemon gone (its target may hold grants nobody knows of) stalls
 	# the scrub deterministically: the steps below do not race it.

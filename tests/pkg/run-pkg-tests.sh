@@ -95,6 +95,8 @@ t "ddraid: daemon, CLI, ddraid-stonith next to ddraidd, agent, executable${missi
 missing=""
 for f in /lib/systemd/system/ddraidd@.service \
 	 /lib/systemd/system/ddraid-monitor.service \
+	 /lib/systemd/system/ddraid-scrub.service \
+	 /lib/systemd/system/ddraid-scrub.timer \
 	 /usr/share/ddraid/alert_ddraid.sh \
 	 /usr/share/man/man8/ddraidd.8.gz /usr/share/man/man8/ddraidctl.8.gz \
 	 /usr/share/man/man7/ocf_ddraid_volume.7.gz \

@@ -223,38 +223,41 @@ static void fence_ask(struct sim *s, struct sim_node *n, u32 nodeid)
 		.by = n->id, .nodeid = nodeid, .boots = v->boots };
 }
 
+void sim_cpg_send(struct sim *s, struct sim_node *n, const struct cpgmsg *m)
+{
+	struct sim_item it;
+	const char *why = NULL;
+	long len;
+
+	if (!n->d.quorate)
+		sim_fail(s, "I6: node %u sent %s without quorum", n->id,
+			 cpgmsg_type_name(m->type));
+	memset(&it, 0, sizeof(it));
+	it.sender = n->id;
+	len = (long)cpgmsg_size(m);
+	it.bytes = malloc(len > 0 ? (size_t)len : 1);
+	if (!it.bytes || len <= 0 ||
+	    cpgmsg_encode(m, it.bytes, (size_t)len, &why) != len) {
+		sim_fail(s, "node %u: invalid %s: %s", n->id,
+			 cpgmsg_type_name(m->type), why ? why : "size");
+		free(it.bytes);
+		return;
+	}
+	it.len = (u32)len;
+	sim_trace(s, "node %u sends %s", n->id, cpgmsg_type_name(m->type));
+	cpg_push(s, n->part, &it);
+}
+
 static void do_effects(struct sim *s, struct sim_node *n)
 {
 	u32 i;
 
 	for (i = 0; i < s->fx.n; i++) {
 		const struct sm_effect *fx = &s->fx.fx[i];
-		struct sim_item it;
-		const char *why = NULL;
-		long len;
 
 		switch (fx->type) {
 		case SM_FX_CPG_SEND:
-			if (!n->d.quorate)
-				sim_fail(s, "I6: node %u sent %s without quorum",
-					 n->id, cpgmsg_type_name(fx->cpg.type));
-			memset(&it, 0, sizeof(it));
-			it.sender = n->id;
-			len = (long)cpgmsg_size(&fx->cpg);
-			it.bytes = malloc(len > 0 ? (size_t)len : 1);
-			if (!it.bytes || len <= 0 ||
-			    cpgmsg_encode(&fx->cpg, it.bytes, (size_t)len,
-					  &why) != len) {
-				sim_fail(s, "node %u: invalid %s: %s", n->id,
-					 cpgmsg_type_name(fx->cpg.type),
-					 why ? why : "size");
-				free(it.bytes);
-				break;
-			}
-			it.len = (u32)len;
-			sim_trace(s, "node %u sends %s", n->id,
-				  cpgmsg_type_name(fx->cpg.type));
-			cpg_push(s, n->part, &it);
+			sim_cpg_send(s, n, &fx->cpg);
 			break;
 		case SM_FX_TARGET_SEND:
 			sim_trace(s, "node %u -> target %s %llu", n->id,
@@ -1096,6 +1099,10 @@ static bool admin_scrub(struct sim *s, bool cancel)
 
 	ev.admin.cmd = cancel ? SM_ADMIN_SCRUB_CANCEL : SM_ADMIN_SCRUB;
 	ev.admin.mode = sim_rand(s, 2) ? SCRUB_REPAIR : SCRUB_CHECK;
+	/* Now and then a timer's: a period label that grows with time, so
+	 * that the nodes' requests of one period meet (cpgmsg.h). */
+	if (!cancel && !sim_rand(s, 3))
+		ev.admin.label = (u32)(1 + s->step / 400);
 	for (i = 0; i < s->n_nodes; i++) {
 		struct sim_node *n = &s->node[(start + i) % s->n_nodes];
 		size_t l1 = 0, l2 = 0;
@@ -1106,8 +1113,7 @@ static bool admin_scrub(struct sim *s, bool cancel)
 		sm_status(n->d.sm, &st);
 		if (!st.has_state || !st.quorate)
 			continue;
-		r2 = sm_scrub_refused(n->d.sm, ev.admin.cmd, ev.admin.mode,
-				      &why);
+		r2 = sm_scrub_refused(n->d.sm, &ev.admin, &why);
 		before = sm_rs_serialize(n->d.sm, &l1);
 		sm_effects_reset(&s->fx);
 		r = sm_handle(n->d.sm, &ev, &s->fx);
@@ -1124,9 +1130,9 @@ static bool admin_scrub(struct sim *s, bool cancel)
 		free(before);
 		free(after);
 		do_effects(s, n);
-		sim_trace(s, "admin: scrub %s via node %u: %d",
+		sim_trace(s, "admin: scrub %s (label %u) via node %u: %d",
 			  cancel ? "cancel" : ev.admin.mode == SCRUB_REPAIR ?
-			  "repair" : "check", n->id, r);
+			  "repair" : "check", ev.admin.label, n->id, r);
 		if (!r && !cancel)
 			s->n_scrub_starts++;
 		return !r;

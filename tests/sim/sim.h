@@ -300,6 +300,9 @@ bool sim_quorate_truth(const struct sim *s, int part);
 struct sim_node *sim_node_by_id(struct sim *s, u32 id);
 
 void sim_feed(struct sim *s, struct sim_node *n, const struct sm_event *ev);
+/* Node @n sends @m (encoded, in the agreed order of its partition), as if
+ * its daemon had: a message that was in flight when the state changed. */
+void sim_cpg_send(struct sim *s, struct sim_node *n, const struct cpgmsg *m);
 
 /* sim_target.c */
 void tgt_boot(struct sim *s, struct sim_node *n);

@@ -534,6 +534,102 @@ static u64 tuned_scrub(u64 seed, u32 key, u64 gap, u64 *regions,
 	return *why ? 0 : took;
 }
 
+/*
+ * Scheduled scrubs (cpgmsg.h SCRUB_START, docs/cluster-protocol.md section
+ * 9): every node's timer asks for the scrub of the same period at once;
+ * exactly one scrub runs and every node agrees on it; STARTs of that
+ * period still in flight after it finished change nothing; a later period
+ * starts a new one, and so does an operator's scrub. NULL, or what went
+ * wrong.
+ */
+static const char *scheduled_scrub(u64 seed)
+{
+	static char why[sizeof(sim.why) + 64];
+	struct sim *s = &sim;
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	const char *bad = NULL;
+	u32 j, label = 20788;
+	int round;
+
+	world(s, seed, 0, 3, 3, false);
+	sim_start(s);
+	run(s, 150, all_nodes(s));
+	run(s, 150, 0);
+	ev.admin.cmd = SM_ADMIN_SCRUB;
+	ev.admin.mode = SCRUB_CHECK;
+	/* Rounds: 0 the timers of period label, all at once; 1 those STARTs
+	 * delivered late (after that scrub finished); 2 the next period;
+	 * 3 an operator's scrub. */
+	for (round = 0; round < 4 && !bad && !s->failed; round++) {
+		u64 before = s->n_scrubs, k;
+		struct sm_status st;
+
+		ev.admin.label = round == 2 ? label + 30 : round == 3 ? 0 :
+			label;
+		for (j = 0; j < s->n_nodes; j++) {
+			struct sim_node *n = &s->node[j];
+			const char *w;
+			int r = sm_scrub_refused(n->d.sm, &ev.admin, &w);
+
+			if (round == 1) {
+				struct cpgmsg m = { .type = MSG_SCRUB_START,
+						    .sender = n->id, .seq = 1,
+						    .mode = SCRUB_CHECK,
+						    .label = label };
+
+				if (r != -EALREADY)
+					bad = "a period's scrub done: a timer's "
+					      "request still goes out";
+				sim_cpg_send(s, n, &m);
+			} else if (r) {
+				bad = "a timer's or operator's request refused";
+			} else {
+				sim_feed(s, n, &ev);
+			}
+			if (round == 3)
+				break;	/* one operator */
+		}
+		for (k = 0; k < 5000 && !s->failed && !bad; k++) {
+			run(s, 1, 0);
+			for (j = 0; j < s->n_nodes; j++) {
+				sm_status(s->node[j].d.sm, &st);
+				if (st.scrub_end != SCRUB_FINISHED ||
+				    st.scrub_next != s->regions)
+					break;
+			}
+			if (j == s->n_nodes && (round == 1 ||
+						s->n_scrubs > before))
+				break;
+		}
+		run(s, 100, 0);
+		for (j = 0; j < s->n_nodes && !bad; j++) {
+			sm_status(s->node[j].d.sm, &st);
+			if (st.scrub_end != SCRUB_FINISHED ||
+			    st.scrub_next != s->regions)
+				bad = "a node does not say its scrub finished";
+			else if (st.scrub_label != (round >= 2 ? label + 30 :
+						    label))
+				bad = "a node has the wrong last period";
+		}
+		/* One scrub walks each region once: none for round 1. */
+		if (!bad && s->n_scrubs - before != (round == 1 ? 0 :
+						      s->regions)) {
+			snprintf(why, sizeof(why), "round %d: %llu regions "
+				 "scrubbed, the volume has %llu", round,
+				 (unsigned long long)(s->n_scrubs - before),
+				 (unsigned long long)s->regions);
+			bad = why;
+		}
+	}
+	finish(s);
+	if (s->failed) {
+		snprintf(why, sizeof(why), "%s", s->why);
+		bad = why;
+	}
+	sim_free(s);
+	return bad;
+}
+
 struct scenario {
 	const char *name;
 	const char *(*fn)(struct sim *s);
@@ -617,7 +713,7 @@ int main(void)
 		fprintf(stderr, "no scenario %s\n", one);
 		return 1;
 	}
-	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 3);
+	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 4);
 	{
 		/* scrub-rate set cluster-wide at one region every 12 steps:
 		 * paced so on every node; rebuild-rate alone, however
@@ -647,6 +743,19 @@ int main(void)
 		    "joiner hold it (%" PRIu64 "/%d seeds)", n_ok, SEEDS);
 		tap(n_apart == SEEDS, "tuned_rebuild: rebuild-rate alone does "
 		    "not slow a scrub (%" PRIu64 "/%d seeds)", n_apart, SEEDS);
+	}
+	{
+		const char *why = NULL;
+
+		for (seed = 1; seed <= SEEDS && !why; seed++)
+			why = scheduled_scrub(seed);
+		tap(!why, "scheduled_scrub: three timers of one period run one "
+		    "scrub, late ones nothing, a new period and an operator "
+		    "one more each (%d seeds)%s%s", SEEDS, why ? ": " : "",
+		    why ? why : "");
+		if (why)
+			printf("# scheduled_scrub failed at seed %" PRIu64 "\n",
+			       seed - 1);
 	}
 	{
 		/* a scrub paced at a region every 12 steps: never faster */

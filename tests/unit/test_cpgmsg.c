@@ -126,6 +126,7 @@ static struct cpgmsg sample(u16 type)
 		break;
 	case MSG_SCRUB_START:
 		m.mode = SCRUB_CHECK;
+		m.label = 20788;	/* scheduled: the period from 2026-12-01 */
 		break;
 	case MSG_SCRUBBED:
 		m.region = 65;
@@ -211,7 +212,7 @@ static void test_round_trip_all_types(void **state)
 			    out.member == m.member && out.slot == m.slot &&
 			    out.nodeid == m.nodeid &&
 			    out.purpose == m.purpose && out.err == m.err &&
-			    out.mode == m.mode &&
+			    out.mode == m.mode && out.label == m.label &&
 			    out.mismatches == m.mismatches &&
 			    out.flags == m.flags &&
 			    out.host_member == m.host_member &&
@@ -329,6 +330,19 @@ static void test_refusals(void **state)
 	m.mode = SCRUB_REPAIR + 1;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "unknown scrub mode");
+	/* SCRUB_START: the label at body offset 4; any value is one (0: an
+	 * operator's scrub), but the body is exactly 8 bytes. */
+	m = sample(MSG_SCRUB_START);
+	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
+	assert_int_equal(n, CPGMSG_HDR_BYTES + 8);
+	assert_int_equal(ddr_get_le32(b + CPGMSG_HDR_BYTES + 4), 20788);
+	m.label = 0;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), n);
+	assert_int_equal(ddr_get_le32(b + CPGMSG_HDR_BYTES + 4), 0);
+	ddr_put_le32(12, b + 12);	/* a body of 12 bytes */
+	memset(b + n, 0, 4);
+	reseal(b, (size_t)n + 4);
+	refused(b, (size_t)n + 4, -EINVAL, "body length wrong for its type");
 	m = sample(MSG_SCRUBBED);
 	m.err = 4096;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);

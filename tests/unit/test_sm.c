@@ -274,6 +274,45 @@ static void test_bad_input_changes_nothing(void **state)
 	sm_effects_free(&fx);
 }
 
+/*
+ * A timer's scrub on a degraded volume: refused like an operator's, with
+ * the same errno (ddraidd turns it into "skipped"), nothing sent and the
+ * state unchanged; no period is remembered for it.
+ */
+static void test_scheduled_scrub_degraded(void **state)
+{
+	struct sm_effects fx;
+	struct sm_event ev = { .type = SM_EV_ADMIN };
+	struct sm_status st;
+	size_t len0, len1;
+	u8 *before, *after;
+	const char *why = NULL;
+	struct sm *sm;
+
+	sm_effects_init(&fx);
+	sm = cold_started(&fx);		/* member 2 failed */
+	before = sm_rs_serialize(sm, &len0);
+	ev.admin.cmd = SM_ADMIN_SCRUB;
+	ev.admin.mode = SCRUB_CHECK;
+	ev.admin.label = 20788;
+	assert_int_equal(sm_scrub_refused(sm, &ev.admin, &why), -ENODEV);
+	assert_non_null(strstr(why, "degraded"));
+	sm_effects_reset(&fx);
+	assert_int_equal(sm_handle(sm, &ev, &fx), -ENODEV);
+	assert_int_equal(fx.n, 0);
+	ev.admin.label = 0;
+	assert_int_equal(sm_handle(sm, &ev, &fx), -ENODEV);
+	after = sm_rs_serialize(sm, &len1);
+	assert_true(len0 == len1);
+	assert_memory_equal(before, after, len0);
+	sm_status(sm, &st);
+	assert_int_equal(st.scrub_label, 0);
+	free(before);
+	free(after);
+	sm_free(sm);
+	sm_effects_free(&fx);
+}
+
 /* ---- a joining node gets a STATE too big for one message ---- */
 
 #define BIG_REGIONS	600000u	/* two region bitmaps of 73 KiB each */
@@ -498,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_config_refused),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_bad_input_changes_nothing),
+		cmocka_unit_test(test_scheduled_scrub_degraded),
 		cmocka_unit_test(test_multipart_state),
 		cmocka_unit_test(test_fragmented_runs),
 	};
