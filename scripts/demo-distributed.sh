@@ -40,13 +40,28 @@ why=$(bash "$top/tests/vm/multi/run-3node.sh" --probe)
 printf '\n[distributed] three VMs, each with only its own disk, NVMe/TCP between them\n'
 printf '    (full log: %s.log; the VMs'"'"' logs under %s)\n' "$out" "$out"
 mkdir -p /var/tmp/ddraid-vm || fail "cannot make /var/tmp/ddraid-vm"
-# The milestones: the checks whose text tells the story, and any failure.
-story='export-disk /dev|create --name|ocf/volume start:|member [0-9] is /dev/nvme|all three nodes attached|writes acknowledged|power cut|is gone \(power cut\)|recorded failed by the cluster|writes go on|boots again|re-added and rebuilt|cut:|withdrew|attached again|clean stop|acknowledged is on the images|parity is consistent|not ok'
+rm -rf "$out/multi-3node"
+# The milestones: the checks whose text tells the story, and any failure,
+# as each VM prints them (its share/stdout; b2 is node b booted again).
+story='export-disk /dev|create --name|ocf/volume start|member [0-9] is /dev/nvme|all three nodes attached|writes acknowledged|is gone \(power cut\)|recorded failed by the cluster|writes go on|re-added and rebuilt|cut:|withdrew \(|attached again|clean|longest write stall|not ok'
 bash "$top/tests/vm/run-vm-tests.sh" --build "$BUILD" --out "$out" \
-	multi-3node 2>&1 | tee "$out.log" |
-	grep --line-buffered -E "$story" | grep --line-buffered -v '^#   ' |
-	sed -u 's/^/    /'
-rc=${PIPESTATUS[0]}
+	multi-3node >"$out.log" 2>&1 &
+run=$!
+tail -n +1 -F --pid="$run" "$out/multi-3node/a/share/stdout" \
+	"$out/multi-3node/b/share/stdout" "$out/multi-3node/c/share/stdout" \
+	"$out/multi-3node/b2/share/stdout" 2>/dev/null |
+	awk -v story="$story" '
+	/^==> / { n = $2; sub(/.*multi-3node\//, "", n); sub(/\/.*/, "", n)
+		  node = (n == "b2") ? "b (back)" : n; next }
+	$0 ~ story && $0 !~ /^#   / { printf "    %-9s %s\n", node ":", $0;
+				    fflush() }'
+wait "$run"
+rc=$?
+# The host's own checks: the power cut, and the disk images at the end.
+grep -E '^(not )?ok [0-9]+ - multi-3node: ' "$out.log" |
+	grep -vE ' - multi-3node: (a|b|c|b2): ' |
+	sed -E 's/^not ok [0-9]+ - multi-3node: /    host:     FAILED: /;
+		s/^ok [0-9]+ - multi-3node: /    host:     /'
 grep -q '^ok [0-9]* - multi-3node (VM' "$out.log" ||
 	fail "the three-VM run did not pass (exit $rc; see $out.log)"
 [ "$rc" = 0 ] || fail "the three-VM run: $rc failed checks (see $out.log)"

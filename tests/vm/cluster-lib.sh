@@ -10,17 +10,6 @@ CL_DIR=${CL_DIR:-/tmp/cluster}
 DDRAIDD=${DDRAID_BUILD:-}/cpg-daemon/ddraidd
 CL_CTL=$CL_DIR/ctl
 
-# wait_until SECONDS COMMAND...: poll every $WAIT_STEP s (0.1) until
-# COMMAND succeeds.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep "${WAIT_STEP:-0.1}"
-	done
-}
-
 # cl_corosync_conf NAME TOKEN QUORUM NODE...: a corosync.conf (knet, no
 # crypto, log in $CL_DIR) for cluster NAME, totem token TOKEN ms, the
 # votequorum option QUORUM ("expected_votes: 1", "two_node: 1") and one

@@ -218,3 +218,14 @@ vol_stop() {
 		dmsetup remove "$1"
 	fi
 }
+
+# wait_until SECONDS COMMAND...: poll every $WAIT_STEP s (0.1) until
+# COMMAND succeeds.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep "${WAIT_STEP:-0.1}"
+	done
+}

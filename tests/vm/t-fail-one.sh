@@ -27,6 +27,14 @@ FIO=(fio --name=v --filename="$dm" --ioengine=libaio --direct=1
 	--verify=crc32c --verify_fatal=1 --verify_dump=0 --bs=64k --iodepth=8
 	--rw=write --size=96M --output-format=json)
 
+# The standalone volume's events come from the target (dm events and its
+# status), no daemon involved: follow them through the failure.
+check "ddraidctl monitor --oneshot: no problem yet (exit 0)" \
+	env DDRAID_CTL_DIR=/tmp/no-daemons "$DDRAIDCTL" monitor --oneshot "$NAME"
+DDRAID_CTL_DIR=/tmp/no-daemons "$DDRAIDCTL" events --json "$NAME" \
+	>/tmp/events.jsonl 2>/tmp/events.err &
+events_pid=$!
+
 # Writes limited to 16 MB/s so the failure lands in the middle of them.
 "${FIO[@]}" --do_verify=1 --rate=,16m --output=/tmp/fio1.json >&2 &
 fio_pid=$!
@@ -59,6 +67,25 @@ check "all 96 MiB verify again after a cache drop (degraded reads)" \
 failed=$(status_failed "$NAME" | tr '\n' ' ')
 diag "dmsetup status: $(dmsetup status "$NAME")"
 check "dmsetup status shows member 2 (only) failed" test "$failed" = "2 "
+# (events --json: one object a line; member-failed before volume-degraded.)
+ev_seen() {
+	jq -e -s "map(select(.volume == \"$NAME\")) |
+		(map(.event) | index(\"member-failed\")) as \$f |
+		(map(.event) | index(\"volume-degraded\")) as \$d |
+		\$f != null and \$d != null and \$f < \$d and
+		(.[\$f].member == 2)" /tmp/events.jsonl >/dev/null
+}
+check "ddraidctl events (standalone, from the target): member-failed member=2, then volume-degraded" \
+	wait_until 30 ev_seen
+diag "events: $(tr '\n' ' ' </tmp/events.jsonl)"
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+DDRAID_CTL_DIR=/tmp/no-daemons "$DDRAIDCTL" monitor --oneshot "$NAME" \
+	>/tmp/oneshot.txt 2>&1
+rc=$?
+diag "monitor --oneshot: $(tr '\n' '|' </tmp/oneshot.txt)"
+check "ddraidctl monitor --oneshot: exit 1, the degraded volume reported" \
+	test "$rc" = 1 -a -n "$(grep -E "$NAME.*(volume-degraded|member-failed)" /tmp/oneshot.txt)"
 # ddraidctl status without a name lists the standalone volume from its
 # device-mapper status (tests/cli/t-status.sh covers the daemons' half).
 DDRAID_CTL_DIR=/tmp/no-daemons "$DDRAIDCTL" status >/tmp/status.txt 2>&1

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm: timeout=600 needs=module,ddraidctl slots=3
+# vm: timeout=900 needs=module,ddraidctl slots=3
 #
 # Three VMs, each with one disk of its own, one volume over the three disks
 # (2 data members + parity), made in the VMs by the bootstrap commands
@@ -31,7 +31,7 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM=$(cd "$HERE/.." && pwd)
-TIMEOUT=600		# each VM's script; the whole run stays well below
+TIMEOUT=900		# each VM's script (about 400-800 s on 2 busy cores)
 MEMBER_SIZE=64M
 MEM=640			# MB per VM (corosync locks ~170 MB)
 . "$VM/lib.sh"
