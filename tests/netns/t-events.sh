@@ -63,6 +63,7 @@ t_events() {
 		test "$(cat "$T/oneshot.rc")" = 1
 	check "events: monitor --oneshot reports the failed member and the degraded volume" \
 		sh -c "grep -q ' $VOL member-failed member=1 ' $T/oneshot.out && grep -q ' $VOL volume-degraded member=1' $T/oneshot.out"
+	sed 's/^/# monitor --oneshot: /' "$T/oneshot.out"
 	cat >"$T/prog.sh" <<-'PROG'
 	#!/bin/sh
 	echo "$1|$2|$3|$DDRAID_EVENT|$DDRAID_MEMBER" >>"${0%/*}/prog.out"

@@ -31,8 +31,12 @@
 #    traced (kernel syscall events: GRANT_REQ -> bit set -> CPG agreement
 #    -> GRANT, time in fdatasync and io_uring_enter), and one
 #    member's 4 KiB write + fdatasync, untraced.
+# 4. Rebuild speed: member 4 recorded failed and rebuilt in full onto the
+#    same disk by ddraidd (ddraidctl rebuild), no foreground IO, no rate
+#    limit: MB written to the member a second against one member's
+#    throttle (goal >= 0.9, issue 10).
 # Human table on stdout, everything in --json FILE (default
-# OUT/bench-intent.json). About 4 minutes on TCG.
+# OUT/bench-intent.json). About 6-10 minutes on TCG.
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -246,13 +250,37 @@ in_vm() {
 		--output="$VM_SHARE/fio/probe-fdatasync.json" >&2 ||
 		diag "fdatasync probe failed"
 
+	# Rebuild speed: member 4 recorded failed, then rebuilt in full onto
+	# the same disk (ddraidctl rebuild, the daemon's online rebuild through
+	# the cluster table), no foreground IO, no rate limit. What it wrote
+	# to the member a second, against one member's throttle. The
+	# standalone table goes first: nothing may write the members beside
+	# the rebuild.
+	dmsetup remove "$SNAME" >&2
+	wait_until 60 settled || diag "rebuild: not settled: $(snap)"
+	mstate() { [ "$(dst "$NAME" ".members[4].state")" = "$1" ]; }
+	rb_idle() { [ "$(dst "$NAME" .rebuild.active)" = false ]; }
+	DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" fail "$NAME" --member 4 >&2 &&
+		wait_until 60 mstate failed ||
+		diag "rebuild: member 4 not recorded failed"
+	t0=$(date +%s%N)
+	if DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" rebuild "$NAME" --member 4 \
+		/dev/vde >&2 && wait_until 1200 mstate active &&
+		wait_until 60 rb_idle; then
+		jq -n --argjson ns "$(($(date +%s%N) - t0))" \
+			--argjson d "$dsize" --argjson m "${#devs[@]}" \
+			'{seconds: ($ns / 1e9), member_bytes: ($d / ($m - 1))}' \
+			>"$VM_SHARE/rebuild.json"
+	else
+		diag "rebuild: did not finish: $(dst "$NAME" .rebuild)"
+	fi
+
 	diag "end: $(dmsetup status "$NAME")"
 	dmsetup remove "$NAME" >&2
 	ddraidd_stop
 	cp "$CL_DIR/ddraidd.log" "$VM_SHARE/ddraidd.log" 2>/dev/null
 	kill -TERM "$CL_COROSYNC_PID"
 	wait "$CL_COROSYNC_PID"
-	dmsetup remove "$SNAME" >&2
 	exit 0
 }
 
@@ -320,7 +348,7 @@ done
 t0=$SECONDS
 DDRAID_BUILD=$build "$HERE/vm-run" --disks 5 --disk-size "${disk_mib}M" \
 	--keep-disks --throttle-bps "$bps" --throttle-iops "$iops" \
-	--smp "$smp" --out "$out" --timeout 900 \
+	--smp "$smp" --out "$out" --timeout 2400 \
 	"$0" --in-vm "$reps" "$size" "$qd" "$nlat" >/dev/null ||
 	{ echo "bench-intent.sh: the VM run failed (logs in $out)" >&2; exit 1; }
 wall=$((SECONDS - t0))
@@ -441,6 +469,14 @@ tracej=$(jq -n --argjson n "$(jq -s 'map(select(.phase == "trace")) | .[0] | .af
 	'{bit_sets: $n, cold_median_us: $m, timeline: $t,
 	  member_probe_median: $q}')
 
+# Rebuild: the member's bytes a second against its throttle (goal 0.9).
+rebuildj=$(jq -c --argjson bps "$bps" 'if .seconds > 0 then
+	. + {member_mbs: (.member_bytes / .seconds / 1e6),
+	     member_throttle_bps: $bps,
+	     ratio: (.member_bytes / .seconds / $bps),
+	     goal: 0.9, met: (.member_bytes / .seconds / $bps >= 0.9)}
+	else {} end' "$share/rebuild.json" 2>/dev/null) || rebuildj='{}'
+
 # Throughput: the extra time per cold region of a cluster run.
 extra=$(jq -n --argjson s "$med_s" --argjson c "$med_c" \
 	--argjson b "$((size << 20))" --argjson r "$(jq -r .region_size "$share/volume.json")" \
@@ -452,6 +488,7 @@ jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson ms "$med_s" --argjson mc "$med_c" --argjson r "$ratio" \
 	--argjson met "$met" --argjson lat "$latj" --argjson wall "$wall" \
 	--argjson trace "$tracej" --argjson extra "$extra" \
+	--argjson rebuild "$rebuildj" \
 	'{bench: "vm-intent", kernel: $k, vm_cpus: $smp, members: 5, throttle_bps: $bps,
 	  throttle_iops: $iops, member_files_prefilled: true, volume: $vol,
 	  vm_seconds: $wall,
@@ -459,7 +496,7 @@ jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
 		     runs: $tp, median_standalone_bps: $ms,
 		     median_cluster_bps: $mc, ratio: $r, goal: 0.97, met: $met,
 		     extra_ms_per_region: $extra},
-	  first_write: $lat, cold_write_trace: $trace}' >"$json"
+	  first_write: $lat, cold_write_trace: $trace, rebuild: $rebuild}' >"$json"
 
 printf 'sequential 1 MiB O_DIRECT write, iodepth %d, %d MiB per run, region %d KiB\n' \
 	"$qd" "$size" $((rsize >> 10))
@@ -489,4 +526,7 @@ jq -r 'if (.timeline.regions // 0) > 0 then
 	"  per region: fdatasync \(.timeline.fdatasync.ms / .timeline.regions * 100 | round / 100) ms (\(.timeline.fdatasync.calls / .timeline.regions) calls), io_uring_enter \(.timeline.io_uring_enter.ms / .timeline.regions * 100 | round / 100) ms, sendto corosync \(.timeline.cpg_sendto.ms / .timeline.regions * 100 | round / 100) ms"
 	else "no trace breakdown (see ftrace.txt, trace-fds.json in the share)" end' <<<"$tracej"
 jq -r '"one member, untraced: 4 KiB direct write \(.write_us) us, fdatasync \(.fdatasync_us) us (medians)"' <<<"$probe"
+jq -r 'if .seconds then
+	"full rebuild of member 4 (online, no foreground IO, no rate limit): \(.member_bytes / 1e6 | round) MB in \(.seconds * 10 | round / 10) s = \(.member_mbs * 10 | round / 10) MB/s, \(.ratio * 1000 | round / 1000) x one member'"'"'s \(.member_throttle_bps / 1e6) MB/s (goal >= 0.9: \(if .met then "met" else "NOT met" end))"
+	else "no rebuild figure (see the diag lines in stderr)" end' <<<"$rebuildj"
 echo "VM run ${wall}s; JSON: $json"
