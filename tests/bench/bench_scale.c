@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ddraid-bench-scale [--json FILE] [--quick] [--max-tib N] [--verbose]
+ *                    [--only PART]
  *
  * How ddraidd's state machine (cpg-daemon/sm*.c) and formats grow with the
  * volume (1, 8, 64 TiB: up to 16M regions of 4 MiB) and the nodes (3, 8,
@@ -424,6 +425,7 @@ static void lb_write(struct lb *lb, u32 k, u64 r)
 struct opts {
 	bool quick;
 	u32 max_tib;
+	const char *only;	/* run only this part */
 };
 
 static const u32 sizes_tib[] = { 1, 8, 64 };
@@ -616,8 +618,11 @@ static void part_state(const struct opts *o, json_object *out)
 			lb_init(&lb, 2, regions, DDRAID_REGION_DEFAULT);
 			lb_start(&lb, 1);
 			s1 = lb.node[0].sm;
-			if (k == 1)
+			if (k == 1) {
 				fill_alternate(s1->rs.dirty, regions);
+				s1->rs.n_dirty = bitmap_count(s1->rs.dirty,
+							      regions);
+			}
 			if (k == 2)
 				for (r = 0; r < regions; r++)
 					s1->rs.held[r] = 1;
@@ -822,21 +827,27 @@ static void part_status(const struct opts *o, json_object *out)
  */
 static void part_cluster(const struct opts *o, json_object *out)
 {
-	static const u32 tib = 1;
+	/* every node holds all of the state: n x 10 B per region */
+	static const struct {
+		u32 tib, nodes;
+	} runs[] = { { 1, 3 }, { 1, 8 }, { 1, 32 }, { 8, 3 }, { 8, 8 },
+		     { 64, 3 } };
 	json_object *a = json_object_new_array();
-	u64 regions = regions_of(tib, DDRAID_REGION_DEFAULT);
 	u32 j;
 
-	printf("\n== loopback cluster (%u TiB, 4 MiB regions) ==\n", tib);
-	printf("%6s %10s %12s %10s %12s %12s\n", "nodes", "start ms",
-	       "cpg msgs", "writes", "events/s", "writes/s");
-	for (j = 0; j < N_NODES; j++) {
-		u32 n = node_counts[j], writes = o->quick ? 32 : 320, w;
+	printf("\n== loopback cluster (4 MiB regions) ==\n");
+	printf("%8s %6s %10s %12s %10s %12s %12s\n", "volume", "nodes",
+	       "start ms", "cpg msgs", "writes", "events/s", "writes/s");
+	for (j = 0; j < sizeof(runs) / sizeof(runs[0]); j++) {
+		u32 n = runs[j].nodes, writes = o->quick ? 32 : 320, w;
+		u64 regions = regions_of(runs[j].tib, DDRAID_REGION_DEFAULT);
 		struct lb lb;
 		double t0, ts, tw;
 		u64 ev0, m0;
 		json_object *row;
 
+		if (!size_ok(o, runs[j].tib))
+			continue;
 		lb_init(&lb, n, regions, DDRAID_REGION_DEFAULT);
 		t0 = cpu_now();
 		lb_start(&lb, n);
@@ -849,10 +860,12 @@ static void part_cluster(const struct opts *o, json_object *out)
 		for (w = 0; w < writes; w++)
 			lb_write(&lb, w % n, (u64)w * 7919 % regions);
 		tw = cpu_now() - t0;
-		printf("%6u %10.1f %12llu %10u %12.0f %12.0f\n", n, ts * 1e3,
+		printf("%6u Ti %6u %10.1f %12llu %10u %12.0f %12.0f\n",
+		       runs[j].tib, n, ts * 1e3,
 		       (unsigned long long)m0, writes,
 		       (double)(lb.handled - ev0) / tw, writes / tw);
 		row = jrow();
+		jint(row, "volume_tib", runs[j].tib);
 		jint(row, "nodes", n);
 		jint(row, "regions", regions);
 		jnum(row, "start_s", ts);
@@ -867,6 +880,19 @@ static void part_cluster(const struct opts *o, json_object *out)
 	json_object_object_add(out, "cluster", a);
 }
 
+static const struct {
+	const char *name;
+	void (*run)(const struct opts *o, json_object *out);
+} parts[] = {
+	{ "format", part_format },
+	{ "daemon", part_daemon },
+	{ "state", part_state },
+	{ "cold", part_cold },
+	{ "status", part_status },
+	{ "cluster", part_cluster },
+};
+#define N_PARTS	(sizeof(parts) / sizeof(parts[0]))
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -874,7 +900,8 @@ static void usage(FILE *f)
 		"  --json FILE   write every number as one JSON object to FILE\n"
 		"  --quick       fewer repetitions: a smoke run, numbers are rough\n"
 		"  --max-tib N   largest volume measured: 1, 8 or 64 (default 64)\n"
-		"  --verbose     the state machines' log lines on stderr\n");
+		"  --verbose     the state machines' log lines on stderr\n"
+		"  --only PART   one part: format, daemon, state, cold, status or cluster\n");
 }
 
 int main(int argc, char **argv)
@@ -884,15 +911,17 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "max-tib", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .max_tib = 64 };
 	const char *json_path = NULL;
 	json_object *root;
+	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "j:qm:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:qm:vo:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json_path = optarg;
@@ -912,6 +941,17 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'o':
+			for (i = 0; i < N_PARTS; i++)
+				if (!strcmp(optarg, parts[i].name))
+					break;
+			if (i == N_PARTS) {
+				fprintf(stderr, "ddraid-bench-scale: --only wants format, daemon, state, cold, status or cluster, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			o.only = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -929,12 +969,9 @@ int main(int argc, char **argv)
 	root = json_object_new_object();
 	printf("ddraid-bench-scale: CPU times of this process%s\n",
 	       o.quick ? " (--quick: rough)" : "");
-	part_format(&o, root);
-	part_daemon(&o, root);
-	part_state(&o, root);
-	part_cold(&o, root);
-	part_status(&o, root);
-	part_cluster(&o, root);
+	for (i = 0; i < N_PARTS; i++)
+		if (!o.only || !strcmp(o.only, parts[i].name))
+			parts[i].run(&o, root);
 	if (json_path && json_object_to_file_ext(json_path, root,
 						 JSON_C_TO_STRING_PRETTY)) {
 		fprintf(stderr, "ddraid-bench-scale: cannot write %s\n",
