@@ -897,6 +897,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ddraid-bench-scale [--json FILE] [--quick] [--max-tib N] [--verbose]\n"
+		"                          [--only PART]\n"
 		"  --json FILE   write every number as one JSON object to FILE\n"
 		"  --quick       fewer repetitions: a smoke run, numbers are rough\n"
 		"  --max-tib N   largest volume measured: 1, 8 or 64 (default 64)\n"
