@@ -462,7 +462,7 @@ static void rate_sample(struct daemon *d, u64 now)
 	if (now < d->next_rate_ms)
 		return;
 	d->next_rate_ms = now + DDRAID_RATE_MIN_DT_MS;
-	sm_status(d->sm, &st);
+	sm_status_brief(d->sm, &st);
 	if (st.rebuilding)
 		ddraid_rate_sample(&d->rate_rebuild, now,
 				   left_of(st.rebuild_total, st.rebuild_done));
@@ -1059,7 +1059,9 @@ static void check_leave(struct daemon *d)
 {
 	struct sm_status st;
 
-	sm_status(d->sm, &st);
+	/* After every wakeup: the brief form, which does not count every
+	 * node's held regions (docs/scale.md). */
+	sm_status_brief(d->sm, &st);
 	if (st.withdrawn) {
 		log_err("withdrawn: member %u is unreachable from this node; "
 			"its IO fails here; exiting", st.withdraw_member);

@@ -34,8 +34,8 @@
 
 /* Departures remembered (a node counts once, with its latest). */
 #define DEPARTED_MAX	64
-/* sm_status() walks every region: pending requests are checked against
- * it this often, not on every tick. */
+/* The status counts over the region bitmaps: pending requests are
+ * checked against it this often, not on every tick. */
 #define RECONCILE_MS	1000
 
 struct fencing {
@@ -349,7 +349,7 @@ void fencing_reconcile(struct fencing *fc, const struct sm *sm)
 	st = malloc(sizeof(*st));
 	if (!st)
 		return;
-	sm_status(sm, st);
+	sm_status_brief(sm, st);
 	for (i = 0; i < n; i++) {
 		if (sm_fence_wanted(sm, ids[i]))
 			continue;

@@ -906,6 +906,7 @@ static bool stop_ready(const struct sm *sm);
 static void status(const struct sm *sm, struct sm_status *st, bool held)
 {
 	const struct rs *rs = &sm->rs;
+	u64 n_held[DDRAID_BITMAP_SLOTS] = { 0 };
 	u32 i, s;
 	u64 r;
 
@@ -927,6 +928,16 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 		return;
 	st->coordinator = sm_coordinator(sm);
 	st->events = rs->events;
+	/* One pass over the regions for every node's count, not one per
+	 * node: 16M regions and 32 nodes (docs/scale.md). */
+	for (r = 0; held && r < sm->cfg.regions; r++) {
+		u32 mask = rs->held[r];
+
+		while (mask) {
+			n_held[__builtin_ctz(mask)]++;
+			mask &= mask - 1;
+		}
+	}
 	for (i = 0; i < sm->cfg.members; i++) {
 		st->member[i].state = rs->member[i].state;
 		st->member[i].failed_events = rs->member[i].failed_events;
@@ -957,8 +968,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
 			rs->view[rs_view_find(rs, n->nodeid)].has_state;
 		n->fencing = rs->slot[s].status == SS_FENCE;
-		for (r = 0; held && r < sm->cfg.regions; r++)
-			n->held += !!(rs->held[r] & (1u << s));
+		n->held = n_held[s];
 		if (rs->slot[s].status == SS_FENCE)
 			st->fence_wait += n->held;
 		if (n->nodeid == sm->cfg.nodeid) {
@@ -966,7 +976,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 			st->path_bad = n->path_bad;
 		}
 	}
-	st->dirty = bitmap_count(rs->dirty, sm->cfg.regions);
+	st->dirty = rs->n_dirty;
 	st->locked = rs->locked;
 	st->lock_region = rs->lock_region;
 	st->lock_purpose = rs->lock_purpose;
@@ -974,8 +984,10 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	st->rebuild_member = rs->rb_member;
 	st->rebuild_next = rs->rb_next;
 	st->rebuild_done = rs->rb_done;
-	st->rebuild_total = rs->rb_done +
-		bitmap_count(rs->rb_todo, sm->cfg.regions);
+	/* Counted only while they can hold anything (sm_counts_ok()):
+	 * the runtime takes this status after every event. */
+	st->rebuild_total = rs->rb_done + (rs->rb_phase == RB_NONE ? 0 :
+		bitmap_count(rs->rb_todo, sm->cfg.regions));
 	st->scrub_end = rs->sc_end;
 	st->scrub_mode = rs->sc_mode;
 	st->scrub_next = rs->sc_next;
@@ -983,7 +995,8 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	st->scrub_repaired = rs->sc_repaired;
 	st->scrub_err = rs->sc_err;
 	st->scrub_label = rs->sc_label;
-	st->torn = bitmap_count(rs->torn, sm->cfg.regions);
+	st->torn = rs->torn_member == CPGMSG_NO_MEMBER ? 0 :
+		bitmap_count(rs->torn, sm->cfg.regions);
 	st->torn_member = rs->torn_member;
 	st->rebuild_refused_member = rs->rb_refused_member;
 	st->rebuild_refused_node = rs->rb_refused_node;
@@ -1032,6 +1045,21 @@ u8 *sm_rs_serialize(const struct sm *sm, size_t *len)
 	if (!sm->loc.has_state)
 		return NULL;
 	return rs_serialize(sm, &sm->rs, len);
+}
+
+bool sm_counts_ok(const struct sm *sm)
+{
+	const struct rs *rs = &sm->rs;
+	u64 regions = sm->cfg.regions;
+
+	return sm->tgt.n_want == bitmap_count(sm->tgt.want, regions) &&
+	       bitmap_next(sm->tgt.want, 0, regions) >= sm->tgt.want_lo &&
+	       rs->n_dirty == bitmap_count(rs->dirty, regions) &&
+	       /* what status() leaves uncounted is empty */
+	       (rs->rb_phase != RB_NONE ||
+		bitmap_next(rs->rb_todo, 0, regions) == regions) &&
+	       (rs->torn_member != CPGMSG_NO_MEMBER ||
+		bitmap_next(rs->torn, 0, regions) == regions);
 }
 
 int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri)

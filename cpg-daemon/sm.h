@@ -600,6 +600,15 @@ struct sm_region_info {
 /* Fill @ri; -ENODATA without state, -EINVAL for a region out of range. */
 int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri);
 
+/*
+ * Do the counts the state machine keeps beside its region bitmaps (so
+ * that the work after every event need not scan them) agree with the
+ * bitmaps, and are the bitmaps status() does not count while nothing
+ * uses them (rebuild walk, torn regions) empty then? For the simulator,
+ * which asks after every step.
+ */
+bool sm_counts_ok(const struct sm *sm);
+
 /* Debug switches that break one rule, so tests can show the checks fire. */
 enum sm_debug {
 	SM_DEBUG_SKIP_INTENT = 1,	/* grant without setting the bit */

@@ -328,7 +328,8 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (sm->co.lock_sent || !all_attached(sm))
 		return;
-	for (r = bitmap_next(rs->dirty, 0, sm->cfg.regions);
+	for (r = rs->n_dirty ? bitmap_next(rs->dirty, 0, sm->cfg.regions) :
+		 sm->cfg.regions;
 	     r < sm->cfg.regions;
 	     r = bitmap_next(rs->dirty, r + 1, sm->cfg.regions)) {
 		if (lockable(sm, r, att)) {

@@ -284,7 +284,7 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 			rs->fail_apply[i] = confirmers(sm);
 			rs->unrecorded |= 1u << i;
 		}
-	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	rs_dirty_or_runs(rs, &m->runs, sm->cfg.regions);
 	for (i = 0; i < sm->cfg.members; i++)
 		if (rs->member[i].state == DDRAID_MEMBER_REBUILDING) {
 			/* A rebuild interrupted by a whole-cluster stop:
@@ -363,7 +363,7 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 		} else if (rs->held[r] & bit) {
 			/* An orphaned grant the target has dropped. */
 			rs->held[r] &= ~bit;
-			ddraid_bit_set(rs->dirty, r);
+			rs_dirty_set(rs, r);
 		}
 		rs->waiting[r] &= ~bit;
 	}
@@ -566,7 +566,7 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 	if (!ends_lock(sm, m) || rs->lock_purpose == LOCK_SCRUB)
 		return;
 	if (rs->lock_purpose == LOCK_RESYNC) {
-		ddraid_bit_clear(rs->dirty, r);
+		rs_dirty_clear(rs, r);
 	} else {
 		ddraid_bit_clear(rs->rb_todo, r);
 		ddraid_bit_clear(rs->torn, r);
@@ -745,11 +745,11 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 	bit = 1u << s;
 	for (r = 0; r < sm->cfg.regions; r++) {
 		if (rs->held[r] & bit)
-			ddraid_bit_set(rs->dirty, r);
+			rs_dirty_set(rs, r);
 		rs->held[r] &= ~bit;
 		rs->waiting[r] &= ~bit;
 	}
-	bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+	rs_dirty_or_runs(rs, &m->runs, sm->cfg.regions);
 	/* An orphan's node that left: fenced, its disk went with it. */
 	rs_host_gone(sm, (u32)s, "its host was fenced", out);
 	fenced_torn(sm, (u32)s, m, out);
@@ -828,7 +828,7 @@ static void sm_on_detach(struct sm *sm, const struct cpgmsg *m,
 	if (sl->status == SS_VIEW) {
 		for (r = 0; r < sm->cfg.regions; r++) {
 			if (rs->held[r] & bit)
-				ddraid_bit_set(rs->dirty, r);
+				rs_dirty_set(rs, r);
 			rs->held[r] &= ~bit;
 			rs->waiting[r] &= ~bit;
 		}
@@ -892,7 +892,7 @@ static void sm_on_history(struct sm *sm, const struct cpgmsg *m,
 		if (!rs->hist_own_events)
 			rs->hist_own_events = m->events;
 	} else {
-		bitmap_or_runs(rs->dirty, &m->runs, sm->cfg.regions);
+		rs_dirty_or_runs(rs, &m->runs, sm->cfg.regions);
 		for (i = 0; i < rs->n_hist; i++)
 			if (rs->hist[i].history == m->history)
 				break;

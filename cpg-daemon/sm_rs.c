@@ -118,15 +118,44 @@ u64 bitmap_count(const u8 *map, u64 regions)
 {
 	u64 r, w, n = 0, words = regions / 64;
 
-	/* Whole words at once: the runtime counts after every event
-	 * (sm_status_brief() for operator events). */
+	/* Whole words at once, empty 64-byte blocks skipped: the runtime
+	 * counts after every event (sm_status_brief() for operator events). */
 	for (r = 0; r < words; r++) {
+		if (!(r & 7) && r + 8 <= words &&
+		    bitmap_block_zero(map + r * 8)) {
+			r += 7;
+			continue;
+		}
 		memcpy(&w, map + r * 8, 8);
 		n += (u64)__builtin_popcountll(w);
 	}
 	for (r = words * 64; r < regions; r++)
 		n += ddraid_bit_test(map, r);
 	return n;
+}
+
+void rs_dirty_set(struct rs *rs, u64 r)
+{
+	if (!ddraid_bit_test(rs->dirty, r)) {
+		ddraid_bit_set(rs->dirty, r);
+		rs->n_dirty++;
+	}
+}
+
+void rs_dirty_clear(struct rs *rs, u64 r)
+{
+	if (ddraid_bit_test(rs->dirty, r)) {
+		ddraid_bit_clear(rs->dirty, r);
+		rs->n_dirty--;
+	}
+}
+
+/* Counted again: INIT, FENCED and HISTORY are rare. */
+void rs_dirty_or_runs(struct rs *rs, const struct cpgmsg_runs *runs,
+		      u64 regions)
+{
+	bitmap_or_runs(rs->dirty, runs, regions);
+	rs->n_dirty = bitmap_count(rs->dirty, regions);
 }
 
 /*
@@ -493,8 +522,10 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		rs->held[r] = get32(&b);
 		rs->waiting[r] = get32(&b);
 	}
-	if (!b.why)
+	if (!b.why) {
 		get(&b, rs->dirty, bitmap_bytes(regions));
+		rs->n_dirty = bitmap_count(rs->dirty, regions);
+	}
 	if (!b.why)
 		get(&b, rs->rb_todo, bitmap_bytes(regions));
 	if (!b.why)

@@ -302,6 +302,8 @@ bool tgt_intent_ready(const struct sm *sm, u64 r)
 
 void tgt_grant(struct sm *sm, u64 r, struct sm_effects *out)
 {
+	if (ddraid_bit_test(sm->tgt.want, r) && !--sm->tgt.n_want)
+		sm->tgt.want_lo = sm->cfg.regions;	/* none left */
 	ddraid_bit_clear(sm->tgt.want, r);
 	ddraid_bit_set(sm->tgt.held, r);
 	fx_chan(sm, out, DDRAID_CHAN_GRANT, r, 0, 0, 0);
@@ -313,14 +315,17 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 	int s = rs_slot_of(rs, sm->cfg.nodeid);
 	u32 bit = my_bit(sm);
 	struct cpgmsg *c;
-	u64 r;
+	u64 r, left = sm->tgt.n_want;
 
 	if (sm->tgt.frozen || sm->tgt.path_pending || !sm->loc.quorate || s < 0 ||
-	    !rs->slot[s].persisted)
+	    !rs->slot[s].persisted || !left)
 		return;
-	for (r = bitmap_next(sm->tgt.want, 0, sm->cfg.regions);
-	     r < sm->cfg.regions;
-	     r = bitmap_next(sm->tgt.want, r + 1, sm->cfg.regions)) {
+	r = bitmap_next(sm->tgt.want, sm->tgt.want_lo, sm->cfg.regions);
+	sm->tgt.want_lo = r;
+	for (; r < sm->cfg.regions;
+	     r = left ? bitmap_next(sm->tgt.want, r + 1, sm->cfg.regions) :
+		 sm->cfg.regions) {
+		left--;
 		/* Our RELEASE is on its way: once it is delivered the RS
 		 * no longer names us, so ask again then. */
 		if (ddraid_bit_test(sm->tgt.rel_sent, r))
@@ -614,8 +619,12 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		sm->tgt.ready = true;
 		return;
 	case DDRAID_CHAN_GRANT_REQ:
-		if (r < sm->cfg.regions)
+		if (r < sm->cfg.regions && !ddraid_bit_test(sm->tgt.want, r)) {
 			ddraid_bit_set(sm->tgt.want, r);
+			sm->tgt.n_want++;
+			if (r < sm->tgt.want_lo)
+				sm->tgt.want_lo = r;
+		}
 		return;
 	case DDRAID_CHAN_IDLE:
 		if (r >= sm->cfg.regions)

@@ -209,11 +209,27 @@ static void check_parity(struct sim *s)
 	}
 }
 
+/* The counts kept beside the region bitmaps (sm_counts_ok()). */
+static void check_counts(struct sim *s)
+{
+	u32 j;
+
+	for (j = 0; j < s->n_nodes; j++)
+		if (s->node[j].d.alive && s->node[j].d.sm &&
+		    !sm_counts_ok(s->node[j].d.sm)) {
+			sim_fail(s, "node %u: a region count differs from its "
+				 "bitmap", s->node[j].id);
+			return;
+		}
+}
+
 void check_all(struct sim *s)
 {
 	if (s->failed)
 		return;
-	check_intent(s);
+	check_counts(s);
+	if (!s->failed)
+		check_intent(s);
 	if (!s->failed)
 		check_acked(s);
 	if (!s->failed)
