@@ -43,7 +43,7 @@ mkdir -p /var/tmp/ddraid-vm || fail "cannot make /var/tmp/ddraid-vm"
 rm -rf "$out/multi-3node"
 # The milestones: the checks whose text tells the story, and any failure,
 # as each VM prints them (its share/stdout; b2 is node b booted again).
-story='export-disk /dev|create --name|ocf/volume start|member [0-9] is /dev/nvme|all three nodes attached|writes acknowledged|is gone \(power cut\)|recorded failed by the cluster|writes go on|re-added and rebuilt|cut:|withdrew \(|attached again|clean|longest write stall|not ok'
+story='export-disk /dev|create --name|ocf/volume start|member [0-9] is /dev/nvme|all three nodes attached|writes acknowledged|is gone [(]power cut[)]|recorded failed by the cluster|writes go on|re-added and rebuilt|cut:|withdrew [(]|attached again|clean|longest write stall|not ok'
 bash "$top/tests/vm/run-vm-tests.sh" --build "$BUILD" --out "$out" \
 	multi-3node >"$out.log" 2>&1 &
 run=$!
