@@ -12,6 +12,15 @@
 # printed: sequential 1 MiB direct read and write (goal >= 0.9 x 4, the
 # number of data members) and random 4 KiB read and write at iodepth 16
 # (goal >= 0.9: every volume block is one IO on every member).
+# The peers a user would pick instead run on the same throttled disks in
+# the same VM: md RAID5 over the same five disks (mdadm, 64 KiB chunks)
+# and md RAID1 over two of them; ddraid's ratio against each is printed.
+# RAID 3.5 loses to RAID5 by design on random IO (every 4 KiB block is one
+# IO on every member: one disk's IOPS, where RAID5 reads one disk and its
+# read-modify-write touches two) and on sequential reads (the parity member
+# is not read); it wins on sequential writes (full stripes only).
+# The peers need mdadm on the host (the VM runs the host's programs):
+# apt-get install mdadm; without it only ddraid and the disk are measured.
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,9 +38,31 @@ if [ "${1:-}" = --in-vm ]; then
 	vol_assemble bench "${devs[@]}" >&2 || exit 1
 	results=$VM_SHARE/fio
 	mkdir -p "$results"
-	for target in single ddraid; do
+	# md_up NAME LEVEL DISK...: an md array over the disks, no initial
+	# sync (the disks are zero: parity and mirrors agree already).
+	md_up() {
+		local name=$1 level=$2 chunk=()
+		shift 2
+		[ "$level" = 5 ] && chunk=(--chunk=64)
+		mdadm --create "/dev/$name" --run --quiet --level="$level" \
+			--raid-devices=$# --assume-clean --metadata=1.2 \
+			"${chunk[@]}" --bitmap=none "$@" >&2
+	}
+	for target in single ddraid md5 md1; do
 		dev=/dev/vdf
-		[ "$target" = ddraid ] && dev=/dev/mapper/bench
+		case "$target" in
+		ddraid) dev=/dev/mapper/bench ;;
+		md5)
+			vol_stop bench >&2
+			command -v mdadm >/dev/null || break
+			wipefs -a -q "${devs[@]}"
+			md_up md5 5 "${devs[@]}" || break
+			dev=/dev/md5 ;;
+		md1)
+			mdadm --stop /dev/md5 >&2
+			md_up md1 1 /dev/vda /dev/vdb || break
+			dev=/dev/md1 ;;
+		esac
 		for job in seqread:read:1M:4 seqwrite:write:1M:4 \
 			randread:randread:4k:16 randwrite:randwrite:4k:16; do
 			IFS=: read -r name rw bs qd <<<"$job"
@@ -43,7 +74,7 @@ if [ "${1:-}" = --in-vm ]; then
 				exit 1
 		done
 	done
-	vol_stop bench >&2
+	[ -b /dev/md1 ] && mdadm --stop /dev/md1 >&2
 	exit 0
 fi
 
@@ -61,7 +92,7 @@ while [ $# -gt 0 ]; do
 	--runtime) runtime=$2; shift 2 ;;
 	--json) json=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '5,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '5,23p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -78,7 +109,7 @@ cp "$SRCDIR/dmtarget/dm-ddraid.ko" "$out/dm-ddraid.ko" || exit 2
 export DDRAID_KO=$out/dm-ddraid.ko
 DDRAID_BUILD=$build "$HERE/vm-run" --disks 6 --disk-size 256M \
 	--throttle-bps "$bps" --throttle-iops "$iops" --out "$out" \
-	--timeout $((runtime * 8 + 120)) "$0" --in-vm "$runtime" >/dev/null ||
+	--timeout $((runtime * 16 + 180)) "$0" --in-vm "$runtime" >/dev/null ||
 	{ echo "bench.sh: the VM run failed (logs in $out)" >&2; exit 1; }
 
 # Bandwidth (bytes/s) and IOPS of one fio result.
@@ -107,8 +138,36 @@ for job in seqread seqwrite randread randwrite; do
 		'{job: $j, metric: $m, single: $s, ddraid: $d, ratio: $r,
 		  goal: $g, met: ($r >= $g)}')")
 done
+# The peers: ddraid against md RAID5 (same five disks) and RAID1 (two).
+echo
+printf '%-10s %14s %14s %14s %9s %9s\n' job ddraid "md RAID5" "md RAID1" "/RAID5" "/RAID1"
+peers=()
+for job in seqread seqwrite randread randwrite; do
+	[ -f "$out/share/fio/md5-$job.json" ] || continue
+	case "$job" in
+	seq*) m=bw_bytes; unit=MB/s; div=1000000 ;;
+	*) m=iops; unit=IOPS; div=1 ;;
+	esac
+	d=$(metric ddraid "$job" "$m")
+	r5=$(metric md5 "$job" "$m")
+	r1=$(metric md1 "$job" "$m" 2>/dev/null || echo 0)
+	q5=$(awk -v a="$d" -v b="$r5" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+	q1=$(awk -v a="$d" -v b="$r1" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+	printf '%-10s %9.1f %-4s %9.1f %-4s %9.1f %-4s %9s %9s\n' "$job" \
+		"$(awk -v v="$d" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
+		"$(awk -v v="$r5" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
+		"$(awk -v v="$r1" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
+		"$q5" "$q1"
+	peers+=("$(jq -n --arg j "$job" --arg m "$m" --argjson d "$d" \
+		--argjson r5 "$r5" --argjson r1 "$r1" --argjson q5 "$q5" \
+		--argjson q1 "$q1" \
+		'{job: $j, metric: $m, ddraid: $d, md_raid5: $r5,
+		  md_raid1: $r1, vs_raid5: $q5, vs_raid1: $q1}')")
+done
+[ ${#peers[@]} -gt 0 ] || echo "(no md results: mdadm missing in the VM?)"
+peersj=$(printf '%s\n' "${peers[@]}" | jq -s .)
 printf '%s\n' "${rows[@]}" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
-	--argjson rt "$runtime" --arg k "$kver" \
+	--argjson rt "$runtime" --arg k "$kver" --argjson p "$peersj" \
 	'{bench: "vm", kernel: $k, members: 5, throttle_bps: $bps,
-	  throttle_iops: $iops, runtime_s: $rt, results: .}' >"$json"
+	  throttle_iops: $iops, runtime_s: $rt, results: ., peers: $p}' >"$json"
 echo "JSON: $json"
