@@ -726,13 +726,29 @@ static void fenced_torn(struct sm *sm, u32 s, const struct cpgmsg *m,
 	       tm);
 }
 
+/*
+ * Slot @bit (a departed or detached node) holds and waits for nothing any
+ * more; the regions it held may have its unfinished writes: dirty.
+ */
+static void slot_grants_dirty(struct sm *sm, u32 bit)
+{
+	struct rs *rs = &sm->rs;
+	u64 r;
+
+	for (r = 0; r < sm->cfg.regions; r++) {
+		if (rs->held[r] & bit)
+			rs_dirty_set(rs, r);
+		rs->held[r] &= ~bit;
+		rs->waiting[r] &= ~bit;
+	}
+}
+
 static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 			 struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
 	int s = rs_slot_of(rs, m->nodeid);
 	u32 bit, i;
-	u64 r;
 
 	if (sm_is_coord(sm) && s >= 0)
 		sm->co.fence_sent &= ~(1u << s);
@@ -743,12 +759,7 @@ static void sm_on_fenced(struct sm *sm, const struct cpgmsg *m,
 			      &(const char *){ NULL }))
 		return;
 	bit = 1u << s;
-	for (r = 0; r < sm->cfg.regions; r++) {
-		if (rs->held[r] & bit)
-			rs_dirty_set(rs, r);
-		rs->held[r] &= ~bit;
-		rs->waiting[r] &= ~bit;
-	}
+	slot_grants_dirty(sm, bit);
 	rs_dirty_or_runs(rs, &m->runs, sm->cfg.regions);
 	/* An orphan's node that left: fenced, its disk went with it. */
 	rs_host_gone(sm, (u32)s, "its host was fenced", out);
@@ -817,7 +828,6 @@ static void sm_on_detach(struct sm *sm, const struct cpgmsg *m,
 	int s = rs_slot_of(rs, m->sender);
 	struct rs_slot *sl;
 	u32 bit, i;
-	u64 r;
 
 	if (s < 0)
 		return;
@@ -826,12 +836,7 @@ static void sm_on_detach(struct sm *sm, const struct cpgmsg *m,
 		return;
 	bit = 1u << s;
 	if (sl->status == SS_VIEW) {
-		for (r = 0; r < sm->cfg.regions; r++) {
-			if (rs->held[r] & bit)
-				rs_dirty_set(rs, r);
-			rs->held[r] &= ~bit;
-			rs->waiting[r] &= ~bit;
-		}
+		slot_grants_dirty(sm, bit);
 		rs->lock_ack &= ~bit;
 		for (i = 0; i < sm->cfg.members; i++)
 			rs->fail_apply[i] &= ~bit;
