@@ -40,6 +40,9 @@
 #define RECONNECT_MS	500
 #define MAX_POLL	32
 
+/* The cluster's long jobs whose rate this node measures (status). */
+enum job { JOB_REBUILD, JOB_RESYNC, JOB_SCRUB, JOBS };
+
 struct daemon {
 	struct daemon_opts o;
 	struct ddraid_sb sb;
@@ -73,7 +76,7 @@ struct daemon {
 	struct ddraid_event ev_buf[DDRAID_EV_MAX];	/* ~20 KiB: not on the stack */
 	/* The rate of the cluster's long jobs, measured here from the
 	 * replicated progress this node sees (lib/progress.h). */
-	struct ddraid_rate rate_rebuild, rate_resync, rate_scrub;
+	struct ddraid_rate rate[JOBS];	/* by enum job */
 	u64 next_rate_ms;
 };
 
@@ -453,40 +456,54 @@ static u64 left_of(u64 total, u64 done)
 	return done < total ? total - done : 0;
 }
 
+/* Does job @j run in the state @st, and with how many regions *@left?
+ * The one rule for the rate samples and the status reply. */
+static bool job_left(const struct sm_status *st, enum job j, u64 *left)
+{
+	switch (j) {
+	case JOB_REBUILD:
+		*left = left_of(st->rebuild_total, st->rebuild_done);
+		return st->rebuilding;
+	case JOB_SCRUB:
+		*left = left_of(st->regions, st->scrub_next);
+		return st->scrub_end == SCRUB_RUNNING;
+	default:
+		*left = st->dirty;	/* regions awaiting resync */
+		return st->dirty != 0;
+	}
+}
+
 /* One sample a second of what each job has left; a job not running is
  * forgotten, so that the next one starts from a fresh baseline. */
 static void rate_sample(struct daemon *d, u64 now)
 {
 	struct sm_status st;
+	enum job j;
+	u64 left;
 
 	if (now < d->next_rate_ms)
 		return;
 	d->next_rate_ms = now + DDRAID_RATE_MIN_DT_MS;
 	sm_status_brief(d->sm, &st);
-	if (st.rebuilding)
-		ddraid_rate_sample(&d->rate_rebuild, now,
-				   left_of(st.rebuild_total, st.rebuild_done));
-	else
-		ddraid_rate_reset(&d->rate_rebuild);
-	if (st.scrub_end == SCRUB_RUNNING)
-		ddraid_rate_sample(&d->rate_scrub, now,
-				   left_of(st.regions, st.scrub_next));
-	else
-		ddraid_rate_reset(&d->rate_scrub);
-	if (st.dirty)
-		ddraid_rate_sample(&d->rate_resync, now, st.dirty);
-	else
-		ddraid_rate_reset(&d->rate_resync);
+	for (j = 0; j < JOBS; j++) {
+		if (job_left(&st, j, &left))
+			ddraid_rate_sample(&d->rate[j], now, left);
+		else
+			ddraid_rate_reset(&d->rate[j]);
+	}
 }
 
 /* "rate_bytes_per_s" (0: not measured yet, or stalled) and, when there is
- * one, "eta_s" of a job with @left regions, in status object @x. */
-static void rate_json(json_object *x, const struct ddraid_rate *r, u64 left,
-		      u64 region_size)
+ * one, "eta_s" of job @j in status object @x, while it runs. */
+static void rate_json(json_object *x, const struct daemon *d,
+		      const struct sm_status *st, enum job j)
 {
-	u64 bps = ddraid_rate_bytes(r, region_size);
-	u64 eta = ddraid_eta_s(left * region_size, bps);
+	u64 left, bps, eta;
 
+	if (!job_left(st, j, &left))
+		return;
+	bps = ddraid_rate_bytes(&d->rate[j], st->region_size);
+	eta = ddraid_eta_s(left * st->region_size, bps);
 	json_object_object_add(x, "rate_bytes_per_s",
 			       json_object_new_uint64(bps));
 	if (eta != DDRAID_ETA_UNKNOWN)
@@ -609,9 +626,7 @@ static void status_json(struct daemon *d, json_object *o)
 		J_ADD(x, "next", J_U64(st.rebuild_next));
 		J_ADD(x, "total", J_U64(st.rebuild_total));
 		J_ADD(x, "done", J_U64(st.rebuild_done));
-		rate_json(x, &d->rate_rebuild,
-			  left_of(st.rebuild_total, st.rebuild_done),
-			  st.region_size);
+		rate_json(x, d, &st, JOB_REBUILD);
 	}
 	if (st.rebuild_refused_member != CPGMSG_NO_MEMBER) {
 		json_object *y = json_object_new_object();
@@ -645,9 +660,7 @@ static void status_json(struct daemon *d, json_object *o)
 		if (st.scrub_err)
 			J_ADD(x, "errno", J_U64(st.scrub_err));
 	}
-	if (st.scrub_end == SCRUB_RUNNING)
-		rate_json(x, &d->rate_scrub, left_of(st.regions, st.scrub_next),
-			  st.region_size);
+	rate_json(x, d, &st, JOB_SCRUB);
 	if (st.scrub_label) {
 		/* The label is the period's first day (days since 1970). */
 		time_t t = (time_t)st.scrub_label * 86400;
@@ -665,7 +678,7 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(x, "active", J_BOOL(st.dirty != 0));
 	if (st.dirty) {
 		J_ADD(x, "left", J_U64(st.dirty));
-		rate_json(x, &d->rate_resync, st.dirty, st.region_size);
+		rate_json(x, d, &st, JOB_RESYNC);
 	}
 	J_ADD(o, "resync", x);
 	x = json_object_new_object();
