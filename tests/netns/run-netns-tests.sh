@@ -116,6 +116,16 @@ t_busy() {
 	cluster_down
 }
 
+# coord_wants_fence VICTIM: the coordinator asks for VICTIM's fencing. Only
+# the coordinator asks, and it is whichever node has had the state longest
+# (the sender of INIT), not necessarily node 1: ask node 1 who it is.
+coord_wants_fence() {
+	local c
+	c=$(st 1 .coordinator)
+	[ -n "$c" ] && [ "$c" != 0 ] &&
+		[ "$(st "$c" ".nodes[] | select(.nodeid == $1) | .fence_wanted")" = true ]
+}
+
 # recovered VICTIM: the coordinator fenced the victim's slot and nothing is
 # dirty. If its daemon died before its corosync (PROCDOWN, then gone from
 # corosync) the cluster cannot know its target stopped: it asks for real
@@ -155,7 +165,7 @@ node_kill_common() { # NODES MEMBERS TAG [staged]
 	kill_node "$victim"
 	if [ "${4:-}" = staged ]; then
 		check "$tag: a node gone with orphaned regions waits for fencing" \
-			wait_for 60 "fence wanted" sh -c "[ \"\$(DDRAID_CTL_DIR=$T/n1 $DDRAIDCTL status --json $VOL | jq '.nodes[] | select(.nodeid == $victim) | .fence_wanted')\" = true ]"
+			wait_for 60 "fence wanted" coord_wants_fence "$victim"
 		check "$tag: nothing of it is resynced before fencing is confirmed" \
 			test "$(sum_survivors "$n" .io.resynced_regions)" = "$before"
 	fi
