@@ -67,11 +67,6 @@ struct sim_node *sim_node_by_id(struct sim *s, u32 id)
 	return id && id <= s->n_nodes ? &s->node[id - 1] : NULL;
 }
 
-static u32 idbit(u32 id)
-{
-	return 1u << id;
-}
-
 /* ---- topology ---- */
 
 struct sim_node *sim_host(struct sim *s, u32 m)
@@ -172,7 +167,7 @@ static u32 part_ids(const struct sim *s, int part)
 
 	for (i = 0; i < s->n_nodes; i++)
 		if (s->node[i].up && s->node[i].part == part)
-			mask |= idbit(s->node[i].id);
+			mask |= sim_idbit(s->node[i].id);
 	return mask;
 }
 
@@ -183,7 +178,7 @@ static u32 part_daemons(const struct sim *s, int part)
 	for (i = 0; i < s->n_nodes; i++)
 		if (s->node[i].up && s->node[i].part == part &&
 		    s->node[i].d.alive)
-			mask |= idbit(s->node[i].id);
+			mask |= sim_idbit(s->node[i].id);
 	return mask;
 }
 
@@ -303,7 +298,7 @@ static void feed_totem(struct sim *s, struct sim_node *n)
 	if (!n->d.alive || n->d.totem == mask)
 		return;
 	for (i = 1; i <= s->n_nodes; i++)
-		if (mask & idbit(i))
+		if (mask & sim_idbit(i))
 			ids[k++] = i;
 	ev.totem.nodes = ids;
 	ev.totem.n_nodes = k;
@@ -351,7 +346,7 @@ static void quorum_deliver(struct sim *s, struct sim_node *n)
 	n->d.quorate = n->d.quorum_next;
 	n->d.qmask = n->d.qmask_next;
 	for (i = 1; i <= s->n_nodes; i++)
-		if (n->d.qmask & idbit(i))
+		if (n->d.qmask & sim_idbit(i))
 			ids[k++] = i;
 	ev.quorum.quorate = n->d.quorate;
 	ev.quorum.nodes = ids;
@@ -365,13 +360,12 @@ static void push_confchg(struct sim *s, int part, u32 reason_of_left,
 			 u32 leavers)
 {
 	struct sim_item it;
-	u32 id;
 
 	memset(&it, 0, sizeof(it));
 	it.confchg = true;
 	it.members = part_daemons(s, part);
-	for (id = 1; id <= s->n_nodes; id++)
-		it.reason[id] = leavers & idbit(id) ? reason_of_left : 0;
+	it.leavers = leavers;
+	it.reason = reason_of_left;
 	cpg_push(s, part, &it);
 }
 
@@ -462,7 +456,7 @@ static void daemon_stop(struct sim *s, struct sim_node *n, u32 reason,
 		p->q[k++] = p->q[i];
 	}
 	p->n = k;
-	push_confchg(s, n->part, reason, idbit(n->id));
+	push_confchg(s, n->part, reason, sim_idbit(n->id));
 }
 
 static int main_part(const struct sim *s);
@@ -607,7 +601,7 @@ static int main_part(const struct sim *s)
 	u32 i, best = 0;
 	int p = 0, k;
 
-	for (k = 0; k < SIM_MAX_NODES; k++) {
+	for (k = 0; k < SIM_MAX_PARTS; k++) {
 		u32 up = 0;
 
 		if (!s->part[k].used)
@@ -646,7 +640,7 @@ static u32 side_out(const struct sim *s, u32 ids)
 	u32 out = 0, m;
 
 	for (m = 0; m < s->members; m++)
-		if (!(ids & idbit(s->node[m].id)) ||
+		if (!(ids & sim_idbit(s->node[m].id)) ||
 		    !sim_disk_present(s, m) || s->disk[m].stale ||
 		    sb->member[m].state != DDRAID_MEMBER_ACTIVE)
 			out++;
@@ -661,7 +655,7 @@ static void split_ids(struct sim *s, int from, u32 want)
 	u32 i, moved = 0, stay = 0;
 	int to = -1, k;
 
-	for (k = 0; k < SIM_MAX_NODES; k++)
+	for (k = 0; k < SIM_MAX_PARTS; k++)
 		if (!s->part[k].used) {
 			to = k;
 			q = &s->part[k];
@@ -682,10 +676,10 @@ static void split_ids(struct sim *s, int from, u32 want)
 
 		if (!n->up || n->part != from)
 			continue;
-		if (want ? want & idbit(n->id) : sim_rand(s, 2))
-			moved |= idbit(n->id);
+		if (want ? want & sim_idbit(n->id) : sim_rand(s, 2))
+			moved |= sim_idbit(n->id);
 		else
-			stay |= idbit(n->id);
+			stay |= sim_idbit(n->id);
 	}
 	if (!moved || !stay)
 		return;
@@ -721,7 +715,7 @@ static void split_ids(struct sim *s, int from, u32 want)
 	}
 	q->n = p->n;
 	for (i = 0; i < s->n_nodes; i++)
-		if (moved & idbit(s->node[i].id))
+		if (moved & sim_idbit(s->node[i].id))
 			s->node[i].part = to;
 	push_confchg(s, from, SM_LEFT_NODEDOWN, moved);
 	push_confchg(s, to, SM_LEFT_NODEDOWN, stay);
@@ -756,7 +750,7 @@ bool sim_heal(struct sim *s)
 
 	if (!quorum_settled(s) || s->part[a].n)
 		return false;
-	for (b = 0; b < SIM_MAX_NODES; b++) {
+	for (b = 0; b < SIM_MAX_PARTS; b++) {
 		if (b == a || !s->part[b].used || s->part[b].n)
 			continue;
 		if (!part_ids(s, b)) {
@@ -790,21 +784,23 @@ static void deliver_confchg(struct sim *s, int part, const struct sim_item *it)
 		u32 nm = 0, nj = 0, nl = 0;
 
 		if (!n->up || n->part != part || !n->d.alive ||
-		    !(it->members & idbit(n->id)) || it->seq < n->d.join_seq)
+		    !(it->members & sim_idbit(n->id)) ||
+		    it->seq < n->d.join_seq)
 			continue;
 		for (id = 1; id <= s->n_nodes; id++) {
-			if (it->members & idbit(id)) {
+			if (it->members & sim_idbit(id)) {
 				mem[nm++] = id;
-				if (!(n->d.view & idbit(id)))
+				if (!(n->d.view & sim_idbit(id)))
 					joined[nj++] = id;
-			} else if (n->d.view & idbit(id)) {
+			} else if (n->d.view & sim_idbit(id)) {
 				struct sim_node *o = sim_node_by_id(s, id);
 
 				/* Corosync knows why: gone or cut off is
 				 * NODEDOWN, a dead daemon on a live node in
 				 * reach is PROCDOWN. */
 				left[nl].nodeid = id;
-				left[nl].reason = it->reason[id];
+				left[nl].reason = it->leavers & sim_idbit(id) ?
+					it->reason : 0;
 				if (!o->up || o->part != part)
 					left[nl].reason = SM_LEFT_NODEDOWN;
 				else if (!left[nl].reason)
@@ -843,10 +839,10 @@ static void deliver_msg(struct sim *s, int part, const struct sim_item *it)
 		struct sim_node *n = &s->node[i];
 
 		if (!n->up || n->part != part || !n->d.alive ||
-		    !(s->part[part].view & idbit(n->id)) ||
-		    !(n->d.view & idbit(n->id)) || it->seq < n->d.join_seq)
+		    !(s->part[part].view & sim_idbit(n->id)) ||
+		    !(n->d.view & sim_idbit(n->id)) || it->seq < n->d.join_seq)
 			continue;
-		to |= idbit(n->id);
+		to |= sim_idbit(n->id);
 		sim_feed(s, n, &ev);
 	}
 	check_rs_equal(s, to);
@@ -855,14 +851,14 @@ static void deliver_msg(struct sim *s, int part, const struct sim_item *it)
 
 static bool cpg_step(struct sim *s)
 {
-	int k, start = (int)sim_rand(s, SIM_MAX_NODES);
+	int k, start = (int)sim_rand(s, SIM_MAX_PARTS);
 	u32 i;
 
-	for (i = 0; i < SIM_MAX_NODES; i++) {
+	for (i = 0; i < SIM_MAX_PARTS; i++) {
 		struct sim_part *p;
 		struct sim_item it;
 
-		k = (start + (int)i) % SIM_MAX_NODES;
+		k = (start + (int)i) % SIM_MAX_PARTS;
 		p = &s->part[k];
 		if (!p->used || !p->n)
 			continue;
@@ -1583,7 +1579,7 @@ void sim_free(struct sim *s)
 
 	for (i = 0; i < s->n_nodes; i++)
 		sm_free(s->node[i].d.sm);
-	for (k = 0; k < SIM_MAX_NODES; k++)
+	for (k = 0; k < SIM_MAX_PARTS; k++)
 		for (i = 0; i < s->part[k].n; i++)
 			free(s->part[k].q[i].bytes);
 	sm_effects_free(&s->fx);

@@ -23,7 +23,15 @@
 #include "events.h"
 #include "ddraid_tcore.h"
 
-#define SIM_MAX_NODES	9
+/*
+ * Nodes: up to DDRAID_BITMAP_SLOTS (32), every one of them writing. A
+ * node-id mask (sim_idbit) has bit id - 1, so 32 ids fit a u32.
+ * Partitions alive at once: SIM_MAX_PARTS; a split with none free does
+ * not happen (9, as when it was tied to the node count: the random runs'
+ * generator stream, and so every seed's run, stay as they were).
+ */
+#define SIM_MAX_NODES	DDRAID_BITMAP_SLOTS
+#define SIM_MAX_PARTS	9
 #define SIM_MAX_MEMBERS	9
 #define SIM_MAX_REGIONS	16
 #define SIM_BPR		4	/* blocks per region */
@@ -127,7 +135,8 @@ struct sim_item {
 	u32 len;
 	u8 *bytes;
 	u32 members;		/* confchg: node-id mask of the view */
-	u32 reason[SIM_MAX_NODES + 1];	/* confchg: why each leaver left */
+	u32 leavers;		/* confchg: node-id mask of the leavers */
+	u32 reason;		/* confchg: why they left */
 };
 
 struct sim_part {
@@ -258,7 +267,7 @@ struct sim {
 	u32 n_fence_req;
 	u64 n_fenced;		/* power-offs by the fencer */
 	struct sim_node node[SIM_MAX_NODES];
-	struct sim_part part[SIM_MAX_NODES];
+	struct sim_part part[SIM_MAX_PARTS];
 	struct sim_disk disk[SIM_MAX_MEMBERS];
 	/* oracle */
 	u64 item_seq;
@@ -298,6 +307,12 @@ void sim_to_daemon(struct sim *s, struct sim_node *n, u16 type, u64 region,
 		   u64 arg, u32 status, u32 flags);
 bool sim_quorate_truth(const struct sim *s, int part);
 struct sim_node *sim_node_by_id(struct sim *s, u32 id);
+
+/* Node @id's bit in a node-id mask (ids 1..SIM_MAX_NODES). */
+static inline u32 sim_idbit(u32 id)
+{
+	return 1u << (id - 1);
+}
 
 void sim_feed(struct sim *s, struct sim_node *n, const struct sm_event *ev);
 /* Node @n sends @m (encoded, in the agreed order of its partition), as if

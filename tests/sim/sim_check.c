@@ -249,7 +249,7 @@ void check_rs_equal(struct sim *s, u32 view)
 		size_t len;
 		u8 *rs;
 
-		if (!(view & (1u << n->id)) || !n->d.alive)
+		if (!(view & sim_idbit(n->id)) || !n->d.alive)
 			continue;
 		rs = sm_rs_serialize(n->d.sm, &len);
 		if (!rs)
@@ -280,7 +280,7 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 
 	u32 parts = 0;
 
-	for (j = 0; j < SIM_MAX_NODES; j++) {
+	for (j = 0; j < SIM_MAX_PARTS; j++) {
 		if (s->part[j].used && s->part[j].n) {
 			snprintf(why, len, "CPG messages pending");
 			return false;
@@ -365,7 +365,7 @@ bool check_quiet(struct sim *s, char *why, size_t len)
 					 st.member[m].state);
 				return false;
 			}
-		view |= 1u << n->id;
+		view |= sim_idbit(n->id);
 	}
 	check_rs_equal(s, view);
 	return !s->failed;

@@ -33,6 +33,9 @@ struct seen {
 
 static struct seen seen;
 
+/* Node @id's bit in a node-id mask. */
+#define ID(id)	sim_idbit(id)
+
 static void observe(struct sim *s)
 {
 	const struct sim_sb *sb = disk_newest_sb(s);
@@ -56,7 +59,7 @@ static void run(struct sim *s, u32 n, u32 writers)
 
 	for (i = 0; i < n && !s->failed; i++) {
 		for (j = 0; i % 6 == 0 && j < s->n_nodes; j++)
-			if (writers & (1u << s->node[j].id))
+			if (writers & sim_idbit(s->node[j].id))
 				tgt_new_write(s, &s->node[j]);
 		sim_step(s, false, false);
 		observe(s);
@@ -86,7 +89,7 @@ static u32 all_nodes(const struct sim *s)
 	u32 j, mask = 0;
 
 	for (j = 0; j < s->n_nodes; j++)
-		mask |= 1u << s->node[j].id;
+		mask |= sim_idbit(s->node[j].id);
 	return mask;
 }
 
@@ -109,7 +112,7 @@ static u64 eio_on(const struct sim *s, u32 ids)
 	u64 n = 0;
 
 	for (j = 0; j < s->n_nodes; j++)
-		if (ids & (1u << s->node[j].id))
+		if (ids & sim_idbit(s->node[j].id))
 			n += seen.eio[s->node[j].id];
 	return n;
 }
@@ -154,7 +157,7 @@ static const char *two_flapping_paths(struct sim *s)
 	finish(s);
 	if (s->failed)
 		return s->why;
-	if (eio_on(s, all_nodes(s) & ~(1u << 1)))
+	if (eio_on(s, all_nodes(s) & ~ID(1)))
 		return "writes failed on other nodes";
 	return NULL;
 }
@@ -170,7 +173,7 @@ static const char *one_blip(struct sim *s)
 	run(s, 150, all_nodes(s));
 	set_path(s, 1, 2, true);
 	/* long enough for the transport to fail IO (late_bound) */
-	run(s, 30, 1u << 1);
+	run(s, 30, ID(1));
 	set_path(s, 1, 2, false);
 	run(s, 60, all_nodes(s));
 	finish(s);
@@ -229,9 +232,9 @@ static const char *clean_stop(struct sim *s)
 	run(s, 150, all_nodes(s));
 	/* node 4 (no disk of its own) holds grants */
 	n4 = node(s, 4);
-	run(s, 30, 1u << 4);
+	run(s, 30, ID(4));
 	for (i = 0; i < 200 && !s->failed && !held_by(s, 4); i++)
-		run(s, 1, 1u << 4);
+		run(s, 1, ID(4));
 	if (!held_by(s, 4))
 		return "node 4 holds no region: nothing to show";
 	if (!sim_clean_stop(s, n4))
@@ -244,7 +247,7 @@ static const char *clean_stop(struct sim *s)
 	/* Its daemon is gone; the others write on. Nobody may wait for it
 	 * as for a node that crashed. */
 	for (i = 0; i < 4 * s->fence_delay && !s->failed; i++) {
-		run(s, 1, all_nodes(s) & ~(1u << 4));
+		run(s, 1, all_nodes(s) & ~ID(4));
 		if (orphaned(s, 4))
 			return "node 4 is an orphan: its regions wait for "
 			       "fencing";
@@ -271,7 +274,7 @@ static const char *two_node_split(struct sim *s)
 		s->require_fencing = false;
 	sim_start(s);
 	run(s, 150, all_nodes(s));
-	sim_split(s, 1u << 2);
+	sim_split(s, ID(2));
 	run(s, 80, all_nodes(s));
 	sim_heal(s);
 	run(s, 40, all_nodes(s));
@@ -320,9 +323,9 @@ static const char *quick_return(struct sim *s)
 	run(s, 150, all_nodes(s));
 	/* acknowledged writes, some only in the cache of node 1's disk
 	 * (member 0, a data member: reads use it) */
-	run(s, 30, (1u << 2) | (1u << 3));
+	run(s, 30, ID(2) | ID(3));
 	for (k = 0; k < 300 && !s->failed && cached_ack(s, 0) < 0; k++)
-		run(s, 1, (1u << 2) | (1u << 3));
+		run(s, 1, ID(2) | ID(3));
 	b = cached_ack(s, 0);
 	if (b < 0)
 		return "no acknowledged write in member 0's cache: nothing to show";
@@ -347,7 +350,7 @@ static const char *quick_return(struct sim *s)
 		run(s, 1, 0);
 		read_block_all(s, (u64)b);
 	}
-	run(s, 60, (1u << 2) | (1u << 3));
+	run(s, 60, ID(2) | ID(3));
 	read_all(s);
 	run(s, 100, all_nodes(s));
 	read_all(s);
@@ -371,7 +374,7 @@ static const char *torn_readd(struct sim *s)
 	run(s, 150, all_nodes(s));
 	n1 = node(s, 1);
 	/* only node 1 writes: the others' write intent clears */
-	run(s, 150, 1u << 1);
+	run(s, 150, ID(1));
 	/* node 1 writes until one of its writes is half on disk */
 	for (k = 0; k < 400 && !s->failed; k++) {
 		bool torn = false;
