@@ -20,6 +20,7 @@
 #include "pace.h"
 
 #define SEEDS	20
+#define SEEDS32	5	/* thirty_two_nodes: each run costs more */
 
 static struct sim sim;
 static int tap_n;
@@ -64,6 +65,38 @@ static void run(struct sim *s, u32 n, u32 writers)
 		sim_step(s, false, false);
 		observe(s);
 	}
+}
+
+/*
+ * run(), but each round of writes starts at another node: with 32 nodes
+ * and a few dozen blocks, the first ones would take every free block.
+ */
+static void run_fair(struct sim *s, u32 n, u32 writers)
+{
+	u32 i, j, k;
+
+	for (i = 0; i < n && !s->failed; i++) {
+		for (j = 0; s->step % 6 == 0 && j < s->n_nodes; j++) {
+			k = (u32)(s->step / 6 + j) % s->n_nodes;
+			if (writers & sim_idbit(s->node[k].id))
+				tgt_new_write(s, &s->node[k]);
+		}
+		sim_step(s, false, false);
+		observe(s);
+	}
+}
+
+/* Nodes in @ids (node-id mask) with no write acknowledged since
+ * @acked[] (by node index) was taken. */
+static u32 not_acked(const struct sim *s, u32 ids, const u64 *acked)
+{
+	u32 j, out = 0;
+
+	for (j = 0; j < s->n_nodes; j++)
+		if (ids & sim_idbit(s->node[j].id) &&
+		    s->node[j].n_acked == acked[j])
+			out |= sim_idbit(s->node[j].id);
+	return out;
 }
 
 /* Every node reads every block it can (none in flight): I4, torn reads. */
@@ -365,10 +398,26 @@ static const char *quick_return(struct sim *s)
  * reads old or new per fragment. Old rule: its fragment is rebuilt from
  * parity that matches neither.
  */
+/* Has node @n a write whose fragments are partly on the disks? */
+static bool torn_write(const struct sim *s, const struct sim_node *n)
+{
+	u32 i;
+
+	for (i = 0; i < SIM_MAX_WRITES; i++) {
+		const struct sim_write *w = &n->t.w[i];
+		u32 all = ((1u << s->members) - 1) & ~w->io.skip;
+
+		if (w->state == W_SUBMITTED && w->pending &&
+		    w->pending != all)
+			return true;
+	}
+	return false;
+}
+
 static const char *torn_readd(struct sim *s)
 {
 	struct sim_node *n1;
-	u32 i, k;
+	u32 k;
 
 	sim_start(s);
 	run(s, 150, all_nodes(s));
@@ -377,20 +426,10 @@ static const char *torn_readd(struct sim *s)
 	run(s, 150, ID(1));
 	/* node 1 writes until one of its writes is half on disk */
 	for (k = 0; k < 400 && !s->failed; k++) {
-		bool torn = false;
-
 		if (k % 2 == 0)
 			tgt_new_write(s, n1);
 		sim_step(s, false, false);
-		for (i = 0; i < SIM_MAX_WRITES; i++) {
-			const struct sim_write *w = &n1->t.w[i];
-			u32 all = ((1u << s->members) - 1) & ~w->io.skip;
-
-			if (w->state == W_SUBMITTED && w->pending &&
-			    w->pending != all)
-				torn = true;
-		}
-		if (torn)
+		if (torn_write(s, n1))
 			break;
 	}
 	sim_node_crash(s, n1);
@@ -633,6 +672,132 @@ static const char *scheduled_scrub(u64 seed)
 	return bad;
 }
 
+/* Nodes attached with a slot of their own, as @st says. */
+static u32 attached(const struct sm_status *st)
+{
+	u32 j, k = 0;
+
+	for (j = 0; j < st->n_nodes; j++)
+		k += st->node[j].attached && st->node[j].slot >= 0;
+	return k;
+}
+
+/*
+ * 7. Thirty-two nodes, every write-intent slot (DDRAID_BITMAP_SLOTS) taken,
+ * nine members on the first nine nodes (the others have no disk), every
+ * node writing; Pacemaker's fencer is there. The last node (id 32, the
+ * top bit of every node-id mask) crashes with a write torn (some
+ * fragments on the disks): it is fenced, its regions resynced, and it
+ * comes back. Then a disk's host (node 3) crashes and four nodes (28 to
+ * 31) are cut off, and fenced by the others; everything heals, member 2
+ * is rebuilt, every node has a write acknowledged again, and every
+ * invariant holds throughout. Run with a broken rule (@brk, enum
+ * sim_break) instead, the checks must catch it in some seed.
+ */
+static const char *thirty_two_nodes(u64 seed, u32 brk)
+{
+	static char why[sizeof(sim.why) + 64];
+	struct sim *s = &sim;
+	struct sm_status st;
+	const char *bad = NULL;
+	u32 cut = ID(28) | ID(29) | ID(30) | ID(31);
+	u32 j, k;
+	u64 resyncs, acked[SIM_MAX_NODES];
+
+	world(s, seed, 0, SIM_MAX_NODES, 9, false);
+	s->brk = brk;
+	s->require_fencing = true;
+	sim_start(s);
+	/*
+	 * The daemons start together and join one confchg at a time; every
+	 * confchg makes each stateless daemon ask for state again, so the
+	 * cold start waits for some n^2 / 2 NEED_STATEs, one delivered a
+	 * step: about 600 steps for 32 nodes, writes waiting meanwhile.
+	 */
+	for (k = 0; k < 3000 && !s->failed; k++) {
+		run_fair(s, 1, all_nodes(s));
+		sm_status(node(s, 1)->d.sm, &st);
+		if (st.n_nodes == s->n_nodes && attached(&st) == s->n_nodes)
+			break;
+	}
+	run_fair(s, 300, all_nodes(s));
+	/* every node attached, each in its own slot */
+	sm_status(node(s, 1)->d.sm, &st);
+	k = attached(&st);
+	if (!s->failed && k != s->n_nodes) {
+		snprintf(why, sizeof(why), "%u of %u nodes attached with a "
+			 "slot", k, s->n_nodes);
+		bad = why;
+	}
+	/* node 32 alone writes until one of its writes is half done */
+	for (k = 0; k < 600 && !s->failed && !bad; k++) {
+		if (k % 2 == 0)
+			tgt_new_write(s, node(s, 32));
+		sim_step(s, false, false);
+		observe(s);
+		if (torn_write(s, node(s, 32)))
+			break;
+	}
+	if (!s->failed && !bad && !torn_write(s, node(s, 32)))
+		bad = "node 32 has no torn write: nothing to show";
+	resyncs = s->n_resyncs;
+	if (!bad) {
+		sim_node_crash(s, node(s, 32));
+		/*
+		 * No new writes until it is fenced, its regions resynced
+		 * and it is back, attached (until then the checks leave
+		 * the regions its slot marks alone): a write would mend
+		 * the torn block itself.
+		 */
+		for (k = 0; k < 1000 && !s->failed &&
+		     !sim_boot_allowed(s, node(s, 32)); k++)
+			run_fair(s, 1, 0);
+		if (!s->failed && !sim_boot_allowed(s, node(s, 32)))
+			bad = "the cluster never took in that node 32 left";
+		sim_node_boot(s, node(s, 32));
+		run_fair(s, 200, 0);
+		run_fair(s, 100, all_nodes(s));
+		sim_node_crash(s, node(s, 3));
+		run_fair(s, 100, all_nodes(s) & ~ID(3));
+		sim_split(s, cut);
+		run_fair(s, 300, all_nodes(s) & ~ID(3) & ~cut);
+		/* the fencer powered off every node cut off */
+		for (j = 0; j < s->n_nodes && !bad && !s->failed; j++)
+			if (cut & sim_idbit(s->node[j].id) && s->node[j].up) {
+				snprintf(why, sizeof(why), "node %u, cut off, "
+					 "was not fenced", s->node[j].id);
+				bad = why;
+			}
+	}
+	if (!bad)
+		finish(s);
+	/* back together: every node writes again, each at least once */
+	for (j = 0; j < s->n_nodes; j++)
+		acked[j] = s->node[j].n_acked;
+	run_fair(s, 300, all_nodes(s));
+	for (k = 0; k < 3000 && !bad && !s->failed &&
+	     not_acked(s, all_nodes(s), acked); k++)
+		run_fair(s, 1, all_nodes(s));
+	if (!bad && !s->failed)
+		finish(s);
+	if (s->failed && !bad) {
+		snprintf(why, sizeof(why), "%s", s->why);
+		bad = why;
+	}
+	if (!bad && seen.failed_max > 1)
+		bad = "two members were recorded failed";
+	if (!bad && s->n_resyncs == resyncs)
+		bad = "no region was resynced";
+	if (!bad && not_acked(s, all_nodes(s), acked)) {
+		snprintf(why, sizeof(why), "nodes %#x (bit id - 1) had no "
+			 "write acknowledged after the heal",
+			 not_acked(s, all_nodes(s), acked));
+		bad = why;
+	}
+	sim_free(s);
+	return bad;
+}
+
 struct scenario {
 	const char *name;
 	const char *(*fn)(struct sim *s);
@@ -697,6 +862,18 @@ int main(void)
 	size_t i;
 	u64 seed;
 
+	if (one && !strcmp(one, "thirty_two_nodes")) {
+		const char *why;
+
+		seed = seed_env ? strtoull(seed_env, NULL, 0) : 1;
+		verbose = true;
+		why = thirty_two_nodes(seed, old_env && *old_env == '1' ?
+				       BREAK_NO_RESYNC : BREAK_NONE);
+		printf("1..1\n");
+		tap(!why, "thirty_two_nodes seed %" PRIu64 "%s%s", seed,
+		    why ? ": " : "", why ? why : "");
+		return 0;
+	}
 	if (one && *one) {
 		for (i = 0; i < (sizeof(scenarios) / sizeof(scenarios[0])); i++) {
 			const struct scenario *sc = &scenarios[i];
@@ -716,7 +893,7 @@ int main(void)
 		fprintf(stderr, "no scenario %s\n", one);
 		return 1;
 	}
-	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 4);
+	printf("1..%zu\n", 2 * (sizeof(scenarios) / sizeof(scenarios[0])) + 6);
 	{
 		/* scrub-rate set cluster-wide at one region every 12 steps:
 		 * paced so on every node; rebuild-rate alone, however
@@ -780,6 +957,36 @@ int main(void)
 		if (worst)
 			printf("# paced_scrub: first bad seed %" PRIu64 "\n",
 			       worst);
+	}
+	{
+		/* 32 nodes: holds; a coordinator that skips the resync of
+		 * the crashed nodes' regions is caught (I2) */
+		const char *why = NULL, *old_why = NULL;
+		static char keep[sizeof(sim.why) + 64];
+
+		for (seed = 1; seed <= SEEDS32 && !why; seed++)
+			why = thirty_two_nodes(seed, BREAK_NONE);
+		tap(!why, "thirty_two_nodes: 32 nodes writing, a disk's host "
+		    "and node 32 crash, four nodes cut off and fenced, "
+		    "resync, rebuild (%d seeds)%s%s", SEEDS32,
+		    why ? ": " : "", why ? why : "");
+		if (why)
+			printf("# thirty_two_nodes failed at seed %" PRIu64
+			       " (replay: DDRAID_SIM_SCENARIO=thirty_two_nodes "
+			       "DDRAID_SIM_SEED=%" PRIu64 ")\n", seed - 1,
+			       seed - 1);
+		for (seed = 1; seed <= SEEDS32 && !old_why; seed++)
+			old_why = thirty_two_nodes(seed, BREAK_NO_RESYNC);
+		if (old_why) {
+			snprintf(keep, sizeof(keep), "%s", old_why);
+			old_why = keep;
+		}
+		tap(old_why && !strncmp(old_why, "I2", 2),
+		    "thirty_two_nodes: a skipped resync is caught by I2%s%s",
+		    old_why ? ": " : " in no seed", old_why ? old_why : "");
+		if (old_why)
+			printf("# broken rule caught at seed %" PRIu64 "\n",
+			       seed - 1);
 	}
 	for (i = 0; i < (sizeof(scenarios) / sizeof(scenarios[0])); i++) {
 		const struct scenario *sc = &scenarios[i];
