@@ -1558,15 +1558,23 @@ void sim_init_cfg(struct sim *s, u64 seed, u32 brk, bool verbose,
  */
 void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose)
 {
+	sim_init_nodes(s, seed, brk, verbose, 0);
+}
+
+/* sim_init() with @nodes nodes (3..SIM_MAX_NODES; 0: from the seed). */
+void sim_init_nodes(struct sim *s, u64 seed, u32 brk, bool verbose,
+		    u32 nodes)
+{
 	static const u32 members[] = { 2, 3, 5, 9 };
 	u64 r = seed * 0x9e3779b97f4a7c15ull + 7;
-	u32 nodes, m;
+	u32 m;
 	bool dist, two;
 
 	r ^= r >> 29;
-	two = r % 16 == 0;
+	two = !nodes && r % 16 == 0;
 	dist = two || (r >> 8) % 2;
-	nodes = two ? 2 : 3 + (u32)((r >> 16) % 7);
+	if (!nodes)
+		nodes = two ? 2 : 3 + (u32)((r >> 16) % 7);
 	m = members[(r >> 24) % 4];
 	while (dist && m > nodes)
 		m = m == 9 ? 5 : m == 5 ? 3 : 2;

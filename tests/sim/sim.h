@@ -294,6 +294,8 @@ struct sim {
 
 /* sim.c */
 void sim_init(struct sim *s, u64 seed, u32 brk, bool verbose);
+void sim_init_nodes(struct sim *s, u64 seed, u32 brk, bool verbose,
+		    u32 nodes);
 void sim_free(struct sim *s);
 /* Run @steps random steps, then heal everything and let it settle. */
 bool sim_run(struct sim *s, u32 steps);
