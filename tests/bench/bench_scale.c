@@ -821,9 +821,9 @@ static void part_status(const struct opts *o, json_object *out)
 
 /*
  * A whole cluster of n real daemons over the loopback: every one started
- * (cold start, then joins), then writes from every node in turn. The
- * simulator (tests/sim) runs at most SIM_MAX_NODES nodes; this is the
- * fault-free path at any count up to 32.
+ * (cold start, then joins), then writes from every node in turn: the
+ * fault-free path with real daemons at any count up to 32 (the simulator,
+ * tests/sim, runs up to 32 nodes with faults).
  */
 static void part_cluster(const struct opts *o, json_object *out)
 {
