@@ -25,13 +25,14 @@ for p in pcs crm_verify cibadmin xmllint unshare fence_ipmilan; do
 done
 [ -x "$OCFDIR/heartbeat/Filesystem" ] || skip "no ocf:heartbeat:Filesystem (resource-agents)"
 [ -x "$OCFDIR/pacemaker/controld" ] || skip "no ocf:pacemaker:controld (pacemaker)"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
-	skip "no overlayfs"
 
 # Once: into a mount namespace of our own, where the agent is laid over
 # the system's OCF directory.
 if [ -z "${T_PCS_STACK_NS:-}" ]; then
-	exec unshare -m --propagation private env T_PCS_STACK_NS=1 bash "$0" "$@"
+	T_PCS_STACK_NS=1 "$SRC/ocf/with-agents" -- bash "$0" "$@"
+	rc=$?
+	[ "$rc" = 77 ] && skip "cannot lay the agent over $OCFDIR (overlayfs)"
+	exit "$rc"
 fi
 
 n=0
@@ -45,25 +46,10 @@ t() {
 }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ddraid-pcs.XXXXXX") || exit 1
-trap 'umount "$OCFDIR" 2>/dev/null; rm -rf "$T"' EXIT
-mkdir -p "$T/upper/ddraid" "$T/work"
-cp "$AGENT" "$T/upper/ddraid/volume"
-mount -t overlay overlay \
-	-o "lowerdir=$OCFDIR,upperdir=$T/upper,workdir=$T/work" "$OCFDIR" ||
-	skip "cannot lay the agent over $OCFDIR"
+trap 'rm -rf "$T"' EXIT
 
-# The commands of the document: from the first t-pcs-stack marker to the
-# "end" one, the lines of its code blocks that start with "pcs",
-# backslash continuations joined.
-awk '
-	/<!-- t-pcs-stack: end -->/ { on = 0 }
-	/<!-- t-pcs-stack:/ && !/: end -->/ { on = 1 }
-	on && /^```/ { code = !code; next }
-	on && code {
-		if (cont) { line = line " " $0 } else { line = $0 }
-		cont = sub(/[ \t]*\\$/, "", line)
-		if (!cont) { gsub(/[ \t]+/, " ", line); if (line ~ /^pcs /) print line }
-	}' "$DOC" >"$T/commands"
+# The commands of the document, every part.
+"$SRC/ocf/doc-pcs-commands" "$DOC" >"$T/commands"
 t "the document gives its pcs commands ($(wc -l <"$T/commands"))" \
 	[ "$(wc -l <"$T/commands")" -ge 14 ]
 

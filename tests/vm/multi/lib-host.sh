@@ -69,3 +69,121 @@ mh_relay() {
 		esac
 	done <"$2"
 }
+
+# mh_netns NS N: a network namespace NS with a bridge br0 and N taps
+# (tap1..tapN) on it, no address anywhere: the VMs' private network, which
+# nothing leaves (IPv6 off: no link-local addresses, no solicitations).
+mh_netns() {
+	local i
+	{
+		ip netns add "$1" &&
+			ip -n "$1" link add br0 type bridge &&
+			ip -n "$1" link set br0 up &&
+			for i in $(seq 1 "$2"); do
+				ip -n "$1" tuntap add "tap$i" mode tap &&
+					ip -n "$1" link set "tap$i" master br0 up ||
+					exit 1
+			done
+	} >&2 || bail "network namespace $1 with br0 and tap1..$2"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+}
+
+# mh_boot ROLE BOOT SCRIPT: start ROLE's VM (a, b, c: tap1.., image
+# m0.img..) running SCRIPT with ROLE and BOOT in its environment, in the
+# background; its pid in vm_pid. Uses NS, SH, MEM, TIMEOUT and out; its
+# logs in out/ROLE (out/ROLE2 for a second boot).
+mh_boot() {
+	local role=$1 n dir
+	n=$(($(printf '%d' "'$role") - 96))
+	dir=$out/$role
+	[ "$2" = 1 ] || dir=$out/$role$2
+	"$VM/vm-run" --netns "$NS" --net-tap "tap$n,52:54:00:dd:03:0$n" \
+		--disk-file "$out/m$((n - 1)).img" --shared-dir "$SH" \
+		--mem "$MEM" --timeout "$TIMEOUT" --out "$dir" \
+		--env "ROLE=$role" --env "BOOT=$2" \
+		"$3" >"$dir.tap" 2>"$dir.log" 3>&- &
+	vm_pid=$!
+}
+
+# mh_running: one of the VMs (vm_pids) still runs.
+mh_running() {
+	local p
+	for p in "${vm_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# mh_vms_down: the VMs that still run are stopped (vm-run kills its qemu on
+# SIGTERM), the namespace NS deleted.
+mh_vms_down() {
+	local p
+	for p in "${vm_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	# (Not a bare "wait": it would wait for mh_numbered's numberer too.)
+	for p in "${vm_pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+}
+
+# mh_raw_parity IMG...: the parity member (the last) is the XOR of the data
+# members at every offset of the data area, whatever the superblocks say.
+mh_raw_parity() {
+	local off frag size
+	read -r off frag size < <("$DDRAIDCTL" examine --json "$1" |
+		jq -r '"\(.data_offset) \(.fragment_size) \(.data_size)"')
+	python3 - "$off" $((size / 4096 * frag)) "$frag" "$@" <<'PY'
+import sys
+off, n, frag = map(int, sys.argv[1:4])
+fs = [open(p, "rb") for p in sys.argv[4:]]
+for f in fs:
+	f.seek(off)
+bad, done, step = 0, 0, 1 << 20
+while done < n:
+	bufs = [f.read(min(step, n - done)) for f in fs]
+	x = 0
+	for b in bufs[:-1]:
+		x ^= int.from_bytes(b, "little")
+	if x != int.from_bytes(bufs[-1], "little"):
+		for i in range(0, len(bufs[0]), frag):
+			y = 0
+			for b in bufs[:-1]:
+				y ^= int.from_bytes(b[i:i + frag], "little")
+			bad += y != int.from_bytes(bufs[-1][i:i + frag], "little")
+	done += len(bufs[0])
+print("%d blocks (a %d-byte fragment per member), %d with bad parity" % (n // frag, frag, bad),
+      file=sys.stderr)
+sys.exit(bad != 0)
+PY
+}
+
+# mh_check_images IMG...: the members' images after every VM stopped: their
+# superblocks, ddraidctl check (unless a member is recorded failed: then
+# one at most, the first host that stopped cleanly took its member out and
+# the others could not, the last redundancy), and the raw parity.
+mh_check_images() {
+	local img st failed
+	for img in "$@"; do
+		st=$("$DDRAIDCTL" examine --json "$img" |
+			jq -r '"\(.events) \([.member_states[].state] | join(","))"')
+		diag "${img##*/}: events ${st% *}, members ${st#* }"
+	done
+	# The freshest superblock's member states.
+	failed=$(for img in "$@"; do
+		"$DDRAIDCTL" examine --json "$img" |
+			jq -r '"\(.events) \([.member_states[] | select(.state != "active") | .index] | join(" "))"'
+	done | sort -n | tail -n 1 | cut -d' ' -f2-)
+	if [ -z "$failed" ]; then
+		check "ddraidctl check of the images: parity consistent" \
+			"$DDRAIDCTL" check "$@"
+	else
+		diag "member(s) $failed recorded failed after the clean stop of every node:" \
+			"ddraidctl check cannot check them"
+		check "one member recorded failed at most (member $failed, its host stopped first)" \
+			test "$(echo "$failed" | wc -w)" = 1
+	fi
+	check "the images' parity is consistent (raw, every member)" \
+		mh_raw_parity "$@"
+}

@@ -123,47 +123,13 @@ diag "three blank ${MEMBER_SIZE} images: the VMs make the volume on them (export
 # --- the private network: a namespace with a bridge and three taps --------------
 NS=ddr3-$$
 vm_pids=()
-# The VMs that still run (vm-run kills its qemu on SIGTERM), the namespace.
-mh_at_exit() {
-	local p
-	for p in "${vm_pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	# (Not a bare "wait": it would wait for mh_numbered's numberer too.)
-	for p in "${vm_pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NS" 2>/dev/null
-}
+mh_at_exit() { mh_vms_down; }
 [ "$suite" = 1 ] && trap mh_at_exit EXIT
-{
-	ip netns add "$NS" &&
-		ip -n "$NS" link add br0 type bridge &&
-		ip -n "$NS" link set br0 up &&
-		for i in 1 2 3; do
-			ip -n "$NS" tuntap add "tap$i" mode tap &&
-				ip -n "$NS" link set "tap$i" master br0 up ||
-				exit 1
-		done
-} >&2 || bail "network namespace $NS with br0 and tap1..3"
-# Nothing in the namespace has an address; IPv6 would give them link-local
-# ones (and send router solicitations): off.
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+mh_netns "$NS" 3
 diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.1-3)"
 
 # boot ROLE BOOT: start ROLE's VM in the background (pid in vm_pid).
-boot() {
-	local role=$1 n dir
-	n=$(($(printf '%d' "'$role") - 96))
-	dir=$out/$role
-	[ "$2" = 1 ] || dir=$out/$role$2
-	"$VM/vm-run" --netns "$NS" --net-tap "tap$n,52:54:00:dd:03:0$n" \
-		--disk-file "$out/m$((n - 1)).img" --shared-dir "$SH" \
-		--mem "$MEM" --timeout "$TIMEOUT" --out "$dir" \
-		--env "ROLE=$role" --env "BOOT=$2" \
-		"$HERE/t-3node.sh" >"$dir.tap" 2>"$dir.log" 3>&- &
-	vm_pid=$!
-}
+boot() { mh_boot "$1" "$2" "$HERE/t-3node.sh"; }
 declare -A pid
 for r in a b c; do
 	boot "$r" 1
@@ -172,16 +138,9 @@ for r in a b c; do
 done
 
 # --- the victim's power cut and return ---------------------------------------
-running() {
-	local p
-	for p in "${vm_pids[@]}"; do
-		kill -0 "$p" 2>/dev/null && return 0
-	done
-	return 1
-}
 killed=0 rebooted=0
 deadline=$((SECONDS + TIMEOUT + 240))
-while running; do
+while mh_running; do
 	if [ "$killed" = 0 ] && [ -e "$SH/$victim.cut" ]; then
 		qpid=$(cat "$out/$victim/qemu.pid" 2>/dev/null)
 		if [ -n "$qpid" ] && kill -KILL "$qpid"; then
@@ -237,61 +196,7 @@ check "VM $victim ended in the power cut (no exit code; vm-run ${vrc:-?})" \
 	test "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
 
 # --- the images -----------------------------------------------------------------
-# raw_parity IMG...: the parity member is the XOR of the data members at
-# every offset of the data area, whatever the superblocks say of them.
-raw_parity() {
-	local off frag size
-	read -r off frag size < <("$DDRAIDCTL" examine --json "$1" |
-		jq -r '"\(.data_offset) \(.fragment_size) \(.data_size)"')
-	python3 - "$off" $((size / 4096 * frag)) "$frag" "$@" <<'PY'
-import sys
-off, n, frag = map(int, sys.argv[1:4])
-fs = [open(p, "rb") for p in sys.argv[4:]]
-for f in fs:
-	f.seek(off)
-bad, done, step = 0, 0, 1 << 20
-while done < n:
-	bufs = [f.read(min(step, n - done)) for f in fs]
-	x = 0
-	for b in bufs[:-1]:
-		x ^= int.from_bytes(b, "little")
-	if x != int.from_bytes(bufs[-1], "little"):
-		for i in range(0, len(bufs[0]), frag):
-			y = 0
-			for b in bufs[:-1]:
-				y ^= int.from_bytes(b[i:i + frag], "little")
-			bad += y != int.from_bytes(bufs[-1][i:i + frag], "little")
-	done += len(bufs[0])
-print("%d blocks (a %d-byte fragment per member), %d with bad parity" % (n // frag, frag, bad),
-      file=sys.stderr)
-sys.exit(bad != 0)
-PY
-}
-failed=
-for i in 0 1 2; do
-	st=$("$DDRAIDCTL" examine --json "${imgs[i]}" |
-		jq -r '"\(.events) \([.member_states[].state] | join(","))"')
-	diag "m$i.img: events ${st% *}, members ${st#* }"
-done
-# The freshest superblock's member states.
-failed=$(for i in 0 1 2; do
-	"$DDRAIDCTL" examine --json "${imgs[i]}" |
-		jq -r '"\(.events) \([.member_states[] | select(.state != "active") | .index] | join(" "))"'
-done | sort -n | tail -n 1 | cut -d' ' -f2-)
-if [ -z "$failed" ]; then
-	check "ddraidctl check of the three images: parity consistent" \
-		"$DDRAIDCTL" check "${imgs[@]}"
-else
-	# Every node stopped cleanly, one after the other: the first host
-	# that left took its member out (its clean stop), the others could not
-	# (the last redundancy). ddraidctl check refuses a failed member.
-	diag "member(s) $failed recorded failed after the clean stop of every node:" \
-		"ddraidctl check cannot check them"
-	check "one member recorded failed at most (member $failed, its host stopped first)" \
-		test "$(echo "$failed" | wc -w)" = 1
-fi
-check "the three images' parity is consistent (raw, every member)" \
-	raw_parity "${imgs[@]}"
+mh_check_images "${imgs[@]}"
 check "ddraidctl export of the volume from the images" \
 	"$DDRAIDCTL" export --output "$out/vol.img" "${imgs[@]}"
 for r in a b c; do

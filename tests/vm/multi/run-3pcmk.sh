@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vm: timeout=900 needs=module,ddraidctl slots=3
+#
+# The whole stack of docs/cluster-stack.md on three VMs, each with one disk
+# of its own: corosync, Pacemaker configured with pcs (the document's
+# commands, pcs -f on a copy of the CIB, pushed), real fencing (the host
+# powers a fenced VM off: tests/vm/multi/fence_vmhost), dlm, the ddraid
+# clone over NVMe/TCP, GFS2 mounted on all three.
+# tests/vm/multi/t-3pcmk.sh is what each VM runs (its header says what is
+# checked).
+#
+#   tests/vm/multi/run-3pcmk.sh --build DIR [--out DIR] [--suite]
+#                                   [--victim a|b|c]
+#   tests/vm/multi/run-3pcmk.sh --probe      (why it cannot run, or nothing)
+#
+# The host makes three blank images and a network namespace with a bridge
+# and one tap per VM (nothing leaves it) and starts the three qemus in it.
+# It is the VMs' power switch: a fence request (fence-NODE-off.PID.req in
+# the shared directory) kills that VM's qemu and is answered .done. When
+# the victim asks for it (VICTIM.isolate) the host takes its tap down: its
+# peers lose it and Pacemaker fences it. When both survivors want it back
+# (want-return) the host boots it again with its disk and its network.
+# Once every VM is gone it checks the images (parity) and the filesystem
+# (fsck.gfs2 -n on ddraidctl export). Output as run-3node.sh's. Logs:
+# --out DIR (default /var/tmp/ddraid-vm/multi-3pcmk).
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM=$(cd "$HERE/.." && pwd)
+TIMEOUT=900		# each VM's script
+MEMBER_SIZE=64M
+MEM=1024		# MB per VM: corosync, Pacemaker's six daemons, dlm, GFS2
+. "$VM/lib.sh"
+. "$HERE/lib-host.sh"
+
+build=${DDRAID_BUILD:-}
+out=/var/tmp/ddraid-vm/multi-3pcmk
+suite=0
+victim=b
+
+probe() {
+	local r kver m ns=ddr3probe$$
+	r=$(mh_probe_qemu)
+	[ -z "$r" ] || { echo "$r"; return; }
+	for m in nvme corosync pacemakerd pcs crm_resource dlm_controld \
+		mkfs.gfs2 fsck.gfs2 jq ip; do
+		command -v "$m" >/dev/null || { echo "$m not installed"; return; }
+	done
+	[ -x /usr/lib/ocf/resource.d/heartbeat/Filesystem ] ||
+		{ echo "resource-agents (ocf:heartbeat:Filesystem) not installed"; return; }
+	kver=$(mh_kver)
+	for m in nvmet nvmet-tcp nvme-tcp nvme-fabrics dlm gfs2 virtio_net \
+		configfs; do
+		modinfo -k "$kver" -n "$m" >/dev/null 2>&1 ||
+			{ echo "the $kver kernel has no module $m"; return; }
+	done
+	[ "$(id -u)" = 0 ] ||
+		{ echo "not root (network namespace, taps)"; return; }
+	if ! { ip netns add "$ns" &&
+		ip -n "$ns" link add br0 type bridge &&
+		ip -n "$ns" tuntap add tap0 mode tap; } >/dev/null 2>&1; then
+		echo "cannot make a network namespace with a bridge and a tap"
+	fi
+	ip netns del "$ns" 2>/dev/null
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--suite) suite=1; shift ;;
+	--victim)
+		case "$2" in
+		a|b|c) victim=$2 ;;
+		*) echo "run-3pcmk: --victim a|b|c" >&2; exit 2 ;;
+		esac
+		shift 2 ;;
+	--probe) probe; exit 0 ;;
+	-h|--help) sed -n '4,26p' "$0"; exit 0 ;;
+	*) echo "run-3pcmk: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+[ "$suite" = 0 ] && mh_numbered
+reason=$(probe)
+if [ -n "$reason" ]; then
+	skip "three VMs under Pacemaker with GFS2" "$reason"
+	finish
+fi
+export DDRAID_3PCMK_VICTIM=$victim
+
+rm -rf "$out"/[abc] "$out"/[abc]2 "$out/shared" "$out"/m[0-9].img \
+	"$out"/vol.img "$out"/[abc]*.tap "$out"/[abc]*.log "$out"/cib.* \
+	"$out"/pcs.*
+mkdir -p "$out/shared" || bail "cannot create $out"
+out=$(realpath "$out")
+SH=$out/shared
+mh_setup "$build" "$out"
+t_start=$SECONDS
+imgs=()
+for i in 0 1 2; do
+	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
+	imgs+=("$out/m$i.img")
+done
+
+NS=ddr3p-$$
+vm_pids=()
+mh_at_exit() { mh_vms_down; }
+[ "$suite" = 1 ] && trap mh_at_exit EXIT
+mh_netns "$NS" 3
+diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.1-3)"
+
+boot() { mh_boot "$1" "$2" "$HERE/t-3pcmk.sh"; }
+role_of() { case "$1" in n1) echo a ;; n2) echo b ;; n3) echo c ;; esac; }
+tap_of() { echo "tap$(($(printf '%d' "'$1") - 96))"; }
+declare -A pid
+for r in a b c; do
+	boot "$r" 1
+	pid[$r]=$vm_pid
+	vm_pids+=("$vm_pid")
+done
+
+# pcs_part PART: the pcs commands of docs/cluster-stack.md's PART, their
+# fence devices made fence_vmhost (this host is the power switch), run with
+# pcs -f on node a's live CIB (cib-live.PART), answered with cib-new.PART
+# (t-3pcmk.sh, pcs_push).
+pcs_part() {
+	local cib=$out/cib.$1.xml
+	cp "$SH/cib-live.$1" "$cib" || return 1
+	"$VM_SRCDIR/tests/ocf/doc-pcs-commands" "$VM_SRCDIR/docs/cluster-stack.md" "$1" |
+		sed -E 's/fence_ipmilan .* (pcmk_host_list=)/fence_vmhost pcmk_reboot_action=off \1/' \
+		>"$out/pcs.$1" || return 1
+	# Under TCG, two changes to the document's commands (the only ones):
+	# - the VMs always look overloaded to Pacemaker (load 1.5-2.5 on one
+	#   vCPU): its throttling would run one action at a time cluster-wide,
+	#   and the volume's instances must start together (each waits for
+	#   the others' exports; docs/cluster-stack.md, "Starting together");
+	# - a GFS2 journal replay after a fencing takes longer than the
+	#   monitors' 20-30 s (the Filesystem agent's readlink -f of the mount
+	#   point waits for it), and a monitor that times out fences its node.
+	case $1 in
+	1) cat <<-EOF ;;
+	pcs property set load-threshold=400%
+	pcs resource update dlm op monitor interval=30s timeout=120s on-fail=fence
+	pcs resource update vol0 op monitor interval=10s timeout=120s
+	EOF
+	2) echo "pcs resource update fs0 op monitor interval=10s timeout=120s on-fail=fence" ;;
+	esac >>"$out/pcs.$1"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	"$VM_SRCDIR/tests/ocf/with-agents" --fence "$HERE/fence_vmhost" -- bash -c '
+		while IFS= read -r c; do
+			echo "$c"
+			set -- $c
+			shift
+			pcs -f "$0" "$@" || exit 1
+		done' "$cib" <"$out/pcs.$1" >>"$out/pcs.log" 2>&1 || return 1
+	cp "$cib" "$SH/cib-new.$1.tmp" && mv "$SH/cib-new.$1.tmp" "$SH/cib-new.$1"
+}
+
+# power_off ROLE: kill ROLE's qemu (already off: nothing to do).
+declare -A off
+power_off() {
+	local q
+	[ -n "${off[$1]:-}" ] && return 0
+	q=$(cat "$out/$1/qemu.pid" 2>/dev/null)
+	[ -n "$q" ] && kill -KILL "$q" || return 1
+	wait "${pid[$1]}"
+	vrc=$?
+	off[$1]=1
+}
+
+isolated=0 rebooted=0 fenced=0
+deadline=$((SECONDS + TIMEOUT + 300))
+while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
+	if [ "$isolated" = 0 ] && [ -e "$SH/$victim.isolate" ]; then
+		ip -n "$NS" link set "$(tap_of "$victim")" down
+		touch "$SH/host.isolated"
+		t_cut=$SECONDS
+		ok "VM $victim's network cut (its tap down) $((SECONDS - t_start))s after start"
+		isolated=1
+	fi
+	for part in 1 2; do
+		[ -e "$SH/cib-live.$part" ] && [ ! -e "$out/cib.$part.xml" ] ||
+			continue
+		if pcs_part "$part"; then
+			ok "pcs -f: the document's part $part on node a's CIB ($(wc -l <"$out/pcs.$part") commands)"
+		else
+			not_ok "pcs -f: the document's part $part (see $out/pcs.log)"
+			touch "$SH/host.failed"
+		fi
+	done
+	for req in "$SH"/fence-*-off.*.req; do
+		[ -e "$req" ] || continue
+		f=${req##*/fence-}
+		node=${f%%-off.*}
+		r=$(role_of "$node")
+		by=$(cut -d' ' -f1 "$req")
+		if [ -n "$r" ] && power_off "$r"; then
+			touch "$SH/$node.off"
+			mv "$req" "${req%.req}.done"
+			ok "fence request from $by: VM $r ($node) powered off$([ "$isolated" = 1 ] && echo " $((SECONDS - t_cut))s after its network was cut")"
+			[ "$r" = "$victim" ] && { fenced=1; touch "$SH/host.killed"; }
+		else
+			mv "$req" "${req%.req}.failed"
+			not_ok "fence request from $by for '$node': no such VM"
+		fi
+	done
+	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
+		want=1
+		for r in a b c; do
+			[ "$r" = "$victim" ] || [ -e "$SH/$r.want-return" ] || want=0
+		done
+		if [ "$want" = 1 ]; then
+			ip -n "$NS" link set "$(tap_of "$victim")" up
+			rm -f "$SH/$(echo n$(($(printf '%d' "'$victim") - 96))).off"
+			boot "$victim" 2
+			pid[${victim}2]=$vm_pid
+			vm_pids+=("$vm_pid")
+			rebooted=1
+			diag "the victim $victim boots again with its disk"
+		fi
+	fi
+	if [ "$SECONDS" -gt "$deadline" ]; then
+		touch "$SH/host.failed"
+		not_ok "every VM ended within $((TIMEOUT + 300))s"
+		break
+	fi
+	sleep 0.2
+done
+for p in "${vm_pids[@]}"; do
+	wait "$p"
+done
+diag "every VM gone $((SECONDS - t_start))s after start"
+
+vms="a b c"
+[ "$rebooted" = 1 ] && vms+=" ${victim}2"
+for r in $vms; do
+	mh_relay "$r" "$out/$r.tap"
+done
+for r in $vms; do
+	[ "$r" = "$victim" ] && [ "$fenced" = 1 ] && continue
+	rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
+	check "VM $r exit 0 (logs in $out/$r)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -n 15 "$out/$r.log" | sed "s/^/# $r: /"
+done
+check "VM $victim ended in its fencing (no exit code; vm-run ${vrc:-?})" \
+	test "$fenced" = 1 -a "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
+
+mh_check_images "${imgs[@]}"
+if "$DDRAIDCTL" export --output "$out/vol.img" "${imgs[@]}" >&2; then
+	ok "ddraidctl export of the volume from the images"
+	check "fsck.gfs2 -n: the filesystem is clean" \
+		fsck.gfs2 -n "$out/vol.img"
+else
+	not_ok "ddraidctl export of the volume from the images"
+fi
+rm -f "$out/vol.img"
+for f in "$SH"/[abc].stall; do
+	[ -e "$f" ] || continue
+	read -r r s <"$f"
+	diag "fencing: node $r's longest write stall ${s}s (from the network cut to the return)"
+done
+diag "total $((SECONDS - t_start))s"
+finish
