@@ -4,23 +4,27 @@
 # for. Three qemu VMs (Debian's kernel, the real dm-ddraid module), each
 # with only a disk of its own; no disk is shared. The VMs talk over a
 # bridge inside a network namespace this script's test makes (nothing
-# leaves it). On each VM:
-#   ddraidctl export-disk      offers its disk over NVMe/TCP (nvmet),
-#   ddraidctl create --nodes   (on one VM) makes a volume of the three disks,
-#   ocf/volume start           (the Pacemaker agent, run by hand) exports
-#                              its member, imports the other two, assembles
-#                              the kernel target in cluster mode and starts
-#                              ddraidd under corosync.
-# All three write and journal what was acknowledged; one VM loses power
-# mid-write; the other two go on writing; it boots again with its disk and
-# is re-added from the bitmap; paths between VMs are cut and healed; one
-# VM stops cleanly. At the end the host reads the three disk images: parity
-# is consistent and every block any VM acknowledged is there.
+# leaves it). The VMs run corosync and Pacemaker; on them:
+#   ddraidctl export-disk      each VM offers its disk over NVMe/TCP,
+#   ddraidctl create --nodes   one VM makes a volume of the three disks,
+#   pcs ...                    the commands of docs/cluster-stack.md:
+#                              fencing, dlm, the ddraid clone (each node
+#                              exports its member, imports the other two,
+#                              assembles the kernel target, runs ddraidd),
+#                              GFS2 (mkfs.gfs2, then a Filesystem clone).
+# All three write files into the one filesystem and read each other's;
+# one VM's network is cut while it writes: Pacemaker fences it (the host
+# powers it off), the other two go on writing on the degraded volume and
+# read its files; it boots again, rejoins, its member is re-added from the
+# bitmaps, GFS2 is mounted there again; every VM reads every file; the
+# stack is stopped. At the end the host checks the disk images: parity
+# and the filesystem (fsck.gfs2).
 #
-# This is tests/vm/multi/run-3node.sh (the suite's multi-3node test) run
+# This is tests/vm/multi/run-3pcmk.sh (the suite's multi-3pcmk test) run
 # through tests/vm/run-vm-tests.sh, which builds the module first; this
-# script shows its milestones as they happen. It takes 5 to 10 minutes on
-# 2 cores (the VMs run under TCG when there is no KVM).
+# script shows its milestones, and crm_mon and ddraidctl status at each
+# stage, as they happen. It takes about 13 minutes on 2 cores (the VMs
+# run under TCG when there is no KVM).
 #
 #   scripts/demo-distributed.sh BUILD_DIR      (root)
 # Ends with one PASS or FAIL line; the exit status says the same.
@@ -34,35 +38,37 @@ fail() {
 	exit 1
 }
 
-why=$(bash "$top/tests/vm/multi/run-3node.sh" --probe)
+why=$(bash "$top/tests/vm/multi/run-3pcmk.sh" --probe)
 [ -z "$why" ] || fail "the three-VM demonstration cannot run here: $why"
 
-printf '\n[distributed] three VMs, each with only its own disk, NVMe/TCP between them\n'
+printf '\n[distributed] three VMs, each with only its own disk, NVMe/TCP between them,\n    Pacemaker, dlm and GFS2 on top\n'
 printf '    (full log: %s.log; the VMs'"'"' logs under %s)\n' "$out" "$out"
 mkdir -p /var/tmp/ddraid-vm || fail "cannot make /var/tmp/ddraid-vm"
-rm -rf "$out/multi-3node"
+rm -rf "$out/multi-3pcmk"
 # The milestones: the checks whose text tells the story, and any failure,
 # as each VM prints them (its share/stdout; b2 is node b booted again).
-story='export-disk /dev|create --name|ocf/volume start|member [0-9] is /dev/nvme|all three nodes attached|writes acknowledged|is gone [(]power cut[)]|recorded failed by the cluster|writes go on|re-added and rebuilt|cut:|withdrew [(]|attached again|clean|longest write stall|not ok'
+story='export-disk /dev|create --name|Pacemaker: n1 n2 n3 online|pcs -f|run on n1 n2 n3|mkfs.gfs2|GFS2 mounted|files written|read back|Pacemaker fenced|writes go on|failed the victim|crm_mon shows|starts the stack here again|every member active|attribute|clones stopped|nothing left|not ok'
 bash "$top/tests/vm/run-vm-tests.sh" --build "$BUILD" --out "$out" \
-	multi-3node >"$out.log" 2>&1 &
+	multi-3pcmk >"$out.log" 2>&1 &
 run=$!
-tail -n +1 -F --pid="$run" "$out/multi-3node/a/share/stdout" \
-	"$out/multi-3node/b/share/stdout" "$out/multi-3node/c/share/stdout" \
-	"$out/multi-3node/b2/share/stdout" 2>/dev/null |
+# Node a's (or c's) "# == " snapshots and their indented lines as they are.
+tail -n +1 -F --pid="$run" "$out/multi-3pcmk/a/share/stdout" \
+	"$out/multi-3pcmk/b/share/stdout" "$out/multi-3pcmk/c/share/stdout" \
+	"$out/multi-3pcmk/b2/share/stdout" 2>/dev/null |
 	awk -v story="$story" '
-	/^==> / { n = $2; sub(/.*multi-3node\//, "", n); sub(/\/.*/, "", n)
+	/^==> / { n = $2; sub(/.*multi-3pcmk\//, "", n); sub(/\/.*/, "", n)
 		  node = (n == "b2") ? "b (back)" : n; next }
-	$0 ~ story && $0 !~ /^#   / { printf "    %-9s %s\n", node ":", $0;
-				    fflush() }'
+	/^# == / { printf "\n  [%s] %s\n", node, substr($0, 6); fflush(); next }
+	/^#   / { printf "      %s\n", substr($0, 5); fflush(); next }
+	$0 ~ story { printf "    %-9s %s\n", node ":", $0; fflush() }'
 wait "$run"
 rc=$?
-# The host's own checks: the power cut, and the disk images at the end.
-grep -E '^(not )?ok [0-9]+ - multi-3node: ' "$out.log" |
-	grep -vE ' - multi-3node: (a|b|c|b2): ' |
-	sed -E 's/^not ok [0-9]+ - multi-3node: /    host:     FAILED: /;
-		s/^ok [0-9]+ - multi-3node: /    host:     /'
-grep -q '^ok [0-9]* - multi-3node (VM' "$out.log" ||
+# The host's own checks: the fencing, and the disk images at the end.
+grep -E '^(not )?ok [0-9]+ - multi-3pcmk: ' "$out.log" |
+	grep -vE ' - multi-3pcmk: (a|b|c|b2): ' |
+	sed -E 's/^not ok [0-9]+ - multi-3pcmk: /    host:     FAILED: /;
+		s/^ok [0-9]+ - multi-3pcmk: /    host:     /'
+grep -q '^ok [0-9]* - multi-3pcmk (VM' "$out.log" ||
 	fail "the three-VM run did not pass (exit $rc; see $out.log)"
 [ "$rc" = 0 ] || fail "the three-VM run: $rc failed checks (see $out.log)"
-echo "PASS: three nodes on their own disks lost a node and paths, kept every acknowledged write, and re-added the node"
+echo "PASS: GFS2 on three nodes' own disks under Pacemaker: a node fenced mid-write, no file lost, the node back and re-added"

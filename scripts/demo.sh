@@ -9,10 +9,11 @@
 #    only its dirty regions are resynced and no acknowledged write is lost
 #    (scripts/demo-cluster.sh);
 # 3. what ddraid is for: three qemu VMs, each with only its own disk, the
-#    disks reaching each other over NVMe/TCP, the kernel target and ddraidd
-#    on each; a VM loses power mid-write, the others go on, it returns and
-#    is re-added; every acknowledged block is on the disks
-#    (scripts/demo-distributed.sh, 5-10 minutes; --no-vm leaves it out).
+#    disks reaching each other over NVMe/TCP, Pacemaker running the stack
+#    of docs/cluster-stack.md (fencing, dlm, the ddraid clone, GFS2 on all
+#    three); a VM is fenced mid-write, the others go on, it returns and is
+#    re-added; no file is lost (scripts/demo-distributed.sh, about 13
+#    minutes; --no-vm leaves it out).
 # Ends with one PASS or FAIL line; the exit status says the same.
 set -u
 

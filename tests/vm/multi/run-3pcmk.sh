@@ -260,7 +260,7 @@ rm -f "$out/vol.img"
 for f in "$SH"/[abc].stall; do
 	[ -e "$f" ] || continue
 	read -r r s <"$f"
-	diag "fencing: node $r's longest write stall ${s}s (from the network cut to the return)"
+	diag "fencing: node $r's longest write stall ${s}s (from the network cut to after the fencing)"
 done
 diag "total $((SECONDS - t_start))s"
 finish

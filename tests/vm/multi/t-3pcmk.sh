@@ -187,6 +187,17 @@ nothing_left() {
 		[ -z "$(ls /sys/class/nvme 2>/dev/null)" ]
 }
 
+# show WHAT: the cluster as its operator sees it (crm_mon, ddraidctl
+# status), printed by one survivor (a, or c when a is the victim) under
+# "# == WHAT" (scripts/demo-distributed.sh shows it).
+SHOW=${survivors%% *}
+show() {
+	[ "$ROLE" = "$SHOW" ] || return 0
+	echo "# == $1"
+	{ crm_mon -1 -r; echo; "$DDRAIDCTL" status "$NAME"; } 2>&1 |
+		sed 's/^/#   /'
+}
+
 # --- network, corosync, the volume ------------------------------------------
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up && ip link set eth0 up &&
@@ -270,7 +281,6 @@ if [ "$BOOT" = 1 ]; then
 	fi
 	check "dlm-clone and vol0-clone run on n1 n2 n3" \
 		wait_until 300 started_all dlm-clone vol0-clone
-	mon | sed 's/^/#   /'
 	started_all dlm-clone vol0-clone || {
 		nvme list-subsys
 		ls "$NVMET/subsystems" "$NVMET/ports"/*/subsystems
@@ -289,6 +299,7 @@ if [ "$BOOT" = 1 ]; then
 		wait_until 300 started_all fs0-clone
 	check "GFS2 mounted on $MNT" wait_until 60 mounted
 	barrier mounted
+	show "dlm, the volume and GFS2 run on all three nodes"
 
 	# --- write ----------------------------------------------------------------
 	: >"$JOURNAL"
@@ -325,7 +336,7 @@ if [ "$BOOT" = 1 ]; then
 	check "every file the victim fsync'd reads back here" check_files "$victim"
 	check "crm_mon shows the volume degraded on the survivors (OCF_DEGRADED)" \
 		wait_until 120 shown_degraded
-	grep -i "degraded" /tmp/mon.out | sed 's/^/#   /'
+	show "$(node_of "$victim") fenced: the volume runs degraded on the survivors"
 	stall=$(max_stall)
 	diag "longest write stall here through the fencing: ${stall}s"
 	echo "$ROLE $stall" >"$SH/$ROLE.stall"
@@ -351,7 +362,7 @@ fi
 barrier returned
 check "the node attribute ddraid-$NAME is ok on every node again" \
 	wait_until 120 attr_all ok
-mon | sed 's/^/#   /'
+show "$(node_of "$victim") is back, its member re-added: healthy again"
 check "every node's files read back here" check_files $ALL
 barrier checked2
 
