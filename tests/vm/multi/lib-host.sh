@@ -187,3 +187,135 @@ mh_check_images() {
 	check "the images' parity is consistent (raw, every member)" \
 		mh_raw_parity "$@"
 }
+
+# mh_probe_netns: why this host cannot make the VMs' network (nothing when
+# it can): root, and a namespace with a bridge and a tap.
+mh_probe_netns() {
+	local ns=ddrprobe$$
+	[ "$(id -u)" = 0 ] ||
+		{ echo "not root (network namespace, taps)"; return; }
+	if ! { ip netns add "$ns" &&
+		ip -n "$ns" link add br0 type bridge &&
+		ip -n "$ns" tuntap add tap0 mode tap; } >/dev/null 2>&1; then
+		echo "cannot make a network namespace with a bridge and a tap"
+	fi
+	ip netns del "$ns" 2>/dev/null
+}
+
+# mh_images N SIZE: N blank images out/m0.img.. of SIZE, in imgs.
+mh_images() {
+	local i
+	imgs=()
+	for ((i = 0; i < $1; i++)); do
+		truncate -s "$2" "$out/m$i.img" || bail "truncate"
+		imgs+=("$out/m$i.img")
+	done
+}
+
+# mh_results GONE VM...: every VM's points, prefixed with its name; then
+# each VM's exit status must be 0, except GONE's (the one the host killed,
+# "" for none).
+mh_results() {
+	local gone=$1 r rc
+	shift
+	for r in "$@"; do
+		mh_relay "$r" "$out/$r.tap"
+	done
+	for r in "$@"; do
+		[ "$r" = "$gone" ] && continue
+		rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
+		check "VM $r exit 0 (logs in $out/$r)" test "$rc" = 0
+		[ "$rc" = 0 ] || tail -n 15 "$out/$r.log" | sed "s/^/# $r: /"
+	done
+}
+
+# mh_arg ARG...: the options every multi-VM test takes (--build DIR,
+# --out DIR, --suite, --probe, -h): sets build, out or suite, or runs
+# probe (the caller's) or prints the header lines MH_HELP of $0 and exits.
+# Returns 0 and sets MH_SHIFT (words used) for one of them, 1 otherwise.
+mh_arg() {
+	MH_SHIFT=1
+	case "$1" in
+	--build) build=$2; MH_SHIFT=2 ;;
+	--out) out=$2; MH_SHIFT=2 ;;
+	--suite) suite=1 ;;
+	--probe) probe; exit 0 ;;
+	-h|--help) sed -n "${MH_HELP}p" "$0"; exit 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# mh_begin WHAT: standalone, number the points; skip WHAT (and end) when
+# probe says this host cannot run it.
+mh_begin() {
+	local reason
+	[ "$suite" = 0 ] && mh_numbered
+	reason=$(probe)
+	if [ -n "$reason" ]; then
+		skip "$1" "$reason"
+		finish
+	fi
+}
+
+# mh_out: out made, absolute, with the shared directory SH; the build
+# checked and the module ready (mh_setup).
+mh_out() {
+	mkdir -p "$out/shared" || bail "cannot create $out"
+	out=$(realpath "$out")
+	SH=$out/shared
+	mh_setup "$build" "$out"
+}
+
+# mh_want_return VICTIM: every other VM asked for VICTIM back (want-return).
+mh_want_return() {
+	local r
+	for r in a b c; do
+		[ "$r" = "$1" ] || [ -e "$SH/$r.want-return" ] || return 1
+	done
+}
+
+# mh_boot_again VICTIM: its second boot (mh_boot with MH_SCRIPT), counted
+# in vm_pids; rebooted=1.
+mh_boot_again() {
+	mh_boot "$1" 2 "$MH_SCRIPT"
+	vm_pids+=("$vm_pid")
+	rebooted=1
+}
+
+# mh_late DEADLINE: past DEADLINE (SECONDS), the host gives up (the VMs
+# see host.failed) with a failed point; the caller stops waiting.
+mh_late() {
+	[ "$SECONDS" -gt "$1" ] || return 1
+	touch "$SH/host.failed"
+	not_ok "every VM ended within $(($1 - t_start))s"
+}
+
+# mh_wait_vms: every VM's vm-run has ended.
+mh_wait_vms() {
+	local p
+	for p in "${vm_pids[@]}"; do
+		wait "$p"
+	done
+	diag "every VM gone $((SECONDS - t_start))s after start"
+}
+
+# mh_probe_kmods MODULE...: the guest kernel's missing module (nothing
+# when it has them all).
+mh_probe_kmods() {
+	local kver m
+	kver=$(mh_kver)
+	for m in "$@"; do
+		modinfo -k "$kver" -n "$m" >/dev/null 2>&1 ||
+			{ echo "the $kver kernel has no module $m"; return; }
+	done
+}
+
+# mh_arg_victim ARG...: --victim a|b|c (the three-VM tests' VM to lose);
+# as mh_arg.
+mh_arg_victim() {
+	[ "$1" = --victim ] || return 1
+	case "${2:-}" in
+	a|b|c) victim=$2; MH_SHIFT=2 ;;
+	*) echo "${0##*/}: --victim a|b|c" >&2; exit 2 ;;
+	esac
+}

@@ -92,3 +92,26 @@ all_attached() {
 
 # acked JOURNAL: acknowledged writes so far.
 acked() { wc -l 2>/dev/null <"$1" || echo 0; }
+
+# mn_net_up ADDR: lo and eth0 up, ADDR/24 on eth0, IPv4 only (no IPv6
+# link-local chatter on the private network either).
+mn_net_up() {
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip link set lo up && ip link set eth0 up &&
+		ip addr add "$1/24" dev eth0 ||
+		bail "eth0 up with $1 (virtio_net loaded?)"
+}
+
+# mn_own_disk: this VM's own disk (vm-run --disk-file: virtio serial file0)
+# in own, and corosync's cmap answering (corosync started just before).
+mn_own_disk() {
+	local d
+	own=
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
+	done
+	[ -n "$own" ] || bail "my own disk (serial file0)"
+	wait_until 60 mn_cmap_ready || bail "corosync's cmap answers"
+}
+mn_cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }

@@ -43,11 +43,10 @@ probe() {
 		echo "this qemu has no -netdev dgram (qemu >= 7.2 needed)"
 }
 
+MH_HELP=4,23
 while [ $# -gt 0 ]; do
+	mh_arg "$@" && { shift "$MH_SHIFT"; continue; }
 	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--suite) suite=1; shift ;;
 	--victim)
 		case "$2" in
 		coordinator) b_id=1 ;;
@@ -55,37 +54,21 @@ while [ $# -gt 0 ]; do
 		*) echo "run-2node: --victim coordinator|other" >&2; exit 2 ;;
 		esac
 		shift 2 ;;
-	--probe) probe; exit 0 ;;
-	-h|--help) sed -n '4,23p' "$0"; exit 0 ;;
 	*) echo "run-2node: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 
-# Standalone: number the points and print the plan at the end.
-[ "$suite" = 0 ] && mh_numbered
-
-reason=$(probe)
-if [ -n "$reason" ]; then
-	skip "two-node cluster test" "$reason"
-	finish
-fi
+mh_begin "two-node cluster test"
 export DDRAID_2NODE_B_ID=$b_id	# vm-run exports DDRAID_* to the VMs
 diag "b (the node that dies) is corosync node $b_id"
 
 # Only what this script makes: the suite keeps its own files in --out.
 rm -rf "$out/a" "$out/b" "$out/shared" "$out"/m[0-9].img "$out"/[ab].tap \
 	"$out"/[ab].log
-mkdir -p "$out/shared" || bail "cannot create $out"
-out=$(realpath "$out")
-SH=$out/shared
-mh_setup "$build" "$out"
+mh_out
 
 # --- the members: one volume on three images, 1 MiB regions -----------------
-imgs=()
-for i in 0 1 2; do
-	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
-	imgs+=("$out/m$i.img")
-done
+mh_images 3 "$MEMBER_SIZE"
 check "create the volume on three member images (1 MiB regions)" \
 	"$DDRAIDCTL" create --name mv2 --region-size 1M "${imgs[@]}"
 

@@ -44,7 +44,7 @@ victim=b
 
 # probe: why this host cannot run the test (nothing when it can).
 probe() {
-	local r kver m ns=ddr3probe$$
+	local r m
 	r=$(mh_probe_qemu)
 	[ -z "$r" ] || { echo "$r"; return; }
 	for m in nvme tc corosync corosync-cmapctl jq ip mkfs.ext4 wipefs blkid; do
@@ -57,47 +57,19 @@ probe() {
 			return
 		}
 	done
-	kver=$(mh_kver)
-	for m in nvmet nvmet-tcp nvme-tcp nvme-fabrics sch_ingress cls_flower \
-		act_gact virtio_net configfs; do
-		modinfo -k "$kver" -n "$m" >/dev/null 2>&1 ||
-			{ echo "the $kver kernel has no module $m"; return; }
-	done
-	[ "$(id -u)" = 0 ] ||
-		{ echo "not root (network namespace, taps)"; return; }
-	if ! { ip netns add "$ns" &&
-		ip -n "$ns" link add br0 type bridge &&
-		ip -n "$ns" tuntap add tap0 mode tap; } >/dev/null 2>&1; then
-		echo "cannot make a network namespace with a bridge and a tap"
-	fi
-	ip netns del "$ns" 2>/dev/null
+	r=$(mh_probe_kmods nvmet nvmet-tcp nvme-tcp nvme-fabrics sch_ingress cls_flower act_gact virtio_net configfs)
+	[ -z "$r" ] || { echo "$r"; return; }
+	mh_probe_netns
 }
 
+MH_HELP=4,28
 while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--suite) suite=1; shift ;;
-	--victim)
-		case "$2" in
-		a|b|c) victim=$2 ;;
-		*) echo "run-3node: --victim a|b|c" >&2; exit 2 ;;
-		esac
-		shift 2 ;;
-	--probe) probe; exit 0 ;;
-	-h|--help) sed -n '4,28p' "$0"; exit 0 ;;
-	*) echo "run-3node: unknown argument $1" >&2; exit 2 ;;
-	esac
+	mh_arg "$@" || mh_arg_victim "$@" ||
+		{ echo "run-3node: unknown argument $1" >&2; exit 2; }
+	shift "$MH_SHIFT"
 done
 
-# Standalone: number the points and print the plan at the end.
-[ "$suite" = 0 ] && mh_numbered
-
-reason=$(probe)
-if [ -n "$reason" ]; then
-	skip "three-node test on the nodes' own disks" "$reason"
-	finish
-fi
+mh_begin "three-node test on the nodes' own disks"
 # vm-run exports DDRAID_* to the VMs.
 export DDRAID_3NODE_VICTIM=$victim
 # blocks.py's layout (t-3node.sh): 3 nodes, 96 blocks of each region.
@@ -106,18 +78,11 @@ export DDRAID_3NODE_BLOCKS_OPTS="--nodes 3 --span 96"
 # Only what this script makes: the suite keeps its own files in --out.
 rm -rf "$out"/[abc] "$out"/[abc]2 "$out/shared" "$out"/m[0-9].img \
 	"$out"/vol.img "$out"/[abc]*.tap "$out"/[abc]*.log
-mkdir -p "$out/shared" || bail "cannot create $out"
-out=$(realpath "$out")
-SH=$out/shared
-mh_setup "$build" "$out"
+mh_out
 t_start=$SECONDS
 
 # --- the volume, on the three images the VMs boot with --------------------
-imgs=()
-for i in 0 1 2; do
-	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
-	imgs+=("$out/m$i.img")
-done
+mh_images 3 "$MEMBER_SIZE"
 diag "three blank ${MEMBER_SIZE} images: the VMs make the volume on them (export-disk, create --nodes)"
 
 # --- the private network: a namespace with a bridge and three taps --------------
@@ -129,7 +94,8 @@ mh_netns "$NS" 3
 diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.1-3)"
 
 # boot ROLE BOOT: start ROLE's VM in the background (pid in vm_pid).
-boot() { mh_boot "$1" "$2" "$HERE/t-3node.sh"; }
+MH_SCRIPT=$HERE/t-3node.sh
+boot() { mh_boot "$1" "$2" "$MH_SCRIPT"; }
 declare -A pid
 for r in a b c; do
 	boot "$r" 1
@@ -156,42 +122,21 @@ while mh_running; do
 		killed=1
 	fi
 	if [ "$killed" = 1 ] && [ "$rebooted" = 0 ]; then
-		want=1
-		for r in a b c; do
-			[ "$r" = "$victim" ] || [ -e "$SH/$r.want-return" ] || want=0
-		done
-		if [ "$want" = 1 ]; then
-			boot "$victim" 2
-			pid[${victim}2]=$vm_pid
-			vm_pids+=("$vm_pid")
-			rebooted=1
+		if mh_want_return "$victim"; then
+			mh_boot_again "$victim"
 			diag "the victim $victim boots again with its disk $((SECONDS - t_kill))s after the power cut"
 		fi
 	fi
-	if [ "$SECONDS" -gt "$deadline" ]; then
-		touch "$SH/host.failed"
-		not_ok "every VM ended within $((TIMEOUT + 240))s"
-		break
-	fi
+	mh_late "$deadline" && break
 	sleep 0.2
 done
-for p in "${vm_pids[@]}"; do
-	wait "$p"
-done
-diag "every VM gone $((SECONDS - t_start))s after start"
+mh_wait_vms
 
 # Their points, prefixed with the node; a failed one fails this test.
 vms="a b c"
 [ "$rebooted" = 1 ] && vms+=" ${victim}2"
-for r in $vms; do
-	mh_relay "$r" "$out/$r.tap"
-done
-for r in $vms; do
-	[ "$r" = "$victim" ] && [ "$killed" = 1 ] && continue
-	rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
-	check "VM $r exit 0 (logs in $out/$r)" test "$rc" = 0
-	[ "$rc" = 0 ] || tail -n 15 "$out/$r.log" | sed "s/^/# $r: /"
-done
+# shellcheck disable=SC2086 # names without blanks
+mh_results "$([ "$killed" = 1 ] && echo "$victim")" $vms
 check "VM $victim ended in the power cut (no exit code; vm-run ${vrc:-?})" \
 	test "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
 

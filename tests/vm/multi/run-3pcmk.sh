@@ -41,7 +41,7 @@ suite=0
 victim=b
 
 probe() {
-	local r kver m ns=ddr3probe$$
+	local r m
 	r=$(mh_probe_qemu)
 	[ -z "$r" ] || { echo "$r"; return; }
 	for m in nvme corosync pacemakerd pcs crm_resource dlm_controld \
@@ -50,60 +50,27 @@ probe() {
 	done
 	[ -x /usr/lib/ocf/resource.d/heartbeat/Filesystem ] ||
 		{ echo "resource-agents (ocf:heartbeat:Filesystem) not installed"; return; }
-	kver=$(mh_kver)
-	for m in nvmet nvmet-tcp nvme-tcp nvme-fabrics dlm gfs2 virtio_net \
-		configfs; do
-		modinfo -k "$kver" -n "$m" >/dev/null 2>&1 ||
-			{ echo "the $kver kernel has no module $m"; return; }
-	done
-	[ "$(id -u)" = 0 ] ||
-		{ echo "not root (network namespace, taps)"; return; }
-	if ! { ip netns add "$ns" &&
-		ip -n "$ns" link add br0 type bridge &&
-		ip -n "$ns" tuntap add tap0 mode tap; } >/dev/null 2>&1; then
-		echo "cannot make a network namespace with a bridge and a tap"
-	fi
-	ip netns del "$ns" 2>/dev/null
+	r=$(mh_probe_kmods nvmet nvmet-tcp nvme-tcp nvme-fabrics dlm gfs2 virtio_net configfs)
+	[ -z "$r" ] || { echo "$r"; return; }
+	mh_probe_netns
 }
 
+MH_HELP=4,26
 while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--suite) suite=1; shift ;;
-	--victim)
-		case "$2" in
-		a|b|c) victim=$2 ;;
-		*) echo "run-3pcmk: --victim a|b|c" >&2; exit 2 ;;
-		esac
-		shift 2 ;;
-	--probe) probe; exit 0 ;;
-	-h|--help) sed -n '4,26p' "$0"; exit 0 ;;
-	*) echo "run-3pcmk: unknown argument $1" >&2; exit 2 ;;
-	esac
+	mh_arg "$@" || mh_arg_victim "$@" ||
+		{ echo "run-3pcmk: unknown argument $1" >&2; exit 2; }
+	shift "$MH_SHIFT"
 done
 
-[ "$suite" = 0 ] && mh_numbered
-reason=$(probe)
-if [ -n "$reason" ]; then
-	skip "three VMs under Pacemaker with GFS2" "$reason"
-	finish
-fi
+mh_begin "three VMs under Pacemaker with GFS2"
 export DDRAID_3PCMK_VICTIM=$victim
 
 rm -rf "$out"/[abc] "$out"/[abc]2 "$out/shared" "$out"/m[0-9].img \
 	"$out"/vol.img "$out"/[abc]*.tap "$out"/[abc]*.log "$out"/cib.* \
 	"$out"/pcs.*
-mkdir -p "$out/shared" || bail "cannot create $out"
-out=$(realpath "$out")
-SH=$out/shared
-mh_setup "$build" "$out"
+mh_out
 t_start=$SECONDS
-imgs=()
-for i in 0 1 2; do
-	truncate -s "$MEMBER_SIZE" "$out/m$i.img" || bail "truncate"
-	imgs+=("$out/m$i.img")
-done
+mh_images 3 "$MEMBER_SIZE"
 
 NS=ddr3p-$$
 vm_pids=()
@@ -112,7 +79,8 @@ mh_at_exit() { mh_vms_down; }
 mh_netns "$NS" 3
 diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.1-3)"
 
-boot() { mh_boot "$1" "$2" "$HERE/t-3pcmk.sh"; }
+MH_SCRIPT=$HERE/t-3pcmk.sh
+boot() { mh_boot "$1" "$2" "$MH_SCRIPT"; }
 role_of() { case "$1" in n1) echo a ;; n2) echo b ;; n3) echo c ;; esac; }
 tap_of() { echo "tap$(($(printf '%d' "'$1") - 96))"; }
 declare -A pid
@@ -208,43 +176,22 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 		fi
 	done
 	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
-		want=1
-		for r in a b c; do
-			[ "$r" = "$victim" ] || [ -e "$SH/$r.want-return" ] || want=0
-		done
-		if [ "$want" = 1 ]; then
+		if mh_want_return "$victim"; then
 			ip -n "$NS" link set "$(tap_of "$victim")" up
-			rm -f "$SH/$(echo n$(($(printf '%d' "'$victim") - 96))).off"
-			boot "$victim" 2
-			pid[${victim}2]=$vm_pid
-			vm_pids+=("$vm_pid")
-			rebooted=1
+			rm -f "$SH/n$(($(printf '%d' "'$victim") - 96)).off"
+			mh_boot_again "$victim"
 			diag "the victim $victim boots again with its disk"
 		fi
 	fi
-	if [ "$SECONDS" -gt "$deadline" ]; then
-		touch "$SH/host.failed"
-		not_ok "every VM ended within $((TIMEOUT + 300))s"
-		break
-	fi
+	mh_late "$deadline" && break
 	sleep 0.2
 done
-for p in "${vm_pids[@]}"; do
-	wait "$p"
-done
-diag "every VM gone $((SECONDS - t_start))s after start"
+mh_wait_vms
 
 vms="a b c"
 [ "$rebooted" = 1 ] && vms+=" ${victim}2"
-for r in $vms; do
-	mh_relay "$r" "$out/$r.tap"
-done
-for r in $vms; do
-	[ "$r" = "$victim" ] && [ "$fenced" = 1 ] && continue
-	rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
-	check "VM $r exit 0 (logs in $out/$r)" test "$rc" = 0
-	[ "$rc" = 0 ] || tail -n 15 "$out/$r.log" | sed "s/^/# $r: /"
-done
+# shellcheck disable=SC2086 # names without blanks
+mh_results "$([ "$fenced" = 1 ] && echo "$victim")" $vms
 check "VM $victim ended in its fencing (no exit code; vm-run ${vrc:-?})" \
 	test "$fenced" = 1 -a "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
 

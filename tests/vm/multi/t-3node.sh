@@ -275,23 +275,13 @@ left_at() {
 }
 
 # --- network, corosync, NVMe/TCP -------------------------------------------
-# IPv4 only: no IPv6 link-local chatter on the private network either.
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link set lo up && ip link set eth0 up &&
-	ip addr add "$(addr_of "$ROLE")/24" dev eth0 ||
-	bail "eth0 up with $(addr_of "$ROLE") (virtio_net loaded?)"
+mn_net_up "$(addr_of "$ROLE")"
 # corosync first: it takes 10-25 s to form the membership under TCG, the
 # NVMe setup goes on meanwhile. Three nodes, no two_node: quorum is 2.
 mn_corosync ddr3node "$TOKEN" "" 1:10.223.0.1:a 2:10.223.0.2:b 3:10.223.0.3:c
 
-own=
-for d in /sys/block/vd*; do
-	[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
-done
-[ -n "$own" ] || bail "my own disk (serial file0)"
 nv_host "$me"
-cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }
-wait_until 60 cmap_ready || bail "corosync's cmap answers"
+mn_own_disk
 
 # --- create: the bootstrap, bad input first ------------------------------
 if [ "$BOOT" = 1 ]; then

@@ -199,21 +199,12 @@ show() {
 }
 
 # --- network, corosync, the volume ------------------------------------------
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link set lo up && ip link set eth0 up &&
-	ip addr add "10.223.0.$me/24" dev eth0 ||
-	bail "eth0 up with 10.223.0.$me"
+mn_net_up "10.223.0.$me"
 hostname "$my_node"
 mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
 
-own=
-for d in /sys/block/vd*; do
-	[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
-done
-[ -n "$own" ] || bail "my own disk (serial file0)"
 nv_host "$me"
-cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }
-wait_until 60 cmap_ready || bail "corosync's cmap answers"
+mn_own_disk
 
 if [ "$BOOT" = 1 ]; then
 	check "export-disk $own (offer my disk)" "$DDRAIDCTL" export-disk "$own"
