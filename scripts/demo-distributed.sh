@@ -47,7 +47,7 @@ mkdir -p /var/tmp/ddraid-vm || fail "cannot make /var/tmp/ddraid-vm"
 rm -rf "$out/multi-3pcmk"
 # The milestones: the checks whose text tells the story, and any failure,
 # as each VM prints them (its share/stdout; b2 is node b booted again).
-story='export-disk /dev|create --name|Pacemaker: n1 n2 n3 online|pcs -f|run on n1 n2 n3|mkfs.gfs2|GFS2 mounted|files written|read back|Pacemaker fenced|writes go on|failed the victim|crm_mon shows|starts the stack here again|every member active|attribute|clones stopped|nothing left|not ok'
+story='export-disk /dev|create --name|Pacemaker: n1 n2 n3 online|pcs -f|run on n1 n2 n3|mkfs.gfs2|GFS2 mounted|files written|read back|Pacemaker fenced|writes go on|failed the victim|crm_mon shows|starts the stack here again|every member active|attribute|cleanup|nothing degraded|clones stopped|nothing left|not ok'
 bash "$top/tests/vm/run-vm-tests.sh" --build "$BUILD" --out "$out" \
 	multi-3pcmk >"$out.log" 2>&1 &
 run=$!

@@ -30,6 +30,7 @@ if [ "${1:-}" = --in-vm ]; then
 	# Inside the VM: $2 runtime per job.
 	runtime=$2
 	. "$HERE/lib.sh"
+	. "$HERE/bench-lib.sh"
 	vm_need_build
 	vm_load_module >/dev/null
 	devs=(/dev/vda /dev/vdb /dev/vdc /dev/vdd /dev/vde)
@@ -63,16 +64,7 @@ if [ "${1:-}" = --in-vm ]; then
 			md_up md1 1 /dev/vda /dev/vdb || break
 			dev=/dev/md1 ;;
 		esac
-		for job in seqread:read:1M:4 seqwrite:write:1M:4 \
-			randread:randread:4k:16 randwrite:randwrite:4k:16; do
-			IFS=: read -r name rw bs qd <<<"$job"
-			fio --name="$name" --filename="$dev" --ioengine=libaio \
-				--direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
-				--size=100M --runtime="$runtime" --time_based \
-				--randseed=1 --output-format=json \
-				--output="$results/$target-$name.json" >&2 ||
-				exit 1
-		done
+		bench_fio "$dev" "$target" "$results" "$runtime" || exit 1
 	done
 	[ -b /dev/md1 ] && mdadm --stop /dev/md1 >&2
 	exit 0
@@ -112,32 +104,11 @@ DDRAID_BUILD=$build "$HERE/vm-run" --disks 6 --disk-size 256M \
 	--timeout $((runtime * 16 + 180)) "$0" --in-vm "$runtime" >/dev/null ||
 	{ echo "bench.sh: the VM run failed (logs in $out)" >&2; exit 1; }
 
-# Bandwidth (bytes/s) and IOPS of one fio result.
-metric() {
-	local f=$out/share/fio/$1-$2.json dir=read
-	case "$2" in *write) dir=write ;; esac
-	jq -r ".jobs[0].$dir.$3" "$f"
-}
-
-printf '%-10s %14s %14s %8s %8s\n' job single ddraid ratio goal
+. "$HERE/bench-lib.sh"
+metric() { bench_metric "$out/share/fio" "$@"; }
+bench_table "$out/share/fio" single ddraid 3.6 0.9
 rows=()
-for job in seqread seqwrite randread randwrite; do
-	case "$job" in
-	seq*) m=bw_bytes; unit=MB/s; div=1000000; goal=3.6 ;;
-	*) m=iops; unit=IOPS; div=1; goal=0.9 ;;
-	esac
-	s=$(metric single "$job" "$m")
-	d=$(metric ddraid "$job" "$m")
-	ratio=$(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", (s > 0) ? d / s : 0 }')
-	printf '%-10s %9.1f %-4s %9.1f %-4s %8s %8s\n' "$job" \
-		"$(awk -v v="$s" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
-		"$(awk -v v="$d" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
-		"$ratio" ">= $goal"
-	rows+=("$(jq -n --arg j "$job" --arg m "$m" --argjson s "$s" \
-		--argjson d "$d" --argjson r "$ratio" --argjson g "$goal" \
-		'{job: $j, metric: $m, single: $s, ddraid: $d, ratio: $r,
-		  goal: $g, met: ($r >= $g)}')")
-done
+while IFS= read -r r; do [ -n "$r" ] && rows+=("$r"); done <<<"$BENCH_ROWS"
 # The peers: ddraid against md RAID5 (same five disks) and RAID1 (two).
 echo
 printf '%-10s %14s %14s %14s %9s %9s\n' job ddraid "md RAID5" "md RAID1" "/RAID5" "/RAID1"

@@ -90,8 +90,10 @@ mh_netns() {
 
 # mh_boot ROLE BOOT SCRIPT: start ROLE's VM (a, b, c: tap1.., image
 # m0.img..) running SCRIPT with ROLE and BOOT in its environment, in the
-# background; its pid in vm_pid. Uses NS, SH, MEM, TIMEOUT and out; its
-# logs in out/ROLE (out/ROLE2 for a second boot).
+# background; its pid in vm_pid. Uses NS, SH, MEM, TIMEOUT and out, and
+# passes MH_VMRUN_ARGS (more vm-run options) on; its logs in out/ROLE
+# (out/ROLE2 for a second boot).
+MH_VMRUN_ARGS=()
 mh_boot() {
 	local role=$1 n dir
 	n=$(($(printf '%d' "'$role") - 96))
@@ -100,7 +102,7 @@ mh_boot() {
 	"$VM/vm-run" --netns "$NS" --net-tap "tap$n,52:54:00:dd:03:0$n" \
 		--disk-file "$out/m$((n - 1)).img" --shared-dir "$SH" \
 		--mem "$MEM" --timeout "$TIMEOUT" --out "$dir" \
-		--env "ROLE=$role" --env "BOOT=$2" \
+		--env "ROLE=$role" --env "BOOT=$2" "${MH_VMRUN_ARGS[@]}" \
 		"$3" >"$dir.tap" 2>"$dir.log" 3>&- &
 	vm_pid=$!
 }

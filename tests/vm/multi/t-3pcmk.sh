@@ -171,6 +171,10 @@ shown_degraded() {
 			return 1
 	done
 }
+healthy_shown() {
+	mon >/tmp/mon.out && ! grep -qi "degraded" /tmp/mon.out &&
+		started_all vol0-clone
+}
 attr_all() { # VALUE: ddraid-vol0 on every node
 	local n
 	for n in n1 n2 n3; do
@@ -353,6 +357,13 @@ fi
 barrier returned
 check "the node attribute ddraid-$NAME is ok on every node again" \
 	wait_until 120 attr_all ok
+# Pacemaker lists the survivors' old OCF_DEGRADED monitor results until a
+# cleanup (docs/ocf.md): the operator's pcs resource cleanup.
+if [ "$ROLE" = "$SHOW" ]; then
+	check "crm_resource --cleanup of vol0-clone (pcs resource cleanup)" \
+		crm_resource --cleanup --resource vol0-clone
+fi
+check "crm_mon shows nothing degraded any more" wait_until 180 healthy_shown
 show "$(node_of "$victim") is back, its member re-added: healthy again"
 check "every node's files read back here" check_files $ALL
 barrier checked2

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The fio jobs and the ratio table of the VM benchmarks (bench.sh: one VM,
+# bench-3node.sh: three VMs over NVMe/TCP), sourced by both sides.
+
+# The jobs, NAME:RW:BS:IODEPTH: sequential 1 MiB and random 4 KiB.
+BENCH_JOBS="seqread:read:1M:4 seqwrite:write:1M:4 randread:randread:4k:16 randwrite:randwrite:4k:16"
+
+# bench_fio DEV TARGET DIR RUNTIME: every job on DEV for RUNTIME seconds
+# (O_DIRECT, libaio, the first 100 MiB), DIR/TARGET-JOB.json each.
+bench_fio() {
+	local dev=$1 target=$2 dir=$3 runtime=$4 job name rw bs qd
+	mkdir -p "$dir"
+	for job in $BENCH_JOBS; do
+		IFS=: read -r name rw bs qd <<<"$job"
+		fio --name="$name" --filename="$dev" --ioengine=libaio \
+			--direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
+			--size=100M --runtime="$runtime" --time_based \
+			--randseed=1 --output-format=json \
+			--output="$dir/$target-$name.json" >&2 || return 1
+	done
+}
+
+# bench_metric DIR TARGET JOB METRIC: bw_bytes or iops of one result.
+bench_metric() {
+	local dir=read
+	case "$3" in *write) dir=write ;; esac
+	jq -r ".jobs[0].$dir.$4" "$1/$2-$3.json"
+}
+
+# bench_table DIR BASE TARGET SEQGOAL RANDGOAL: TARGET against BASE, one
+# row per job (MB/s or IOPS, the ratio, the goal), printed; the rows as
+# JSON objects, one per line, in BENCH_ROWS.
+bench_table() {
+	local d=$1 base=$2 target=$3 job m unit div goal s v ratio
+	BENCH_ROWS=
+	printf '%-10s %14s %14s %8s %8s\n' job "$base" "$target" ratio goal
+	for job in $BENCH_JOBS; do
+		job=${job%%:*}
+		case "$job" in
+		seq*) m=bw_bytes; unit=MB/s; div=1000000; goal=$4 ;;
+		*) m=iops; unit=IOPS; div=1; goal=$5 ;;
+		esac
+		s=$(bench_metric "$d" "$base" "$job" "$m")
+		v=$(bench_metric "$d" "$target" "$job" "$m")
+		ratio=$(awk -v s="$s" -v d="$v" 'BEGIN { printf "%.2f", (s > 0) ? d / s : 0 }')
+		printf '%-10s %9.1f %-4s %9.1f %-4s %8s %8s\n' "$job" \
+			"$(awk -v x="$s" -v q="$div" 'BEGIN { print x / q }')" "$unit" \
+			"$(awk -v x="$v" -v q="$div" 'BEGIN { print x / q }')" "$unit" \
+			"$ratio" ">= $goal"
+		BENCH_ROWS+=$(jq -cn --arg j "$job" --arg m "$m" --argjson s "$s" \
+			--argjson d "$v" --argjson r "$ratio" --argjson g "$goal" \
+			'{job: $j, metric: $m, base: $s, ddraid: $d, ratio: $r,
+			  goal: $g, met: ($r >= $g)}')$'\n'
+	done
+}

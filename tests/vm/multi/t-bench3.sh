@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# One node of the distributed benchmark (tests/vm/bench-3node.sh runs it
+# with ROLE=a|b|c): three VMs, each with one throttled disk of its own.
+# Node a first measures its own blank disk with fio (the baseline: one
+# member, local, the same throttling); then every node offers its disk
+# (ddraidctl export-disk), node a makes the volume (create --nodes all
+# --assume-clean), every node starts it with the OCF agent (NVMe/TCP: its
+# own member local, the other two imported), and node a measures the
+# volume with the same fio jobs (two of its three members are across the
+# network). The results go to the shared directory (fio/); the host
+# prints the ratios.
+
+. "$(dirname "$0")/../lib.sh"
+CL_DIR=$VM_SHARE/cluster
+. "$VM_LIB_DIR/cluster-lib.sh"
+CL_CTL=/run/ddraid-ctl
+. "$VM_LIB_DIR/multi/lib-node.sh"
+. "$VM_LIB_DIR/multi/nvme-lib.sh"
+. "$VM_LIB_DIR/bench-lib.sh"
+
+NAME=bv3
+RUNTIME=${DDRAID_BENCH_RUNTIME:-10}
+case "$ROLE" in a) me=1 ;; b) me=2 ;; c) me=3 ;; *) bail "ROLE a, b or c" ;; esac
+PEERS=$(echo a b c | tr ' ' '\n' | grep -vx "$ROLE" | tr '\n' ' ')
+mn_mount_shared
+vm_need_build
+mkdir -p "$CL_DIR"
+mn_net_up "10.223.0.$me"
+mn_corosync ddr3bench 5000 "" 1:10.223.0.1:a 2:10.223.0.2:b 3:10.223.0.3:c
+nv_host "$me"
+mn_own_disk
+vm_load_module
+
+if [ "$ROLE" = a ]; then
+	check "baseline: fio on my own disk (one member, local)" \
+		bench_fio "$own" single "$SH/fio" "$RUNTIME"
+	# (fio's data is no signature, but an export must find a blank disk)
+	check "wipe my disk after the baseline" \
+		dd if=/dev/zero of="$own" bs=1M count=4 oflag=direct status=none
+fi
+barrier measured-disk
+check "export-disk $own" "$DDRAIDCTL" export-disk "$own"
+barrier offered
+if [ "$ROLE" = a ]; then
+	mn_members_are 3 120 || bail "corosync: three nodes, quorate"
+	check "create --nodes all --assume-clean" \
+		"$DDRAIDCTL" create --name "$NAME" --assume-clean --nodes all
+	arrive created
+else
+	await 240 a.created || bail "node a made the volume"
+fi
+drop_caches
+mn_members_are 3 120 || bail "corosync: three nodes, quorate"
+
+# The agent, as Pacemaker would run it (see t-3node.sh).
+export OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=$NAME HA_RSCTMP=/tmp/rsctmp \
+	OCF_RESKEY_name=$NAME OCF_RESKEY_ddraidd_binary=$DDRAIDD \
+	OCF_RESKEY_ddraidctl_binary=$DDRAIDCTL OCF_RESKEY_ctl_dir=$CL_CTL \
+	OCF_RESKEY_fence_delay=10 OCF_RESKEY_log_file=$CL_DIR/ddraidd.log
+mkdir -p "$HA_RSCTMP"
+check "ocf/volume start (export, import, assemble, ddraidd)" \
+	"$VM_SRCDIR/ocf/volume" start
+check "all three attached" wait_until 120 all_attached "$NAME" 3
+barrier started
+if [ "$ROLE" = a ]; then
+	diag "dmsetup table: $(dmsetup table "$NAME")"
+	check "fio on the volume (two of three members over NVMe/TCP)" \
+		bench_fio "/dev/mapper/$NAME" ddraid "$SH/fio" "$RUNTIME"
+	arrive benched
+else
+	await $((RUNTIME * 8 + 300)) a.benched || bail "node a's fio"
+fi
+check "ocf/volume stop" "$VM_SRCDIR/ocf/volume" stop
+barrier stopped
+kill -TERM "$CL_COROSYNC_PID"
+wait "$CL_COROSYNC_PID"
+finish
