@@ -12,7 +12,9 @@
 # runs fio on its own blank disk (the baseline: one member, local), then
 # the three nodes make and start a volume over their disks with NVMe/TCP
 # (2 data members + parity; on node a one member is local and two are
-# imported) and node a runs the same fio jobs on it. Printed: the ratios
+# imported) and node a runs the same fio jobs on it; before that, node a
+# measures node b's blank disk imported over NVMe/TCP alone (what the
+# transport gives, without ddraid). Printed: the ratios
 # volume / one local member: sequential 1 MiB read and write (goal
 # >= 0.9 x 2, the data members) and random 4 KiB (goal >= 0.9: every
 # block is one IO on every member). tests/vm/multi/t-bench3.sh is what
@@ -71,10 +73,16 @@ for r in a b c; do
 	[ "$rc" = 0 ] || { echo "bench-3node.sh: VM $r failed ($rc; logs in $out/$r, $out/$r.log)" >&2; exit 1; }
 done
 echo "three VMs, one disk each throttled to $((bps / 1000000)) MB/s and $iops IOPS; volume of 2 data members + parity over NVMe/TCP, measured on node a"
+echo
+echo "the transport alone: node b's disk imported by node a over NVMe/TCP, against the local disk"
+bench_table "$SH/fio" single remote 0.9 0.9
+remote_rows=$BENCH_ROWS
+echo
+echo "the volume (2 data members + parity: one member local, two over NVMe/TCP), against the local disk"
 bench_table "$SH/fio" single ddraid 1.8 0.9
 printf '%s' "$BENCH_ROWS" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
-	--argjson rt "$runtime" \
+	--argjson rt "$runtime" --argjson tr "$(printf '%s' "$remote_rows" | jq -s .)" \
 	'{bench: "3node-nvme-tcp", members: 3, data_members: 2,
 	  throttle_bps: $bps, throttle_iops: $iops, runtime_s: $rt,
-	  base: "one member, local", results: .}' >"$json"
+	  base: "one member, local", results: ., transport_alone: $tr}' >"$json"
 echo "JSON: $json"

@@ -5,7 +5,8 @@
 # with ROLE=a|b|c): three VMs, each with one throttled disk of its own.
 # Node a first measures its own blank disk with fio (the baseline: one
 # member, local, the same throttling); then every node offers its disk
-# (ddraidctl export-disk), node a makes the volume (create --nodes all
+# (ddraidctl export-disk), node a measures node b's blank disk over
+# NVMe/TCP (the transport alone), node a makes the volume (create --nodes all
 # --assume-clean), every node starts it with the OCF agent (NVMe/TCP: its
 # own member local, the other two imported), and node a measures the
 # volume with the same fio jobs (two of its three members are across the
@@ -44,6 +45,18 @@ barrier measured-disk
 check "export-disk $own" "$DDRAIDCTL" export-disk "$own"
 barrier offered
 if [ "$ROLE" = a ]; then
+	# The transport alone: node b's blank disk, imported by hand over
+	# NVMe/TCP (its offer), with the same fio jobs.
+	bnqn=nqn.2026-12.org.ddraid:node2:disk
+	modprobe -a nvme-tcp nvme-fabrics || bail "modprobe nvme-tcp"
+	check "nvme connect to node b's offered disk" \
+		nvme connect -t tcp -a 10.223.0.2 -s "$NV_PORT" -n "$bnqn"
+	wait_until 30 nv_dev "$bnqn" || bail "node b's disk over NVMe/TCP"
+	check "fio on node b's disk over NVMe/TCP (the transport alone)" \
+		bench_fio "$(nv_dev "$bnqn")" remote "$SH/fio" "$RUNTIME"
+	check "wipe node b's disk after it" \
+		dd if=/dev/zero of="$(nv_dev "$bnqn")" bs=1M count=4 oflag=direct status=none
+	check "nvme disconnect" nvme disconnect -n "$bnqn"
 	mn_members_are 3 120 || bail "corosync: three nodes, quorate"
 	check "create --nodes all --assume-clean" \
 		"$DDRAIDCTL" create --name "$NAME" --assume-clean --nodes all
