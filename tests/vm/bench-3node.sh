@@ -49,11 +49,8 @@ done
 why=$(bash "$HERE/multi/run-3node.sh" --probe)
 [ -z "$why" ] || { echo "bench-3node.sh: cannot run here: $why" >&2; exit 2; }
 rm -rf "$out"
-mkdir -p "$out/shared" || exit 2
-out=$(realpath "$out")
-SH=$out/shared
+mh_out
 [ -n "$json" ] || json=$out/bench-3node.json
-mh_setup "$build" "$out"
 TIMEOUT=$((runtime * 16 + 600))
 mh_images 3 256M
 NS=ddr3b-$$

@@ -88,6 +88,10 @@ mh_netns() {
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 }
 
+# mh_num ROLE: the VM's number, 1 for a, 2 for b...: its tap, its image
+# (m<num - 1>.img), its corosync node id.
+mh_num() { echo $(($(printf '%d' "'$1") - 96)); }
+
 # mh_boot ROLE BOOT SCRIPT: start ROLE's VM (a, b, c: tap1.., image
 # m0.img..) running SCRIPT with ROLE and BOOT in its environment, in the
 # background; its pid in vm_pid. Uses NS, SH, MEM, TIMEOUT and out, and
@@ -96,7 +100,7 @@ mh_netns() {
 MH_VMRUN_ARGS=()
 mh_boot() {
 	local role=$1 n dir
-	n=$(($(printf '%d' "'$role") - 96))
+	n=$(mh_num "$role")
 	dir=$out/$role
 	[ "$2" = 1 ] || dir=$out/$role$2
 	"$VM/vm-run" --netns "$NS" --net-tap "tap$n,52:54:00:dd:03:0$n" \

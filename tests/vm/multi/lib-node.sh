@@ -115,3 +115,29 @@ mn_own_disk() {
 	wait_until 60 mn_cmap_ready || bail "corosync's cmap answers"
 }
 mn_cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }
+
+# mn_all_but NODE: the nodes of ALL but NODE, space-separated.
+mn_all_but() { echo $ALL | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '; }
+
+# mn_offer: this node offers its disk (own) with ddraidctl export-disk, the
+# bootstrap's first command, and waits for the others' offers.
+mn_offer() {
+	check "export-disk $own (offer my disk)" "$DDRAIDCTL" export-disk "$own"
+	barrier offered
+}
+
+# mn_create NAME [OPTION...]: the bootstrap's second command: node a makes
+# the volume over every node's disk (create --nodes all) once corosync has
+# all of them; the others wait for it.
+mn_create() {
+	local name=$1
+	shift
+	if [ "$ROLE" = a ]; then
+		mn_members_are 3 120 || bail "corosync: three nodes, quorate"
+		check "create --name $name $* --nodes all (the bootstrap)" \
+			"$DDRAIDCTL" create --name "$name" "$@" --nodes all
+		arrive created
+	else
+		await 240 a.created || bail "node a made the volume"
+	fi
+}

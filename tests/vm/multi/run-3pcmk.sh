@@ -82,7 +82,7 @@ diag "network namespace $NS: br0 with tap1..3, no address (the VMs use 10.223.0.
 MH_SCRIPT=$HERE/t-3pcmk.sh
 boot() { mh_boot "$1" "$2" "$MH_SCRIPT"; }
 role_of() { case "$1" in n1) echo a ;; n2) echo b ;; n3) echo c ;; esac; }
-tap_of() { echo "tap$(($(printf '%d' "'$1") - 96))"; }
+tap_of() { echo "tap$(mh_num "$1")"; }
 declare -A pid
 for r in a b c; do
 	boot "$r" 1
@@ -178,7 +178,7 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
 		if mh_want_return "$victim"; then
 			ip -n "$NS" link set "$(tap_of "$victim")" up
-			rm -f "$SH/n$(($(printf '%d' "'$victim") - 96)).off"
+			rm -f "$SH/n$(mh_num "$victim").off"
 			mh_boot_again "$victim"
 			diag "the victim $victim boots again with its disk"
 		fi

@@ -67,8 +67,8 @@ case "$victim" in a|b|c) ;; *) bail "DDRAID_3PCMK_VICTIM must be a, b or c" ;; e
 ALL="a b c"
 me=$(id_of "$ROLE")
 my_node=$(node_of "$ROLE")
-others=$(echo $ALL | tr ' ' '\n' | grep -vx "$ROLE" | tr '\n' ' ')
-survivors=$(echo $ALL | tr ' ' '\n' | grep -vx "$victim" | tr '\n' ' ')
+others=$(mn_all_but "$ROLE")
+survivors=$(mn_all_but "$victim")
 PEERS=$others
 mn_mount_shared
 vm_need_build
@@ -211,16 +211,8 @@ nv_host "$me"
 mn_own_disk
 
 if [ "$BOOT" = 1 ]; then
-	check "export-disk $own (offer my disk)" "$DDRAIDCTL" export-disk "$own"
-	barrier offered
-	if [ "$ROLE" = a ]; then
-		mn_members_are 3 120 || bail "corosync: three nodes, quorate"
-		check "create --name $NAME --nodes all (the bootstrap)" \
-			"$DDRAIDCTL" create --name "$NAME" --region-size 1M --nodes all
-		arrive created
-	else
-		await 240 a.created || bail "node a made the volume"
-	fi
+	mn_offer
+	mn_create "$NAME" --region-size 1M
 fi
 drop_caches
 check "my disk is a member of $NAME" \

@@ -24,7 +24,8 @@ CL_CTL=/run/ddraid-ctl
 NAME=bv3
 RUNTIME=${DDRAID_BENCH_RUNTIME:-10}
 case "$ROLE" in a) me=1 ;; b) me=2 ;; c) me=3 ;; *) bail "ROLE a, b or c" ;; esac
-PEERS=$(echo a b c | tr ' ' '\n' | grep -vx "$ROLE" | tr '\n' ' ')
+ALL="a b c"
+PEERS=$(mn_all_but "$ROLE")
 mn_mount_shared
 vm_need_build
 mkdir -p "$CL_DIR"
@@ -42,8 +43,7 @@ if [ "$ROLE" = a ]; then
 		dd if=/dev/zero of="$own" bs=1M count=4 oflag=direct status=none
 fi
 barrier measured-disk
-check "export-disk $own" "$DDRAIDCTL" export-disk "$own"
-barrier offered
+mn_offer
 if [ "$ROLE" = a ]; then
 	# The transport alone: node b's blank disk, imported by hand over
 	# NVMe/TCP (its offer), with the same fio jobs.
@@ -57,13 +57,8 @@ if [ "$ROLE" = a ]; then
 	check "wipe node b's disk after it" \
 		dd if=/dev/zero of="$(nv_dev "$bnqn")" bs=1M count=4 oflag=direct status=none
 	check "nvme disconnect" nvme disconnect -n "$bnqn"
-	mn_members_are 3 120 || bail "corosync: three nodes, quorate"
-	check "create --nodes all --assume-clean" \
-		"$DDRAIDCTL" create --name "$NAME" --assume-clean --nodes all
-	arrive created
-else
-	await 240 a.created || bail "node a made the volume"
 fi
+mn_create "$NAME" --assume-clean
 drop_caches
 mn_members_are 3 120 || bail "corosync: three nodes, quorate"
 
