@@ -29,16 +29,19 @@ struct ddraid_mbio {
 	struct bio bio;
 };
 
-/* ---- parity buffer pool ---- */
+/* ---- parity and bounce page pools ---- */
 
+/* @data: the number of pages of an element. */
 static void *ps_alloc(gfp_t gfp, void *data)
 {
-	struct ddraid_pages *ps = kzalloc(sizeof(*ps), gfp);
+	unsigned int nr = (uintptr_t)data;
+	struct ddraid_pages *ps = kzalloc(struct_size(ps, page, nr), gfp);
 	int i;
 
 	if (!ps)
 		return NULL;
-	for (i = 0; i < DDRAID_PS_PAGES; i++) {
+	ps->nr = nr;
+	for (i = 0; i < nr; i++) {
 		ps->page[i] = alloc_page(gfp);
 		if (!ps->page[i])
 			goto fail;
@@ -56,7 +59,7 @@ static void ps_free(void *element, void *data)
 	struct ddraid_pages *ps = element;
 	int i;
 
-	for (i = 0; i < DDRAID_PS_PAGES; i++)
+	for (i = 0; i < ps->nr; i++)
 		__free_page(ps->page[i]);
 	kfree(ps);
 }
@@ -68,23 +71,70 @@ static void *ps_ptr(struct ddraid_pages *ps, u64 off)
 	       (off & (PAGE_SIZE - 1));
 }
 
+/* Byte @off of data member @d's run in the IO's bounce pages. */
+static void *bounce_ptr(struct ddraid_io *io, u32 d, u64 off)
+{
+	return ps_ptr(io->bp, d * DDRAID_BOUNCE_STRIDE(io->ctx->geom.frag_shift) +
+		      off);
+}
+
+/*
+ * Which members get bounce pages. NVMe (every transport, in 6.1) sets a
+ * virt_boundary: each segment but the first must start on a controller
+ * page and each but the last end on one. A member's fragments sit in
+ * every 2^k-th piece of the bio's pages, so with fragments smaller than
+ * a page the block layer splits the member bio at each one: measured over
+ * NVMe/TCP, sequential IO fell to the member's IOPS x one fragment
+ * (docs/testing-vm.md, bench-3node). Copying costs less than that.
+ */
+static void find_bounce_members(struct ddraid_ctx *ctx)
+{
+	u32 m;
+
+	for (m = 0; m < ctx->geom.members; m++) {
+		struct dm_dev *dev = ctx->member[m].dev;
+
+		ctx->member[m].bounce = dev &&
+			ctx->geom.frag_size < PAGE_SIZE &&
+			queue_virt_boundary(bdev_get_queue(dev->bdev));
+	}
+}
+
 int ddraid_pool_init(struct ddraid_ctx *ctx)
 {
+	bool bounce = false;
 	int ret;
+	u32 m;
 
 	ret = bioset_init(&ctx->bs, 4 * DDRAID_MAX_MEMBERS,
 			  offsetof(struct ddraid_mbio, bio),
 			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
 	if (ret)
 		return ret;
-	ret = mempool_init(&ctx->page_pool, 4, ps_alloc, ps_free, NULL);
+	ret = mempool_init(&ctx->page_pool, 4, ps_alloc, ps_free,
+			   (void *)(uintptr_t)DDRAID_PS_PAGES);
 	if (ret)
-		bioset_exit(&ctx->bs);
+		goto fail_bs;
+	find_bounce_members(ctx);
+	for (m = 0; m < ctx->geom.members; m++)
+		bounce |= ctx->member[m].bounce;
+	if (!bounce)
+		return 0;
+	/* One element per IO, never two: the pool cannot deadlock. */
+	ret = mempool_init(&ctx->bounce_pool, 2, ps_alloc, ps_free,
+			   (void *)(uintptr_t)DDRAID_BOUNCE_PAGES);
+	if (!ret)
+		return 0;
+	mempool_exit(&ctx->page_pool);
+fail_bs:
+	bioset_exit(&ctx->bs);
 	return ret;
 }
 
 void ddraid_pool_exit(struct ddraid_ctx *ctx)
 {
+	if (mempool_initialized(&ctx->bounce_pool))
+		mempool_exit(&ctx->bounce_pool);
 	mempool_exit(&ctx->page_pool);
 	bioset_exit(&ctx->bs);
 }
@@ -120,6 +170,8 @@ enum piece_op {
 	PIECE_XOR_OTHERS,	/* parity ^= every data member but rebuild */
 	PIECE_COPY_REBUILT,	/* rebuild member's pieces = parity */
 	PIECE_XOR_ALL,		/* parity ^= every data member (verify) */
+	PIECE_GATHER,		/* bounce pages = bounced members' pieces */
+	PIECE_SCATTER,		/* bounced members' pieces = bounce pages */
 };
 
 static void walk_pieces(struct ddraid_io *io, enum piece_op op)
@@ -139,8 +191,10 @@ static void walk_pieces(struct ddraid_io *io, enum piece_op op)
 			u32 d = (pos >> g->frag_shift) & (g->data_members - 1);
 			u32 len = min_t(u32, bv.bv_len - off,
 					g->frag_size - in_frag);
-			u8 *p = ps_ptr(io->ps, ((pos >> DDRAID_BLOCK_SHIFT) <<
-						g->frag_shift) + in_frag);
+			/* The piece's byte in its member's range. */
+			u64 moff = ((pos >> DDRAID_BLOCK_SHIFT) << g->frag_shift) +
+				   in_frag;
+			u8 *p = io->ps ? ps_ptr(io->ps, moff) : NULL;
 
 			switch (op) {
 			case PIECE_PARITY:
@@ -160,12 +214,22 @@ static void walk_pieces(struct ddraid_io *io, enum piece_op op)
 			case PIECE_XOR_ALL:
 				xor_into(p, addr + off, len);
 				break;
+			case PIECE_GATHER:
+				if (test_bit(d, &io->bounce))
+					memcpy(bounce_ptr(io, d, moff), addr + off,
+					       len);
+				break;
+			case PIECE_SCATTER:
+				if (test_bit(d, &io->bounce))
+					memcpy(addr + off, bounce_ptr(io, d, moff),
+					       len);
+				break;
 			}
 			off += len;
 			pos += len;
 		}
 		kunmap_local(addr);
-		if (op == PIECE_COPY_REBUILT)
+		if (op == PIECE_COPY_REBUILT || op == PIECE_SCATTER)
 			flush_dcache_page(bv.bv_page);
 	}
 }
@@ -199,7 +263,31 @@ static void mbio_submit(struct ddraid_io *io, struct bio *bio)
 	submit_bio_noacct(bio);
 }
 
-/* Member @m's fragments of the IO, straight in the original bio's pages. */
+/*
+ * Member @m's range of the IO, @bytes from byte @off of pool element @ps:
+ * whole pages, so that the member sees one contiguous buffer.
+ */
+static void submit_run(struct ddraid_io *io, u32 m, struct ddraid_pages *ps,
+		       u64 off, blk_opf_t opf)
+{
+	u32 bytes = ddraid_member_bytes(&io->ctx->geom, io->nblocks);
+	struct bio *bio;
+	u32 i = off >> PAGE_SHIFT;
+
+	bio = mbio_alloc(io, m, opf, DIV_ROUND_UP(bytes, PAGE_SIZE));
+	for (; bytes; i++) {
+		u32 len = min_t(u32, bytes, PAGE_SIZE);
+
+		__bio_add_page(bio, ps->page[i], len, 0);
+		bytes -= len;
+	}
+	mbio_submit(io, bio);
+}
+
+/*
+ * Member @m's fragments of the IO (those of data member @d): from the
+ * bounce pages when @d bounces, else straight in the original bio's pages.
+ */
 static void submit_data(struct ddraid_io *io, u32 m, u32 d, blk_opf_t opf)
 {
 	const struct ddraid_geom *g = &io->ctx->geom;
@@ -210,6 +298,11 @@ static void submit_data(struct ddraid_io *io, u32 m, u32 d, blk_opf_t opf)
 	bool bad = false;
 	u64 pos = 0;
 
+	if (test_bit(d, &io->bounce)) {
+		submit_run(io, m, io->bp, d * DDRAID_BOUNCE_STRIDE(g->frag_shift),
+			   opf);
+		return;
+	}
 	bio = mbio_alloc(io, m, opf, min_t(u32, 2 * io->nblocks, BIO_MAX_VECS));
 	bio_for_each_segment(bv, io->bio, iter) {
 		unsigned int off = 0;
@@ -243,20 +336,27 @@ static void submit_data(struct ddraid_io *io, u32 m, u32 d, blk_opf_t opf)
 /* The parity member's range, in the IO's parity buffer. */
 static void submit_parity(struct ddraid_io *io, blk_opf_t opf)
 {
+	submit_run(io, io->ctx->geom.parity_member, io->ps, 0, opf);
+}
+
+/*
+ * The data members (of those not in @skip) whose bio this IO bounces:
+ * only an IO of several blocks, since one block's fragment is a single
+ * segment anyway.
+ */
+static void plan_bounce(struct ddraid_io *io, unsigned long skip)
+{
 	struct ddraid_ctx *ctx = io->ctx;
-	u32 bytes = ddraid_member_bytes(&ctx->geom, io->nblocks);
-	struct bio *bio;
-	u32 i;
+	u32 d;
 
-	bio = mbio_alloc(io, ctx->geom.parity_member, opf,
-			 DIV_ROUND_UP(bytes, PAGE_SIZE));
-	for (i = 0; bytes; i++) {
-		u32 len = min_t(u32, bytes, PAGE_SIZE);
-
-		__bio_add_page(bio, io->ps->page[i], len, 0);
-		bytes -= len;
-	}
-	mbio_submit(io, bio);
+	io->bounce = 0;
+	if (io->nblocks < 2)
+		return;
+	for (d = 0; d < ctx->geom.data_members; d++)
+		if (ctx->member[d].bounce && !test_bit(d, &skip))
+			__set_bit(d, &io->bounce);
+	if (io->bounce && !io->bp)
+		io->bp = mempool_alloc(&ctx->bounce_pool, GFP_NOIO);
 }
 
 /* ---- overlapping writes ---- */
@@ -344,6 +444,10 @@ void ddraid_io_complete(struct ddraid_io *io, blk_status_t status)
 		mempool_free(io->ps, &io->ctx->page_pool);
 		io->ps = NULL;
 	}
+	if (io->bp) {
+		mempool_free(io->bp, &io->ctx->bounce_pool);
+		io->bp = NULL;
+	}
 	io->bio->bi_status = status;
 	bio_endio(io->bio);
 }
@@ -354,7 +458,8 @@ static bool io_needs_work(struct ddraid_io *io)
 	if (READ_ONCE(io->errors))
 		return true;
 	if (bio_data_dir(io->bio) == READ)
-		return io->rebuild != DDRAID_NO_MEMBER || io->verify;
+		return io->rebuild != DDRAID_NO_MEMBER || io->verify ||
+		       io->bounce;
 	/* Cluster mode: the core decides, in any context. */
 	if (io->ctx->cluster)
 		return false;
@@ -486,6 +591,7 @@ static blk_status_t submit_read(struct ddraid_io *io)
 	io->verify = ctx->verify && !io->skip;
 	if ((io->rebuild != DDRAID_NO_MEMBER || io->verify) && !io->ps)
 		io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
+	plan_bounce(io, io->skip);
 
 	atomic_set(&io->pending, 1);
 	for (d = 0; d < g->data_members; d++)
@@ -522,6 +628,9 @@ static blk_status_t submit_write(struct ddraid_io *io)
 			io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
 		walk_pieces(io, PIECE_PARITY);
 	}
+	plan_bounce(io, io->skip);
+	if (io->bounce)
+		walk_pieces(io, PIECE_GATHER);
 	atomic_set(&io->pending, 1);
 	for (d = 0; d < g->data_members; d++)
 		if (!test_bit(d, &io->skip))
@@ -561,6 +670,9 @@ static blk_status_t finish_read(struct ddraid_io *io)
 	u32 bytes = ddraid_member_bytes(&ctx->geom, io->nblocks);
 	u32 off;
 
+	/* The members read into bounce pages first: XOR reads the bio. */
+	if (io->bounce)
+		walk_pieces(io, PIECE_SCATTER);
 	if (io->rebuild != DDRAID_NO_MEMBER) {
 		walk_pieces(io, PIECE_XOR_OTHERS);
 		walk_pieces(io, PIECE_COPY_REBUILT);
@@ -706,6 +818,8 @@ int ddraid_map(struct dm_target *ti, struct bio *bio)
 	io->ctx = ctx;
 	io->bio = bio;
 	io->ps = NULL;
+	io->bp = NULL;
+	io->bounce = 0;
 	io->errors = 0;
 	io->retries = 0;
 	io->rebuild = DDRAID_NO_MEMBER;

@@ -40,12 +40,27 @@
 
 #define DDRAID_NO_MEMBER	(~0u)
 
+/* A pool element: parity (DDRAID_PS_PAGES) or bounce pages. */
 struct ddraid_pages {
-	struct page *page[DDRAID_PS_PAGES];
+	unsigned int nr;
+	struct page *page[];
 };
+
+/*
+ * Bounce pages: a whole IO's data, each data member's fragments in one
+ * contiguous, page-aligned run of DDRAID_BOUNCE_STRIDE(frag_shift) bytes.
+ */
+#define DDRAID_BOUNCE_PAGES	(DDRAID_MAX_IO_BLOCKS * DDRAID_BLOCK_SIZE / PAGE_SIZE)
+#define DDRAID_BOUNCE_STRIDE(frag_shift) (DDRAID_MAX_IO_BLOCKS << (frag_shift))
 
 struct ddraid_member {
 	struct dm_dev *dev;	/* NULL: given as "-" in the table */
+	/*
+	 * Its queue has a virt_boundary (NVMe): the fragments of an IO
+	 * of several blocks are copied into bounce pages, because fragments
+	 * smaller than a page would each become a command of their own.
+	 */
+	bool bounce;
 };
 
 struct ddraid_ctx;
@@ -141,7 +156,8 @@ struct ddraid_ctx {
 	struct list_head waiting_writes;
 
 	struct bio_set bs;		/* member bios */
-	mempool_t page_pool;		/* struct ddraid_pages */
+	mempool_t page_pool;		/* struct ddraid_pages: parity */
+	mempool_t bounce_pool;		/* ddraid_pages: members with bounce */
 	struct workqueue_struct *wq;	/* completion work: reconstruct, retry */
 	struct work_struct event_work;	/* dm_table_event() needs a process */
 
@@ -159,6 +175,8 @@ struct ddraid_io {
 	struct ddraid_ctx *ctx;
 	struct bio *bio;
 	struct ddraid_pages *ps;
+	struct ddraid_pages *bp;	/* bounce pages, see ddraid_member */
+	unsigned long bounce;	/* data members whose bio uses @bp */
 	struct work_struct work;
 	struct list_head wentry;	/* on inflight_ or waiting_writes */
 	struct list_head rentry;	/* write_release()'s ready list */
