@@ -186,12 +186,80 @@ int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
 	return 0;
 }
 
+/*
+ * A rebuild is a pipeline of chunks: each is read from the other members
+ * into a slot of the window buffers, rebuilt there and written to the
+ * member, while the next chunk is read. The others' reads and the
+ * member's writes then run at the same time, so the rebuild goes at the
+ * speed of the slowest disk, not of a read plus a write (one after the
+ * other it ran at 0.46 x one member in bench-intent.sh). RB_AHEAD chunks
+ * are read at once: more would only share the disks' bandwidth and start
+ * the first write later.
+ */
+#define RB_CHUNK_BLOCKS	128u
+#define RB_SLOTS	(DDRAID_WINDOW_BLOCKS / RB_CHUNK_BLOCKS)
+#define RB_AHEAD	2u
+
+enum rb_state { RB_FREE, RB_READING, RB_READ, RB_WRITING };
+
+struct rb_slot {
+	enum rb_state state;
+	u64 block, nblocks;
+	u32 pending;		/* member requests in flight */
+	u32 fail;		/* members whose request failed */
+	struct ddraid_mio_req req[DDRAID_MAX_MEMBERS];
+};
+
+/* One member request of a slot has ended (from ddraid_mio_pump()). */
+static void rb_req_end(struct ddraid_mio_req *r)
+{
+	struct rb_slot *s = r->priv;
+
+	if (r->res)
+		s->fail |= 1u << r->member;
+	if (--s->pending)
+		return;
+	s->state = s->state == RB_READING ? RB_READ : RB_FREE;
+}
+
+/* Queue slot @i's requests to the members in @mask (read or write). */
+static void rb_issue(struct ddraid_vol *vol, struct rb_slot *slot, u32 i,
+		     u32 mask, bool write)
+{
+	const struct ddraid_geom *g = &vol->g;
+	struct rb_slot *s = &slot[i];
+	u32 b;
+
+	s->state = write ? RB_WRITING : RB_READING;
+	s->pending = 0;
+	for (b = 0; b < g->members; b++) {
+		struct ddraid_mio_req *r = &s->req[b];
+
+		if (!(mask & (1u << b)))
+			continue;
+		r->member = b;
+		r->write = write;
+		r->off = ddraid_member_offset(g, s->block);
+		r->buf = vol->buf[b] + ddraid_member_bytes(g, i * RB_CHUNK_BLOCKS);
+		r->len = (size_t)ddraid_member_bytes(g, s->nblocks);
+		r->end = rb_req_end;
+		r->priv = s;
+		s->pending++;
+	}
+	for (b = 0; b < g->members; b++)
+		if (mask & (1u << b))
+			ddraid_mio_queue(&vol->io, &s->req[b]);
+}
+
 int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
 			    u64 nblocks, u32 *failed)
 {
 	const struct ddraid_geom *g = &vol->g;
 	u32 others = ((1u << g->members) - 1) & ~(1u << m);
-	u32 fail;
+	struct rb_slot *slot;
+	u64 fail_block = first;
+	u32 fail = 0, i, reading = 0;
+	bool busy;
 	int r = check_range(vol, first, nblocks);
 
 	*failed = 0;
@@ -204,28 +272,66 @@ int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
 		return ddraid_set_err(vol, -EIO,
 				      "rebuild of member %u needs every other member",
 				      m);
-	while (nblocks) {
-		struct ddraid_extent ex = { .block = first,
-					    .nblocks = window(nblocks) };
+	slot = calloc(RB_SLOTS, sizeof(*slot));
+	if (!slot)
+		return ddraid_set_err(vol, -ENOMEM, "out of memory");
+	do {
+		busy = false;
+		for (i = 0; i < RB_SLOTS; i++) {
+			struct rb_slot *s = &slot[i];
 
-		fail = ddraid_window_io(vol, &ex, 1, others, false, NULL);
-		if (!fail) {
-			ddraid_reconstruct_member(g, ddraid_xor,
-						  (void *const *)vol->buf, m,
-						  ex.nblocks);
-			fail = ddraid_window_io(vol, &ex, 1, 1u << m, true,
-						NULL);
+			if (s->fail && !fail)
+				fail_block = s->block;
+			if (s->state == RB_FREE) {
+				fail |= s->fail;
+				s->fail = 0;
+			}
+			/* Read: rebuild, write; stop issuing after a failure. */
+			if (s->state == RB_READ) {
+				reading--;
+				fail |= s->fail;
+				s->fail = 0;
+				if (fail) {
+					s->state = RB_FREE;
+				} else {
+					u8 *p[DDRAID_MAX_MEMBERS];
+					u32 b;
+
+					for (b = 0; b < g->members; b++)
+						p[b] = vol->buf[b] +
+						       ddraid_member_bytes(g,
+							i * RB_CHUNK_BLOCKS);
+					ddraid_reconstruct_member(g, ddraid_xor,
+								  (void *const *)p,
+								  m, s->nblocks);
+					rb_issue(vol, slot, i, 1u << m, true);
+				}
+			}
+			if (s->state == RB_FREE && !fail && nblocks &&
+			    reading < RB_AHEAD) {
+				s->block = first;
+				s->nblocks = nblocks < RB_CHUNK_BLOCKS ?
+					     nblocks : RB_CHUNK_BLOCKS;
+				first += s->nblocks;
+				nblocks -= s->nblocks;
+				rb_issue(vol, slot, i, others, false);
+				reading++;
+			}
+			busy |= s->state != RB_FREE;
 		}
-		if (!fail && ddraid_mio_sync(&vol->io, m))
-			fail = 1u << m;
-		if (fail) {
-			*failed = fail;
-			return ddraid_set_err(vol, -EIO,
-					      "rebuild at block %llu: member IO failed",
-					      (unsigned long long)first);
-		}
-		first += ex.nblocks;
-		nblocks -= ex.nblocks;
+		if (busy)
+			ddraid_mio_pump(&vol->io);
+	} while (busy);
+	for (i = 0; i < RB_SLOTS; i++)
+		fail |= slot[i].fail;
+	free(slot);
+	if (!fail && ddraid_mio_sync(&vol->io, m))
+		fail = 1u << m;
+	if (fail) {
+		*failed = fail;
+		return ddraid_set_err(vol, -EIO,
+				      "rebuild at block %llu: member IO failed",
+				      (unsigned long long)fail_block);
 	}
 	return 0;
 }

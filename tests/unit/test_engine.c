@@ -758,6 +758,79 @@ static void test_rebuild(void **s)
 	fix_free(&f);
 }
 
+/*
+ * The cluster rebuild of a range (ddraidd's, one region at a time): a
+ * pipeline of chunks read from the others while earlier ones are written.
+ * Member 2's data area is scrambled; rebuilding ranges that start and end
+ * inside chunks makes it the layout again, byte for byte. A read error on
+ * another member, or a write error on the member rebuilt, ends it with
+ * -EIO and names that member, after what was in flight has finished.
+ */
+static void scramble_member(struct fix *f, u32 m)
+{
+	size_t len;
+	u8 *b = tu_slurp(f->t.paths[m], &len);
+	FILE *fp;
+
+	assert_non_null(b);
+	/* n - 1 data members share the data: each holds 1 / (n - 1). */
+	assert_true(f->t.sb.data_offset + f->t.sb.data_size / (f->t.n - 1) <= len);
+	tu_fill(b + f->t.sb.data_offset, f->t.sb.data_size / (f->t.n - 1),
+		&f->rng);
+	fp = fopen(f->t.paths[m], "r+");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(b, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	free(b);
+}
+
+static void test_cl_rebuild_range(void **s)
+{
+	struct ddraid_vol *vol;
+	char err[ERRLEN];
+	struct fix f;
+	u64 blocks, at;
+	u32 failed;
+
+	fix_init(&f, 5, 3 << 20, 31);
+	blocks = f.size / 4096;
+	scramble_member(&f, 2);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	/* Odd pieces: partial chunks at both ends, one over a window. */
+	for (at = 0; at < blocks; at += 2500) {
+		u64 n = blocks - at < 2500 ? blocks - at : 2500;
+
+		assert_int_equal(ddraid_cl_rebuild_range(vol, 2, at, 77, &failed), 0);
+		assert_int_equal(failed, 0);
+		if (n > 77)
+			assert_int_equal(ddraid_cl_rebuild_range(vol, 2, at + 77,
+								 n - 77, &failed), 0);
+	}
+	/* Bad arguments change nothing. */
+	assert_int_equal(ddraid_cl_rebuild_range(vol, 2, blocks - 1, 2, &failed),
+			 -EINVAL);
+	assert_int_equal(ddraid_cl_rebuild_range(vol, 9, 0, 1, &failed), -EINVAL);
+	ddraid_close(vol);
+	check_files(&f, 0);
+
+	/* A reader fails mid-rebuild. */
+	scramble_member(&f, 2);
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	ddraid_inject_member_error_after(vol, 1, 5);
+	assert_int_equal(ddraid_cl_rebuild_range(vol, 2, 0, 2048, &failed), -EIO);
+	assert_int_equal(failed, 1u << 1);
+	assert_non_null(strstr(ddraid_errmsg(vol), "member IO failed"));
+	ddraid_close(vol);
+
+	/* The member being rebuilt fails a write. */
+	assert_int_equal(tu_open(&f.t, 0, 0, &vol, err, sizeof(err)), 0);
+	ddraid_inject_member_error_after(vol, 2, 3);
+	assert_int_equal(ddraid_cl_rebuild_range(vol, 2, 0, 2048, &failed), -EIO);
+	assert_int_equal(failed, 1u << 2);
+	ddraid_close(vol);
+	fix_free(&f);
+}
+
 static void test_rebuild_resume(void **s)
 {
 	struct ddraid_vol *vol;
@@ -1389,6 +1462,7 @@ int main(void)
 		cmocka_unit_test(test_degraded_5),
 		cmocka_unit_test(test_lagging_accepted_stale_refused),
 		cmocka_unit_test(test_foreign_order_missing),
+		cmocka_unit_test(test_cl_rebuild_range),
 		cmocka_unit_test(test_inject_write),
 		cmocka_unit_test(test_inject_read_then_second),
 		cmocka_unit_test(test_path_fault),
