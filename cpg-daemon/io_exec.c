@@ -334,32 +334,39 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
  * Once active, a rebuilt member must carry the others' write intent (I2):
  * copy bit @region of every slot (union over the other members) onto @m.
  */
+/*
+ * Every slot's bit @region onto member @m: the page holding it (never the
+ * whole slot) of all slots read from the others and from @m in two rounds
+ * of IO (one page at a time, 64 rounds, cost more than the region's data
+ * under throttled disks), then written to @m where it differs.
+ */
 static int copy_bits(struct io_exec *io, u32 m, u64 region)
 {
+	size_t bytes = (size_t)io->sb.bitmap_slots * DDRAID_BITMAP_PAGE_BYTES;
 	u64 page = ddraid_bitmap_page_of(region);
 	u32 slot, failed, others = not_failed_mask(io) & ~(1u << m);
-	u8 *map = malloc(DDRAID_BITMAP_PAGE_BYTES);
-	u8 *mine = malloc(DDRAID_BITMAP_PAGE_BYTES);
-	int r = 0;
+	u8 *map = malloc(bytes);
+	u8 *mine = malloc(bytes);
+	int r;
 
 	if (!map || !mine) {
 		free(map);
 		free(mine);
 		return -ENOMEM;
 	}
-	/* The page holding the bit, never the whole slot. */
-	for (slot = 0; slot < DDRAID_BITMAP_SLOTS && !r; slot++) {
-		r = ddraid_cl_bitmap_read_page(io->vol, slot, page, map,
-					       others, &failed);
-		if (!r)
-			r = ddraid_cl_bitmap_read_page(io->vol, slot, page,
-						       mine, 1u << m, &failed);
-		if (r || !ddraid_bitmap_page_update(mine, region,
-						    ddraid_bitmap_page_test(map,
-									    region)))
-			continue;
-		r = ddraid_cl_bitmap_page(io->vol, slot, page, mine, 1u << m,
-					  &failed);
+	r = ddraid_cl_bitmap_read_pages(io->vol, page, map, others, &failed);
+	if (!r)
+		r = ddraid_cl_bitmap_read_pages(io->vol, page, mine, 1u << m,
+						&failed);
+	for (slot = 0; slot < io->sb.bitmap_slots && !r; slot++) {
+		u8 *p = mine + (size_t)slot * DDRAID_BITMAP_PAGE_BYTES;
+		bool bit = ddraid_bitmap_page_test(map + (size_t)slot *
+						   DDRAID_BITMAP_PAGE_BYTES,
+						   region);
+
+		if (ddraid_bitmap_page_update(p, region, bit))
+			r = ddraid_cl_bitmap_page(io->vol, slot, page, p,
+						  1u << m, &failed);
 	}
 	free(map);
 	free(mine);

@@ -374,49 +374,75 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 }
 
 /* Bytes [@off, @off + @len) of the members in @mask, OR-ed into @map. */
-static int read_union(struct ddraid_vol *vol, u64 off, size_t len, u8 *map,
-		      u32 mask, u32 *failed)
+/*
+ * Read @noff pieces of @len bytes at member offsets @off[] from the members
+ * in @mask, all at once; piece i becomes the union of its copies in
+ * maps + i * len. -EIO if some piece could not be read from any member.
+ */
+static int read_unions(struct ddraid_vol *vol, const u64 *off,
+		       unsigned int noff, size_t len, u8 *maps, u32 mask,
+		       u32 *failed)
 {
-	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
-	unsigned int n = 0, i, good = 0;
+	struct ddraid_mio_req *r;
+	unsigned int n = 0, i, j, first[DDRAID_BITMAP_SLOTS + 1];
 	size_t k;
 	int ret = 0;
 	u32 m;
 
 	*failed = 0;
-	for (m = 0; m < vol->g.members; m++) {
-		if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
-			continue;
-		memset(&r[n], 0, sizeof(r[n]));
-		r[n].member = m;
-		r[n].off = off;
-		r[n].len = len;
-		r[n].buf = ddraid_buf_alloc(len);
-		if (!r[n].buf) {
-			ret = -ENOMEM;
-			goto out;
+	if (noff > DDRAID_BITMAP_SLOTS)
+		return -EINVAL;
+	r = calloc((size_t)noff * vol->g.members, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < noff; i++) {
+		first[i] = n;
+		for (m = 0; m < vol->g.members; m++) {
+			if (!(mask & (1u << m)) || vol->io.m[m].fd < 0)
+				continue;
+			r[n].member = m;
+			r[n].off = off[i];
+			r[n].len = len;
+			r[n].buf = ddraid_buf_alloc(len);
+			if (!r[n].buf) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			n++;
 		}
-		n++;
 	}
+	first[noff] = n;
 	ddraid_mio_run(&vol->io, r, n);
-	memset(map, 0, len);
-	for (i = 0; i < n; i++) {
-		const u8 *src = r[i].buf;
+	memset(maps, 0, (size_t)noff * len);
+	for (i = 0; i < noff; i++) {
+		u8 *map = maps + (size_t)i * len;
+		unsigned int good = 0;
 
-		if (r[i].res) {
-			*failed |= 1u << r[i].member;
-			continue;
+		for (j = first[i]; j < first[i + 1]; j++) {
+			const u8 *src = r[j].buf;
+
+			if (r[j].res) {
+				*failed |= 1u << r[j].member;
+				continue;
+			}
+			good++;
+			for (k = 0; k < len; k++)
+				map[k] |= src[k];
 		}
-		good++;
-		for (k = 0; k < len; k++)
-			map[k] |= src[k];
+		if (!good)
+			ret = -EIO;
 	}
-	if (!good)
-		ret = -EIO;
 out:
 	for (i = 0; i < n; i++)
 		free(r[i].buf);
+	free(r);
 	return ret;
+}
+
+static int read_union(struct ddraid_vol *vol, u64 off, size_t len, u8 *map,
+		      u32 mask, u32 *failed)
+{
+	return read_unions(vol, &off, 1, len, map, mask, failed);
 }
 
 int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
@@ -438,6 +464,22 @@ int ddraid_cl_bitmap_read_page(struct ddraid_vol *vol, u32 slot, u64 page,
 		return -EINVAL;
 	return read_union(vol, ddraid_bitmap_page_offset(&vol->sb, slot, page),
 			  DDRAID_BITMAP_PAGE_BYTES, buf, mask, failed);
+}
+
+int ddraid_cl_bitmap_read_pages(struct ddraid_vol *vol, u64 page, u8 *maps,
+				u32 mask, u32 *failed)
+{
+	u64 off[DDRAID_BITMAP_SLOTS];
+	u32 slot;
+
+	*failed = 0;
+	if (vol->sb.bitmap_slots > DDRAID_BITMAP_SLOTS ||
+	    page >= ddraid_bitmap_slot_pages(&vol->sb))
+		return -EINVAL;
+	for (slot = 0; slot < vol->sb.bitmap_slots; slot++)
+		off[slot] = ddraid_bitmap_page_offset(&vol->sb, slot, page);
+	return read_unions(vol, off, vol->sb.bitmap_slots,
+			   DDRAID_BITMAP_PAGE_BYTES, maps, mask, failed);
 }
 
 int ddraid_cl_bitmap_bit(struct ddraid_vol *vol, u32 slot, u64 region,

@@ -64,6 +64,15 @@ int ddraid_cl_bitmap_read(struct ddraid_vol *vol, u32 slot, u8 *map,
 			  u32 mask, u32 *failed);
 
 /*
+ * Read page @page of every slot (sb.bitmap_slots pages of 4096 bytes into
+ * @maps, slot by slot), each the union over the members in @mask, all in
+ * one round of IO. 0 if every page was read from at least one member,
+ * else -EIO with *@failed; -EINVAL for a page beyond the slots.
+ */
+int ddraid_cl_bitmap_read_pages(struct ddraid_vol *vol, u64 page, u8 *maps,
+				u32 mask, u32 *failed);
+
+/*
  * Read page @page of slot @slot (4096 bytes into @buf) as the union over
  * the members in @mask. 0 if at least one member was read, else -EIO;
  * -EINVAL for a page beyond the slot.
