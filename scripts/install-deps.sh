@@ -12,7 +12,7 @@ TEST="fio e2fsprogs util-linux xxd kmod cpio busybox-static qemu-system-x86
  qemu-utils linux-image-amd64 linux-headers-amd64 corosync iproute2 procps
  dmsetup afl++ strace dkms jq python3 resource-agents pacemaker-cli-utils
  pacemaker libxml2-utils pcs fence-agents nvme-cli debhelper dh-dkms man-db
- dlm-controld gfs2-utils mdadm"
+ dlm-controld gfs2-utils mdadm drbd-utils"
 
 missing=""
 for p in $BUILD $TEST; do

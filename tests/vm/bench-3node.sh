@@ -17,8 +17,12 @@
 # transport gives, without ddraid). Printed: the ratios
 # volume / one local member: sequential 1 MiB read and write (goal
 # >= 0.9 x 2, the data members) and random 4 KiB (goal >= 0.9: every
-# block is one IO on every member). tests/vm/multi/t-bench3.sh is what
-# each VM runs. Needs what multi-3node needs (run-3node.sh --probe).
+# block is one IO on every member). Then the peer a user would pick
+# instead: DRBD (the in-tree 8.4 module, drbd-utils, protocol C) mirroring
+# node a's disk to node b's, the same jobs on node a, printed against the
+# local disk and against ddraid (skipped, saying why, without drbd-utils
+# or the module). tests/vm/multi/t-bench3.sh is what each VM runs. Needs
+# what multi-3node needs (run-3node.sh --probe).
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -77,9 +81,23 @@ remote_rows=$BENCH_ROWS
 echo
 echo "the volume (2 data members + parity: one member local, two over NVMe/TCP), against the local disk"
 bench_table "$SH/fio" single ddraid 1.8 0.9
-printf '%s' "$BENCH_ROWS" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
+volume_rows=$BENCH_ROWS
+echo
+echo "the peer: DRBD 8.4 (in-tree module), protocol C, node a's disk mirrored to node b's, measured on node a (primary)"
+drbdj='[]'
+if bench_peers "$SH/fio" drbd "single:local:local disk"; then
+	drbdj=$BENCH_PEERS
+	echo
+	bench_peers "$SH/fio" ddraid "drbd:drbd:DRBD"
+	drbdj=$(jq -c --argjson v "$BENCH_PEERS" '{drbd_vs_local: ., ddraid_vs_drbd: $v}' <<<"$drbdj")
+else
+	echo "(no DRBD results: $(cat "$SH"/*.drbd-skip 2>/dev/null | head -n 1))"
+fi
+printf '%s' "$volume_rows" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson rt "$runtime" --argjson tr "$(printf '%s' "$remote_rows" | jq -s .)" \
+	--argjson drbd "$drbdj" \
 	'{bench: "3node-nvme-tcp", members: 3, data_members: 2,
 	  throttle_bps: $bps, throttle_iops: $iops, runtime_s: $rt,
-	  base: "one member, local", results: ., transport_alone: $tr}' >"$json"
+	  base: "one member, local", results: ., transport_alone: $tr,
+	  drbd: $drbd}' >"$json"
 echo "JSON: $json"

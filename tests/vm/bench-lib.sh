@@ -54,3 +54,49 @@ bench_table() {
 			  goal: $g, met: ($r >= $g)}')$'\n'
 	done
 }
+
+# bench_peers DIR TARGET PEER...: TARGET's result of every job beside each
+# PEER's, and TARGET / PEER, printed. A PEER is FILE:KEY:LABEL (results in
+# DIR/FILE-JOB.json; a peer without them is left out). The rows go to
+# BENCH_PEERS as a JSON array ({job, metric, TARGET, KEY..., vs_KEY...});
+# returns 1 when no peer has results.
+bench_peers() {
+	local d=$1 target=$2 job m unit div p v x q obj
+	local peers=()
+	shift 2
+	for p in "$@"; do
+		[ -f "$d/${p%%:*}-seqread.json" ] && peers+=("$p")
+	done
+	BENCH_PEERS='[]'
+	[ ${#peers[@]} -gt 0 ] || return 1
+	printf '%-10s %14s' job "$target"
+	for p in "${peers[@]}"; do printf ' %14s' "${p##*:}"; done
+	for p in "${peers[@]}"; do IFS=: read -r _ k _ <<<"$p"; printf ' %9s' "/$k"; done
+	echo
+	for job in $BENCH_JOBS; do
+		job=${job%%:*}
+		case "$job" in
+		seq*) m=bw_bytes; unit=MB/s; div=1000000 ;;
+		*) m=iops; unit=IOPS; div=1 ;;
+		esac
+		v=$(bench_metric "$d" "$target" "$job" "$m")
+		obj=$(jq -cn --arg j "$job" --arg m "$m" --arg t "$target" \
+			--argjson v "$v" '{job: $j, metric: $m, ($t): $v}')
+		printf '%-10s %9.1f %-4s' "$job" \
+			"$(awk -v x="$v" -v q="$div" 'BEGIN { print x / q }')" "$unit"
+		q=
+		for p in "${peers[@]}"; do
+			IFS=: read -r f k _ <<<"$p"
+			x=$(bench_metric "$d" "$f" "$job" "$m" 2>/dev/null)
+			[ -n "$x" ] && [ "$x" != null ] || x=0
+			printf ' %9.1f %-4s' \
+				"$(awk -v y="$x" -v z="$div" 'BEGIN { print y / z }')" "$unit"
+			q+=" $(awk -v a="$v" -v b="$x" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+			obj=$(jq -c --arg k "$k" --argjson x "$x" \
+				--argjson r "${q##* }" '. + {($k): $x, ("vs_" + $k): $r}' <<<"$obj")
+		done
+		for x in $q; do printf ' %9s' "$x"; done
+		echo
+		BENCH_PEERS=$(jq -c --argjson o "$obj" '. + [$o]' <<<"$BENCH_PEERS")
+	done
+}

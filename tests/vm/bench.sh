@@ -105,38 +105,15 @@ DDRAID_BUILD=$build "$HERE/vm-run" --disks 6 --disk-size 256M \
 	{ echo "bench.sh: the VM run failed (logs in $out)" >&2; exit 1; }
 
 . "$HERE/bench-lib.sh"
-metric() { bench_metric "$out/share/fio" "$@"; }
 bench_table "$out/share/fio" single ddraid 3.6 0.9
 rows=()
 while IFS= read -r r; do [ -n "$r" ] && rows+=("$r"); done <<<"$BENCH_ROWS"
 # The peers: ddraid against md RAID5 (same five disks) and RAID1 (two).
 echo
-printf '%-10s %14s %14s %14s %9s %9s\n' job ddraid "md RAID5" "md RAID1" "/RAID5" "/RAID1"
-peers=()
-for job in seqread seqwrite randread randwrite; do
-	[ -f "$out/share/fio/md5-$job.json" ] || continue
-	case "$job" in
-	seq*) m=bw_bytes; unit=MB/s; div=1000000 ;;
-	*) m=iops; unit=IOPS; div=1 ;;
-	esac
-	d=$(metric ddraid "$job" "$m")
-	r5=$(metric md5 "$job" "$m")
-	r1=$(metric md1 "$job" "$m" 2>/dev/null || echo 0)
-	q5=$(awk -v a="$d" -v b="$r5" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
-	q1=$(awk -v a="$d" -v b="$r1" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
-	printf '%-10s %9.1f %-4s %9.1f %-4s %9.1f %-4s %9s %9s\n' "$job" \
-		"$(awk -v v="$d" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
-		"$(awk -v v="$r5" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
-		"$(awk -v v="$r1" -v q="$div" 'BEGIN { print v / q }')" "$unit" \
-		"$q5" "$q1"
-	peers+=("$(jq -n --arg j "$job" --arg m "$m" --argjson d "$d" \
-		--argjson r5 "$r5" --argjson r1 "$r1" --argjson q5 "$q5" \
-		--argjson q1 "$q1" \
-		'{job: $j, metric: $m, ddraid: $d, md_raid5: $r5,
-		  md_raid1: $r1, vs_raid5: $q5, vs_raid1: $q1}')")
-done
-[ ${#peers[@]} -gt 0 ] || echo "(no md results: mdadm missing in the VM?)"
-peersj=$(printf '%s\n' "${peers[@]}" | jq -s .)
+bench_peers "$out/share/fio" ddraid "md5:md_raid5:md RAID5" \
+	"md1:md_raid1:md RAID1" ||
+	echo "(no md results: mdadm missing in the VM?)"
+peersj=$BENCH_PEERS
 printf '%s\n' "${rows[@]}" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson rt "$runtime" --arg k "$kver" --argjson p "$peersj" \
 	'{bench: "vm", kernel: $k, members: 5, throttle_bps: $bps,

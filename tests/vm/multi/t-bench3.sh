@@ -10,8 +10,9 @@
 # --assume-clean), every node starts it with the OCF agent (NVMe/TCP: its
 # own member local, the other two imported), and node a measures the
 # volume with the same fio jobs (two of its three members are across the
-# network). The results go to the shared directory (fio/); the host
-# prints the ratios.
+# network). Then nodes a and b mirror their disks with DRBD (protocol C)
+# and node a measures that with the same jobs. The results go to the
+# shared directory (fio/); the host prints the ratios.
 
 . "$(dirname "$0")/../lib.sh"
 CL_DIR=$VM_SHARE/cluster
@@ -82,6 +83,68 @@ else
 fi
 check "ocf/volume stop" "$VM_SRCDIR/ocf/volume" stop
 barrier stopped
+
+# The peer a user would pick instead (issue 10): DRBD, the in-tree 8.4
+# module with drbd-utils, protocol C, mirroring node a's and node b's
+# disks over the same network; node a, primary, runs the same fio jobs on
+# it. Both disks are declared in sync (new-current-uuid --clear-bitmap on
+# new metadata): fio's data needs no initial sync.
+DRBD_CONF=/tmp/drbd-r0.res
+drbd() { drbdadm -c "$DRBD_CONF" "$@"; }
+drbd_is() { [ "$(drbd "$1" r0 2>/dev/null)" = "$2" ]; }
+# drbd_step WHAT COMMAND...: one step; a failed one ends the DRBD part
+# (a benchmark of the peer, not a test of ddraid) with the reason, which
+# the host prints.
+drbd_step() {
+	local what=$1
+	shift
+	[ ! -e "$SH/$ROLE.drbd-skip" ] || return 1
+	if "$@" >&2; then
+		diag "DRBD: $what"
+		return 0
+	fi
+	echo "$ROLE: $what failed" >"$SH/$ROLE.drbd-skip"
+	diag "DRBD: $what failed"
+	return 1
+}
+if [ "$ROLE" != c ]; then
+	cat >"$DRBD_CONF" <<CONF
+global { usage-count no; }
+resource r0 {
+	protocol C;
+	device minor 0;
+	disk $own;
+	meta-disk internal;
+	floating 10.223.0.1:7789;
+	floating 10.223.0.2:7789;
+}
+CONF
+	# drbdadm locks in /var/lock, which the VM's root lacks.
+	mkdir -p /run/lock /var/lock
+	drbd_step "drbd-utils installed" command -v drbdadm &&
+		drbd_step "modprobe drbd" modprobe drbd &&
+		drbd_step "create-md on my disk" \
+			eval 'drbd -- --force create-md r0 </dev/null' &&
+		drbd_step "up (protocol C to the other node)" drbd up r0
+fi
+barrier drbd-up
+if [ "$ROLE" = a ] && [ ! -e "$SH/b.drbd-skip" ]; then
+	drbd_step "connected" \
+		wait_until 60 drbd_is cstate Connected &&
+		drbd_step "new data, no initial sync (new-current-uuid --clear-bitmap)" \
+			drbd -- --clear-bitmap new-current-uuid r0 &&
+		drbd_step "both disks UpToDate" \
+			wait_until 60 drbd_is dstate UpToDate/UpToDate &&
+		drbd_step "primary here" drbd primary r0 &&
+		drbd_step "fio on DRBD (protocol C, node b's disk the peer)" \
+			bench_fio /dev/drbd0 drbd "$SH/fio" "$RUNTIME" &&
+		drbd_step "secondary again" drbd secondary r0
+fi
+arrive drbd-benched
+[ "$ROLE" = a ] || await $((RUNTIME * 8 + 300)) a.drbd-benched ||
+	bail "node a's fio on DRBD"
+[ "$ROLE" = c ] || drbd down r0 >&2 2>/dev/null
+barrier drbd-down
 kill -TERM "$CL_COROSYNC_PID"
 wait "$CL_COROSYNC_PID"
 finish
