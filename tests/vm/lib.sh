@@ -55,6 +55,22 @@ finish() {
 	exit "$tap_failed"
 }
 
+# host_check_images OUT: the host part of a test after its VM ran: the
+# five member images in OUT pass "ddraidctl check", and their export is
+# what the VM wrote (the checksum it left in share/expect.sha256). Sets
+# IMGS and WANT for the caller's own checks.
+host_check_images() {
+	local got
+	IMGS=("$1"/disk{0,1,2,3,4}.img)
+	WANT=$(cat "$1/share/expect.sha256" 2>/dev/null)
+	[ -n "$WANT" ] || bail "host: the VM left no expected checksum"
+	check "host: ddraidctl check of the member images" \
+		"$DDRAIDCTL" check "${IMGS[@]}"
+	got=$("$DDRAIDCTL" export "${IMGS[@]}" | sha256sum | cut -d' ' -f1)
+	check "host: export of the member images equals what the VM wrote" \
+		test "$got" = "$WANT"
+}
+
 # The n-th member disk (0-based), /dev/vda...
 vm_disk() {
 	local letters=abcdefghijklmnopqrst

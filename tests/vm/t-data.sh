@@ -18,26 +18,15 @@ vm_need_build
 NAME=vmdata
 
 if [ "${1:-}" = --host ]; then
-	out=$2
-	imgs=("$out"/disk{0,1,2,3,4}.img)
-	want=$(cat "$out/share/expect.sha256" 2>/dev/null)
-	[ -n "$want" ] || bail "host: the VM left no expected checksum"
-	check "host: ddraidctl check of the member images" \
-		"$DDRAIDCTL" check "${imgs[@]}"
-	got=$("$DDRAIDCTL" export "${imgs[@]}" | sha256sum | cut -d' ' -f1)
-	if [ "$got" = "$want" ]; then
-		ok "host: export of the member images equals what the VM wrote"
-	else
-		not_ok "host: export of the member images is $got, expected $want"
-	fi
+	host_check_images "$2"
 	# Without one member (any one: try a data member and parity).
 	for miss in 1 4; do
-		m=("${imgs[@]}")
+		m=("${IMGS[@]}")
 		m[$miss]=missing
 		got=$("$DDRAIDCTL" export "${m[@]}" 2>/dev/null |
 			sha256sum | cut -d' ' -f1)
 		check "host: export without member $miss equals the data" \
-			test "$got" = "$want"
+			test "$got" = "$WANT"
 	done
 	finish
 fi

@@ -23,15 +23,7 @@ vm_need_build
 NAME=vmbounce
 
 if [ "${1:-}" = --host ]; then
-	out=$2
-	imgs=("$out"/disk{0,1,2,3,4}.img)
-	want=$(cat "$out/share/expect.sha256" 2>/dev/null)
-	[ -n "$want" ] || bail "host: the VM left no expected checksum"
-	check "host: ddraidctl check of the member images" \
-		"$DDRAIDCTL" check "${imgs[@]}"
-	got=$("$DDRAIDCTL" export "${imgs[@]}" | sha256sum | cut -d' ' -f1)
-	check "host: export of the member images equals what the VM wrote" \
-		test "$got" = "$want"
+	host_check_images "$2"
 	finish
 fi
 
