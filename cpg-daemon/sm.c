@@ -797,13 +797,15 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
  * nothing) and still waited for. The runtime's fencer drops requests that
  * are no longer wanted.
  */
-bool sm_fence_wanted(const struct sm *sm, u32 nodeid)
+/* sm_fence_wanted() for a caller that knows whether this is the
+ * coordinator (@coord): status asks it for every slot. */
+static bool fence_wanted(const struct sm *sm, u32 nodeid, bool coord)
 {
 	const struct rs *rs = &sm->rs;
 	u32 i;
 	int s;
 
-	if (!sm->loc.has_state || !sm_is_coord(sm))
+	if (!sm->loc.has_state || !coord)
 		return false;
 	for (i = 0; i < sm->co.n_settle; i++)
 		if (sm->co.settle[i].nodeid == nodeid && sm->co.settle[i].asked)
@@ -813,6 +815,11 @@ bool sm_fence_wanted(const struct sm *sm, u32 nodeid)
 		return false;
 	return (rs->slot[s].status == SS_ORPHAN && !sm_in_totem(sm, nodeid)) ||
 	       rs->slot[s].status == SS_FENCE;
+}
+
+bool sm_fence_wanted(const struct sm *sm, u32 nodeid)
+{
+	return fence_wanted(sm, nodeid, sm_is_coord(sm));
 }
 
 bool sm_sb_written(const struct sm_sb_facts *f, u32 targets, u32 wrote)
@@ -907,6 +914,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 {
 	const struct rs *rs = &sm->rs;
 	u64 n_held[DDRAID_BITMAP_SLOTS] = { 0 };
+	bool coord;
 	u32 i, s;
 	u64 r;
 
@@ -927,6 +935,10 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	if (!sm->loc.has_state)
 		return;
 	st->coordinator = sm_coordinator(sm);
+	/* sm_is_coord(), found once: per slot it made status cubic in the
+	 * nodes for the simulator, which takes every daemon's status after
+	 * every step (docs/scale.md). */
+	coord = sm->loc.quorate && st->coordinator == sm->cfg.nodeid;
 	st->events = rs->events;
 	/* One pass over the regions for every node's count, not one per
 	 * node: 16M regions and 32 nodes (docs/scale.md). */
@@ -964,7 +976,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 			     rs_view_find(rs, n->nodeid) >= 0;
 		n->path_bad = rs->slot[s].path_bad;
 		n->hosts = rs->slot[s].hosts;
-		n->fence_wanted = sm_fence_wanted(sm, n->nodeid);
+		n->fence_wanted = fence_wanted(sm, n->nodeid, coord);
 		n->has_state = rs_view_find(rs, n->nodeid) >= 0 &&
 			rs->view[rs_view_find(rs, n->nodeid)].has_state;
 		n->fencing = rs->slot[s].status == SS_FENCE;
