@@ -195,11 +195,35 @@ mh_results "$([ "$fenced" = 1 ] && echo "$victim")" $vms
 check "VM $victim ended in its fencing (no exit code; vm-run ${vrc:-?})" \
 	test "$fenced" = 1 -a "${vrc:-}" = 125 -a ! -e "$out/$victim/share/rc"
 
+# gfs2_fsck_clean IMAGE: fsck.gfs2 -n finds nothing wrong, or nothing but
+# the statfs totals. GFS2 counts blocks and inodes per node
+# (statfs_change) and adds them to the master statfs file every
+# statfs_quantum (30 s) and at unmount; a node powered off between two of
+# those leaves the master file off by what it allocated last, which
+# fsck.gfs2 reports (exit 4) and mounts do not mind. Every other finding
+# (any line outside the passes' progress and the statfs report) fails.
+gfs2_fsck_clean() {
+	local rc other
+	fsck.gfs2 -n "$1" >"$out/fsck.log" 2>&1
+	rc=$?
+	other=$(grep -Ev '^$|^Initializing fsck$|^Validating resource group index\.$|^Level 1 resource group check|^\(level 1 passed\)$|^Starting (pass[0-9a-z]+|check_statfs)$|^(pass[0-9a-z]+|reconcile_bitmaps|check_statfs) completed in |^Reconciling bitmaps\.$|^The statfs file is wrong:$|^(Current|Calculated) statfs values:$|^(blocks|free|dinodes): +[0-9]+ \(0x[0-9a-f]+\)$|^The statfs file was not fixed\.$|^fsck\.gfs2 complete$' \
+		"$out/fsck.log")
+	if [ "$rc" = 0 ]; then
+		ok "fsck.gfs2 -n: the filesystem is clean"
+	elif [ "$rc" = 4 ] && [ -z "$other" ] &&
+		grep -q '^The statfs file is wrong:$' "$out/fsck.log"; then
+		diag "fsck.gfs2 -n: $(grep -A8 '^The statfs file is wrong' "$out/fsck.log" | tr -s ' \n' ' ')"
+		ok "fsck.gfs2 -n: the filesystem is clean but for the statfs totals of a node powered off mid-write"
+	else
+		sed 's/^/# /' "$out/fsck.log" | tail -n 40
+		not_ok "fsck.gfs2 -n: the filesystem is clean (exit $rc; $out/fsck.log)"
+	fi
+}
+
 mh_check_images "${imgs[@]}"
 if "$DDRAIDCTL" export --output "$out/vol.img" "${imgs[@]}" >&2; then
 	ok "ddraidctl export of the volume from the images"
-	check "fsck.gfs2 -n: the filesystem is clean" \
-		fsck.gfs2 -n "$out/vol.img"
+	gfs2_fsck_clean "$out/vol.img"
 else
 	not_ok "ddraidctl export of the volume from the images"
 fi
