@@ -212,7 +212,7 @@ gfs2_fsck_clean() {
 		ok "fsck.gfs2 -n: the filesystem is clean"
 	elif [ "$rc" = 4 ] && [ -z "$other" ] &&
 		grep -q '^The statfs file is wrong:$' "$out/fsck.log"; then
-		diag "fsck.gfs2 -n: $(grep -A8 '^The statfs file is wrong' "$out/fsck.log" | tr -s ' \n' ' ')"
+		diag "fsck.gfs2 -n: $(grep -A10 '^The statfs file is wrong' "$out/fsck.log" | tr -s ' \n' ' ')"
 		ok "fsck.gfs2 -n: the filesystem is clean but for the statfs totals of a node powered off mid-write"
 	else
 		sed 's/^/# /' "$out/fsck.log" | tail -n 40
