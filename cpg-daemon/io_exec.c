@@ -333,12 +333,10 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 /*
  * Once active, a rebuilt member must carry the others' write intent (I2):
  * copy bit @region of every slot (union over the other members) onto @m.
- */
-/*
- * Every slot's bit @region onto member @m: the page holding it (never the
- * whole slot) of all slots read from the others and from @m in two rounds
- * of IO (one page at a time, 64 rounds, cost more than the region's data
- * under throttled disks), then written to @m where it differs.
+ * The page holding it (never the whole slot) of all slots is read from
+ * the others and from @m in two rounds of IO (one page at a time, 64
+ * rounds, cost more than the region's data under throttled disks), then
+ * written to @m where it differs.
  */
 static int copy_bits(struct io_exec *io, u32 m, u64 region)
 {

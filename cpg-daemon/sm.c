@@ -795,10 +795,9 @@ static int on_admin(struct sm *sm, const struct sm_admin *a,
  * Does this daemon (as coordinator) still want @nodeid fenced? Asked for
  * (SM_FX_FENCE; a minority that has not heard of its quorum loss asks
  * nothing) and still waited for. The runtime's fencer drops requests that
- * are no longer wanted.
+ * are no longer wanted. @coord: sm_is_coord(), which status() finds once
+ * for all the slots.
  */
-/* sm_fence_wanted() for a caller that knows whether this is the
- * coordinator (@coord): status asks it for every slot. */
 static bool fence_wanted(const struct sm *sm, u32 nodeid, bool coord)
 {
 	const struct rs *rs = &sm->rs;
@@ -935,10 +934,10 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	if (!sm->loc.has_state)
 		return;
 	st->coordinator = sm_coordinator(sm);
-	/* sm_is_coord(), found once: per slot it made status cubic in the
-	 * nodes for the simulator, which takes every daemon's status after
-	 * every step (docs/scale.md). */
-	coord = sm->loc.quorate && st->coordinator == sm->cfg.nodeid;
+	/* Once, not per slot: that made status cubic in the nodes for the
+	 * simulator, which takes every daemon's status after every step
+	 * (docs/scale.md). */
+	coord = sm_is_coord(sm);
 	st->events = rs->events;
 	/* One pass over the regions for every node's count, not one per
 	 * node: 16M regions and 32 nodes (docs/scale.md). */

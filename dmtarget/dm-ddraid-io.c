@@ -87,8 +87,9 @@ static void *bounce_ptr(struct ddraid_io *io, u32 d, u64 off)
  * NVMe/TCP, sequential IO fell to the member's IOPS x one fragment
  * (docs/testing-vm.md, bench-3node). Copying costs less than that.
  */
-static void find_bounce_members(struct ddraid_ctx *ctx)
+static bool find_bounce_members(struct ddraid_ctx *ctx)
 {
+	bool any = false;
 	u32 m;
 
 	for (m = 0; m < ctx->geom.members; m++) {
@@ -97,14 +98,14 @@ static void find_bounce_members(struct ddraid_ctx *ctx)
 		ctx->member[m].bounce = dev &&
 			ctx->geom.frag_size < PAGE_SIZE &&
 			queue_virt_boundary(bdev_get_queue(dev->bdev));
+		any |= ctx->member[m].bounce;
 	}
+	return any;
 }
 
 int ddraid_pool_init(struct ddraid_ctx *ctx)
 {
-	bool bounce = false;
 	int ret;
-	u32 m;
 
 	ret = bioset_init(&ctx->bs, 4 * DDRAID_MAX_MEMBERS,
 			  offsetof(struct ddraid_mbio, bio),
@@ -115,10 +116,7 @@ int ddraid_pool_init(struct ddraid_ctx *ctx)
 			   (void *)(uintptr_t)DDRAID_PS_PAGES);
 	if (ret)
 		goto fail_bs;
-	find_bounce_members(ctx);
-	for (m = 0; m < ctx->geom.members; m++)
-		bounce |= ctx->member[m].bounce;
-	if (!bounce)
+	if (!find_bounce_members(ctx))
 		return 0;
 	/* One element per IO, never two: the pool cannot deadlock. */
 	ret = mempool_init(&ctx->bounce_pool, 2, ps_alloc, ps_free,
@@ -264,8 +262,8 @@ static void mbio_submit(struct ddraid_io *io, struct bio *bio)
 }
 
 /*
- * Member @m's range of the IO, @bytes from byte @off of pool element @ps:
- * whole pages, so that the member sees one contiguous buffer.
+ * Member @m's range of the IO from pool element @ps, starting at byte
+ * @off (a page boundary): whole pages, one contiguous buffer.
  */
 static void submit_run(struct ddraid_io *io, u32 m, struct ddraid_pages *ps,
 		       u64 off, blk_opf_t opf)
@@ -340,11 +338,11 @@ static void submit_parity(struct ddraid_io *io, blk_opf_t opf)
 }
 
 /*
- * The data members (of those not in @skip) whose bio this IO bounces:
+ * The data members (of those the IO does not skip) whose bio it bounces:
  * only an IO of several blocks, since one block's fragment is a single
  * segment anyway.
  */
-static void plan_bounce(struct ddraid_io *io, unsigned long skip)
+static void plan_bounce(struct ddraid_io *io)
 {
 	struct ddraid_ctx *ctx = io->ctx;
 	u32 d;
@@ -353,7 +351,7 @@ static void plan_bounce(struct ddraid_io *io, unsigned long skip)
 	if (io->nblocks < 2)
 		return;
 	for (d = 0; d < ctx->geom.data_members; d++)
-		if (ctx->member[d].bounce && !test_bit(d, &skip))
+		if (ctx->member[d].bounce && !test_bit(d, &io->skip))
 			__set_bit(d, &io->bounce);
 	if (io->bounce && !io->bp)
 		io->bp = mempool_alloc(&ctx->bounce_pool, GFP_NOIO);
@@ -591,7 +589,7 @@ static blk_status_t submit_read(struct ddraid_io *io)
 	io->verify = ctx->verify && !io->skip;
 	if ((io->rebuild != DDRAID_NO_MEMBER || io->verify) && !io->ps)
 		io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
-	plan_bounce(io, io->skip);
+	plan_bounce(io);
 
 	atomic_set(&io->pending, 1);
 	for (d = 0; d < g->data_members; d++)
@@ -628,7 +626,7 @@ static blk_status_t submit_write(struct ddraid_io *io)
 			io->ps = mempool_alloc(&ctx->page_pool, GFP_NOIO);
 		walk_pieces(io, PIECE_PARITY);
 	}
-	plan_bounce(io, io->skip);
+	plan_bounce(io);
 	if (io->bounce)
 		walk_pieces(io, PIECE_GATHER);
 	atomic_set(&io->pending, 1);

@@ -222,6 +222,12 @@ static void rb_req_end(struct ddraid_mio_req *r)
 	s->state = s->state == RB_READING ? RB_READ : RB_FREE;
 }
 
+/* Member @b's bytes of pipeline slot @i in the window buffers. */
+static u8 *rb_buf(struct ddraid_vol *vol, u32 b, u32 i)
+{
+	return vol->buf[b] + ddraid_member_bytes(&vol->g, i * RB_CHUNK_BLOCKS);
+}
+
 /* Queue slot @i's requests to the members in @mask (read or write). */
 static void rb_issue(struct ddraid_vol *vol, struct rb_slot *slot, u32 i,
 		     u32 mask, bool write)
@@ -240,7 +246,7 @@ static void rb_issue(struct ddraid_vol *vol, struct rb_slot *slot, u32 i,
 		r->member = b;
 		r->write = write;
 		r->off = ddraid_member_offset(g, s->block);
-		r->buf = vol->buf[b] + ddraid_member_bytes(g, i * RB_CHUNK_BLOCKS);
+		r->buf = rb_buf(vol, b, i);
 		r->len = (size_t)ddraid_member_bytes(g, s->nblocks);
 		r->end = rb_req_end;
 		r->priv = s;
@@ -298,9 +304,7 @@ int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
 					u32 b;
 
 					for (b = 0; b < g->members; b++)
-						p[b] = vol->buf[b] +
-						       ddraid_member_bytes(g,
-							i * RB_CHUNK_BLOCKS);
+						p[b] = rb_buf(vol, b, i);
 					ddraid_reconstruct_member(g, ddraid_xor,
 								  (void *const *)p,
 								  m, s->nblocks);
@@ -373,7 +377,6 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 	return *failed ? -EIO : 0;
 }
 
-/* Bytes [@off, @off + @len) of the members in @mask, OR-ed into @map. */
 /*
  * Read @noff pieces of @len bytes at member offsets @off[] from the members
  * in @mask, all at once; piece i becomes the union of its copies in
@@ -439,6 +442,7 @@ out:
 	return ret;
 }
 
+/* Bytes [@off, @off + @len) of the members in @mask, OR-ed into @map. */
 static int read_union(struct ddraid_vol *vol, u64 off, size_t len, u8 *map,
 		      u32 mask, u32 *failed)
 {
