@@ -128,11 +128,12 @@ new_expect() {
 	truncate -s "$2" "$1"
 }
 
-# write_both SRC DEV EXPECT BLOCK4K: write SRC into DEV (O_DIRECT) and into
-# the expected image at 4 KiB block BLOCK4K.
+# write_both SRC DEV EXPECT BLOCK4K [BS]: write SRC into DEV (O_DIRECT,
+# IOs of BS bytes, default 4096) and into the expected image, both at
+# 4 KiB block BLOCK4K.
 write_both() {
-	dd if="$1" of="$2" bs=4096 seek="$4" oflag=direct conv=notrunc \
-		status=none || return 1
+	dd if="$1" of="$2" bs="${5:-4096}" seek=$(($4 * 4096)) \
+		oflag=direct,seek_bytes conv=notrunc status=none || return 1
 	dd if="$1" of="$3" bs=4096 seek="$4" conv=notrunc status=none
 }
 

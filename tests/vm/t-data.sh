@@ -61,8 +61,7 @@ head -c $((4 << 20)) /dev/urandom >/tmp/r2
 head -c $((1 << 20)) /dev/urandom >/tmp/r3
 
 check "write 24 MiB at block 0 (1 MiB direct IOs)" \
-	dd if=/tmp/r1 of="$dm" bs=1M oflag=direct conv=notrunc status=none
-dd if=/tmp/r1 of="$exp" bs=1M conv=notrunc status=none
+	write_both /tmp/r1 "$dm" "$exp" 0 1M
 # 4 MiB at an odd block: IOs that start and end inside a member stripe.
 check "write 4 MiB at block 12345 (odd offset)" \
 	write_both /tmp/r2 "$dm" "$exp" 12345

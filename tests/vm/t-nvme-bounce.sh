@@ -18,6 +18,7 @@
 #    through them too and finds no mismatch.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/multi/nvme-lib.sh"
 vm_need_build
 
 NAME=vmbounce
@@ -37,7 +38,7 @@ PORT=$NVMET/ports/1
 
 # tcp_export I DEV: subsystem bounce-I over DEV on the port.
 tcp_export() {
-	local s=$NVMET/subsystems/nqn.2026-12.org.ddraid:bounce-$1
+	local s=$NVMET/subsystems/$(bounce_nqn "$1")
 	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
 		mkdir "$s/namespaces/1" &&
 		echo "$2" >"$s/namespaces/1/device_path" &&
@@ -45,46 +46,29 @@ tcp_export() {
 		ln -s "$s" "$PORT/subsystems/"
 }
 
-# tcp_dev I: the block device of subsystem I's namespace, once it is there.
-tcp_dev() {
-	local b
-	for b in /sys/block/nvme*; do
-		case "${b##*/}" in *c*) continue ;; esac
-		[ "$(cat "$b/device/subsysnqn" 2>/dev/null)" = \
-			"nqn.2026-12.org.ddraid:bounce-$1" ] &&
-			{ echo "/dev/${b##*/}"; return 0; }
-	done
-	return 1
-}
+# bounce_nqn I: the NQN of disk I's subsystem.
+bounce_nqn() { echo "nqn.2026-12.org.ddraid:bounce-$1"; }
 
-# path_of DEV: the sysfs directory of the path (nvmeXcYnZ) behind the
-# multipath head DEV: its controller has the head's subsystem NQN.
-path_of() {
-	local nqn p
-	nqn=$(cat "/sys/block/${1##*/}/device/subsysnqn") || return 1
-	for p in /sys/block/nvme*c*n*; do
-		[ "$(cat "$p/device/subsysnqn" 2>/dev/null)" = "$nqn" ] &&
-			{ echo "$p"; return 0; }
-	done
-	return 1
-}
-
-# writes DEV: write requests completed on DEV's path so far (the head
-# passes bios on without counting them).
+# writes I: write requests completed on the path (nvmeXcYnZ, under its
+# controller) to subsystem I so far: the multipath head passes bios on
+# without counting them.
 writes() {
-	awk '{ print $5 }' "$(path_of "$1")/stat"
+	local c
+	c=/sys/class/nvme/$(nv_ctrl "$(bounce_nqn "$1")") || return 1
+	awk '{ print $5 }' "$c"/nvme*c*n1/stat
 }
 
 { mkdir "$PORT" && echo tcp >"$PORT/addr_trtype" &&
 	echo ipv4 >"$PORT/addr_adrfam" && echo 127.0.0.1 >"$PORT/addr_traddr" &&
-	echo 4420 >"$PORT/addr_trsvcid"; } || bail "nvmet TCP port on 127.0.0.1"
+	echo "$NV_PORT" >"$PORT/addr_trsvcid"; } || bail "nvmet TCP port on 127.0.0.1"
 devs=()
 for i in 0 1 2 3 4; do
 	tcp_export "$i" "$(vm_disk "$i")" || bail "export $(vm_disk "$i")"
-	echo "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=nqn.2026-12.org.ddraid:bounce-$i" \
+	echo "transport=tcp,traddr=127.0.0.1,trsvcid=$NV_PORT,nqn=$(bounce_nqn "$i")" \
 		>/dev/nvme-fabrics || bail "connect subsystem $i"
-	wait_until 20 tcp_dev "$i" || bail "no block device for subsystem $i"
-	devs+=("$(tcp_dev "$i")")
+	wait_until 20 nv_dev "$(bounce_nqn "$i")" ||
+		bail "no block device for subsystem $i"
+	devs+=("$(nv_dev "$(bounce_nqn "$i")")")
 done
 diag "members: ${devs[*]}"
 vb=$(cat "/sys/block/${devs[0]##*/}/queue/virt_boundary_mask")
@@ -104,21 +88,19 @@ head -c $((3 << 20)) /dev/urandom >/tmp/r2
 head -c $((256 << 10)) /dev/urandom >/tmp/r3
 
 # One 512 KiB IO (the target's largest): 128 KiB to each data member.
+head -c $((512 << 10)) /tmp/r1 >/tmp/r0
 before=()
-for d in "${devs[@]}"; do before+=("$(writes "$d")"); done
-dd if=/tmp/r1 of="$dm" bs=512K count=1 oflag=direct conv=notrunc status=none
-dd if=/tmp/r1 of="$exp" bs=512K count=1 conv=notrunc status=none
+for i in 0 1 2 3 4; do before+=("$(writes "$i")"); done
+write_both /tmp/r0 "$dm" "$exp" 0 512K || bail "the 512 KiB write"
 most=0
 for i in 0 1 2 3 4; do
-	n=$(($(writes "${devs[$i]}") - before[i]))
+	n=$(($(writes "$i") - before[i]))
 	[ "$n" -gt "$most" ] && most=$n
 done
 check "a 512 KiB write is 1 to 4 commands per member (most: $most)" \
 	test "$most" -ge 1 -a "$most" -le 4
 
-check "write 16 MiB (1 MiB direct IOs)" \
-	dd if=/tmp/r1 of="$dm" bs=1M oflag=direct conv=notrunc status=none
-dd if=/tmp/r1 of="$exp" bs=1M conv=notrunc status=none
+check "write 16 MiB (1 MiB direct IOs)" write_both /tmp/r1 "$dm" "$exp" 0 1M
 check "write 3 MiB at an odd block (IOs over member stripes)" \
 	write_both /tmp/r2 "$dm" "$exp" 3001
 check "overwrite 256 KiB with 4 KiB IOs (not bounced)" \
@@ -164,8 +146,8 @@ rec=$(dmsetup status "$NAME" | awk '{ print $9 }')
 check "the degraded reads were reconstructions ($rec)" test "$rec" -gt 0
 check "stop the degraded volume" dmsetup remove "$NAME"
 
-for d in "${devs[@]}"; do
-	echo 1 >"$(path_of "$d")/device/delete_controller"
+for i in 0 1 2 3 4; do
+	echo 1 >"/sys/class/nvme/$(nv_ctrl "$(bounce_nqn "$i")")/delete_controller"
 done
 check "every NVMe controller is gone" \
 	wait_until 20 test -z "$(ls /sys/class/nvme)"
