@@ -225,6 +225,10 @@ static const char *check_fields(const struct cpgmsg *m)
 		if (m->purpose != LOCK_RESYNC && m->purpose != LOCK_REBUILD &&
 		    m->purpose != LOCK_SCRUB)
 			return "unknown lock purpose";
+		if (!m->count || m->count > CPGMSG_LOCK_SPAN_MAX)
+			return "LOCK count out of range";
+		if (m->count > 1 && m->purpose != LOCK_REBUILD)
+			return "only a rebuild LOCK spans regions";
 		break;
 	case MSG_SCRUB_START:
 		if (m->mode != SCRUB_CHECK && m->mode != SCRUB_REPAIR)
@@ -430,6 +434,7 @@ long cpgmsg_encode(const struct cpgmsg *m, void *buf, size_t cap,
 	case MSG_LOCK:
 		ddr_put_le64(m->region, p);
 		ddr_put_le32(m->purpose, p + 8);
+		ddr_put_le32(m->count, p + 12);
 		break;
 	case MSG_FENCED:
 		ddr_put_le32(m->nodeid, p);
@@ -638,8 +643,7 @@ int cpgmsg_decode(const void *buf, size_t len, struct cpgmsg *out,
 	case MSG_LOCK:
 		m.region = ddr_get_le64(p);
 		m.purpose = ddr_get_le32(p + 8);
-		if (!zero(p + 12, 4))
-			bad = "padding not zero";
+		m.count = ddr_get_le32(p + 12);
 		break;
 	case MSG_FENCED:
 		m.nodeid = ddr_get_le32(p);

@@ -27,7 +27,9 @@
  *  SLOT_CLAIM       (empty)
  *  SLOT_PERSISTED   0 slot, 4 nodeid
  *  ACQUIRE/RELEASE/LOCKED/UNLOCK   0 region(64)
- *  LOCK             0 region(64), 8 purpose, 12 zero
+ *  LOCK             0 region(64), 8 purpose, 12 count: the regions
+ *                   region..region+count-1 (1..CPGMSG_LOCK_SPAN_MAX; more
+ *                   than 1 only for LOCK_REBUILD)
  *  FENCED           0 nodeid, 4 zero, 8 runs (regions its slot marks
  *                   dirty), then runs (of those, the torn regions: see
  *                   docs/cluster-protocol.md, "torn regions")
@@ -72,7 +74,7 @@
 #include "ddraid_format.h"
 
 #define CPGMSG_MAGIC		"DDCP"
-#define CPGMSG_VERSION		2
+#define CPGMSG_VERSION		3	/* 3: LOCK spans regions */
 #define CPGMSG_HDR_BYTES	32
 #define CPGMSG_BODY_MAX		(1u << 20)	/* a CPG message stays small */
 #define CPGMSG_PATH_MAX		1023
@@ -126,6 +128,9 @@
 #define LOCK_RESYNC		1
 #define LOCK_REBUILD		2
 #define LOCK_SCRUB		3
+
+/* The most regions one LOCK covers (a rebuild's span). */
+#define CPGMSG_LOCK_SPAN_MAX	32
 
 /* SCRUB_START modes (mdadm's sync_action "check" and "repair"). */
 #define SCRUB_CHECK		1
@@ -191,6 +196,7 @@ struct cpgmsg {
 	u32 slot;		/* SLOT_PERSISTED */
 	u32 nodeid;		/* SLOT_PERSISTED FENCED */
 	u32 purpose;		/* LOCK */
+	u32 count;		/* LOCK: regions from .region */
 	u32 mode;		/* REBUILD_START SCRUB_START */
 	u32 label;		/* SCRUB_START: 0 or a scheduled period */
 	u32 err;		/* MEMBER_FAIL SCRUBBED MEMBER_PROBE

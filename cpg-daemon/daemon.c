@@ -583,6 +583,7 @@ static void status_json(struct daemon *d, json_object *o)
 	J_ADD(o, "locked", J_BOOL(st.locked));
 	if (st.locked) {
 		J_ADD(o, "lock_region", J_U64(st.lock_region));
+		J_ADD(o, "lock_count", J_U64(st.lock_count));
 		J_ADD(o, "lock_purpose",
 		      J_STR(st.lock_purpose == LOCK_REBUILD ? "rebuild" :
 			    st.lock_purpose == LOCK_SCRUB ? "scrub" :
@@ -1035,6 +1036,7 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.path_timeout = o->path_timeout_ms,
 		.probe_interval = 1000,
 		.no_auto_readd = o->no_auto_readd,
+		.rebuild_span = o->rebuild_span,
 	};
 	d->nodeid = cfg.nodeid;
 	d->sm = sm_new(&cfg, &why);

@@ -332,54 +332,107 @@ static int do_read_meta(struct io_exec *io, struct io_done *d)
 
 /*
  * Once active, a rebuilt member must carry the others' write intent (I2):
- * copy bit @region of every slot (union over the other members) onto @m.
- * The page holding it (never the whole slot) of all slots is read from
- * the others and from @m in two rounds of IO (one page at a time, 64
- * rounds, cost more than the region's data under throttled disks), then
- * written to @m where it differs.
+ * copy bits @region .. @region + @count - 1 of every slot (union over the
+ * other members) onto @m. Per bitmap page they touch (one, unless the
+ * span crosses a page), that page (never the whole slot) of all slots is
+ * read from the others and from @m in two rounds of IO (one page at a
+ * time, 64 rounds, cost more than the region's data under throttled
+ * disks), then written to @m where it differs.
  */
-static int copy_bits(struct io_exec *io, u32 m, u64 region)
+static int copy_bits(struct io_exec *io, u32 m, u64 region, u64 count)
 {
 	size_t bytes = (size_t)io->sb.bitmap_slots * DDRAID_BITMAP_PAGE_BYTES;
-	u64 page = ddraid_bitmap_page_of(region);
 	u32 slot, failed, others = not_failed_mask(io) & ~(1u << m);
 	u8 *map = malloc(bytes);
 	u8 *mine = malloc(bytes);
-	int r;
+	u64 page, end = region + count, r0;
+	int r = 0;
 
 	if (!map || !mine) {
 		free(map);
 		free(mine);
 		return -ENOMEM;
 	}
-	r = ddraid_cl_bitmap_read_pages(io->vol, page, map, others, &failed);
-	if (!r)
-		r = ddraid_cl_bitmap_read_pages(io->vol, page, mine, 1u << m,
-						&failed);
-	for (slot = 0; slot < io->sb.bitmap_slots && !r; slot++) {
-		u8 *p = mine + (size_t)slot * DDRAID_BITMAP_PAGE_BYTES;
-		bool bit = ddraid_bitmap_page_test(map + (size_t)slot *
-						   DDRAID_BITMAP_PAGE_BYTES,
-						   region);
+	for (r0 = region; r0 < end && !r; ) {
+		u64 r1, stop;
 
-		if (ddraid_bitmap_page_update(p, region, bit))
-			r = ddraid_cl_bitmap_page(io->vol, slot, page, p,
-						  1u << m, &failed);
+		page = ddraid_bitmap_page_of(r0);
+		stop = (page + 1) * DDRAID_BITMAP_PAGE_BITS;
+		if (stop > end)
+			stop = end;
+		r = ddraid_cl_bitmap_read_pages(io->vol, page, map, others,
+						&failed);
+		if (!r)
+			r = ddraid_cl_bitmap_read_pages(io->vol, page, mine,
+							1u << m, &failed);
+		for (slot = 0; slot < io->sb.bitmap_slots && !r; slot++) {
+			size_t at = (size_t)slot * DDRAID_BITMAP_PAGE_BYTES;
+			bool changed = false;
+
+			for (r1 = r0; r1 < stop; r1++)
+				changed |= ddraid_bitmap_page_update(mine + at,
+					r1, ddraid_bitmap_page_test(map + at,
+								    r1));
+			if (changed)
+				r = ddraid_cl_bitmap_page(io->vol, slot, page,
+							  mine + at, 1u << m,
+							  &failed);
+		}
+		r0 = stop;
 	}
 	free(map);
 	free(mine);
 	return r;
 }
 
-static void region_blocks(struct io_exec *io, u64 region, u64 *first,
-			  u64 *n)
+/* The blocks of regions @region .. @region + @count - 1. */
+static void region_blocks(struct io_exec *io, u64 region, u64 count,
+			  u64 *first, u64 *n)
 {
 	u64 blocks = io->sb.data_size / DDRAID_BLOCK_SIZE;
 
 	*first = region * io->region_blocks;
-	*n = io->region_blocks;
+	*n = count * io->region_blocks;
 	if (*first + *n > blocks)
 		*n = blocks - *first;
+}
+
+/*
+ * Rebuild member @m over regions @region .. @region + @count - 1: runs
+ * of regions that are not torn are reconstructed as one stream (the
+ * pipeline of ddraid_cl_rebuild_range() stays full across regions); a
+ * torn region (@torn, bit k for region + k) of the member's own crashed
+ * host is resynced with the returning member read for it: its
+ * fragments make the parity whole, old or new per fragment, where
+ * reconstructing from that parity would write bytes nobody wrote (docs,
+ * "torn regions").
+ */
+static int rebuild_regions(struct io_exec *io, u32 m, u64 region, u32 count,
+			   u32 torn, u32 *failed)
+{
+	u32 k = 0, run, st = io->sb.member[m].state;
+	u64 first, n;
+	int r = 0;
+
+	while (k < count && !r) {
+		bool is_torn = torn & (1u << k);
+
+		for (run = 1; k + run < count &&
+		     !(torn & (1u << (k + run))) == !is_torn; run++)
+			;
+		region_blocks(io, region + k, run, &first, &n);
+		if (is_torn) {
+			ddraid_cl_set_member_state(io->vol, m,
+						   DDRAID_MEMBER_ACTIVE);
+			r = ddraid_cl_resync(io->vol, first, n, failed);
+			ddraid_cl_set_member_state(io->vol, m, st);
+		} else {
+			r = ddraid_cl_rebuild_range(io->vol, m, first, n,
+						    failed);
+		}
+		k += run;
+	}
+	return r;
 }
 
 static int do_region(struct io_exec *io, struct io_job *j,
@@ -389,10 +442,13 @@ static int do_region(struct io_exec *io, struct io_job *j,
 	u32 failed = 0;
 	int r;
 
+	if (!j->fx.count || j->fx.count > CPGMSG_LOCK_SPAN_MAX)
+		return -EINVAL;
 	if (j->fx.type == SM_FX_RESYNC) {
-		if (j->fx.region >= io->regions)
+		if (j->fx.region >= io->regions ||
+		    j->fx.count > io->regions - j->fx.region)
 			return -EINVAL;
-		region_blocks(io, j->fx.region, &first, &n);
+		region_blocks(io, j->fx.region, j->fx.count, &first, &n);
 		if (j->fx.missing) {
 			/*
 			 * A member holds nothing valid here: with a data member
@@ -404,35 +460,20 @@ static int do_region(struct io_exec *io, struct io_job *j,
 			return 0;
 		}
 		r = ddraid_cl_resync(io->vol, first, n, &failed);
-		io->st.resyncs++;
+		io->st.resyncs += j->fx.count;
 	} else {
-		if (j->fx.rebuild.region >= io->regions)
+		if (j->fx.rebuild.region >= io->regions ||
+		    j->fx.count > io->regions - j->fx.rebuild.region)
 			return -EINVAL;
-		region_blocks(io, j->fx.rebuild.region, &first, &n);
-		if (j->fx.rebuild.resync) {
-			/*
-			 * Torn writes of the member's own crashed host: its
-			 * returning fragments make the parity whole, old or
-			 * new per fragment; reconstructing from that parity
-			 * would write bytes nobody wrote (docs, "torn
-			 * regions"). The member is read for this one job.
-			 */
-			u32 m = j->fx.rebuild.member;
-			u32 st = io->sb.member[m].state;
-
-			ddraid_cl_set_member_state(io->vol, m,
-						   DDRAID_MEMBER_ACTIVE);
-			r = ddraid_cl_resync(io->vol, first, n, &failed);
-			ddraid_cl_set_member_state(io->vol, m, st);
-		} else {
-			r = ddraid_cl_rebuild_range(io->vol,
-						    j->fx.rebuild.member,
-						    first, n, &failed);
-		}
+		region_blocks(io, j->fx.rebuild.region, j->fx.count, &first,
+			      &n);
+		r = rebuild_regions(io, j->fx.rebuild.member,
+				    j->fx.rebuild.region, j->fx.count,
+				    j->fx.rebuild.torn, &failed);
 		if (!r)
 			r = copy_bits(io, j->fx.rebuild.member,
-				      j->fx.rebuild.region);
-		io->st.rebuilds++;
+				      j->fx.rebuild.region, j->fx.count);
+		io->st.rebuilds += j->fx.count;
 	}
 	if (r)
 		log_err("%s of region %llu failed: %s",
@@ -475,7 +516,7 @@ static int do_scrub(struct io_exec *io, const struct sm_effect *fx)
 
 	if (fx->scrub.region >= io->regions)
 		return -EINVAL;
-	region_blocks(io, fx->scrub.region, &first, &n);
+	region_blocks(io, fx->scrub.region, 1, &first, &n);
 	r = ddraid_cl_scrub(io->vol, first, n, fx->scrub.repair,
 			    scrub_mismatch, &l, &res, &failed);
 	io->st.scrubs++;

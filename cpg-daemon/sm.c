@@ -188,6 +188,7 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	if (!cfg->nodeid || ddraid_members_to_k(cfg->members) < 0 ||
 	    !cfg->regions || cfg->regions > (1ull << 32) ||
 	    !cfg->progress_every ||
+	    cfg->rebuild_span > CPGMSG_LOCK_SPAN_MAX ||
 	    (cfg->hosting && cfg->host_member >= cfg->members) ||
 	    (cfg->two_node && !cfg->require_fencing)) {
 		*why = "bad state machine configuration";
@@ -199,6 +200,8 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	sm->cfg = *cfg;
 	if (!sm->cfg.path_timeout)
 		sm->cfg.path_timeout = 2 * cfg->fence_delay;
+	if (!sm->cfg.rebuild_span)
+		sm->cfg.rebuild_span = SM_REBUILD_SPAN;
 	if (!sm->cfg.probe_interval)
 		sm->cfg.probe_interval = cfg->fence_delay / 10 ?
 			cfg->fence_delay / 10 : 1;
@@ -282,9 +285,17 @@ void sm_drop_state(struct sm *sm, struct sm_effects *out, const char *why)
 	sm->tgt.path_pending = false;
 	sm->tgt.path_done = false;
 	/* The target keeps a lock we set: sort it out at re-attach. */
-	if (sm->tgt.lock_told)
-		ddraid_bit_set(sm->tgt.locked, sm->tgt.lock_told_r);
+	if (sm->tgt.lock_told) {
+		u32 k;
+
+		for (k = 0; k < CPGMSG_LOCK_SPAN_MAX; k++)
+			if (sm->tgt.lock_told_mask & (1u << k))
+				ddraid_bit_set(sm->tgt.locked,
+					       sm->tgt.lock_told_r + k);
+	}
 	sm->tgt.lock_told = false;
+	sm->tgt.lock_told_mask = 0;
+	sm->tgt.lock_wait = 0;
 	sm->tgt.merr_sent = 0;
 	memset(sm->tgt.mstate_done, 0, sizeof(sm->tgt.mstate_done));
 	sm->tgt.fail_applied_sent = 0;
@@ -990,6 +1001,7 @@ static void status(const struct sm *sm, struct sm_status *st, bool held)
 	st->dirty = rs->n_dirty;
 	st->locked = rs->locked;
 	st->lock_region = rs->lock_region;
+	st->lock_count = rs->lock_count;
 	st->lock_purpose = rs->lock_purpose;
 	st->rebuilding = rs->rb_phase != RB_NONE;
 	st->rebuild_member = rs->rb_member;
@@ -1069,6 +1081,7 @@ bool sm_counts_ok(const struct sm *sm)
 	       /* what status() leaves uncounted is empty */
 	       (rs->rb_phase != RB_NONE ||
 		bitmap_next(rs->rb_todo, 0, regions) == regions) &&
+	       bitmap_next(rs->rb_todo, 0, regions) >= rs->rb_low &&
 	       (rs->torn_member != CPGMSG_NO_MEMBER ||
 		bitmap_next(rs->torn, 0, regions) == regions);
 }
@@ -1086,7 +1099,7 @@ int sm_region(const struct sm *sm, u64 r, struct sm_region_info *ri)
 		if (rs->slot[s].status == SS_VIEW && rs->slot[s].attached)
 			att |= 1u << s;
 	ri->dirty = ddraid_bit_test(rs->dirty, r);
-	ri->locked = rs->locked && rs->lock_region == r;
+	ri->locked = rs_lock_covers(rs, r);
 	ri->held = rs->held[r];
 	ri->waiting = rs->waiting[r];
 	ri->unattached = (rs->held[r] | rs->waiting[r]) & ~att;

@@ -106,7 +106,16 @@ struct sm_config {
 	u64 probe_interval;
 	/* Do not re-add a returning host's member on our own. */
 	bool no_auto_readd;
+	/*
+	 * Regions one rebuild lock may cover (1..CPGMSG_LOCK_SPAN_MAX; 0:
+	 * SM_REBUILD_SPAN) while no foreground writes are seen and no rate
+	 * limit applies: the lock's rounds of messages, the pipeline's start
+	 * and the bit copy are paid once per span, not per region.
+	 */
+	u32 rebuild_span;
 };
+
+#define SM_REBUILD_SPAN	8
 
 /* ---- events ---- */
 
@@ -273,20 +282,21 @@ enum sm_effect_type {
 	SM_FX_READ_SLOT,
 	/* IO: read every slot (union over slots and members); report .bits. */
 	SM_FX_READ_ALL_SLOTS,
-	/* IO .region: recompute parity of region .region from the data
-	 * members. Members in .missing hold nothing valid there (failed, or
+	/* IO .region, .count: recompute parity of regions .region ..
+	 * .region + .count - 1 from the data members. Members in .missing hold nothing valid there (failed, or
 	 * being rebuilt and not yet rebuilt in this region): with a data
 	 * member missing the parity is the only copy of its fragments and
 	 * must be left alone; with the parity missing there is nothing to
 	 * do. */
 	SM_FX_RESYNC,
-	/* IO .rebuild: reconstruct member .member's fragments of .region from
-	 * the others and write them to it, and copy bit .region of every
-	 * slot (the union over the others) onto it: once active, the new
-	 * member must carry the write intent of the others (I2). With
-	 * .rebuild.resync the region holds torn writes of the member's own
-	 * host (docs/cluster-protocol.md, "torn regions"): instead of
-	 * reconstructing, recompute the parity from every data member, the
+	/* IO .rebuild, .count: reconstruct member .member's fragments of
+	 * regions .region .. .region + .count - 1 from the others and write
+	 * them to it, and copy those regions' bits of every slot (the union
+	 * over the others) onto it: once active, the new member must carry
+	 * the write intent of the others (I2). A region whose bit is set in
+	 * .rebuild.torn holds torn writes of the member's own host
+	 * (docs/cluster-protocol.md, "torn regions"): instead of
+	 * reconstructing, recompute its parity from every data member, the
 	 * returning one included, then copy the bits the same way. */
 	SM_FX_REBUILD,
 	/* IO .rebuild: make the target write member .member at .path (e.g.
@@ -362,6 +372,7 @@ struct sm_effect {
 	u32 type;		/* enum sm_effect_type */
 	u64 id;			/* IO effects: non-zero, unique per sm */
 	u32 missing;		/* RESYNC: member mask, see above */
+	u32 count;		/* RESYNC, REBUILD: regions from the first */
 	union {
 		struct cpgmsg cpg;
 		struct ddraid_chan_msg chan;
@@ -381,7 +392,8 @@ struct sm_effect {
 			 * this node already has for the member (a returning
 			 * host's disk, reconnected by the transport) */
 			const char *path;
-			bool resync;	/* REBUILD: see above */
+			/* REBUILD: bit k, region .region + k is torn */
+			u32 torn;
 		} rebuild;
 		struct {
 			u32 member;
@@ -491,6 +503,7 @@ struct sm_status {
 	u64 fence_wait;		/* regions waiting for fence_delay */
 	bool locked;
 	u64 lock_region;
+	u32 lock_count;		/* regions from lock_region */
 	u32 lock_purpose;	/* LOCK_RESYNC or LOCK_REBUILD */
 	bool rebuilding;
 	u32 rebuild_member;
@@ -623,6 +636,7 @@ enum sm_debug {
 	SM_DEBUG_NO_DETACH = 128,	/* a clean stop leaves an orphan */
 	SM_DEBUG_NO_TORN = 256,		/* no torn regions: rebuild from parity */
 	SM_DEBUG_NO_MERGE = 512,	/* merged histories both go on */
+	SM_DEBUG_SPAN_FIRST = 1024,	/* a span drains its first region only */
 };
 void sm_set_debug(struct sm *sm, u32 flags);
 

@@ -229,19 +229,43 @@ void sm_rates(const struct sm *sm, u64 rate[TUNE_N], u32 *cluster)
  * what is done, and in which order, is unchanged. @max: TUNE_REBUILD_MAX
  * or TUNE_SCRUB_MAX.
  */
-static bool paced_start(struct sm *sm, u32 max)
+static u32 paced_start(struct sm *sm, u32 max, u32 want)
 {
 	u64 window = sm->cfg.pace_busy ? sm->cfg.pace_busy : SM_PACE_BUSY;
 	bool busy = sm->co.fg_at && sm->now + 1 - sm->co.fg_at < window;
 	u64 r[TUNE_N], rate;
+	u32 n;
 
 	sm_rates(sm, r, NULL);
 	rate = pace_rate(r[max], r[TUNE_MIN], busy);
 
 	if (!pace_may_start(&sm->co.pace, rate, sm->now))
-		return false;
-	pace_charge(&sm->co.pace, sm->cfg.region_size);
-	return true;
+		return 0;
+	/*
+	 * Several regions at once only at full speed: a span holds off
+	 * foreground writes into it for longer, and a rate is kept to by
+	 * starting one region at a time.
+	 */
+	n = busy || rate ? 1 : want;
+	pace_charge(&sm->co.pace, n * sm->cfg.region_size);
+	return n;
+}
+
+/*
+ * The rebuild span starting at r (lockable, still to rebuild): the
+ * regions after it that are still to rebuild, lockable and not awaiting
+ * resync, up to the configured span.
+ */
+static u32 rebuild_span(const struct sm *sm, u64 r, u32 att)
+{
+	const struct rs *rs = &sm->rs;
+	u32 n = 1;
+
+	while (n < sm->cfg.rebuild_span && r + n < sm->cfg.regions &&
+	       ddraid_bit_test(rs->rb_todo, r + n) &&
+	       !ddraid_bit_test(rs->dirty, r + n) && lockable(sm, r + n, att))
+		n++;
+	return n;
 }
 
 /*
@@ -260,18 +284,19 @@ static void scrub_lock(struct sm *sm, struct sm_effects *out, u32 att)
 	    !all_settled(sm) || r >= sm->cfg.regions ||
 	    ddraid_bit_test(rs->dirty, r) || !lockable(sm, r, att))
 		return;
-	if (!paced_start(sm, TUNE_SCRUB_MAX))
+	if (!paced_start(sm, TUNE_SCRUB_MAX, 1))
 		return;
 	m = fx_cpg(sm, out, MSG_LOCK);
 	m->region = r;
+	m->count = 1;
 	m->purpose = LOCK_SCRUB;
 	sm->co.lock_sent = true;
 }
 
 static void lock_work(struct sm *sm, struct sm_effects *out)
 {
-	const struct rs *rs = &sm->rs;
-	u32 att = attached_mask(sm);
+	struct rs *rs = &sm->rs;
+	u32 n, att = attached_mask(sm);
 	struct cpgmsg *m;
 	u64 r;
 
@@ -296,6 +321,12 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			io = io_new(sm, IO_RESYNC);
 			fx = fx_add(out, SM_FX_RESYNC);
 			fx->region = rs->lock_region;
+			/*
+			 * More than one region only when a rebuild's span
+			 * became a resync (its member failed): then nothing
+			 * below depends on the region.
+			 */
+			fx->count = rs->lock_count;
 			for (i = 0; i < sm->cfg.members; i++) {
 				u32 st = rs->member[i].state;
 
@@ -315,11 +346,15 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			fx = fx_add(out, SM_FX_REBUILD);
 			fx->rebuild.member = rs->rb_member;
 			fx->rebuild.region = rs->lock_region;
+			fx->count = rs->lock_count;
 			fx->rebuild.path = rs->rb_path;
-			/* A torn region: the returning disk's own fragments
+			/* Torn regions: the returning disk's own fragments
 			 * make the parity whole (docs, "torn regions"). */
-			fx->rebuild.resync = rs->torn_member == rs->rb_member &&
-				ddraid_bit_test(rs->torn, rs->lock_region);
+			for (n = 0; n < rs->lock_count; n++)
+				if (rs->torn_member == rs->rb_member &&
+				    ddraid_bit_test(rs->torn,
+						    rs->lock_region + n))
+					fx->rebuild.torn |= 1u << n;
 		}
 		io->region = rs->lock_region;
 		fx->id = io->id;
@@ -335,6 +370,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		if (lockable(sm, r, att)) {
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
+			m->count = 1;
 			m->purpose = LOCK_RESYNC;
 			sm->co.lock_sent = true;
 			return;
@@ -346,14 +382,17 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 	}
 	if (rs->rb_phase != RB_WALK || rs->rb_ready)
 		return;
-	for (r = bitmap_next(rs->rb_todo, 0, sm->cfg.regions);
+	for (r = rs_rb_first(rs, sm->cfg.regions);
 	     r < sm->cfg.regions;
 	     r = bitmap_next(rs->rb_todo, r + 1, sm->cfg.regions)) {
 		if (lockable(sm, r, att)) {
-			if (!paced_start(sm, TUNE_REBUILD_MAX))
+			n = paced_start(sm, TUNE_REBUILD_MAX,
+					rebuild_span(sm, r, att));
+			if (!n)
 				return;
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
+			m->count = n;
 			m->purpose = LOCK_REBUILD;
 			sm->co.lock_sent = true;
 			return;
@@ -441,9 +480,9 @@ static void sb_work(struct sm *sm, struct sm_effects *out)
 	 * add regions to walk again after the superblocks say active): every
 	 * slot owner must be attached, or fenced.
 	 */
-	if (bitmap_next(rs->rb_todo, 0, sm->cfg.regions) == sm->cfg.regions &&
-	    !rs->locked &&
-	    !rs->rb_ready && !sm->co.rb_done_sent && all_settled(sm)) {
+	if (!rs->locked && !rs->rb_ready && !sm->co.rb_done_sent &&
+	    rs_rb_first(rs, sm->cfg.regions) == sm->cfg.regions &&
+	    all_settled(sm)) {
 		fx = write_sb(sm, out, IO_SB_RB_DONE, &io);
 		fx->sb.events = rs->events + 1;
 		fx->sb.member[rs->rb_member].state = DDRAID_MEMBER_ACTIVE;

@@ -73,10 +73,11 @@ struct rs {
 	/* bits set in dirty: derived (not in the byte form), so that the
 	 * resync walk, after every event, skips an all-clean bitmap */
 	u64 n_dirty;
-	/* lock */
+	/* lock: regions lock_region..lock_region + lock_count - 1 */
 	u8 locked;
 	u32 lock_purpose;
 	u64 lock_region;
+	u32 lock_count;		/* 1, or a rebuild's span */
 	u32 lock_ack;		/* slots still to say LOCKED */
 	/* rebuild */
 	u8 rb_phase;
@@ -87,6 +88,9 @@ struct rs {
 	u64 rb_next;		/* walk position */
 	u64 rb_done;		/* regions rebuilt */
 	u8 *rb_todo;		/* region bitmap */
+	/* derived (not in the byte form): no rb_todo bit is set below it,
+	 * so that the walk does not scan the rebuilt part again and again */
+	u64 rb_low;
 	/* scrub: walks regions 0.. in order, one LOCK(scrub) at a time */
 	u32 sc_end;		/* enum sm_scrub_end */
 	u32 sc_mode;		/* SCRUB_CHECK or SCRUB_REPAIR */
@@ -252,8 +256,17 @@ struct sm_tgt {
 	u32 merr;		/* member mask: MEMBER_ERROR from target */
 	u32 merr_sent;		/* member mask: MEMBER_FAIL sent */
 	bool sticky;		/* a bit was kept while degraded */
-	bool lock_told;		/* we told the target LOCK lock_told_r */
+	/*
+	 * The cluster's lock as our target knows it: lock_told_mask (bit k:
+	 * region lock_told_r + k) the regions we told it to LOCK (or an
+	 * earlier daemon did), UNLOCKed when the cluster's lock ends;
+	 * lock_wait the regions whose LOCKED we still await before we say
+	 * LOCKED to the cluster.
+	 */
+	bool lock_told;
 	u64 lock_told_r;
+	u32 lock_told_mask;
+	u32 lock_wait;
 
 	bool drained;		/* FROZEN answered our last FREEZE */
 	u64 freezes;		/* FREEZEs sent since the channel's HELLO */
@@ -406,6 +419,27 @@ void rs_free(struct rs *rs);
 void rs_clear(struct rs *rs, u64 regions);
 int rs_slot_of(const struct rs *rs, u32 nodeid);
 int rs_view_find(const struct rs *rs, u32 nodeid);
+/* The first region still to rebuild (@regions if none). */
+u64 rs_rb_first(struct rs *rs, u64 regions);
+/* Region @r is to be rebuilt (again). */
+void rs_rb_todo_set(struct rs *rs, u64 r);
+
+/* Is region @r under the cluster's lock? */
+static inline bool rs_lock_covers(const struct rs *rs, u64 r)
+{
+	return rs->locked && r >= rs->lock_region &&
+	       r - rs->lock_region < rs->lock_count;
+}
+
+/* Slots holding any region under the cluster's lock. */
+static inline u32 rs_lock_holders(const struct rs *rs)
+{
+	u32 k, mask = 0;
+
+	for (k = 0; k < rs->lock_count; k++)
+		mask |= rs->held[rs->lock_region + k];
+	return mask;
+}
 u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len);
 int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 		   const char **why);
@@ -487,6 +521,10 @@ void tgt_maybe_clear(struct sm *sm, u64 r, struct sm_effects *out);
 bool tgt_intent_ready(const struct sm *sm, u64 r);
 /* Grant region r to our target (it is held, and our intent is set). */
 void tgt_grant(struct sm *sm, u64 r, struct sm_effects *out);
+/* The cluster's lock covers regions we hold: tell our target to drain. */
+void tgt_lock_tell(struct sm *sm, struct sm_effects *out);
+/* Our target has nothing in flight in r any more (LOCKED, or released). */
+void tgt_lock_drained(struct sm *sm, u64 r, struct sm_effects *out);
 void tgt_try_attach(struct sm *sm, struct sm_effects *out);
 void tgt_probe_done(struct sm *sm, const struct io *io, int result,
 		    struct sm_effects *out);

@@ -296,6 +296,7 @@ static void sm_on_init(struct sm *sm, const struct cpgmsg *m,
 				(sm->cfg.region_size >> DDRAID_BLOCK_SHIFT);
 			memset(rs->rb_todo, 0xff,
 			       bitmap_bytes(sm->cfg.regions));
+			rs->rb_low = 0;
 			{
 				u64 r;
 
@@ -369,7 +370,7 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 	}
 	free(in);
 	if (rs->locked) {
-		if (rs->held[rs->lock_region] & bit)
+		if (rs_lock_holders(rs) & bit)
 			rs->lock_ack |= bit;
 		else
 			rs->lock_ack &= ~bit;
@@ -398,7 +399,7 @@ static void sm_on_attach(struct sm *sm, const struct cpgmsg *m,
 			for (r = 0; r < sm->cfg.regions; r++) {
 				if (!(rs->held[r] & bit))
 					continue;
-				ddraid_bit_set(rs->rb_todo, r);
+				rs_rb_todo_set(rs, r);
 				if (r < rs->rb_next)
 					rs->rb_next = r;
 			}
@@ -465,7 +466,7 @@ static void sm_on_acquire(struct sm *sm, const struct cpgmsg *m,
 	}
 	/* Foreground writes: rebuild and scrub slow to their floor. */
 	sm->co.fg_at = sm->now + 1;
-	if (rs->locked && rs->lock_region == m->region) {
+	if (rs_lock_covers(rs, m->region)) {
 		rs->waiting[m->region] |= bit;
 		if (!(sm->debug & SM_DEBUG_GRANT_LOCKED) || !me(sm, m))
 			return;
@@ -488,10 +489,12 @@ static void sm_on_release(struct sm *sm, const struct cpgmsg *m,
 		return;
 	rs->held[m->region] &= ~bit;
 	rs->waiting[m->region] &= ~bit;
-	if (rs->locked && rs->lock_region == m->region)
+	/* Idle in r, holding nothing else the lock covers: drained. */
+	if (rs_lock_covers(rs, m->region) && !(rs_lock_holders(rs) & bit))
 		rs->lock_ack &= ~bit;
 	if (me(sm, m)) {
 		ddraid_bit_clear(sm->tgt.rel_sent, m->region);
+		tgt_lock_drained(sm, m->region, out);
 		tgt_maybe_clear(sm, m->region, out);
 	}
 }
@@ -501,17 +504,25 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 {
 	struct rs *rs = &sm->rs;
 	u64 r = m->region;
-	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
+	u32 k, me_bit = slot_bit(sm, sm->cfg.nodeid);
 
 	if (sm_is_coord(sm) || me(sm, m))
 		sm->co.lock_sent = false;
-	if (!from_coord(sm, m) || rs->locked || r >= sm->cfg.regions)
+	if (!from_coord(sm, m) || rs->locked || r >= sm->cfg.regions ||
+	    m->count > sm->cfg.regions - r)
 		return;
 	if (m->purpose == LOCK_RESYNC && !ddraid_bit_test(rs->dirty, r))
 		return;
-	if (m->purpose == LOCK_REBUILD && (rs->rb_phase != RB_WALK ||
-					   !ddraid_bit_test(rs->rb_todo, r)))
-		return;
+	/*
+	 * A rebuild's span: every region still to rebuild, and none but the
+	 * first awaiting resync (which goes first; the coordinator chose it
+	 * so, a FENCED since may have changed it).
+	 */
+	for (k = 0; m->purpose == LOCK_REBUILD && k < m->count; k++)
+		if (rs->rb_phase != RB_WALK ||
+		    !ddraid_bit_test(rs->rb_todo, r + k) ||
+		    (k && ddraid_bit_test(rs->dirty, r + k)))
+			return;
 	/* A scrub walks in order, and never where parity is known stale. */
 	if (m->purpose == LOCK_SCRUB && (scrub_blocker(sm, NULL) ||
 					 rs->sc_end != SCRUB_RUNNING ||
@@ -520,13 +531,14 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 		return;
 	rs->locked = 1;
 	rs->lock_region = r;
+	rs->lock_count = m->count;
 	rs->lock_purpose = m->purpose;
-	rs->lock_ack = rs->held[r];
-	if (me_bit && (rs->held[r] & me_bit)) {
-		fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
-		sm->tgt.lock_told = true;
-		sm->tgt.lock_told_r = r;
-	}
+	rs->lock_ack = rs_lock_holders(rs);
+	/* A broken rule for the simulator: one region's holders drain. */
+	if (sm->debug & SM_DEBUG_SPAN_FIRST)
+		rs->lock_ack = rs->held[r];
+	if (me_bit && (rs->lock_ack & me_bit))
+		tgt_lock_tell(sm, out);
 }
 
 static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
@@ -538,7 +550,7 @@ static void sm_on_locked(struct sm *sm, const struct cpgmsg *m,
 		rs->lock_ack &= ~slot_bit(sm, m->sender);
 }
 
-static void lock_end(struct sm *sm, u64 r, struct sm_effects *out);
+static void lock_end(struct sm *sm, struct sm_effects *out);
 
 /*
  * UNLOCK or SCRUBBED delivered: the coordinator's send is done; true when
@@ -560,45 +572,55 @@ static void sm_on_unlock(struct sm *sm, const struct cpgmsg *m,
 			 struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
-	u64 r = m->region;
+	u64 r = rs->lock_region, n = rs->lock_count, k;
 
 	/* A scrub lock ends with SCRUBBED, which carries its result. */
 	if (!ends_lock(sm, m) || rs->lock_purpose == LOCK_SCRUB)
 		return;
-	if (rs->lock_purpose == LOCK_RESYNC) {
-		rs_dirty_clear(rs, r);
-	} else {
-		ddraid_bit_clear(rs->rb_todo, r);
-		ddraid_bit_clear(rs->torn, r);
-		rs->rb_done++;
-		rs->rb_next = r + 1;
+	for (k = 0; k < n; k++) {
+		if (rs->lock_purpose == LOCK_RESYNC) {
+			rs_dirty_clear(rs, r + k);
+		} else {
+			ddraid_bit_clear(rs->rb_todo, r + k);
+			ddraid_bit_clear(rs->torn, r + k);
+		}
 	}
-	lock_end(sm, r, out);
+	if (rs->lock_purpose == LOCK_REBUILD) {
+		rs->rb_done += n;
+		rs->rb_next = r + n;
+	}
+	lock_end(sm, out);
 }
 
 /*
  * The end of every region lock: holders' targets get UNLOCK, waiting nodes
  * are granted.
  */
-static void lock_end(struct sm *sm, u64 r, struct sm_effects *out)
+static void lock_end(struct sm *sm, struct sm_effects *out)
 {
 	struct rs *rs = &sm->rs;
-	u32 me_bit = slot_bit(sm, sm->cfg.nodeid);
+	u32 k, me_bit = slot_bit(sm, sm->cfg.nodeid);
+	u32 told = sm->tgt.lock_told ? sm->tgt.lock_told_mask : 0;
 
 	rs->locked = 0;
-	/* Also when we have released r since: the target keeps the lock. */
-	if ((me_bit && (rs->held[r] & me_bit)) ||
-	    (sm->tgt.lock_told && sm->tgt.lock_told_r == r)) {
-		fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
-		sm->tgt.lock_told = false;
+	sm->tgt.lock_told = false;
+	sm->tgt.lock_told_mask = 0;
+	sm->tgt.lock_wait = 0;
+	for (k = 0; k < rs->lock_count; k++) {
+		u64 r = rs->lock_region + k;
+
+		/* Also when we have released r since: the target keeps
+		 * the lock. */
+		if ((me_bit && (rs->held[r] & me_bit)) || told & (1u << k))
+			fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
+		/* Waiting, or held while our bit was still being set. */
+		if (me_bit && ((rs->waiting[r] | rs->held[r]) & me_bit) &&
+		    ddraid_bit_test(sm->tgt.want, r) && tgt_intent_ready(sm, r))
+			tgt_grant(sm, r, out);
+		rs->held[r] |= rs->waiting[r];
+		rs->waiting[r] = 0;
+		tgt_maybe_clear(sm, r, out);
 	}
-	/* Waiting, or held while our bit was still being set. */
-	if (me_bit && ((rs->waiting[r] | rs->held[r]) & me_bit) &&
-	    ddraid_bit_test(sm->tgt.want, r) && tgt_intent_ready(sm, r))
-		tgt_grant(sm, r, out);
-	rs->held[r] |= rs->waiting[r];
-	rs->waiting[r] = 0;
-	tgt_maybe_clear(sm, r, out);
 }
 
 /* ---- scrub ---- */
@@ -681,7 +703,7 @@ static void sm_on_scrubbed(struct sm *sm, const struct cpgmsg *m,
 				rs_scrub_stop(sm, SCRUB_FINISHED, out);
 		}
 	}
-	lock_end(sm, r, out);
+	lock_end(sm, out);
 }
 
 /*
@@ -1059,6 +1081,7 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 	rs->member[m->member].failed_events = 0;
 	rs->events = m->events;
 	bitmap_or_runs(rs->rb_todo, &m->runs, sm->cfg.regions);
+	rs->rb_low = 0;
 	rs->fail_apply[m->member] = 0;
 	rs->rb_phase = RB_WALK;
 	rs->rb_next = 0;
@@ -1077,7 +1100,7 @@ static void sm_on_rebuild_begin(struct sm *sm, const struct cpgmsg *m,
 
 		for (r = 0; r < sm->cfg.regions; r++)
 			if (ddraid_bit_test(rs->torn, r))
-				ddraid_bit_set(rs->rb_todo, r);
+				rs_rb_todo_set(rs, r);
 	}
 }
 

@@ -43,6 +43,19 @@ void rs_free(struct rs *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+u64 rs_rb_first(struct rs *rs, u64 regions)
+{
+	rs->rb_low = bitmap_next(rs->rb_todo, rs->rb_low, regions);
+	return rs->rb_low;
+}
+
+void rs_rb_todo_set(struct rs *rs, u64 r)
+{
+	ddraid_bit_set(rs->rb_todo, r);
+	if (r < rs->rb_low)
+		rs->rb_low = r;
+}
+
 /* Forget everything but keep the arrays. */
 void rs_clear(struct rs *rs, u64 regions)
 {
@@ -328,6 +341,7 @@ u8 *rs_serialize(const struct sm *sm, const struct rs *rs, size_t *len)
 	put8(&w, rs->locked);
 	put32(&w, rs->lock_purpose);
 	put64(&w, rs->lock_region);
+	put32(&w, rs->lock_count);
 	put32(&w, rs->lock_ack);
 	put8(&w, rs->rb_phase);
 	put32(&w, rs->rb_member);
@@ -479,8 +493,15 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 	rs->locked = get8(&b);
 	rs->lock_purpose = get32(&b);
 	rs->lock_region = get64(&b);
+	rs->lock_count = get32(&b);
 	rs->lock_ack = get32(&b);
-	bad(&b, rs->locked && rs->lock_region >= regions, "state lock region");
+	bad(&b, rs->locked && (rs->lock_region >= regions || !rs->lock_count ||
+			       rs->lock_count > CPGMSG_LOCK_SPAN_MAX ||
+			       rs->lock_count > regions - rs->lock_region ||
+			       (rs->lock_count > 1 &&
+				rs->lock_purpose != LOCK_REBUILD &&
+				rs->lock_purpose != LOCK_RESYNC)),
+	    "state lock region");
 	rs->rb_phase = get8(&b);
 	rs->rb_member = get32(&b);
 	rs->rb_mode = get32(&b);

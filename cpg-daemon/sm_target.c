@@ -142,6 +142,48 @@ void tgt_try_attach(struct sm *sm, struct sm_effects *out)
 	sm->tgt.attach_sent = true;
 }
 
+void tgt_lock_tell(struct sm *sm, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	u32 k, bit = my_bit(sm);
+
+	sm->tgt.lock_told = true;
+	sm->tgt.lock_told_r = rs->lock_region;
+	for (k = 0; k < rs->lock_count; k++) {
+		u64 r = rs->lock_region + k;
+
+		/* Regions we do not hold have nothing of ours in flight,
+		 * and cannot be granted to us before the lock ends. */
+		if (!(rs->held[r] & bit) ||
+		    (k && sm->debug & SM_DEBUG_SPAN_FIRST))
+			continue;
+		fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
+		sm->tgt.lock_told_mask |= 1u << k;
+		sm->tgt.lock_wait |= 1u << k;
+	}
+}
+
+/*
+ * Region r of the cluster's lock is drained here. When the last one is,
+ * and the cluster still counts us among those to drain, say LOCKED (once:
+ * only a region we were waiting for can complete the set).
+ */
+void tgt_lock_drained(struct sm *sm, u64 r, struct sm_effects *out)
+{
+	const struct rs *rs = &sm->rs;
+	u32 k;
+
+	if (!rs_lock_covers(rs, r) || !sm->tgt.lock_told ||
+	    sm->tgt.lock_told_r != rs->lock_region)
+		return;
+	k = (u32)(r - rs->lock_region);
+	if (!(sm->tgt.lock_wait & (1u << k)))
+		return;
+	sm->tgt.lock_wait &= ~(1u << k);
+	if (!sm->tgt.lock_wait && (rs->lock_ack & my_bit(sm)))
+		fx_cpg(sm, out, MSG_LOCKED)->region = rs->lock_region;
+}
+
 void tgt_on_own_attach(struct sm *sm, struct sm_effects *out)
 {
 	const struct rs *rs = &sm->rs;
@@ -154,19 +196,17 @@ void tgt_on_own_attach(struct sm *sm, struct sm_effects *out)
 	sm->tgt.committed = 0;
 	sm->tgt.fail_applied_sent = 0;
 	sm->tgt.ready_sent = false;
+	if (rs->locked && (rs_lock_holders(rs) & bit))
+		tgt_lock_tell(sm, out);
 	for (r = 0; r < sm->cfg.regions; r++) {
-		bool cluster_lock = rs->locked && rs->lock_region == r;
-
-		if (cluster_lock && (rs->held[r] & bit)) {
-			fx_chan(sm, out, DDRAID_CHAN_LOCK, r, 0, 0, 0);
-			sm->tgt.lock_told = true;
-			sm->tgt.lock_told_r = r;
-		} else if (cluster_lock &&
-			   ddraid_bit_test(sm->tgt.locked, r)) {
+		if (!ddraid_bit_test(sm->tgt.locked, r))
+			continue;
+		if (rs_lock_covers(rs, r)) {
 			/* lifted when the cluster's lock ends */
 			sm->tgt.lock_told = true;
-			sm->tgt.lock_told_r = r;
-		} else if (ddraid_bit_test(sm->tgt.locked, r)) {
+			sm->tgt.lock_told_r = rs->lock_region;
+			sm->tgt.lock_told_mask |= 1u << (r - rs->lock_region);
+		} else {
 			/* An earlier daemon's lock the cluster has ended. */
 			fx_chan(sm, out, DDRAID_CHAN_UNLOCK, r, 0, 0, 0);
 		}
@@ -343,8 +383,7 @@ static void grant_pass(struct sm *sm, struct sm_effects *out)
 			bit_set(sm, r, (u32)s, out);
 		if (rs->held[r] & bit) {
 			/* Never into the cluster's lock: its end grants. */
-			if (tgt_intent_ready(sm, r) &&
-			    !(rs->locked && rs->lock_region == r))
+			if (tgt_intent_ready(sm, r) && !rs_lock_covers(rs, r))
 				tgt_grant(sm, r, out);
 			continue;
 		}
@@ -639,12 +678,8 @@ void tgt_event(struct sm *sm, const struct ddraid_chan_msg *c,
 		}
 		return;
 	case DDRAID_CHAN_LOCKED:
-		if (attached(sm) && rs->locked && rs->lock_region == r &&
-		    (rs->lock_ack & bit)) {
-			struct cpgmsg *m = fx_cpg(sm, out, MSG_LOCKED);
-
-			m->region = r;
-		}
+		if (attached(sm))
+			tgt_lock_drained(sm, r, out);
 		return;
 	case DDRAID_CHAN_MEMBER_ERROR:
 		if (r < sm->cfg.members) {

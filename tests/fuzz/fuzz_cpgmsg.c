@@ -70,7 +70,8 @@ size_t fuzz_make_seed(unsigned int i, uint8_t *buf, size_t cap)
 		m.slots[1] = 4;
 		break;
 	case MSG_LOCK:
-		m.purpose = LOCK_RESYNC;
+		m.purpose = LOCK_REBUILD;
+		m.count = 3;
 		break;
 	case MSG_SLOT_PERSISTED:
 		m.slot = 1;

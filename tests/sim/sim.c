@@ -381,6 +381,7 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
 		.sync_max = s->sync_max,
+		.rebuild_span = s->rebuild_span,
 		.sync_min = s->sync_min,
 		.pace_busy = 20,
 		.require_fencing = s->require_fencing,
@@ -408,6 +409,8 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 		dbg |= SM_DEBUG_EARLY_COMMIT;
 	if (s->brk == BREAK_SCRUB_NOLOCK)
 		dbg |= SM_DEBUG_SCRUB_NOLOCK;
+	if (s->brk == BREAK_SPAN_FIRST)
+		dbg |= SM_DEBUG_SPAN_FIRST;
 	sm_set_debug(n->d.sm, dbg);
 	n->d.alive = true;
 	n->d.incarnation++;
@@ -1516,6 +1519,8 @@ void sim_world(struct sim *s, u64 seed, u32 brk, bool verbose,
 		s->sync_max = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, 3);
 		s->sync_min = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, 7);
 	}
+	/* Rebuild locks of 1 to 6 regions (the seed's, as above). */
+	s->rebuild_span = 1 + (u32)(seed / 4 % 6);
 	/* The transport's bound on late writes stays below fence_delay
 	 * (docs/cluster-protocol.md, "late writes") unless broken. */
 	s->late_bound = brk == BREAK_LATE_WRITES ? 3 * s->fence_delay :

@@ -120,7 +120,9 @@ struct sim_io {
 	u64 region;
 	u32 member;
 	u32 missing;
+	u32 count;		/* RESYNC, REBUILD: regions from .region */
 	bool repair;		/* SCRUB */
+	u32 torn;		/* REBUILD: bit k, region + k is torn */
 	struct sm_sb_facts sb;
 	u64 due;
 	u32 incarnation;	/* daemon incarnation that issued it */
@@ -207,6 +209,7 @@ enum sim_break {
 	BREAK_SCRUB_NOLOCK,	/* sm scrubs before the holders drained */
 	BREAK_LATE_WRITES,	/* the transport holds writes past fence_delay */
 	BREAK_NO_FLUSH,		/* bits cleared without flushing the members */
+	BREAK_SPAN_FIRST,	/* a rebuild span drains its first region only */
 };
 
 struct sim {
@@ -222,6 +225,7 @@ struct sim {
 	u64 fence_delay;
 	/* rebuild and scrub pacing (sm_config.sync_max/min; 0: none) */
 	u64 sync_max, sync_min;
+	u32 rebuild_span;	/* sm_config.rebuild_span */
 	bool require_fencing;	/* every departed node is fenced */
 	/*
 	 * Topology. dist: node i hosts member i (its own disk, reached by
@@ -282,6 +286,7 @@ struct sim {
 	u64 n_delivered;
 	u64 n_faults;
 	u64 n_resyncs, n_rebuilds, n_fails, n_reads;
+	u64 n_spans;		/* rebuild IOs of more than one region */
 	u64 n_scrubs;		/* regions scrubbed */
 	u64 n_scrub_starts;	/* scrubs the cluster accepted */
 	u64 n_tunes;		/* rate changes (TUNE) the cluster took */

@@ -162,12 +162,14 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 		break;
 	case SM_FX_RESYNC:
 		io->region = fx->region;
+		io->count = fx->count;
 		io->missing = fx->missing;
 		break;
 	case SM_FX_REBUILD:
 	case SM_FX_MEMBER_PATH:
 		io->member = fx->rebuild.member;
 		io->region = fx->rebuild.region;
+		io->count = fx->count;
 		break;
 	case SM_FX_SCRUB:
 		io->region = fx->scrub.region;
@@ -178,7 +180,16 @@ void disk_issue(struct sim *s, struct sim_node *n, const struct sm_effect *fx)
 		break;
 	}
 	if (fx->type == SM_FX_REBUILD)
-		io->repair = fx->rebuild.resync;
+		io->torn = fx->rebuild.torn;
+	/* The runtime's bounds (cpg-daemon/io_exec.c): 1..LOCK_SPAN_MAX
+	 * regions inside the volume. */
+	if ((fx->type == SM_FX_RESYNC || fx->type == SM_FX_REBUILD) &&
+	    (!io->count || io->count > CPGMSG_LOCK_SPAN_MAX ||
+	     io->region >= s->regions || io->count > s->regions - io->region))
+		sim_fail(s, "node %u: %s of %u regions from %llu, which the "
+			 "runtime refuses", n->id,
+			 fx->type == SM_FX_RESYNC ? "resync" : "rebuild",
+			 io->count, (unsigned long long)io->region);
 }
 
 /*
@@ -538,17 +549,26 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		break;
 	case SM_FX_RESYNC:
 	case SM_FX_REBUILD:
-		if (tgt_inflight_region(s, (u32)copy.region))
-			sim_fail(s, "I5: %s of region %llu while a write is in "
-				 "flight there",
-				 copy.type == SM_FX_RESYNC ? "resync" : "rebuild",
-				 (unsigned long long)copy.region);
-		if (copy.type == SM_FX_RESYNC)
-			ev.io.result = do_resync(s, n, copy.region,
-						 copy.missing);
-		else
-			ev.io.result = do_rebuild(s, n, copy.member,
-						  copy.region, copy.repair);
+		if (copy.type == SM_FX_REBUILD && copy.count > 1)
+			s->n_spans++;
+		/* region by region, as far as the first that fails */
+		for (i = 0; i < copy.count && !ev.io.result; i++) {
+			u64 r = copy.region + i;
+
+			if (tgt_inflight_region(s, (u32)r))
+				sim_fail(s, "I5: %s of region %llu while a "
+					 "write is in flight there",
+					 copy.type == SM_FX_RESYNC ?
+					 "resync" : "rebuild",
+					 (unsigned long long)r);
+			if (copy.type == SM_FX_RESYNC)
+				ev.io.result = do_resync(s, n, r,
+							 copy.missing);
+			else
+				ev.io.result = do_rebuild(s, n, copy.member, r,
+							  copy.torn &
+							  (1u << i));
+		}
 		break;
 	case SM_FX_MEMBER_PATH:
 		/* A re-add: the device must answer as that member. */

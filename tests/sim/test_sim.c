@@ -97,7 +97,7 @@ int main(void)
 	const char *one = getenv("DDRAID_SIM_SEED");
 	u64 seed, bad = 0, acked = 0, delivered = 0, faults = 0, resyncs = 0;
 	u64 rebuilds = 0, fails = 0, reads = 0, scrubs = 0, scrub_starts = 0,
-	    tunes = 0;
+	    tunes = 0, spans = 0;
 	char first[600] = "";
 
 	nodes = (u32)env_ul("DDRAID_SIM_NODES", 0);
@@ -116,7 +116,7 @@ int main(void)
 			    "acknowledged)", seed, sim.n_acked);
 		return 0;
 	}
-	printf("1..9\n");
+	printf("1..10\n");
 	for (seed = 1; seed <= seeds; seed++) {
 		sim_init_nodes(&sim, seed, BREAK_NONE, false, nodes);
 		if (!sim_run(&sim, (u32)steps)) {
@@ -133,6 +133,7 @@ int main(void)
 		faults += sim.n_faults;
 		resyncs += sim.n_resyncs;
 		rebuilds += sim.n_rebuilds;
+		spans += sim.n_spans;
 		fails += sim.n_fails;
 		reads += sim.n_reads;
 		scrubs += sim.n_scrubs;
@@ -143,19 +144,21 @@ int main(void)
 	printf("# %lu seeds x %lu steps: %" PRIu64 " writes acknowledged, "
 	       "%" PRIu64 " reads checked, %" PRIu64 " CPG deliveries, "
 	       "%" PRIu64 " faults, %" PRIu64 " member failures, %" PRIu64
-	       " region resyncs, %" PRIu64 " region rebuilds, %" PRIu64
+	       " region resyncs, %" PRIu64 " region rebuilds (%" PRIu64
+	       " locks of several), %" PRIu64
 	       " scrubs started, %" PRIu64 " regions scrubbed, %" PRIu64
 	       " rate tunings\n", seeds, steps, acked, reads, delivered,
-	       faults, fails, resyncs, rebuilds, scrub_starts, scrubs, tunes);
+	       faults, fails, resyncs, rebuilds, spans, scrub_starts, scrubs,
+	       tunes);
 	if (bad)
 		tap(false, "%" PRIu64 " of %lu seeds violated an invariant; "
 		    "first: %s", bad, seeds, first);
 	else
 		tap(acked > 0 && resyncs > 0 && rebuilds > 0 && fails > 0 &&
-		    scrubs > 0 && tunes > 0,
+		    scrubs > 0 && tunes > 0 && spans > 0,
 		    "%lu seeds: every invariant held after every step "
 		    "(and the seeds exercised writes, resync, failures, "
-		    "rebuild, scrub and rate tuning)", seeds);
+		    "rebuild in spans, scrub and rate tuning)", seeds);
 
 	/* Determinism: one seed twice gives the same run. */
 	{
@@ -185,5 +188,7 @@ int main(void)
 	 * the acknowledged block is gone when the next member is lost */
 	must_catch(BREAK_NO_FLUSH, "bits cleared without a flush",
 		   "torn read|I1", (u32)steps);
+	must_catch(BREAK_SPAN_FIRST, "a rebuild span drains one region",
+		   "I5", (u32)steps);
 	return 0;
 }

@@ -68,6 +68,7 @@ static struct cpgmsg sample(u16 type)
 	case MSG_LOCK:
 		m.region = 5;
 		m.purpose = LOCK_REBUILD;
+		m.count = 7;
 		break;
 	case MSG_FENCED:
 		m.nodeid = 12;
@@ -347,11 +348,27 @@ static void test_refusals(void **state)
 	m.err = 4096;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "SCRUBBED errno out of range");
+	/* A LOCK covers 1..CPGMSG_LOCK_SPAN_MAX regions; only a rebuild's
+	 * covers more than one. */
 	m = sample(MSG_LOCK);
 	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
-	b[44] = 1;		/* padding after purpose */
+	assert_int_equal(ddr_get_le32(b + 44), 7);
+	ddr_put_le32(0, b + 44);
 	reseal(b, n);
-	refused(b, n, -EINVAL, "padding not zero");
+	refused(b, n, -EINVAL, "LOCK count out of range");
+	ddr_put_le32(CPGMSG_LOCK_SPAN_MAX + 1, b + 44);
+	reseal(b, n);
+	refused(b, n, -EINVAL, "LOCK count out of range");
+	ddr_put_le32(CPGMSG_LOCK_SPAN_MAX, b + 44);
+	reseal(b, n);
+	assert_int_equal(cpgmsg_decode(b, n, &m, &why), 0);
+	assert_int_equal(m.count, CPGMSG_LOCK_SPAN_MAX);
+	m = sample(MSG_LOCK);
+	m.purpose = LOCK_RESYNC;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
+	assert_string_equal(why, "only a rebuild LOCK spans regions");
+	m.count = 1;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), n);
 	m = sample(MSG_SLOT_PERSISTED);
 	m.slot = 32;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);

@@ -331,7 +331,8 @@ static void damage(struct fix *f, int m, u64 off, size_t len, u8 val)
 static void test_resync(void **state)
 {
 	struct fix *f = *state;
-	struct sm_effect fx = { .type = SM_FX_RESYNC, .id = 40 };
+	struct sm_effect fx = { .type = SM_FX_RESYNC, .id = 40,
+				  .count = 1 };
 	u64 frag = 4096 / 2, rb = REGION / 4096;
 	struct io_done *d;
 
@@ -366,7 +367,8 @@ static void test_resync(void **state)
 static void test_rebuild(void **state)
 {
 	struct fix *f = *state;
-	struct sm_effect fx = { .type = SM_FX_REBUILD, .id = 50 };
+	struct sm_effect fx = { .type = SM_FX_REBUILD, .id = 50,
+				  .count = 1 };
 	u64 frag = 4096 / 2, rb = REGION / 4096;
 	size_t len = (size_t)(rb * frag);
 	u8 *before = malloc(len), *after = malloc(len);
@@ -471,6 +473,7 @@ static void test_bit_one_page(void **state)
 	fx.id = 73;
 	fx.rebuild.member = 2;
 	fx.rebuild.region = region;
+	fx.count = 1;
 	ddraid_io_bytes(f->vol, &rd0, &wr0);
 	assert_int_equal(run_result(f, &fx), 0);
 	ddraid_io_bytes(f->vol, &rd1, &wr1);
