@@ -227,8 +227,8 @@ static const char *check_fields(const struct cpgmsg *m)
 			return "unknown lock purpose";
 		if (!m->count || m->count > CPGMSG_LOCK_SPAN_MAX)
 			return "LOCK count out of range";
-		if (m->count > 1 && m->purpose != LOCK_REBUILD)
-			return "only a rebuild LOCK spans regions";
+		if (m->count > 1 && m->purpose == LOCK_SCRUB)
+			return "a scrub LOCK covers one region";
 		break;
 	case MSG_SCRUB_START:
 		if (m->mode != SCRUB_CHECK && m->mode != SCRUB_REPAIR)

@@ -28,8 +28,8 @@
  *  SLOT_PERSISTED   0 slot, 4 nodeid
  *  ACQUIRE/RELEASE/LOCKED/UNLOCK   0 region(64)
  *  LOCK             0 region(64), 8 purpose, 12 count: the regions
- *                   region..region+count-1 (1..CPGMSG_LOCK_SPAN_MAX; more
- *                   than 1 only for LOCK_REBUILD)
+ *                   region..region+count-1 (1..CPGMSG_LOCK_SPAN_MAX; 1
+ *                   for LOCK_SCRUB)
  *  FENCED           0 nodeid, 4 zero, 8 runs (regions its slot marks
  *                   dirty), then runs (of those, the torn regions: see
  *                   docs/cluster-protocol.md, "torn regions")
@@ -129,7 +129,7 @@
 #define LOCK_REBUILD		2
 #define LOCK_SCRUB		3
 
-/* The most regions one LOCK covers (a rebuild's span). */
+/* The most regions one LOCK covers (a resync's or rebuild's span). */
 #define CPGMSG_LOCK_SPAN_MAX	32
 
 /* SCRUB_START modes (mdadm's sync_action "check" and "repair"). */

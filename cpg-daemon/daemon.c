@@ -1036,7 +1036,7 @@ struct daemon *daemon_new(const struct daemon_opts *o)
 		.path_timeout = o->path_timeout_ms,
 		.probe_interval = 1000,
 		.no_auto_readd = o->no_auto_readd,
-		.rebuild_span = o->rebuild_span,
+		.sync_span = o->sync_span,
 	};
 	d->nodeid = cfg.nodeid;
 	d->sm = sm_new(&cfg, &why);

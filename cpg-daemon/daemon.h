@@ -33,8 +33,9 @@ struct daemon_opts {
 					 * or -1 */
 	unsigned int path_timeout_ms;	/* 0: twice the fence delay */
 	bool no_auto_readd;
-	unsigned int rebuild_span;	/* regions per rebuild lock; 0: the
-					 * state machine's default */
+	unsigned int sync_span;		/* regions per resync or rebuild
+					 * lock; 0: the state machine's
+					 * default */
 };
 
 struct daemon;

@@ -59,8 +59,8 @@ static const char usage[] =
 	"      --sync-speed-min MB/s  their rate while foreground writes are\n"
 	"                          seen (default 0: the maximum applies)\n"
 	"      --rebuild-gap MS    deprecated: one region every MS milliseconds\n"
-	"      --rebuild-span N    regions one rebuild lock covers at full\n"
-	"                          speed (1..32, default 8)\n"
+	"      --sync-span N       regions one resync or rebuild lock covers\n"
+	"                          (1..32, default 8)\n"
 	"      --fencing MODE      auto (default): pacemaker if Pacemaker's fencer\n"
 	"                          answers at start and has a fence device, else\n"
 	"                          none; pacemaker: have vanished nodes fenced by\n"
@@ -92,7 +92,7 @@ static const struct option longopts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "fence-delay", required_argument, NULL, OPT_FENCE },
 	{ "rebuild-gap", required_argument, NULL, OPT_GAP },
-	{ "rebuild-span", required_argument, NULL, OPT_SPAN },
+	{ "sync-span", required_argument, NULL, OPT_SPAN },
 	{ "sync-speed-max", required_argument, NULL, OPT_SYNCMAX },
 	{ "sync-speed-min", required_argument, NULL, OPT_SYNCMIN },
 	{ "ctl-dir", required_argument, NULL, OPT_CTLDIR },
@@ -199,11 +199,11 @@ int main(int argc, char **argv)
 		case OPT_SPAN:
 			if (parse_uint(optarg, CPGMSG_LOCK_SPAN_MAX, &v) ||
 			    !v) {
-				fprintf(stderr, "ddraidd: --rebuild-span %s: not a number of regions (1..%u)\n",
+				fprintf(stderr, "ddraidd: --sync-span %s: not a number of regions (1..%u)\n",
 					optarg, CPGMSG_LOCK_SPAN_MAX);
 				return 2;
 			}
-			o.rebuild_span = (unsigned int)v;
+			o.sync_span = (unsigned int)v;
 			break;
 		case OPT_SYNCMAX:
 		case OPT_SYNCMIN:

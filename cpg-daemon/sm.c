@@ -188,7 +188,7 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	if (!cfg->nodeid || ddraid_members_to_k(cfg->members) < 0 ||
 	    !cfg->regions || cfg->regions > (1ull << 32) ||
 	    !cfg->progress_every ||
-	    cfg->rebuild_span > CPGMSG_LOCK_SPAN_MAX ||
+	    cfg->sync_span > CPGMSG_LOCK_SPAN_MAX ||
 	    (cfg->hosting && cfg->host_member >= cfg->members) ||
 	    (cfg->two_node && !cfg->require_fencing)) {
 		*why = "bad state machine configuration";
@@ -200,8 +200,8 @@ struct sm *sm_new(const struct sm_config *cfg, const char **why)
 	sm->cfg = *cfg;
 	if (!sm->cfg.path_timeout)
 		sm->cfg.path_timeout = 2 * cfg->fence_delay;
-	if (!sm->cfg.rebuild_span)
-		sm->cfg.rebuild_span = SM_REBUILD_SPAN;
+	if (!sm->cfg.sync_span)
+		sm->cfg.sync_span = SM_SYNC_SPAN;
 	if (!sm->cfg.probe_interval)
 		sm->cfg.probe_interval = cfg->fence_delay / 10 ?
 			cfg->fence_delay / 10 : 1;

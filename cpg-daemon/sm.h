@@ -107,15 +107,16 @@ struct sm_config {
 	/* Do not re-add a returning host's member on our own. */
 	bool no_auto_readd;
 	/*
-	 * Regions one rebuild lock may cover (1..CPGMSG_LOCK_SPAN_MAX; 0:
-	 * SM_REBUILD_SPAN) while no foreground writes are seen and no rate
-	 * limit applies: the lock's rounds of messages, the pipeline's start
-	 * and the bit copy are paid once per span, not per region.
+	 * Regions one resync or rebuild lock may cover (1..
+	 * CPGMSG_LOCK_SPAN_MAX; 0: SM_SYNC_SPAN); a rebuild's only while
+	 * no foreground writes are seen and no rate limit applies: the
+	 * lock's rounds of messages, the pipeline's start, the flush and
+	 * the bit copy are paid once per span, not per region.
 	 */
-	u32 rebuild_span;
+	u32 sync_span;
 };
 
-#define SM_REBUILD_SPAN	8
+#define SM_SYNC_SPAN	8
 
 /* ---- events ---- */
 

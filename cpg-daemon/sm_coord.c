@@ -252,6 +252,30 @@ static u32 paced_start(struct sm *sm, u32 max, u32 want)
 }
 
 /*
+ * The resync span starting at r (lockable, dirty): the dirty lockable
+ * regions after it, up to the configured span; one region unless every
+ * member is active and none is failing or about to be rebuilt, so that
+ * the members that hold nothing valid (the RESYNC effect's .missing) are
+ * the same in every region of it, now and until the lock ends (a member
+ * failing or starting its rebuild meanwhile is out in all of them alike).
+ */
+static u32 resync_span(const struct sm *sm, u64 r, u32 att)
+{
+	const struct rs *rs = &sm->rs;
+	u32 i, n = 1;
+
+	if (rs->pending_fail || rs->rb_phase != RB_NONE)
+		return 1;
+	for (i = 0; i < sm->cfg.members; i++)
+		if (rs->member[i].state != DDRAID_MEMBER_ACTIVE)
+			return 1;
+	while (n < sm->cfg.sync_span && r + n < sm->cfg.regions &&
+	       ddraid_bit_test(rs->dirty, r + n) && lockable(sm, r + n, att))
+		n++;
+	return n;
+}
+
+/*
  * The rebuild span starting at r (lockable, still to rebuild): the
  * regions after it that are still to rebuild, lockable and not awaiting
  * resync, up to the configured span.
@@ -261,7 +285,7 @@ static u32 rebuild_span(const struct sm *sm, u64 r, u32 att)
 	const struct rs *rs = &sm->rs;
 	u32 n = 1;
 
-	while (n < sm->cfg.rebuild_span && r + n < sm->cfg.regions &&
+	while (n < sm->cfg.sync_span && r + n < sm->cfg.regions &&
 	       ddraid_bit_test(rs->rb_todo, r + n) &&
 	       !ddraid_bit_test(rs->dirty, r + n) && lockable(sm, r + n, att))
 		n++;
@@ -322,9 +346,10 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			fx = fx_add(out, SM_FX_RESYNC);
 			fx->region = rs->lock_region;
 			/*
-			 * More than one region only when a rebuild's span
-			 * became a resync (its member failed): then nothing
-			 * below depends on the region.
+			 * Over a span, nothing below depends on the region:
+			 * a resync span starts with every member active
+			 * (resync_span()), a rebuild's span becomes a resync
+			 * when its member fails, out in all regions alike.
 			 */
 			fx->count = rs->lock_count;
 			for (i = 0; i < sm->cfg.members; i++) {
@@ -370,7 +395,7 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 		if (lockable(sm, r, att)) {
 			m = fx_cpg(sm, out, MSG_LOCK);
 			m->region = r;
-			m->count = 1;
+			m->count = resync_span(sm, r, att);
 			m->purpose = LOCK_RESYNC;
 			sm->co.lock_sent = true;
 			return;

@@ -511,8 +511,9 @@ static void sm_on_lock(struct sm *sm, const struct cpgmsg *m,
 	if (!from_coord(sm, m) || rs->locked || r >= sm->cfg.regions ||
 	    m->count > sm->cfg.regions - r)
 		return;
-	if (m->purpose == LOCK_RESYNC && !ddraid_bit_test(rs->dirty, r))
-		return;
+	for (k = 0; m->purpose == LOCK_RESYNC && k < m->count; k++)
+		if (!ddraid_bit_test(rs->dirty, r + k))
+			return;
 	/*
 	 * A rebuild's span: every region still to rebuild, and none but the
 	 * first awaiting resync (which goes first; the coordinator chose it

@@ -499,8 +499,7 @@ int rs_deserialize(struct sm *sm, struct rs *rs, const u8 *buf, size_t len,
 			       rs->lock_count > CPGMSG_LOCK_SPAN_MAX ||
 			       rs->lock_count > regions - rs->lock_region ||
 			       (rs->lock_count > 1 &&
-				rs->lock_purpose != LOCK_REBUILD &&
-				rs->lock_purpose != LOCK_RESYNC)),
+				rs->lock_purpose == LOCK_SCRUB)),
 	    "state lock region");
 	rs->rb_phase = get8(&b);
 	rs->rb_member = get32(&b);

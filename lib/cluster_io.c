@@ -145,47 +145,6 @@ int ddraid_cl_read(struct ddraid_vol *vol, u64 block, u64 nblocks, void *data,
 	return 0;
 }
 
-int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
-		     u32 *failed)
-{
-	const struct ddraid_geom *g = &vol->g;
-	u32 fail;
-	int r = check_range(vol, first, nblocks);
-
-	*failed = 0;
-	if (r)
-		return r;
-	if (usable_mask(vol) != (1u << g->members) - 1)
-		return ddraid_set_err(vol, -EIO,
-				      "resync needs every member");
-	while (nblocks) {
-		struct ddraid_extent ex = { .block = first,
-					    .nblocks = window(nblocks) };
-
-		fail = ddraid_window_io(vol, &ex, 1,
-					(1u << g->data_members) - 1, false,
-					NULL);
-		if (!fail) {
-			ddraid_parity_members(g, ddraid_xor,
-					      (const void *const *)vol->buf,
-					      ex.nblocks,
-					      vol->buf[g->parity_member]);
-			fail = ddraid_window_io(vol, &ex, 1,
-						1u << g->parity_member, true,
-						NULL);
-		}
-		if (fail) {
-			*failed = fail;
-			return ddraid_set_err(vol, -EIO,
-					      "resync at block %llu: member IO failed",
-					      (unsigned long long)first);
-		}
-		first += ex.nblocks;
-		nblocks -= ex.nblocks;
-	}
-	return 0;
-}
-
 /*
  * A rebuild is a pipeline of chunks: each is read from the other members
  * into a slot of the window buffers, rebuilt there and written to the
@@ -338,6 +297,29 @@ int ddraid_cl_rebuild_range(struct ddraid_vol *vol, u32 m, u64 first,
 				      (unsigned long long)fail_block);
 	}
 	return 0;
+}
+
+/*
+ * Resync recomputes the parity from the data: that is a rebuild of the
+ * parity member (the XOR of every other member, for k = 0 the copy), so it
+ * is one, through the same pipeline: the data members' reads overlap the
+ * parity's writes (read then write, a window at a time, it ran at half a
+ * member's speed). It needs every member, as before.
+ */
+int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
+		     u32 *failed)
+{
+	const struct ddraid_geom *g = &vol->g;
+	int r = check_range(vol, first, nblocks);
+
+	*failed = 0;
+	if (r)
+		return r;
+	if (usable_mask(vol) != (1u << g->members) - 1)
+		return ddraid_set_err(vol, -EIO,
+				      "resync needs every member");
+	return ddraid_cl_rebuild_range(vol, g->parity_member, first, nblocks,
+				       failed);
 }
 
 int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,

@@ -36,8 +36,9 @@ int ddraid_cl_read(struct ddraid_vol *vol, u64 block, u64 nblocks, void *data,
 
 /*
  * Recompute the parity of blocks [first, first + nblocks) from the data
- * members. -EIO (with *@failed) when a member could not be read or
- * written; nothing is recorded.
+ * members (a rebuild of the parity member, flushed at the end). -EIO
+ * (with *@failed) when a member could not be read or written; nothing is
+ * recorded.
  */
 int ddraid_cl_resync(struct ddraid_vol *vol, u64 first, u64 nblocks,
 		     u32 *failed);

@@ -381,7 +381,7 @@ void sim_daemon_start(struct sim *s, struct sim_node *n)
 		.fence_delay = s->fence_delay,
 		.progress_every = 2,
 		.sync_max = s->sync_max,
-		.rebuild_span = s->rebuild_span,
+		.sync_span = s->sync_span,
 		.sync_min = s->sync_min,
 		.pace_busy = 20,
 		.require_fencing = s->require_fencing,
@@ -1520,7 +1520,7 @@ void sim_world(struct sim *s, u64 seed, u32 brk, bool verbose,
 		s->sync_min = pace_gap_rate(SIM_BPR * DDRAID_BLOCK_SIZE, 7);
 	}
 	/* Rebuild locks of 1 to 6 regions (the seed's, as above). */
-	s->rebuild_span = 1 + (u32)(seed / 4 % 6);
+	s->sync_span = 1 + (u32)(seed / 4 % 6);
 	/* The transport's bound on late writes stays below fence_delay
 	 * (docs/cluster-protocol.md, "late writes") unless broken. */
 	s->late_bound = brk == BREAK_LATE_WRITES ? 3 * s->fence_delay :

@@ -225,7 +225,7 @@ struct sim {
 	u64 fence_delay;
 	/* rebuild and scrub pacing (sm_config.sync_max/min; 0: none) */
 	u64 sync_max, sync_min;
-	u32 rebuild_span;	/* sm_config.rebuild_span */
+	u32 sync_span;	/* sm_config.sync_span */
 	bool require_fencing;	/* every departed node is fenced */
 	/*
 	 * Topology. dist: node i hosts member i (its own disk, reached by
@@ -287,6 +287,7 @@ struct sim {
 	u64 n_faults;
 	u64 n_resyncs, n_rebuilds, n_fails, n_reads;
 	u64 n_spans;		/* rebuild IOs of more than one region */
+	u64 n_resync_spans;	/* resync IOs of more than one region */
 	u64 n_scrubs;		/* regions scrubbed */
 	u64 n_scrub_starts;	/* scrubs the cluster accepted */
 	u64 n_tunes;		/* rate changes (TUNE) the cluster took */

@@ -549,8 +549,10 @@ bool disk_complete(struct sim *s, struct sim_node *n)
 		break;
 	case SM_FX_RESYNC:
 	case SM_FX_REBUILD:
-		if (copy.type == SM_FX_REBUILD && copy.count > 1)
+		if (copy.count > 1 && copy.type == SM_FX_REBUILD)
 			s->n_spans++;
+		else if (copy.count > 1)
+			s->n_resync_spans++;
 		/* region by region, as far as the first that fails */
 		for (i = 0; i < copy.count && !ev.io.result; i++) {
 			u64 r = copy.region + i;

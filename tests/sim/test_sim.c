@@ -97,7 +97,7 @@ int main(void)
 	const char *one = getenv("DDRAID_SIM_SEED");
 	u64 seed, bad = 0, acked = 0, delivered = 0, faults = 0, resyncs = 0;
 	u64 rebuilds = 0, fails = 0, reads = 0, scrubs = 0, scrub_starts = 0,
-	    tunes = 0, spans = 0;
+	    tunes = 0, spans = 0, resync_spans = 0;
 	char first[600] = "";
 
 	nodes = (u32)env_ul("DDRAID_SIM_NODES", 0);
@@ -134,6 +134,7 @@ int main(void)
 		resyncs += sim.n_resyncs;
 		rebuilds += sim.n_rebuilds;
 		spans += sim.n_spans;
+		resync_spans += sim.n_resync_spans;
 		fails += sim.n_fails;
 		reads += sim.n_reads;
 		scrubs += sim.n_scrubs;
@@ -144,21 +145,23 @@ int main(void)
 	printf("# %lu seeds x %lu steps: %" PRIu64 " writes acknowledged, "
 	       "%" PRIu64 " reads checked, %" PRIu64 " CPG deliveries, "
 	       "%" PRIu64 " faults, %" PRIu64 " member failures, %" PRIu64
-	       " region resyncs, %" PRIu64 " region rebuilds (%" PRIu64
+	       " region resyncs (%" PRIu64 " locks of several), %" PRIu64
+	       " region rebuilds (%" PRIu64
 	       " locks of several), %" PRIu64
 	       " scrubs started, %" PRIu64 " regions scrubbed, %" PRIu64
 	       " rate tunings\n", seeds, steps, acked, reads, delivered,
-	       faults, fails, resyncs, rebuilds, spans, scrub_starts, scrubs,
+	       faults, fails, resyncs, resync_spans, rebuilds, spans,
+	       scrub_starts, scrubs,
 	       tunes);
 	if (bad)
 		tap(false, "%" PRIu64 " of %lu seeds violated an invariant; "
 		    "first: %s", bad, seeds, first);
 	else
 		tap(acked > 0 && resyncs > 0 && rebuilds > 0 && fails > 0 &&
-		    scrubs > 0 && tunes > 0 && spans > 0,
+		    scrubs > 0 && tunes > 0 && spans > 0 && resync_spans > 0,
 		    "%lu seeds: every invariant held after every step "
-		    "(and the seeds exercised writes, resync, failures, "
-		    "rebuild in spans, scrub and rate tuning)", seeds);
+		    "(and the seeds exercised writes, resync and rebuild "
+		    "in spans, failures, scrub and rate tuning)", seeds);
 
 	/* Determinism: one seed twice gives the same run. */
 	{

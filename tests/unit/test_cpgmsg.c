@@ -348,8 +348,7 @@ static void test_refusals(void **state)
 	m.err = 4096;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
 	assert_string_equal(why, "SCRUBBED errno out of range");
-	/* A LOCK covers 1..CPGMSG_LOCK_SPAN_MAX regions; only a rebuild's
-	 * covers more than one. */
+	/* A LOCK covers 1..CPGMSG_LOCK_SPAN_MAX regions; a scrub's one. */
 	m = sample(MSG_LOCK);
 	n = cpgmsg_encode(&m, b, sizeof(b), NULL);
 	assert_int_equal(ddr_get_le32(b + 44), 7);
@@ -364,10 +363,13 @@ static void test_refusals(void **state)
 	assert_int_equal(cpgmsg_decode(b, n, &m, &why), 0);
 	assert_int_equal(m.count, CPGMSG_LOCK_SPAN_MAX);
 	m = sample(MSG_LOCK);
-	m.purpose = LOCK_RESYNC;
+	m.purpose = LOCK_SCRUB;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), -EINVAL);
-	assert_string_equal(why, "only a rebuild LOCK spans regions");
+	assert_string_equal(why, "a scrub LOCK covers one region");
 	m.count = 1;
+	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), n);
+	m.purpose = LOCK_RESYNC;
+	m.count = CPGMSG_LOCK_SPAN_MAX;
 	assert_int_equal(cpgmsg_encode(&m, b, sizeof(b), &why), n);
 	m = sample(MSG_SLOT_PERSISTED);
 	m.slot = 32;

@@ -40,8 +40,14 @@
 #    IOPS for 20 s over the first GiB, clat median and p99, with no
 #    rebuild, during a rebuild held to 8 MB/s while they run
 #    (ddraidctl set sync-speed-min=8) and during an unlimited one.
+# 6. The full rebuild of 4 again with ddraidd --sync-span 1 (one region a
+#    lock, the rule before spans), for the ratio of spans in this run.
+# 7. Resync speed: 128 regions left dirty as a crash leaves them (grants
+#    held, ddraidd killed, the table removed), then ddraidd started cold
+#    resyncs them: each member's MB/s against its throttle (goal >= 0.9),
+#    with --sync-span 1 and at the default.
 # Human table on stdout, everything in --json FILE (default
-# OUT/bench-intent.json). About 6-10 minutes on TCG.
+# OUT/bench-intent.json). About 8-12 minutes on TCG.
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +59,7 @@ TRACE_REGIONS=8		# cold regions written once more, traced
 FG_SECONDS=20		# foreground writes during a rebuild: how long,
 FG_IOPS=50		# at which rate,
 FG_MIN_MBS=8		# and the rebuild's floor meanwhile (sync-speed-min)
+RESYNC_REGIONS=128	# regions left dirty for the resync measurement
 
 # ---------------------------------------------------------------- in the VM
 
@@ -148,6 +155,78 @@ trace_off() {
 		echo 0 >"$TRACEFS/events/syscalls/sys_exit_$e/enable"
 	done
 	: >"$TRACEFS/set_event_pid"
+}
+
+# rebuild_full FILE: member 4 recorded failed, then rebuilt in full onto
+# the same disk (ddraidctl rebuild, the daemon's online rebuild through
+# the cluster table), no foreground IO, no rate limit; its time and the
+# bytes each member moved into FILE.
+rebuild_full() {
+	local t0
+	wait_until 60 settled || diag "rebuild: not settled: $(snap)"
+	DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" fail "$NAME" --member 4 >&2 &&
+		wait_until 60 mstate failed ||
+		diag "rebuild: member 4 not recorded failed"
+	t0=$(date +%s%N)
+	if DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" rebuild "$NAME" --member 4 \
+		/dev/vde >&2 && wait_until 1200 mstate active &&
+		wait_until 60 rb_idle; then
+		jq -n --argjson ns "$(($(date +%s%N) - t0))" \
+			--argjson d "$dsize" --argjson m "${#devs[@]}" \
+			'{seconds: ($ns / 1e9), member_bytes: ($d / ($m - 1))}' \
+			>"$VM_SHARE/$1"
+	else
+		diag "rebuild: did not finish: $(dst "$NAME" .rebuild)"
+	fi
+}
+
+# resync_cold N FILE [DDRAIDD ARGS]: N regions left dirty as a crash
+# leaves them (one block written in each, its grant held: idle_ms raised;
+# then ddraidd killed and the table removed, so nothing releases them),
+# then ddraidd started cold with ARGS: it finds them in the bitmaps and
+# resyncs them, no foreground IO. Its time from the start to nothing
+# dirty, and the bytes each member moved (a region's share: read from a
+# data member, written to the parity), into FILE.
+resync_cold() {
+	local n=$1 file=$2 i idle pf t0 seen=0
+	shift 2
+	wait_until 60 settled || diag "resync: not settled: $(snap)"
+	idle=$(cat /sys/module/dm_ddraid/parameters/idle_ms)
+	pf=$(cat /sys/module/dm_ddraid/parameters/prefetch_grants)
+	echo 3600000 >/sys/module/dm_ddraid/parameters/idle_ms
+	# exactly n regions: no grant of the next region asked ahead
+	echo 0 >/sys/module/dm_ddraid/parameters/prefetch_grants
+	for ((i = 0; i < n; i++)); do
+		dd if=/dev/urandom of="/dev/mapper/$NAME" bs=4k count=1 \
+			seek=$((i * rsize / 4096)) oflag=direct conv=notrunc \
+			status=none || diag "resync: write $i failed"
+	done
+	[ "$(kstat "$NAME" granted)" = "$n" ] ||
+		diag "resync: $(kstat "$NAME" granted) regions granted, not $n"
+	kill -KILL "$DDRAIDD_PID"
+	wait "$DDRAIDD_PID" 2>/dev/null
+	DDRAIDD_PID=
+	echo "$idle" >/sys/module/dm_ddraid/parameters/idle_ms
+	echo "$pf" >/sys/module/dm_ddraid/parameters/prefetch_grants
+	wait_until 30 dmsetup remove "$NAME" || bail "resync: table remains"
+	dmsetup create "$NAME" \
+		--table "$("$DDRAIDCTL" table --cluster "${devs[@]}")" ||
+		bail "resync: cluster table"
+	t0=$(date +%s%N)
+	ddraidd_start "$NAME" "$members" "$@"
+	dirty_n() { seen=$(dst "$NAME" .dirty); [ "${seen:-0}" -gt 0 ]; }
+	clean() { [ "$(dst "$NAME" .dirty)" = 0 ] && d_attached "$NAME"; }
+	wait_until 60 dirty_n || diag "resync: never saw a dirty region"
+	diag "resync: $seen regions dirty at the cold start"
+	if WAIT_STEP=0.05 wait_until 600 clean; then
+		jq -n --argjson ns "$(($(date +%s%N) - t0))" \
+			--argjson r "$rsize" --argjson m "${#devs[@]}" \
+			--argjson n "$n" \
+			'{seconds: ($ns / 1e9), regions: $n,
+			  member_bytes: ($n * $r / ($m - 1))}' >"$VM_SHARE/$file"
+	else
+		diag "resync: not done: $(dst "$NAME" .dirty) dirty"
+	fi
 }
 
 in_vm() {
@@ -276,23 +355,9 @@ in_vm() {
 	# standalone table goes first: nothing may write the members beside
 	# the rebuild.
 	dmsetup remove "$SNAME" >&2
-	wait_until 60 settled || diag "rebuild: not settled: $(snap)"
 	mstate() { [ "$(dst "$NAME" ".members[4].state")" = "$1" ]; }
 	rb_idle() { [ "$(dst "$NAME" .rebuild.active)" = false ]; }
-	DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" fail "$NAME" --member 4 >&2 &&
-		wait_until 60 mstate failed ||
-		diag "rebuild: member 4 not recorded failed"
-	t0=$(date +%s%N)
-	if DDRAID_CTL_DIR=$CL_CTL "$DDRAIDCTL" rebuild "$NAME" --member 4 \
-		/dev/vde >&2 && wait_until 1200 mstate active &&
-		wait_until 60 rb_idle; then
-		jq -n --argjson ns "$(($(date +%s%N) - t0))" \
-			--argjson d "$dsize" --argjson m "${#devs[@]}" \
-			'{seconds: ($ns / 1e9), member_bytes: ($d / ($m - 1))}' \
-			>"$VM_SHARE/rebuild.json"
-	else
-		diag "rebuild: did not finish: $(dst "$NAME" .rebuild)"
-	fi
+	rebuild_full rebuild.json
 
 	# Foreground writes during a rebuild: the same fio (fg_fio) with no
 	# rebuild, during a rebuild held to FG_MIN_MBS while foreground
@@ -321,6 +386,18 @@ in_vm() {
 			'{mode: $m, rebuild_seconds: ($ns / 1e9)}' \
 			>"$VM_SHARE/fg-$m.json"
 	done
+
+	# The same full rebuild one region a lock (--sync-span 1, the rule
+	# before spans), for a ratio against the default in this run.
+	ddraidd_stop
+	ddraidd_start "$NAME" "$members" --sync-span 1
+	wait_until 60 d_attached "$NAME" || diag "span 1: ddraidd attach"
+	rebuild_full rebuild-span1.json
+
+	# Resync speed after a crash, one region a lock and then at the
+	# default span.
+	resync_cold "$RESYNC_REGIONS" resync-span1.json --sync-span 1
+	resync_cold "$RESYNC_REGIONS" resync.json
 
 	diag "end: $(dmsetup status "$NAME")"
 	dmsetup remove "$NAME" >&2
@@ -516,13 +593,20 @@ tracej=$(jq -n --argjson n "$(jq -s 'map(select(.phase == "trace")) | .[0] | .af
 	'{bit_sets: $n, cold_median_us: $m, timeline: $t,
 	  member_probe_median: $q}')
 
-# Rebuild: the member's bytes a second against its throttle (goal 0.9).
-rebuildj=$(jq -c --argjson bps "$bps" 'if .seconds > 0 then
-	. + {member_mbs: (.member_bytes / .seconds / 1e6),
-	     member_throttle_bps: $bps,
-	     ratio: (.member_bytes / .seconds / $bps),
-	     goal: 0.9, met: (.member_bytes / .seconds / $bps >= 0.9)}
-	else {} end' "$share/rebuild.json" 2>/dev/null) || rebuildj='{}'
+# Rebuild and resync: each member's bytes a second against its throttle
+# (goal 0.9), at the default span and one region a lock.
+speed() {
+	jq -c --argjson bps "$bps" 'if .seconds > 0 then
+		. + {member_mbs: (.member_bytes / .seconds / 1e6),
+		     member_throttle_bps: $bps,
+		     ratio: (.member_bytes / .seconds / $bps),
+		     goal: 0.9, met: (.member_bytes / .seconds / $bps >= 0.9)}
+		else {} end' "$share/$1" 2>/dev/null || echo '{}'
+}
+rebuildj=$(jq -nc --argjson d "$(speed rebuild.json)" \
+	--argjson one "$(speed rebuild-span1.json)" '$d + {span1: $one}')
+resyncj=$(jq -nc --argjson d "$(speed resync.json)" \
+	--argjson one "$(speed resync-span1.json)" '$d + {span1: $one}')
 
 # Foreground writes during a rebuild: clat median and p99 (ms) per case.
 fgj=$(for m in none min unlimited; do
@@ -547,6 +631,7 @@ jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson met "$met" --argjson lat "$latj" --argjson wall "$wall" \
 	--argjson trace "$tracej" --argjson extra "$extra" \
 	--argjson rebuild "$rebuildj" --argjson fg "$fgj" \
+	--argjson resync "$resyncj" \
 	'{bench: "vm-intent", kernel: $k, vm_cpus: $smp, members: 5, throttle_bps: $bps,
 	  throttle_iops: $iops, member_files_prefilled: true, volume: $vol,
 	  vm_seconds: $wall,
@@ -555,6 +640,7 @@ jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
 		     median_cluster_bps: $mc, ratio: $r, goal: 0.97, met: $met,
 		     extra_ms_per_region: $extra},
 	  first_write: $lat, cold_write_trace: $trace, rebuild: $rebuild,
+	  resync: $resync,
 	  foreground_during_rebuild: {iops: '"$FG_IOPS"', seconds: '"$FG_SECONDS"',
 	    min_mbs: '"$FG_MIN_MBS"', runs: $fg}}' >"$json"
 
@@ -586,9 +672,16 @@ jq -r 'if (.timeline.regions // 0) > 0 then
 	"  per region: fdatasync \(.timeline.fdatasync.ms / .timeline.regions * 100 | round / 100) ms (\(.timeline.fdatasync.calls / .timeline.regions) calls), io_uring_enter \(.timeline.io_uring_enter.ms / .timeline.regions * 100 | round / 100) ms, sendto corosync \(.timeline.cpg_sendto.ms / .timeline.regions * 100 | round / 100) ms"
 	else "no trace breakdown (see ftrace.txt, trace-fds.json in the share)" end' <<<"$tracej"
 jq -r '"one member, untraced: 4 KiB direct write \(.write_us) us, fdatasync \(.fdatasync_us) us (medians)"' <<<"$probe"
-jq -r 'if .seconds then
-	"full rebuild of member 4 (online, no foreground IO, no rate limit): \(.member_bytes / 1e6 | round) MB in \(.seconds * 10 | round / 10) s = \(.member_mbs * 10 | round / 10) MB/s, \(.ratio * 1000 | round / 1000) x one member'"'"'s \(.member_throttle_bps / 1e6) MB/s (goal >= 0.9: \(if .met then "met" else "NOT met" end))"
-	else "no rebuild figure (see the diag lines in stderr)" end' <<<"$rebuildj"
+# speed_line WHAT JSON: one line of a rebuild's or resync's speed.
+speed_line() {
+	jq -r --arg w "$1" 'def line: "\(.member_bytes / 1e6 | round) MB a member in \(.seconds * 10 | round / 10) s = \(.member_mbs * 10 | round / 10) MB/s, \(.ratio * 1000 | round / 1000) x one member'"'"'s \(.member_throttle_bps / 1e6) MB/s";
+	if .seconds then
+		"\($w) (no foreground IO, no rate limit): \(line) (goal >= 0.9: \(if .met then "met" else "NOT met" end))" +
+		(if .span1.seconds then "\n  one region a lock (--sync-span 1): \(.span1 | line)" else "" end)
+	else "no \($w) figure (see the diag lines in stderr)" end' <<<"$2"
+}
+speed_line "full online rebuild of member 4" "$rebuildj"
+speed_line "resync of $RESYNC_REGIONS dirty regions at a cold start" "$resyncj"
 printf 'foreground QD1 4 KiB random writes at %d IOPS for %d s, clat (rebuild floor while they run: %s MB/s in the "min" case)\n' \
 	"$FG_IOPS" "$FG_SECONDS" "$FG_MIN_MBS"
 jq -r '.[] | "  rebuild \(.mode | . + " " * (10 - length)) median \(.clat_median_ms * 100 | round / 100) ms   p99 \(.clat_p99_ms * 100 | round / 100) ms   \(.iops * 10 | round / 10) IOPS\(if .rebuild_seconds then "   rebuild took \(.rebuild_seconds * 10 | round / 10) s" else "" end)"' <<<"$fgj"
