@@ -184,9 +184,10 @@ rebuild_full() {
 # leaves them (one block written in each, its grant held: idle_ms raised;
 # then ddraidd killed and the table removed, so nothing releases them),
 # then ddraidd started cold with ARGS: it finds them in the bitmaps and
-# resyncs them, no foreground IO. Its time from the start to nothing
-# dirty, and the bytes each member moved (a region's share: read from a
-# data member, written to the parity), into FILE.
+# resyncs them, no foreground IO. Its time from the first sight of them
+# to nothing dirty, and the bytes each member moved for the regions then
+# still dirty (a region's share: read from a data member, written to the
+# parity), into FILE.
 resync_cold() {
 	local n=$1 file=$2 i idle pf t0 seen=0
 	shift 2
@@ -212,16 +213,20 @@ resync_cold() {
 	dmsetup create "$NAME" \
 		--table "$("$DDRAIDCTL" table --cluster "${devs[@]}")" ||
 		bail "resync: cluster table"
-	t0=$(date +%s%N)
 	ddraidd_start "$NAME" "$members" "$@"
+	# From the first sight of the dirty regions (the daemon's start,
+	# its corosync join and the bitmaps' read are not the resync's), the
+	# regions still dirty then.
 	dirty_n() { seen=$(dst "$NAME" .dirty); [ "${seen:-0}" -gt 0 ]; }
 	clean() { [ "$(dst "$NAME" .dirty)" = 0 ] && d_attached "$NAME"; }
-	wait_until 60 dirty_n || diag "resync: never saw a dirty region"
-	diag "resync: $seen regions dirty at the cold start"
-	if WAIT_STEP=0.05 wait_until 600 clean; then
+	WAIT_STEP=0.02 wait_until 60 dirty_n ||
+		diag "resync: never saw a dirty region"
+	t0=$(date +%s%N)
+	diag "resync: $seen of $n regions dirty when first seen"
+	if WAIT_STEP=0.02 wait_until 600 clean; then
 		jq -n --argjson ns "$(($(date +%s%N) - t0))" \
 			--argjson r "$rsize" --argjson m "${#devs[@]}" \
-			--argjson n "$n" \
+			--argjson n "$seen" \
 			'{seconds: ($ns / 1e9), regions: $n,
 			  member_bytes: ($n * $r / ($m - 1))}' >"$VM_SHARE/$file"
 	else
