@@ -415,11 +415,11 @@ static void io_completions(struct daemon *d)
 		ev.io.others = c->others;
 		ev.io.events = c->events;
 		if (!c->result && c->type == SM_FX_RESYNC) {
-			d->resynced++;
+			d->resynced += c->regions;
 			d->resync_blocks += c->resynced_blocks;
 		}
 		if (!c->result && c->type == SM_FX_REBUILD)
-			d->rebuilt++;
+			d->rebuilt += c->regions;
 		feed(d, &ev);
 		io_done_free(c);
 	}

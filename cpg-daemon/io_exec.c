@@ -444,6 +444,7 @@ static int do_region(struct io_exec *io, struct io_job *j,
 
 	if (!j->fx.count || j->fx.count > CPGMSG_LOCK_SPAN_MAX)
 		return -EINVAL;
+	d->regions = j->fx.count;
 	if (j->fx.type == SM_FX_RESYNC) {
 		if (j->fx.region >= io->regions ||
 		    j->fx.count > io->regions - j->fx.region)

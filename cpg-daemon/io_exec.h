@@ -23,6 +23,7 @@ struct io_done {
 	struct sm_meta meta;	/* READ_META */
 	u8 *bits;		/* READ_META (meta.dirty), READ_SLOT(S) */
 	u64 resynced_blocks;	/* RESYNC / REBUILD: blocks rewritten */
+	u32 regions;		/* RESYNC / REBUILD: regions it covered */
 	u8 *others;		/* READ_SLOT: the union of the other slots */
 	u64 events;		/* PROBE: the member superblock's events */
 };

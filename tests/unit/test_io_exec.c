@@ -416,6 +416,72 @@ static void test_rebuild(void **state)
 }
 
 /*
+ * A rebuild span: regions 1-3 of member 0 lost with its bits; region 2 is
+ * torn (its returning fragments make the parity whole, so they stay and
+ * the parity is recomputed from them), regions 1 and 3 are reconstructed
+ * in one stream; the bits of the whole span come back.
+ */
+static void test_rebuild_span(void **state)
+{
+	struct fix *f = *state;
+	struct sm_effect fx = { .type = SM_FX_REBUILD, .id = 60, .count = 3 };
+	u64 frag = 4096 / 2, rb = REGION / 4096;
+	size_t len = (size_t)(rb * frag);
+	u64 at = f->sb.data_offset + rb * frag;
+	u8 *before = malloc(3 * len), *after = malloc(3 * len);
+	u8 x[1], zero[64] = { 0 };
+	struct io_done *d;
+	u32 r;
+	int fd;
+
+	assert_non_null(before);
+	assert_non_null(after);
+	fill(f, 4 * rb);
+	for (r = 1; r <= 3; r += 2) {
+		struct sm_effect b = { .type = SM_FX_BIT_SET, .id = 55 + r };
+
+		b.bit.slot = 5;
+		b.bit.region = r;
+		assert_int_equal(run_result(f, &b), 0);
+	}
+	fd = open(f->path[0], O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, before, 3 * len, (off_t)at),
+			 (ssize_t)(3 * len));
+	damage(f, 0, at, 3 * len, 0);
+	damage(f, 0, f->sb.bitmap_offset + 5 * f->sb.bitmap_slot_bytes, 4096,
+	       0);
+	fx.rebuild.member = 0;
+	fx.rebuild.region = 1;
+	fx.rebuild.torn = 1u << 1;
+	d = run(f, &fx);
+	assert_int_equal(d->result, 0);
+	assert_int_equal(d->regions, 3);
+	assert_int_equal(d->resynced_blocks, 3 * rb);
+	io_done_free(d);
+	slot_bytes(f, 0, 5, x, 1);	/* regions 1 and 3 marked again */
+	assert_int_equal(x[0], 0x0a);
+	assert_int_equal(pread(fd, after, 3 * len, (off_t)at),
+			 (ssize_t)(3 * len));
+	close(fd);
+	assert_memory_equal(before, after, len);
+	assert_memory_equal(before + 2 * len, after + 2 * len, len);
+	/* the torn region kept member 0's (zeroed) fragments */
+	assert_memory_equal(after + len, zero, sizeof(zero));
+	assert_int_equal(scrub_mismatches(f), 0);
+	/* a span past the volume, or of no region, is refused */
+	fx.id = 61;
+	fx.rebuild.region = f->sb.regions - 2;
+	assert_int_equal(run_result(f, &fx), -EINVAL);
+	fx.id = 62;
+	fx.rebuild.region = 1;
+	fx.count = 0;
+	assert_int_equal(run_result(f, &fx), -EINVAL);
+	free(before);
+	free(after);
+}
+
+/*
  * A bit update moves one 4 KiB page per member, read and written, never
  * the whole slot; so does carrying the bits onto a rebuilt member.
  */
@@ -518,6 +584,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_span, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_member_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bit_one_page, setup_big,
 						teardown),
