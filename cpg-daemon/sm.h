@@ -284,11 +284,11 @@ enum sm_effect_type {
 	/* IO: read every slot (union over slots and members); report .bits. */
 	SM_FX_READ_ALL_SLOTS,
 	/* IO .region, .count: recompute parity of regions .region ..
-	 * .region + .count - 1 from the data members. Members in .missing hold nothing valid there (failed, or
-	 * being rebuilt and not yet rebuilt in this region): with a data
-	 * member missing the parity is the only copy of its fragments and
-	 * must be left alone; with the parity missing there is nothing to
-	 * do. */
+	 * .region + .count - 1 from the data members. Members in .missing
+	 * hold nothing valid there (failed, or being rebuilt and not yet
+	 * rebuilt in these regions): with a data member missing the parity
+	 * is the only copy of its fragments and must be left alone; with
+	 * the parity missing there is nothing to do. */
 	SM_FX_RESYNC,
 	/* IO .rebuild, .count: reconstruct member .member's fragments of
 	 * regions .region .. .region + .count - 1 from the others and write
@@ -637,7 +637,7 @@ enum sm_debug {
 	SM_DEBUG_NO_DETACH = 128,	/* a clean stop leaves an orphan */
 	SM_DEBUG_NO_TORN = 256,		/* no torn regions: rebuild from parity */
 	SM_DEBUG_NO_MERGE = 512,	/* merged histories both go on */
-	SM_DEBUG_SPAN_FIRST = 1024,	/* a span drains its first region only */
+	SM_DEBUG_SPAN_FIRST = 1024,	/* a span drains its first region */
 };
 void sm_set_debug(struct sm *sm, u32 flags);
 

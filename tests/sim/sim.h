@@ -209,7 +209,7 @@ enum sim_break {
 	BREAK_SCRUB_NOLOCK,	/* sm scrubs before the holders drained */
 	BREAK_LATE_WRITES,	/* the transport holds writes past fence_delay */
 	BREAK_NO_FLUSH,		/* bits cleared without flushing the members */
-	BREAK_SPAN_FIRST,	/* a rebuild span drains its first region only */
+	BREAK_SPAN_FIRST,	/* a span drains its first region only */
 };
 
 struct sim {
