@@ -375,10 +375,9 @@ static void lock_work(struct sm *sm, struct sm_effects *out)
 			fx->rebuild.path = rs->rb_path;
 			/* Torn regions: the returning disk's own fragments
 			 * make the parity whole (docs, "torn regions"). */
-			for (n = 0; n < rs->lock_count; n++)
-				if (rs->torn_member == rs->rb_member &&
-				    ddraid_bit_test(rs->torn,
-						    rs->lock_region + n))
+			for (n = 0; rs->torn_member == rs->rb_member &&
+			     n < rs->lock_count; n++)
+				if (ddraid_bit_test(rs->torn, rs->lock_region + n))
 					fx->rebuild.torn |= 1u << n;
 		}
 		io->region = rs->lock_region;

@@ -77,7 +77,7 @@ struct rs {
 	u8 locked;
 	u32 lock_purpose;
 	u64 lock_region;
-	u32 lock_count;		/* 1, or a rebuild's span */
+	u32 lock_count;		/* 1, or a resync's or rebuild's span */
 	u32 lock_ack;		/* slots still to say LOCKED */
 	/* rebuild */
 	u8 rb_phase;
