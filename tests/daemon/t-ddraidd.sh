@@ -63,7 +63,10 @@ run() {
 for bad in "--pid-file relative.pid:--pid-file 'relative.pid': must be an absolute path" \
 	   "--pid-file=:--pid-file '': must be an absolute path" \
 	   "--log-to journal:--log-to journal: must be auto, syslog, stderr or both" \
-	   "--log-to stderr --no-fg:needs --foreground"; do
+	   "--log-to stderr --no-fg:needs --foreground" \
+	   "--sync-span 0:--sync-span 0: not a number of regions (1..32)" \
+	   "--sync-span 33:--sync-span 33: not a number of regions (1..32)" \
+	   "--sync-span 8x:--sync-span 8x: not a number of regions (1..32)"; do
 	args=${bad%%:*}
 	want=${bad#*:}
 	fg=--foreground
