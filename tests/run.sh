@@ -75,6 +75,12 @@ build_tree() {
 		make -j"$(nproc)" >make.log 2>&1) || { tail -30 "$dir/make.log" 2>/dev/null; return 1; }
 }
 
+note "host"
+# Earlier runs on this machine may have left libqb files of killed daemons
+# in /dev/shm (see the script): they are RAM the VMs need.
+bash tests/netns/reap-qb-shm.sh
+bash tests/host-memory.sh
+
 note "dependencies"
 if ! bash scripts/install-deps.sh; then
 	echo "run.sh: installing dependencies failed" >&2
@@ -163,6 +169,7 @@ fi
 
 if [ $do_vm = 1 ]; then
 	note "kernel target in qemu VMs"
+	bash tests/host-memory.sh
 	if [ -x tests/vm/run-vm-tests.sh ]; then
 		tests/vm/run-vm-tests.sh --build "$top/build" | tee build/vm.tap
 		count_tap build/vm.tap "vm"

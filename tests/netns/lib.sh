@@ -16,6 +16,7 @@ fi
 DDRAIDD=$BUILD/cpg-daemon/ddraidd
 STANDIN=$BUILD/cpg-daemon/ddraid-standin
 DDRAIDCTL=$BUILD/tools/ddraidctl
+REAP_QB_SHM=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/reap-qb-shm.sh
 VOL=vnet
 NET=$(( ($$ % 200) + 20 ))
 PFX=ddr$$
@@ -339,6 +340,8 @@ cluster_down() {
 		ip netns del "$(ns "$i")" 2>/dev/null
 	done
 	ip netns del "${PFX}br" 2>/dev/null
+	# The daemons killed above leave their libqb files in /dev/shm (RAM).
+	"$REAP_QB_SHM" | sed 's/^/# /'
 	if [ -n "${KEEP:-}" ] || [ "$tap_fail" -gt 0 ] || [ -n "$slow" ]; then
 		note "logs kept in $T"
 	else

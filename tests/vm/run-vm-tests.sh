@@ -163,6 +163,7 @@ run_one() {
 	t=$(test_file "$name")
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	"$HERE/../host-memory.sh" >"$dir/host-memory"
 	case "$name" in
 	multi-*)
 		start=$(date +%s)
@@ -246,6 +247,7 @@ for name in "${tests[@]}"; do
 		failed=1
 		echo "not ok $n - $name ($what, ${secs}s; logs in $dir)"
 		tail -n 15 "$dir/log" | sed 's/^/# /'
+		sed 's/^/# at its start, /' "$dir/host-memory" 2>/dev/null
 	fi
 done
 echo "1..$n"

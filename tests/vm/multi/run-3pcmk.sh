@@ -223,7 +223,14 @@ gfs2_fsck_clean() {
 mh_check_images "${imgs[@]}"
 if "$DDRAIDCTL" export --output "$out/vol.img" "${imgs[@]}" >&2; then
 	ok "ddraidctl export of the volume from the images"
-	gfs2_fsck_clean "$out/vol.img"
+	# fsck.gfs2 crashes on a volume that holds no GFS2 (a run that ended
+	# before mkfs): that says nothing of the filesystem, so it is not run.
+	fstype=$(blkid -p -o value -s TYPE "$out/vol.img" 2>/dev/null)
+	if [ "$fstype" = gfs2 ]; then
+		gfs2_fsck_clean "$out/vol.img"
+	else
+		not_ok "the volume holds a GFS2 filesystem (blkid: ${fstype:-none})"
+	fi
 else
 	not_ok "ddraidctl export of the volume from the images"
 fi
