@@ -59,7 +59,9 @@ TIMEOUT=$((runtime * 16 + 600))
 mh_images 3 256M
 NS=ddr3b-$$
 vm_pids=()
-trap mh_vms_down EXIT
+bench_cpu_sampler "$out/host-cpu" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null; mh_vms_down' EXIT
 mh_netns "$NS" 3
 export DDRAID_BENCH_RUNTIME=$runtime
 MH_VMRUN_ARGS=(--throttle-bps "$bps" --throttle-iops "$iops")
@@ -69,6 +71,7 @@ for r in a b c; do
 	vm_pids+=("$vm_pid")
 done
 mh_wait_vms
+kill "$sampler" 2>/dev/null
 for r in a b c; do
 	rc=$(cat "$out/$r/share/rc" 2>/dev/null || echo none)
 	[ "$rc" = 0 ] || { echo "bench-3node.sh: VM $r failed ($rc; logs in $out/$r, $out/$r.log)" >&2; exit 1; }
@@ -93,11 +96,14 @@ if bench_peers "$SH/fio" drbd "single:local:local disk"; then
 else
 	echo "(no DRBD results: $(cat "$SH"/*.drbd-skip 2>/dev/null | head -n 1))"
 fi
+echo
+echo "the host's CPU during each job: busy %, of its $(nproc) cores, on which all three VMs are emulated"
+bench_cpu_table "$out/host-cpu" "$SH/fio" single remote ddraid drbd
 printf '%s' "$volume_rows" | jq -s --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson rt "$runtime" --argjson tr "$(printf '%s' "$remote_rows" | jq -s .)" \
-	--argjson drbd "$drbdj" \
+	--argjson drbd "$drbdj" --argjson cpu "$BENCH_CPU" \
 	'{bench: "3node-nvme-tcp", members: 3, data_members: 2,
 	  throttle_bps: $bps, throttle_iops: $iops, runtime_s: $rt,
 	  base: "one member, local", results: ., transport_alone: $tr,
-	  drbd: $drbd}' >"$json"
+	  drbd: $drbd, host_cpu_busy_percent: $cpu}' >"$json"
 echo "JSON: $json"

@@ -100,3 +100,59 @@ bench_peers() {
 		BENCH_PEERS=$(jq -c --argjson o "$obj" '. + [$o]' <<<"$BENCH_PEERS")
 	done
 }
+
+# bench_cpu_sampler FILE: every second, "EPOCH BUSY IDLE" (jiffies of the
+# host's /proc/stat, idle counting iowait) into FILE, until killed. The
+# VMs are TCG: every guest instruction runs on the host's cores, so a job
+# that keeps them busy is limited by the emulation, not by the disks.
+bench_cpu_sampler() {
+	while :; do
+		awk -v t="$(date +%s)" '/^cpu / {
+			busy = 0
+			for (i = 2; i <= 9; i++) busy += $i	# user .. steal
+			idle = $5 + $6
+			print t, busy - idle, idle
+			exit
+		}' /proc/stat
+		sleep 1
+	done >"$1"
+}
+
+# bench_cpu_busy SAMPLES FIOJSON: the host's busy percentage over the job
+# of FIOJSON (its runtime, up to the timestamp fio wrote at its end; the
+# guests' clocks are the host's), or "?" without two samples in it.
+bench_cpu_busy() {
+	local end len
+	end=$(jq -r .timestamp "$2" 2>/dev/null) || { echo "?"; return; }
+	len=$(jq -r '.jobs[0].job_runtime / 1000 | floor' "$2")
+	awk -v s=$((end - len)) -v e="$end" '
+		$1 >= s && $1 <= e { if (!n++) { b0 = $2; i0 = $3 } b = $2; i = $3 }
+		END {
+			d = (b - b0) + (i - i0)
+			if (n < 2 || d <= 0) print "?"
+			else printf "%d\n", 100 * (b - b0) / d
+		}' "$1"
+}
+
+# bench_cpu_table SAMPLES DIR TARGET...: the host's busy percentage during
+# each job of each TARGET (DIR/TARGET-JOB.json), printed; the same as a
+# JSON object {TARGET: {JOB: percent}} in BENCH_CPU.
+bench_cpu_table() {
+	local samples=$1 d=$2 t job b
+	shift 2
+	BENCH_CPU='{}'
+	printf '%-10s' job
+	for t in "$@"; do printf ' %8s' "$t"; done
+	echo
+	for job in $BENCH_JOBS; do
+		job=${job%%:*}
+		printf '%-10s' "$job"
+		for t in "$@"; do
+			b=$(bench_cpu_busy "$samples" "$d/$t-$job.json")
+			if [ "$b" = "?" ]; then printf ' %8s' "?"; continue; fi
+			printf ' %7s%%' "$b"
+			BENCH_CPU=$(jq -c --arg t "$t" --arg j "$job" 				--argjson b "$b" '.[$t][$j] = $b' <<<"$BENCH_CPU")
+		done
+		echo
+	done
+}
