@@ -41,6 +41,7 @@
 
 #define TCORE_NONE		(~(u64)0)	/* no region */
 #define TCORE_STREAMS		4	/* write streams grant prefetch follows */
+#define TCORE_PREFETCH_AHEAD	2	/* regions it asks for ahead of one */
 
 /* Where a region stands with the daemon. */
 enum tcore_region_state {
@@ -247,8 +248,9 @@ enum tcore_verdict tcore_write_enter(struct tcore *c, struct tcore_io *io,
 
 /*
  * Grant prefetch: a write of @nblocks blocks at @block into @region that
- * continues one of the last few writes asks for the next region's grant
- * too. Call before tcore_write_enter() when prefetch is wanted.
+ * continues one of the last few writes asks for the grants of the next
+ * TCORE_PREFETCH_AHEAD regions too. Call before tcore_write_enter() when
+ * prefetch is wanted.
  */
 void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks);
 

@@ -799,24 +799,32 @@ static void test_prefetch(void **state)
 	grant(3);
 	tcore_prefetch(&core, 0, 0, 8);		/* a new stream */
 	expect_quiet();
-	tcore_prefetch(&core, 0, 8, 8);		/* continues it */
+	tcore_prefetch(&core, 0, 8, 8);		/* continues it: two ahead */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);
+	expect_quiet();
 	assert_int_equal(regs[1].state, TCORE_REQUESTED);
+	assert_int_equal(regs[2].state, TCORE_REQUESTED);
 	tcore_prefetch(&core, 0, 100, 8);	/* random */
 	expect_quiet();
 	tcore_prefetch(&core, NREG - 1, 16, 8);	/* last region: none */
 	expect_quiet();
-	tcore_prefetch(&core, 2, 108, 8);	/* a granted next region */
+	tcore_prefetch(&core, NREG - 2, 24, 8);	/* one left */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, NREG - 1, 0, 0, 0);
 	expect_quiet();
-	tcore_prefetch(&core, 3, 116, 8);	/* a cold one: asked once */
+	tcore_prefetch(&core, 1, 108, 8);	/* 2 asked for, 3 granted */
+	expect_quiet();
+	tcore_prefetch(&core, 2, 116, 8);	/* 3 granted, 4 cold */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 4, 0, 0, 0);
-	tcore_prefetch(&core, 3, 124, 8);
+	expect_quiet();
+	tcore_prefetch(&core, 3, 124, 8);	/* 4 asked once, 5 cold */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 5, 0, 0, 0);
 	expect_quiet();
 	/* Not while the caller cannot wait. */
 	tcore_set_nowait(&core, true);
 	tcore_prefetch(&core, 4, 132, 8);
 	expect_quiet();
-	assert_int_equal(regs[5].state, TCORE_COLD);
+	assert_int_equal(regs[6].state, TCORE_COLD);
 }
 
 /*
@@ -843,10 +851,14 @@ static void test_prefetch_flow(void **state)
 	expect_quiet();
 	assert_int_equal(seq_write(1, 0, 8), TCORE_GO);
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);
 	assert_int_equal(regs[1].state, TCORE_REQUESTED);
-	/* The stream reaches region 1 before its grant: waits, asks no more. */
+	/*
+	 * The stream reaches region 1 before its grant: waits without a
+	 * second request for it, and asks for region 3 ahead.
+	 */
 	assert_int_equal(seq_write(2, 1, 16), TCORE_WAIT);
-	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);	/* region 2 ahead */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
 	expect_quiet();
 	msg(DDRAID_CHAN_GRANT, 1, 0, 0, 0);
 	expect_out(2, TCORE_GO);
@@ -856,15 +868,20 @@ static void test_prefetch_flow(void **state)
 	expect_out_empty();
 	assert_int_equal(regs[2].state, TCORE_GRANTED);
 	assert_int_equal(seq_write(3, 2, 24), TCORE_GO);
-	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
-	/* Refused: the region is cold again and no IO fails. */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 4, 0, 0, 0);
+	expect_quiet();
+	/* Refused: the regions are cold again and no IO fails. */
 	msg(DDRAID_CHAN_GRANT, 3, 0, EIO, 0);
+	msg(DDRAID_CHAN_GRANT, 4, 0, EIO, 0);
 	expect_out_empty();
 	assert_int_equal(regs[3].state, TCORE_COLD);
+	assert_int_equal(regs[4].state, TCORE_COLD);
 	/* Unused prefetched grants go idle like any other. */
-	tcore_prefetch(&core, 2, 32, 8);	/* asks for 3 again */
+	tcore_prefetch(&core, 2, 32, 8);	/* asks for 3 and 4 again */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 4, 0, 0, 0);
 	msg(DDRAID_CHAN_GRANT, 3, 0, 0, 0);
+	msg(DDRAID_CHAN_GRANT, 4, 0, 0, 0);
 	assert_int_equal(tcore_write_plan(&core, &ios[0].io), 0);
 	tcore_write_done(&core, &ios[0].io, 0, tnow, &out);
 	assert_int_equal(tcore_write_plan(&core, &ios[1].io), 0);
@@ -883,6 +900,7 @@ static void test_prefetch_flow(void **state)
 	expect_msg(DDRAID_CHAN_IDLE, 1, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_IDLE, 2, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_IDLE, 3, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_IDLE, 4, 0, 0, 0);
 	expect_quiet();
 
 	/* No daemon: the prefetch is owed, and asked for on attach. */
@@ -893,12 +911,14 @@ static void test_prefetch_flow(void **state)
 	tcore_prefetch(&core, 5, 50, 8);
 	tcore_prefetch(&core, 5, 58, 2);
 	assert_int_equal(regs[6].state, TCORE_REQUESTED);
+	assert_int_equal(regs[7].state, TCORE_REQUESTED);
 	expect_quiet();
 	tcore_attach(&core);
 	expect_msg(DDRAID_CHAN_HELLO, NREG, NMEM, 0, 0);
 	expect_msg(DDRAID_CHAN_HELD, 5, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 6, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 7, 0, 0, 0);
 	expect_quiet();
 }
 
