@@ -270,8 +270,9 @@ enum tcore_verdict tcore_write_enter(struct tcore *c, struct tcore_io *io,
  * overlap this region's writes instead of stalling the stream at every
  * region boundary. Two regions ahead, not one: the bit write queues on
  * the members behind the stream's own data writes, so under a stream at
- * disk speed it takes about as long as writing a region (measured in
- * bench-intent, docs/testing-vm.md). A write is sequential when it starts
+ * disk speed it can take about as long as writing a region (the reasoning
+ * and what bench-intent shows of it: docs/testing-vm.md, "Stop 18: grant
+ * prefetch two regions ahead"). A write is sequential when it starts
  * where one of the last few writes ended, so random writes set no bits
  * for regions nobody writes. Recording intent early is always safe; a
  * prefetched grant nobody uses is dropped as idle.
