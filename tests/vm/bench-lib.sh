@@ -151,7 +151,8 @@ bench_cpu_table() {
 			b=$(bench_cpu_busy "$samples" "$d/$t-$job.json")
 			if [ "$b" = "?" ]; then printf ' %8s' "?"; continue; fi
 			printf ' %7s%%' "$b"
-			BENCH_CPU=$(jq -c --arg t "$t" --arg j "$job" 				--argjson b "$b" '.[$t][$j] = $b' <<<"$BENCH_CPU")
+			BENCH_CPU=$(jq -c --arg t "$t" --arg j "$job" \
+				--argjson b "$b" '.[$t][$j] = $b' <<<"$BENCH_CPU")
 		done
 		echo
 	done
