@@ -19,15 +19,7 @@ set -u
 : "${DDRAIDCTL:?DDRAIDCTL must name the ddraidctl binary (make check sets it)}"
 DDRAIDD=${DDRAIDD:-${DDRAIDCTL%/tools/ddraidctl}/cpg-daemon/ddraidd}
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-t() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
+. "${TESTS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tap.sh"
 # te DESC 'SHELL CONDITION': for conditions made of several commands
 te() {
 	_d=$1

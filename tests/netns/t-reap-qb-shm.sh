@@ -8,15 +8,7 @@ set -u
 SRC=${TESTS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 REAP=$SRC/netns/reap-qb-shm.sh
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-t() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
+. "$SRC/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ddraid-reap.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT

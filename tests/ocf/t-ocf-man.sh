@@ -13,15 +13,7 @@ AGENT=$SRC/../ocf/volume
 : "${OCF_MAN:?OCF_MAN must name the built ocf_ddraid_volume.7 (make check sets it)}"
 : "${DDRAID_SBINDIR:?DDRAID_SBINDIR must be the configured sbindir (make check sets it)}"
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-t() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
+. "$SRC/tap.sh"
 
 for p in xmllint man col; do
 	if ! command -v $p >/dev/null; then

@@ -25,15 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-t() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d"; fi
-}
+. "$SRC/tap.sh"
 
 # The agent's environment: nothing from the caller's OCF_RESKEY_*.
 for v in $(env | sed -n 's/^\(OCF_[A-Za-z0-9_]*\)=.*/\1/p'); do

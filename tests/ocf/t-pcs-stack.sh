@@ -35,15 +35,7 @@ if [ -z "${T_PCS_STACK_NS:-}" ]; then
 	exit "$rc"
 fi
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-t() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+. "$SRC/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ddraid-pcs.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
