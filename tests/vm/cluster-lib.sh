@@ -107,6 +107,18 @@ kstat() {
 	}'
 }
 
+# kstat_is VOL FIELD VALUE: kstat's FIELD equals VALUE. For wait_until,
+# which re-runs its command: a "$(kstat ...)" in wait_until's own
+# arguments would be read once, before the first try.
+kstat_is() { [ "$(kstat "$1" "$2")" = "$3" ]; }
+
+# kstat_ge VOL FIELD N: kstat's FIELD is a number >= N.
+kstat_ge() {
+	local v
+	v=$(kstat "$1" "$2")
+	[ -n "$v" ] && [ "$v" -ge "$3" ]
+}
+
 # ddraidd_stop: SIGTERM, wait for the exit.
 ddraidd_stop() {
 	[ -n "${DDRAIDD_PID:-}" ] || return 0

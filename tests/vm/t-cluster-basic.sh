@@ -39,7 +39,7 @@ else
 	cl_logs
 	bail "ddraidd attached within 60 s"
 fi
-wait_until 10 test "$(kstat "$NAME" daemon)" = attached
+wait_until 10 kstat_is "$NAME" daemon attached
 check "dmsetup status: daemon attached, running" \
 	test "$(kstat "$NAME" daemon) $(kstat "$NAME" frozen)" = "attached running"
 

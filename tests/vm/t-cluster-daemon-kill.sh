@@ -50,7 +50,7 @@ w0=$(sectors_written "$dm")
 kill -KILL "$DDRAIDD_PID"
 wait "$DDRAIDD_PID" 2>/dev/null
 DDRAIDD_PID=
-wait_until 10 test "$(kstat "$NAME" daemon)" = detached
+wait_until 10 kstat_is "$NAME" daemon detached
 check "ddraidd killed with SIGKILL: the target says detached" \
 	test "$(kstat "$NAME" daemon)" = detached
 check "fio still running" kill -0 "$fio_pid"
@@ -67,7 +67,7 @@ dd if=/tmp/blk of="$dm" bs=4096 seek=$((100 * MB / 4096)) oflag=direct \
 	status=none &
 dd_pid=$!
 check "a write to a cold region waits at the gate (waiting >= 1)" \
-	wait_until 30 test "$(kstat "$NAME" waiting)" -ge 1
+	wait_until 30 kstat_ge "$NAME" waiting 1
 check "that write has not completed" kill -0 "$dd_pid"
 check "fio still running, no grant needed" kill -0 "$fio_pid"
 kgranted=$(kstat "$NAME" granted)

@@ -119,7 +119,7 @@ check "read back: checksum equals what was written" \
 
 # ---- the daemon dies ----
 kill -KILL "$pid1"
-wait_until 10 test "$(kstat "$NAME" daemon)" = detached
+wait_until 10 kstat_is "$NAME" daemon detached
 check "ddraidd SIGKILLed: target detached" test "$(kstat "$NAME" daemon)" = detached
 ra_expect 1 "monitor with the daemon gone: OCF_ERR_GENERIC" monitor
 check "...reason: ddraidd is not running" grep -q 'ddraidd.*not running' /tmp/ra.err
@@ -163,7 +163,7 @@ check "both data ranges verify" test \
 # ---- a dead daemon recovered with stop_mode=daemon: the device stays ----
 pid3=$(daemon_pid)
 kill -KILL "$pid3"
-wait_until 10 test "$(kstat "$NAME" daemon)" = detached
+wait_until 10 kstat_is "$NAME" daemon detached
 ra_expect 1 "SIGKILL again: monitor fails" monitor
 ra_expect 0 "recovery stop with stop_mode=daemon" stop OCF_RESKEY_stop_mode=daemon
 check "the target stayed" dm_exists
@@ -297,8 +297,11 @@ if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
 	# A failed member. The attributes follow the daemon's events, not
 	# the next monitor: with the resource in maintenance (Pacemaker
 	# cancels its monitors) only the agent's watcher can change them.
+	# The recovery's start action launches the watcher as its last step,
+	# after the daemon attached (which is all "recovered" waits for).
+	watcher_runs() { pgrep -f "volume ddraid-attr-watc[h]" >/dev/null; }
 	check "pacemaker: the agent's attribute watcher runs" \
-		pgrep -f "volume ddraid-attr-watc[h]"
+		wait_until 60 watcher_runs
 	crm_resource --resource vol0-clone --meta -p maintenance -v true >&2
 	in_maint() { crm_mon -1 2>/dev/null | grep -qi 'maintenance\|unmanaged'; }
 	check "pacemaker: vol0-clone in maintenance (no monitor runs)" \
@@ -348,9 +351,10 @@ if [ "$(dmsetup status "$NAME" | awk '{ print $6 }')" != degraded ]; then
 	check "ddraidctl fail --member 0 through the daemon" \
 		env DDRAID_CTL_DIR="$CL_CTL" "$DDRAIDCTL" fail "$NAME" --member 0
 fi
-wait_until 30 test "$(dmsetup status "$NAME" | awk '{ print $6 }')" = degraded
+dm_degraded() { [ "$(dmsetup status "$NAME" | awk '{ print $6 }')" = degraded ]; }
+wait_until 30 dm_degraded
 check "dmsetup status: degraded" \
-	test "$(dmsetup status "$NAME" | awk '{ print $6 }')" = degraded
+	dm_degraded
 ra_expect 190 "monitor of a degraded volume: OCF_DEGRADED" monitor
 # (member 0 is left out of the table when its failure is recorded: -AA)
 check "...with the reason: degraded, members DAA or -AA" \
