@@ -277,7 +277,8 @@ enum tcore_verdict tcore_write_enter(struct tcore *c, struct tcore_io *io,
  * for regions nobody writes. Recording intent early is always safe; a
  * prefetched grant nobody uses is dropped as idle.
  */
-void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks)
+void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks,
+		    u32 ahead)
 {
 	u64 next = region + 1;
 	bool seq = false;
@@ -297,7 +298,10 @@ void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks)
 	}
 	if (c->nowait || c->withdrawn)
 		return;
-	for (; next <= region + TCORE_PREFETCH_AHEAD && next < c->regions;
+	/* Bounded: each call holds the target's lock while it looks. */
+	if (ahead > TCORE_PREFETCH_MAX)
+		ahead = TCORE_PREFETCH_MAX;
+	for (; next <= region + ahead && next < c->regions;
 	     next++) {
 		if (c->reg[next].state != TCORE_COLD)
 			continue;

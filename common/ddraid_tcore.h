@@ -41,7 +41,8 @@
 
 #define TCORE_NONE		(~(u64)0)	/* no region */
 #define TCORE_STREAMS		4	/* write streams grant prefetch follows */
-#define TCORE_PREFETCH_AHEAD	2	/* regions it asks for ahead of one */
+#define TCORE_PREFETCH_AHEAD	2	/* regions it asks for ahead: default */
+#define TCORE_PREFETCH_MAX	8	/* ...and at most, whatever it is told */
 
 /* Where a region stands with the daemon. */
 enum tcore_region_state {
@@ -249,10 +250,12 @@ enum tcore_verdict tcore_write_enter(struct tcore *c, struct tcore_io *io,
 /*
  * Grant prefetch: a write of @nblocks blocks at @block into @region that
  * continues one of the last few writes asks for the grants of the next
- * TCORE_PREFETCH_AHEAD regions too. Call before tcore_write_enter() when
- * prefetch is wanted.
+ * @ahead regions too (TCORE_PREFETCH_AHEAD is the default; more than
+ * TCORE_PREFETCH_MAX counts as that many, 0 asks for none). Call before
+ * tcore_write_enter() when prefetch is wanted.
  */
-void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks);
+void tcore_prefetch(struct tcore *c, u64 region, u64 block, u64 nblocks,
+		    u32 ahead);
 
 /* A read arrives: GO, WAIT (frozen: queued until THAW), FAIL, REQUEUE. */
 enum tcore_verdict tcore_read_enter(struct tcore *c, struct tcore_io *io);

@@ -29,7 +29,12 @@ MODULE_PARM_DESC(idle_ms,
 static bool prefetch_grants = true;
 module_param(prefetch_grants, bool, 0644);
 MODULE_PARM_DESC(prefetch_grants,
-		 "cluster mode: a sequential write into a region asks for the next region's grant too (default on)");
+		 "cluster mode: a sequential write into a region asks for the grants of the regions after it too (default on)");
+
+static unsigned int prefetch_ahead = TCORE_PREFETCH_AHEAD;
+module_param(prefetch_ahead, uint, 0644);
+MODULE_PARM_DESC(prefetch_ahead,
+		 "cluster mode: how many regions ahead grant prefetch asks for (default 2, at most 8)");
 
 /* How many regions the idle scan looks at per hold of cl->lock. */
 #define IDLE_SCAN_BATCH		1024
@@ -114,7 +119,7 @@ enum ddraid_gate ddraid_gate_enter(struct ddraid_ctx *ctx,
 	spin_lock_irqsave(&cl->lock, flags);
 	if (READ_ONCE(prefetch_grants))
 		tcore_prefetch(&cl->core, io->tio.region, io->block,
-			       io->nblocks);
+			       io->nblocks, READ_ONCE(prefetch_ahead));
 	v = tcore_write_enter(&cl->core, &io->tio, get_jiffies_64());
 	cl_kick(cl);
 	spin_unlock_irqrestore(&cl->lock, flags);

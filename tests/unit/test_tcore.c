@@ -791,40 +791,83 @@ static void test_thaw_cancels_frozen(void **state)
 	expect_msg(DDRAID_CHAN_FROZEN, 0, 3, 0, 0);
 }
 
+/* Grant prefetch at the target's default distance. */
+static void prefetch(u64 region, u64 block, u64 nblocks)
+{
+	tcore_prefetch(&core, region, block, nblocks, TCORE_PREFETCH_AHEAD);
+}
+
 static void test_prefetch(void **state)
 {
 	init_core(NULL, 0, 0);
 	running();
 	grant(0);
 	grant(3);
-	tcore_prefetch(&core, 0, 0, 8);		/* a new stream */
+	prefetch(0, 0, 8);		/* a new stream */
 	expect_quiet();
-	tcore_prefetch(&core, 0, 8, 8);		/* continues it: two ahead */
+	prefetch(0, 8, 8);		/* continues it: two ahead */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);
 	expect_quiet();
 	assert_int_equal(regs[1].state, TCORE_REQUESTED);
 	assert_int_equal(regs[2].state, TCORE_REQUESTED);
-	tcore_prefetch(&core, 0, 100, 8);	/* random */
+	prefetch(0, 100, 8);	/* random */
 	expect_quiet();
-	tcore_prefetch(&core, NREG - 1, 16, 8);	/* last region: none */
+	prefetch(NREG - 1, 16, 8);	/* last region: none */
 	expect_quiet();
-	tcore_prefetch(&core, NREG - 2, 24, 8);	/* one left */
+	prefetch(NREG - 2, 24, 8);	/* one left */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, NREG - 1, 0, 0, 0);
 	expect_quiet();
-	tcore_prefetch(&core, 1, 108, 8);	/* 2 asked for, 3 granted */
+	prefetch(1, 108, 8);	/* 2 asked for, 3 granted */
 	expect_quiet();
-	tcore_prefetch(&core, 2, 116, 8);	/* 3 granted, 4 cold */
+	prefetch(2, 116, 8);	/* 3 granted, 4 cold */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 4, 0, 0, 0);
 	expect_quiet();
-	tcore_prefetch(&core, 3, 124, 8);	/* 4 asked once, 5 cold */
+	prefetch(3, 124, 8);	/* 4 asked once, 5 cold */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 5, 0, 0, 0);
 	expect_quiet();
 	/* Not while the caller cannot wait. */
 	tcore_set_nowait(&core, true);
-	tcore_prefetch(&core, 4, 132, 8);
+	prefetch(4, 132, 8);
 	expect_quiet();
 	assert_int_equal(regs[6].state, TCORE_COLD);
+}
+
+/*
+ * The distance is the caller's (the module parameter prefetch_ahead):
+ * 1 asks for the next region only, 0 for none while still following the
+ * stream, and more than TCORE_PREFETCH_MAX for that many.
+ */
+static void test_prefetch_distance(void **state)
+{
+	/* Room for the most it asks for, and one region beyond. */
+	static struct tcore_region big[3 + TCORE_PREFETCH_MAX + 1];
+	static const u32 all_active[NMEM] = { A, A, A };
+	const u64 nbig = sizeof(big) / sizeof(big[0]);
+	u64 r;
+
+	init_core(NULL, 0, 0);
+	tcore_init(&core, big, nbig, NMEM, 10, all_active, 0, 0);
+	tcore_attach(&core);
+	expect_msg(DDRAID_CHAN_HELLO, nbig, NMEM, 0, DDRAID_CHAN_HELLO_FROZEN);
+	expect_msg(DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
+	expect_msg(DDRAID_CHAN_FROZEN, 0, 0, 0, 0);
+	msg(DDRAID_CHAN_THAW, 0, 0, 0, 0);
+	tcore_prefetch(&core, 0, 0, 8, 1);
+	tcore_prefetch(&core, 0, 8, 8, 1);
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);
+	expect_quiet();
+	tcore_prefetch(&core, 1, 16, 8, 0);
+	expect_quiet();
+	assert_int_equal(big[2].state, TCORE_COLD);
+	tcore_prefetch(&core, 1, 24, 8, 1);	/* the stream went on */
+	expect_msg(DDRAID_CHAN_GRANT_REQ, 2, 0, 0, 0);
+	expect_quiet();
+	tcore_prefetch(&core, 2, 32, 8, TCORE_PREFETCH_MAX + 100);
+	for (r = 3; r <= 2 + TCORE_PREFETCH_MAX; r++)
+		expect_msg(DDRAID_CHAN_GRANT_REQ, r, 0, 0, 0);
+	expect_quiet();
+	assert_int_equal(big[3 + TCORE_PREFETCH_MAX].state, TCORE_COLD);
 }
 
 /*
@@ -837,7 +880,7 @@ static void test_prefetch(void **state)
  */
 static enum tcore_verdict seq_write(int id, u64 region, u64 block)
 {
-	tcore_prefetch(&core, region, block, 8);
+	prefetch(region, block, 8);
 	return write_at(id, region);
 }
 
@@ -877,7 +920,7 @@ static void test_prefetch_flow(void **state)
 	assert_int_equal(regs[3].state, TCORE_COLD);
 	assert_int_equal(regs[4].state, TCORE_COLD);
 	/* Unused prefetched grants go idle like any other. */
-	tcore_prefetch(&core, 2, 32, 8);	/* asks for 3 and 4 again */
+	prefetch(2, 32, 8);	/* asks for 3 and 4 again */
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 3, 0, 0, 0);
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 4, 0, 0, 0);
 	msg(DDRAID_CHAN_GRANT, 3, 0, 0, 0);
@@ -908,8 +951,8 @@ static void test_prefetch_flow(void **state)
 	running();
 	grant(5);
 	tcore_detach(&core);
-	tcore_prefetch(&core, 5, 50, 8);
-	tcore_prefetch(&core, 5, 58, 2);
+	prefetch(5, 50, 8);
+	prefetch(5, 58, 2);
 	assert_int_equal(regs[6].state, TCORE_REQUESTED);
 	assert_int_equal(regs[7].state, TCORE_REQUESTED);
 	expect_quiet();
@@ -2000,6 +2043,7 @@ int main(void)
 		cmocka_unit_test(test_freeze_fail_io),
 		cmocka_unit_test(test_thaw_cancels_frozen),
 		cmocka_unit_test(test_prefetch),
+		cmocka_unit_test(test_prefetch_distance),
 		cmocka_unit_test(test_prefetch_flow),
 		cmocka_unit_test(test_nowait_and_take_over),
 		cmocka_unit_test(test_bad_input),

@@ -6,7 +6,8 @@
 #
 #   tests/vm/bench-intent.sh [--build DIR] [--bps B] [--iops I] [--reps N]
 #                            [--size MIB] [--qd Q] [--lat-regions N]
-#                            [--smp N] [--json FILE] [--out DIR]
+#                            [--compare-ahead N] [--smp N] [--json FILE]
+#                            [--out DIR]
 #
 # --smp: the VM's CPUs (default 2, as any real node has). With one CPU
 # under TCG, corosync (which runs at real-time priority), ddraidd's
@@ -25,6 +26,12 @@
 #    a cluster run is cold and pays GRANT_REQ + bit set. After a cluster run
 #    the grants are let go idle and the bits cleared before going on.
 #    Medians, the ratio cluster/standalone and the goal (ratio >= 0.97).
+#    --compare-ahead N (default 1, 0 leaves it out): each repetition also
+#    writes a third mode, the cluster table with grant prefetch N regions
+#    ahead (module parameter prefetch_ahead) instead of the module's
+#    default, into a cold range of its own; the order of the three modes
+#    rotates. Its median ratio, and the median of the per-repetition
+#    ratios default/N, compare the two distances under the same host load.
 # 2. QD1 4 KiB O_DIRECT writes, one per region, into --lat-regions (default
 #    64) cold regions after the throughput ranges: cold (first write), warm
 #    (the same offsets again at once) and standalone; clat median and p99.
@@ -235,9 +242,10 @@ resync_cold() {
 }
 
 in_vm() {
-	local reps=$1 size=$2 qd=$3 nlat=$4
+	local reps=$1 size=$2 qd=$3 nlat=$4 cmp=$5
 	local devs=(/dev/vda /dev/vdb /dev/vdc /dev/vdd /dev/vde)
-	local members rsize dsize i m b a t0 off dev idle
+	local members rsize dsize i m b a t0 off dev idle ahead nranges
+	local modes=(standalone cluster)
 	. "$HERE/lib.sh"
 	. "$HERE/cluster-lib.sh"
 	vm_need_build
@@ -248,6 +256,14 @@ in_vm() {
 	echo "${DDRAID_PREFETCH:-1}" \
 		>/sys/module/dm_ddraid/parameters/prefetch_grants ||
 		bail "cannot set prefetch_grants"
+	ahead=$(cat /sys/module/dm_ddraid/parameters/prefetch_ahead) ||
+		bail "no module parameter prefetch_ahead"
+	# Each cluster mode writes ranges of its own: cold ones.
+	nranges=$reps
+	if [ "$cmp" != 0 ]; then
+		modes+=("cluster-a$cmp")
+		nranges=$((2 * reps))
+	fi
 	members=$(IFS=,; echo "${devs[*]}")
 
 	# The images are zero (written on the host): --assume-clean is true.
@@ -257,15 +273,17 @@ in_vm() {
 	dsize=$(examine_field /dev/vda data_size)
 	size=$((size << 20))
 	[ $((size % rsize)) = 0 ] || bail "--size not a multiple of $rsize"
-	[ $((reps * size + (nlat + TRACE_REGIONS) * rsize)) -le "$dsize" ] ||
-		bail "volume too small for $reps x $size + $nlat regions"
+	[ $((nranges * size + (nlat + TRACE_REGIONS) * rsize)) -le "$dsize" ] ||
+		bail "volume too small for $nranges x $size + $nlat regions"
 	jq -n --argjson r "$rsize" --argjson d "$dsize" \
 		--argjson n "$(examine_field /dev/vda regions)" \
 		--arg idle "$(cat /sys/module/dm_ddraid/parameters/idle_ms)" \
 		--arg pf "$(cat /sys/module/dm_ddraid/parameters/prefetch_grants)" \
+		--argjson ahead "$ahead" \
 		'{region_size: $r, data_size: $d, regions: $n,
 		  idle_ms: ($idle | tonumber),
-		  prefetch_grants: ($pf == "Y")}' >"$VM_SHARE/volume.json"
+		  prefetch_grants: ($pf == "Y"), prefetch_ahead: $ahead}' \
+		>"$VM_SHARE/volume.json"
 
 	# Both tables at once: dm shares the members between its devices.
 	# Not assemble: it sets a dm uuid from the volume, unique per device.
@@ -277,31 +295,36 @@ in_vm() {
 		bail "cluster table"
 	ddraidd_start "$NAME" "$members"
 	wait_until 60 d_attached "$NAME" || { cl_logs; bail "ddraidd attach"; }
-	wait_until 20 test "$(kstat "$NAME" frozen)" = running ||
+	wait_until 20 kstat_is "$NAME" frozen running ||
 		bail "cluster table thawed"
 	diag "cluster table: $(dmsetup status "$NAME")"
 
 	mkdir -p "$VM_SHARE/fio"
 	: >"$VM_SHARE/runs.jsonl"
 	for ((i = 0; i < reps; i++)); do
-		if [ $((i % 2)) = 0 ]; then
-			set -- standalone cluster
-		else
-			set -- cluster standalone
-		fi
+		# Rotated: each mode goes first as often as the others.
+		set -- "${modes[@]:i % ${#modes[@]}}" \
+			"${modes[@]:0:i % ${#modes[@]}}"
 		for m in "$@"; do
-			dev=/dev/mapper/$SNAME
-			[ "$m" = cluster ] && dev=/dev/mapper/$NAME
+			dev=/dev/mapper/$NAME
+			off=$((i * size))
+			case $m in
+			standalone) dev=/dev/mapper/$SNAME ;;
+			cluster-a*)
+				off=$(((reps + i) * size))
+				echo "$cmp" >/sys/module/dm_ddraid/parameters/prefetch_ahead ;;
+			esac
 			b=$(snap)
 			fio --name=seqwrite --filename="$dev" --ioengine=libaio \
 				--direct=1 --rw=write --bs=1M --iodepth="$qd" \
-				--offset=$((i * size)) --size="$size" \
+				--offset="$off" --size="$size" \
 				--output-format=json \
 				--output="$VM_SHARE/fio/tp-$m-$i.json" >&2 ||
 				bail "fio $m $i"
 			a=$(snap)
+			echo "$ahead" >/sys/module/dm_ddraid/parameters/prefetch_ahead
 			t0=$SECONDS
-			if [ "$m" = cluster ] && ! wait_until 30 settled; then
+			if [ "$m" != standalone ] && ! wait_until 30 settled; then
 				diag "rep $i: not settled after 30 s: $(snap)"
 			fi
 			record tp "$m" "$i" "$b" "$a" $((SECONDS - t0))
@@ -316,7 +339,7 @@ in_vm() {
 	wait_until 30 settled || diag "latency: not settled: $(snap)"
 	idle=$(cat /sys/module/dm_ddraid/parameters/idle_ms)
 	echo "$LAT_IDLE_MS" >/sys/module/dm_ddraid/parameters/idle_ms
-	off=$((reps * size))
+	off=$((nranges * size))
 	for m in cold warm standalone; do
 		dev=/dev/mapper/$NAME
 		[ "$m" = standalone ] && dev=/dev/mapper/$SNAME
@@ -333,7 +356,7 @@ in_vm() {
 	# events (cheap, unlike ptrace). The daemon's fds: /dev/ddraid and
 	# its eventfds (the IO worker signals "done" on one).
 	wait_until 60 settled || diag "trace: not settled: $(snap)"
-	off=$((reps * size + nlat * rsize))
+	off=$((nranges * size + nlat * rsize))
 	trace_on || diag "no syscall tracing: no breakdown"
 	b=$(snap)
 	lat_fio "/dev/mapper/$NAME" "$off" "$TRACE_REGIONS" "$rsize" \
@@ -346,7 +369,7 @@ in_vm() {
 	# the parity member where data and parity are zero (past everything
 	# written above), so the volume stays consistent.
 	off=$(examine_field /dev/vda data_offset)
-	off=$((off + (reps * size + (nlat + TRACE_REGIONS) * rsize) / 4))
+	off=$((off + (nranges * size + (nlat + TRACE_REGIONS) * rsize) / 4))
 	fio --name=probe --filename=/dev/vde --ioengine=psync --direct=1 \
 		--rw=write --bs=4k --fdatasync=1 --zero_buffers \
 		--offset="$off" --size=1M --number_ios=16 --output-format=json \
@@ -427,6 +450,7 @@ reps=7
 size=256
 qd=4
 nlat=64
+cmp=1
 smp=2
 json=
 out=/var/tmp/ddraid-vm/bench-intent
@@ -439,6 +463,7 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift 2 ;;
 	--qd) qd=$2; shift 2 ;;
 	--lat-regions) nlat=$2; shift 2 ;;
+	--compare-ahead) cmp=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--json) json=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
@@ -452,6 +477,10 @@ for v in "$bps" "$iops" "$reps" "$size" "$qd" "$nlat" "$smp"; do
 		exit 2 ;;
 	esac
 done
+case "$cmp" in
+''|*[!0-9]*) echo "bench-intent.sh: --compare-ahead: not a number: '$cmp'" >&2
+	exit 2 ;;
+esac
 [ -n "$build" ] || build=$SRCDIR/build
 for f in tools/ddraidctl cpg-daemon/ddraidd; do
 	[ -x "$build/$f" ] || { echo "bench-intent.sh: no $build/$f" >&2; exit 2; }
@@ -468,7 +497,12 @@ export DDRAID_KO=$out/dm-ddraid.ko
 
 # Disks have no holes: sparse images would make the first write of a range
 # an allocating write on the host, paid by whichever mode came first.
-disk_mib=640
+# Big enough for the cold ranges (one set per cluster mode), the latency
+# and trace regions (4 MiB each) over 4 data members, and the metadata.
+nranges=$reps
+[ "$cmp" = 0 ] || nranges=$((2 * reps))
+disk_mib=$(((nranges * size + (nlat + TRACE_REGIONS) * 4) / 4 + 64))
+[ "$disk_mib" -ge 640 ] || disk_mib=640
 for i in 0 1 2 3 4; do
 	dd if=/dev/zero of="$out/disk$i.img" bs=4M count=$((disk_mib / 4)) \
 		conv=fsync status=none || exit 2
@@ -478,7 +512,7 @@ t0=$SECONDS
 DDRAID_BUILD=$build "$HERE/vm-run" --disks 5 --disk-size "${disk_mib}M" \
 	--keep-disks --throttle-bps "$bps" --throttle-iops "$iops" \
 	--smp "$smp" --out "$out" --timeout 2400 \
-	"$0" --in-vm "$reps" "$size" "$qd" "$nlat" >/dev/null ||
+	"$0" --in-vm "$reps" "$size" "$qd" "$nlat" "$cmp" >/dev/null ||
 	{ echo "bench-intent.sh: the VM run failed (logs in $out)" >&2; exit 1; }
 wall=$((SECONDS - t0))
 rm -f "$out"/disk*.img
@@ -511,8 +545,29 @@ done
 tpj=$(printf '%s\n' "${rows[@]}" | jq -s '.')
 med_s=$(jq -r '.[].standalone_bps' <<<"$tpj" | pct 50)
 med_c=$(jq -r '.[].cluster_bps' <<<"$tpj" | pct 50)
-ratio=$(awk -v s="$med_s" -v c="$med_c" 'BEGIN { printf "%.3f", (s > 0) ? c / s : 0 }')
+# ratio A B: A / B to three places.
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+ratio=$(ratio_of "$med_c" "$med_s")
 met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.97) ? "true" : "false" }')
+
+# The other prefetch distance, written in the same repetitions.
+cmpj=null
+if [ "$cmp" != 0 ]; then
+	ahead=$(jq -r .prefetch_ahead "$share/volume.json")
+	for ((i = 0; i < reps; i++)); do
+		jq -nc --argjson i "$i" --argjson o "$(tp "cluster-a$cmp" "$i")" \
+			--argjson c "$(tp cluster "$i")" \
+			'{rep: $i, other_bps: $o, default_over_other: (if $o > 0 then $c / $o else 0 end)}'
+	done >"$share/compare.jsonl"
+	med_o=$(jq -r .other_bps "$share/compare.jsonl" | pct 50)
+	med_p=$(jq -r .default_over_other "$share/compare.jsonl" | pct 50)
+	cmpj=$(jq -s --argjson d "$ahead" --argjson o "$cmp" \
+		--argjson mo "$med_o" --argjson r "$(ratio_of "$med_o" "$med_s")" \
+		--argjson p "$med_p" \
+		'{default_ahead: $d, other_ahead: $o, runs: .,
+		  median_other_bps: $mo, other_ratio: $r,
+		  median_default_over_other: $p}' "$share/compare.jsonl")
+fi
 rsize=$(jq -r .region_size "$share/volume.json")
 
 # Latency: every IO's clat (ns) from the fio logs, in µs.
@@ -636,14 +691,14 @@ jq -n --arg k "$kver" --argjson bps "$bps" --argjson iops "$iops" \
 	--argjson met "$met" --argjson lat "$latj" --argjson wall "$wall" \
 	--argjson trace "$tracej" --argjson extra "$extra" \
 	--argjson rebuild "$rebuildj" --argjson fg "$fgj" \
-	--argjson resync "$resyncj" \
+	--argjson resync "$resyncj" --argjson cmpj "$cmpj" \
 	'{bench: "vm-intent", kernel: $k, vm_cpus: $smp, members: 5, throttle_bps: $bps,
 	  throttle_iops: $iops, member_files_prefilled: true, volume: $vol,
 	  vm_seconds: $wall,
 	  seqwrite: {bs: 1048576, iodepth: $qd, bytes_per_run: $size,
 		     runs: $tp, median_standalone_bps: $ms,
 		     median_cluster_bps: $mc, ratio: $r, goal: 0.97, met: $met,
-		     extra_ms_per_region: $extra},
+		     extra_ms_per_region: $extra, prefetch_compare: $cmpj},
 	  first_write: $lat, cold_write_trace: $trace, rebuild: $rebuild,
 	  resync: $resync,
 	  foreground_during_rebuild: {iops: '"$FG_IOPS"', seconds: '"$FG_SECONDS"',
@@ -663,6 +718,10 @@ printf '%-4s %7.1f MB/s %7.1f MB/s %7s   goal >= 0.97: %s\n' median \
 	"$(awk -v v="$med_s" 'BEGIN { print v / 1e6 }')" \
 	"$(awk -v v="$med_c" 'BEGIN { print v / 1e6 }')" "$ratio" \
 	"$([ "$met" = true ] && echo met || echo 'NOT met')"
+jq -r 'select(. != null) |
+	"grant prefetch \(.default_ahead) regions ahead (the default) against \(.other_ahead), same repetitions:",
+	"  \(.other_ahead) ahead: median \(.median_other_bps / 1e5 | round / 10) MB/s, ratio \(.other_ratio) of standalone",
+	"  \(.default_ahead) ahead / \(.other_ahead) ahead, per repetition: \([.runs[].default_over_other * 1000 | round / 1000] | map(tostring) | join(" ")); median \(.median_default_over_other * 1000 | round / 1000)"' <<<"$cmpj"
 echo
 printf 'first write into a region: QD1 4 KiB O_DIRECT, %d regions, clat\n' "$nlat"
 jq -r '"  cold        median \(.cold.median_us) us   p99 \(.cold.p99_us) us   (\(.cold_target_msgs) messages from the target, \(.cold_bit_sets) bit sets)",
