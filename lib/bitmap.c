@@ -62,7 +62,7 @@ int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
 	size_t len = (size_t)vol->sb.bitmap_slot_bytes;
 	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
 	unsigned int n = 0, i;
-	u32 m, fail = 0;
+	u32 m, fail = 0, written = 0;
 	void *buf;
 	int ret = check_slot(vol, slot);
 
@@ -77,6 +77,7 @@ int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
 	for (m = 0; m < vol->g.members; m++) {
 		if (!(mask & (1u << m)))
 			continue;
+		memset(&r[n], 0, sizeof(r[n]));
 		r[n].member = m;
 		r[n].write = true;
 		r[n].off = ddraid_bitmap_slot_offset(&vol->sb, slot);
@@ -85,9 +86,13 @@ int ddraid_bitmap_write_mask(struct ddraid_vol *vol, u32 slot, const u8 *map,
 		n++;
 	}
 	ddraid_mio_run(&vol->io, r, n);
-	for (i = 0; i < n; i++)
-		if (r[i].res || ddraid_mio_sync(&vol->io, r[i].member))
+	for (i = 0; i < n; i++) {
+		if (r[i].res)
 			fail |= 1u << r[i].member;
+		else
+			written |= 1u << r[i].member;
+	}
+	fail |= ddraid_mio_flush(&vol->io, written);
 	free(buf);
 	if (fail) {
 		ddraid_record_failed(vol, fail, "bitmap write error");

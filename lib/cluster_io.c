@@ -328,7 +328,7 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
 	unsigned int n = 0, i;
 	void *b;
-	u32 m;
+	u32 m, written = 0;
 
 	*failed = 0;
 	if (slot >= vol->sb.bitmap_slots ||
@@ -352,9 +352,13 @@ int ddraid_cl_bitmap_page(struct ddraid_vol *vol, u32 slot, u64 page,
 		n++;
 	}
 	ddraid_mio_run(&vol->io, r, n);
-	for (i = 0; i < n; i++)
-		if (r[i].res || ddraid_mio_sync(&vol->io, r[i].member))
+	for (i = 0; i < n; i++) {
+		if (r[i].res)
 			*failed |= 1u << r[i].member;
+		else
+			written |= 1u << r[i].member;
+	}
+	*failed |= ddraid_mio_flush(&vol->io, written);
 	free(b);
 	return *failed ? -EIO : 0;
 }
@@ -540,6 +544,11 @@ int ddraid_cl_flush(struct ddraid_vol *vol, u32 m)
 	if (m >= vol->g.members)
 		return -ENODEV;
 	return ddraid_mio_sync(&vol->io, m);
+}
+
+u32 ddraid_cl_flush_mask(struct ddraid_vol *vol, u32 mask)
+{
+	return ddraid_mio_flush(&vol->io, mask & ((1u << vol->g.members) - 1));
 }
 
 int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m)

@@ -107,6 +107,8 @@ int ddraid_cl_sb_read(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb);
 int ddraid_cl_sb_write(struct ddraid_vol *vol, u32 m, struct ddraid_sb *sb,
 		       const char **why);
 int ddraid_cl_flush(struct ddraid_vol *vol, u32 m);
+/* Flush the members in @mask at once; returns those whose flush failed. */
+u32 ddraid_cl_flush_mask(struct ddraid_vol *vol, u32 mask);
 
 /* The open descriptor of member @m, or -1 (whether it is open). */
 int ddraid_cl_member_fd(const struct ddraid_vol *vol, u32 m);

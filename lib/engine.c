@@ -747,14 +747,15 @@ int ddraid_write(struct ddraid_vol *vol, u64 offset, const void *buf,
 
 int ddraid_flush(struct ddraid_vol *vol)
 {
-	u32 m, fail = 0;
+	u32 m, mask = 0, fail;
 	int r;
 
 	if (vol->flags & DDRAID_OPEN_RDONLY)
 		return 0;
 	for (m = 0; m < vol->g.members; m++)
-		if (ddraid_member_writable(vol, m) && ddraid_mio_sync(&vol->io, m))
-			fail |= 1u << m;
+		if (ddraid_member_writable(vol, m))
+			mask |= 1u << m;
+	fail = ddraid_mio_flush(&vol->io, mask);
 	if (!fail)
 		return 0;
 	r = ddraid_record_failed(vol, fail, "flush error");

@@ -86,6 +86,11 @@ struct ddraid_mio {
 struct ddraid_mio_req {
 	u32 member;
 	bool write;
+	/*
+	 * A flush of the member's write cache (fdatasync), not a transfer:
+	 * write is true, off, buf and len are not used.
+	 */
+	bool flush;
 	u64 off;		/* member byte offset */
 	void *buf;
 	size_t len;
@@ -132,6 +137,12 @@ unsigned int ddraid_mio_pump(struct ddraid_mio *io);
 bool ddraid_mio_busy(const struct ddraid_mio *io);
 /* fdatasync member @idx. */
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx);
+/*
+ * Flush the write caches of the members in @mask, all at once (one
+ * request each, as ddraid_mio_sync() would one after the other). Returns
+ * the members whose flush failed (or that are not open).
+ */
+u32 ddraid_mio_flush(struct ddraid_mio *io, u32 mask);
 /*
  * May IO (a write or flush if @write) go to member @idx now (the tests'
  * path faults and injected errors, member_io.c)? 0 if so, -EIO if not.

@@ -232,6 +232,12 @@ int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx)
 static bool req_complete(struct ddraid_member_fd *m, struct ddraid_mio_req *r,
 			 int res)
 {
+	if (r->flush) {
+		if (res == -EINTR || res == -EAGAIN)
+			return false;
+		r->res = res < 0 ? res : 0;
+		return true;
+	}
 	if (res == -EINVAL && m->direct) {
 		res = reopen_buffered(m);
 		if (!res)
@@ -290,6 +296,9 @@ static double may_start(struct ddraid_mio *io, struct ddraid_mio_req *r,
 	case PATH_WAIT:
 		return w;
 	}
+	/* The disks' throttles (qemu's too) count reads and writes. */
+	if (r->flush)
+		return 0;
 	w = ddraid_throttle_wait(&m->th, now, r->len - r->done);
 	if (w > 0)
 		return w;
@@ -382,8 +391,12 @@ static unsigned int pump_sync(struct ddraid_mio *io)
 				sleep_for(w);
 			if (w < 0)
 				break;
-			x = r->write ? pwrite(m->fd, p, len, off) :
-				       pread(m->fd, p, len, off);
+			if (r->flush)
+				x = fdatasync(m->fd);
+			else if (r->write)
+				x = pwrite(m->fd, p, len, off);
+			else
+				x = pread(m->fd, p, len, off);
 			fin = req_complete(m, r, x < 0 ? -errno : (int)x);
 		}
 		req_finish(io, r);
@@ -433,7 +446,10 @@ static unsigned int start_admitted(struct ddraid_mio *io, double *wait)
 				if (!sqe)
 					break;
 			}
-			if (r->write)
+			if (r->flush)
+				io_uring_prep_fsync(sqe, m->fd,
+						    IORING_FSYNC_DATASYNC);
+			else if (r->write)
 				io_uring_prep_write(sqe, m->fd,
 						    (u8 *)r->buf + r->done,
 						    (unsigned int)(r->len - r->done),
@@ -532,4 +548,31 @@ unsigned int ddraid_mio_run(struct ddraid_mio *io, struct ddraid_mio_req *r,
 	while (cnt[1])
 		ddraid_mio_pump(io);
 	return cnt[0];
+}
+
+/*
+ * Issued together, the members' flushes take as long as the slowest one,
+ * not the sum: a flush is a round trip to the disk (over NVMe/TCP, to
+ * another node), and a bit write waits for one on every member.
+ */
+u32 ddraid_mio_flush(struct ddraid_mio *io, u32 mask)
+{
+	struct ddraid_mio_req r[DDRAID_MAX_MEMBERS];
+	unsigned int n = 0, i;
+	u32 m, failed = 0;
+
+	for (m = 0; m < DDRAID_MAX_MEMBERS; m++) {
+		if (!(mask & (1u << m)))
+			continue;
+		memset(&r[n], 0, sizeof(r[n]));
+		r[n].member = m;
+		r[n].write = true;
+		r[n].flush = true;
+		n++;
+	}
+	ddraid_mio_run(io, r, n);
+	for (i = 0; i < n; i++)
+		if (r[i].res)
+			failed |= 1u << r[i].member;
+	return failed;
 }

@@ -445,6 +445,9 @@ static void test_path_fault(void **s)
 	assert_int_equal(ddraid_cl_flush(vol, 1), -EIO);
 	assert_int_equal(ddraid_cl_sb_read(vol, 0, &sb), 0);
 	assert_int_equal(ddraid_cl_flush(vol, 2), 0);
+	/* Flushed together: each member's own result. */
+	assert_int_equal(ddraid_cl_flush_mask(vol, 0x7), 1u << 1);
+	assert_int_equal(ddraid_cl_flush_mask(vol, 0x5), 0);
 	/* Reads avoid it: reconstructed from parity. */
 	assert_int_equal(ddraid_cl_read(vol, 4, 4, back, 0, &failed), 0);
 	assert_int_equal(failed, 1u << 1);
@@ -488,6 +491,13 @@ static void test_path_fault(void **s)
 	assert_int_equal(pthread_create(&th, NULL, uncut_later, &u), 0);
 	t0 = mono();
 	assert_int_equal(ddraid_cl_flush(vol, 1), 0);
+	assert_true(mono() - t0 >= 0.15);
+	pthread_join(th, NULL);
+	/* ...and with the others' flushes beside it. */
+	cut(dir, 1, "hold");
+	assert_int_equal(pthread_create(&th, NULL, uncut_later, &u), 0);
+	t0 = mono();
+	assert_int_equal(ddraid_cl_flush_mask(vol, 0x7), 0);
 	assert_true(mono() - t0 >= 0.15);
 	pthread_join(th, NULL);
 	ddraid_close(vol);
