@@ -331,10 +331,12 @@ if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
 		test "$(all3)" = "$want $want2 $want3"
 	crm_resource --resource vol0-clone --meta -p target-role -v Stopped >&2
 	check "pacemaker: target-role Stopped stops the clone" wait_until 180 pcmk_stopped
-	check "pacemaker: stop deleted the node attributes" \
-		test -z "$(attr "ddraid-$NAME")$(attr "ddraid-$NAME-members")"
-	check "pacemaker: ... and ended the watcher" \
-		sh -c '! pgrep -f "volume ddraid-attr-watc[h]"'
+	# attrd applies the deletes, and the watcher's shell exits on its
+	# SIGTERM, a moment after the stop action returned.
+	no_attrs() { [ -z "$(attr "ddraid-$NAME")$(attr "ddraid-$NAME-members")" ]; }
+	check "pacemaker: stop deleted the node attributes" wait_until 30 no_attrs
+	no_watcher() { ! pgrep -f "volume ddraid-attr-watc[h]" >/dev/null; }
+	check "pacemaker: ... and ended the watcher" wait_until 30 no_watcher
 	check "pacemaker: no dm device, no ddraidd left" \
 		test -z "$(dm_exists && echo dm)$(daemon_pid)"
 	kill -TERM "$PCMK_PID"
