@@ -541,10 +541,14 @@ void ddraid_close(struct ddraid_vol *vol)
 
 	if (!vol)
 		return;
-	if (!(vol->flags & DDRAID_OPEN_RDONLY))
+	if (!(vol->flags & DDRAID_OPEN_RDONLY)) {
+		u32 open = 0;
+
 		for (m = 0; m < DDRAID_MAX_MEMBERS; m++)
 			if (vol->io.m[m].fd >= 0 && !vol->io.m[m].inject_error)
-				ddraid_mio_sync(&vol->io, m);
+				open |= 1u << m;
+		ddraid_mio_flush(&vol->io, open);
+	}
 	ddraid_mio_exit(&vol->io);
 	for (m = 0; m <= DDRAID_MAX_MEMBERS; m++)
 		free(vol->buf[m]);

@@ -213,16 +213,15 @@ int ddraid_mio_path_wait(struct ddraid_mio *io, unsigned int idx, bool write)
 	}
 }
 
+/* One member's flush: the request ddraid_mio_flush() issues for each. */
 int ddraid_mio_sync(struct ddraid_mio *io, unsigned int idx)
 {
-	struct ddraid_member_fd *m = &io->m[idx];
-	int r = ddraid_mio_path_wait(io, idx, true);
+	struct ddraid_mio_req r = {
+		.member = idx, .write = true, .flush = true,
+	};
 
-	if (r)
-		return r;
-	if (m->fd < 0)
-		return -ENODEV;
-	return fdatasync(m->fd) ? -errno : 0;
+	ddraid_mio_run(io, &r, 1);
+	return r.res;
 }
 
 /*
