@@ -43,17 +43,24 @@ static struct tio *tio_of(struct tcore_io *io)
 	return (struct tio *)((char *)io - offsetof(struct tio, io));
 }
 
-static void init_core(const u32 *mstate, u32 outm, u32 absent)
+/* The core over @n regions of @reg (init_core(): the usual NREG). */
+static void init_core_on(struct tcore_region *reg, u64 n, const u32 *mstate,
+			 u32 outm, u32 absent)
 {
 	static const u32 all_active[NMEM] = { A, A, A };
 	int i;
 
-	tcore_init(&core, regs, NREG, NMEM, 10, mstate ? mstate : all_active,
+	tcore_init(&core, reg, n, NMEM, 10, mstate ? mstate : all_active,
 		   outm, absent);
 	tcore_list_init(&out);
 	for (i = 0; i < 64; i++)
 		ios[i].id = i;
 	tnow = 1000;
+}
+
+static void init_core(const u32 *mstate, u32 outm, u32 absent)
+{
+	init_core_on(regs, NREG, mstate, outm, absent);
 }
 
 /* ---- helpers ---- */
@@ -98,7 +105,7 @@ static void expect_quiet(void)
 static void attach_plain(void)
 {
 	tcore_attach(&core);
-	expect_msg(DDRAID_CHAN_HELLO, NREG, NMEM, 0,
+	expect_msg(DDRAID_CHAN_HELLO, core.regions, NMEM, 0,
 		   core.frozen ? DDRAID_CHAN_HELLO_FROZEN : 0);
 	expect_msg(DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
 }
@@ -842,17 +849,10 @@ static void test_prefetch_distance(void **state)
 {
 	/* Room for the most it asks for, and one region beyond. */
 	static struct tcore_region big[3 + TCORE_PREFETCH_MAX + 1];
-	static const u32 all_active[NMEM] = { A, A, A };
-	const u64 nbig = sizeof(big) / sizeof(big[0]);
 	u64 r;
 
-	init_core(NULL, 0, 0);
-	tcore_init(&core, big, nbig, NMEM, 10, all_active, 0, 0);
-	tcore_attach(&core);
-	expect_msg(DDRAID_CHAN_HELLO, nbig, NMEM, 0, DDRAID_CHAN_HELLO_FROZEN);
-	expect_msg(DDRAID_CHAN_HELD_END, 0, 0, 0, 0);
-	expect_msg(DDRAID_CHAN_FROZEN, 0, 0, 0, 0);
-	msg(DDRAID_CHAN_THAW, 0, 0, 0, 0);
+	init_core_on(big, sizeof(big) / sizeof(big[0]), NULL, 0, 0);
+	running();
 	tcore_prefetch(&core, 0, 0, 8, 1);
 	tcore_prefetch(&core, 0, 8, 8, 1);
 	expect_msg(DDRAID_CHAN_GRANT_REQ, 1, 0, 0, 0);

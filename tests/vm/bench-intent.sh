@@ -68,6 +68,12 @@ FG_IOPS=50		# at which rate,
 FG_MIN_MBS=8		# and the rebuild's floor meanwhile (sync-speed-min)
 RESYNC_REGIONS=128	# regions left dirty for the resync measurement
 
+# cold_ranges REPS COMPARE_AHEAD: how many --size ranges the throughput
+# runs write. Each cluster mode writes ranges of its own, cold ones.
+cold_ranges() {
+	if [ "$2" = 0 ]; then echo "$1"; else echo $((2 * $1)); fi
+}
+
 # ---------------------------------------------------------------- in the VM
 
 # snap: the daemon's and the target's counters, one JSON object.
@@ -258,12 +264,8 @@ in_vm() {
 		bail "cannot set prefetch_grants"
 	ahead=$(cat /sys/module/dm_ddraid/parameters/prefetch_ahead) ||
 		bail "no module parameter prefetch_ahead"
-	# Each cluster mode writes ranges of its own: cold ones.
-	nranges=$reps
-	if [ "$cmp" != 0 ]; then
-		modes+=("cluster-a$cmp")
-		nranges=$((2 * reps))
-	fi
+	[ "$cmp" = 0 ] || modes+=("cluster-a$cmp")
+	nranges=$(cold_ranges "$reps" "$cmp")
 	members=$(IFS=,; echo "${devs[*]}")
 
 	# The images are zero (written on the host): --assume-clean is true.
@@ -499,8 +501,7 @@ export DDRAID_KO=$out/dm-ddraid.ko
 # an allocating write on the host, paid by whichever mode came first.
 # Big enough for the cold ranges (one set per cluster mode), the latency
 # and trace regions (4 MiB each) over 4 data members, and the metadata.
-nranges=$reps
-[ "$cmp" = 0 ] || nranges=$((2 * reps))
+nranges=$(cold_ranges "$reps" "$cmp")
 disk_mib=$(((nranges * size + (nlat + TRACE_REGIONS) * 4) / 4 + 64))
 [ "$disk_mib" -ge 640 ] || disk_mib=640
 for i in 0 1 2 3 4; do
