@@ -12,11 +12,38 @@ export DM_DISABLE_UDEV=1
 
 tap_failed=0
 
-# Each point also goes to stderr (the log) with the seconds since start.
-ok() { echo "ok - $*"; echo "[${SECONDS}s] ok - $*" >&2; }
+# children_cpu: CHILDREN_CPU, the CPU seconds (user + system, one decimal)
+# that the commands this shell ran and waited for took so far ("?" if
+# unknown). Without a subshell (a forked one counts from zero) and without
+# a process: bash's "times" into a file that is open and already deleted.
+children_cpu() {
+	local shell_u shell_s u s ms=0 t m sec
+	CHILDREN_CPU='?'
+	if [ -z "${TIMES_FD:-}" ]; then
+		exec {TIMES_FD}<>"/tmp/.times.$BASHPID" || return 0
+		rm -f "/tmp/.times.$BASHPID"
+	fi
+	times >"/dev/fd/$TIMES_FD" || return 0
+	{ read -r shell_u shell_s; read -r u s; } <"/dev/fd/$TIMES_FD"
+	for t in "$u" "$s"; do	# "1m2.345s"
+		[[ $t =~ ^([0-9]+)m([0-9]+)\.([0-9]{3})s$ ]] || return 0
+		m=${BASH_REMATCH[1]} sec=${BASH_REMATCH[2]}
+		ms=$((ms + 10#$m * 60000 + 10#$sec * 1000 + 10#${BASH_REMATCH[3]}))
+	done
+	CHILDREN_CPU=$((ms / 1000)).$((ms % 1000 / 100))
+}
+
+# Each point also goes to stderr (the log) with the seconds since start
+# and the CPU its commands took so far (under TCG, where the time goes).
+ok() {
+	echo "ok - $*"
+	children_cpu
+	echo "[${SECONDS}s cpu=${CHILDREN_CPU}] ok - $*" >&2
+}
 not_ok() {
 	echo "not ok - $*"
-	echo "[${SECONDS}s] not ok - $*" >&2
+	children_cpu
+	echo "[${SECONDS}s cpu=${CHILDREN_CPU}] not ok - $*" >&2
 	tap_failed=1
 }
 skip() { echo "ok - $1 # SKIP ${2:-}"; }
@@ -236,6 +263,57 @@ vol_stop() {
 	fi
 }
 
+# cpu_report LABEL FILE: where this VM's CPU time went since it booted,
+# appended to FILE (the VMs of a multi-VM test share the host's cores, so
+# every second one of them burns, all of them wait for): the busy and
+# idle totals of /proc/stat, then every process with its own time and its
+# children's (a daemon's children are the commands it ran: an agent's
+# monitors are pacemaker-execd's, a test's commands its script's), the
+# busiest first. One "cpu LABEL: ..." summary line on stdout.
+cpu_report() {
+	local hz
+	hz=$(getconf CLK_TCK)
+	{
+		echo "== $1 (uptime $(cut -d' ' -f1 /proc/uptime) s)"
+		awk -v hz="$hz" '$1 == "cpu" {
+			printf "busy %.1f s (user %.1f, system %.1f, irq+softirq %.1f), idle %.1f s\n",
+				($2 + $3 + $4 + $7 + $8) / hz, ($2 + $3) / hz, $4 / hz,
+				($7 + $8) / hz, ($5 + $6) / hz }' /proc/stat
+		echo "   total      own children  pid command"
+		# One awk for every process: under TCG a process per line
+		# would cost more than what it measures.
+		awk -v hz="$hz" 'FNR == 1 {
+			# The command name is in parentheses and may hold
+			# spaces: the fields after it start at the last ")".
+			i = length($0)
+			while (i > 0 && substr($0, i, 1) != ")")
+				i--
+			head = substr($0, 1, i)
+			split(substr($0, i + 2), f, " ")	# f[12]: field 14
+			own = (f[12] + f[13]) / hz
+			kids = (f[14] + f[15]) / hz
+			sub(/ \(/, " ", head)
+			sub(/\)$/, "", head)
+			if (own + kids >= 0.05)
+				printf "%8.1f %8.1f %8.1f  %s\n", own + kids, own, kids, head
+			nextfile
+		}' /proc/[0-9]*/stat 2>/dev/null | sort -g -r | head -n 25
+	} >>"$2"
+	awk -v hz="$hz" -v l="$1" '$1 == "cpu" {
+		printf "cpu %s: busy %.0f s, idle %.0f s\n", l,
+			($2 + $3 + $4 + $7 + $8) / hz, ($5 + $6) / hz }' /proc/stat
+}
+
+# nap SECONDS: sleep in the shell itself. Under TCG a process costs
+# milliseconds of emulated CPU, and the VMs of a multi-VM test share the
+# host's cores: a loop that polls ten times a second must not also start
+# a sleep(1) each time. A read that times out on a pipe this shell holds
+# both ends of (nothing is ever written to it).
+nap() {
+	[ -n "${NAP_FD:-}" ] || exec {NAP_FD}<> <(:)
+	read -r -t "$1" -u "$NAP_FD" _ || :
+}
+
 # wait_until SECONDS COMMAND...: poll every $WAIT_STEP s (0.1) until
 # COMMAND succeeds.
 wait_until() {
@@ -243,6 +321,6 @@ wait_until() {
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep "${WAIT_STEP:-0.1}"
+		nap "${WAIT_STEP:-0.1}"
 	done
 }

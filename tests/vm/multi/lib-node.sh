@@ -45,7 +45,8 @@ await() {
 			return 1
 		fi
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
+		# Each try is a few 9p requests the host's qemu serves.
+		nap 0.25
 	done
 }
 

@@ -175,7 +175,7 @@ watch_readd() {
 			RB_DONE=$progress
 		fi
 		[ "$st" = active,active,active ] && [ "$act" = false ] && return 0
-		sleep 0.5
+		nap 0.5
 	done
 	return 1
 }

@@ -76,9 +76,24 @@ vm_need_build
 [ -x "$AGENT" ] || bail "no agent at $AGENT"
 diag "node $ROLE ($my_node), boot $BOOT; victim $victim"
 JOURNAL=$SH/$ROLE.files
-WAIT_STEP=0.5
+# Most waits here poll Pacemaker (crm_resource, crm_mon: clients that load
+# the whole CIB and unpack its status each time). At 0.5 s their polling
+# was the largest single user of every VM's CPU (cpu.txt: the test's
+# commands 64-66 s of 170-177 s busy until GFS2 was mounted; every agent
+# run together 43 s, corosync 25 s), and the three VMs share two host
+# cores: every poll slows what it waits for.
+WAIT_STEP=2
 
 # --- helpers -------------------------------------------------------------
+
+# gated "CONDITION" COMMAND...: COMMAND (a poll of Pacemaker) only once the
+# cheap local CONDITION (shell code) holds: a wait for the whole cluster
+# polls Pacemaker only after this node got there itself.
+gated() {
+	local condition=$1
+	shift
+	eval "$condition" && "$@"
+}
 
 # crm_mon's view, once per call.
 mon() { crm_mon -1 -r 2>/dev/null; }
@@ -191,6 +206,28 @@ nothing_left() {
 		[ -z "$(ls /sys/class/nvme 2>/dev/null)" ]
 }
 
+# cpu_of COMMAND...: the CPU time COMMAND and its children took (user +
+# system, seconds).
+cpu_of() {
+	local TIMEFORMAT='%U %S' t
+	t=$({ time "$@" >/dev/null 2>&1; } 2>&1)
+	echo "$t" | awk '{ printf "%.2f", $1 + $2 }'
+}
+# costs: what one of the recurring things costs this VM, for cpu.txt: a
+# poll of Pacemaker's state, one monitor of each agent (crm_resource
+# --force-check runs it here, as pacemaker-execd would, after loading the
+# CIB as --locate does).
+costs() {
+	echo "cpu s: crm_resource --locate $(cpu_of crm_resource --resource vol0-clone --locate)," \
+		"crm_mon -1 -r $(cpu_of crm_mon -1 -r)," \
+		"crm_resource --force-check: vol0 $(cpu_of crm_resource --force-check --resource vol0)" \
+		"fs0 $(cpu_of crm_resource --force-check --resource fs0)" \
+		"dlm $(cpu_of crm_resource --force-check --resource dlm);" \
+		"attrd_updater -Q $(cpu_of attrd_updater -Q -n "ddraid-$NAME")," \
+		"dmsetup status $(cpu_of dmsetup status "$NAME")," \
+		"ddraidctl status $(cpu_of "$DDRAIDCTL" status "$NAME")"
+}
+
 # show WHAT: the cluster as its operator sees it (crm_mon, ddraidctl
 # status), printed by one survivor (a, or c when a is the victim) under
 # "# == WHAT" (scripts/demo-distributed.sh shows it).
@@ -267,7 +304,7 @@ if [ "$BOOT" = 1 ]; then
 		arrive pushed1
 	fi
 	check "dlm-clone and vol0-clone run on n1 n2 n3" \
-		wait_until 300 started_all dlm-clone vol0-clone
+		wait_until 300 gated "[ -e $dm ]" started_all dlm-clone vol0-clone
 	started_all dlm-clone vol0-clone || {
 		nvme list-subsys
 		ls "$NVMET/subsystems" "$NVMET/ports"/*/subsystems
@@ -283,9 +320,11 @@ if [ "$BOOT" = 1 ]; then
 		arrive pushed2
 	fi
 	check "fs0-clone runs on n1 n2 n3" \
-		wait_until 300 started_all fs0-clone
+		wait_until 300 gated mounted started_all fs0-clone
 	check "GFS2 mounted on $MNT" wait_until 60 mounted
 	barrier mounted
+	diag "$(cpu_report "stack up" "$CL_DIR/cpu.txt")"
+	[ "$ROLE" = a ] && diag "$(costs | tee -a "$CL_DIR/cpu.txt")"
 	show "dlm, the volume and GFS2 run on all three nodes"
 
 	# --- write ----------------------------------------------------------------
@@ -323,6 +362,7 @@ if [ "$BOOT" = 1 ]; then
 	check "every file the victim fsync'd reads back here" check_files "$victim"
 	check "crm_mon shows the volume degraded on the survivors (OCF_DEGRADED)" \
 		wait_until 120 shown_degraded
+	diag "$(cpu_report "fenced" "$CL_DIR/cpu.txt")"
 	show "$(node_of "$victim") fenced: the volume runs degraded on the survivors"
 	stall=$(max_stall)
 	diag "longest write stall here through the fencing: ${stall}s"
@@ -333,7 +373,7 @@ fi
 # --- return -----------------------------------------------------------------
 if [ "$BOOT" = 2 ]; then
 	check "Pacemaker starts the stack here again: fs0-clone on $my_node" \
-		wait_until 400 started fs0-clone "$my_node"
+		wait_until 400 gated mounted started fs0-clone "$my_node"
 	check "GFS2 mounted on $MNT" wait_until 60 mounted
 	arrive back
 else
@@ -356,6 +396,7 @@ if [ "$ROLE" = "$SHOW" ]; then
 		crm_resource --cleanup --resource vol0-clone
 fi
 check "crm_mon shows nothing degraded any more" wait_until 180 healthy_shown
+diag "$(cpu_report "healthy again" "$CL_DIR/cpu.txt")"
 show "$(node_of "$victim") is back, its member re-added: healthy again"
 check "every node's files read back here" check_files $ALL
 barrier checked2
@@ -370,10 +411,12 @@ if [ "$ROLE" = a ]; then
 	done
 fi
 check "the three clones stopped" \
-	wait_until 300 stopped_all fs0-clone vol0-clone dlm-clone
+	wait_until 300 gated "! mounted && [ ! -e $dm ]" \
+		stopped_all fs0-clone vol0-clone dlm-clone
 check "nothing left: no mount, dm device, ddraidd, nvmet export, NVMe controller" \
 	wait_until 30 nothing_left
 barrier stopped
+diag "$(cpu_report "stopped" "$CL_DIR/cpu.txt")"
 kill -TERM "$PCMK_PID"
 wait_until 120 test ! -d "/proc/$PCMK_PID"
 kill -TERM "$CL_COROSYNC_PID"
