@@ -273,12 +273,16 @@ vol_stop() {
 cpu_report() {
 	local hz
 	hz=$(getconf CLK_TCK)
+	echo "== $1 (uptime $(cut -d' ' -f1 /proc/uptime) s)" >>"$2"
+	# The totals: in FILE, and the summary line on stdout.
+	awk -v hz="$hz" -v l="$1" -v f="$2" '$1 == "cpu" {
+		busy = ($2 + $3 + $4 + $7 + $8) / hz
+		idle = ($5 + $6) / hz
+		printf "busy %.1f s (user %.1f, system %.1f, irq+softirq %.1f), idle %.1f s\n",
+			busy, ($2 + $3) / hz, $4 / hz, ($7 + $8) / hz, idle >>f
+		printf "cpu %s: busy %.0f s, idle %.0f s\n", l, busy, idle
+	}' /proc/stat
 	{
-		echo "== $1 (uptime $(cut -d' ' -f1 /proc/uptime) s)"
-		awk -v hz="$hz" '$1 == "cpu" {
-			printf "busy %.1f s (user %.1f, system %.1f, irq+softirq %.1f), idle %.1f s\n",
-				($2 + $3 + $4 + $7 + $8) / hz, ($2 + $3) / hz, $4 / hz,
-				($7 + $8) / hz, ($5 + $6) / hz }' /proc/stat
 		echo "   total      own children  pid command"
 		# One awk for every process: under TCG a process per line
 		# would cost more than what it measures.
@@ -299,9 +303,6 @@ cpu_report() {
 			nextfile
 		}' /proc/[0-9]*/stat 2>/dev/null | sort -g -r | head -n 25
 	} >>"$2"
-	awk -v hz="$hz" -v l="$1" '$1 == "cpu" {
-		printf "cpu %s: busy %.0f s, idle %.0f s\n", l,
-			($2 + $3 + $4 + $7 + $8) / hz, ($5 + $6) / hz }' /proc/stat
 }
 
 # nap SECONDS: sleep in the shell itself. Under TCG a process costs

@@ -86,13 +86,13 @@ WAIT_STEP=2
 
 # --- helpers -------------------------------------------------------------
 
-# gated "CONDITION" COMMAND...: COMMAND (a poll of Pacemaker) only once the
-# cheap local CONDITION (shell code) holds: a wait for the whole cluster
+# gated CONDITION COMMAND...: COMMAND (a poll of Pacemaker) only once the
+# cheap local CONDITION (a command) holds: a wait for the whole cluster
 # polls Pacemaker only after this node got there itself.
 gated() {
 	local condition=$1
 	shift
-	eval "$condition" && "$@"
+	"$condition" && "$@"
 }
 
 # by_a SECONDS NAME COMMAND...: a wait every node makes for the same state
@@ -139,6 +139,9 @@ victim_out() {
 	for n in $survivors; do started fs0-clone "$(node_of "$n")" || return 1; done
 }
 mounted() { grep -q " $MNT gfs2 " /proc/mounts; }
+dm_here() { [ -e "$dm" ]; }
+# This node's filesystem and volume are stopped.
+stopped_here() { ! mounted && ! dm_here; }
 # The agent's daemon (its ctl_dir is /run/ddraid by default).
 CL_CTL=/run/ddraid
 # members_are S,S,S: this node's ddraidd says so.
@@ -323,7 +326,7 @@ if [ "$BOOT" = 1 ]; then
 		arrive pushed1
 	fi
 	check "dlm-clone and vol0-clone run on n1 n2 n3" \
-		by_a 300 volume-started gated "[ -e $dm ]" \
+		by_a 300 volume-started gated dm_here \
 			started_all dlm-clone vol0-clone
 	started_all dlm-clone vol0-clone || {
 		nvme list-subsys
@@ -433,7 +436,7 @@ if [ "$ROLE" = a ]; then
 	done
 fi
 check "the three clones stopped" \
-	by_a 300 all-stopped gated "! mounted && [ ! -e $dm ]" \
+	by_a 300 all-stopped gated stopped_here \
 		stopped_all fs0-clone vol0-clone dlm-clone
 check "nothing left: no mount, dm device, ddraidd, nvmet export, NVMe controller" \
 	wait_until 30 nothing_left
