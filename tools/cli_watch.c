@@ -33,7 +33,7 @@ struct cli_watch_src {
 	struct ddraid_ev_view last;	/* standalone: the last status */
 };
 
-static u64 now_ms(void)
+u64 cli_watch_now_ms(void)
 {
 	struct timespec ts;
 
@@ -271,16 +271,18 @@ void cli_watch_start(struct cli_watch *w)
 
 int cli_watch_run(struct cli_watch *w, int timeout_ms)
 {
-	u64 start = now_ms(), next_poll = start + POLL_MS;
+	u64 start = cli_watch_now_ms(), next_poll = start + POLL_MS;
 	u64 next_scan = start + RESCAN_MS;
 	struct pollfd *pfd = NULL;
 	unsigned int i, n, polled;
 	int wait;
 
 	while (!w->stopped) {
-		u64 t = now_ms();
+		u64 t = cli_watch_now_ms();
 
 		if (timeout_ms >= 0 && t >= start + (u64)timeout_ms)
+			break;
+		if (w->wake_at && t >= w->wake_at)
 			break;
 		if (t >= next_poll) {
 			for (i = 0; i < w->n; i++)
@@ -315,6 +317,8 @@ int cli_watch_run(struct cli_watch *w, int timeout_ms)
 		wait = (int)(next_poll - t);
 		if (timeout_ms >= 0 && start + (u64)timeout_ms - t < (u64)wait)
 			wait = (int)(start + (u64)timeout_ms - t);
+		if (w->wake_at && w->wake_at - t < (u64)wait)
+			wait = (int)(w->wake_at - t);
 		if (poll(pfd, n, wait) < 0 && errno != EINTR)
 			break;
 		for (i = n = 0; i < w->n && !w->stopped; i++) {

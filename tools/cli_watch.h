@@ -14,6 +14,8 @@
 
 #include <json-c/json.h>
 
+#include "ddraid.h"
+
 /* Return non-zero to stop watching. */
 typedef int (*cli_watch_fn)(void *arg, json_object *ev);
 
@@ -34,6 +36,9 @@ struct cli_watch {
 	unsigned int problems;	/* problem events delivered */
 	bool failed;		/* a volume could not be read */
 	bool stopped;		/* fn asked to stop */
+	/* Set by fn (0: none): cli_watch_run returns at this time too
+	 * (cli_watch_now_ms), to let the caller act on the quiet. */
+	u64 wake_at;
 };
 
 /* Watch volume @vol (a daemon's, else a standalone dm device). CLI_OK, or
@@ -45,11 +50,13 @@ void cli_watch_discover(struct cli_watch *w);
  * ->current, report the problems there are now. */
 void cli_watch_start(struct cli_watch *w);
 /*
- * Deliver events until fn stops it, @timeout_ms passes (< 0: never), or
- * (without ->persist) no stream is left. CLI_OK, or CLI_FAIL when a
+ * Deliver events until fn stops it, @timeout_ms passes (< 0: never),
+ * ->wake_at comes, or (without ->persist) no stream is left. CLI_OK, or CLI_FAIL when a
  * stream ended or a volume could not be read.
  */
 int cli_watch_run(struct cli_watch *w, int timeout_ms);
 void cli_watch_free(struct cli_watch *w);
+/* CLOCK_MONOTONIC in milliseconds: the clock the timeouts above use. */
+u64 cli_watch_now_ms(void);
 
 #endif /* DDRAID_CLI_WATCH_H */

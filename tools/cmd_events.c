@@ -2,7 +2,11 @@
 /*
  * ddraidctl events: print the operator events of running volumes as they
  * happen, one line each (lib/events.h, docs/events.md), in the manner of
- * drbdsetup events2.
+ * drbdsetup events2. With --settle a burst of events (a node's loss or
+ * return brings five or six within a second) is printed as its last
+ * event once the stream has been quiet for a while: a script that reads
+ * the state again on every line (the agent's attribute watcher) then does
+ * so once per change instead of once per event.
  */
 #include "config.h"
 
@@ -16,11 +20,13 @@ struct printer {
 	bool json;
 	bool once;
 	bool got;
+	int settle_ms;		/* 0: print each event as it comes */
+	json_object *held;	/* with settle_ms: the burst's last event */
+	struct cli_watch *w;
 };
 
-static int print_event(void *arg, json_object *ev)
+static void print_event(struct printer *p, json_object *ev)
 {
-	struct printer *p = arg;
 	char line[1024];
 
 	if (p->json) {
@@ -32,7 +38,59 @@ static int print_event(void *arg, json_object *ev)
 	/* Whoever reads a pipe wants each event when it happens. */
 	fflush(stdout);
 	p->got = true;
-	return p->once;
+}
+
+static int take_event(void *arg, json_object *ev)
+{
+	struct printer *p = arg;
+
+	if (!p->settle_ms) {
+		print_event(p, ev);
+		return p->once;
+	}
+	/* Hold it; the watch wakes up when no other came for settle_ms. */
+	json_object_put(p->held);
+	p->held = json_object_get(ev);
+	p->w->wake_at = cli_watch_now_ms() + (u64)p->settle_ms;
+	return 0;
+}
+
+static void print_held(struct printer *p)
+{
+	if (!p->held)
+		return;
+	print_event(p, p->held);
+	json_object_put(p->held);
+	p->held = NULL;
+	p->w->wake_at = 0;
+}
+
+/* Watch with --settle until the timeout (< 0: none), --once's burst, or
+ * the end of the streams; a burst held at the end is printed then. */
+static int run_settled(struct cli_watch *w, struct printer *p, int timeout_ms)
+{
+	u64 end = timeout_ms < 0 ? 0 : cli_watch_now_ms() + (u64)timeout_ms;
+	int r = CLI_OK;
+
+	for (;;) {
+		u64 t = cli_watch_now_ms();
+		bool woke;
+
+		if (end && t >= end)
+			break;
+		r = cli_watch_run(w, end ? (int)(end - t) : -1);
+		t = cli_watch_now_ms();
+		woke = w->wake_at && t >= w->wake_at;
+		if (woke)
+			print_held(p);
+		if (woke && p->once)
+			return CLI_OK;
+		/* Neither the quiet nor the timeout: no stream is left. */
+		if (!woke && !(end && t >= end))
+			break;
+	}
+	print_held(p);
+	return p->once && p->got ? CLI_OK : r;
 }
 
 int cmd_events(const struct cli_args *a)
@@ -40,12 +98,14 @@ int cmd_events(const struct cli_args *a)
 	struct printer p = {
 		.json = a->given[EVENTS_JSON],
 		.once = a->given[EVENTS_ONCE],
+		.settle_ms = a->given[EVENTS_SETTLE] ? (int)a->num[EVENTS_SETTLE] : 0,
 	};
-	struct cli_watch w = { .fn = print_event, .arg = &p };
+	struct cli_watch w = { .fn = take_event, .arg = &p };
 	int timeout = a->given[EVENTS_TIMEOUT] ?
 		(int)a->num[EVENTS_TIMEOUT] * 1000 : -1;
 	int r;
 
+	p.w = &w;
 	if (a->argc) {
 		r = cli_watch_add(&w, a->argv[0]);
 		if (r)
@@ -59,7 +119,7 @@ int cmd_events(const struct cli_args *a)
 		}
 	}
 	cli_watch_start(&w);
-	r = cli_watch_run(&w, timeout);
+	r = p.settle_ms ? run_settled(&w, &p, timeout) : cli_watch_run(&w, timeout);
 	cli_watch_free(&w);
 	if (!r && p.once && !p.got) {
 		cli_err("no event within %d s", timeout / 1000);

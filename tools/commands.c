@@ -212,6 +212,10 @@ static const struct cli_opt events_opts[] = {
 	[EVENTS_TIMEOUT] = CLI_OPTION("timeout", 't', CLI_UINT, "S",
 		"exit after S seconds",
 		.min = 1, .max = 86400 * 366, .what = "number of seconds"),
+	[EVENTS_SETTLE] = CLI_OPTION("settle", 's', CLI_UINT, "MS",
+		"print a burst of events as its last one, once MS milliseconds "
+		"passed without another (one line per change, for scripts)",
+		.min = 1, .max = 60000, .what = "number of milliseconds"),
 	CLI_OPTIONS_END
 };
 
@@ -453,7 +457,7 @@ const struct cli_cmd cli_commands[] = {
 	}, {
 		.name = "events",
 		.summary = "print volume events as they happen (member failed, rebuild, ...)",
-		.synopsis = SYNOPSIS("[--json] [--once] [--timeout S] [VOLUME]"),
+		.synopsis = SYNOPSIS("[--json] [--once] [--timeout S] [--settle MS] [VOLUME]"),
 		.description =
 			"Print one line per event of the running VOLUME (default: every "
 			"volume with a ddraidd on this node, or a standalone ddraid "

@@ -5,7 +5,8 @@
 # (a job's progress over time): the n-th connection gets the n-th, and
 # the last one every later connection. With REQS ("-": none) every
 # request is appended there; while the file HOLD exists the connection
-# stays open 3 s after the answer.
+# stays open 3 s after the answer. A line "#sleep S" in a REPLY is not
+# sent: the answer pauses S seconds there (events that come in bursts).
 #
 #   python3 fake_ctl.py SOCK REPLY[:REPLY...] [REQS [HOLD]]
 import os
@@ -31,8 +32,15 @@ while True:
     if reqs:
         with open(reqs, "ab") as f:
             f.write(buf)
-    with open(replies[0], "rb") as f:
-        c.sendall(f.read())
+    try:
+        with open(replies[0], "rb") as f:
+            for line in f:
+                if line.startswith(b"#sleep "):
+                    time.sleep(float(line.split()[1]))
+                else:
+                    c.sendall(line)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client had what it wanted (events --once)
     if len(replies) > 1:
         replies.pop(0)
     if hold and os.path.exists(hold):

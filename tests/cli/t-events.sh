@@ -36,6 +36,7 @@ chmod +x "$T/prog.sh"
 # Refused before anything is sent.
 for args in "events vol1 vol2" "events --timeout 0 vol1" "events --timeout x vol1" \
 	"events -t" "events ../vol1" "events --bogus vol1" "events --json=1 vol1" \
+	"events --settle 0 vol1" "events --settle 60001 vol1" "events -s x vol1" \
 	"monitor --program" "monitor --program $T/nonexistent vol1" \
 	"monitor --program $T/notexec vol1" \
 	"monitor --oneshot=yes vol1" "monitor .hidden" "monitor vol1 ../x" \
@@ -70,6 +71,34 @@ printf '%s\n' '{"ok":true,"version":1,"volume":"vol1","current":[]}' >"$T/reply"
 expect 1 "events --once --timeout 1 with no event: exit 1" events --once --timeout 1 vol1
 err_has "... saying so" "no event within 1 s"
 expect 0 "events --timeout 1 with no event: exit 0" events -t 1 vol1
+rm -f "$T/hold"
+
+# --settle: a burst is printed as its last event once the stream is quiet.
+E3='{"version":1,"time":"2026-12-06T10:00:02.000Z","volume":"vol1","event":"volume-healthy"}'
+printf '%s\n' '{"ok":true,"version":1,"volume":"vol1","current":[]}' "$E1" "$E2" >"$T/reply"
+expect 1 "events --settle 200: the stream closing ends it (exit 1)" events --settle 200 vol1
+t "... after printing the burst's last event only" \
+	test "$(cat "$T/out")" = "2026-12-06T10:00:00.124Z vol1 volume-degraded member=1"
+printf '%s\n' '{"ok":true,"version":1,"volume":"vol1","current":[]}' "$E1" "$E2" \
+	'#sleep 2' "$E3" >"$T/reply"
+: >"$T/hold"
+# Two bursts 2 s apart, then the stream stays open 3 s more: each burst's
+# line must come once it is quiet, while the stream is still open.
+"$DDRAIDCTL" events --settle 300 --json vol1 >"$T/out" 2>"$T/err" &
+ev_pid=$!
+i=0
+while [ "$(wc -l <"$T/out")" -lt 2 ] && [ $i -lt 80 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+t "events --settle 300: a line per burst as it goes quiet, the stream still open" \
+	sh -c "[ \"\$(wc -l <'$T/out')\" = 2 ] && kill -0 $ev_pid"
+wait $ev_pid
+t "... the bursts' last events" \
+	test "$(jq -r .event "$T/out" | tr '\n' ' ')" = "volume-degraded volume-healthy "
+expect 0 "events --settle 300 --once: the first burst" events -s 300 -1 vol1
+t "... as its last event" \
+	test "$(cat "$T/out")" = "2026-12-06T10:00:00.124Z vol1 volume-degraded member=1"
 rm -f "$T/hold"
 
 printf '%s\n' '{"ok":false,"error":"unknown command (status, rebuild, fail, fenced, scrub)"}' >"$T/reply"
