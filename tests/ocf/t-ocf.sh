@@ -211,6 +211,8 @@ for mode in $modes; do
 	expect 6 "auto_readd maybe" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_auto_readd=maybe
 	expect 6 "debug 2" "not a boolean" validate-all "$@" "$M" OCF_RESKEY_debug=2
 	expect 6 "stop_mode bogus" "stop_mode" validate-all "$@" "$M" OCF_RESKEY_stop_mode=halt
+	expect 6 "dampen with a unit" "dampen" validate-all "$@" "$M" OCF_RESKEY_dampen=5s
+	expect 6 "dampen 3601" "0\.\.3600" validate-all "$@" "$M" OCF_RESKEY_dampen=3601
 	expect 6 "ctl_dir relative" "ctl_dir" validate-all "$@" "$M" OCF_RESKEY_ctl_dir=run
 	expect 6 "log_file relative" "log_file" validate-all "$@" "$M" OCF_RESKEY_log_file=x.log
 	expect 5 "ddraidd not installed: OCF_ERR_INSTALLED" "not installed" \
