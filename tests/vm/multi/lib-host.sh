@@ -272,11 +272,12 @@ mh_out() {
 	mh_setup "$build" "$out"
 }
 
-# mh_want_return VICTIM: every other VM asked for VICTIM back (want-return).
-mh_want_return() {
+# mh_survivors_at VICTIM NAME: every VM but VICTIM arrived at NAME (its
+# barrier file ROLE.NAME): e.g. want-return, they ask for VICTIM back.
+mh_survivors_at() {
 	local r
 	for r in a b c; do
-		[ "$r" = "$1" ] || [ -e "$SH/$r.want-return" ] || return 1
+		[ "$r" = "$1" ] || [ -e "$SH/$r.$2" ] || return 1
 	done
 }
 

@@ -104,18 +104,24 @@ mn_net_up() {
 		bail "eth0 up with $1 (virtio_net loaded?)"
 }
 
-# mn_own_disk: this VM's own disk (vm-run --disk-file: virtio serial file0)
-# in own, and corosync's cmap answering (corosync started just before).
-mn_own_disk() {
+# mn_find_disk: this VM's own disk (vm-run --disk-file: virtio serial
+# file0) in own.
+mn_find_disk() {
 	local d
 	own=
 	for d in /sys/block/vd*; do
 		[ "$(cat "$d/serial" 2>/dev/null)" = file0 ] && own=/dev/${d##*/}
 	done
 	[ -n "$own" ] || bail "my own disk (serial file0)"
-	wait_until 60 mn_cmap_ready || bail "corosync's cmap answers"
+}
+# mn_own_disk: mn_find_disk, and corosync's cmap answering (corosync
+# started just before).
+mn_own_disk() {
+	mn_find_disk
+	mn_cmap_wait
 }
 mn_cmap_ready() { corosync-cmapctl -g nodelist.local_node_pos >/dev/null 2>&1; }
+mn_cmap_wait() { wait_until 60 mn_cmap_ready || bail "corosync's cmap answers"; }
 
 # mn_all_but NODE: the nodes of ALL but NODE, space-separated.
 mn_all_but() { echo $ALL | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '; }

@@ -122,7 +122,7 @@ while mh_running; do
 		killed=1
 	fi
 	if [ "$killed" = 1 ] && [ "$rebooted" = 0 ]; then
-		if mh_want_return "$victim"; then
+		if mh_survivors_at "$victim" want-return; then
 			mh_boot_again "$victim"
 			diag "the victim $victim boots again with its disk $((SECONDS - t_kill))s after the power cut"
 		fi

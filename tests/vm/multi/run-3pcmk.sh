@@ -19,8 +19,11 @@
 # It is the VMs' power switch: a fence request (fence-NODE-off.PID.req in
 # the shared directory) kills that VM's qemu and is answered .done. When
 # the victim asks for it (VICTIM.isolate) the host takes its tap down: its
-# peers lose it and Pacemaker fences it. When both survivors want it back
-# (want-return) the host boots it again with its disk and its network.
+# peers lose it and Pacemaker fences it. Once both survivors' writes went
+# on after the fencing (resumed) the host boots it again with its disk
+# and its network; it starts corosync when both want it back
+# (want-return, after their checks of the degraded volume), so its boot
+# (20-25 s under TCG) overlaps those checks.
 # Once every VM is gone it checks the images (parity) and the filesystem
 # (fsck.gfs2 -n on ddraidctl export). Output as run-3node.sh's. Logs:
 # --out DIR (default /var/tmp/ddraid-vm/multi-3pcmk).
@@ -102,11 +105,17 @@ pcs_part() {
 	"$VM_SRCDIR/tests/ocf/doc-pcs-commands" "$VM_SRCDIR/docs/cluster-stack.md" "$1" |
 		sed -E 's/fence_ipmilan .* (pcmk_host_list=)/fence_vmhost pcmk_reboot_action=off \1/' \
 		>"$out/pcs.$1" || return 1
-	# Under TCG, three changes to the document's commands (the only ones):
+	# Under TCG, four changes to the document's commands (the only ones):
 	# - the VMs always look overloaded to Pacemaker (load 1.5-2.5 on one
 	#   vCPU): its throttling would run one action at a time cluster-wide,
 	#   and the volume's instances must start together (each waits for
 	#   the others' exports; docs/cluster-stack.md, "Starting together");
+	# - for the same reason, and because a node with one CPU may run two
+	#   jobs at most (node-action-limit 0: twice its cores), halved under
+	#   low load and quartered under medium load, every node ran one
+	#   action at a time: the returning node's filesystem waited 13 s for
+	#   its volume's first monitor. With node-action-limit=8 a VM under
+	#   medium load runs two, under high load still one;
 	# - a GFS2 journal replay after a fencing takes longer than the
 	#   monitors' 20-30 s (the Filesystem agent's readlink -f of the mount
 	#   point waits for it), and a monitor that times out fences its node;
@@ -118,6 +127,7 @@ pcs_part() {
 	case $1 in
 	1) cat <<-EOF ;;
 	pcs property set load-threshold=400%
+	pcs property set node-action-limit=8
 	pcs resource update dlm op monitor interval=30s timeout=120s on-fail=fence
 	pcs resource update vol0 op monitor interval=30s timeout=120s
 	EOF
@@ -183,7 +193,7 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 		fi
 	done
 	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
-		if mh_want_return "$victim"; then
+		if mh_survivors_at "$victim" resumed; then
 			ip -n "$NS" link set "$(tap_of "$victim")" up
 			rm -f "$SH/n$(mh_num "$victim").off"
 			mh_boot_again "$victim"

@@ -12,8 +12,9 @@
 #  create   corosync (cluster ddcluster, knet, token 5000); the bootstrap
 #           of ddraidctl(8): export-disk on every node, then on n1
 #           create --name vol0 --nodes all.
-#  cluster  pacemakerd on every node (an empty CIB, the agent of this tree
-#           and fence_vmhost installed, ddraidd and ddraidctl on PATH);
+#  cluster  pacemakerd on every node (an empty CIB but for dc-deadtime
+#           5 s, the agent of this tree and fence_vmhost installed,
+#           ddraidd and ddraidctl on PATH);
 #           the pcs commands of docs/cluster-stack.md run on a copy of
 #           n1's live CIB (pcs -f, by the host: see pcs_push; the fence
 #           devices are fence_vmhost, the host's power switch, instead of
@@ -32,7 +33,9 @@
 #           (OCF_DEGRADED and its reason), every file the victim had
 #           fsync'd reads back (its fragments from the parity); the
 #           survivors' longest write stall is printed.
-#  return   the host boots the victim again; Pacemaker starts the stack
+#  return   the host boots the victim again (as soon as the survivors'
+#           writes went on; it joins corosync once they checked the
+#           degraded volume); Pacemaker starts the stack
 #           on it (the agent re-adds its member from the bitmaps) and
 #           mounts GFS2; every member active, the node attribute
 #           ddraid-vol0 ok on every node; every node checks every node's
@@ -260,14 +263,21 @@ show() {
 # --- network, corosync, the volume ------------------------------------------
 mn_net_up "10.223.0.$me"
 hostname "$my_node"
-mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
+corosync_up() {
+	mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
+}
+# The victim's second boot joins the cluster later, below.
+if [ "$BOOT" = 1 ]; then
+	corosync_up
+fi
 
 nv_host "$me"
-mn_own_disk
-
 if [ "$BOOT" = 1 ]; then
+	mn_own_disk
 	mn_offer
 	mn_create "$NAME" --region-size 1M
+else
+	mn_find_disk
 fi
 drop_caches
 check "my disk is a member of $NAME" \
@@ -293,7 +303,26 @@ for m in dlm-control dlm-monitor dlm_plock; do
 done
 rm -f /var/lib/pacemaker/cib/*
 cibadmin --empty >/var/lib/pacemaker/cib/cib.xml
+# dc-deadtime 5 s instead of Pacemaker's 20 s, a change for the test (as
+# pcs cluster setup would leave it): the three controllers start within
+# seconds of each other, and each waited the 20 s in S_PENDING for a DC
+# before they held the election, a third of the 44-45 s Pacemaker took
+# to come up. A controller that joins later finds the DC at once.
+CIB_file=/var/lib/pacemaker/cib/cib.xml \
+	crm_attribute --type crm_config --name dc-deadtime --update 5s ||
+	bail "dc-deadtime in the new CIB"
 chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
+if [ "$BOOT" = 2 ]; then
+	# The host boots the victim as soon as the survivors' writes went on
+	# after its fencing, so that its boot and the set-up above overlap
+	# their checks of the degraded volume; it joins the cluster once they
+	# are done: its return ends what they check.
+	for n in $survivors; do
+		await 600 "$n.want-return" || bail "node $n wants me back"
+	done
+	corosync_up
+	mn_cmap_wait
+fi
 # The agents' own log lines (ocf_log) go to agents.log: no syslog here.
 PCMK_logfile=$CL_DIR/pacemaker.log HA_LOGFILE=$CL_DIR/agents.log \
 	pacemakerd >"$CL_DIR/pacemakerd.out" 2>&1 &
@@ -382,6 +411,7 @@ if [ "$BOOT" = 1 ]; then
 	files_at=$(wc -l <"$JOURNAL")
 	check "writes go on after the fencing" \
 		wait_until 180 files_more $((files_at + 3))
+	arrive resumed
 	check "the survivors' ddraidd failed the victim's member" \
 		wait_until 60 members_are "$(vm_states failed)"
 	check "every file the victim fsync'd reads back here" check_files "$victim"
