@@ -303,8 +303,8 @@ for m in dlm-control dlm-monitor dlm_plock; do
 done
 rm -f /var/lib/pacemaker/cib/*
 cibadmin --empty >/var/lib/pacemaker/cib/cib.xml
-# dc-deadtime 5 s instead of Pacemaker's 20 s, a change for the test (as
-# pcs cluster setup would leave it): the three controllers start within
+# dc-deadtime 5 s instead of Pacemaker's 20 s, a change for the test (pcs
+# cluster setup leaves the default): the three controllers start within
 # seconds of each other, and each waited the 20 s in S_PENDING for a DC
 # before they held the election, a third of the 44-45 s Pacemaker took
 # to come up. A controller that joins later finds the DC at once.
