@@ -51,8 +51,8 @@ void cli_watch_discover(struct cli_watch *w);
 void cli_watch_start(struct cli_watch *w);
 /*
  * Deliver events until fn stops it, @timeout_ms passes (< 0: never),
- * ->wake_at comes, or (without ->persist) no stream is left. CLI_OK, or CLI_FAIL when a
- * stream ended or a volume could not be read.
+ * ->wake_at comes, or (without ->persist) no stream is left. CLI_OK, or
+ * CLI_FAIL when a stream ended or a volume could not be read.
  */
 int cli_watch_run(struct cli_watch *w, int timeout_ms);
 void cli_watch_free(struct cli_watch *w);

@@ -67,8 +67,9 @@ static void print_held(struct printer *p)
 
 /* Watch with --settle until the timeout (< 0: none), --once's burst, or
  * the end of the streams; a burst held at the end is printed then. */
-static int run_settled(struct cli_watch *w, struct printer *p, int timeout_ms)
+static int run_settled(struct printer *p, int timeout_ms)
 {
+	struct cli_watch *w = p->w;
 	u64 end = timeout_ms < 0 ? 0 : cli_watch_now_ms() + (u64)timeout_ms;
 	int r = CLI_OK;
 
@@ -98,7 +99,8 @@ int cmd_events(const struct cli_args *a)
 	struct printer p = {
 		.json = a->given[EVENTS_JSON],
 		.once = a->given[EVENTS_ONCE],
-		.settle_ms = a->given[EVENTS_SETTLE] ? (int)a->num[EVENTS_SETTLE] : 0,
+		.settle_ms = a->given[EVENTS_SETTLE] ?
+			(int)a->num[EVENTS_SETTLE] : 0,
 	};
 	struct cli_watch w = { .fn = take_event, .arg = &p };
 	int timeout = a->given[EVENTS_TIMEOUT] ?
@@ -119,7 +121,8 @@ int cmd_events(const struct cli_args *a)
 		}
 	}
 	cli_watch_start(&w);
-	r = p.settle_ms ? run_settled(&w, &p, timeout) : cli_watch_run(&w, timeout);
+	r = p.settle_ms ? run_settled(&p, timeout) :
+			  cli_watch_run(&w, timeout);
 	cli_watch_free(&w);
 	if (!r && p.once && !p.got) {
 		cli_err("no event within %d s", timeout / 1000);
