@@ -278,6 +278,24 @@ if command -v pacemakerd >/dev/null && id hacluster >/dev/null 2>&1; then
 		sed -n 's/.*value="\([^"]*\)".*/\1/p'; }
 	check "pacemaker: ddraid-$NAME-members=AAA (this node's view of each member)" \
 		test "$(attr "ddraid-$NAME-members")" = AAA
+	# The agent gives attrd the attributes when they change and again
+	# every tenth monitor (its attrs file says what it gave last), so
+	# one that something else deleted is back within ten monitors (5 s
+	# apart here). Pacemaker's agents see this shell's HA_RSCTMP.
+	attrs_file=$HA_RSCTMP/ddraid-$NAME.attrs
+	check "pacemaker: the agent keeps what it gave attrd ($attrs_file: ok AAA 5)" \
+		test "$(head -n 1 "$attrs_file" 2>/dev/null)" = "ok AAA 5"
+	# Right after the tenth (the count in the file's second line back
+	# at 0), so that the next one is nine monitors away while this
+	# changes the value by hand.
+	just_given() { [ "$(sed -n 2p "$attrs_file")" = 0 ]; }
+	wait_until 120 just_given
+	attrd_updater -n "ddraid-$NAME-members" -U XXX >&2
+	check "pacemaker: ddraid-$NAME-members set to XXX by hand" \
+		test "$(attr "ddraid-$NAME-members")" = XXX
+	members_back() { [ "$(attr "ddraid-$NAME-members")" = AAA ]; }
+	check "pacemaker: ...and given back as AAA within ten monitors" \
+		wait_until 120 members_back
 	p1=$(daemon_pid)
 	check "pacemaker: target attached and running, ddraidd pid $p1" \
 		test -n "$p1" -a "$(kstat "$NAME" daemon) $(kstat "$NAME" frozen)" = "attached running"
