@@ -34,8 +34,8 @@
 #           fsync'd reads back (its fragments from the parity); the
 #           survivors' longest write stall is printed.
 #  return   the host boots the victim again (as soon as the survivors'
-#           writes went on; it joins corosync once they checked the
-#           degraded volume); Pacemaker starts the stack
+#           writes went on; it joins corosync at once and starts Pacemaker
+#           once they checked the degraded volume); Pacemaker starts the stack
 #           on it (the agent re-adds its member from the bitmaps) and
 #           mounts GFS2; every member active, the node attribute
 #           ddraid-vol0 ok on every node; every node checks every node's
@@ -263,21 +263,13 @@ show() {
 # --- network, corosync, the volume ------------------------------------------
 mn_net_up "10.223.0.$me"
 hostname "$my_node"
-corosync_up() {
-	mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
-}
-# The victim's second boot joins the cluster later, below.
-if [ "$BOOT" = 1 ]; then
-	corosync_up
-fi
+mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
 
 nv_host "$me"
+mn_own_disk
 if [ "$BOOT" = 1 ]; then
-	mn_own_disk
 	mn_offer
 	mn_create "$NAME" --region-size 1M
-else
-	mn_find_disk
 fi
 drop_caches
 check "my disk is a member of $NAME" \
@@ -314,14 +306,14 @@ CIB_file=/var/lib/pacemaker/cib/cib.xml \
 chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
 if [ "$BOOT" = 2 ]; then
 	# The host boots the victim as soon as the survivors' writes went on
-	# after its fencing, so that its boot and the set-up above overlap
-	# their checks of the degraded volume; it joins the cluster once they
-	# are done: its return ends what they check.
+	# after its fencing, so that its boot, corosync's join and the set-up
+	# above overlap their checks of the degraded volume (a node in
+	# corosync without Pacemaker is OFFLINE to Pacemaker, and its ddraidd
+	# is not in the volume's group). Pacemaker starts once they are done:
+	# it brings the volume back, which ends what they check.
 	for n in $survivors; do
 		await 600 "$n.want-return" || bail "node $n wants me back"
 	done
-	corosync_up
-	mn_cmap_wait
 fi
 # The agents' own log lines (ocf_log) go to agents.log: no syslog here.
 PCMK_logfile=$CL_DIR/pacemaker.log HA_LOGFILE=$CL_DIR/agents.log \
