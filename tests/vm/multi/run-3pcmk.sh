@@ -19,12 +19,12 @@
 # It is the VMs' power switch: a fence request (fence-NODE-off.PID.req in
 # the shared directory) kills that VM's qemu and is answered .done. When
 # the victim asks for it (VICTIM.isolate) the host takes its tap down: its
-# peers lose it and Pacemaker fences it. Once both survivors' writes went
-# on after the fencing (resumed) the host boots it again with its disk
-# and its network; it joins corosync at once and starts Pacemaker when
-# both want it back (want-return, after their checks of the degraded
-# volume), so its boot and corosync's join (40-50 s under TCG) overlap
-# those checks.
+# peers lose it and Pacemaker fences it. Once it is off the host boots it
+# again with its disk and its network; it joins corosync once both
+# survivors' writes went on after the fencing (resumed) and starts
+# Pacemaker when both want it back (want-return, after their checks of
+# the degraded volume), so that its boot and corosync's join (50-55 s
+# under TCG) overlap their recovery and checks.
 # Once every VM is gone it checks the images (parity) and the filesystem
 # (fsck.gfs2 -n on ddraidctl export). Output as run-3node.sh's. Logs:
 # --out DIR (default /var/tmp/ddraid-vm/multi-3pcmk).
@@ -201,12 +201,10 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 		fi
 	done
 	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
-		if mh_survivors_at "$victim" resumed; then
-			ip -n "$NS" link set "$(tap_of "$victim")" up
-			rm -f "$SH/n$(mh_num "$victim").off"
-			mh_boot_again "$victim"
-			diag "the victim $victim boots again with its disk"
-		fi
+		ip -n "$NS" link set "$(tap_of "$victim")" up
+		rm -f "$SH/n$(mh_num "$victim").off"
+		mh_boot_again "$victim"
+		diag "the victim $victim boots again with its disk"
 	fi
 	mh_late "$deadline" && break
 	sleep 0.2
