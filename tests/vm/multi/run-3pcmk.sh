@@ -33,8 +33,8 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM=$(cd "$HERE/.." && pwd)
-# Each VM's script, which lasts the whole test: 700-750 s on a quiet
-# 2-core host, and a slower or busier host has taken 850.
+# Each VM's script, which lasts the whole test: 560-700 s on a 2-core
+# host (stop 22), and a slower or busier host has taken 850 before.
 TIMEOUT=1500
 MEMBER_SIZE=64M
 MEM=1024		# MB per VM: corosync, Pacemaker's six daemons, dlm, GFS2
