@@ -19,12 +19,12 @@
 # It is the VMs' power switch: a fence request (fence-NODE-off.PID.req in
 # the shared directory) kills that VM's qemu and is answered .done. When
 # the victim asks for it (VICTIM.isolate) the host takes its tap down: its
-# peers lose it and Pacemaker fences it. Once it is off the host boots it
-# again with its disk and its network; it joins corosync once both
-# survivors' writes went on after the fencing (resumed) and starts
-# Pacemaker when both want it back (want-return, after their checks of
-# the degraded volume), so that its boot and corosync's join (50-55 s
-# under TCG) overlap their recovery and checks.
+# peers lose it and Pacemaker fences it. Once both survivors' writes went
+# on after the fencing (resumed) the host boots it again with its disk
+# and its network; it joins corosync at once and starts Pacemaker when
+# both want it back (want-return, after their checks of the degraded
+# volume), so that its boot and corosync's join (50-55 s under TCG)
+# overlap those checks.
 # Once every VM is gone it checks the images (parity) and the filesystem
 # (fsck.gfs2 -n on ddraidctl export). Output as run-3node.sh's. Logs:
 # --out DIR (default /var/tmp/ddraid-vm/multi-3pcmk).
@@ -152,12 +152,15 @@ pcs_part() {
 	cp "$cib" "$SH/cib-new.$1.tmp" && mv "$SH/cib-new.$1.tmp" "$SH/cib-new.$1"
 }
 
-# power_off ROLE: kill ROLE's qemu (already off: nothing to do).
-declare -A off
+# power_off ROLE: kill ROLE's qemu (already off: nothing to do). Once the
+# victim booted again, ROLE's VM is its second boot (vm_dir): a fence
+# request that came that late would power it off, as a real switch would,
+# and the test would fail on it.
+declare -A off vm_dir
 power_off() {
 	local q
 	[ -n "${off[$1]:-}" ] && return 0
-	q=$(cat "$out/$1/qemu.pid" 2>/dev/null)
+	q=$(cat "$out/${vm_dir[$1]:-$1}/qemu.pid" 2>/dev/null)
 	[ -n "$q" ] && kill -KILL "$q" || return 1
 	wait "${pid[$1]}"
 	vrc=$?
@@ -200,10 +203,17 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 			not_ok "fence request from $by for '$node': no such VM"
 		fi
 	done
-	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ]; then
+	# Not before both survivors' writes went on: by then their dlm has
+	# recovered, and every fence request for the victim (Pacemaker's and
+	# dlm's, which may come seconds apart) has been answered.
+	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ] &&
+	   mh_survivors_at "$victim" resumed; then
 		ip -n "$NS" link set "$(tap_of "$victim")" up
 		rm -f "$SH/n$(mh_num "$victim").off"
 		mh_boot_again "$victim"
+		pid[$victim]=$vm_pid
+		vm_dir[$victim]=${victim}2
+		unset "off[$victim]"
 		diag "the victim $victim boots again with its disk"
 	fi
 	mh_late "$deadline" && break

@@ -33,9 +33,9 @@
 #           (OCF_DEGRADED and its reason), every file the victim had
 #           fsync'd reads back (its fragments from the parity); the
 #           survivors' longest write stall is printed.
-#  return   the host boots the victim again (as soon as it is off; it
-#           joins corosync once the survivors' writes went on and starts
-#           Pacemaker once they checked the degraded volume); Pacemaker starts the stack
+#  return   the host boots the victim again (as soon as the survivors'
+#           writes went on; it joins corosync at once and starts Pacemaker
+#           once they checked the degraded volume); Pacemaker starts the stack
 #           on it (the agent re-adds its member from the bitmaps) and
 #           mounts GFS2; every member active, the node attribute
 #           ddraid-vol0 ok on every node; every node checks every node's
@@ -268,14 +268,6 @@ show() {
 # --- network, corosync, the volume ------------------------------------------
 mn_net_up "10.223.0.$me"
 hostname "$my_node"
-# The victim's second boot starts as soon as it was fenced; it joins the
-# cluster once the survivors' writes went on: what they measure through
-# the fencing does not include its join.
-if [ "$BOOT" = 2 ]; then
-	for n in $survivors; do
-		await 600 "$n.resumed" || bail "node $n's writes went on"
-	done
-fi
 mn_corosync "$CLUSTER" "$TOKEN" "" 1:10.223.0.1:n1 2:10.223.0.2:n2 3:10.223.0.3:n3
 
 nv_host "$me"
@@ -318,12 +310,12 @@ CIB_file=/var/lib/pacemaker/cib/cib.xml \
 	bail "dc-deadtime in the new CIB"
 chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
 if [ "$BOOT" = 2 ]; then
-	# The host boots the victim as soon as it is off, so that its boot,
-	# corosync's join and the set-up above overlap the survivors' checks
-	# of the degraded volume (a node in corosync without Pacemaker is
-	# OFFLINE to Pacemaker, and its ddraidd is not in the volume's
-	# group). Pacemaker starts once they are done: it brings the volume
-	# back, which ends what they check.
+	# The host boots the victim as soon as the survivors' writes went on
+	# after its fencing, so that its boot, corosync's join and the set-up
+	# above overlap their checks of the degraded volume (a node in
+	# corosync without Pacemaker is OFFLINE to Pacemaker, and its ddraidd
+	# is not in the volume's group). Pacemaker starts once they are done:
+	# it brings the volume back, which ends what they check.
 	for n in $survivors; do
 		await 600 "$n.want-return" || bail "node $n wants me back"
 	done
