@@ -23,7 +23,7 @@
 # This is tests/vm/multi/run-3pcmk.sh (the suite's multi-3pcmk test) run
 # through tests/vm/run-vm-tests.sh, which builds the module first; this
 # script shows its milestones, and crm_mon and ddraidctl status at each
-# stage, as they happen. It takes about 9 minutes on 2 cores (the VMs
+# stage, as they happen. It takes about 8 minutes on 2 cores (the VMs
 # run under TCG when there is no KVM).
 #
 #   scripts/demo-distributed.sh BUILD_DIR      (root)

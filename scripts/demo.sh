@@ -12,7 +12,7 @@
 #    disks reaching each other over NVMe/TCP, Pacemaker running the stack
 #    of docs/cluster-stack.md (fencing, dlm, the ddraid clone, GFS2 on all
 #    three); a VM is fenced mid-write, the others go on, it returns and is
-#    re-added; no file is lost (scripts/demo-distributed.sh, about 9
+#    re-added; no file is lost (scripts/demo-distributed.sh, about 8
 #    minutes; --no-vm leaves it out).
 # Ends with one PASS or FAIL line; the exit status says the same.
 set -u

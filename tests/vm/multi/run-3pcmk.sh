@@ -33,7 +33,7 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM=$(cd "$HERE/.." && pwd)
-# Each VM's script, which lasts the whole test: 560-700 s on a 2-core
+# Each VM's script, which lasts the whole test: 560-600 s on a 2-core
 # host (stop 22), and a slower or busier host has taken 850 before.
 TIMEOUT=1500
 MEMBER_SIZE=64M
