@@ -204,8 +204,9 @@ while mh_running || [ -n "$(ls "$SH"/fence-*.req 2>/dev/null)" ]; do
 		fi
 	done
 	# Not before both survivors' writes went on: by then their dlm has
-	# recovered, and every fence request for the victim (Pacemaker's and
-	# dlm's, which may come seconds apart) has been answered.
+	# recovered, and every fence request for the victim has been
+	# answered (the fencer merges Pacemaker's and dlm's; ddraidd's may
+	# come as a second fencing seconds later).
 	if [ "$fenced" = 1 ] && [ "$rebooted" = 0 ] &&
 	   mh_survivors_at "$victim" resumed; then
 		ip -n "$NS" link set "$(tap_of "$victim")" up
